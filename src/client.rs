@@ -1,0 +1,558 @@
+//! The HTTP client: configuration, building requests, reading responses.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use url::Url;
+
+use crate::error::{excerpt, Error};
+use crate::Secret;
+
+/// How long a whole request may take by default, from sending to the last byte of the body.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long opening a connection may take by default.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest response body accepted by default: 4 MiB, far more than any Kratos answer.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+const DEFAULT_USER_AGENT: &str = concat!("kratos-client-rust/", env!("CARGO_PKG_VERSION"));
+
+/// A setting the client cannot work with. Says which and why.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The base URL is not an absolute `http` or `https` URL the client can append paths to.
+    #[error("invalid base URL {url:?}: {reason}")]
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Another setting is out of range or conflicts with one made before.
+    #[error("invalid setting `{setting}`: {reason}")]
+    InvalidSetting {
+        /// The builder method the value was given to.
+        setting: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// reqwest could not build its client (for example, no TLS backend could start).
+    #[error("could not build the HTTP client: {0}")]
+    Http(#[source] reqwest::Error),
+}
+
+/// A connection to one Kratos server, shared by every API group.
+///
+/// Cloning is cheap and clones share the connection pool, so make one per
+/// server and hand clones around. [`FrontendApi`](crate::FrontendApi) and
+/// the other API groups are views over a client:
+///
+/// ```
+/// # fn main() -> Result<(), kratos_client::ConfigError> {
+/// use std::time::Duration;
+///
+/// let client = kratos_client::Client::builder("https://auth.example.com")
+///     .timeout(Duration::from_secs(10))
+///     .user_agent("my-app/1.2")
+///     .build()?;
+/// let frontend = client.frontend();
+/// # let _ = frontend;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// The client does not follow redirects: a Kratos API endpoint answers API
+/// clients directly, and following a redirect to another host could hand it
+/// the session token. A redirect comes back as
+/// [`Error::UnexpectedStatus`](crate::Error::UnexpectedStatus).
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: Url,
+    timeout: Duration,
+    user_agent: HeaderValue,
+    max_response_bytes: usize,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("timeout", &self.inner.timeout)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for the Kratos server at `base_url` with default settings.
+    ///
+    /// `base_url` is the server's public URL, path included when Kratos sits
+    /// under one (`https://example.com/.ory/kratos/public`, with or without a
+    /// trailing slash).
+    pub fn new(base_url: impl AsRef<str>) -> Result<Self, ConfigError> {
+        Self::builder(base_url.as_ref()).build()
+    }
+
+    /// Starts configuring a client for the server at `base_url`. Problems
+    /// with any setting are reported by [`ClientBuilder::build`].
+    pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            base_url: base_url.into(),
+            timeout: None,
+            connect_timeout: None,
+            user_agent: None,
+            http_client: None,
+            max_response_bytes: None,
+        }
+    }
+
+    /// The base URL every request path is appended to.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// Starts a request to the path made of `segments` below the base URL.
+    /// Each segment is percent-encoded as needed.
+    pub(crate) fn request(&self, method: Method, segments: &[&str]) -> Request {
+        let mut url = self.inner.base_url.clone();
+        let mut problem = None;
+        match url.path_segments_mut() {
+            Ok(mut path) => {
+                path.pop_if_empty().extend(segments);
+            }
+            // Not reachable: the builder only accepts http(s) URLs with a host.
+            Err(()) => problem = Some("the base URL cannot take a path".to_string()),
+        }
+        Request {
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            problem,
+        }
+    }
+
+    /// Sends a request and reads the whole response, within the time and size limits.
+    ///
+    /// `E` is the calling operation's error enum: it fixes the error type of
+    /// everything read from the response.
+    pub(crate) async fn execute<E>(&self, request: Request) -> Result<Response<E>, Error<E>> {
+        if let Some(problem) = request.problem {
+            return Err(Error::InvalidInput(problem));
+        }
+        let inner = &self.inner;
+        let mut builder = inner
+            .http
+            .request(request.method, request.url)
+            .headers(request.headers)
+            .header(ACCEPT, "application/json")
+            .header(USER_AGENT, inner.user_agent.clone())
+            .timeout(inner.timeout);
+        if let Some(body) = request.body {
+            builder = builder.header(CONTENT_TYPE, "application/json").body(body);
+        }
+        let response = builder.send().await.map_err(|e| transport_error(e, None))?;
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let body = read_body(response, inner.max_response_bytes).await?;
+        Ok(Response {
+            status,
+            content_type,
+            body,
+            error_type: PhantomData,
+        })
+    }
+}
+
+/// Reads a body, giving up as soon as it passes `limit` bytes.
+async fn read_body<E>(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, Error<E>> {
+    let status = response.status();
+    let too_large = || Error::BodyTooLarge { status, limit };
+    let declared = response.content_length().unwrap_or(0);
+    if declared > limit as u64 {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(declared as usize);
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| transport_error(e, Some(status)))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Sorts a reqwest error into a timeout or a transport failure. The URL it
+/// carries loses its query, which may hold one-time codes.
+fn transport_error<E>(error: reqwest::Error, status: Option<StatusCode>) -> Error<E> {
+    let error = match error.url().cloned() {
+        Some(mut url) => {
+            url.set_query(None);
+            error.with_url(url)
+        }
+        None => error,
+    };
+    if error.is_timeout() {
+        Error::Timeout {
+            status,
+            source: error,
+        }
+    } else {
+        Error::Transport {
+            status,
+            source: error,
+        }
+    }
+}
+
+/// Configures a [`Client`]. Made by [`Client::builder`].
+#[derive(Debug)]
+#[must_use = "call .build() to get a client"]
+pub struct ClientBuilder {
+    base_url: String,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    user_agent: Option<String>,
+    http_client: Option<reqwest::Client>,
+    max_response_bytes: Option<usize>,
+}
+
+impl ClientBuilder {
+    /// The longest a request may take, from sending it to reading the last
+    /// byte of the answer. Default: [`DEFAULT_TIMEOUT`] (30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The longest opening a connection may take. Default:
+    /// [`DEFAULT_CONNECT_TIMEOUT`] (10 s). Cannot be combined with
+    /// [`http_client`](Self::http_client): set it on that client instead.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The `User-Agent` header to send. Default: `kratos-client-rust/<version>`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Sends requests through this reqwest client (to share its pool, its
+    /// proxy or TLS settings). Its redirect policy then applies: to keep the
+    /// session token from reaching another host, build it with
+    /// `redirect(reqwest::redirect::Policy::none())`.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// The largest response body to accept; a larger one fails with
+    /// [`Error::BodyTooLarge`](crate::Error::BodyTooLarge) without being read
+    /// whole. Default: [`DEFAULT_MAX_RESPONSE_BYTES`] (4 MiB).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
+    /// Checks every setting and builds the client.
+    pub fn build(self) -> Result<Client, ConfigError> {
+        let base_url = parse_base_url(&self.base_url)?;
+        let positive = |setting: &'static str, value: Option<Duration>| match value {
+            Some(d) if d.is_zero() => Err(ConfigError::InvalidSetting {
+                setting,
+                reason: "must be longer than zero".into(),
+            }),
+            _ => Ok(()),
+        };
+        positive("timeout", self.timeout)?;
+        positive("connect_timeout", self.connect_timeout)?;
+        if self.max_response_bytes == Some(0) {
+            return Err(ConfigError::InvalidSetting {
+                setting: "max_response_bytes",
+                reason: "must be at least 1".into(),
+            });
+        }
+        let user_agent = match &self.user_agent {
+            Some(agent) => {
+                HeaderValue::from_str(agent).map_err(|_| ConfigError::InvalidSetting {
+                    setting: "user_agent",
+                    reason: format!("{agent:?} has characters an HTTP header cannot hold"),
+                })?
+            }
+            None => HeaderValue::from_static(DEFAULT_USER_AGENT),
+        };
+        let http = match self.http_client {
+            Some(client) => {
+                if self.connect_timeout.is_some() {
+                    return Err(ConfigError::InvalidSetting {
+                        setting: "connect_timeout",
+                        reason: "cannot be applied to a client passed to http_client(); set it on that client".into(),
+                    });
+                }
+                client
+            }
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(ConfigError::Http)?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+                user_agent,
+                max_response_bytes: self
+                    .max_response_bytes
+                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            }),
+        })
+    }
+}
+
+fn parse_base_url(input: &str) -> Result<Url, ConfigError> {
+    let invalid = |reason: String| ConfigError::InvalidBaseUrl {
+        url: input.to_string(),
+        reason,
+    };
+    let url = Url::parse(input).map_err(|e| match e {
+        url::ParseError::RelativeUrlWithoutBase => invalid(format!(
+            "it has no scheme; write it in full, such as https://{}",
+            input.trim()
+        )),
+        other => invalid(other.to_string()),
+    })?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(invalid(format!(
+            "the scheme is `{}`; only http and https are supported",
+            url.scheme()
+        )));
+    }
+    if url.host().is_none() {
+        return Err(invalid("it has no host".into()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(
+            "it has a query or fragment, which requests cannot keep; remove it".into(),
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "it holds credentials, which would end up in logs; remove them".into(),
+        ));
+    }
+    Ok(url)
+}
+
+/// A request being put together by an operation's `send()`.
+///
+/// Some methods serve only operations that a given OpenAPI document may lack.
+pub(crate) struct Request {
+    method: Method,
+    url: Url,
+    headers: HeaderMap,
+    body: Option<Vec<u8>>,
+    /// Why the request cannot be sent, if something given was unusable.
+    problem: Option<String>,
+}
+
+impl Request {
+    /// Adds a query parameter, percent-encoded.
+    pub(crate) fn query(&mut self, name: &str, value: impl fmt::Display) {
+        self.url
+            .query_pairs_mut()
+            .append_pair(name, &value.to_string());
+    }
+
+    /// Adds a header whose value may be shown in errors.
+    #[allow(dead_code)]
+    pub(crate) fn header(&mut self, name: &str, value: &str) {
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            (Ok(name), Ok(value)) => {
+                self.headers.append(name, value);
+            }
+            _ => self.fail(format!(
+                "the {name} header value {value:?} has characters HTTP headers cannot hold"
+            )),
+        }
+    }
+
+    /// Adds a header holding a secret: marked sensitive, never shown in errors.
+    pub(crate) fn secret_header(&mut self, name: &str, value: &Secret) {
+        match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value.expose())) {
+            (Ok(name), Ok(mut value)) => {
+                value.set_sensitive(true);
+                self.headers.append(name, value);
+            }
+            _ => self.fail(format!(
+                "the {name} value has characters HTTP headers cannot hold (a line break or control character?)"
+            )),
+        }
+    }
+
+    /// Sets a JSON body.
+    #[allow(dead_code)]
+    pub(crate) fn json<T: Serialize>(&mut self, body: &T) {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.body = Some(bytes),
+            Err(e) => self.fail(format!("the request body cannot be written as JSON: {e}")),
+        }
+    }
+
+    fn fail(&mut self, problem: String) {
+        self.problem.get_or_insert(problem);
+    }
+}
+
+/// A complete response, read within the limits.
+pub(crate) struct Response<E> {
+    status: StatusCode,
+    content_type: Option<String>,
+    body: Vec<u8>,
+    error_type: PhantomData<fn() -> E>,
+}
+
+impl<E> Response<E> {
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Decodes the body as JSON into `T`.
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, Error<E>> {
+        if let Some(content_type) = &self.content_type {
+            if !is_json(content_type) {
+                return Err(Error::UnexpectedContentType {
+                    status: self.status,
+                    content_type: content_type.clone(),
+                    excerpt: excerpt(&self.body),
+                });
+            }
+        }
+        serde_json::from_slice(&self.body).map_err(|source| Error::Decode {
+            status: self.status,
+            excerpt: excerpt(&self.body),
+            source,
+        })
+    }
+
+    /// The body as text.
+    #[allow(dead_code)]
+    pub(crate) fn text(&self) -> Result<String, Error<E>> {
+        Ok(String::from_utf8_lossy(&self.body).into_owned())
+    }
+
+    /// The error for a status the operation does not document.
+    pub(crate) fn unexpected_status(&self) -> Error<E> {
+        Error::UnexpectedStatus {
+            status: self.status,
+            excerpt: excerpt(&self.body),
+        }
+    }
+}
+
+/// `application/json`, `application/problem+json`, with or without parameters.
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url_error(input: &str) -> String {
+        match parse_base_url(input) {
+            Err(ConfigError::InvalidBaseUrl { reason, .. }) => reason,
+            other => panic!("{input}: expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn base_urls_must_be_absolute_http() {
+        assert!(url_error("auth.example.com").contains("no scheme"));
+        assert!(url_error("ftp://example.com").contains("only http and https"));
+        assert!(url_error("https://example.com/?x=1").contains("query"));
+        assert!(url_error("https://user:pw@example.com").contains("credentials"));
+        assert!(parse_base_url("http://127.0.0.1:4433").is_ok());
+    }
+
+    #[test]
+    fn paths_append_to_the_base_path_either_way_it_is_spelled() {
+        for base in [
+            "https://example.com/.ory/kratos/public",
+            "https://example.com/.ory/kratos/public/",
+        ] {
+            let client = Client::new(base).unwrap();
+            let request = client.request(Method::GET, &["self-service", "registration", "api"]);
+            assert_eq!(
+                request.url.as_str(),
+                "https://example.com/.ory/kratos/public/self-service/registration/api"
+            );
+        }
+        let client = Client::new("https://example.com").unwrap();
+        let request = client.request(Method::GET, &["admin", "identities", "a/b?c"]);
+        assert_eq!(
+            request.url.as_str(),
+            "https://example.com/admin/identities/a%2Fb%3Fc"
+        );
+    }
+
+    #[test]
+    fn settings_are_checked_when_building() {
+        let err = Client::builder("https://x.example")
+            .timeout(Duration::ZERO)
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("timeout"), "{err}");
+        let err = Client::builder("https://x.example")
+            .user_agent("bad\nagent")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("user_agent"), "{err}");
+        let err = Client::builder("https://x.example")
+            .http_client(reqwest::Client::new())
+            .connect_timeout(Duration::from_secs(1))
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("connect_timeout"), "{err}");
+    }
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("Application/Problem+JSON"));
+        assert!(!is_json("text/html; charset=utf-8"));
+        assert!(!is_json("text/plain"));
+    }
+}

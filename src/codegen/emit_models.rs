@@ -1,0 +1,345 @@
+//! Writing the Rust source of the model types.
+
+use std::fmt::Write;
+
+use super::types::{Field, Item, Ty, TypeSet, UnionVariant};
+use super::write_doc;
+
+/// The source of every item in `types`, meant for `crate::models`.
+pub fn models(types: &TypeSet) -> String {
+    let mut out = String::new();
+    for (name, item) in &types.items {
+        match item {
+            Item::Struct { doc, fields } => {
+                write_struct(&mut out, types, name, doc.as_deref(), fields)
+            }
+            Item::Enum { doc, values } => write_enum(&mut out, name, doc.as_deref(), values),
+            Item::Union { doc, tag, variants } => {
+                write_union(&mut out, name, doc.as_deref(), tag, variants)
+            }
+            Item::Alias { doc, ty, .. } => {
+                write_doc(&mut out, "", doc.as_deref());
+                let _ = writeln!(out, "pub type {name} = {};\n", ty.rust());
+            }
+        }
+    }
+    out
+}
+
+/// The type a field is declared with.
+fn field_type(types: &TypeSet, f: &Field) -> String {
+    let inner = if f.boxed {
+        format!("Box<{}>", f.ty.rust())
+    } else {
+        f.ty.rust()
+    };
+    if optional(types, f) {
+        format!("Option<{inner}>")
+    } else {
+        inner
+    }
+}
+
+/// Whether a field is an `Option`: when not required, or when it may be null.
+fn optional(types: &TypeSet, f: &Field) -> bool {
+    !f.required || f.nullable || types.is_nullable_alias(&f.ty)
+}
+
+/// The `#[serde(...)]` attribute of a field, if it needs one.
+fn serde_attribute(types: &TypeSet, f: &Field) -> Option<String> {
+    let mut parts = Vec::new();
+    if f.rust.trim_start_matches("r#") != f.json {
+        parts.push(format!("rename = {:?}", f.json));
+    }
+    if !f.required {
+        parts.push("default".to_string());
+        parts.push("skip_serializing_if = \"Option::is_none\"".to_string());
+    } else if optional(types, f) {
+        // Required but nullable: `null` and absent both read as `None`.
+        parts.push("default".to_string());
+    } else if f.ty == Ty::Json {
+        parts.push("default".to_string());
+    } else if types.has_default(&f.ty) {
+        // Required, but real servers omit or null it at times: read those as empty.
+        parts.push("default".to_string());
+        parts.push("deserialize_with = \"crate::serde_helpers::null_as_default\"".to_string());
+    }
+    if parts.is_empty() {
+        None
+    } else {
+        Some(format!("#[serde({})]", parts.join(", ")))
+    }
+}
+
+fn write_struct(
+    out: &mut String,
+    types: &TypeSet,
+    name: &str,
+    doc: Option<&str>,
+    fields: &[Field],
+) {
+    write_doc(out, "", doc);
+    let has_secret = fields.iter().any(|f| f.secret);
+    let all_default = types.has_default(&Ty::Named(name.to_string()));
+    let mut derives = vec![
+        "Clone",
+        "PartialEq",
+        "serde::Serialize",
+        "serde::Deserialize",
+    ];
+    if !has_secret {
+        derives.insert(0, "Debug");
+    }
+    if all_default {
+        derives.push("Default");
+    }
+    let _ = writeln!(out, "#[derive({})]", derives.join(", "));
+    let _ = writeln!(out, "#[non_exhaustive]");
+    let _ = writeln!(out, "pub struct {name} {{");
+    for f in fields {
+        write_doc(out, "    ", f.doc.as_deref());
+        if let Some(attribute) = serde_attribute(types, f) {
+            let _ = writeln!(out, "    {attribute}");
+        }
+        let _ = writeln!(out, "    pub {}: {},", f.rust, field_type(types, f));
+    }
+    let _ = writeln!(out, "}}\n");
+
+    // A constructor taking the required fields; the others start empty.
+    let required: Vec<&Field> = fields.iter().filter(|f| !optional(types, f)).collect();
+    if !required.is_empty() {
+        let _ = writeln!(out, "impl {name} {{");
+        let _ = writeln!(
+            out,
+            "    /// Creates a `{name}` from its required fields; the optional ones start unset."
+        );
+        if required.len() > 7 {
+            let _ = writeln!(out, "    #[allow(clippy::too_many_arguments)]");
+        }
+        let params: Vec<String> = required
+            .iter()
+            .map(|f| match (&f.ty, f.boxed) {
+                (Ty::String, _) => format!("{}: impl Into<String>", f.rust),
+                _ => format!("{}: {}", f.rust, field_type(types, f)),
+            })
+            .collect();
+        let _ = writeln!(out, "    pub fn new({}) -> Self {{", params.join(", "));
+        let _ = writeln!(out, "        Self {{");
+        for f in fields {
+            let value = if optional(types, f) {
+                "None".to_string()
+            } else if f.ty == Ty::String {
+                format!("{}.into()", f.rust)
+            } else {
+                f.rust.clone()
+            };
+            if value == f.rust {
+                let _ = writeln!(out, "            {},", f.rust);
+            } else {
+                let _ = writeln!(out, "            {}: {value},", f.rust);
+            }
+        }
+        let _ = writeln!(out, "        }}\n    }}\n}}\n");
+    }
+
+    if has_secret {
+        // Secrets stay out of logs: `Debug` shows that they are set, not what they are.
+        let _ = writeln!(out, "impl std::fmt::Debug for {name} {{");
+        let _ = writeln!(
+            out,
+            "    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{"
+        );
+        let _ = writeln!(out, "        f.debug_struct({name:?})");
+        for field in fields {
+            let label = field.rust.trim_start_matches("r#");
+            if field.secret {
+                let redacted = if optional(types, field) {
+                    format!(
+                        "&self.{}.as_ref().map(|_| crate::secret::Redacted)",
+                        field.rust
+                    )
+                } else {
+                    "&crate::secret::Redacted".to_string()
+                };
+                let _ = writeln!(out, "            .field({label:?}, {redacted})");
+            } else {
+                let _ = writeln!(out, "            .field({label:?}, &self.{})", field.rust);
+            }
+        }
+        let _ = writeln!(out, "            .finish()\n    }}\n}}\n");
+    }
+}
+
+fn write_enum(out: &mut String, name: &str, doc: Option<&str>, values: &[(String, String)]) {
+    write_doc(out, "", doc);
+    let _ = writeln!(
+        out,
+        "///\n/// Values a newer server sends that this crate does not know are kept in `Unknown`."
+    );
+    let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq, Eq, Hash)]");
+    let _ = writeln!(out, "#[non_exhaustive]");
+    let _ = writeln!(out, "pub enum {name} {{");
+    for (variant, value) in values {
+        let _ = writeln!(out, "    /// `{value}`");
+        let _ = writeln!(out, "    {variant},");
+    }
+    let _ = writeln!(
+        out,
+        "    /// A value this version of the crate does not know, as the server sent it."
+    );
+    let _ = writeln!(out, "    Unknown(String),");
+    let _ = writeln!(out, "}}\n");
+
+    let _ = writeln!(out, "impl {name} {{");
+    let _ = writeln!(out, "    /// The value as it is written in JSON.");
+    let _ = writeln!(out, "    pub fn as_str(&self) -> &str {{");
+    let _ = writeln!(out, "        match self {{");
+    for (variant, value) in values {
+        let _ = writeln!(out, "            Self::{variant} => {value:?},");
+    }
+    let _ = writeln!(out, "            Self::Unknown(value) => value,");
+    let _ = writeln!(out, "        }}\n    }}\n}}\n");
+
+    let _ = writeln!(out, "impl From<&str> for {name} {{");
+    let _ = writeln!(out, "    fn from(value: &str) -> Self {{");
+    let _ = writeln!(out, "        match value {{");
+    for (variant, value) in values {
+        let _ = writeln!(out, "            {value:?} => Self::{variant},");
+    }
+    let _ = writeln!(
+        out,
+        "            other => Self::Unknown(other.to_string()),"
+    );
+    let _ = writeln!(out, "        }}\n    }}\n}}\n");
+
+    let _ = writeln!(
+        out,
+        "impl std::fmt::Display for {name} {{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{
+        f.write_str(self.as_str())
+    }}
+}}
+
+impl serde::Serialize for {name} {{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{
+        serializer.serialize_str(self.as_str())
+    }}
+}}
+
+impl<'de> serde::Deserialize<'de> for {name} {{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{
+        crate::serde_helpers::deserialize_str_enum(deserializer)
+    }}
+}}
+"
+    );
+}
+
+fn write_union(
+    out: &mut String,
+    name: &str,
+    doc: Option<&str>,
+    tag: &str,
+    variants: &[UnionVariant],
+) {
+    write_doc(out, "", doc);
+    let _ = writeln!(
+        out,
+        "///\n/// Told apart by the `{tag}` property. An object whose `{tag}` this crate does not\n/// know is kept whole in `Unknown`."
+    );
+    let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq)]");
+    let _ = writeln!(out, "#[non_exhaustive]");
+    let _ = writeln!(out, "pub enum {name} {{");
+    for v in variants {
+        let _ = writeln!(out, "    /// `{tag}: {}`", v.tag);
+        let _ = writeln!(out, "    {}({}),", v.name, v.ty);
+    }
+    let _ = writeln!(
+        out,
+        "    /// An object with a `{tag}` this version of the crate does not know, kept as sent."
+    );
+    let _ = writeln!(
+        out,
+        "    Unknown(serde_json::Map<String, serde_json::Value>),"
+    );
+    let _ = writeln!(out, "}}\n");
+
+    let accessor = super::names::field(tag);
+    let _ = writeln!(out, "impl {name} {{");
+    let _ = writeln!(
+        out,
+        "    /// The `{tag}` value that tells the variants apart."
+    );
+    let _ = writeln!(
+        out,
+        "    pub fn {}(&self) -> &str {{",
+        accessor.trim_start_matches("r#")
+    );
+    let _ = writeln!(out, "        match self {{");
+    for v in variants {
+        let _ = writeln!(out, "            Self::{}(_) => {:?},", v.name, v.tag);
+    }
+    let _ = writeln!(
+        out,
+        "            Self::Unknown(object) => object.get({tag:?}).and_then(serde_json::Value::as_str).unwrap_or(\"\"),"
+    );
+    let _ = writeln!(out, "        }}\n    }}\n}}\n");
+
+    let mut seen: Vec<&str> = Vec::new();
+    for v in variants {
+        if seen.contains(&v.ty.as_str()) {
+            continue;
+        }
+        seen.push(&v.ty);
+        let _ = writeln!(
+            out,
+            "impl From<{ty}> for {name} {{\n    fn from(value: {ty}) -> Self {{\n        Self::{variant}(value)\n    }}\n}}\n",
+            ty = v.ty,
+            variant = v.name
+        );
+    }
+
+    // Serializing writes the tag once, then the variant's own fields.
+    let _ = writeln!(out, "impl serde::Serialize for {name} {{");
+    let _ = writeln!(out, "    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{");
+    let _ = writeln!(out, "        #[derive(serde::Serialize)]");
+    let _ = writeln!(out, "        #[serde(tag = {tag:?})]");
+    let _ = writeln!(out, "        enum Tagged<'a> {{");
+    for v in variants {
+        let _ = writeln!(out, "            #[serde(rename = {:?})]", v.tag);
+        let _ = writeln!(out, "            {}(&'a {}),", v.name, v.ty);
+    }
+    let _ = writeln!(out, "        }}");
+    let _ = writeln!(out, "        match self {{");
+    for v in variants {
+        let _ = writeln!(
+            out,
+            "            Self::{0}(value) => Tagged::{0}(value).serialize(serializer),",
+            v.name
+        );
+    }
+    let _ = writeln!(
+        out,
+        "            Self::Unknown(object) => object.serialize(serializer),"
+    );
+    let _ = writeln!(out, "        }}\n    }}\n}}\n");
+
+    // Deserializing reads the tag first and falls back to `Unknown`.
+    let _ = writeln!(out, "impl<'de> serde::Deserialize<'de> for {name} {{");
+    let _ = writeln!(out, "    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{");
+    let _ = writeln!(out, "        let object = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;");
+    let _ = writeln!(
+        out,
+        "        let tag = object.get({tag:?}).and_then(serde_json::Value::as_str).map(str::to_owned);"
+    );
+    let _ = writeln!(out, "        Ok(match tag.as_deref() {{");
+    for v in variants {
+        let _ = writeln!(
+            out,
+            "            Some({:?}) => Self::{}(crate::serde_helpers::from_object(object)?),",
+            v.tag, v.name
+        );
+    }
+    let _ = writeln!(out, "            _ => Self::Unknown(object),");
+    let _ = writeln!(out, "        }})\n    }}\n}}\n");
+}

@@ -1,0 +1,686 @@
+//! Writing the Rust source of the operations: one API struct per tag, one
+//! request builder and one error enum per operation.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::names;
+use super::spec::{Location, MediaType, RawOperation, RawResponse};
+use super::types::{Ty, TypeSet};
+use super::{write_doc, GenError};
+
+/// The header that carries a session token. Every builder has a
+/// `session_token` setter for it, documented by the operation or not.
+const SESSION_TOKEN_HEADER: &str = "x-session-token";
+
+/// Builder field names the generated code uses itself.
+const RESERVED: &[&str] = &["client", "session_token", "body"];
+
+/// A parameter as the builder holds it.
+struct Param {
+    /// The name on the wire.
+    wire: String,
+    /// The builder field and setter name.
+    rust: String,
+    location: Location,
+    required: bool,
+    doc: Option<String>,
+    ty: Ty,
+    /// Kept in a `Secret` (the `Cookie` header).
+    secret: bool,
+}
+
+impl Param {
+    /// The builder field's type.
+    fn field_type(&self) -> String {
+        let base = if self.secret {
+            "crate::Secret".to_string()
+        } else {
+            self.ty.rust_in_operations()
+        };
+        if self.required || matches!(self.ty, Ty::Vec(_)) {
+            base
+        } else {
+            format!("Option<{base}>")
+        }
+    }
+
+    /// The setter's argument type and how to turn the argument into the field's value.
+    fn argument(&self) -> (String, String) {
+        let name = &self.rust;
+        if self.secret {
+            return ("impl Into<crate::Secret>".into(), format!("{name}.into()"));
+        }
+        match &self.ty {
+            Ty::String => ("impl Into<String>".into(), format!("{name}.into()")),
+            Ty::Vec(inner) if **inner == Ty::String => (
+                "impl IntoIterator<Item = impl Into<String>>".into(),
+                format!("{name}.into_iter().map(Into::into).collect()"),
+            ),
+            Ty::Named(n) => (
+                format!("impl Into<crate::models::{n}>"),
+                format!("{name}.into()"),
+            ),
+            other => (other.rust_in_operations(), name.clone()),
+        }
+    }
+}
+
+impl Ty {
+    /// The type as spelled outside `crate::models`.
+    fn rust_in_operations(&self) -> String {
+        match self {
+            Ty::Named(name) => format!("crate::models::{name}"),
+            Ty::Vec(inner) => format!("Vec<{}>", inner.rust_in_operations()),
+            Ty::Map(inner) => format!(
+                "std::collections::BTreeMap<String, {}>",
+                inner.rust_in_operations()
+            ),
+            other => other.rust(),
+        }
+    }
+}
+
+/// How a response's body is read.
+#[derive(Clone)]
+enum Body {
+    None,
+    Json(Ty),
+    Text,
+}
+
+impl Body {
+    fn rust(&self) -> Option<String> {
+        match self {
+            Body::None => None,
+            Body::Json(ty) => Some(ty.rust_in_operations()),
+            Body::Text => Some("String".into()),
+        }
+    }
+
+    /// The expression that reads it from `response`, `?` included.
+    fn read(&self) -> &'static str {
+        match self {
+            Body::None => "",
+            Body::Json(_) => "response.json()?",
+            Body::Text => "response.text()?",
+        }
+    }
+}
+
+struct Outcome {
+    status: Option<u16>,
+    description: Option<String>,
+    body: Body,
+}
+
+/// An operation, ready to write.
+struct Operation<'a> {
+    raw: &'a RawOperation,
+    /// `CreateNativeRegistrationFlow`.
+    builder: String,
+    /// `create_native_registration_flow`.
+    method: String,
+    params: Vec<Param>,
+    /// The request body's type and whether it is required.
+    body: Option<(Ty, bool)>,
+    successes: Vec<Outcome>,
+    errors: Vec<Outcome>,
+    default: Option<Outcome>,
+}
+
+impl Operation<'_> {
+    fn error_enum(&self) -> String {
+        format!("{}Error", self.builder)
+    }
+}
+
+fn plan<'a>(raw: &'a RawOperation, types: &mut TypeSet) -> Result<Operation<'a>, GenError> {
+    let builder = names::pascal(&raw.id);
+    let mut params = Vec::new();
+    for p in &raw.parameters {
+        let lower = p.name.to_ascii_lowercase();
+        if p.location == Location::Header && lower == SESSION_TOKEN_HEADER {
+            continue;
+        }
+        let secret = p.location == Location::Header && lower == "cookie";
+        let (ty, _) = types.ty(&p.schema, &format!("{}_{}", raw.id, p.name))?;
+        let ty = match (p.location, ty) {
+            // Path segments and headers are text.
+            (
+                Location::Path | Location::Header,
+                Ty::Vec(_) | Ty::Json | Ty::JsonObject | Ty::Map(_),
+            ) => Ty::String,
+            (_, ty) => ty,
+        };
+        let mut rust = names::field(p.name.strip_prefix("X-").unwrap_or(&p.name));
+        if RESERVED.contains(&rust.as_str()) {
+            rust.push('_');
+        }
+        params.push(Param {
+            wire: p.name.clone(),
+            rust,
+            location: p.location,
+            required: p.required,
+            doc: p.description.clone(),
+            ty,
+            secret,
+        });
+    }
+    let body = match &raw.body {
+        Some((schema, required)) => {
+            Some((types.ty(schema, &format!("{}_body", raw.id))?.0, *required))
+        }
+        None => None,
+    };
+    let mut successes = Vec::new();
+    let mut errors = Vec::new();
+    let mut default = None;
+    for r in &raw.responses {
+        let outcome = outcome(r, &raw.id, types)?;
+        match r.status {
+            Some(code) if (200..300).contains(&code) => successes.push(outcome),
+            Some(_) => errors.push(outcome),
+            None => default = Some(outcome),
+        }
+    }
+    Ok(Operation {
+        raw,
+        method: names::snake(&raw.id),
+        builder,
+        params,
+        body,
+        successes,
+        errors,
+        default,
+    })
+}
+
+fn outcome(r: &RawResponse, op_id: &str, types: &mut TypeSet) -> Result<Outcome, GenError> {
+    let label = r
+        .status
+        .map(names::status_variant)
+        .unwrap_or_else(|| "Default".into());
+    let body = match &r.body {
+        None => Body::None,
+        Some((MediaType::Text, _)) => Body::Text,
+        Some((MediaType::Json, schema)) => {
+            Body::Json(types.ty(schema, &format!("{op_id}_{label}_body"))?.0)
+        }
+    };
+    Ok(Outcome {
+        status: r.status,
+        description: r.description.clone(),
+        body,
+    })
+}
+
+/// What `send()` returns on success, and the match arms that produce it.
+fn success(op: &Operation) -> (String, Vec<String>) {
+    let typed: Vec<&Outcome> = op
+        .successes
+        .iter()
+        .filter(|o| o.body.rust().is_some())
+        .collect();
+    let mut kinds: Vec<String> = typed.iter().filter_map(|o| o.body.rust()).collect();
+    kinds.dedup();
+    let codes = |outcomes: &[&Outcome]| {
+        outcomes
+            .iter()
+            .filter_map(|o| o.status)
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    let empty: Vec<&Outcome> = op
+        .successes
+        .iter()
+        .filter(|o| o.body.rust().is_none())
+        .collect();
+    match kinds.as_slice() {
+        [] => {
+            let pattern = if empty.is_empty() {
+                "200..=299".to_string()
+            } else {
+                codes(&empty)
+            };
+            ("()".into(), vec![format!("{pattern} => Ok(()),")])
+        }
+        [one] => {
+            let read = typed[0].body.read().trim_end_matches('?');
+            if empty.is_empty() {
+                (one.clone(), vec![format!("{} => {read},", codes(&typed))])
+            } else {
+                (
+                    format!("Option<{one}>"),
+                    vec![
+                        format!("{} => {read}.map(Some),", codes(&typed)),
+                        format!("{} => Ok(None),", codes(&empty)),
+                    ],
+                )
+            }
+        }
+        _ => {
+            // Bodies of different types: hand over the JSON as it is.
+            let mut all = typed.clone();
+            all.extend(empty);
+            (
+                "serde_json::Value".into(),
+                vec![format!("{} => response.json(),", codes(&all))],
+            )
+        }
+    }
+}
+
+/// Writes the operations and returns (source of `crate::operations`, the names to re-export at the crate root).
+pub fn operations(
+    raw_operations: &[RawOperation],
+    tags: &BTreeMap<String, String>,
+    types: &mut TypeSet,
+) -> Result<(String, Vec<String>), GenError> {
+    let mut out = String::new();
+    let mut exports = Vec::new();
+    let mut by_tag: BTreeMap<&str, Vec<Operation>> = BTreeMap::new();
+    for raw in raw_operations {
+        by_tag
+            .entry(raw.tag.as_str())
+            .or_default()
+            .push(plan(raw, types)?);
+    }
+    for (tag, ops) in &by_tag {
+        let api = format!("{}Api", names::pascal(tag));
+        write_api(&mut out, &api, tag, tags.get(*tag).map(String::as_str), ops);
+        exports.push(api.clone());
+        for op in ops {
+            write_builder(&mut out, &api, op);
+            write_error(&mut out, op);
+            exports.push(op.error_enum());
+        }
+    }
+    Ok((out, exports))
+}
+
+fn write_api(out: &mut String, api: &str, tag: &str, description: Option<&str>, ops: &[Operation]) {
+    let _ = writeln!(out, "/// The operations tagged `{tag}`.");
+    if let Some(d) = description.filter(|d| !d.is_empty()) {
+        let _ = writeln!(out, "///");
+        write_doc(out, "", Some(d));
+    }
+    let _ = writeln!(
+        out,
+        "///\n/// Cheap to clone: clones share the [`Client`](crate::Client) and its connection pool.
+#[derive(Debug, Clone)]
+pub struct {api} {{
+    client: crate::Client,
+}}
+
+impl {api} {{
+    /// The API of the Kratos server at `base_url`, with default settings.
+    ///
+    /// Fails if `base_url` is not an absolute `http` or `https` URL.
+    /// Use [`Client::builder`](crate::Client::builder) for timeouts and other settings.
+    pub fn new(base_url: impl AsRef<str>) -> Result<Self, crate::ConfigError> {{
+        crate::Client::new(base_url).map(Self::from_client)
+    }}
+
+    /// The API over an existing client, sharing its settings and connections.
+    pub fn from_client(client: crate::Client) -> Self {{
+        Self {{ client }}
+    }}
+
+    /// The client this API sends requests with.
+    pub fn client(&self) -> &crate::Client {{
+        &self.client
+    }}"
+    );
+    for op in ops {
+        let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+        let mut args: Vec<String> = required
+            .iter()
+            .map(|p| format!("{}: {}", p.rust, p.argument().0))
+            .collect();
+        if let Some((ty, true)) = &op.body {
+            args.push(format!("body: impl Into<{}>", ty.rust_in_operations()));
+        }
+        let _ = writeln!(out);
+        write_doc(
+            out,
+            "    ",
+            op.raw.summary.as_deref().or(op.raw.description.as_deref()),
+        );
+        let _ = writeln!(
+            out,
+            "    ///\n    /// `{} {}`. Set optional parameters on the returned [`{}`], then call\n    /// [`send`]({}::send).",
+            op.raw.method, op.raw.path, op.builder, op.builder
+        );
+        let _ = writeln!(
+            out,
+            "    pub fn {}(&self{}) -> {} {{",
+            op.method,
+            args.iter().map(|a| format!(", {a}")).collect::<String>(),
+            op.builder
+        );
+        let _ = writeln!(out, "        {} {{", op.builder);
+        let _ = writeln!(out, "            client: self.client.clone(),");
+        let _ = writeln!(out, "            session_token: None,");
+        for p in &op.params {
+            let value = if p.required {
+                p.argument().1
+            } else if matches!(p.ty, Ty::Vec(_)) {
+                "Vec::new()".into()
+            } else {
+                "None".into()
+            };
+            if value == p.rust {
+                let _ = writeln!(out, "            {},", p.rust);
+            } else {
+                let _ = writeln!(out, "            {}: {value},", p.rust);
+            }
+        }
+        match &op.body {
+            Some((_, true)) => {
+                let _ = writeln!(out, "            body: body.into(),");
+            }
+            Some((_, false)) => {
+                let _ = writeln!(out, "            body: None,");
+            }
+            None => {}
+        }
+        let _ = writeln!(out, "        }}\n    }}");
+    }
+    let _ = writeln!(out, "}}\n");
+    let _ = writeln!(
+        out,
+        "impl crate::Client {{\n    /// The operations tagged `{tag}`, over this client.\n    pub fn {}(&self) -> {api} {{\n        {api}::from_client(self.clone())\n    }}\n}}\n",
+        names::field(tag)
+    );
+}
+
+fn write_builder(out: &mut String, api: &str, op: &Operation) {
+    let builder = &op.builder;
+    write_doc(out, "", op.raw.summary.as_deref());
+    if op.raw.summary.is_some() && op.raw.description.is_some() {
+        let _ = writeln!(out, "///");
+    }
+    write_doc(out, "", op.raw.description.as_deref());
+    let _ = writeln!(
+        out,
+        "///\n/// Made by [`{api}::{}`]. Nothing is sent until [`send`](Self::send) is awaited.",
+        op.method
+    );
+    let _ = writeln!(out, "#[derive(Debug, Clone)]");
+    let _ = writeln!(
+        out,
+        "#[must_use = \"nothing is sent until `.send().await`\"]"
+    );
+    let _ = writeln!(out, "pub struct {builder} {{");
+    let _ = writeln!(out, "    client: crate::Client,");
+    let _ = writeln!(out, "    session_token: Option<crate::Secret>,");
+    for p in &op.params {
+        let _ = writeln!(out, "    {}: {},", p.rust, p.field_type());
+    }
+    match &op.body {
+        Some((ty, true)) => {
+            let _ = writeln!(out, "    body: {},", ty.rust_in_operations());
+        }
+        Some((ty, false)) => {
+            let _ = writeln!(out, "    body: Option<{}>,", ty.rust_in_operations());
+        }
+        None => {}
+    }
+    let _ = writeln!(out, "}}\n");
+
+    let _ = writeln!(out, "impl {builder} {{");
+    let _ = writeln!(
+        out,
+        "    /// Sends a session token in the `X-Session-Token` header. It never appears in
+    /// `Debug` output or errors.
+    pub fn session_token(mut self, token: impl Into<crate::Secret>) -> Self {{
+        self.session_token = Some(token.into());
+        self
+    }}
+"
+    );
+    for p in op.params.iter().filter(|p| !p.required) {
+        write_doc(out, "    ", p.doc.as_deref());
+        let (arg, value) = p.argument();
+        let _ = writeln!(
+            out,
+            "    pub fn {0}(mut self, {0}: {arg}) -> Self {{",
+            p.rust
+        );
+        if matches!(p.ty, Ty::Vec(_)) && !p.secret {
+            let _ = writeln!(out, "        self.{} = {value};", p.rust);
+        } else {
+            let _ = writeln!(out, "        self.{} = Some({value});", p.rust);
+        }
+        let _ = writeln!(out, "        self\n    }}\n");
+    }
+    if let Some((ty, false)) = &op.body {
+        let _ = writeln!(
+            out,
+            "    /// The request body.\n    pub fn body(mut self, body: impl Into<{}>) -> Self {{\n        self.body = Some(body.into());\n        self\n    }}\n",
+            ty.rust_in_operations()
+        );
+    }
+
+    let (success_type, success_arms) = success(op);
+    let error = op.error_enum();
+    let _ = writeln!(out, "    /// Sends the request and decodes the answer.");
+    let _ = writeln!(
+        out,
+        "    pub async fn send(self) -> Result<{success_type}, crate::Error<{error}>> {{"
+    );
+    let segments: Vec<String> = op
+        .raw
+        .path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|segment| path_segment(segment, &op.params))
+        .collect();
+    let _ = writeln!(
+        out,
+        "        let mut request = self.client.request(reqwest::Method::{}, &[{}]);",
+        op.raw.method,
+        segments.join(", ")
+    );
+    for p in &op.params {
+        let call = match (p.location, p.secret) {
+            (Location::Query, _) => format!("request.query({:?}, value)", p.wire),
+            (Location::Header, true) => format!("request.secret_header({:?}, value)", p.wire),
+            (Location::Header, false) => {
+                format!("request.header({:?}, &value.to_string())", p.wire)
+            }
+            (Location::Path, _) => continue,
+        };
+        if matches!(p.ty, Ty::Vec(_)) {
+            let _ = writeln!(
+                out,
+                "        for value in &self.{} {{\n            {call};\n        }}",
+                p.rust
+            );
+        } else if p.required {
+            let _ = writeln!(
+                out,
+                "        let value = &self.{};\n        {call};",
+                p.rust
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "        if let Some(value) = &self.{} {{\n            {call};\n        }}",
+                p.rust
+            );
+        }
+    }
+    let _ = writeln!(out, "        if let Some(token) = &self.session_token {{\n            request.secret_header(\"X-Session-Token\", token);\n        }}");
+    match &op.body {
+        Some((_, true)) => {
+            let _ = writeln!(out, "        request.json(&self.body);");
+        }
+        Some((_, false)) => {
+            let _ = writeln!(out, "        if let Some(body) = &self.body {{\n            request.json(body);\n        }}");
+        }
+        None => {}
+    }
+    let _ = writeln!(
+        out,
+        "        let response = self.client.execute::<{error}>(request).await?;"
+    );
+    let _ = writeln!(out, "        match response.status().as_u16() {{");
+    for arm in success_arms {
+        let _ = writeln!(out, "            {arm}");
+    }
+    for e in &op.errors {
+        let Some(code) = e.status else { continue };
+        let variant = names::status_variant(code);
+        let value = match e.body {
+            Body::None => format!("{error}::{variant}"),
+            _ => format!("{error}::{variant}({})", e.body.read()),
+        };
+        let _ = writeln!(
+            out,
+            "            {code} => Err(crate::Error::Api({value})),"
+        );
+    }
+    if let Some(d) = &op.default {
+        let fields = match d.body {
+            Body::None => "status: response.status()".to_string(),
+            _ => format!("status: response.status(), body: {}", d.body.read()),
+        };
+        let _ = writeln!(
+            out,
+            "            code if code >= 400 => Err(crate::Error::Api({error}::Default {{ {fields} }})),"
+        );
+    }
+    let _ = writeln!(out, "            _ => Err(response.unexpected_status()),");
+    let _ = writeln!(out, "        }}\n    }}\n}}\n");
+}
+
+/// A path segment as a Rust expression: a literal, or the parameter it names.
+fn path_segment(segment: &str, params: &[Param]) -> String {
+    let Some(start) = segment.find('{') else {
+        return format!("{segment:?}");
+    };
+    let end = segment.find('}').unwrap_or(segment.len());
+    let name = &segment[start + 1..end];
+    let field = params
+        .iter()
+        .find(|p| p.location == Location::Path && p.wire == name)
+        .map(|p| p.rust.clone())
+        .unwrap_or_else(|| names::field(name));
+    if start == 0 && end == segment.len() - 1 {
+        format!("&self.{field}.to_string()")
+    } else {
+        format!(
+            "&format!(\"{}{{}}{}\", self.{field})",
+            &segment[..start],
+            &segment[(end + 1).min(segment.len())..]
+        )
+    }
+}
+
+fn write_error(out: &mut String, op: &Operation) {
+    let error = op.error_enum();
+    let _ = writeln!(
+        out,
+        "/// The documented error answers of [`{}`]: one variant per status it lists.",
+        op.builder
+    );
+    let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq)]");
+    let _ = writeln!(out, "#[non_exhaustive]");
+    let _ = writeln!(out, "pub enum {error} {{");
+    let mut displays = Vec::new();
+    let mut statuses = Vec::new();
+    for e in &op.errors {
+        let Some(code) = e.status else { continue };
+        let variant = names::status_variant(code);
+        write_doc(
+            out,
+            "    ",
+            Some(&format!(
+                "{code}: {}",
+                e.description.as_deref().unwrap_or("")
+            )),
+        );
+        match e.body.rust() {
+            Some(ty) => {
+                let _ = writeln!(out, "    {variant}({ty}),");
+                displays.push(format!(
+                    "Self::{variant}(body) => write!(f, \"HTTP {code}{{}}\", crate::error::summarize(body)),"
+                ));
+                statuses.push(format!(
+                    "Self::{variant}(_) => crate::error::status_code({code}),"
+                ));
+            }
+            None => {
+                let _ = writeln!(out, "    {variant},");
+                displays.push(format!("Self::{variant} => f.write_str(\"HTTP {code}\"),"));
+                statuses.push(format!(
+                    "Self::{variant} => crate::error::status_code({code}),"
+                ));
+            }
+        }
+    }
+    if let Some(d) = &op.default {
+        write_doc(
+            out,
+            "    ",
+            Some(&format!(
+                "Any other error status: {}",
+                d.description.as_deref().unwrap_or("")
+            )),
+        );
+        match d.body.rust() {
+            Some(ty) => {
+                let _ = writeln!(
+                    out,
+                    "    Default {{ status: reqwest::StatusCode, body: {ty} }},"
+                );
+                displays.push(
+                    "Self::Default { status, body } => write!(f, \"HTTP {}{}\", status.as_u16(), crate::error::summarize(body)),"
+                        .to_string(),
+                );
+                statuses.push("Self::Default { status, .. } => *status,".to_string());
+            }
+            None => {
+                let _ = writeln!(out, "    Default {{ status: reqwest::StatusCode }},");
+                displays.push(
+                    "Self::Default { status } => write!(f, \"HTTP {}\", status.as_u16()),"
+                        .to_string(),
+                );
+                statuses.push("Self::Default { status } => *status,".to_string());
+            }
+        }
+    }
+    let _ = writeln!(out, "}}\n");
+    let _ = writeln!(
+        out,
+        "impl std::fmt::Display for {error} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{"
+    );
+    if displays.is_empty() {
+        let _ = writeln!(out, "        let _ = f;\n        match *self {{}}");
+    } else {
+        let _ = writeln!(out, "        match self {{");
+        for d in &displays {
+            let _ = writeln!(out, "            {d}");
+        }
+        let _ = writeln!(out, "        }}");
+    }
+    let _ = writeln!(out, "    }}\n}}\n");
+    let _ = writeln!(out, "impl std::error::Error for {error} {{}}\n");
+    let _ = writeln!(
+        out,
+        "impl crate::OperationError for {error} {{\n    fn status(&self) -> reqwest::StatusCode {{"
+    );
+    if statuses.is_empty() {
+        let _ = writeln!(out, "        match *self {{}}");
+    } else {
+        let _ = writeln!(out, "        match self {{");
+        for s in &statuses {
+            let _ = writeln!(out, "            {s}");
+        }
+        let _ = writeln!(out, "        }}");
+    }
+    let _ = writeln!(out, "    }}\n}}\n");
+}

@@ -1,0 +1,324 @@
+//! What can go wrong when calling Kratos.
+
+use reqwest::StatusCode;
+use serde::Serialize;
+
+use crate::models::{ErrorGeneric, GenericError};
+
+/// The error of every operation.
+///
+/// `E` is the operation's own error enum (such as
+/// [`CreateNativeRegistrationFlowError`](crate::CreateNativeRegistrationFlowError)),
+/// with one variant per error answer the API documents. Everything else that
+/// can fail is a variant of its own, so that callers can tell a refusal from
+/// Kratos apart from a network problem or a response that makes no sense.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// Kratos answered with an error it documents for this operation.
+    #[error("Kratos answered {0}")]
+    Api(E),
+
+    /// The request could not be built from what was given, for example a
+    /// session token holding a line break. Nothing was sent.
+    #[error("invalid request: {0}")]
+    InvalidInput(String),
+
+    /// No complete answer within the client's timeout (see
+    /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)). `status` is
+    /// set when the headers had arrived before the body stalled.
+    #[error("the request timed out{}", status_suffix(*.status))]
+    Timeout {
+        /// The status, when the response had started.
+        status: Option<StatusCode>,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The connection could not be made or broke off: DNS, TLS, refused or
+    /// reset connections, a body cut short.
+    #[error("could not talk to the server{}: {source}", status_suffix(*.status))]
+    Transport {
+        /// The status, when the response had started.
+        status: Option<StatusCode>,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The response body was larger than the client accepts (see
+    /// [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
+    #[error("HTTP {status}: the response body is larger than the {limit}-byte limit")]
+    BodyTooLarge {
+        /// The status of the response.
+        status: StatusCode,
+        /// The limit that was passed.
+        limit: usize,
+    },
+
+    /// The server answered with something other than JSON, typically an HTML
+    /// error page from a proxy in front of Kratos.
+    #[error("HTTP {status}: expected JSON but the response is {content_type:?}: {excerpt}")]
+    UnexpectedContentType {
+        /// The status of the response.
+        status: StatusCode,
+        /// The `Content-Type` the response declared.
+        content_type: String,
+        /// The start of the body, with secrets blanked.
+        excerpt: String,
+    },
+
+    /// The body could not be decoded into the documented type: empty, cut
+    /// short, not JSON, or JSON of another shape.
+    #[error("HTTP {status}: the response body could not be decoded ({source}): {excerpt}")]
+    Decode {
+        /// The status of the response.
+        status: StatusCode,
+        /// The start of the body, with secrets blanked.
+        excerpt: String,
+        /// What the JSON decoder reported; its `classify()` tells an empty or
+        /// cut-off body (`Eof`) from invalid JSON (`Syntax`) and a shape
+        /// mismatch (`Data`).
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// A status the operation does not document, such as a redirect (which the
+    /// client does not follow) or a success code other than the documented one.
+    #[error("HTTP {status} is not an answer this operation documents: {excerpt}")]
+    UnexpectedStatus {
+        /// The status of the response.
+        status: StatusCode,
+        /// The start of the body, with secrets blanked.
+        excerpt: String,
+    },
+}
+
+fn status_suffix(status: Option<StatusCode>) -> String {
+    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+}
+
+/// Implemented by every operation's error enum.
+pub trait OperationError: std::error::Error {
+    /// The HTTP status of the answer.
+    fn status(&self) -> StatusCode;
+}
+
+impl<E: OperationError> Error<E> {
+    /// The HTTP status, when a response was received.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status()),
+            Error::InvalidInput(_) => None,
+            Error::Timeout { status, .. } | Error::Transport { status, .. } => *status,
+            Error::BodyTooLarge { status, .. }
+            | Error::UnexpectedContentType { status, .. }
+            | Error::Decode { status, .. }
+            | Error::UnexpectedStatus { status, .. } => Some(*status),
+        }
+    }
+}
+
+impl<E> Error<E> {
+    /// The documented error answer, if that is what this is.
+    pub fn api(&self) -> Option<&E> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// The error ids Kratos documents for its API, as a type to match on.
+///
+/// Read one from an error body with [`GenericError::error_id`] or
+/// [`ErrorGeneric::error_id`]. Ids this crate does not know are kept in
+/// `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorId {
+    /// `session_already_available`: the request carried a valid session, so
+    /// there is nothing to register or log in.
+    SessionAlreadyAvailable,
+    /// `security_csrf_violation`: the CSRF check failed (browser flows).
+    SecurityCsrfViolation,
+    /// `security_identity_mismatch`: the flow belongs to another identity.
+    SecurityIdentityMismatch,
+    /// `session_inactive`: no active session was sent.
+    SessionInactive,
+    /// `session_refresh_required`: the session is too old for this action.
+    SessionRefreshRequired,
+    /// `session_aal1_required`: the action needs a first-factor session only.
+    SessionAal1Required,
+    /// `session_aal2_required`: the action needs a second factor.
+    SessionAal2Required,
+    /// `self_service_flow_expired`: the flow expired; start a new one.
+    SelfServiceFlowExpired,
+    /// `browser_location_change_required`: the user has to continue in a browser.
+    BrowserLocationChangeRequired,
+    /// An id this version of the crate does not know, as sent.
+    Unknown(String),
+}
+
+const KNOWN_IDS: &[(&str, ErrorId)] = &[
+    (
+        "session_already_available",
+        ErrorId::SessionAlreadyAvailable,
+    ),
+    ("security_csrf_violation", ErrorId::SecurityCsrfViolation),
+    (
+        "security_identity_mismatch",
+        ErrorId::SecurityIdentityMismatch,
+    ),
+    ("session_inactive", ErrorId::SessionInactive),
+    ("session_refresh_required", ErrorId::SessionRefreshRequired),
+    ("session_aal1_required", ErrorId::SessionAal1Required),
+    ("session_aal2_required", ErrorId::SessionAal2Required),
+    ("self_service_flow_expired", ErrorId::SelfServiceFlowExpired),
+    (
+        "browser_location_change_required",
+        ErrorId::BrowserLocationChangeRequired,
+    ),
+];
+
+impl ErrorId {
+    /// The id as Kratos writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorId::Unknown(id) => id,
+            known => KNOWN_IDS
+                .iter()
+                .find(|(_, k)| k == known)
+                .map(|(s, _)| *s)
+                .unwrap_or(""),
+        }
+    }
+}
+
+impl From<&str> for ErrorId {
+    fn from(id: &str) -> Self {
+        KNOWN_IDS
+            .iter()
+            .find(|(s, _)| *s == id)
+            .map(|(_, k)| k.clone())
+            .unwrap_or_else(|| ErrorId::Unknown(id.to_string()))
+    }
+}
+
+impl std::fmt::Display for ErrorId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl GenericError {
+    /// The error's id as an [`ErrorId`], when the body has one.
+    pub fn error_id(&self) -> Option<ErrorId> {
+        self.id.as_deref().map(ErrorId::from)
+    }
+}
+
+impl ErrorGeneric {
+    /// The error's id as an [`ErrorId`], when the body has one.
+    pub fn error_id(&self) -> Option<ErrorId> {
+        self.error.error_id()
+    }
+}
+
+/// A short, secret-free description of an error body for `Display`: the
+/// Kratos message and id when the body has them, nothing otherwise.
+pub(crate) fn summarize<T: Serialize>(body: &T) -> String {
+    let Ok(value) = serde_json::to_value(body) else {
+        return String::new();
+    };
+    let error = value.get("error").unwrap_or(&value);
+    let text = |key: &str| error.get(key).and_then(serde_json::Value::as_str);
+    match (text("message"), text("id")) {
+        (Some(message), Some(id)) => format!(": {message} ({id})"),
+        (Some(message), None) => format!(": {message}"),
+        (None, Some(id)) => format!(": {id}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// A status code the generator wrote down, as a `StatusCode`.
+pub(crate) fn status_code(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// How many bytes of a body an error quotes at most.
+const EXCERPT_BYTES: usize = 256;
+
+/// The start of a body as text for an error message: at most
+/// [`EXCERPT_BYTES`], invalid UTF-8 replaced, control characters escaped,
+/// values of secret fields blanked.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    if body.is_empty() {
+        return "(empty body)".to_string();
+    }
+    // Look at a little more than we quote, so that a secret cut at the end of
+    // the excerpt is still recognised and blanked.
+    let window = &body[..body.len().min(EXCERPT_BYTES * 4)];
+    let text = crate::secret::redact_json_text(&String::from_utf8_lossy(window));
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.len() >= EXCERPT_BYTES {
+            out.push('…');
+            return out;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if window.len() < body.len() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_short_printable_and_secret_free() {
+        assert_eq!(excerpt(b""), "(empty body)");
+        assert_eq!(excerpt(b"<html>\n<h1>502</h1>"), "<html>\\n<h1>502</h1>");
+        let long = vec![b'a'; 10_000];
+        let e = excerpt(&long);
+        assert!(e.ends_with('…') && e.len() < 300, "{e}");
+        assert_eq!(excerpt(&[0xff, b'x']), "\u{fffd}x");
+        let with_token = br#"{"session_token":"ory_st_supersecret","identity":{}}"#;
+        assert!(!excerpt(with_token).contains("supersecret"));
+    }
+
+    #[test]
+    fn error_ids_round_trip_and_keep_unknown_ones() {
+        assert_eq!(
+            ErrorId::from("session_already_available"),
+            ErrorId::SessionAlreadyAvailable
+        );
+        assert_eq!(
+            ErrorId::SecurityCsrfViolation.as_str(),
+            "security_csrf_violation"
+        );
+        assert_eq!(
+            ErrorId::from("brand_new_id"),
+            ErrorId::Unknown("brand_new_id".into())
+        );
+        assert_eq!(ErrorId::from("brand_new_id").to_string(), "brand_new_id");
+        for (text, id) in KNOWN_IDS {
+            assert_eq!(id.as_str(), *text);
+        }
+    }
+
+    #[test]
+    fn summaries_show_message_and_id_only() {
+        let body = serde_json::json!({"error": {"id": "session_inactive", "message": "No session", "debug": "secret stuff"}});
+        assert_eq!(summarize(&body), ": No session (session_inactive)");
+        assert_eq!(summarize(&serde_json::json!({"ui": {}})), "");
+    }
+}

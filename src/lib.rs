@@ -1,0 +1,67 @@
+//! A typed client for the [Ory Kratos](https://www.ory.sh/kratos/) identity
+//! server, for native apps, command-line tools and their tests.
+//!
+//! Every model and operation is generated at build time from the OpenAPI
+//! document in `openapi/` (or the one named by `KRATOS_OPENAPI_SPEC`).
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let api = kratos_client::FrontendApi::new("https://auth.example.com")?;
+//! let flow = api
+//!     .create_native_registration_flow()
+//!     .return_to("myapp://done")
+//!     .send()
+//!     .await?;
+//! println!("registration flow {} has {} form fields", flow.id, flow.ui.nodes.len());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! - [`Client`] holds the server's URL, the settings and the connection
+//!   pool; [`FrontendApi`] and the other groups are views over one.
+//! - Each operation is a builder: one setter per parameter, then `send()`.
+//! - [`Error`] tells documented refusals ([`Error::Api`], with the
+//!   operation's own enum) from transport, timeout and decoding failures.
+//! - [`models`] holds the request and response types.
+
+mod client;
+mod error;
+mod secret;
+mod serde_helpers;
+
+/// The request and response types, generated from the OpenAPI document.
+///
+/// Every struct and enum is `#[non_exhaustive]`, as the server keeps adding
+/// fields and values: build structs with their `new` constructor (or
+/// `Default`) and set fields afterwards. String enums keep values they do
+/// not know in an `Unknown` variant instead of failing to decode.
+pub mod models {
+    // Union variants differ in size (an input node has many more attributes
+    // than a text node); boxing them would cost an allocation per node.
+    #![allow(clippy::large_enum_variant)]
+    include!(concat!(env!("OUT_DIR"), "/models.rs"));
+}
+
+/// The request builders and their error enums, generated from the OpenAPI document.
+pub mod operations {
+    // A 400 answer can carry a whole flow (for validation messages), which
+    // makes some error enums lopsided; boxing it would make matching clumsier.
+    #![allow(clippy::large_enum_variant)]
+    include!(concat!(env!("OUT_DIR"), "/operations.rs"));
+}
+
+include!(concat!(env!("OUT_DIR"), "/exports.rs"));
+
+pub use client::{
+    Client, ClientBuilder, ConfigError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+};
+pub use error::{Error, ErrorId, OperationError};
+pub use reqwest::StatusCode;
+pub use secret::Secret;
+
+// The generator is compiled into build.rs; here only for its unit tests.
+#[cfg(test)]
+#[path = "codegen/mod.rs"]
+#[allow(dead_code)]
+mod codegen;
