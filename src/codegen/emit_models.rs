@@ -59,8 +59,10 @@ fn serde_attribute(types: &TypeSet, f: &Field) -> Option<String> {
         parts.push("default".to_string());
     } else if f.ty == Ty::Json {
         parts.push("default".to_string());
-    } else if types.has_default(&f.ty) {
-        // Required, but real servers omit or null it at times: read those as empty.
+    } else if types.has_default(&f.ty) && !types.is_struct(&f.ty) {
+        // Required, but real servers omit or null such values at times: read
+        // those as empty. A required object stays required, or any JSON
+        // object (an error body, say) would pass for a flow.
         parts.push("default".to_string());
         parts.push("deserialize_with = \"crate::serde_helpers::null_as_default\"".to_string());
     }
@@ -342,4 +344,108 @@ fn write_union(
     }
     let _ = writeln!(out, "            _ => Self::Unknown(object),");
     let _ = writeln!(out, "        }})\n    }}\n}}\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codegen::spec::Spec;
+    use serde_json::json;
+
+    fn generate(schemas: serde_json::Value, root: &str) -> String {
+        let spec = Spec::from_value(
+            json!({"openapi": "3.0.3", "paths": {}, "components": {"schemas": schemas}}),
+        )
+        .unwrap();
+        let mut types = TypeSet::new(&spec);
+        types.component(root).unwrap();
+        models(&types)
+    }
+
+    /// The line of the field `name` and the attribute line above it.
+    fn field_lines<'a>(source: &'a str, name: &str) -> (&'a str, &'a str) {
+        let lines: Vec<&str> = source.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with(&format!("pub {name}:")))
+            .unwrap_or_else(|| panic!("no field {name} in\n{source}"));
+        (lines[at - 1].trim(), lines[at].trim())
+    }
+
+    #[test]
+    fn required_scalars_tolerate_null_but_required_objects_do_not() {
+        let source = generate(
+            json!({
+                "flow": {"type": "object", "required": ["id", "nodes", "ui"], "properties": {
+                    "id": {"type": "string"},
+                    "nodes": {"type": "array", "items": {"type": "string"}},
+                    "ui": {"$ref": "#/components/schemas/ui"},
+                    "note": {"type": "string"}
+                }},
+                "ui": {"type": "object", "properties": {"action": {"type": "string"}}}
+            }),
+            "flow",
+        );
+        let lenient =
+            "#[serde(default, deserialize_with = \"crate::serde_helpers::null_as_default\")]";
+        assert_eq!(field_lines(&source, "id"), (lenient, "pub id: String,"));
+        assert_eq!(
+            field_lines(&source, "nodes"),
+            (lenient, "pub nodes: Vec<String>,")
+        );
+        let (above_ui, ui) = field_lines(&source, "ui");
+        assert_eq!(ui, "pub ui: Ui,");
+        assert!(
+            !above_ui.starts_with("#[serde"),
+            "a required object must stay required: {above_ui}"
+        );
+        assert_eq!(
+            field_lines(&source, "note"),
+            (
+                "#[serde(default, skip_serializing_if = \"Option::is_none\")]",
+                "pub note: Option<String>,"
+            )
+        );
+        assert!(source
+            .contains("pub fn new(id: impl Into<String>, nodes: Vec<String>, ui: Ui) -> Self {"));
+    }
+
+    #[test]
+    fn enums_keep_unknown_values_and_unions_write_their_tag_once() {
+        let source = generate(
+            json!({
+                "attrs": {
+                    "oneOf": [{"$ref": "#/components/schemas/attrsText"}],
+                    "discriminator": {"propertyName": "node_type", "mapping": {"text": "#/components/schemas/attrsText"}}
+                },
+                "attrsText": {"type": "object", "properties": {
+                    "node_type": {"type": "string"},
+                    "level": {"type": "string", "enum": ["info", "error"]}
+                }}
+            }),
+            "attrs",
+        );
+        assert!(source.contains("    Unknown(String),"), "{source}");
+        assert!(source.contains("            other => Self::Unknown(other.to_string()),"));
+        assert!(source.contains("        #[serde(tag = \"node_type\")]"));
+        assert!(source.contains("            Some(\"text\") => Self::AttrsText(crate::serde_helpers::from_object(object)?),"));
+        assert!(source.contains("            _ => Self::Unknown(object),"));
+        assert!(
+            !source.contains("pub node_type:"),
+            "the member does not store the tag"
+        );
+    }
+
+    #[test]
+    fn secret_fields_are_left_out_of_debug() {
+        let source = generate(
+            json!({"login": {"type": "object", "required": ["password"], "properties": {
+                "password": {"type": "string"}, "identifier": {"type": "string"}
+            }}}),
+            "login",
+        );
+        assert!(source.contains("#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize"));
+        assert!(source.contains(".field(\"password\", &crate::secret::Redacted)"));
+        assert!(source.contains(".field(\"identifier\", &self.identifier)"));
+    }
 }

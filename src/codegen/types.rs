@@ -450,6 +450,18 @@ impl<'a> TypeSet<'a> {
         }
     }
 
+    /// Whether `ty` is a generated struct (directly or through an alias).
+    pub fn is_struct(&self, ty: &Ty) -> bool {
+        match ty {
+            Ty::Named(name) => match self.items.get(name) {
+                Some(Item::Struct { .. }) => true,
+                Some(Item::Alias { ty, .. }) => self.is_struct(ty),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
     /// Whether a value of `ty` may be `null` in JSON (through an alias).
     pub fn is_nullable_alias(&self, ty: &Ty) -> bool {
         matches!(ty, Ty::Named(name) if matches!(self.items.get(name), Some(Item::Alias { nullable: true, .. })))
