@@ -16,6 +16,7 @@ fn main() {
     println!("cargo::rerun-if-env-changed=KRATOS_OPENAPI_SPEC");
     println!("cargo::rerun-if-changed={BUNDLED}");
     println!("cargo::rerun-if-changed=src/codegen");
+    println!("cargo::rerun-if-changed=src/secret_fields.rs");
     println!("cargo::rustc-check-cfg=cfg(kratos_bundled_spec)");
 
     let custom = std::env::var_os("KRATOS_OPENAPI_SPEC").filter(|v| !v.is_empty());

@@ -60,6 +60,11 @@ pub use error::{Error, ErrorId, OperationError};
 pub use reqwest::StatusCode;
 pub use secret::Secret;
 
+/// Compiles the README's code examples as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 // The generator is compiled into build.rs; here only for its unit tests.
 #[cfg(test)]
 #[path = "codegen/mod.rs"]

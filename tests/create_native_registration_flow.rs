@@ -37,6 +37,8 @@ fn query_pairs(request: &Request) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Needs our document: the v1.3.1 one lacks `organization` and `identity_schema`.
+#[cfg(kratos_bundled_spec)]
 #[tokio::test]
 async fn every_setter_is_sent_as_its_query_parameter() {
     let server = flow_server().await;

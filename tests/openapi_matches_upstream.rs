@@ -1,0 +1,305 @@
+//! Our OpenAPI document (`openapi/kratos.json`) against the upstream Kratos
+//! v26.2.0 document, structurally: operations, parameters, responses, and
+//! every schema they reach, compared on names, types, formats, enums,
+//! required lists, nullability and discriminators. Descriptions are ours and
+//! are not compared. Each difference must be listed as a correction in
+//! `openapi/README.md`, and each listed correction must still be a difference.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+/// Keys that carry structure; everything else (descriptions, titles,
+/// examples, `x-` extensions) is prose.
+const STRUCTURAL: &[&str] = &[
+    "type",
+    "format",
+    "enum",
+    "nullable",
+    "required",
+    "properties",
+    "items",
+    "$ref",
+    "additionalProperties",
+    "oneOf",
+    "anyOf",
+    "allOf",
+    "discriminator",
+];
+
+fn load(path: PathBuf) -> Value {
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Records every structural difference between two schemas under `at`.
+fn compare_schema(at: &str, ours: &Value, theirs: &Value, diffs: &mut BTreeSet<String>) {
+    let (Some(o), Some(t)) = (ours.as_object(), theirs.as_object()) else {
+        if ours != theirs {
+            diffs.insert(at.to_string());
+        }
+        return;
+    };
+    for key in STRUCTURAL {
+        let here = format!("{at}/{key}");
+        match (o.get(*key), t.get(*key)) {
+            (None, None) => {}
+            (Some(a), Some(b)) => match *key {
+                "properties" => compare_map(&here, a, b, diffs),
+                "required" | "enum" => {
+                    let set = |v: &Value| -> BTreeSet<String> {
+                        v.as_array()
+                            .into_iter()
+                            .flatten()
+                            .map(|x| x.to_string())
+                            .collect()
+                    };
+                    if set(a) != set(b) {
+                        diffs.insert(here);
+                    }
+                }
+                "oneOf" | "anyOf" | "allOf" => {
+                    let (a, b) = (
+                        a.as_array().cloned().unwrap_or_default(),
+                        b.as_array().cloned().unwrap_or_default(),
+                    );
+                    if a.len() != b.len() {
+                        diffs.insert(here);
+                    } else {
+                        for (n, (x, y)) in a.iter().zip(&b).enumerate() {
+                            compare_schema(&format!("{here}/{n}"), x, y, diffs);
+                        }
+                    }
+                }
+                "items" | "additionalProperties" => compare_schema(&here, a, b, diffs),
+                _ => {
+                    if a != b {
+                        diffs.insert(here);
+                    }
+                }
+            },
+            _ => {
+                diffs.insert(here);
+            }
+        }
+    }
+}
+
+/// Compares two maps of named schemas (properties): the same names, each alike.
+fn compare_map(at: &str, ours: &Value, theirs: &Value, diffs: &mut BTreeSet<String>) {
+    let empty = serde_json::Map::new();
+    let o = ours.as_object().unwrap_or(&empty);
+    let t = theirs.as_object().unwrap_or(&empty);
+    for name in o.keys().chain(t.keys()).collect::<BTreeSet<_>>() {
+        let here = format!("{at}/{name}");
+        match (o.get(name), t.get(name)) {
+            (Some(a), Some(b)) => compare_schema(&here, a, b, diffs),
+            _ => {
+                diffs.insert(here);
+            }
+        }
+    }
+}
+
+/// The component schemas `value` refers to, followed transitively.
+fn reachable(doc: &Value, value: &Value, found: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                if key == "$ref" {
+                    if let Some(name) = v
+                        .as_str()
+                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    {
+                        if found.insert(name.to_string()) {
+                            reachable(doc, &doc["components"]["schemas"][name], found);
+                        }
+                    }
+                } else {
+                    reachable(doc, v, found);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| reachable(doc, v, found)),
+        _ => {}
+    }
+}
+
+fn parameters(op: &Value) -> BTreeMap<String, Value> {
+    op["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                format!(
+                    "{}/{}",
+                    p["in"].as_str().unwrap_or("?"),
+                    p["name"].as_str().unwrap_or("?")
+                ),
+                p.clone(),
+            )
+        })
+        .collect()
+}
+
+fn compare_operation(at: &str, ours: &Value, theirs: &Value, diffs: &mut BTreeSet<String>) {
+    for key in ["operationId", "tags"] {
+        if ours[key] != theirs[key] {
+            diffs.insert(format!("{at} {key}"));
+        }
+    }
+    let (o, t) = (parameters(ours), parameters(theirs));
+    for name in o.keys().chain(t.keys()).collect::<BTreeSet<_>>() {
+        let here = format!("{at} parameters/{name}");
+        match (o.get(name), t.get(name)) {
+            (Some(a), Some(b)) => {
+                if a.get("required") != b.get("required") {
+                    diffs.insert(format!("{here}/required"));
+                }
+                compare_schema(&format!("{here}/schema"), &a["schema"], &b["schema"], diffs);
+            }
+            _ => {
+                diffs.insert(here);
+            }
+        }
+    }
+    let empty = serde_json::Map::new();
+    let o = ours["responses"].as_object().unwrap_or(&empty);
+    let t = theirs["responses"].as_object().unwrap_or(&empty);
+    for code in o.keys().chain(t.keys()).collect::<BTreeSet<_>>() {
+        let here = format!("{at} responses/{code}");
+        match (o.get(code), t.get(code)) {
+            (Some(a), Some(b)) => {
+                let media = |v: &Value| -> BTreeSet<String> {
+                    v["content"]
+                        .as_object()
+                        .map(|c| c.keys().cloned().collect())
+                        .unwrap_or_default()
+                };
+                if media(a) != media(b) {
+                    diffs.insert(format!("{here}/content"));
+                }
+                for m in media(a).intersection(&media(b)) {
+                    compare_schema(
+                        &format!("{here}/{m}"),
+                        &a["content"][m]["schema"],
+                        &b["content"][m]["schema"],
+                        diffs,
+                    );
+                }
+            }
+            _ => {
+                diffs.insert(here);
+            }
+        }
+    }
+}
+
+/// The first code span of each table row in `openapi/README.md`: the places
+/// where our document knowingly differs from upstream.
+fn listed_corrections() -> BTreeSet<String> {
+    let readme = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/README.md"),
+    )
+    .expect("openapi/README.md lists the corrections");
+    readme
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split('`').next())
+        .map(str::to_string)
+        .collect()
+}
+
+fn structural_differences(ours: &Value, upstream: &Value) -> BTreeSet<String> {
+    let mut diffs = BTreeSet::new();
+    let mut schemas_ours = BTreeSet::new();
+    let mut schemas_upstream = BTreeSet::new();
+    for (path, item) in ours["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let at = format!("{} {path}", method.to_uppercase());
+            let theirs = &upstream["paths"][path][method];
+            if theirs.is_null() {
+                diffs.insert(format!("{at} (not upstream)"));
+                continue;
+            }
+            compare_operation(&at, op, theirs, &mut diffs);
+            reachable(ours, op, &mut schemas_ours);
+            reachable(upstream, theirs, &mut schemas_upstream);
+        }
+    }
+    for name in schemas_ours.union(&schemas_upstream) {
+        let (a, b) = (
+            &ours["components"]["schemas"][name],
+            &upstream["components"]["schemas"][name],
+        );
+        match (a.is_null(), b.is_null()) {
+            (false, false) => compare_schema(name, a, b, &mut diffs),
+            (true, _) => {
+                diffs.insert(format!("{name} (missing from ours)"));
+            }
+            (_, true) => {
+                diffs.insert(format!("{name} (not upstream)"));
+            }
+        }
+    }
+    diffs
+}
+
+#[test]
+fn our_document_matches_upstream_v26_2_0_but_for_listed_corrections() {
+    let Some(shared) =
+        common::shared_kratos("our_document_matches_upstream_v26_2_0_but_for_listed_corrections")
+    else {
+        return;
+    };
+    let ours = load(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/kratos.json"));
+    let upstream = load(shared.join("api-v26.2.0.json"));
+    let diffs = structural_differences(&ours, &upstream);
+    let listed = listed_corrections();
+    let unlisted: Vec<&String> = diffs.difference(&listed).collect();
+    let stale: Vec<&String> = listed.difference(&diffs).collect();
+    assert!(
+        unlisted.is_empty(),
+        "differences from upstream not listed in openapi/README.md:\n  {}",
+        unlisted
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n  ")
+    );
+    assert!(
+        stale.is_empty(),
+        "corrections listed in openapi/README.md that are no longer differences: {stale:?}"
+    );
+}
+
+#[test]
+fn the_comparison_notices_a_changed_enum_and_a_missing_property() {
+    let Some(shared) =
+        common::shared_kratos("the_comparison_notices_a_changed_enum_and_a_missing_property")
+    else {
+        return;
+    };
+    let upstream = load(shared.join("api-v26.2.0.json"));
+    let mut ours = load(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/kratos.json"));
+    let before = structural_differences(&ours, &upstream);
+    ours["components"]["schemas"]["uiText"]["properties"]["type"]["enum"] =
+        serde_json::json!(["info", "error"]);
+    ours["components"]["schemas"]["uiNode"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("meta");
+    let after = structural_differences(&ours, &upstream);
+    let new: BTreeSet<&String> = after.difference(&before).collect();
+    assert_eq!(
+        new,
+        BTreeSet::from([
+            &"uiText/properties/type/enum".to_string(),
+            &"uiNode/properties/meta".to_string()
+        ])
+    );
+}
