@@ -103,6 +103,12 @@ fn status_suffix(status: Option<StatusCode>) -> String {
 pub trait OperationError: std::error::Error {
     /// The HTTP status of the answer.
     fn status(&self) -> StatusCode;
+
+    /// Kratos's error object (`id`, `message`, `reason`, ...), for the answers
+    /// that carry one. A 400 that sends a flow back carries none.
+    fn generic_error(&self) -> Option<&GenericError> {
+        None
+    }
 }
 
 impl<E: OperationError> Error<E> {
@@ -117,6 +123,18 @@ impl<E: OperationError> Error<E> {
             | Error::Decode { status, .. }
             | Error::UnexpectedStatus { status, .. } => Some(*status),
         }
+    }
+}
+
+impl<E: OperationError> Error<E> {
+    /// Kratos's error object, when this is a documented error answer that has one.
+    pub fn generic_error(&self) -> Option<&GenericError> {
+        self.api().and_then(OperationError::generic_error)
+    }
+
+    /// The Kratos error id of a documented error answer, as an [`ErrorId`].
+    pub fn error_id(&self) -> Option<ErrorId> {
+        self.generic_error().and_then(GenericError::error_id)
     }
 }
 

@@ -26,6 +26,7 @@
 
 mod client;
 mod error;
+mod flow;
 mod secret;
 mod serde_helpers;
 
@@ -57,6 +58,7 @@ pub use client::{
     DEFAULT_TIMEOUT,
 };
 pub use error::{Error, ErrorId, OperationError};
+pub use flow::{FormInput, FormMessage};
 pub use reqwest::StatusCode;
 pub use secret::Secret;
 

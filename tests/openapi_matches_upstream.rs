@@ -167,6 +167,11 @@ fn compare_operation(at: &str, ours: &Value, theirs: &Value, diffs: &mut BTreeSe
             }
         }
     }
+    let (ob, tb) = (&ours["requestBody"], &theirs["requestBody"]);
+    if ob["required"] != tb["required"] {
+        diffs.insert(format!("{at} requestBody/required"));
+    }
+    compare_content(&format!("{at} requestBody"), ob, tb, diffs);
     let empty = serde_json::Map::new();
     let o = ours["responses"].as_object().unwrap_or(&empty);
     let t = theirs["responses"].as_object().unwrap_or(&empty);
@@ -196,6 +201,30 @@ fn compare_operation(at: &str, ours: &Value, theirs: &Value, diffs: &mut BTreeSe
                 diffs.insert(here);
             }
         }
+    }
+}
+
+/// Compares the media types of a request body or response and their schemas.
+fn compare_content(at: &str, ours: &Value, theirs: &Value, diffs: &mut BTreeSet<String>) {
+    let media = |v: &Value| -> BTreeSet<String> {
+        v["content"]
+            .as_object()
+            .map(|c| c.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    if ours.get("$ref") != theirs.get("$ref") {
+        diffs.insert(format!("{at}/$ref"));
+    }
+    if media(ours) != media(theirs) {
+        diffs.insert(format!("{at}/content"));
+    }
+    for m in media(ours).intersection(&media(theirs)) {
+        compare_schema(
+            &format!("{at}/{m}"),
+            &ours["content"][m]["schema"],
+            &theirs["content"][m]["schema"],
+            diffs,
+        );
     }
 }
 

@@ -40,9 +40,8 @@ fn field_type(types: &TypeSet, f: &Field) -> String {
     }
 }
 
-/// Whether a field is an `Option`: when not required, or when it may be null.
 fn optional(types: &TypeSet, f: &Field) -> bool {
-    !f.required || f.nullable || types.is_nullable_alias(&f.ty)
+    types.is_optional(f)
 }
 
 /// The `#[serde(...)]` attribute of a field, if it needs one.
@@ -113,7 +112,7 @@ fn write_struct(
         let _ = writeln!(out, "impl {name} {{");
         let _ = writeln!(
             out,
-            "    /// Creates a `{name}` from its required fields; the optional ones start unset."
+            "    /// Creates one from its required fields; the optional ones start unset."
         );
         if required.len() > 7 {
             let _ = writeln!(out, "    #[allow(clippy::too_many_arguments)]");
@@ -258,7 +257,7 @@ fn write_union(
     }
     let _ = writeln!(
         out,
-        "    /// An object with a `{tag}` this version of the crate does not know, kept as sent."
+        "    /// An object whose `{tag}` this version of the crate does not know, kept as sent."
     );
     let _ = writeln!(
         out,

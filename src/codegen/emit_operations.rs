@@ -293,7 +293,7 @@ pub fn operations(
         exports.push(api.clone());
         for op in ops {
             write_builder(&mut out, &api, op);
-            write_error(&mut out, op);
+            write_error(&mut out, op, types);
             exports.push(op.error_enum());
         }
     }
@@ -580,7 +580,7 @@ fn path_segment(segment: &str, params: &[Param]) -> String {
     }
 }
 
-fn write_error(out: &mut String, op: &Operation) {
+fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
     let error = op.error_enum();
     let _ = writeln!(
         out,
@@ -592,6 +592,12 @@ fn write_error(out: &mut String, op: &Operation) {
     let _ = writeln!(out, "pub enum {error} {{");
     let mut displays = Vec::new();
     let mut statuses = Vec::new();
+    // (pattern, expression) pairs for `generic_error()`.
+    let mut generic = Vec::new();
+    let error_path = |body: &Body| match body {
+        Body::Json(ty) => types.generic_error_path(ty),
+        _ => None,
+    };
     for e in &op.errors {
         let Some(code) = e.status else { continue };
         let variant = names::status_variant(code);
@@ -612,6 +618,9 @@ fn write_error(out: &mut String, op: &Operation) {
                 statuses.push(format!(
                     "Self::{variant}(_) => crate::error::status_code({code}),"
                 ));
+                if let Some(path) = error_path(&e.body) {
+                    generic.push((format!("Self::{variant}(body)"), path));
+                }
             }
             None => {
                 let _ = writeln!(out, "    {variant},");
@@ -642,6 +651,9 @@ fn write_error(out: &mut String, op: &Operation) {
                         .to_string(),
                 );
                 statuses.push("Self::Default { status, .. } => *status,".to_string());
+                if let Some(path) = error_path(&d.body) {
+                    generic.push(("Self::Default { body, .. }".to_string(), path));
+                }
             }
             None => {
                 let _ = writeln!(out, "    Default {{ status: reqwest::StatusCode }},");
@@ -682,5 +694,19 @@ fn write_error(out: &mut String, op: &Operation) {
         }
         let _ = writeln!(out, "        }}");
     }
-    let _ = writeln!(out, "    }}\n}}\n");
+    let _ = writeln!(out, "    }}");
+    if !generic.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n    fn generic_error(&self) -> Option<&crate::models::GenericError> {{\n        match self {{"
+        );
+        for (pattern, path) in &generic {
+            let _ = writeln!(out, "            {pattern} => {path},");
+        }
+        if generic.len() < op.errors.len() + usize::from(op.default.is_some()) {
+            let _ = writeln!(out, "            _ => None,");
+        }
+        let _ = writeln!(out, "        }}\n    }}");
+    }
+    let _ = writeln!(out, "}}\n");
 }

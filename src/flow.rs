@@ -1,0 +1,263 @@
+//! Reading a flow's form: its fields, the inputs a method needs, and the
+//! messages Kratos attached to the form and to its fields.
+
+use serde_json::Value;
+
+use crate::models::{RegistrationFlow, UiContainer, UiNode, UiNodeAttributes, UiText};
+
+/// An input field of a form, as a user would fill it in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormInput<'a> {
+    /// The name to submit its value under, such as `traits.email` or `password`.
+    pub name: &'a str,
+    /// The HTML input type: `email`, `password`, `text`, `checkbox`, ...
+    pub input_type: &'a str,
+    /// Whether the form cannot be submitted without it.
+    pub required: bool,
+    /// The label to show, when Kratos gives one.
+    pub label: Option<&'a str>,
+    /// The method group the field belongs to (`default`, `password`, ...).
+    pub group: &'a str,
+    /// The value Kratos filled in, if any (what the user sent last time).
+    pub value: Option<&'a Value>,
+}
+
+/// A message Kratos attached to a form, or to one of its fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormMessage<'a> {
+    /// The field it is about (`traits.email`), or `None` for the form as a whole.
+    pub field: Option<&'a str>,
+    /// The message itself: its Kratos text id (such as 4000002 for a missing
+    /// field), English text, type and context.
+    pub text: &'a UiText,
+}
+
+impl FormMessage<'_> {
+    /// The message's Kratos text id, stable across languages.
+    pub fn id(&self) -> i64 {
+        self.text.id
+    }
+
+    /// Whether the message reports an error (rather than information or success).
+    pub fn is_error(&self) -> bool {
+        self.text.r#type.as_str() == "error"
+    }
+}
+
+/// The `name` of an input node, or the `id` of any other kind of node.
+fn node_name(node: &UiNode) -> Option<&str> {
+    match &node.attributes {
+        UiNodeAttributes::Input(input) => Some(&input.name),
+        UiNodeAttributes::Text(text) => Some(&text.id),
+        UiNodeAttributes::Image(image) => Some(&image.id),
+        UiNodeAttributes::Anchor(anchor) => Some(&anchor.id),
+        UiNodeAttributes::Script(script) => Some(&script.id),
+        other => other_node_name(other),
+    }
+}
+
+#[cfg(kratos_bundled_spec)]
+fn other_node_name(attributes: &UiNodeAttributes) -> Option<&str> {
+    match attributes {
+        UiNodeAttributes::Division(division) => Some(&division.id),
+        _ => None,
+    }
+}
+
+// Documents older than v1.3 know no division nodes.
+#[cfg(not(kratos_bundled_spec))]
+fn other_node_name(_: &UiNodeAttributes) -> Option<&str> {
+    None
+}
+
+impl UiContainer {
+    /// The node named `name`: an input by its `name`, another node by its `id`.
+    pub fn node(&self, name: &str) -> Option<&UiNode> {
+        self.nodes.iter().find(|n| node_name(n) == Some(name))
+    }
+
+    /// The fields a user fills in to use `method` (`password`, `code`, ...):
+    /// those of its own group and of the shared `default` group, without
+    /// hidden fields and buttons.
+    pub fn inputs_for(&self, method: &str) -> Vec<FormInput<'_>> {
+        self.nodes
+            .iter()
+            .filter(|n| matches!(n.group.as_str(), "default") || n.group.as_str() == method)
+            .filter_map(|node| {
+                let UiNodeAttributes::Input(input) = &node.attributes else {
+                    return None;
+                };
+                let input_type = input.r#type.as_str();
+                if matches!(input_type, "hidden" | "submit" | "button") {
+                    return None;
+                }
+                Some(FormInput {
+                    name: &input.name,
+                    input_type,
+                    required: input.required == Some(true),
+                    label: node
+                        .meta
+                        .label
+                        .as_ref()
+                        .or(input.label.as_ref())
+                        .map(|l| l.text.as_str()),
+                    group: node.group.as_str(),
+                    value: input.value.as_ref().filter(|v| !v.is_null()),
+                })
+            })
+            .collect()
+    }
+
+    /// The methods the form offers, from its submit buttons and the groups
+    /// of its fields (`password`, `oidc`, `code`, ...), in form order.
+    pub fn methods(&self) -> Vec<&str> {
+        let mut methods: Vec<&str> = Vec::new();
+        for node in &self.nodes {
+            let group = node.group.as_str();
+            if !matches!(group, "default" | "captcha") && !methods.contains(&group) {
+                methods.push(group);
+            }
+        }
+        methods
+    }
+
+    /// Every message on the form: first those about the form as a whole,
+    /// then those of each field, in form order.
+    pub fn messages(&self) -> Vec<FormMessage<'_>> {
+        let form = self
+            .messages
+            .iter()
+            .flatten()
+            .map(|text| FormMessage { field: None, text });
+        let fields = self.nodes.iter().flat_map(|node| {
+            let field = node_name(node);
+            node.messages
+                .iter()
+                .map(move |text| FormMessage { field, text })
+        });
+        form.chain(fields).collect()
+    }
+
+    /// The messages that report errors, such as validation failures.
+    pub fn errors(&self) -> Vec<FormMessage<'_>> {
+        self.messages()
+            .into_iter()
+            .filter(FormMessage::is_error)
+            .collect()
+    }
+}
+
+impl RegistrationFlow {
+    /// The form's node named `name`; see [`UiContainer::node`].
+    pub fn node(&self, name: &str) -> Option<&UiNode> {
+        self.ui.node(name)
+    }
+
+    /// The fields to fill in for `method`; see [`UiContainer::inputs_for`].
+    pub fn inputs_for(&self, method: &str) -> Vec<FormInput<'_>> {
+        self.ui.inputs_for(method)
+    }
+
+    /// Every message on the form and its fields; see [`UiContainer::messages`].
+    pub fn messages(&self) -> Vec<FormMessage<'_>> {
+        self.ui.messages()
+    }
+
+    /// The error messages on the form and its fields.
+    pub fn errors(&self) -> Vec<FormMessage<'_>> {
+        self.ui.errors()
+    }
+}
+
+#[cfg(kratos_bundled_spec)]
+impl crate::models::ErrorGeneric {
+    /// For an expired flow (410, `self_service_flow_expired`): the id of the
+    /// new flow Kratos made to continue with, when it made one.
+    pub fn replacement_flow_id(&self) -> Option<&str> {
+        self.use_flow_id.as_deref().or_else(|| {
+            self.error
+                .details
+                .as_ref()
+                .and_then(|d| d.get("use_flow_id"))
+                .and_then(Value::as_str)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flow() -> RegistrationFlow {
+        serde_json::from_str(include_str!("../tests/fixtures/registration_flow.json")).unwrap()
+    }
+
+    #[test]
+    fn finds_nodes_by_name_or_id() {
+        let flow = flow();
+        assert_eq!(
+            flow.node("password").map(|n| n.group.as_str()),
+            Some("password")
+        );
+        assert_eq!(
+            flow.node("webauthn_script").map(|n| n.r#type.as_str()),
+            Some("script")
+        );
+        assert!(flow.node("nope").is_none());
+    }
+
+    #[test]
+    fn lists_what_the_password_method_needs() {
+        let flow = flow();
+        let inputs = flow.inputs_for("password");
+        let summary: Vec<(&str, &str, bool)> = inputs
+            .iter()
+            .map(|i| (i.name, i.input_type, i.required))
+            .collect();
+        assert_eq!(summary[0], ("traits.email", "email", true));
+        assert!(summary.contains(&("password", "password", true)));
+        assert!(summary
+            .iter()
+            .all(|(name, _, _)| *name != "csrf_token" && *name != "method"));
+        assert!(summary
+            .iter()
+            .all(|(name, _, _)| !name.starts_with("webauthn")));
+        assert_eq!(
+            inputs.iter().find(|i| i.name == "password").unwrap().label,
+            Some("Password")
+        );
+        assert_eq!(
+            flow.ui.methods(),
+            ["password", "oidc", "code", "passkey", "webauthn", "totp"]
+        );
+    }
+
+    #[test]
+    fn collects_form_and_field_messages_with_their_ids() {
+        let mut flow = flow();
+        let mut missing = UiText::new(4000002, "Property email is missing.", "error".into());
+        missing.context = serde_json::json!({"property": "email"})
+            .as_object()
+            .cloned();
+        let email = flow
+            .ui
+            .nodes
+            .iter_mut()
+            .find(|n| node_name(n) == Some("traits.email"))
+            .unwrap();
+        email.messages.push(missing);
+        let messages = flow.messages();
+        assert_eq!(messages.len(), 2);
+        assert_eq!(
+            (messages[0].field, messages[0].id(), messages[0].is_error()),
+            (None, 1040009, false)
+        );
+        assert_eq!(
+            (messages[1].field, messages[1].id(), messages[1].is_error()),
+            (Some("traits.email"), 4000002, true)
+        );
+        let errors = flow.errors();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].text.text, "Property email is missing.");
+    }
+}
