@@ -148,7 +148,7 @@ impl<E> Error<E> {
     }
 }
 
-/// The error ids Kratos documents for its API, as a type to match on.
+/// The error ids Kratos sends in its error bodies, as a type to match on.
 ///
 /// Read one from an error body with [`GenericError::error_id`] or
 /// [`ErrorGeneric::error_id`]. Ids this crate does not know are kept in
@@ -175,6 +175,20 @@ pub enum ErrorId {
     SelfServiceFlowExpired,
     /// `browser_location_change_required`: the user has to continue in a browser.
     BrowserLocationChangeRequired,
+    /// `self_service_flow_disabled`: the server has this flow (registration,
+    /// say) switched off.
+    SelfServiceFlowDisabled,
+    /// `self_service_flow_replaced`: another flow took this one's place.
+    SelfServiceFlowReplaced,
+    /// `self_service_flow_return_to_forbidden`: `return_to` is not on the
+    /// server's list of allowed addresses.
+    SelfServiceFlowReturnToForbidden,
+    /// `session_verified_address_required`: the identity must verify an
+    /// address first.
+    SessionVerifiedAddressRequired,
+    /// `session_aal_already_fulfilled`: the session already has the
+    /// assurance level asked for.
+    SessionAalAlreadyFulfilled,
     /// An id this version of the crate does not know, as sent.
     Unknown(String),
 }
@@ -197,6 +211,20 @@ const KNOWN_IDS: &[(&str, ErrorId)] = &[
     (
         "browser_location_change_required",
         ErrorId::BrowserLocationChangeRequired,
+    ),
+    ("self_service_flow_disabled", ErrorId::SelfServiceFlowDisabled),
+    ("self_service_flow_replaced", ErrorId::SelfServiceFlowReplaced),
+    (
+        "self_service_flow_return_to_forbidden",
+        ErrorId::SelfServiceFlowReturnToForbidden,
+    ),
+    (
+        "session_verified_address_required",
+        ErrorId::SessionVerifiedAddressRequired,
+    ),
+    (
+        "session_aal_already_fulfilled",
+        ErrorId::SessionAalAlreadyFulfilled,
     ),
 ];
 

@@ -62,6 +62,9 @@ pub use flow::{FormInput, FormMessage};
 pub use reqwest::StatusCode;
 pub use secret::Secret;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 /// Compiles the README's code examples as doctests.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -1,0 +1,377 @@
+//! The whole native registration journey against `MockKratos`: create a
+//! flow, submit, read validation messages, resubmit, use the session.
+
+use kratos_client::models::{
+    ContinueWith, UpdateRegistrationFlowBody, UpdateRegistrationFlowWithPasswordMethod,
+};
+use kratos_client::testing::{MockKratos, TraitKind};
+use kratos_client::{
+    CreateNativeRegistrationFlowError, Error, ErrorId, ExchangeSessionTokenError,
+    GetRegistrationFlowError, ToSessionError, UpdateRegistrationFlowError,
+};
+use serde_json::{json, Map, Value};
+
+fn traits(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().expect("traits are an object")
+}
+
+fn password_body(email: &str, password: &str) -> UpdateRegistrationFlowBody {
+    UpdateRegistrationFlowWithPasswordMethod::new(
+        password,
+        traits(json!({"email": email, "name": "Ada"})),
+    )
+    .into()
+}
+
+#[tokio::test]
+async fn register_with_a_too_short_password_then_a_good_one_then_use_the_session() {
+    let kratos = MockKratos::start().await;
+    let api = kratos.frontend();
+
+    let flow = api.create_native_registration_flow().send().await.unwrap();
+    let needed: Vec<(&str, &str, bool)> = flow
+        .inputs_for("password")
+        .iter()
+        .map(|i| (i.name, i.input_type, i.required))
+        .collect();
+    assert_eq!(
+        needed,
+        [
+            ("traits.email", "email", true),
+            ("traits.name", "text", false),
+            ("password", "password", true),
+        ]
+    );
+
+    // Too short: the flow comes back with a message on the password field.
+    let err = api
+        .update_registration_flow(&flow.id, password_body("ada@example.com", "short"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    let Error::Api(UpdateRegistrationFlowError::BadRequest(again)) = err else {
+        panic!("expected the flow back, got {err:?}")
+    };
+    assert_eq!(again.id, flow.id);
+    let errors = again.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].field, Some("password"));
+    assert_eq!(errors[0].id(), 4000032);
+    assert_eq!(
+        errors[0].text.text,
+        "The password must be at least 8 characters long, but got 5."
+    );
+    // What the user typed is kept in the form, but not the password.
+    let email = again
+        .inputs_for("password")
+        .into_iter()
+        .find(|i| i.name == "traits.email")
+        .unwrap();
+    assert_eq!(email.value, Some(&json!("ada@example.com")));
+
+    // Long enough: registered and signed in.
+    let done = api
+        .update_registration_flow(
+            &flow.id,
+            password_body("ada@example.com", "correct horse battery"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let token = done.session_token.clone().expect("a session token");
+    assert!(token.starts_with("ory_st_"));
+    assert_eq!(done.identity.traits["email"], "ada@example.com");
+    assert!(matches!(
+        done.continue_with.as_deref(),
+        Some([ContinueWith::SetOrySessionToken(set)]) if set.ory_session_token == token
+    ));
+    assert_eq!(kratos.identity_count(), 1);
+
+    // The token works with whoami...
+    let session = api.to_session().session_token(&token).send().await.unwrap();
+    assert_eq!(
+        session.identity.as_ref().map(|i| i.id.as_str()),
+        Some(done.identity.id.as_str())
+    );
+    assert_eq!(session.active, Some(true));
+
+    // ...and Kratos refuses to start another registration with it.
+    let err = api
+        .create_native_registration_flow()
+        .session_token(&token)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_id(), Some(ErrorId::SessionAlreadyAvailable));
+    assert!(matches!(
+        err,
+        Error::Api(CreateNativeRegistrationFlowError::BadRequest(_))
+    ));
+    assert!(
+        !format!("{err} {err:?}").contains(&token),
+        "the token leaked into the error"
+    );
+}
+
+#[tokio::test]
+async fn missing_and_malformed_traits_and_taken_identifiers_get_kratos_messages() {
+    let kratos = MockKratos::start().await;
+    let api = kratos.frontend();
+    let flow = api.create_native_registration_flow().send().await.unwrap();
+
+    let submit =
+        |body: UpdateRegistrationFlowBody| api.update_registration_flow(&flow.id, body).send();
+    let flow_back = |result: Result<_, Error<UpdateRegistrationFlowError>>| match result {
+        Err(Error::Api(UpdateRegistrationFlowError::BadRequest(flow))) => flow,
+        other => panic!("expected the flow back, got {other:?}"),
+    };
+
+    let missing = flow_back(submit(password_body("", "long enough password")).await);
+    let errors = missing.errors();
+    assert_eq!(
+        (errors[0].field, errors[0].id()),
+        (Some("traits.email"), 4000002)
+    );
+    assert_eq!(errors[0].text.text, "Property email is missing.");
+    assert_eq!(
+        errors[0]
+            .text
+            .context
+            .as_ref()
+            .and_then(|c| c.get("property")),
+        Some(&json!("email"))
+    );
+
+    let malformed = flow_back(submit(password_body("not-an-email", "long enough password")).await);
+    let errors = malformed.errors();
+    assert_eq!(
+        (errors[0].field, errors[0].id()),
+        (Some("traits.email"), 4000040)
+    );
+
+    submit(password_body("grace@example.com", "long enough password"))
+        .await
+        .unwrap();
+    let taken = flow_back(
+        api.update_registration_flow(
+            &api.create_native_registration_flow()
+                .send()
+                .await
+                .unwrap()
+                .id,
+            password_body("Grace@Example.com", "another long password"),
+        )
+        .send()
+        .await,
+    );
+    let errors = taken.errors();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        (errors[0].field, errors[0].id()),
+        (None, 4000007),
+        "a form-level message"
+    );
+}
+
+#[tokio::test]
+async fn a_custom_identity_schema_is_what_the_form_asks_for() {
+    let kratos = MockKratos::builder()
+        .identity_trait("username", "Username", TraitKind::Text, true)
+        .identity_trait("contact", "Contact e-mail", TraitKind::Email, false)
+        .start()
+        .await;
+    let flow = kratos
+        .frontend()
+        .create_native_registration_flow()
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = flow.inputs_for("password").iter().map(|i| i.name).collect();
+    assert_eq!(names, ["traits.username", "traits.contact", "password"]);
+}
+
+#[tokio::test]
+async fn session_token_exchange_codes_trade_for_the_token() {
+    let kratos = MockKratos::start().await;
+    let api = kratos.frontend();
+    let flow = api
+        .create_native_registration_flow()
+        .return_session_token_exchange_code(true)
+        .return_to("myapp://done")
+        .send()
+        .await
+        .unwrap();
+    let init_code = flow
+        .session_token_exchange_code
+        .clone()
+        .expect("an exchange code");
+    assert!(
+        kratos.return_to_code(&flow.id).is_none(),
+        "nothing to exchange before registering"
+    );
+
+    // Too early: Kratos has no session for these codes yet.
+    let err = api
+        .exchange_session_token(&init_code, "not-yet")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Api(ExchangeSessionTokenError::NotFound(_))),
+        "{err:?}"
+    );
+
+    let done = api
+        .update_registration_flow(
+            &flow.id,
+            password_body("lin@example.com", "long enough password"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let return_to_code = kratos.return_to_code(&flow.id).expect("a return_to code");
+    let exchanged = api
+        .exchange_session_token(&init_code, &return_to_code)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(exchanged.session_token, done.session_token);
+    assert_eq!(
+        exchanged.session.identity.as_ref().map(|i| &i.id),
+        Some(&done.identity.id)
+    );
+
+    // Codes work once.
+    let err = api
+        .exchange_session_token(&init_code, &return_to_code)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+}
+
+#[cfg(kratos_bundled_spec)]
+#[tokio::test]
+async fn an_expired_flow_answers_410_with_a_new_flow_to_continue_with() {
+    let kratos = MockKratos::start().await;
+    let api = kratos.frontend();
+    let flow = api.create_native_registration_flow().send().await.unwrap();
+    assert!(kratos.expire_flow(&flow.id));
+
+    let err = api
+        .get_registration_flow(&flow.id)
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Api(GetRegistrationFlowError::Gone(body)) = &err else {
+        panic!("expected 410, got {err:?}")
+    };
+    assert_eq!(body.error_id(), Some(ErrorId::SelfServiceFlowExpired));
+    assert!(body.expired_at.is_some());
+    let replacement = body
+        .replacement_flow_id()
+        .expect("a replacement flow")
+        .to_string();
+    assert_ne!(replacement, flow.id);
+
+    let fresh = api
+        .get_registration_flow(&replacement)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.id, replacement);
+
+    // Submitting to the expired flow is refused the same way.
+    let err = api
+        .update_registration_flow(
+            &flow.id,
+            password_body("max@example.com", "long enough password"),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Api(UpdateRegistrationFlowError::Gone(body)) = &err else {
+        panic!("expected 410, got {err:?}")
+    };
+    let next = body.replacement_flow_id().unwrap();
+    api.update_registration_flow(
+        next,
+        password_body("max@example.com", "long enough password"),
+    )
+    .send()
+    .await
+    .expect("the replacement flow accepts the registration");
+}
+
+#[tokio::test]
+async fn social_sign_in_asks_for_a_browser_with_422() {
+    let kratos = MockKratos::start().await;
+    let api = kratos.frontend();
+    let flow = api.create_native_registration_flow().send().await.unwrap();
+    assert!(flow.ui.methods().contains(&"oidc"));
+    let body: UpdateRegistrationFlowBody =
+        serde_json::from_value(json!({"method": "oidc", "provider": "github"})).unwrap();
+    let err = api
+        .update_registration_flow(&flow.id, body)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_id(), Some(ErrorId::BrowserLocationChangeRequired));
+    let Error::Api(UpdateRegistrationFlowError::UnprocessableEntity(body)) = &err else {
+        panic!("expected 422, got {err:?}")
+    };
+    let to = body.redirect_browser_to.as_deref().unwrap();
+    assert!(
+        to.starts_with("https://github.example/oauth/authorize"),
+        "{to}"
+    );
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
+}
+
+#[tokio::test]
+async fn whoami_without_a_session_is_401_session_inactive() {
+    let kratos = MockKratos::start().await;
+    let err = kratos
+        .frontend()
+        .to_session()
+        .session_token("ory_st_unknown")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Api(ToSessionError::Unauthorized(_))),
+        "{err:?}"
+    );
+    assert_eq!(err.error_id(), Some(ErrorId::SessionInactive));
+}
+
+#[tokio::test]
+async fn unknown_flows_and_disabled_registration_are_refused() {
+    let kratos = MockKratos::start().await;
+    let err = kratos
+        .frontend()
+        .get_registration_flow("00000000-0000-4000-8000-000000000000")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Api(GetRegistrationFlowError::NotFound(_))),
+        "{err:?}"
+    );
+
+    let closed = MockKratos::builder()
+        .registration_enabled(false)
+        .start()
+        .await;
+    let err = closed
+        .frontend()
+        .create_native_registration_flow()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.error_id(),
+        Some(ErrorId::SelfServiceFlowDisabled)
+    );
+}
