@@ -459,6 +459,20 @@ impl<E> Response<E> {
         })
     }
 
+    /// Whether the body is a JSON object with an `error` object at its top,
+    /// the shape of Kratos's standard error answer.
+    #[allow(dead_code)] // Only operations with such answers call it.
+    pub(crate) fn is_error_object(&self) -> bool {
+        #[derive(serde::Deserialize)]
+        struct Probe {
+            error: Option<serde_json::Map<String, serde_json::Value>>,
+        }
+        matches!(
+            serde_json::from_slice::<Probe>(&self.body),
+            Ok(Probe { error: Some(_) })
+        )
+    }
+
     /// The body as text.
     #[allow(dead_code)]
     pub(crate) fn text(&self) -> Result<String, Error<E>> {

@@ -109,6 +109,12 @@ pub trait OperationError: std::error::Error {
     fn generic_error(&self) -> Option<&GenericError> {
         None
     }
+
+    /// The whole standard error answer (`errorGeneric`), for the variants that
+    /// carry exactly that.
+    fn error_body(&self) -> Option<&ErrorGeneric> {
+        None
+    }
 }
 
 impl<E: OperationError> Error<E> {
@@ -135,6 +141,15 @@ impl<E: OperationError> Error<E> {
     /// The Kratos error id of a documented error answer, as an [`ErrorId`].
     pub fn error_id(&self) -> Option<ErrorId> {
         self.generic_error().and_then(GenericError::error_id)
+    }
+
+    /// For an expired flow (410, `self_service_flow_expired`): the id of the
+    /// new flow Kratos made to continue with, when it sent one.
+    #[cfg(kratos_bundled_spec)]
+    pub fn replacement_flow_id(&self) -> Option<&str> {
+        self.api()
+            .and_then(OperationError::error_body)
+            .and_then(ErrorGeneric::replacement_flow_id)
     }
 }
 
@@ -212,8 +227,14 @@ const KNOWN_IDS: &[(&str, ErrorId)] = &[
         "browser_location_change_required",
         ErrorId::BrowserLocationChangeRequired,
     ),
-    ("self_service_flow_disabled", ErrorId::SelfServiceFlowDisabled),
-    ("self_service_flow_replaced", ErrorId::SelfServiceFlowReplaced),
+    (
+        "self_service_flow_disabled",
+        ErrorId::SelfServiceFlowDisabled,
+    ),
+    (
+        "self_service_flow_replaced",
+        ErrorId::SelfServiceFlowReplaced,
+    ),
     (
         "self_service_flow_return_to_forbidden",
         ErrorId::SelfServiceFlowReturnToForbidden,

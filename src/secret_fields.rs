@@ -5,6 +5,8 @@
 pub const SECRET_FIELDS: &[&str] = &[
     "password",
     "session_token",
+    "ory_session_token",
+    "tokenized",
     "session_token_exchange_code",
     "init_code",
     "return_to_code",

@@ -104,8 +104,12 @@ impl MockKratosBuilder {
 
     /// The social sign-in providers the form offers. Default: `github`.
     /// Submitting with one answers 422 `browser_location_change_required`.
-    pub fn oidc_providers(mut self, providers: &[&str]) -> Self {
-        self.oidc_providers = providers.iter().map(|p| p.to_string()).collect();
+    pub fn oidc_providers<I>(mut self, providers: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.oidc_providers = providers.into_iter().map(Into::into).collect();
         self
     }
 
@@ -345,7 +349,13 @@ impl State {
                 }
                 let exchange =
                     query(request, "return_session_token_exchange_code").as_deref() == Some("true");
-                let id = self.new_flow(request.url.to_string(), query(request, "return_to"));
+                // Kratos writes the address the flow was started at, under its public URL.
+                let mut request_url = format!("{}{}", self.base, request.url.path());
+                if let Some(q) = request.url.query() {
+                    request_url.push('?');
+                    request_url.push_str(q);
+                }
+                let id = self.new_flow(request_url, query(request, "return_to"));
                 let mut body = self.flow_json(&id);
                 if exchange {
                     let init_code = self.random.code(32);
@@ -652,9 +662,9 @@ impl State {
                 } else if t.kind == TraitKind::Email && !looks_like_email(value) {
                     field_messages.entry(field).or_default().push(text(
                         4000040,
-                        &format!("{value} is not a valid email address"),
+                        "Enter a valid email address",
                         "error",
-                        Some(json!({"value": value})),
+                        None,
                     ));
                 }
             }

@@ -13,6 +13,10 @@ use super::{write_doc, GenError};
 /// `session_token` setter for it, documented by the operation or not.
 const SESSION_TOKEN_HEADER: &str = "x-session-token";
 
+/// The Rust name of Kratos's standard error answer (`errorGeneric`): the
+/// error object plus, for expired flows, the replacement flow's id.
+const ERROR_WRAPPER: &str = "ErrorGeneric";
+
 /// Builder field names the generated code uses itself.
 const RESERVED: &[&str] = &["client", "session_token", "body"];
 
@@ -292,7 +296,7 @@ pub fn operations(
         write_api(&mut out, &api, tag, tags.get(*tag).map(String::as_str), ops);
         exports.push(api.clone());
         for op in ops {
-            write_builder(&mut out, &api, op);
+            write_builder(&mut out, &api, op, types);
             write_error(&mut out, op, types);
             exports.push(op.error_enum());
         }
@@ -396,7 +400,7 @@ impl {api} {{
     );
 }
 
-fn write_builder(out: &mut String, api: &str, op: &Operation) {
+fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
     let builder = &op.builder;
     write_doc(out, "", op.raw.summary.as_deref());
     if op.raw.summary.is_some() && op.raw.description.is_some() {
@@ -538,6 +542,12 @@ fn write_builder(out: &mut String, api: &str, op: &Operation) {
             Body::None => format!("{error}::{variant}"),
             _ => format!("{error}::{variant}({})", e.body.read()),
         };
+        if error_object_falls_back(op, e, types) {
+            let _ = writeln!(
+                out,
+                "            {code} if response.is_error_object() => Err(crate::Error::Api({error}::Default {{ status: response.status(), body: response.json()? }})),"
+            );
+        }
         let _ = writeln!(
             out,
             "            {code} => Err(crate::Error::Api({value})),"
@@ -555,6 +565,31 @@ fn write_builder(out: &mut String, api: &str, op: &Operation) {
     }
     let _ = writeln!(out, "            _ => Err(response.unexpected_status()),");
     let _ = writeln!(out, "        }}\n    }}\n}}\n");
+}
+
+/// Whether a standard error object sent with `e`'s status becomes `Default`.
+///
+/// Kratos answers some documented error statuses with its standard error
+/// object instead of the body the document names (a 400 that should be the
+/// flow is `session_already_available` when a session was sent). Where the
+/// operation's default answer is that object, such a body becomes `Default`
+/// with its real status rather than a decode error. Bodies that have an
+/// `error` object of their own (the 422 redirect answer) are left alone.
+fn error_object_falls_back(op: &Operation, e: &Outcome, types: &TypeSet) -> bool {
+    let default_is_wrapper = op
+        .default
+        .as_ref()
+        .is_some_and(|d| is_wrapper_body(&d.body));
+    let carries_error = match &e.body {
+        Body::Json(ty) => types.generic_error_path(ty).is_some(),
+        _ => true,
+    };
+    default_is_wrapper && e.status.is_some_and(|code| code >= 400) && !carries_error
+}
+
+/// Whether a response body is Kratos's standard error answer.
+fn is_wrapper_body(body: &Body) -> bool {
+    matches!(body, Body::Json(Ty::Named(name)) if name == ERROR_WRAPPER)
 }
 
 /// A path segment as a Rust expression: a literal, or the parameter it names.
@@ -594,21 +629,23 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
     let mut statuses = Vec::new();
     // (pattern, expression) pairs for `generic_error()`.
     let mut generic = Vec::new();
+    // Patterns of the variants whose body is the standard error wrapper, for `error_body()`.
+    let mut wrapped = Vec::new();
     let error_path = |body: &Body| match body {
         Body::Json(ty) => types.generic_error_path(ty),
         _ => None,
     };
+    let is_wrapper = is_wrapper_body;
     for e in &op.errors {
         let Some(code) = e.status else { continue };
         let variant = names::status_variant(code);
-        write_doc(
-            out,
-            "    ",
-            Some(&format!(
-                "{code}: {}",
-                e.description.as_deref().unwrap_or("")
-            )),
-        );
+        let mut doc = format!("{code}: {}", e.description.as_deref().unwrap_or(""));
+        if error_object_falls_back(op, e, types) {
+            doc.push_str(&format!(
+                "\n\nWhen Kratos sends its standard error object with this status instead (`session_already_available`, say), the answer is [`Self::Default`] with status {code}."
+            ));
+        }
+        write_doc(out, "    ", Some(&doc));
         match e.body.rust() {
             Some(ty) => {
                 let _ = writeln!(out, "    {variant}({ty}),");
@@ -620,6 +657,9 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
                 ));
                 if let Some(path) = error_path(&e.body) {
                     generic.push((format!("Self::{variant}(body)"), path));
+                }
+                if is_wrapper(&e.body) {
+                    wrapped.push(format!("Self::{variant}(body)"));
                 }
             }
             None => {
@@ -653,6 +693,9 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
                 statuses.push("Self::Default { status, .. } => *status,".to_string());
                 if let Some(path) = error_path(&d.body) {
                     generic.push(("Self::Default { body, .. }".to_string(), path));
+                }
+                if is_wrapper(&d.body) {
+                    wrapped.push("Self::Default { body, .. }".to_string());
                 }
             }
             None => {
@@ -704,6 +747,17 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
             let _ = writeln!(out, "            {pattern} => {path},");
         }
         if generic.len() < op.errors.len() + usize::from(op.default.is_some()) {
+            let _ = writeln!(out, "            _ => None,");
+        }
+        let _ = writeln!(out, "        }}\n    }}");
+    }
+    if !wrapped.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n    fn error_body(&self) -> Option<&crate::models::{ERROR_WRAPPER}> {{\n        match self {{\n            {} => Some(body),",
+            wrapped.join(" | ")
+        );
+        if wrapped.len() < op.errors.len() + usize::from(op.default.is_some()) {
             let _ = writeln!(out, "            _ => None,");
         }
         let _ = writeln!(out, "        }}\n    }}");

@@ -145,4 +145,34 @@ mod tests {
             .exports
             .contains("pub use crate::operations::GetPetError;"));
     }
+
+    #[test]
+    fn error_objects_in_place_of_a_documented_body_become_default() {
+        let doc = r##"{
+          "openapi": "3.0.3",
+          "paths": {"/submit": {"post": {
+            "operationId": "submit", "tags": ["forms"],
+            "responses": {
+              "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/form"}}}},
+              "400": {"description": "the form again", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/form"}}}},
+              "410": {"description": "gone", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/errorGeneric"}}}},
+              "default": {"description": "other", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/errorGeneric"}}}}
+            }
+          }}},
+          "components": {"schemas": {
+            "form": {"type": "object", "properties": {"fields": {"type": "array", "items": {"type": "string"}}}},
+            "errorGeneric": {"type": "object", "required": ["error"], "properties": {"error": {"$ref": "#/components/schemas/genericError"}}},
+            "genericError": {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}
+          }}
+        }"##;
+        let ops = generate(doc).unwrap().operations;
+        assert!(ops.contains(
+            "400 if response.is_error_object() => Err(crate::Error::Api(SubmitError::Default {"
+        ));
+        assert!(ops
+            .contains("400 => Err(crate::Error::Api(SubmitError::BadRequest(response.json()?))),"));
+        // A status documented as the error object needs no fallback.
+        assert!(!ops.contains("410 if"));
+        assert!(ops.contains("fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {"));
+    }
 }
