@@ -145,7 +145,6 @@ impl<E: OperationError> Error<E> {
 
     /// For an expired flow (410, `self_service_flow_expired`): the id of the
     /// new flow Kratos made to continue with, when it sent one.
-    #[cfg(kratos_bundled_spec)]
     pub fn replacement_flow_id(&self) -> Option<&str> {
         self.api()
             .and_then(OperationError::error_body)

@@ -169,18 +169,29 @@ impl RegistrationFlow {
     }
 }
 
-#[cfg(kratos_bundled_spec)]
 impl crate::models::ErrorGeneric {
     /// For an expired flow (410, `self_service_flow_expired`): the id of the
-    /// new flow Kratos made to continue with, when it made one.
+    /// new flow Kratos made to continue with, when it made one. Kratos puts it
+    /// in `use_flow_id`; older servers put it in the error's `details`.
     pub fn replacement_flow_id(&self) -> Option<&str> {
-        self.use_flow_id.as_deref().or_else(|| {
+        self.use_flow_id_field().or_else(|| {
             self.error
                 .details
                 .as_ref()
                 .and_then(|d| d.get("use_flow_id"))
                 .and_then(Value::as_str)
         })
+    }
+
+    #[cfg(kratos_bundled_spec)]
+    fn use_flow_id_field(&self) -> Option<&str> {
+        self.use_flow_id.as_deref()
+    }
+
+    // The upstream documents do not list `use_flow_id`.
+    #[cfg(not(kratos_bundled_spec))]
+    fn use_flow_id_field(&self) -> Option<&str> {
+        None
     }
 }
 
@@ -259,5 +270,22 @@ mod tests {
         let errors = flow.errors();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].text.text, "Property email is missing.");
+    }
+
+    #[test]
+    fn finds_the_replacement_flow_at_the_top_or_in_the_details() {
+        let at_top: crate::models::ErrorGeneric = serde_json::from_str(
+            r#"{"error": {"id": "self_service_flow_expired", "message": "expired"}, "use_flow_id": "new-1"}"#,
+        )
+        .unwrap();
+        let in_details: crate::models::ErrorGeneric = serde_json::from_str(
+            r#"{"error": {"message": "expired", "details": {"use_flow_id": "new-2"}}}"#,
+        )
+        .unwrap();
+        let none: crate::models::ErrorGeneric =
+            serde_json::from_str(r#"{"error": {"message": "expired"}}"#).unwrap();
+        assert_eq!(at_top.replacement_flow_id(), Some("new-1"));
+        assert_eq!(in_details.replacement_flow_id(), Some("new-2"));
+        assert_eq!(none.replacement_flow_id(), None);
     }
 }

@@ -22,7 +22,14 @@
 //! - Each operation is a builder: one setter per parameter, then `send()`.
 //! - [`Error`] tells documented refusals ([`Error::Api`], with the
 //!   operation's own enum) from transport, timeout and decoding failures.
-//! - [`models`] holds the request and response types.
+//! - [`models`] holds the request and response types; decoded flows have
+//!   helpers to read their form ([`models::RegistrationFlow::inputs_for`],
+//!   [`models::RegistrationFlow::errors`]).
+//! - `testing::MockKratos` (feature `testing`) is a mock Kratos for the tests
+//!   of apps using this crate.
+//!
+//! The README walks through the whole registration journey, one runnable
+//! program per step.
 
 mod client;
 mod error;
