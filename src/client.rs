@@ -3,15 +3,19 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, RETRY_AFTER, USER_AGENT,
+};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use url::Url;
 
 use crate::error::{excerpt, Error};
+use crate::retry::{is_retry_later, parse_retry_after, RetryPolicy};
+use crate::serde_helpers::ObjectOnly;
 use crate::Secret;
 
 /// How long a whole request may take by default, from sending to the last byte of the body.
@@ -82,6 +86,7 @@ struct Inner {
     timeout: Duration,
     user_agent: HeaderValue,
     max_response_bytes: usize,
+    retry: Option<RetryPolicy>,
 }
 
 impl fmt::Debug for Client {
@@ -90,6 +95,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.inner.base_url.as_str())
             .field("timeout", &self.inner.timeout)
             .field("max_response_bytes", &self.inner.max_response_bytes)
+            .field("retry", &self.inner.retry)
             .finish_non_exhaustive()
     }
 }
@@ -114,6 +120,7 @@ impl Client {
             user_agent: None,
             http_client: None,
             max_response_bytes: None,
+            retry: None,
         }
     }
 
@@ -147,11 +154,18 @@ impl Client {
     ///
     /// `E` is the calling operation's error enum: it fixes the error type of
     /// everything read from the response.
-    pub(crate) async fn execute<E>(&self, request: Request) -> Result<Response<E>, Error<E>> {
+    pub(crate) async fn execute<E>(
+        &self,
+        request: Request,
+        documented: &[u16],
+    ) -> Result<Response<E>, Error<E>> {
         if let Some(problem) = request.problem {
             return Err(Error::InvalidInput(problem));
         }
         let inner = &self.inner;
+        // Only requests without a body are retried: a form sent twice could
+        // register twice.
+        let retry = inner.retry.filter(|_| request.method == Method::GET);
         let mut builder = inner
             .http
             .request(request.method, request.url)
@@ -162,20 +176,47 @@ impl Client {
         if let Some(body) = request.body {
             builder = builder.header(CONTENT_TYPE, "application/json").body(body);
         }
-        let response = builder.send().await.map_err(|e| transport_error(e, None))?;
+        let request = builder.build().map_err(|e| transport_error(e, None))?;
+        let mut attempt = 1;
+        let response = loop {
+            // A GET request without a body always clones.
+            let this_try = match (&retry, request.try_clone()) {
+                (Some(_), Some(copy)) => copy,
+                _ => break inner.http.execute(request).await,
+            };
+            let outcome = inner.http.execute(this_try).await;
+            let retry_after = match &outcome {
+                Ok(response) if is_retry_later(response.status(), documented) => {
+                    Some(retry_after(response.headers()))
+                }
+                // Nothing reached the server: safe to try again.
+                Err(e) if e.is_connect() => Some(None),
+                _ => None,
+            };
+            let wait = retry_after
+                .zip(retry.as_ref())
+                .and_then(|(asked, policy)| policy.wait_before(attempt + 1, asked));
+            match wait {
+                Some(wait) => {
+                    drop(outcome);
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                None => break outcome,
+            }
+        };
+        let response = response.map_err(|e| transport_error(e, None))?;
         let status = response.status();
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let headers = response.headers().clone();
         let body = read_body(response, inner.max_response_bytes).await?;
-        Ok(Response {
-            status,
-            content_type,
-            body,
-            error_type: PhantomData,
-        })
+        Response::new(status, &headers, body, documented)
     }
+}
+
+/// The wait a response's `Retry-After` header asks for.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(value, SystemTime::now())
 }
 
 /// Reads a body, giving up as soon as it passes `limit` bytes.
@@ -233,6 +274,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     http_client: Option<reqwest::Client>,
     max_response_bytes: Option<usize>,
+    retry: Option<RetryPolicy>,
 }
 
 impl ClientBuilder {
@@ -274,6 +316,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Retries `GET` requests answered with 429 or 503, or that could not
+    /// connect, as `policy` says. Default: no retries; such answers come back
+    /// as [`Error::RetryLater`](crate::Error::RetryLater) with the server's
+    /// `Retry-After`.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
     /// Checks every setting and builds the client.
     pub fn build(self) -> Result<Client, ConfigError> {
         let base_url = parse_base_url(&self.base_url)?;
@@ -290,6 +341,12 @@ impl ClientBuilder {
             return Err(ConfigError::InvalidSetting {
                 setting: "max_response_bytes",
                 reason: "must be at least 1".into(),
+            });
+        }
+        if self.retry.is_some_and(|p| p.max_attempts == 0) {
+            return Err(ConfigError::InvalidSetting {
+                setting: "retry",
+                reason: "max_attempts must be at least 1 (the first attempt counts)".into(),
             });
         }
         let user_agent = match &self.user_agent {
@@ -326,6 +383,7 @@ impl ClientBuilder {
                 max_response_bytes: self
                     .max_response_bytes
                     .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                retry: self.retry,
             }),
         })
     }
@@ -437,6 +495,39 @@ pub(crate) struct Response<E> {
 }
 
 impl<E> Response<E> {
+    /// A complete answer to an operation that documents the statuses in
+    /// `documented`. A 429 or 503 it does not document is
+    /// [`Error::RetryLater`] here, whatever the body.
+    pub(crate) fn new(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: Vec<u8>,
+        documented: &[u16],
+    ) -> Result<Self, Error<E>> {
+        let content_type = headers
+            .get(CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        if is_retry_later(status, documented) {
+            let error = content_type
+                .as_deref()
+                .filter(|c| is_json(c))
+                .and_then(|_| serde_json::from_slice::<crate::models::ErrorGeneric>(&body).ok())
+                .map(|wrapper| Box::new(wrapper.error));
+            return Err(Error::RetryLater {
+                status,
+                retry_after: retry_after(headers),
+                error,
+                excerpt: excerpt(&body),
+            });
+        }
+        Ok(Self {
+            status,
+            content_type,
+            body,
+            error_type: PhantomData,
+        })
+    }
+
     pub(crate) fn status(&self) -> StatusCode {
         self.status
     }
@@ -452,11 +543,14 @@ impl<E> Response<E> {
                 });
             }
         }
-        serde_json::from_slice(&self.body).map_err(|source| Error::Decode {
-            status: self.status,
-            excerpt: excerpt(&self.body),
-            source,
-        })
+        let mut decoder = serde_json::Deserializer::from_slice(&self.body);
+        T::deserialize(ObjectOnly(&mut decoder))
+            .and_then(|value| decoder.end().map(|()| value))
+            .map_err(|source| Error::Decode {
+                status: self.status,
+                excerpt: excerpt(&self.body),
+                source,
+            })
     }
 
     /// Whether the body is a JSON object with an `error` object at its top,

@@ -1,5 +1,7 @@
 //! What can go wrong when calling Kratos.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use serde::Serialize;
 
@@ -84,6 +86,24 @@ pub enum Error<E> {
         source: serde_json::Error,
     },
 
+    /// The server asks to try again later: 429 Too Many Requests or 503
+    /// Service Unavailable, from Kratos or from a proxy in front of it (unless
+    /// the operation documents that status). `retry_after` is the wait its
+    /// `Retry-After` header asked for. A [`RetryPolicy`](crate::RetryPolicy)
+    /// can retry `GET` requests automatically.
+    #[error("HTTP {status}: the server asks to try again later{}{}", retry_suffix(*.retry_after), retry_detail(.error.as_deref(), .excerpt))]
+    RetryLater {
+        /// 429 or 503.
+        status: StatusCode,
+        /// How long the server asked to wait, from `Retry-After` (seconds or
+        /// an HTTP date); `None` when it did not say or said it unreadably.
+        retry_after: Option<Duration>,
+        /// Kratos's error object, when the body is one.
+        error: Option<Box<GenericError>>,
+        /// The start of the body, with secrets blanked.
+        excerpt: String,
+    },
+
     /// A status the operation does not document, such as a redirect (which the
     /// client does not follow) or a success code other than the documented one.
     #[error("HTTP {status} is not an answer this operation documents: {excerpt}")]
@@ -97,6 +117,21 @@ pub enum Error<E> {
 
 fn status_suffix(status: Option<StatusCode>) -> String {
     status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+}
+
+fn retry_suffix(wait: Option<Duration>) -> String {
+    match wait {
+        Some(wait) => format!(" (in {} s)", wait.as_secs_f64().ceil()),
+        None => String::new(),
+    }
+}
+
+/// Kratos's message when the body is its error object, else the excerpt.
+fn retry_detail(error: Option<&GenericError>, excerpt: &str) -> String {
+    match error {
+        Some(error) => summarize(error),
+        None => format!(": {excerpt}"),
+    }
 }
 
 /// Implemented by every operation's error enum.
@@ -125,6 +160,7 @@ impl<E: OperationError> Error<E> {
             Error::InvalidInput(_) => None,
             Error::Timeout { status, .. } | Error::Transport { status, .. } => *status,
             Error::BodyTooLarge { status, .. }
+            | Error::RetryLater { status, .. }
             | Error::UnexpectedContentType { status, .. }
             | Error::Decode { status, .. }
             | Error::UnexpectedStatus { status, .. } => Some(*status),
@@ -133,9 +169,22 @@ impl<E: OperationError> Error<E> {
 }
 
 impl<E: OperationError> Error<E> {
-    /// Kratos's error object, when this is a documented error answer that has one.
+    /// Kratos's error object, when this is a documented error answer that
+    /// has one, or a "try again later" answer whose body is one.
     pub fn generic_error(&self) -> Option<&GenericError> {
-        self.api().and_then(OperationError::generic_error)
+        match self {
+            Error::RetryLater { error, .. } => error.as_deref(),
+            _ => self.api().and_then(OperationError::generic_error),
+        }
+    }
+
+    /// How long the server asked to wait before trying again, for a
+    /// [`Error::RetryLater`] whose `Retry-After` could be read.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RetryLater { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 
     /// The Kratos error id of a documented error answer, as an [`ErrorId`].

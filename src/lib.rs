@@ -34,6 +34,7 @@
 mod client;
 mod error;
 mod flow;
+mod retry;
 mod secret;
 mod serde_helpers;
 
@@ -53,8 +54,9 @@ pub mod models {
 /// The request builders and their error enums, generated from the OpenAPI document.
 pub mod operations {
     // A 400 answer can carry a whole flow (for validation messages), which
-    // makes some error enums lopsided; boxing it would make matching clumsier.
-    #![allow(clippy::large_enum_variant)]
+    // makes some error enums lopsided, and so `Error<E>`; boxing it would make
+    // matching clumsier, and an error is not on the fast path.
+    #![allow(clippy::large_enum_variant, clippy::result_large_err)]
     include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 }
 
@@ -67,6 +69,7 @@ pub use client::{
 pub use error::{Error, ErrorId, OperationError};
 pub use flow::{FormInput, FormMessage};
 pub use reqwest::StatusCode;
+pub use retry::RetryPolicy;
 pub use secret::Secret;
 
 #[cfg(feature = "testing")]

@@ -247,10 +247,7 @@ async fn a_400_csrf_violation_is_a_typed_bad_request_with_details() {
 
 #[tokio::test]
 async fn other_error_statuses_are_default_with_their_status() {
-    for (status, name) in [
-        (500, "error_internal.json"),
-        (429, "error_rate_limited.json"),
-    ] {
+    for (status, name) in [(500, "error_internal.json"), (502, "error_internal.json")] {
         let err = error_for(status, "application/json", &fixture(name)).await;
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
         let Error::Api(CreateNativeRegistrationFlowError::Default { status: got, body }) = &err
@@ -258,9 +255,28 @@ async fn other_error_statuses_are_default_with_their_status() {
             panic!("{status}: expected Default, got {err:?}")
         };
         assert_eq!(got.as_u16(), status);
-        assert_eq!(body.error.code, Some(i64::from(status)));
+        assert_eq!(body.error.code, Some(500));
         assert!(!body.error.message.is_empty());
     }
+}
+
+#[tokio::test]
+async fn a_429_is_retry_later_with_kratos_error_object() {
+    let err = error_for(429, "application/json", &fixture("error_rate_limited.json")).await;
+    let Error::RetryLater {
+        status,
+        retry_after,
+        error,
+        ..
+    } = &err
+    else {
+        panic!("expected RetryLater, got {err:?}")
+    };
+    assert_eq!(status.as_u16(), 429);
+    assert_eq!(*retry_after, None, "the fixture sends no Retry-After");
+    assert_eq!(error.as_ref().map(|e| e.code), Some(Some(429)));
+    assert_eq!(err.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+    assert!(err.to_string().contains("Too many requests"), "{err}");
 }
 
 #[tokio::test]

@@ -117,7 +117,7 @@ async fn get_registration_flow_errors_are_typed_by_status() {
         (404, "Not Found", None),
         (410, "Gone", Some("self_service_flow_expired")),
         (500, "Internal Server Error", None),
-        (503, "Service Unavailable", None),
+        (504, "Gateway Timeout", None),
     ];
     for (status, text, id) in cases {
         let (_server, api) =

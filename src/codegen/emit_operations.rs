@@ -529,7 +529,30 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
     }
     let _ = writeln!(
         out,
-        "        let response = self.client.execute::<{error}>(request).await?;"
+        "        let response = self.client.execute::<{error}>(request, Self::DOCUMENTED).await?;\n        Self::decode(response)\n    }}\n"
+    );
+    let documented: Vec<String> = op
+        .successes
+        .iter()
+        .chain(&op.errors)
+        .filter_map(|o| o.status)
+        .map(|c| c.to_string())
+        .collect();
+    let _ = writeln!(
+        out,
+        "    /// Decodes an answer to this operation that arrived some other way (a
+    /// recorded response, another HTTP stack) by the same rules as
+    /// [`send`](Self::send): the same success type, error variants and
+    /// decode errors.
+    pub fn decode_response(status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Result<{success_type}, crate::Error<{error}>> {{
+        Self::decode(crate::client::Response::new(status, headers, body.to_vec(), Self::DOCUMENTED)?)
+    }}
+
+    /// The statuses the document lists for this operation.
+    const DOCUMENTED: &'static [u16] = &[{}];
+
+    fn decode(response: crate::client::Response<{error}>) -> Result<{success_type}, crate::Error<{error}>> {{",
+        documented.join(", ")
     );
     let _ = writeln!(out, "        match response.status().as_u16() {{");
     for arm in success_arms {

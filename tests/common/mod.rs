@@ -107,3 +107,4 @@ fn walk(at: &str, input: &Value, output: &Value, dropped: &mut BTreeSet<String>)
         _ => assert_eq!(input, output, "{at}: value changed"),
     }
 }
+pub mod raw;
