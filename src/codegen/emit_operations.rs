@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::names;
 use super::spec::{Location, MediaType, RawOperation, RawResponse};
-use super::types::{Ty, TypeSet};
+use super::types::{Ty, TypeSet, SECRET_FIELDS};
 use super::{write_doc, GenError};
 
 /// The header that carries a session token. Every builder has a
@@ -30,7 +30,7 @@ struct Param {
     required: bool,
     doc: Option<String>,
     ty: Ty,
-    /// Kept in a `Secret` (the `Cookie` header).
+    /// Kept in a `Secret` (the `Cookie` header, one-time codes).
     secret: bool,
 }
 
@@ -147,8 +147,10 @@ fn plan<'a>(raw: &'a RawOperation, types: &mut TypeSet) -> Result<Operation<'a>,
         if p.location == Location::Header && lower == SESSION_TOKEN_HEADER {
             continue;
         }
-        let secret = p.location == Location::Header && lower == "cookie";
         let (ty, _) = types.ty(&p.schema, &format!("{}_{}", raw.id, p.name))?;
+        // Cookies, and one-time codes such as `init_code`, stay out of `Debug`.
+        let secret = (p.location == Location::Header && lower == "cookie")
+            || (ty == Ty::String && SECRET_FIELDS.contains(&p.name.as_str()));
         let ty = match (p.location, ty) {
             // Path segments and headers are text.
             (
@@ -490,7 +492,8 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
     );
     for p in &op.params {
         let call = match (p.location, p.secret) {
-            (Location::Query, _) => format!("request.query({:?}, value)", p.wire),
+            (Location::Query, false) => format!("request.query({:?}, value)", p.wire),
+            (Location::Query, true) => format!("request.query({:?}, value.expose())", p.wire),
             (Location::Header, true) => format!("request.secret_header({:?}, value)", p.wire),
             (Location::Header, false) => {
                 format!("request.header({:?}, &value.to_string())", p.wire)
