@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use url::Url;
 
-use crate::error::{excerpt, Error};
+use crate::error::{excerpt_hiding, Error};
 use crate::retry::{is_retry_later, parse_retry_after, RetryPolicy};
 use crate::serde_helpers::ObjectOnly;
 use crate::Secret;
@@ -147,6 +147,7 @@ impl Client {
             headers: HeaderMap::new(),
             body: None,
             problem,
+            secrets: Vec::new(),
         }
     }
 
@@ -163,6 +164,7 @@ impl Client {
             return Err(Error::InvalidInput(problem));
         }
         let inner = &self.inner;
+        let secrets = request.secrets;
         // Only requests without a body are retried: a form sent twice could
         // register twice.
         let retry = inner.retry.filter(|_| request.method == Method::GET);
@@ -209,7 +211,7 @@ impl Client {
         let status = response.status();
         let headers = response.headers().clone();
         let body = read_body(response, inner.max_response_bytes).await?;
-        Response::new(status, &headers, body, documented)
+        Response::new(status, &headers, body, documented, secrets)
     }
 }
 
@@ -433,6 +435,8 @@ pub(crate) struct Request {
     body: Option<Vec<u8>>,
     /// Why the request cannot be sent, if something given was unusable.
     problem: Option<String>,
+    /// The secrets it carries, to blank if the server sends them back.
+    secrets: Vec<String>,
 }
 
 impl Request {
@@ -459,8 +463,16 @@ impl Request {
         }
     }
 
+    /// Adds a query parameter holding a secret (a one-time code).
+    #[allow(dead_code)]
+    pub(crate) fn secret_query(&mut self, name: &str, value: &Secret) {
+        self.query(name, value.expose());
+        self.secrets.push(value.expose().to_string());
+    }
+
     /// Adds a header holding a secret: marked sensitive, never shown in errors.
     pub(crate) fn secret_header(&mut self, name: &str, value: &Secret) {
+        self.secrets.push(value.expose().to_string());
         match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value.expose())) {
             (Ok(name), Ok(mut value)) => {
                 value.set_sensitive(true);
@@ -475,7 +487,10 @@ impl Request {
     /// Sets a JSON body.
     #[allow(dead_code)]
     pub(crate) fn json<T: Serialize>(&mut self, body: &T) {
-        match serde_json::to_vec(body) {
+        match serde_json::to_value(body).and_then(|value| {
+            collect_secrets(&value, &mut self.secrets);
+            serde_json::to_vec(&value)
+        }) {
             Ok(bytes) => self.body = Some(bytes),
             Err(e) => self.fail(format!("the request body cannot be written as JSON: {e}")),
         }
@@ -486,11 +501,33 @@ impl Request {
     }
 }
 
+/// The string values of secret fields (`password`, `code`, ...) anywhere in `value`.
+fn collect_secrets(value: &serde_json::Value, into: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(object) => {
+            for (key, v) in object {
+                match v {
+                    serde_json::Value::String(s)
+                        if crate::secret::SECRET_FIELDS.contains(&key.as_str()) =>
+                    {
+                        into.push(s.clone());
+                    }
+                    other => collect_secrets(other, into),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_secrets(v, into)),
+        _ => {}
+    }
+}
+
 /// A complete response, read within the limits.
 pub(crate) struct Response<E> {
     status: StatusCode,
     content_type: Option<String>,
     body: Vec<u8>,
+    /// The secrets the request carried.
+    secrets: Vec<String>,
     error_type: PhantomData<fn() -> E>,
 }
 
@@ -498,11 +535,13 @@ impl<E> Response<E> {
     /// A complete answer to an operation that documents the statuses in
     /// `documented`. A 429 or 503 it does not document is
     /// [`Error::RetryLater`] here, whatever the body.
+    /// `secrets` are those the request carried, blanked in any excerpt.
     pub(crate) fn new(
         status: StatusCode,
         headers: &HeaderMap,
         body: Vec<u8>,
         documented: &[u16],
+        secrets: Vec<String>,
     ) -> Result<Self, Error<E>> {
         let content_type = headers
             .get(CONTENT_TYPE)
@@ -517,19 +556,25 @@ impl<E> Response<E> {
                 status,
                 retry_after: retry_after(headers),
                 error,
-                excerpt: excerpt(&body),
+                excerpt: excerpt_hiding(&body, &secrets),
             });
         }
         Ok(Self {
             status,
             content_type,
             body,
+            secrets,
             error_type: PhantomData,
         })
     }
 
     pub(crate) fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// The start of the body for an error message, secrets blanked.
+    fn excerpt(&self) -> String {
+        excerpt_hiding(&self.body, &self.secrets)
     }
 
     /// Decodes the body as JSON into `T`.
@@ -539,7 +584,7 @@ impl<E> Response<E> {
                 return Err(Error::UnexpectedContentType {
                     status: self.status,
                     content_type: content_type.clone(),
-                    excerpt: excerpt(&self.body),
+                    excerpt: self.excerpt(),
                 });
             }
         }
@@ -548,8 +593,8 @@ impl<E> Response<E> {
             .and_then(|value| decoder.end().map(|()| value))
             .map_err(|source| Error::Decode {
                 status: self.status,
-                excerpt: excerpt(&self.body),
-                source,
+                excerpt: self.excerpt(),
+                source: source.into(),
             })
     }
 
@@ -577,7 +622,7 @@ impl<E> Response<E> {
     pub(crate) fn unexpected_status(&self) -> Error<E> {
         Error::UnexpectedStatus {
             status: self.status,
-            excerpt: excerpt(&self.body),
+            excerpt: self.excerpt(),
         }
     }
 }

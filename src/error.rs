@@ -83,7 +83,7 @@ pub enum Error<E> {
         /// cut-off body (`Eof`) from invalid JSON (`Syntax`) and a shape
         /// mismatch (`Data`).
         #[source]
-        source: serde_json::Error,
+        source: DecodeError,
     },
 
     /// The server asks to try again later: 429 Too Many Requests or 503
@@ -114,6 +114,75 @@ pub enum Error<E> {
         excerpt: String,
     },
 }
+
+/// Why a body did not decode, as the JSON decoder said it, made safe to show:
+/// the string values it quotes are left out (they are the server's data, and
+/// can be long or secret) and the message is cut short.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    category: serde_json::error::Category,
+    line: usize,
+    column: usize,
+    message: String,
+}
+
+/// The longest [`DecodeError`] message, in bytes.
+const DECODE_MESSAGE_BYTES: usize = 200;
+
+impl DecodeError {
+    /// An empty or cut-off body (`Eof`), invalid JSON (`Syntax`), or JSON of
+    /// another shape (`Data`).
+    pub fn classify(&self) -> serde_json::error::Category {
+        self.category
+    }
+
+    /// The line of the body where decoding stopped, from 1.
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// The column of that line where decoding stopped, from 1.
+    pub fn column(&self) -> usize {
+        self.column
+    }
+}
+
+impl From<serde_json::Error> for DecodeError {
+    fn from(error: serde_json::Error) -> Self {
+        let mut message = String::new();
+        // serde quotes data values in double quotes (`invalid type: string
+        // "..."`) and names in backticks; keep the names.
+        for (i, part) in error.to_string().split('"').enumerate() {
+            if i % 2 == 0 {
+                message.push_str(part);
+            } else {
+                message.push_str("\"…\"");
+            }
+        }
+        if message.len() > DECODE_MESSAGE_BYTES {
+            let mut end = DECODE_MESSAGE_BYTES;
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            message.truncate(end);
+            message.push('…');
+        }
+        DecodeError {
+            category: error.classify(),
+            line: error.line(),
+            column: error.column(),
+            message,
+        }
+    }
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DecodeError {}
 
 fn status_suffix(status: Option<StatusCode>) -> String {
     status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
@@ -368,14 +437,24 @@ const EXCERPT_BYTES: usize = 256;
 /// The start of a body as text for an error message: at most
 /// [`EXCERPT_BYTES`], invalid UTF-8 replaced, control characters escaped,
 /// values of secret fields blanked.
+#[cfg(test)]
 pub(crate) fn excerpt(body: &[u8]) -> String {
+    excerpt_hiding(body, &[])
+}
+
+/// [`excerpt`], also blanking every occurrence of the texts in `sent` (the
+/// secrets the request carried, in case the server echoes them elsewhere).
+pub(crate) fn excerpt_hiding(body: &[u8], sent: &[String]) -> String {
     if body.is_empty() {
         return "(empty body)".to_string();
     }
     // Look at a little more than we quote, so that a secret cut at the end of
     // the excerpt is still recognised and blanked.
     let window = &body[..body.len().min(EXCERPT_BYTES * 4)];
-    let text = crate::secret::redact_json_text(&String::from_utf8_lossy(window));
+    let mut text = crate::secret::redact_json_text(&String::from_utf8_lossy(window));
+    for secret in sent.iter().filter(|s| !s.is_empty()) {
+        text = text.replace(secret.as_str(), "<redacted>");
+    }
     let mut out = String::new();
     for c in text.chars() {
         if out.len() >= EXCERPT_BYTES {
@@ -408,6 +487,11 @@ mod tests {
         assert_eq!(excerpt(&[0xff, b'x']), "\u{fffd}x");
         let with_token = br#"{"session_token":"ory_st_supersecret","identity":{}}"#;
         assert!(!excerpt(with_token).contains("supersecret"));
+        let echoed = br#"{"note": "you sent ory_st_abc123"}"#;
+        assert_eq!(
+            excerpt_hiding(echoed, &["ory_st_abc123".into()]),
+            r#"{"note": "you sent <redacted>"}"#
+        );
     }
 
     #[test]
@@ -428,6 +512,28 @@ mod tests {
         for (text, id) in KNOWN_IDS {
             assert_eq!(id.as_str(), *text);
         }
+    }
+
+    #[test]
+    fn decode_errors_leave_out_quoted_values_and_stay_short() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Named {
+            #[allow(dead_code)]
+            name: u8,
+        }
+        let long = format!(r#"{{"name": "ory_st_{}"}}"#, "x".repeat(5000));
+        let err = DecodeError::from(serde_json::from_str::<Named>(&long).unwrap_err());
+        assert_eq!(
+            err.to_string(),
+            "invalid type: string \"…\", expected u8 at line 1 column 5018"
+        );
+        assert_eq!(err.classify(), serde_json::error::Category::Data);
+        assert_eq!((err.line(), err.column()), (1, 5018));
+        let err = DecodeError::from(serde_json::from_str::<Named>("{}").unwrap_err());
+        assert_eq!(err.to_string(), "missing field `name` at line 1 column 2");
+        let huge = <serde_json::Error as serde::de::Error>::custom("y".repeat(1000));
+        let err = DecodeError::from(huge);
+        assert!(err.to_string().len() <= DECODE_MESSAGE_BYTES + '…'.len_utf8());
     }
 
     #[test]

@@ -66,8 +66,9 @@ pub use client::{
     Client, ClientBuilder, ConfigError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
 };
-pub use error::{Error, ErrorId, OperationError};
+pub use error::{DecodeError, Error, ErrorId, OperationError};
 pub use flow::{FormInput, FormMessage};
+pub use reqwest::header::HeaderMap;
 pub use reqwest::StatusCode;
 pub use retry::RetryPolicy;
 pub use secret::Secret;

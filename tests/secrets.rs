@@ -323,6 +323,93 @@ async fn no_error_shows_a_secret_even_when_the_server_sends_it_back() {
     }
 }
 
+#[test]
+fn decoder_messages_do_not_quote_the_values_they_reject() {
+    use kratos_client::operations::{CreateNativeRegistrationFlow, ExchangeSessionToken};
+    let mut headers = kratos_client::HeaderMap::new();
+    headers.insert("content-type", "application/json".parse().unwrap());
+    let body = json!({"id": "x", "ui": TOKEN, "session": TOKEN}).to_string();
+    let errors = [
+        CreateNativeRegistrationFlow::decode_response(
+            200.try_into().unwrap(),
+            &headers,
+            body.as_bytes(),
+        )
+        .map(|_| ())
+        .unwrap_err()
+        .to_string(),
+        ExchangeSessionToken::decode_response(200.try_into().unwrap(), &headers, body.as_bytes())
+            .map(|_| ())
+            .unwrap_err()
+            .to_string(),
+    ];
+    for err in errors {
+        // The decoder's part of the message, before the excerpt.
+        let (decoder, _excerpt) = err.split_once("): ").unwrap();
+        assert!(decoder.contains("invalid type: string \"…\""), "{decoder}");
+        assert_clean("decoder message", decoder);
+    }
+}
+
+/// Answers with what the request carried (its request line, session token,
+/// cookie and body) in a field of no particular name.
+async fn echoing_server() -> RawServer {
+    RawServer::start(
+        |mut stream: TcpStream, _counters: Arc<Counters>| async move {
+            use tokio::io::AsyncReadExt;
+            let mut request = Vec::new();
+            let mut byte = [0u8; 1];
+            while !request.ends_with(b"\r\n\r\n") {
+                if stream.read(&mut byte).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                request.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&request).to_string();
+            let header = |name: &str| {
+                head.lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .starts_with(name)
+                            .then(|| l[name.len()..].trim().to_string())
+                    })
+                    .unwrap_or_default()
+            };
+            let length: usize = header("content-length:").parse().unwrap_or(0);
+            let mut body = vec![0u8; length];
+            let _ = stream.read_exact(&mut body).await;
+            let note = format!(
+                "{} | {} | {} | {}",
+                head.lines().next().unwrap_or(""),
+                header("x-session-token:"),
+                header("cookie:"),
+                String::from_utf8_lossy(&body)
+            );
+            let answer = json!({"id": 7, "note": note}).to_string();
+            let _ = write_counted(
+                &mut stream,
+                &Counters::default(),
+                &response("200 OK", "application/json", "", answer.as_bytes()),
+            )
+            .await;
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn secrets_a_server_echoes_under_other_names_are_blanked() {
+    let server = echoing_server().await;
+    for (op, status, text) in every_operation_against(&server.uri()).await {
+        assert_clean(&format!("echo: {op}"), &text);
+        assert_eq!(status, Some(200));
+        assert!(
+            text.contains("<redacted>"),
+            "{op}: the echo should show, blanked: {text}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn transport_errors_and_timeouts_do_not_show_secrets() {
     // Nobody listens: the error names the URL, whose query held the codes.

@@ -493,7 +493,7 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
     for p in &op.params {
         let call = match (p.location, p.secret) {
             (Location::Query, false) => format!("request.query({:?}, value)", p.wire),
-            (Location::Query, true) => format!("request.query({:?}, value.expose())", p.wire),
+            (Location::Query, true) => format!("request.secret_query({:?}, value)", p.wire),
             (Location::Header, true) => format!("request.secret_header({:?}, value)", p.wire),
             (Location::Header, false) => {
                 format!("request.header({:?}, &value.to_string())", p.wire)
@@ -548,7 +548,7 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
     /// [`send`](Self::send): the same success type, error variants and
     /// decode errors.
     pub fn decode_response(status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Result<{success_type}, crate::Error<{error}>> {{
-        Self::decode(crate::client::Response::new(status, headers, body.to_vec(), Self::DOCUMENTED)?)
+        Self::decode(crate::client::Response::new(status, headers, body.to_vec(), Self::DOCUMENTED, Vec::new())?)
     }}
 
     /// The statuses the document lists for this operation.
