@@ -370,11 +370,14 @@ impl ClientBuilder {
                 }
                 client
             }
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(ConfigError::Http)?,
+            None => {
+                install_ring_provider();
+                reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(ConfigError::Http)?
+            }
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -390,6 +393,20 @@ impl ClientBuilder {
         })
     }
 }
+
+/// With the `rustls-ring` feature, reqwest's rustls needs a process-wide
+/// crypto provider: ring's is installed unless the app installed one first
+/// (or the `rustls-aws-lc` feature gives reqwest its own).
+#[cfg(all(feature = "rustls-ring", not(feature = "rustls-aws-lc")))]
+fn install_ring_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing a race with another thread installing one is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+#[cfg(not(all(feature = "rustls-ring", not(feature = "rustls-aws-lc"))))]
+fn install_ring_provider() {}
 
 fn parse_base_url(input: &str) -> Result<Url, ConfigError> {
     let invalid = |reason: String| ConfigError::InvalidBaseUrl {

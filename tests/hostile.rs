@@ -637,3 +637,22 @@ fn httpdate_in(after: Duration) -> String {
         rest % 60
     )
 }
+
+#[tokio::test]
+async fn an_https_url_to_a_server_without_tls_is_a_transport_error() {
+    // Builds a TLS client (the default rustls-ring feature installs its
+    // crypto provider) and fails the handshake cleanly.
+    let server = RawServer::start(
+        |mut stream: TcpStream, counters: Arc<Counters>| async move {
+            let _ =
+                write_counted(&mut stream, &counters, b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+        },
+    )
+    .await;
+    let api = api(&format!("https://{}", server.addr));
+    let (err, _) = create(&api).await;
+    assert!(
+        matches!(err, Error::Transport { status: None, .. }),
+        "{err:?}"
+    );
+}

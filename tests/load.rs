@@ -89,11 +89,12 @@ async fn five_thousand_calls_share_connections_and_memory_stays_flat() {
     assert_eq!(failed, 0, "every call succeeds");
     assert_eq!(server.requests(), warmup + CALLS);
     let connections = server.connections();
-    // One connection per call in flight, and a few more: a call can start
+    // One connection per call in flight, and some more: a call can start
     // while the connection another call just finished with is still on its
-    // way back to the pool, and then dials a new one.
+    // way back to the pool, and then dials a new one (64 to 70 seen here, more
+    // on a busy machine). Reuse means thousands of calls over a few dozen.
     assert!(
-        connections <= IN_FLIGHT + IN_FLIGHT / 8,
+        connections <= 2 * IN_FLIGHT,
         "{connections} connections for {} calls at {IN_FLIGHT} in flight: not reused",
         warmup + CALLS
     );

@@ -56,6 +56,10 @@ async fn mock_flows() -> (Value, Value) {
         .oidc_providers(["google"])
         .start()
         .await;
+    // A bare reqwest client, to see the mock's bytes as they are. Building
+    // ours first installs the TLS crypto provider reqwest's rustls needs
+    // under the default rustls-ring feature.
+    let _ = kratos.client();
     let http = reqwest::Client::new();
     let fresh = http
         .get(format!("{}/self-service/registration/api", kratos.uri()))
