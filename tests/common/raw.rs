@@ -67,13 +67,25 @@ impl RawServer {
 /// Reads one request head (up to the blank line) and its body, if it
 /// declares one. `false` when the peer closed the connection first.
 pub async fn read_request(stream: &mut TcpStream, counters: &Counters) -> bool {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        match stream.read(&mut byte).await {
-            Ok(1) => head.push(byte[0]),
-            _ => return false,
+    // Peek until the head is complete, then take exactly the head: no byte
+    // of what follows is consumed, and no read per byte.
+    let mut peeked = vec![0u8; 16 * 1024];
+    let head_len = loop {
+        let n = match stream.peek(&mut peeked).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => n,
+        };
+        if let Some(at) = peeked[..n].windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
         }
+        if n == peeked.len() {
+            return false; // A head larger than any client here sends.
+        }
+        tokio::task::yield_now().await;
+    };
+    let mut head = vec![0u8; head_len];
+    if stream.read_exact(&mut head).await.is_err() {
+        return false;
     }
     let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
     let length = text

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Build cost, all on this machine in one run (see BENCHMARKS.md):
+#  1. build.rs as cargo runs it (unoptimized), on our document and each upstream one;
+#  2. clean `cargo build --release` of a hello-world using kratos-client with each
+#     TLS choice, and of one using only ory-kratos-client 26.2.0;
+#  3. each client crate alone, its dependencies already built: ours generated
+#     from the full upstream v26.2.0 document, against ory-kratos-client.
+# Dependencies are fetched first, so no download is timed.
+# Usage: bash benches/build-cost.sh   (from anywhere; takes 10-20 minutes)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+shared="$root/../shared/kratos"
+work="${BUILD_COST_DIR:-/tmp/kratos-client-build-cost}"
+rm -rf "$work" && mkdir -p "$work"
+export CARGO_TERM_COLOR=never
+
+seconds() { # command... -> wall seconds, output to the log
+  local start end
+  start=$(date +%s.%N)
+  "$@" >>"$work/log" 2>&1
+  end=$(date +%s.%N)
+  echo "$end - $start" | bc
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB; $(rustc --version)"
+echo
+
+for hello in hello-ours hello-ory; do
+  (cd "$here/build-cost/$hello" && cargo fetch -q)
+done
+
+echo "2. clean cargo build --release of a hello-world"
+build_clean() { # slug name dir cargo-args...
+  local slug=$1 name=$2 dir=$3; shift 3
+  local target="$work/target-$slug"
+  local s
+  s=$(cd "$dir" && CARGO_TARGET_DIR="$target" seconds cargo build --release "$@")
+  local crates
+  crates=$(ls "$target/release/deps" | grep -c '\.rlib$' || true)
+  printf "  %-42s %7.1f s  (%s crates)\n" "$name" "$s" "$crates"
+}
+build_clean ring "kratos-client, rustls-ring (default)" "$here/build-cost/hello-ours"
+build_clean aws-lc "kratos-client, rustls-aws-lc" "$here/build-cost/hello-ours" --no-default-features --features rustls-aws-lc
+build_clean native "kratos-client, native-tls" "$here/build-cost/hello-ours" --no-default-features --features native-tls
+build_clean plain "kratos-client, no TLS" "$here/build-cost/hello-ours" --no-default-features
+build_clean ory "ory-kratos-client 26.2.0 (no TLS)" "$here/build-cost/hello-ory"
+
+echo
+echo "1. build.rs as cargo runs it (unoptimized build script), median of 5"
+script=$(ls "$work"/target-ring/release/build/kratos-client-*/build-script-build | head -1)
+run_script() { # document-or-empty
+  local out="$work/out" times=()
+  mkdir -p "$out"
+  for _ in 1 2 3 4 5; do
+    times+=("$(cd "$root" && OUT_DIR="$out" KRATOS_OPENAPI_SPEC="$1" seconds "$script")")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
+}
+printf "  %-42s %7.3f s\n" "our openapi/kratos.json" "$(run_script "")"
+for doc in "$shared"/api-*.json; do
+  [ -f "$doc" ] && printf "  %-42s %7.3f s\n" "upstream $(basename "$doc")" "$(run_script "$doc")"
+done
+
+echo
+echo "3. the client crate alone, dependencies already built"
+alone() { # slug name dir package VAR=value
+  local slug=$1 name=$2 dir=$3 package=$4 setting=$5
+  local target="$work/target-$slug"
+  (cd "$dir" && CARGO_TARGET_DIR="$target" cargo clean --release -p "$package" >>"$work/log" 2>&1)
+  local s
+  s=$(cd "$dir" && export "$setting" && CARGO_TARGET_DIR="$target" seconds cargo build --release)
+  printf "  %-42s %7.1f s\n" "$name" "$s"
+}
+if [ -f "$shared/api-v26.2.0.json" ]; then
+  alone ring "kratos-client from upstream api-v26.2.0.json" "$here/build-cost/hello-ours" kratos-client KRATOS_OPENAPI_SPEC="$shared/api-v26.2.0.json"
+fi
+alone ring "kratos-client from our openapi/kratos.json" "$here/build-cost/hello-ours" kratos-client KRATOS_OPENAPI_SPEC=
+alone ory "ory-kratos-client 26.2.0" "$here/build-cost/hello-ory" ory-kratos-client UNUSED=1
+echo
+echo "log: $work/log"
