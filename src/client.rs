@@ -1,7 +1,6 @@
 //! The HTTP client: configuration, building requests, reading responses.
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -13,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use url::Url;
 
-use crate::error::{excerpt_hiding, Error};
+use crate::error::{excerpt_hiding, Failure};
 use crate::retry::{is_retry_later, parse_retry_after, RetryPolicy};
 use crate::serde_helpers::ObjectOnly;
 use crate::Secret;
@@ -155,13 +154,17 @@ impl Client {
     ///
     /// `E` is the calling operation's error enum: it fixes the error type of
     /// everything read from the response.
-    pub(crate) async fn execute<E>(
+    ///
+    /// Not generic, so that it is compiled once rather than once per
+    /// operation: its errors are [`Failure`]s, which `?` turns into the
+    /// operation's `Error<E>`.
+    pub(crate) async fn execute(
         &self,
         request: Request,
         documented: &[u16],
-    ) -> Result<Response<E>, Error<E>> {
+    ) -> Result<Response, Failure> {
         if let Some(problem) = request.problem {
-            return Err(Error::InvalidInput(problem));
+            return Err(Failure::InvalidInput(problem));
         }
         let inner = &self.inner;
         let secrets = request.secrets;
@@ -222,9 +225,9 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// Reads a body, giving up as soon as it passes `limit` bytes.
-async fn read_body<E>(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, Error<E>> {
+async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, Failure> {
     let status = response.status();
-    let too_large = || Error::BodyTooLarge { status, limit };
+    let too_large = || Failure::BodyTooLarge { status, limit };
     let declared = response.content_length().unwrap_or(0);
     if declared > limit as u64 {
         return Err(too_large());
@@ -245,7 +248,7 @@ async fn read_body<E>(mut response: reqwest::Response, limit: usize) -> Result<V
 
 /// Sorts a reqwest error into a timeout or a transport failure. The URL it
 /// carries loses its query, which may hold one-time codes.
-fn transport_error<E>(error: reqwest::Error, status: Option<StatusCode>) -> Error<E> {
+fn transport_error(error: reqwest::Error, status: Option<StatusCode>) -> Failure {
     let error = match error.url().cloned() {
         Some(mut url) => {
             url.set_query(None);
@@ -254,12 +257,12 @@ fn transport_error<E>(error: reqwest::Error, status: Option<StatusCode>) -> Erro
         None => error,
     };
     if error.is_timeout() {
-        Error::Timeout {
+        Failure::Timeout {
             status,
             source: error,
         }
     } else {
-        Error::Transport {
+        Failure::Transport {
             status,
             source: error,
         }
@@ -539,16 +542,15 @@ fn collect_secrets(value: &serde_json::Value, into: &mut Vec<String>) {
 }
 
 /// A complete response, read within the limits.
-pub(crate) struct Response<E> {
+pub(crate) struct Response {
     status: StatusCode,
     content_type: Option<String>,
     body: Vec<u8>,
     /// The secrets the request carried.
     secrets: Vec<String>,
-    error_type: PhantomData<fn() -> E>,
 }
 
-impl<E> Response<E> {
+impl Response {
     /// A complete answer to an operation that documents the statuses in
     /// `documented`. A 429 or 503 it does not document is
     /// [`Error::RetryLater`] here, whatever the body.
@@ -559,7 +561,7 @@ impl<E> Response<E> {
         body: Vec<u8>,
         documented: &[u16],
         secrets: Vec<String>,
-    ) -> Result<Self, Error<E>> {
+    ) -> Result<Self, Failure> {
         let content_type = headers
             .get(CONTENT_TYPE)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
@@ -569,7 +571,7 @@ impl<E> Response<E> {
                 .filter(|c| is_json(c))
                 .and_then(|_| serde_json::from_slice::<crate::models::ErrorGeneric>(&body).ok())
                 .map(|wrapper| Box::new(wrapper.error));
-            return Err(Error::RetryLater {
+            return Err(Failure::RetryLater {
                 status,
                 retry_after: retry_after(headers),
                 error,
@@ -581,7 +583,6 @@ impl<E> Response<E> {
             content_type,
             body,
             secrets,
-            error_type: PhantomData,
         })
     }
 
@@ -595,24 +596,33 @@ impl<E> Response<E> {
     }
 
     /// Decodes the body as JSON into `T`.
-    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, Error<E>> {
-        if let Some(content_type) = &self.content_type {
-            if !is_json(content_type) {
-                return Err(Error::UnexpectedContentType {
-                    status: self.status,
-                    content_type: content_type.clone(),
-                    excerpt: self.excerpt(),
-                });
-            }
-        }
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, Failure> {
+        // Only the decoding itself depends on `T`; the rest is compiled once.
+        self.expect_json()?;
         let mut decoder = serde_json::Deserializer::from_slice(&self.body);
         T::deserialize(ObjectOnly(&mut decoder))
             .and_then(|value| decoder.end().map(|()| value))
-            .map_err(|source| Error::Decode {
+            .map_err(|source| self.decode_failure(source))
+    }
+
+    /// Refuses a body whose declared type is not JSON.
+    fn expect_json(&self) -> Result<(), Failure> {
+        match &self.content_type {
+            Some(content_type) if !is_json(content_type) => Err(Failure::UnexpectedContentType {
                 status: self.status,
+                content_type: content_type.clone(),
                 excerpt: self.excerpt(),
-                source: source.into(),
-            })
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn decode_failure(&self, source: serde_json::Error) -> Failure {
+        Failure::Decode {
+            status: self.status,
+            excerpt: self.excerpt(),
+            source: source.into(),
+        }
     }
 
     /// Whether the body is a JSON object with an `error` object at its top,
@@ -631,13 +641,13 @@ impl<E> Response<E> {
 
     /// The body as text.
     #[allow(dead_code)]
-    pub(crate) fn text(&self) -> Result<String, Error<E>> {
+    pub(crate) fn text(&self) -> Result<String, Failure> {
         Ok(String::from_utf8_lossy(&self.body).into_owned())
     }
 
     /// The error for a status the operation does not document.
-    pub(crate) fn unexpected_status(&self) -> Error<E> {
-        Error::UnexpectedStatus {
+    pub(crate) fn unexpected_status(&self) -> Failure {
+        Failure::UnexpectedStatus {
             status: self.status,
             excerpt: self.excerpt(),
         }

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde::Serialize;
 
 use crate::models::{ErrorGeneric, GenericError};
 
@@ -115,6 +114,90 @@ pub enum Error<E> {
     },
 }
 
+/// Everything but [`Error::Api`]: what the sending and reading code can
+/// fail with. That code is not generic over the operation (it is compiled
+/// once, not once per operation); `?` turns a `Failure` into the operation's
+/// `Error<E>`.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    InvalidInput(String),
+    Timeout {
+        status: Option<StatusCode>,
+        source: reqwest::Error,
+    },
+    Transport {
+        status: Option<StatusCode>,
+        source: reqwest::Error,
+    },
+    BodyTooLarge {
+        status: StatusCode,
+        limit: usize,
+    },
+    RetryLater {
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        error: Option<Box<GenericError>>,
+        excerpt: String,
+    },
+    UnexpectedContentType {
+        status: StatusCode,
+        content_type: String,
+        excerpt: String,
+    },
+    Decode {
+        status: StatusCode,
+        excerpt: String,
+        source: DecodeError,
+    },
+    UnexpectedStatus {
+        status: StatusCode,
+        excerpt: String,
+    },
+}
+
+impl<E> From<Failure> for Error<E> {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::InvalidInput(reason) => Error::InvalidInput(reason),
+            Failure::Timeout { status, source } => Error::Timeout { status, source },
+            Failure::Transport { status, source } => Error::Transport { status, source },
+            Failure::BodyTooLarge { status, limit } => Error::BodyTooLarge { status, limit },
+            Failure::RetryLater {
+                status,
+                retry_after,
+                error,
+                excerpt,
+            } => Error::RetryLater {
+                status,
+                retry_after,
+                error,
+                excerpt,
+            },
+            Failure::UnexpectedContentType {
+                status,
+                content_type,
+                excerpt,
+            } => Error::UnexpectedContentType {
+                status,
+                content_type,
+                excerpt,
+            },
+            Failure::Decode {
+                status,
+                excerpt,
+                source,
+            } => Error::Decode {
+                status,
+                excerpt,
+                source,
+            },
+            Failure::UnexpectedStatus { status, excerpt } => {
+                Error::UnexpectedStatus { status, excerpt }
+            }
+        }
+    }
+}
+
 /// Why a body did not decode, as the JSON decoder said it, made safe to show:
 /// the string values it quotes are left out (they are the server's data, and
 /// can be long or secret) and the message is cut short.
@@ -198,7 +281,7 @@ fn retry_suffix(wait: Option<Duration>) -> String {
 /// Kratos's message when the body is its error object, else the excerpt.
 fn retry_detail(error: Option<&GenericError>, excerpt: &str) -> String {
     match error {
-        Some(error) => summarize(error),
+        Some(error) => summary(Some(error)),
         None => format!(": {excerpt}"),
     }
 }
@@ -410,21 +493,31 @@ impl ErrorGeneric {
     }
 }
 
-/// A short, secret-free description of an error body for `Display`: the
-/// Kratos message and id when the body has them, nothing otherwise.
-pub(crate) fn summarize<T: Serialize>(body: &T) -> String {
-    let Ok(value) = serde_json::to_value(body) else {
+/// Kratos's message and id for `Display`, as `: message (id)`, or nothing
+/// without an error object. A long message is cut short.
+pub(crate) fn summary(error: Option<&GenericError>) -> String {
+    let Some(error) = error else {
         return String::new();
     };
-    let error = value.get("error").unwrap_or(&value);
-    let text = |key: &str| error.get(key).and_then(serde_json::Value::as_str);
-    match (text("message"), text("id")) {
-        (Some(message), Some(id)) => format!(": {message} ({id})"),
-        (Some(message), None) => format!(": {message}"),
-        (None, Some(id)) => format!(": {id}"),
-        (None, None) => String::new(),
+    let mut message = error.message.clone();
+    if message.len() > SUMMARY_BYTES {
+        let mut end = SUMMARY_BYTES;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push('…');
+    }
+    match (message.is_empty(), error.id.as_deref()) {
+        (false, Some(id)) => format!(": {message} ({id})"),
+        (false, None) => format!(": {message}"),
+        (true, Some(id)) => format!(": {id}"),
+        (true, None) => String::new(),
     }
 }
+
+/// How much of Kratos's error message `Display` shows at most.
+const SUMMARY_BYTES: usize = 200;
 
 /// A status code the generator wrote down, as a `StatusCode`.
 pub(crate) fn status_code(code: u16) -> StatusCode {
@@ -538,8 +631,14 @@ mod tests {
 
     #[test]
     fn summaries_show_message_and_id_only() {
-        let body = serde_json::json!({"error": {"id": "session_inactive", "message": "No session", "debug": "secret stuff"}});
-        assert_eq!(summarize(&body), ": No session (session_inactive)");
-        assert_eq!(summarize(&serde_json::json!({"ui": {}})), "");
+        let error: GenericError = serde_json::from_value(serde_json::json!(
+            {"id": "session_inactive", "message": "No session", "debug": "secret stuff"}
+        ))
+        .unwrap();
+        assert_eq!(summary(Some(&error)), ": No session (session_inactive)");
+        assert_eq!(summary(None), "");
+        let long: GenericError =
+            serde_json::from_value(serde_json::json!({"message": "é".repeat(500)})).unwrap();
+        assert!(summary(Some(&long)).len() <= SUMMARY_BYTES + 6);
     }
 }

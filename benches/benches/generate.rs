@@ -3,8 +3,10 @@
 //! Compiled optimized here; `build-cost.sh` also times the real build script
 //! as cargo compiles it (unoptimized). Run: `cd benches && cargo bench --bench generate`.
 
+// Benchmarks build with cfg(test), which brings in the generator's unit
+// test modules without their harness.
 #[path = "../../src/codegen/mod.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod codegen;
 
 use std::path::PathBuf;

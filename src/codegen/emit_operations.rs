@@ -253,14 +253,17 @@ fn success(op: &Operation) -> (String, Vec<String>) {
             ("()".into(), vec![format!("{pattern} => Ok(()),")])
         }
         [one] => {
-            let read = typed[0].body.read().trim_end_matches('?');
+            let read = typed[0].body.read();
             if empty.is_empty() {
-                (one.clone(), vec![format!("{} => {read},", codes(&typed))])
+                (
+                    one.clone(),
+                    vec![format!("{} => Ok({read}),", codes(&typed))],
+                )
             } else {
                 (
                     format!("Option<{one}>"),
                     vec![
-                        format!("{} => {read}.map(Some),", codes(&typed)),
+                        format!("{} => Ok(Some({read})),", codes(&typed)),
                         format!("{} => Ok(None),", codes(&empty)),
                     ],
                 )
@@ -272,7 +275,7 @@ fn success(op: &Operation) -> (String, Vec<String>) {
             all.extend(empty);
             (
                 "serde_json::Value".into(),
-                vec![format!("{} => response.json(),", codes(&all))],
+                vec![format!("{} => Ok(response.json()?),", codes(&all))],
             )
         }
     }
@@ -532,7 +535,7 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
     }
     let _ = writeln!(
         out,
-        "        let response = self.client.execute::<{error}>(request, Self::DOCUMENTED).await?;\n        Self::decode(response)\n    }}\n"
+        "        let response = self.client.execute(request, Self::DOCUMENTED).await?;\n        Self::decode(response)\n    }}\n"
     );
     let documented: Vec<String> = op
         .successes
@@ -554,7 +557,7 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
     /// The statuses the document lists for this operation.
     const DOCUMENTED: &'static [u16] = &[{}];
 
-    fn decode(response: crate::client::Response<{error}>) -> Result<{success_type}, crate::Error<{error}>> {{",
+    fn decode(response: crate::client::Response) -> Result<{success_type}, crate::Error<{error}>> {{",
         documented.join(", ")
     );
     let _ = writeln!(out, "        match response.status().as_u16() {{");
@@ -589,7 +592,10 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
             "            code if code >= 400 => Err(crate::Error::Api({error}::Default {{ {fields} }})),"
         );
     }
-    let _ = writeln!(out, "            _ => Err(response.unexpected_status()),");
+    let _ = writeln!(
+        out,
+        "            _ => Err(response.unexpected_status().into()),"
+    );
     let _ = writeln!(out, "        }}\n    }}\n}}\n");
 }
 
@@ -651,7 +657,6 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
     let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq)]");
     let _ = writeln!(out, "#[non_exhaustive]");
     let _ = writeln!(out, "pub enum {error} {{");
-    let mut displays = Vec::new();
     let mut statuses = Vec::new();
     // (pattern, expression) pairs for `generic_error()`.
     let mut generic = Vec::new();
@@ -675,9 +680,6 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
         match e.body.rust() {
             Some(ty) => {
                 let _ = writeln!(out, "    {variant}({ty}),");
-                displays.push(format!(
-                    "Self::{variant}(body) => write!(f, \"HTTP {code}{{}}\", crate::error::summarize(body)),"
-                ));
                 statuses.push(format!(
                     "Self::{variant}(_) => crate::error::status_code({code}),"
                 ));
@@ -690,7 +692,6 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
             }
             None => {
                 let _ = writeln!(out, "    {variant},");
-                displays.push(format!("Self::{variant} => f.write_str(\"HTTP {code}\"),"));
                 statuses.push(format!(
                     "Self::{variant} => crate::error::status_code({code}),"
                 ));
@@ -712,10 +713,6 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
                     out,
                     "    Default {{ status: reqwest::StatusCode, body: {ty} }},"
                 );
-                displays.push(
-                    "Self::Default { status, body } => write!(f, \"HTTP {}{}\", status.as_u16(), crate::error::summarize(body)),"
-                        .to_string(),
-                );
                 statuses.push("Self::Default { status, .. } => *status,".to_string());
                 if let Some(path) = error_path(&d.body) {
                     generic.push(("Self::Default { body, .. }".to_string(), path));
@@ -726,10 +723,6 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
             }
             None => {
                 let _ = writeln!(out, "    Default {{ status: reqwest::StatusCode }},");
-                displays.push(
-                    "Self::Default { status } => write!(f, \"HTTP {}\", status.as_u16()),"
-                        .to_string(),
-                );
                 statuses.push("Self::Default { status } => *status,".to_string());
             }
         }
@@ -739,14 +732,15 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
         out,
         "impl std::fmt::Display for {error} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{"
     );
-    if displays.is_empty() {
+    if op.errors.iter().all(|e| e.status.is_none()) && op.default.is_none() {
         let _ = writeln!(out, "        let _ = f;\n        match *self {{}}");
     } else {
-        let _ = writeln!(out, "        match self {{");
-        for d in &displays {
-            let _ = writeln!(out, "            {d}");
-        }
-        let _ = writeln!(out, "        }}");
+        // One body for every variant, and nothing generic: the status, and
+        // Kratos's message and id when the answer carries its error object.
+        let _ = writeln!(
+            out,
+            "        let status = crate::OperationError::status(self).as_u16();\n        write!(f, \"HTTP {{status}}{{}}\", crate::error::summary(crate::OperationError::generic_error(self)))"
+        );
     }
     let _ = writeln!(out, "    }}\n}}\n");
     let _ = writeln!(out, "impl std::error::Error for {error} {{}}\n");
