@@ -45,6 +45,7 @@ build_clean aws-lc "kratos-client, rustls-aws-lc" "$here/build-cost/hello-ours" 
 build_clean native "kratos-client, native-tls" "$here/build-cost/hello-ours" --no-default-features --features native-tls
 build_clean plain "kratos-client, no TLS" "$here/build-cost/hello-ours" --no-default-features
 build_clean ory "ory-kratos-client 26.2.0 (no TLS)" "$here/build-cost/hello-ory"
+build_clean ory-tls "ory-kratos-client 26.2.0 + reqwest rustls" "$here/build-cost/hello-ory" --features tls
 
 echo
 echo "1. build.rs as cargo runs it (unoptimized build script), median of 5"
