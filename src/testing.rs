@@ -374,16 +374,7 @@ impl State {
             }
             ("GET", "/self-service/registration/flows") => {
                 let Some(id) = query(request, "id") else {
-                    return json_response(
-                        400,
-                        error_body(
-                            400,
-                            "Bad Request",
-                            None,
-                            "The request was malformed or contained invalid parameters",
-                            "The `id` query parameter is missing.",
-                        ),
-                    );
+                    return bad_request("The `id` query parameter is missing.");
                 };
                 match self.check_flow(&id) {
                     Ok(()) => json_response(200, self.flow_json(&id)),
@@ -392,16 +383,7 @@ impl State {
             }
             ("POST", "/self-service/registration") => {
                 let Some(id) = query(request, "flow") else {
-                    return json_response(
-                        400,
-                        error_body(
-                            400,
-                            "Bad Request",
-                            None,
-                            "The request was malformed or contained invalid parameters",
-                            "The `flow` query parameter is missing.",
-                        ),
-                    );
+                    return bad_request("The `flow` query parameter is missing.");
                 };
                 if let Err(response) = self.check_flow(&id) {
                     return *response;
@@ -429,16 +411,7 @@ impl State {
                     query(request, "init_code"),
                     query(request, "return_to_code"),
                 ) else {
-                    return json_response(
-                        400,
-                        error_body(
-                            400,
-                            "Bad Request",
-                            None,
-                            "The request was malformed or contained invalid parameters",
-                            "Both `init_code` and `return_to_code` are required.",
-                        ),
-                    );
+                    return bad_request("Both `init_code` and `return_to_code` are required.");
                 };
                 let ready = self
                     .exchanges
@@ -770,6 +743,20 @@ impl State {
             "continue_with": [{"action": "set_ory_session_token", "ory_session_token": token}],
         })
     }
+}
+
+/// Kratos's 400 for a request it cannot read, with `reason`.
+fn bad_request(reason: &str) -> ResponseTemplate {
+    json_response(
+        400,
+        error_body(
+            400,
+            "Bad Request",
+            None,
+            "The request was malformed or contained invalid parameters",
+            reason,
+        ),
+    )
 }
 
 fn already_signed_in() -> ResponseTemplate {

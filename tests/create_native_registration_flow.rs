@@ -5,11 +5,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{fixture, server_answering, REGISTRATION_API};
+use common::{fixture, only_request, query_pairs, server_answering, REGISTRATION_API};
 use kratos_client::{CreateNativeRegistrationFlowError, Error, ErrorId, FrontendApi, StatusCode};
 use serde_json::error::Category;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "ory_st_4Qm9Yx7Rb2Lk8Vd1Nc5Tz3Wh6Jp0Sf";
 
@@ -21,20 +21,6 @@ async fn flow_server() -> MockServer {
         &fixture("registration_flow.json"),
     )
     .await
-}
-
-async fn only_request(server: &MockServer) -> Request {
-    let mut requests = server.received_requests().await.expect("recording is on");
-    assert_eq!(requests.len(), 1, "expected exactly one request");
-    requests.remove(0)
-}
-
-fn query_pairs(request: &Request) -> Vec<(String, String)> {
-    request
-        .url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
 }
 
 /// Needs our document: the v1.3.1 one lacks `organization` and `identity_schema`.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::fixture;
+use common::{fixture, only_request, query_pairs};
 use kratos_client::models::{
     ContinueWith, UpdateRegistrationFlowBody, UpdateRegistrationFlowWithPasswordMethod,
 };
@@ -32,20 +32,6 @@ async fn answering(verb: &str, route: &str, status: u16, body: &str) -> (MockSer
         .await;
     let api = FrontendApi::new(server.uri()).expect("a valid base URL");
     (server, api)
-}
-
-async fn only_request(server: &MockServer) -> Request {
-    let mut requests = server.received_requests().await.expect("recording is on");
-    assert_eq!(requests.len(), 1, "expected exactly one request");
-    requests.remove(0)
-}
-
-fn query_pairs(request: &Request) -> Vec<(String, String)> {
-    request
-        .url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
 }
 
 fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {

@@ -238,19 +238,6 @@ fn echo_body() -> String {
     .to_string()
 }
 
-async fn raw_answering(bytes: Vec<u8>) -> RawServer {
-    let bytes = Arc::new(bytes);
-    RawServer::start(move |mut stream: TcpStream, counters: Arc<Counters>| {
-        let bytes = bytes.clone();
-        async move {
-            if read_request(&mut stream, &counters).await {
-                write_counted(&mut stream, &counters, &bytes).await;
-            }
-        }
-    })
-    .await
-}
-
 #[tokio::test]
 async fn no_error_shows_a_secret_even_when_the_server_sends_it_back() {
     let echo = echo_body();
@@ -308,7 +295,7 @@ async fn no_error_shows_a_secret_even_when_the_server_sends_it_back() {
         ),
     ];
     for (what, bytes) in cases {
-        let server = raw_answering(bytes).await;
+        let server = RawServer::answering(bytes).await;
         for (op, status, text) in every_operation_against(&server.uri()).await {
             assert_clean(&format!("{what}: {op}"), &text);
             assert!(status.is_some(), "{what}: {op} lost the status");

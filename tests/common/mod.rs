@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// The text of a fixture of ours, under `tests/fixtures/`.
 pub fn fixture(name: &str) -> String {
@@ -51,6 +51,22 @@ pub async fn server_answering(
         .mount(&server)
         .await;
     server
+}
+
+/// The one request `server` received; fails if there were more or none.
+pub async fn only_request(server: &MockServer) -> Request {
+    let mut requests = server.received_requests().await.expect("recording is on");
+    assert_eq!(requests.len(), 1, "expected exactly one request");
+    requests.remove(0)
+}
+
+/// A request's query, decoded, in order.
+pub fn query_pairs(request: &Request) -> Vec<(String, String)> {
+    request
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 pub const REGISTRATION_API: &str = "/self-service/registration/api";

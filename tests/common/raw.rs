@@ -47,6 +47,21 @@ impl RawServer {
         RawServer { addr, counters }
     }
 
+    /// A server that answers each connection's first request with `bytes`,
+    /// then closes it.
+    pub async fn answering(bytes: Vec<u8>) -> RawServer {
+        let bytes = Arc::new(bytes);
+        RawServer::start(move |mut stream: TcpStream, counters: Arc<Counters>| {
+            let bytes = bytes.clone();
+            async move {
+                if read_request(&mut stream, &counters).await {
+                    write_counted(&mut stream, &counters, &bytes).await;
+                }
+            }
+        })
+        .await
+    }
+
     pub fn uri(&self) -> String {
         format!("http://{}", self.addr)
     }
