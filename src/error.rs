@@ -242,14 +242,7 @@ impl From<serde_json::Error> for DecodeError {
                 message.push_str("\"…\"");
             }
         }
-        if message.len() > DECODE_MESSAGE_BYTES {
-            let mut end = DECODE_MESSAGE_BYTES;
-            while !message.is_char_boundary(end) {
-                end -= 1;
-            }
-            message.truncate(end);
-            message.push('…');
-        }
+        cut_short(&mut message, DECODE_MESSAGE_BYTES);
         DecodeError {
             category: error.classify(),
             line: error.line(),
@@ -500,19 +493,24 @@ pub(crate) fn summary(error: Option<&GenericError>) -> String {
         return String::new();
     };
     let mut message = error.message.clone();
-    if message.len() > SUMMARY_BYTES {
-        let mut end = SUMMARY_BYTES;
-        while !message.is_char_boundary(end) {
-            end -= 1;
-        }
-        message.truncate(end);
-        message.push('…');
-    }
+    cut_short(&mut message, SUMMARY_BYTES);
     match (message.is_empty(), error.id.as_deref()) {
         (false, Some(id)) => format!(": {message} ({id})"),
         (false, None) => format!(": {message}"),
         (true, Some(id)) => format!(": {id}"),
         (true, None) => String::new(),
+    }
+}
+
+/// Cuts `text` to at most `max` bytes (on a character boundary), marking the cut with `…`.
+fn cut_short(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
     }
 }
 

@@ -424,28 +424,10 @@ impl State {
                         let session = self.sessions.get(&token).cloned().unwrap_or(Value::Null);
                         json_response(200, json!({"session_token": token, "session": session}))
                     }
-                    None => json_response(
-                        404,
-                        error_body(
-                            404,
-                            "Not Found",
-                            None,
-                            "The requested resource could not be found",
-                            "no session yet for this code",
-                        ),
-                    ),
+                    None => not_found("no session yet for this code"),
                 }
             }
-            _ => json_response(
-                404,
-                error_body(
-                    404,
-                    "Not Found",
-                    None,
-                    "The requested resource could not be found",
-                    "This mock does not serve this path.",
-                ),
-            ),
+            _ => not_found("This mock does not serve this path."),
         }
     }
 
@@ -472,15 +454,8 @@ impl State {
     /// Ok when the flow exists and has not expired; otherwise the answer Kratos gives.
     fn check_flow(&mut self, id: &str) -> Result<(), Box<ResponseTemplate>> {
         let Some(flow) = self.flows.get(id) else {
-            return Err(Box::new(json_response(
-                404,
-                error_body(
-                    404,
-                    "Not Found",
-                    None,
-                    "The requested resource could not be found",
-                    "The registration flow could not be found.",
-                ),
+            return Err(Box::new(not_found(
+                "The registration flow could not be found.",
             )));
         };
         let now = SystemTime::now();
@@ -743,6 +718,20 @@ impl State {
             "continue_with": [{"action": "set_ory_session_token", "ory_session_token": token}],
         })
     }
+}
+
+/// Kratos's 404, with `reason`.
+fn not_found(reason: &str) -> ResponseTemplate {
+    json_response(
+        404,
+        error_body(
+            404,
+            "Not Found",
+            None,
+            "The requested resource could not be found",
+            reason,
+        ),
+    )
 }
 
 /// Kratos's 400 for a request it cannot read, with `reason`.
