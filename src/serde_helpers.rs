@@ -3,9 +3,9 @@
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::Deserialize;
 
-/// Reads `null` (or, with `#[serde(default)]`, a missing value) as the type's
-/// empty value. Real servers send `null` for lists and strings the document
-/// calls required.
+/// Reads `null` as the type's empty value (`None` for an `Option`). Real
+/// servers send `null` for lists and strings the document calls required.
+/// A field read with it has no default: when it is missing, decoding fails.
 pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,

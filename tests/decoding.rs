@@ -6,7 +6,9 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{compare_round_trip, fixture, shared_kratos};
-use kratos_client::models::{RegistrationFlow, UiNode, UiNodeAttributes};
+use kratos_client::models::{
+    ErrorGeneric, Identity, RegistrationFlow, UiContainer, UiNode, UiNodeAttributes,
+};
 use serde_json::Value;
 
 fn decode_flow(name: &str) -> (Value, RegistrationFlow) {
@@ -213,52 +215,303 @@ fn the_exchange_code_stays_out_of_debug_output() {
     assert!(debug.contains("session_token_exchange_code: Some(<redacted>)"));
 }
 
-/// Every node list Kratos's own test snapshots hold for registration decodes,
-/// and re-encodes without losing or changing a value.
+/// The values Kratos's snapshot tooling strips from its test snapshots
+/// because they change per run (see `fixtures/INDEX.md`). Kratos always
+/// sends them: none of these Go struct fields is `omitempty`. Each one filled
+/// in is counted by what it is, so that the tests can check nothing else was
+/// missing.
+fn fill_stripped(value: &mut Value, filled: &mut BTreeSet<&'static str>) {
+    let mut fill = |object: &mut serde_json::Map<String, Value>,
+                    key: &str,
+                    what: &'static str,
+                    with: Value| {
+        if !object.contains_key(key) {
+            object.insert(key.to_string(), with);
+            filled.insert(what);
+        }
+    };
+    match value {
+        Value::Object(object) => {
+            match object.get("node_type").and_then(Value::as_str) {
+                Some("script") => {
+                    fill(
+                        object,
+                        "src",
+                        "script src",
+                        Value::from("https://kratos.example/s.js"),
+                    );
+                    fill(object, "nonce", "script nonce", Value::from("n"));
+                    fill(object, "id", "script id", Value::from("webauthn_script"));
+                }
+                Some("img") => fill(
+                    object,
+                    "src",
+                    "image src",
+                    Value::from("data:image/png;base64,"),
+                ),
+                _ => {}
+            }
+            // A text (uiText): a message, a label, a title.
+            let is_text = matches!(
+                object.get("type").and_then(Value::as_str),
+                Some("info" | "error" | "success" | "warning")
+            );
+            if is_text {
+                fill(object, "id", "text id", Value::from(0));
+                fill(object, "text", "text text", Value::from(""));
+            }
+            if object.contains_key("nodes") {
+                fill(
+                    object,
+                    "action",
+                    "ui action",
+                    Value::from("https://kratos.example/x"),
+                );
+            }
+            object.values_mut().for_each(|v| fill_stripped(v, filled));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| fill_stripped(v, filled)),
+        _ => {}
+    }
+}
+
+/// The JSON of every fixture in `dir` (a folder of `../shared/kratos/fixtures`).
+fn upstream_fixtures(shared: &std::path::Path, dir: &str) -> Vec<(std::path::PathBuf, Value)> {
+    let dir = shared.join("fixtures").join(dir);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().and_then(|e| e.to_str()) == Some("json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (path, value)
+        })
+        .collect()
+}
+
+/// Every node list in Kratos's own test snapshots (registration, login,
+/// settings, recovery, verification) decodes with every field our document
+/// requires, and re-encodes without losing or changing a value.
 #[test]
-fn upstream_registration_node_lists_decode_and_round_trip() {
-    let Some(shared) = shared_kratos("upstream_registration_node_lists_decode_and_round_trip")
-    else {
+fn upstream_node_lists_decode_and_round_trip() {
+    let Some(shared) = shared_kratos("upstream_node_lists_decode_and_round_trip") else {
         return;
     };
-    let dir = shared.join("fixtures/registration-nodes");
+    let mut filled = BTreeSet::new();
     let mut files = 0;
     let mut nodes_seen = 0;
     let mut kinds = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().and_then(|e| e.to_str()) != Some("json") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).unwrap();
-        let nodes: Vec<UiNode> =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let input: Value = serde_json::from_str(&text).unwrap();
-        let output = serde_json::to_value(&nodes).unwrap();
-        let dropped = compare_round_trip(&input, &output);
-        assert!(
-            dropped.is_empty(),
-            "{}: fields lost: {dropped:?}",
-            path.display()
-        );
-        for node in &nodes {
+    for dir in [
+        "registration-nodes",
+        "login-nodes",
+        "settings-nodes",
+        "recovery-nodes",
+        "verification-nodes",
+    ] {
+        for (path, mut input) in upstream_fixtures(&shared, dir) {
+            fill_stripped(&mut input, &mut filled);
+            let nodes: Vec<UiNode> = serde_json::from_value(input.clone())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let output = serde_json::to_value(&nodes).unwrap();
+            let dropped = compare_round_trip(&input, &output);
             assert!(
-                !matches!(node.attributes, UiNodeAttributes::Unknown(_)),
-                "{}: a known node kind fell back to Unknown: {node:?}",
+                dropped.is_empty(),
+                "{}: fields lost: {dropped:?}",
                 path.display()
             );
-            kinds.insert(node.attributes.node_type().to_string());
+            for node in &nodes {
+                assert!(
+                    !matches!(node.attributes, UiNodeAttributes::Unknown(_)),
+                    "{}: a known node kind fell back to Unknown: {node:?}",
+                    path.display()
+                );
+                kinds.insert(node.attributes.node_type().to_string());
+            }
+            files += 1;
+            nodes_seen += nodes.len();
         }
-        files += 1;
-        nodes_seen += nodes.len();
     }
     assert!(
-        files >= 50,
+        files >= 140,
         "expected the upstream fixtures, found {files} files"
     );
     assert!(
-        kinds.contains("input") && kinds.contains("script"),
+        kinds.contains("input") && kinds.contains("script") && kinds.contains("img"),
         "{kinds:?}"
     );
-    assert!(nodes_seen > 200, "only {nodes_seen} nodes");
+    assert!(nodes_seen > 500, "only {nodes_seen} nodes");
+    // Only what INDEX.md says the snapshots strip was missing.
+    let stripped = BTreeSet::from([
+        "script src",
+        "script nonce",
+        "script id",
+        "image src",
+        "text id",
+        "text text",
+    ]);
+    assert!(
+        filled.is_subset(&stripped),
+        "filled in more than was stripped: {filled:?}"
+    );
+}
+
+/// The forms of the login and recovery flows in Kratos's snapshots, the
+/// identities of its admin API tests and its error bodies decode strictly.
+#[test]
+fn upstream_flows_identities_and_errors_decode() {
+    let Some(shared) = shared_kratos("upstream_flows_identities_and_errors_decode") else {
+        return;
+    };
+    let mut filled = BTreeSet::new();
+    for dir in ["login-flows", "recovery-flows"] {
+        for (path, mut flow) in upstream_fixtures(&shared, dir) {
+            fill_stripped(&mut flow, &mut filled);
+            let ui: UiContainer = serde_json::from_value(flow["ui"].take())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(!ui.method.is_empty(), "{}", path.display());
+        }
+    }
+    let stripped = BTreeSet::from([
+        "ui action",
+        "script src",
+        "script nonce",
+        "script id",
+        "text id",
+        "text text",
+    ]);
+    assert!(
+        filled.is_subset(&stripped),
+        "filled in more than was stripped: {filled:?}"
+    );
+
+    let mut null_traits = 0;
+    for (path, mut identity) in upstream_fixtures(&shared, "identities") {
+        // Ids and the schema URL (it holds the test server's port) are stripped per run.
+        identity["id"] = Value::from("9f425a8d-7efc-4768-8f23-7647a74fdf13");
+        identity["schema_url"] = Value::from("https://kratos.example/schemas/ZGVmYXVsdA");
+        let decoded: Identity = serde_json::from_value(identity.clone())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(decoded.schema_id, identity["schema_id"].as_str().unwrap());
+        null_traits += usize::from(identity["traits"].is_null());
+    }
+    assert!(
+        null_traits > 0,
+        "some identities have `traits: null`, which reads as null"
+    );
+    for (path, body) in upstream_fixtures(&shared, "errors") {
+        let decoded: ErrorGeneric =
+            serde_json::from_value(body).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(decoded.error.code, Some(400), "{}", path.display());
+    }
+}
+
+/// A 200 whose body lacks a field our document requires is `Error::Decode`
+/// with the status, never a value with empty strings: an app that takes
+/// `Ok` from whoami as "signed in" must not be fooled by a captive portal's
+/// `{}` or an error object sent with 200.
+#[tokio::test]
+async fn bodies_without_a_required_field_are_decode_errors() {
+    use kratos_client::{Error, FrontendApi, OperationError};
+
+    /// The decoder's message of a decode error with status 200.
+    fn decode_message<T: std::fmt::Debug, E: OperationError>(
+        what: &str,
+        result: Result<T, Error<E>>,
+    ) -> String {
+        match result {
+            Err(Error::Decode { status, source, .. }) => {
+                assert_eq!(status, 200, "{what}");
+                source.to_string()
+            }
+            other => panic!("{what}: expected a decode error, got {other:?}"),
+        }
+    }
+
+    let error_object = r#"{"error": {"code": 401, "status": "Unauthorized", "message": "No valid session credentials found in the request."}}"#;
+    let flow: Value = serde_json::from_str(&fixture("registration_flow.json")).unwrap();
+    let flow_without = |key: &str| {
+        let mut flow = flow.clone();
+        flow.as_object_mut().unwrap().remove(key);
+        flow.to_string()
+    };
+    let cases = [
+        (
+            "whoami, empty object",
+            "/sessions/whoami",
+            "{}".to_string(),
+            "id",
+        ),
+        (
+            "whoami, error object",
+            "/sessions/whoami",
+            error_object.to_string(),
+            "id",
+        ),
+        (
+            "whoami, session without id",
+            "/sessions/whoami",
+            r#"{"active": true, "identity": null}"#.to_string(),
+            "id",
+        ),
+        (
+            "exchange, empty session",
+            "/sessions/token-exchange",
+            r#"{"session": {}}"#.to_string(),
+            "id",
+        ),
+        (
+            "flow without id",
+            "/self-service/registration/flows",
+            flow_without("id"),
+            "id",
+        ),
+        (
+            "flow without ui",
+            "/self-service/registration/flows",
+            flow_without("ui"),
+            "ui",
+        ),
+    ];
+    for (what, route, body, missing) in cases {
+        let server = common::server_answering(route, 200, "application/json", &body).await;
+        let api = FrontendApi::new(server.uri()).unwrap();
+        let message = match route {
+            "/sessions/whoami" => decode_message(what, api.to_session().send().await),
+            "/sessions/token-exchange" => {
+                decode_message(what, api.exchange_session_token("i", "r").send().await)
+            }
+            _ => decode_message(what, api.get_registration_flow("f").send().await),
+        };
+        assert!(
+            message.starts_with(&format!("missing field `{missing}`")),
+            "{what}: {message}"
+        );
+    }
+
+    // `null` where a required string or list belongs still reads as empty.
+    let nulls = flow_without("__").replace(
+        r#""request_url":"#,
+        r#""request_url":null,"was_request_url":"#,
+    );
+    let server = common::server_answering(
+        "/self-service/registration/flows",
+        200,
+        "application/json",
+        &nulls,
+    )
+    .await;
+    let decoded = FrontendApi::new(server.uri())
+        .unwrap()
+        .get_registration_flow("f")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(decoded.request_url, "");
 }

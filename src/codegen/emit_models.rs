@@ -53,16 +53,13 @@ fn serde_attribute(types: &TypeSet, f: &Field) -> Option<String> {
     if !f.required {
         parts.push("default".to_string());
         parts.push("skip_serializing_if = \"Option::is_none\"".to_string());
-    } else if optional(types, f) {
-        // Required but nullable: `null` and absent both read as `None`.
-        parts.push("default".to_string());
-    } else if f.ty == Ty::Json {
-        parts.push("default".to_string());
-    } else if types.has_default(&f.ty) && !types.is_struct(&f.ty) {
-        // Required, but real servers omit or null such values at times: read
-        // those as empty. A required object stays required, or any JSON
-        // object (an error body, say) would pass for a flow.
-        parts.push("default".to_string());
+    } else if optional(types, f) || (types.has_default(&f.ty) && !types.is_struct(&f.ty)) {
+        // Required: a body without it is not the documented shape, and fails
+        // to decode (serde treats a field with `deserialize_with` as present
+        // or missing, never as defaulted). Real servers do send `null` for
+        // required strings and lists, which reads as empty (or `None` where
+        // the document allows null). A required object stays strict about
+        // `null` too, or any JSON object would pass for a flow.
         parts.push("deserialize_with = \"crate::serde_helpers::null_as_default\"".to_string());
     }
     if parts.is_empty() {
@@ -385,8 +382,8 @@ mod tests {
             }),
             "flow",
         );
-        let lenient =
-            "#[serde(default, deserialize_with = \"crate::serde_helpers::null_as_default\")]";
+        // No `default`: a missing required field fails to decode; `null` reads as empty.
+        let lenient = "#[serde(deserialize_with = \"crate::serde_helpers::null_as_default\")]";
         assert_eq!(field_lines(&source, "id"), (lenient, "pub id: String,"));
         assert_eq!(
             field_lines(&source, "nodes"),
