@@ -12,8 +12,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use url::Url;
 
-use crate::error::{excerpt_hiding, Failure};
+use crate::error::{excerpt, quote, Failure, CONTENT_TYPE_BYTES};
 use crate::retry::{is_retry_later, parse_retry_after, RetryPolicy};
+use crate::secret::Redactor;
 use crate::serde_helpers::ObjectOnly;
 use crate::Secret;
 
@@ -146,7 +147,7 @@ impl Client {
             headers: HeaderMap::new(),
             body: None,
             problem,
-            secrets: Vec::new(),
+            redactor: Redactor::default(),
         }
     }
 
@@ -167,7 +168,7 @@ impl Client {
             return Err(Failure::InvalidInput(problem));
         }
         let inner = &self.inner;
-        let secrets = request.secrets;
+        let redactor = request.redactor;
         // Only requests without a body are retried: a form sent twice could
         // register twice.
         let retry = inner.retry.filter(|_| request.method == Method::GET);
@@ -214,7 +215,7 @@ impl Client {
         let status = response.status();
         let headers = response.headers().clone();
         let body = read_body(response, inner.max_response_bytes).await?;
-        Response::new(status, &headers, body, documented, secrets)
+        Response::new(status, &headers, body, documented, redactor)
     }
 }
 
@@ -456,7 +457,7 @@ pub(crate) struct Request {
     /// Why the request cannot be sent, if something given was unusable.
     problem: Option<String>,
     /// The secrets it carries, to blank if the server sends them back.
-    secrets: Vec<String>,
+    redactor: Redactor,
 }
 
 impl Request {
@@ -478,7 +479,8 @@ impl Request {
                 self.headers.append(name, value);
             }
             _ => self.fail(format!(
-                "the {name} header value {value:?} has characters HTTP headers cannot hold"
+                "the {name} header value {:?} has characters HTTP headers cannot hold",
+                quote(value, &Redactor::default(), QUOTED_INPUT_BYTES)
             )),
         }
     }
@@ -487,12 +489,16 @@ impl Request {
     #[allow(dead_code)]
     pub(crate) fn secret_query(&mut self, name: &str, value: &Secret) {
         self.query(name, value.expose());
-        self.secrets.push(value.expose().to_string());
+        self.redactor.add(value.expose());
     }
 
     /// Adds a header holding a secret: marked sensitive, never shown in errors.
     pub(crate) fn secret_header(&mut self, name: &str, value: &Secret) {
-        self.secrets.push(value.expose().to_string());
+        if name.eq_ignore_ascii_case("cookie") {
+            self.redactor.add_cookies(value.expose());
+        } else {
+            self.redactor.add(value.expose());
+        }
         match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value.expose())) {
             (Ok(name), Ok(mut value)) => {
                 value.set_sensitive(true);
@@ -508,7 +514,7 @@ impl Request {
     #[allow(dead_code)]
     pub(crate) fn json<T: Serialize>(&mut self, body: &T) {
         match serde_json::to_value(body).and_then(|value| {
-            collect_secrets(&value, &mut self.secrets);
+            collect_secrets(&value, &mut self.redactor);
             serde_json::to_vec(&value)
         }) {
             Ok(bytes) => self.body = Some(bytes),
@@ -521,8 +527,11 @@ impl Request {
     }
 }
 
+/// How much of a value given to a builder an error quotes at most.
+const QUOTED_INPUT_BYTES: usize = 64;
+
 /// The string values of secret fields (`password`, `code`, ...) anywhere in `value`.
-fn collect_secrets(value: &serde_json::Value, into: &mut Vec<String>) {
+fn collect_secrets(value: &serde_json::Value, into: &mut Redactor) {
     match value {
         serde_json::Value::Object(object) => {
             for (key, v) in object {
@@ -530,7 +539,7 @@ fn collect_secrets(value: &serde_json::Value, into: &mut Vec<String>) {
                     serde_json::Value::String(s)
                         if crate::secret::SECRET_FIELDS.contains(&key.as_str()) =>
                     {
-                        into.push(s.clone());
+                        into.add(s);
                     }
                     other => collect_secrets(other, into),
                 }
@@ -546,44 +555,44 @@ pub(crate) struct Response {
     status: StatusCode,
     content_type: Option<String>,
     body: Vec<u8>,
-    /// The secrets the request carried.
-    secrets: Vec<String>,
+    /// Blanks the secrets the request carried in whatever an error keeps.
+    redactor: Redactor,
 }
 
 impl Response {
     /// A complete answer to an operation that documents the statuses in
     /// `documented`. A 429 or 503 it does not document is
     /// [`Error::RetryLater`] here, whatever the body.
-    /// `secrets` are those the request carried, blanked in any excerpt.
+    /// `redactor` knows the secrets the request carried.
     pub(crate) fn new(
         status: StatusCode,
         headers: &HeaderMap,
         body: Vec<u8>,
         documented: &[u16],
-        secrets: Vec<String>,
+        redactor: Redactor,
     ) -> Result<Self, Failure> {
         let content_type = headers
             .get(CONTENT_TYPE)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let response = Self {
+            status,
+            content_type,
+            body,
+            redactor,
+        };
         if is_retry_later(status, documented) {
-            let error = content_type
-                .as_deref()
-                .filter(|c| is_json(c))
-                .and_then(|_| serde_json::from_slice::<crate::models::ErrorGeneric>(&body).ok())
+            let error = response
+                .error_json::<crate::models::ErrorGeneric>()
+                .ok()
                 .map(|wrapper| Box::new(wrapper.error));
             return Err(Failure::RetryLater {
                 status,
                 retry_after: retry_after(headers),
                 error,
-                excerpt: excerpt_hiding(&body, &secrets),
+                excerpt: response.excerpt(),
             });
         }
-        Ok(Self {
-            status,
-            content_type,
-            body,
-            secrets,
-        })
+        Ok(response)
     }
 
     pub(crate) fn status(&self) -> StatusCode {
@@ -592,7 +601,7 @@ impl Response {
 
     /// The start of the body for an error message, secrets blanked.
     fn excerpt(&self) -> String {
-        excerpt_hiding(&self.body, &self.secrets)
+        excerpt(&self.body, &self.redactor)
     }
 
     /// Decodes the body as JSON into `T`.
@@ -605,12 +614,33 @@ impl Response {
             .map_err(|source| self.decode_failure(source))
     }
 
+    /// Decodes the body of an error answer (an error object, or a flow sent
+    /// back with its messages) into `T`, with the secrets the request carried
+    /// blanked in every string and key and the values of secret fields
+    /// blanked at any depth, so that nothing an error keeps can show them.
+    pub(crate) fn error_json<T: DeserializeOwned>(&self) -> Result<T, Failure> {
+        self.expect_json()?;
+        let blanked =
+            serde_json::from_slice::<serde_json::Value>(&self.body).and_then(|mut value| {
+                self.redactor.json(&mut value);
+                T::deserialize(ObjectOnly(value))
+            });
+        match blanked {
+            Ok(value) => Ok(value),
+            // Decoded again from the bytes, for an error that says where.
+            Err(source) => Err(self
+                .json::<T>()
+                .err()
+                .unwrap_or_else(|| self.decode_failure(source))),
+        }
+    }
+
     /// Refuses a body whose declared type is not JSON.
     fn expect_json(&self) -> Result<(), Failure> {
         match &self.content_type {
             Some(content_type) if !is_json(content_type) => Err(Failure::UnexpectedContentType {
                 status: self.status,
-                content_type: content_type.clone(),
+                content_type: quote(content_type, &self.redactor, CONTENT_TYPE_BYTES),
                 excerpt: self.excerpt(),
             }),
             _ => Ok(()),
@@ -643,6 +673,14 @@ impl Response {
     #[allow(dead_code)]
     pub(crate) fn text(&self) -> Result<String, Failure> {
         Ok(String::from_utf8_lossy(&self.body).into_owned())
+    }
+
+    /// The body of an error answer as text, secrets blanked.
+    #[allow(dead_code)]
+    pub(crate) fn error_text(&self) -> String {
+        self.redactor
+            .text(&String::from_utf8_lossy(&self.body))
+            .into_owned()
     }
 
     /// The error for a status the operation does not document.

@@ -1,10 +1,12 @@
 //! What can go wrong when calling Kratos.
 
+use std::fmt::{self, Write as _};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 
 use crate::models::{ErrorGeneric, GenericError};
+use crate::secret::Redactor;
 
 /// The error of every operation.
 ///
@@ -13,7 +15,11 @@ use crate::models::{ErrorGeneric, GenericError};
 /// with one variant per error answer the API documents. Everything else that
 /// can fail is a variant of its own, so that callers can tell a refusal from
 /// Kratos apart from a network problem or a response that makes no sense.
-#[derive(Debug, thiserror::Error)]
+///
+/// Every server-supplied value in it has had the secrets the request carried
+/// blanked, and its `Display` and `Debug` stay short whatever the server sent
+/// (see the README's "Errors" section for the bounds).
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error<E> {
     /// Kratos answered with an error it documents for this operation.
@@ -492,9 +498,12 @@ pub(crate) fn summary(error: Option<&GenericError>) -> String {
     let Some(error) = error else {
         return String::new();
     };
-    let mut message = error.message.clone();
-    cut_short(&mut message, SUMMARY_BYTES);
-    match (message.is_empty(), error.id.as_deref()) {
+    let message = quote(&error.message, &Redactor::default(), SUMMARY_BYTES);
+    let id = error
+        .id
+        .as_deref()
+        .map(|id| quote(id, &Redactor::default(), SUMMARY_ID_BYTES));
+    match (message.is_empty(), id) {
         (false, Some(id)) => format!(": {message} ({id})"),
         (false, None) => format!(": {message}"),
         (true, Some(id)) => format!(": {id}"),
@@ -517,6 +526,10 @@ fn cut_short(text: &mut String, max: usize) {
 /// How much of Kratos's error message `Display` shows at most.
 const SUMMARY_BYTES: usize = 200;
 
+/// How much of Kratos's error id `Display` shows at most (the longest id
+/// Kratos has is under 40 bytes).
+const SUMMARY_ID_BYTES: usize = 64;
+
 /// A status code the generator wrote down, as a `StatusCode`.
 pub(crate) fn status_code(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -525,30 +538,33 @@ pub(crate) fn status_code(code: u16) -> StatusCode {
 /// How many bytes of a body an error quotes at most.
 const EXCERPT_BYTES: usize = 256;
 
+/// How many bytes of a `Content-Type` an error quotes at most.
+pub(crate) const CONTENT_TYPE_BYTES: usize = 128;
+
 /// The start of a body as text for an error message: at most
 /// [`EXCERPT_BYTES`], invalid UTF-8 replaced, control characters escaped,
-/// values of secret fields blanked.
-#[cfg(test)]
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    excerpt_hiding(body, &[])
-}
-
-/// [`excerpt`], also blanking every occurrence of the texts in `sent` (the
-/// secrets the request carried, in case the server echoes them elsewhere).
-pub(crate) fn excerpt_hiding(body: &[u8], sent: &[String]) -> String {
+/// the secrets `redactor` knows and the values of secret fields blanked.
+pub(crate) fn excerpt(body: &[u8], redactor: &Redactor) -> String {
     if body.is_empty() {
         return "(empty body)".to_string();
     }
     // Look at a little more than we quote, so that a secret cut at the end of
     // the excerpt is still recognised and blanked.
     let window = &body[..body.len().min(EXCERPT_BYTES * 4)];
-    let mut text = crate::secret::redact_json_text(&String::from_utf8_lossy(window));
-    for secret in sent.iter().filter(|s| !s.is_empty()) {
-        text = text.replace(secret.as_str(), "<redacted>");
+    let mut out = quote(&String::from_utf8_lossy(window), redactor, EXCERPT_BYTES);
+    if window.len() < body.len() && !out.ends_with('…') {
+        out.push('…');
     }
+    out
+}
+
+/// `text` as an error shows it: secrets blanked, control characters
+/// escaped, cut to about `max` bytes (marked with `…`).
+pub(crate) fn quote(text: &str, redactor: &Redactor, max: usize) -> String {
+    let text = redactor.text(text);
     let mut out = String::new();
     for c in text.chars() {
-        if out.len() >= EXCERPT_BYTES {
+        if out.len() >= max {
             out.push('…');
             return out;
         }
@@ -558,30 +574,222 @@ pub(crate) fn excerpt_hiding(body: &[u8], sent: &[String]) -> String {
             out.push(c);
         }
     }
-    if window.len() < body.len() {
-        out.push('…');
-    }
     out
+}
+
+/// The most `Debug` output an [`Error`] writes, in bytes (the `…` that marks a
+/// cut aside); see [`Bounded`]. A 400 answer's flow with 26 form nodes takes
+/// 12 KB, 34 KB pretty-printed: the bound is for hostile answers, not for those.
+pub(crate) const DEBUG_BYTES: usize = 64 * 1024;
+
+/// The most of each string that the `Debug` output of an [`Error`] shows, in bytes.
+pub(crate) const DEBUG_STRING_BYTES: usize = 256;
+
+/// A writer for `Debug` output that keeps it bounded whatever the server
+/// sent: each string literal is cut to [`DEBUG_STRING_BYTES`] and the whole
+/// to [`DEBUG_BYTES`], each cut marked with `…`.
+struct Bounded {
+    out: String,
+    /// Inside a `"..."` literal: how many bytes of it were seen.
+    string: Option<usize>,
+    escaped: bool,
+    full: bool,
+}
+
+impl Bounded {
+    fn new() -> Self {
+        Bounded {
+            out: String::new(),
+            string: None,
+            escaped: false,
+            full: false,
+        }
+    }
+
+    fn push(&mut self, c: char) {
+        if self.full {
+            return;
+        }
+        if self.out.len() + c.len_utf8() > DEBUG_BYTES {
+            self.out.push('…');
+            self.full = true;
+            return;
+        }
+        self.out.push(c);
+    }
+}
+
+impl fmt::Write for Bounded {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for c in s.chars() {
+            match self.string {
+                None => {
+                    if c == '"' {
+                        self.string = Some(0);
+                    }
+                    self.push(c);
+                }
+                Some(seen) if c == '"' && !self.escaped => {
+                    if seen > DEBUG_STRING_BYTES {
+                        self.push('…');
+                    }
+                    self.string = None;
+                    self.push(c);
+                }
+                Some(seen) => {
+                    self.escaped = c == '\\' && !self.escaped;
+                    let seen = seen + c.len_utf8();
+                    self.string = Some(seen);
+                    if seen <= DEBUG_STRING_BYTES {
+                        self.push(c);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes what `debug` writes into `f`, bounded as [`Bounded`] says, keeping
+/// `{:#?}` pretty.
+pub(crate) fn bounded_debug(
+    f: &mut fmt::Formatter<'_>,
+    debug: impl Fn(&mut fmt::Formatter<'_>) -> fmt::Result,
+) -> fmt::Result {
+    struct With<F>(F);
+    impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Debug for With<F> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            (self.0)(f)
+        }
+    }
+    let mut bounded = Bounded::new();
+    if f.alternate() {
+        write!(bounded, "{:#?}", With(debug))?;
+    } else {
+        write!(bounded, "{:?}", With(debug))?;
+    }
+    f.write_str(&bounded.out)
+}
+
+impl<E: fmt::Debug> fmt::Debug for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        bounded_debug(f, |f| match self {
+            Error::Api(e) => f.debug_tuple("Api").field(e).finish(),
+            Error::InvalidInput(reason) => f.debug_tuple("InvalidInput").field(reason).finish(),
+            Error::Timeout { status, source } => f
+                .debug_struct("Timeout")
+                .field("status", status)
+                .field("source", source)
+                .finish(),
+            Error::Transport { status, source } => f
+                .debug_struct("Transport")
+                .field("status", status)
+                .field("source", source)
+                .finish(),
+            Error::BodyTooLarge { status, limit } => f
+                .debug_struct("BodyTooLarge")
+                .field("status", status)
+                .field("limit", limit)
+                .finish(),
+            Error::UnexpectedContentType {
+                status,
+                content_type,
+                excerpt,
+            } => f
+                .debug_struct("UnexpectedContentType")
+                .field("status", status)
+                .field("content_type", content_type)
+                .field("excerpt", excerpt)
+                .finish(),
+            Error::Decode {
+                status,
+                excerpt,
+                source,
+            } => f
+                .debug_struct("Decode")
+                .field("status", status)
+                .field("excerpt", excerpt)
+                .field("source", source)
+                .finish(),
+            Error::RetryLater {
+                status,
+                retry_after,
+                error,
+                excerpt,
+            } => f
+                .debug_struct("RetryLater")
+                .field("status", status)
+                .field("retry_after", retry_after)
+                .field("error", error)
+                .field("excerpt", excerpt)
+                .finish(),
+            Error::UnexpectedStatus { status, excerpt } => f
+                .debug_struct("UnexpectedStatus")
+                .field("status", status)
+                .field("excerpt", excerpt)
+                .finish(),
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn excerpt_of(body: &[u8]) -> String {
+        excerpt(body, &Redactor::default())
+    }
+
     #[test]
     fn excerpts_are_short_printable_and_secret_free() {
-        assert_eq!(excerpt(b""), "(empty body)");
-        assert_eq!(excerpt(b"<html>\n<h1>502</h1>"), "<html>\\n<h1>502</h1>");
+        assert_eq!(excerpt_of(b""), "(empty body)");
+        assert_eq!(excerpt_of(b"<html>\n<h1>502</h1>"), "<html>\\n<h1>502</h1>");
         let long = vec![b'a'; 10_000];
-        let e = excerpt(&long);
+        let e = excerpt_of(&long);
         assert!(e.ends_with('…') && e.len() < 300, "{e}");
-        assert_eq!(excerpt(&[0xff, b'x']), "\u{fffd}x");
+        assert_eq!(excerpt_of(&[0xff, b'x']), "\u{fffd}x");
         let with_token = br#"{"session_token":"ory_st_supersecret","identity":{}}"#;
-        assert!(!excerpt(with_token).contains("supersecret"));
+        assert!(!excerpt_of(with_token).contains("supersecret"));
         let echoed = br#"{"note": "you sent ory_st_abc123"}"#;
+        let mut sent = Redactor::default();
+        sent.add("ory_st_abc123");
+        assert_eq!(excerpt(echoed, &sent), r#"{"note": "you sent <redacted>"}"#);
+    }
+
+    #[test]
+    fn debug_output_is_bounded_per_string_and_in_all() {
+        let long = "x".repeat(100_000);
+        let err: Error<String> = Error::Api(long.clone());
+        let debug = format!("{err:?}");
+        assert!(debug.len() < DEBUG_STRING_BYTES + 32, "{}", debug.len());
+        assert!(
+            debug.starts_with("Api(\"xxx") && debug.ends_with("x…\")"),
+            "{debug}"
+        );
+        let many: Error<Vec<String>> = Error::Api(vec!["y".repeat(200); 1000]);
+        assert!(
+            format!("{:?}", many.api()).len() > DEBUG_BYTES,
+            "the test must pass the bound"
+        );
+        for text in [format!("{many:?}"), format!("{many:#?}")] {
+            assert!(text.len() <= DEBUG_BYTES + '…'.len_utf8(), "{}", text.len());
+            assert!(text.ends_with('…'));
+        }
+        // Quotes escaped inside a string do not end it.
+        let quoted: Error<String> = Error::Api(format!("a\"{long}"));
+        assert!(format!("{quoted:?}").len() < DEBUG_STRING_BYTES + 32);
+        // Short values come out as `#[derive(Debug)]` would write them.
+        let small: Error<String> = Error::UnexpectedStatus {
+            status: StatusCode::FOUND,
+            excerpt: "moved".into(),
+        };
         assert_eq!(
-            excerpt_hiding(echoed, &["ory_st_abc123".into()]),
-            r#"{"note": "you sent <redacted>"}"#
+            format!("{small:?}"),
+            "UnexpectedStatus { status: 302, excerpt: \"moved\" }"
+        );
+        assert_eq!(
+            format!("{small:#?}"),
+            "UnexpectedStatus {\n    status: 302,\n    excerpt: \"moved\",\n}"
         );
     }
 

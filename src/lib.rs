@@ -68,7 +68,7 @@ pub use client::{
 };
 pub use error::{DecodeError, Error, ErrorId, OperationError};
 pub use flow::{FormInput, FormMessage};
-pub use reqwest::header::HeaderMap;
+pub use reqwest::header::{HeaderMap, HeaderValue};
 pub use reqwest::StatusCode;
 pub use retry::RetryPolicy;
 pub use secret::Secret;

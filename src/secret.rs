@@ -1,5 +1,6 @@
 //! Keeping credentials out of logs.
 
+use std::borrow::Cow;
 use std::fmt;
 
 include!("secret_fields.rs");
@@ -62,11 +63,138 @@ impl fmt::Debug for Redacted {
     }
 }
 
+/// What stands in place of a secret.
+pub(crate) const REDACTED: &str = "<redacted>";
+
+/// Secrets at least this long are blanked wherever they appear. Shorter ones
+/// (a one-time code, a too-short password) are blanked only where they stand
+/// alone, between characters that are not letters or digits: otherwise a
+/// password such as `word` would blank part of every "password" in the
+/// messages that come back with a rejected form.
+const ANYWHERE_BYTES: usize = 8;
+
+/// The secrets one request carried (session token, cookies, one-time codes,
+/// passwords and other secret fields of its body, API keys), to blank
+/// wherever the server sends them back, plus the values of [`SECRET_FIELDS`]
+/// wherever they stand.
+///
+/// Every value of an error that came from the server goes through one: the
+/// excerpts, the content type, and the decoded error and flow bodies.
+#[derive(Clone, Default)]
+pub(crate) struct Redactor {
+    /// Each secret as sent and as a server would echo it (JSON-escaped,
+    /// form-encoded), longest first so that a secret holding another is
+    /// blanked whole.
+    secrets: Vec<String>,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Redactor({} forms)", self.secrets.len())
+    }
+}
+
+impl Redactor {
+    /// Blanks `secret` from now on, in the forms a server could echo it in.
+    pub(crate) fn add(&mut self, secret: &str) {
+        let escaped = serde_json::to_string(secret).unwrap_or_default();
+        let escaped = escaped
+            .strip_prefix('"')
+            .and_then(|e| e.strip_suffix('"'))
+            .unwrap_or("");
+        let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        for form in [secret, escaped, &encoded] {
+            if !form.is_empty() && !self.secrets.iter().any(|s| s == form) {
+                self.secrets.push(form.to_string());
+            }
+        }
+        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+
+    /// Blanks a `Cookie` header's value, and each cookie's value on its own.
+    pub(crate) fn add_cookies(&mut self, header: &str) {
+        self.add(header);
+        for pair in header.split(';') {
+            if let Some((_, value)) = pair.split_once('=') {
+                self.add(value.trim());
+            }
+        }
+    }
+
+    /// `text` with the secrets blanked, and the values of secret fields
+    /// where it holds JSON (or a piece of it).
+    pub(crate) fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut out = redact_json_text(text);
+        for secret in &self.secrets {
+            if !out.contains(secret.as_str()) {
+                continue;
+            }
+            out = Cow::Owned(if secret.len() >= ANYWHERE_BYTES {
+                out.replace(secret.as_str(), REDACTED)
+            } else {
+                replace_standalone(&out, secret)
+            });
+        }
+        out
+    }
+
+    /// Blanks secrets in every string and key of `value`, and the string
+    /// values of [`SECRET_FIELDS`] at any depth.
+    pub(crate) fn json(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        match value {
+            Value::String(text) => {
+                if let Cow::Owned(blanked) = self.text(text) {
+                    *text = blanked;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| self.json(item)),
+            Value::Object(object) => {
+                for (key, mut item) in std::mem::take(object) {
+                    if item.is_string() && SECRET_FIELDS.contains(&key.as_str()) {
+                        item = Value::from(REDACTED);
+                    } else {
+                        self.json(&mut item);
+                    }
+                    object.insert(self.text(&key).into_owned(), item);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+}
+
+/// `text` with the occurrences of `secret` that stand alone blanked.
+fn replace_standalone(text: &str, secret: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in text.match_indices(secret) {
+        let end = at + secret.len();
+        let before = text[..at].chars().next_back();
+        let after = text[end..].chars().next();
+        if at < last
+            || before.is_some_and(char::is_alphanumeric)
+            || after.is_some_and(char::is_alphanumeric)
+        {
+            continue;
+        }
+        out.push_str(&text[last..at]);
+        out.push_str(REDACTED);
+        last = end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 /// Blanks the string values of [`SECRET_FIELDS`] in a piece of JSON text,
 /// which may be cut short or not be JSON at all.
-pub(crate) fn redact_json_text(text: &str) -> String {
+pub(crate) fn redact_json_text(text: &str) -> Cow<'_, str> {
+    if !text.contains('"') {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
+    let mut changed = false;
     'scan: while let Some(quote) = rest.find('"') {
         out.push_str(&rest[..=quote]);
         rest = &rest[quote + 1..];
@@ -95,13 +223,18 @@ pub(crate) fn redact_json_text(text: &str) -> String {
                 }
             }
             out.push_str(key);
-            out.push_str("\":\"<redacted>");
+            out.push_str("\":\"");
+            out.push_str(REDACTED);
             rest = &value[end..];
+            changed = true;
             continue 'scan;
         }
     }
+    if !changed {
+        return Cow::Borrowed(text);
+    }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -116,6 +249,63 @@ mod tests {
         assert_eq!(
             redacted,
             r#"{"session_token":"<redacted>", "identity": {"id": "1"}, "password":"<redacted>"}"#
+        );
+    }
+
+    fn redactor(secrets: &[&str]) -> Redactor {
+        let mut redactor = Redactor::default();
+        secrets.iter().for_each(|s| redactor.add(s));
+        redactor
+    }
+
+    #[test]
+    fn long_secrets_are_blanked_anywhere_short_ones_where_they_stand_alone() {
+        let r = redactor(&["ory_st_0123456789", "4829"]);
+        assert_eq!(
+            r.text("X-Session-Token: ory_st_0123456789, glued:aory_st_0123456789b"),
+            "X-Session-Token: <redacted>, glued:a<redacted>b"
+        );
+        assert_eq!(
+            r.text("code=4829&x, code 4829, 48291, a4829"),
+            "code=<redacted>&x, code <redacted>, 48291, a4829"
+        );
+        // A short password does not eat the messages about it.
+        let r = redactor(&["word"]);
+        assert_eq!(
+            r.text("The password is too short: word"),
+            "The password is too short: <redacted>"
+        );
+        assert!(matches!(r.text("nothing here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn secrets_are_blanked_as_a_server_would_echo_them() {
+        let r = redactor(&["pa\"ss wörd&1"]);
+        // In a JSON body echoed as text, and in a query string.
+        assert_eq!(r.text(r#"{"x":"pa\"ss wörd&1"}"#), r#"{"x":"<redacted>"}"#);
+        assert_eq!(r.text("?p=pa%22ss+w%C3%B6rd%261"), "?p=<redacted>");
+        let mut cookies = Redactor::default();
+        cookies.add_cookies("ory_kratos_session=C00kieValue1; theme=dark");
+        assert_eq!(
+            cookies.text("session C00kieValue1 in theme dark"),
+            "session <redacted> in theme <redacted>"
+        );
+    }
+
+    #[test]
+    fn json_values_are_blanked_at_any_depth_keys_included() {
+        let r = redactor(&["ory_st_0123456789"]);
+        let mut value = serde_json::json!({
+            "message": "you sent ory_st_0123456789",
+            "details": {"ory_st_0123456789": [1, "ory_st_0123456789"], "password": "other", "code": 400},
+        });
+        r.json(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "message": "you sent <redacted>",
+                "details": {"<redacted>": [1, "<redacted>"], "password": "<redacted>", "code": 400},
+            })
         );
     }
 

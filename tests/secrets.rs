@@ -8,14 +8,16 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::raw::{read_request, response, write_counted, Counters, RawServer};
+use common::raw::{read_request, read_whole_request, response, write_counted, Counters, RawServer};
 use kratos_client::models::{
     RegistrationFlow, Session, SuccessfulNativeLogin, SuccessfulNativeRegistration,
     UpdateRegistrationFlowBody, UpdateRegistrationFlowWithCodeMethod,
     UpdateRegistrationFlowWithPasswordMethod,
 };
 use kratos_client::testing::MockKratos;
-use kratos_client::{Client, Error, FrontendApi, OperationError, Secret};
+use kratos_client::{
+    Client, Error, FrontendApi, OperationError, Secret, UpdateRegistrationFlowError,
+};
 use serde_json::{json, Map, Value};
 use tokio::net::TcpStream;
 
@@ -168,23 +170,57 @@ async fn the_mock_and_the_client_do_not_show_secrets() {
     }
 }
 
+/// What one operation's error showed.
+struct Row {
+    op: &'static str,
+    status: Option<u16>,
+    /// `Display`, `Debug`, `{:#?}`, the source chain, and the accessors.
+    shown: String,
+    display_len: usize,
+    debug_len: usize,
+    /// Kratos's message as `err.generic_error()` gives it, when there is one.
+    message: Option<String>,
+}
+
+/// The most `Display` of an error may write: README's "Errors" section.
+const DISPLAY_BOUND: usize = 1024;
+/// The most `Debug` (and `{:#?}`) of an error may write, the `…` of a cut included.
+const DEBUG_BOUND: usize = 64 * 1024 + 3;
+
+fn row<E: OperationError + std::fmt::Debug + 'static>(
+    op: &'static str,
+    result: Result<impl std::fmt::Debug, Error<E>>,
+) -> Row {
+    let err = result.expect_err("the server misbehaves");
+    let mut all = shown_error(&err);
+    // Every accessor that hands out something the server sent.
+    all.push_str(&shown(&err.generic_error()));
+    all.push_str(&shown(&err.api()));
+    all.push_str(&format!("{:?}", err.error_id()));
+    all.push_str(&format!("{:?}", err.replacement_flow_id()));
+    if let Some(e) = err.api() {
+        all.push_str(&format!("{e}"));
+        all.push_str(&shown(&e.error_body()));
+    }
+    Row {
+        op,
+        status: err.status().map(|s| s.as_u16()),
+        display_len: err.to_string().len(),
+        debug_len: format!("{err:?}").len().max(format!("{err:#?}").len()),
+        message: err.generic_error().map(|e| e.message.clone()),
+        shown: all,
+    }
+}
+
 /// Sends every operation with every secret it takes to `uri` and returns
 /// what each error shows.
-async fn every_operation_against(uri: &str) -> Vec<(&'static str, Option<u16>, String)> {
+async fn every_operation_against(uri: &str) -> Vec<Row> {
     let api = FrontendApi::from_client(
         Client::builder(uri)
             .timeout(Duration::from_millis(400))
             .build()
             .unwrap(),
     );
-    fn row<E: OperationError + 'static>(
-        name: &'static str,
-        result: Result<impl std::fmt::Debug, Error<E>>,
-    ) -> (&'static str, Option<u16>, String) {
-        let err = result.expect_err("the server misbehaves");
-        let status = err.status().map(|s| s.as_u16());
-        (name, status, shown_error(&err))
-    }
     vec![
         row(
             "create",
@@ -212,6 +248,7 @@ async fn every_operation_against(uri: &str) -> Vec<(&'static str, Option<u16>, S
         row(
             "exchange",
             api.exchange_session_token(INIT_CODE, RETURN_CODE)
+                .session_token(TOKEN)
                 .send()
                 .await,
         ),
@@ -296,15 +333,16 @@ async fn no_error_shows_a_secret_even_when_the_server_sends_it_back() {
     ];
     for (what, bytes) in cases {
         let server = RawServer::answering(bytes).await;
-        for (op, status, text) in every_operation_against(&server.uri()).await {
-            assert_clean(&format!("{what}: {op}"), &text);
-            assert!(status.is_some(), "{what}: {op} lost the status");
-            // Display of the error and its sources stays short however big the body.
-            let display = text.lines().next().unwrap_or("");
+        for row in every_operation_against(&server.uri()).await {
+            let op = row.op;
+            assert_clean(&format!("{what}: {op}"), &row.shown);
+            assert!(row.status.is_some(), "{what}: {op} lost the status");
+            // Display of the error stays short however big the body.
             assert!(
-                display.len() < 600,
-                "{what}: {op}: {} bytes: {display}",
-                display.len()
+                row.display_len < 600,
+                "{what}: {op}: {} bytes: {}",
+                row.display_len,
+                row.shown
             );
         }
     }
@@ -338,61 +376,222 @@ fn decoder_messages_do_not_quote_the_values_they_reject() {
     }
 }
 
-/// Answers with what the request carried (its request line, session token,
-/// cookie and body) in a field of no particular name.
-async fn echoing_server() -> RawServer {
+/// A server that answers every request with `answer(request)`, where
+/// `request` is the raw request it received (request line, headers with
+/// the session token and cookie, body with the password), as text.
+async fn echoing_server(answer: fn(&str) -> Vec<u8>) -> RawServer {
     RawServer::start(
-        |mut stream: TcpStream, _counters: Arc<Counters>| async move {
-            use tokio::io::AsyncReadExt;
-            let mut request = Vec::new();
-            let mut byte = [0u8; 1];
-            while !request.ends_with(b"\r\n\r\n") {
-                if stream.read(&mut byte).await.unwrap_or(0) == 0 {
-                    return;
-                }
-                request.push(byte[0]);
-            }
-            let head = String::from_utf8_lossy(&request).to_string();
-            let header = |name: &str| {
-                head.lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase()
-                            .starts_with(name)
-                            .then(|| l[name.len()..].trim().to_string())
-                    })
-                    .unwrap_or_default()
+        move |mut stream: TcpStream, counters: Arc<Counters>| async move {
+            let Some(request) = read_whole_request(&mut stream, &counters).await else {
+                return;
             };
-            let length: usize = header("content-length:").parse().unwrap_or(0);
-            let mut body = vec![0u8; length];
-            let _ = stream.read_exact(&mut body).await;
-            let note = format!(
-                "{} | {} | {} | {}",
-                head.lines().next().unwrap_or(""),
-                header("x-session-token:"),
-                header("cookie:"),
-                String::from_utf8_lossy(&body)
-            );
-            let answer = json!({"id": 7, "note": note}).to_string();
-            let _ = write_counted(
-                &mut stream,
-                &Counters::default(),
-                &response("200 OK", "application/json", "", answer.as_bytes()),
-            )
-            .await;
+            let request = String::from_utf8_lossy(&request).into_owned();
+            let _ = write_counted(&mut stream, &counters, &answer(&request)).await;
         },
     )
     .await
 }
 
+/// The reason phrase that goes with a status, for a response's status line.
+fn status_line(code: u16) -> String {
+    let reason = kratos_client::StatusCode::from_u16(code)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Whatever");
+    format!("{code} {reason}")
+}
+
+/// Kratos's error object with the raw request in `message`, `reason`,
+/// `debug` and `details` (nested), as a debugging proxy or a Kratos in dev
+/// mode might send it.
+fn error_object_echoing(code: u16, request: &str) -> String {
+    json!({
+        "error": {
+            "id": "echo", "code": code, "status": "Echo",
+            "message": request, "reason": request, "debug": request,
+            "details": {"request": request, "nested": {"deeper": [request, {"headers": request}]}}
+        },
+        "redirect_browser_to": request
+    })
+    .to_string()
+}
+
+/// The error statuses each operation documents (its `DOCUMENTED` list, but
+/// for 200), then an undocumented one (the default answer) and the two
+/// "try again later" ones.
+const STATUSES: &[(&str, &[u16])] = &[
+    ("create", &[400, 500, 429, 503]),
+    ("get", &[403, 404, 410, 500, 429, 503]),
+    ("update", &[303, 400, 410, 422, 500, 429, 503]),
+    ("exchange", &[403, 404, 410, 500, 429, 503]),
+    ("whoami", &[401, 403, 500, 429, 503]),
+];
+
+#[tokio::test]
+async fn error_objects_echoing_the_request_show_no_secret_at_any_status() {
+    for status in [303, 400, 401, 403, 404, 410, 422, 500, 429, 503] {
+        static CODE: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+        CODE.store(status, std::sync::atomic::Ordering::SeqCst);
+        let server = echoing_server(|request| {
+            let code = CODE.load(std::sync::atomic::Ordering::SeqCst);
+            let body = error_object_echoing(code, request);
+            response(&status_line(code), "application/json", "", body.as_bytes())
+        })
+        .await;
+        for row in every_operation_against(&server.uri()).await {
+            let (_, documented) = STATUSES.iter().find(|(op, _)| *op == row.op).unwrap();
+            if !documented.contains(&status) {
+                continue;
+            }
+            let what = format!("{} answered {status}", row.op);
+            assert_eq!(row.status, Some(status), "{what}");
+            assert_clean(&what, &row.shown);
+            assert!(
+                row.display_len <= DISPLAY_BOUND,
+                "{what}: Display of {} bytes",
+                row.display_len
+            );
+            assert!(
+                row.debug_len <= DEBUG_BOUND,
+                "{what}: Debug of {} bytes",
+                row.debug_len
+            );
+            // The echo did arrive, blanked; only a 303 carries no body.
+            if status != 303 {
+                let message = row
+                    .message
+                    .unwrap_or_else(|| panic!("{what}: no error object: {}", row.shown));
+                assert!(message.contains("<redacted>"), "{what}: {message}");
+                assert!(
+                    message.contains("HTTP/1.1"),
+                    "{what}: the echo is kept: {message}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_flow_sent_back_with_the_request_in_its_messages_shows_no_secret() {
+    let server = echoing_server(|request| {
+        let mut flow: Value = serde_json::from_str(&common::fixture("registration_flow.json")).unwrap();
+        flow["ui"]["messages"] = json!([{"id": 4000001, "type": "error", "text": request, "context": {"reason": request}}]);
+        let node = &mut flow["ui"]["nodes"][0];
+        node["messages"] = json!([{"id": 4000001, "type": "error", "text": request}]);
+        node["attributes"]["value"] = json!(request);
+        response("400 Bad Request", "application/json", "", flow.to_string().as_bytes())
+    })
+    .await;
+    let api = FrontendApi::new(server.uri()).unwrap();
+    let result = api
+        .update_registration_flow("f", password_body())
+        .session_token(TOKEN)
+        .cookie(COOKIE)
+        .send()
+        .await;
+    let Err(Error::Api(UpdateRegistrationFlowError::BadRequest(flow))) = &result else {
+        panic!("expected the flow back: {result:?}")
+    };
+    let messages = flow.messages();
+    assert!(!messages.is_empty());
+    for message in &messages {
+        assert_clean("flow message", &message.text.text);
+        assert!(
+            message.text.text.contains("<redacted>"),
+            "{}",
+            message.text.text
+        );
+    }
+    assert_clean("flow", &shown(flow));
+    let row = row("update", result);
+    assert_clean("flow error", &row.shown);
+    assert!(
+        row.debug_len <= DEBUG_BOUND,
+        "Debug of {} bytes",
+        row.debug_len
+    );
+}
+
+#[tokio::test]
+async fn a_content_type_echoing_the_request_shows_no_secret_and_stays_short() {
+    let server = echoing_server(|request| {
+        let flat = request.replace("\r\n", " | ");
+        let content_type = format!("text/html; charset=utf-8; echo=\"{flat}\"");
+        response(
+            "502 Bad Gateway",
+            &content_type,
+            "",
+            b"<html>bad gateway</html>",
+        )
+    })
+    .await;
+    for row in every_operation_against(&server.uri()).await {
+        let what = format!("{}: content type", row.op);
+        assert_eq!(row.status, Some(502), "{what}");
+        assert_clean(&what, &row.shown);
+        assert!(
+            row.shown.contains("text/html; charset=utf-8; echo="),
+            "{what}: {}",
+            row.shown
+        );
+        assert!(
+            row.display_len <= DISPLAY_BOUND,
+            "{what}: {} bytes",
+            row.display_len
+        );
+    }
+}
+
+#[tokio::test]
+async fn long_values_from_the_server_leave_errors_short() {
+    let long = "L".repeat(200 * 1024);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("long content type", response("502 Bad Gateway", &format!("text/html; x={long}"), "", b"<html></html>")),
+        ("long message", response("500 Internal Server Error", "application/json", "",
+            json!({"error": {"code": 500, "message": long, "id": long}}).to_string().as_bytes())),
+        ("long reason", response("500 Internal Server Error", "application/json", "",
+            json!({"error": {"code": 500, "message": "m", "reason": long, "debug": long}}).to_string().as_bytes())),
+        ("long details", response("500 Internal Server Error", "application/json", "",
+            json!({"error": {"code": 500, "message": "m", "details": {"a": long, "b": vec!["x".repeat(300); 2000]}}}).to_string().as_bytes())),
+        ("long retry-later message", response("429 Too Many Requests", "application/json", "",
+            json!({"error": {"code": 429, "message": long}}).to_string().as_bytes())),
+    ];
+    for (what, bytes) in cases {
+        let server = RawServer::answering(bytes).await;
+        for row in every_operation_against(&server.uri()).await {
+            let what = format!("{what}: {}", row.op);
+            assert!(row.status.is_some(), "{what}");
+            assert!(
+                row.display_len <= DISPLAY_BOUND,
+                "{what}: Display of {} bytes",
+                row.display_len
+            );
+            assert!(
+                row.debug_len <= DEBUG_BOUND,
+                "{what}: Debug of {} bytes",
+                row.debug_len
+            );
+        }
+    }
+}
+
+/// Answers 200 with what the request carried, under a field of no
+/// particular name: the excerpt of the decode error shows it, blanked.
 #[tokio::test]
 async fn secrets_a_server_echoes_under_other_names_are_blanked() {
-    let server = echoing_server().await;
-    for (op, status, text) in every_operation_against(&server.uri()).await {
-        assert_clean(&format!("echo: {op}"), &text);
-        assert_eq!(status, Some(200));
+    let server = echoing_server(|request| {
+        let answer = json!({"id": 7, "note": request}).to_string();
+        response("200 OK", "application/json", "", answer.as_bytes())
+    })
+    .await;
+    for row in every_operation_against(&server.uri()).await {
+        assert_clean(&format!("echo: {}", row.op), &row.shown);
+        assert_eq!(row.status, Some(200));
         assert!(
-            text.contains("<redacted>"),
-            "{op}: the echo should show, blanked: {text}"
+            row.shown.contains("<redacted>"),
+            "{}: the echo should show, blanked: {}",
+            row.op,
+            row.shown
         );
     }
 }
@@ -403,13 +602,14 @@ async fn transport_errors_and_timeouts_do_not_show_secrets() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = closed.local_addr().unwrap();
     drop(closed);
-    for (op, status, text) in every_operation_against(&format!("http://{addr}")).await {
-        assert_clean(&format!("refused: {op}"), &text);
-        assert_eq!(status, None);
-        if op == "exchange" {
+    for row in every_operation_against(&format!("http://{addr}")).await {
+        assert_clean(&format!("refused: {}", row.op), &row.shown);
+        assert_eq!(row.status, None);
+        if row.op == "exchange" {
             assert!(
-                text.contains("token-exchange"),
-                "the URL is still there: {text}"
+                row.shown.contains("token-exchange"),
+                "the URL is still there: {}",
+                row.shown
             );
         }
     }
@@ -421,9 +621,9 @@ async fn transport_errors_and_timeouts_do_not_show_secrets() {
         },
     )
     .await;
-    for (op, _, text) in every_operation_against(&silent.uri()).await {
-        assert_clean(&format!("timeout: {op}"), &text);
-        assert!(text.contains("timed out"), "{op}: {text}");
+    for row in every_operation_against(&silent.uri()).await {
+        assert_clean(&format!("timeout: {}", row.op), &row.shown);
+        assert!(row.shown.contains("timed out"), "{}: {}", row.op, row.shown);
     }
 }
 

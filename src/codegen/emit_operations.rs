@@ -110,6 +110,16 @@ impl Body {
             Body::Text => "response.text()?",
         }
     }
+
+    /// The expression that reads it from an error answer, with the secrets
+    /// the request carried blanked.
+    fn read_error(&self) -> &'static str {
+        match self {
+            Body::None => "",
+            Body::Json(_) => "response.error_json()?",
+            Body::Text => "response.error_text()",
+        }
+    }
 }
 
 struct Outcome {
@@ -551,7 +561,7 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
     /// [`send`](Self::send): the same success type, error variants and
     /// decode errors.
     pub fn decode_response(status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Result<{success_type}, crate::Error<{error}>> {{
-        Self::decode(crate::client::Response::new(status, headers, body.to_vec(), Self::DOCUMENTED, Vec::new())?)
+        Self::decode(crate::client::Response::new(status, headers, body.to_vec(), Self::DOCUMENTED, Default::default())?)
     }}
 
     /// The statuses the document lists for this operation.
@@ -569,12 +579,12 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
         let variant = names::status_variant(code);
         let value = match e.body {
             Body::None => format!("{error}::{variant}"),
-            _ => format!("{error}::{variant}({})", e.body.read()),
+            _ => format!("{error}::{variant}({})", e.body.read_error()),
         };
         if error_object_falls_back(op, e, types) {
             let _ = writeln!(
                 out,
-                "            {code} if response.is_error_object() => Err(crate::Error::Api({error}::Default {{ status: response.status(), body: response.json()? }})),"
+                "            {code} if response.is_error_object() => Err(crate::Error::Api({error}::Default {{ status: response.status(), body: response.error_json()? }})),"
             );
         }
         let _ = writeln!(
@@ -585,7 +595,7 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
     if let Some(d) = &op.default {
         let fields = match d.body {
             Body::None => "status: response.status()".to_string(),
-            _ => format!("status: response.status(), body: {}", d.body.read()),
+            _ => format!("status: response.status(), body: {}", d.body.read_error()),
         };
         let _ = writeln!(
             out,

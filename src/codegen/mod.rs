@@ -169,8 +169,9 @@ mod tests {
         assert!(ops.contains(
             "400 if response.is_error_object() => Err(crate::Error::Api(SubmitError::Default {"
         ));
-        assert!(ops
-            .contains("400 => Err(crate::Error::Api(SubmitError::BadRequest(response.json()?))),"));
+        assert!(ops.contains(
+            "400 => Err(crate::Error::Api(SubmitError::BadRequest(response.error_json()?))),"
+        ));
         // A status documented as the error object needs no fallback.
         assert!(!ops.contains("410 if"));
         assert!(ops.contains("fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {"));

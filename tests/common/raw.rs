@@ -82,25 +82,31 @@ impl RawServer {
 /// Reads one request head (up to the blank line) and its body, if it
 /// declares one. `false` when the peer closed the connection first.
 pub async fn read_request(stream: &mut TcpStream, counters: &Counters) -> bool {
+    read_whole_request(stream, counters).await.is_some()
+}
+
+/// Reads one request, head and body, and returns its bytes as they came;
+/// `None` when the peer closed the connection first.
+pub async fn read_whole_request(stream: &mut TcpStream, counters: &Counters) -> Option<Vec<u8>> {
     // Peek until the head is complete, then take exactly the head: no byte
     // of what follows is consumed, and no read per byte.
     let mut peeked = vec![0u8; 16 * 1024];
     let head_len = loop {
         let n = match stream.peek(&mut peeked).await {
-            Ok(0) | Err(_) => return false,
+            Ok(0) | Err(_) => return None,
             Ok(n) => n,
         };
         if let Some(at) = peeked[..n].windows(4).position(|w| w == b"\r\n\r\n") {
             break at + 4;
         }
         if n == peeked.len() {
-            return false; // A head larger than any client here sends.
+            return None; // A head larger than any client here sends.
         }
         tokio::task::yield_now().await;
     };
     let mut head = vec![0u8; head_len];
     if stream.read_exact(&mut head).await.is_err() {
-        return false;
+        return None;
     }
     let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
     let length = text
@@ -110,10 +116,11 @@ pub async fn read_request(stream: &mut TcpStream, counters: &Counters) -> bool {
         .unwrap_or(0);
     let mut body = vec![0u8; length];
     if stream.read_exact(&mut body).await.is_err() {
-        return false;
+        return None;
     }
     counters.requests.fetch_add(1, Ordering::SeqCst);
-    true
+    head.extend_from_slice(&body);
+    Some(head)
 }
 
 /// Writes `bytes`, counting what got through; `false` once the peer is gone.
