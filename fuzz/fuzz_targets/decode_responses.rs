@@ -1,6 +1,12 @@
-//! Arbitrary answers to every operation: any status, a few content types
-//! and Retry-After values, any body. Decoding must return a value or an
-//! error, never panic; every error keeps the status and stays short.
+//! Arbitrary answers to every operation: any status, any `Content-Type` and
+//! `Retry-After` (made of the input's bytes, or picked from a list of
+//! common ones), any body. Decoding must return a value or an error, never
+//! panic; every error keeps the status, and its `Display`, `Debug` and
+//! pretty `Debug` stay within the bounds the README documents.
+//!
+//! The input: two bytes of status, two of content-type length, one of
+//! Retry-After length, one choosing between the bytes and the lists, then
+//! the content type, the Retry-After value and the body.
 #![no_main]
 
 use kratos_client::operations::{
@@ -20,11 +26,13 @@ const CONTENT_TYPES: &[Option<&str>] = &[
 ];
 const RETRY_AFTERS: &[Option<&str>] = &[None, Some("5"), Some("Sun, 06 Nov 1994 08:49:37 GMT"), Some("soon"), Some("99999999999999999999999")];
 
-/// The longest an error's message may be: an excerpt is 256 bytes, plus the
-/// words around it and the decoder's own message.
-const MAX_MESSAGE: usize = 1024;
+/// README: an error's `Display` is at most 1 KiB (the request URL of a
+/// transport failure aside, which decoding never has).
+const MAX_DISPLAY: usize = 1024;
+/// README: an error's `Debug` is at most 64 KiB, plus the `…` of a cut.
+const MAX_DEBUG: usize = 64 * 1024 + 3;
 
-fn check<T: std::fmt::Debug, E: OperationError + 'static>(status: StatusCode, result: Result<T, Error<E>>) {
+fn check<T: std::fmt::Debug, E: OperationError + std::fmt::Debug + 'static>(status: StatusCode, result: Result<T, Error<E>>) {
     match result {
         Ok(value) => {
             let _ = format!("{value:?}");
@@ -32,35 +40,52 @@ fn check<T: std::fmt::Debug, E: OperationError + 'static>(status: StatusCode, re
         Err(err) => {
             assert_eq!(err.status(), Some(status), "{err:?}");
             let _ = (err.error_id(), err.generic_error(), err.replacement_flow_id(), err.retry_after());
-            let mut chain: Vec<String> = vec![err.to_string()];
+            let display = err.to_string();
+            let start: String = display.chars().take(200).collect();
+            assert!(display.len() <= MAX_DISPLAY, "a Display of {} bytes: {start}", display.len());
             let mut source = std::error::Error::source(&err);
             while let Some(s) = source {
-                chain.push(s.to_string());
+                let text = s.to_string();
+                assert!(text.len() <= MAX_DISPLAY, "a source of {} bytes", text.len());
                 source = s.source();
             }
-            for message in chain {
-                let start: String = message.chars().take(200).collect();
-                assert!(message.len() <= MAX_MESSAGE, "a message of {} bytes: {start}", message.len());
+            for debug in [format!("{err:?}"), format!("{err:#?}")] {
+                assert!(debug.len() <= MAX_DEBUG, "a Debug of {} bytes", debug.len());
             }
-            let _ = format!("{err:?}");
         }
     }
 }
 
+/// A header value made of `bytes` when they can be one, else picked from
+/// `list` by `choice`.
+fn header(bytes: &[u8], use_bytes: bool, list: &[Option<&str>], choice: u8) -> Option<kratos_client::HeaderValue> {
+    if use_bytes {
+        kratos_client::HeaderValue::from_bytes(bytes).ok()
+    } else {
+        list[usize::from(choice) % list.len()].map(|v| v.parse().expect("a valid header"))
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
-    if data.len() < 4 {
+    if data.len() < 6 {
         return;
     }
     let code = 100 + u16::from_le_bytes([data[0], data[1]]) % 500;
     let Ok(status) = StatusCode::from_u16(code) else { return };
+    let rest = &data[6..];
+    let content_type_len = usize::from(u16::from_le_bytes([data[2], data[3]]) % 4096).min(rest.len());
+    let (content_type, rest) = rest.split_at(content_type_len);
+    let retry_after_len = usize::from(data[4] % 64).min(rest.len());
+    let (retry_after, body) = rest.split_at(retry_after_len);
+    let choice = data[5];
+
     let mut headers = HeaderMap::new();
-    if let Some(ct) = CONTENT_TYPES[usize::from(data[2]) % CONTENT_TYPES.len()] {
-        headers.insert("content-type", ct.parse().expect("a valid header"));
+    if let Some(value) = header(content_type, choice & 1 == 1, CONTENT_TYPES, choice >> 1) {
+        headers.insert("content-type", value);
     }
-    if let Some(ra) = RETRY_AFTERS[usize::from(data[3]) % RETRY_AFTERS.len()] {
-        headers.insert("retry-after", ra.parse().expect("a valid header"));
+    if let Some(value) = header(retry_after, choice & 0x80 == 0x80, RETRY_AFTERS, choice >> 4) {
+        headers.insert("retry-after", value);
     }
-    let body = &data[4..];
 
     check(status, CreateNativeRegistrationFlow::decode_response(status, &headers, body));
     check(status, GetRegistrationFlow::decode_response(status, &headers, body));
