@@ -163,7 +163,7 @@ impl Client {
         &self,
         request: Request,
         documented: &[u16],
-    ) -> Result<Response, Failure> {
+    ) -> Result<RawResponse, Failure> {
         if let Some(problem) = request.problem {
             return Err(Failure::InvalidInput(problem));
         }
@@ -215,7 +215,7 @@ impl Client {
         let status = response.status();
         let headers = response.headers().clone();
         let body = read_body(response, inner.max_response_bytes).await?;
-        Response::new(status, &headers, body, documented, redactor)
+        RawResponse::new(status, headers, body, documented, redactor)
     }
 }
 
@@ -551,22 +551,23 @@ fn collect_secrets(value: &serde_json::Value, into: &mut Redactor) {
 }
 
 /// A complete response, read within the limits.
-pub(crate) struct Response {
+pub(crate) struct RawResponse {
     status: StatusCode,
+    headers: HeaderMap,
     content_type: Option<String>,
     body: Vec<u8>,
     /// Blanks the secrets the request carried in whatever an error keeps.
     redactor: Redactor,
 }
 
-impl Response {
+impl RawResponse {
     /// A complete answer to an operation that documents the statuses in
     /// `documented`. A 429 or 503 it does not document is
     /// [`Error::RetryLater`] here, whatever the body.
     /// `redactor` knows the secrets the request carried.
     pub(crate) fn new(
         status: StatusCode,
-        headers: &HeaderMap,
+        headers: HeaderMap,
         body: Vec<u8>,
         documented: &[u16],
         redactor: Redactor,
@@ -576,6 +577,7 @@ impl Response {
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let response = Self {
             status,
+            headers,
             content_type,
             body,
             redactor,
@@ -587,7 +589,7 @@ impl Response {
                 .map(|wrapper| Box::new(wrapper.error));
             return Err(Failure::RetryLater {
                 status,
-                retry_after: retry_after(headers),
+                retry_after: retry_after(&response.headers),
                 error,
                 excerpt: response.excerpt(),
             });
@@ -597,6 +599,11 @@ impl Response {
 
     pub(crate) fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// The answer's status and headers around its decoded `value`.
+    pub(crate) fn into_response<T>(self, value: T) -> crate::Response<T> {
+        crate::Response::new(self.status, self.headers, value)
     }
 
     /// The start of the body for an error message, secrets blanked.

@@ -34,6 +34,8 @@
 mod client;
 mod error;
 mod flow;
+mod operation;
+mod response;
 mod retry;
 mod secret;
 mod serde_helpers;
@@ -70,6 +72,7 @@ pub use error::{DecodeError, Error, ErrorId, OperationError};
 pub use flow::{FormInput, FormMessage};
 pub use reqwest::header::{HeaderMap, HeaderValue};
 pub use reqwest::StatusCode;
+pub use response::Response;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 

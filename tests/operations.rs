@@ -460,3 +460,38 @@ async fn to_session_errors_are_typed_by_status() {
         assert!(matched, "{status}: wrong variant {err:?}");
     }
 }
+
+#[tokio::test]
+async fn send_with_response_keeps_the_status_and_headers_beside_the_value() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/sessions/whoami"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("ory-session-cache-for", "120")
+                .insert_header("set-cookie", "ory_kratos_session=C00kie; Path=/; HttpOnly")
+                .set_body_raw(fixture("session.json"), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let api = FrontendApi::new(server.uri()).unwrap();
+    let response = api
+        .to_session()
+        .session_token("ory_st_x")
+        .send_with_response()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.header("Ory-Session-Cache-For"), Some("120"));
+    assert_eq!(response.headers().get_all("set-cookie").iter().count(), 1);
+    let debug = format!("{response:?}");
+    assert!(
+        !debug.contains("C00kie"),
+        "Set-Cookie stays out of Debug: {debug}"
+    );
+    // Through Deref, then whole: the same session `send()` gives.
+    let id = response.id.clone();
+    let session = response.into_inner();
+    assert_eq!(session.id, id);
+    assert_eq!(session, api.to_session().send().await.unwrap());
+}

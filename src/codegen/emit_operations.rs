@@ -380,8 +380,10 @@ impl {api} {{
             op.builder
         );
         let _ = writeln!(out, "        {} {{", op.builder);
-        let _ = writeln!(out, "            client: self.client.clone(),");
-        let _ = writeln!(out, "            session_token: None,");
+        let _ = writeln!(
+            out,
+            "            base: crate::operation::Base::new(&self.client),"
+        );
         for p in &op.params {
             let value = if p.required {
                 p.argument().1
@@ -433,8 +435,7 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
         "#[must_use = \"nothing is sent until `.send().await`\"]"
     );
     let _ = writeln!(out, "pub struct {builder} {{");
-    let _ = writeln!(out, "    client: crate::Client,");
-    let _ = writeln!(out, "    session_token: Option<crate::Secret>,");
+    let _ = writeln!(out, "    base: crate::operation::Base,");
     for p in &op.params {
         let _ = writeln!(out, "    {}: {},", p.rust, p.field_type());
     }
@@ -449,18 +450,12 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
     }
     let _ = writeln!(out, "}}\n");
 
-    let _ = writeln!(out, "impl {builder} {{");
-    let _ = writeln!(
-        out,
-        "    /// Sends a session token in the `X-Session-Token` header. It never appears in
-    /// `Debug` output or errors.
-    pub fn session_token(mut self, token: impl Into<crate::Secret>) -> Self {{
-        self.session_token = Some(token.into());
-        self
-    }}
-"
-    );
-    for p in op.params.iter().filter(|p| !p.required) {
+    let setters: Vec<&Param> = op.params.iter().filter(|p| !p.required).collect();
+    let has_body_setter = matches!(op.body, Some((_, false)));
+    if !setters.is_empty() || has_body_setter {
+        let _ = writeln!(out, "impl {builder} {{");
+    }
+    for p in setters.iter().copied() {
         write_doc(out, "    ", p.doc.as_deref());
         let (arg, value) = p.argument();
         let _ = writeln!(
@@ -483,70 +478,12 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
         );
     }
 
+    if !setters.is_empty() || has_body_setter {
+        let _ = writeln!(out, "}}\n");
+    }
+
     let (success_type, success_arms) = success(op);
     let error = op.error_enum();
-    let _ = writeln!(out, "    /// Sends the request and decodes the answer.");
-    let _ = writeln!(
-        out,
-        "    pub async fn send(self) -> Result<{success_type}, crate::Error<{error}>> {{"
-    );
-    let segments: Vec<String> = op
-        .raw
-        .path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|segment| path_segment(segment, &op.params))
-        .collect();
-    let _ = writeln!(
-        out,
-        "        let mut request = self.client.request(reqwest::Method::{}, &[{}]);",
-        op.raw.method,
-        segments.join(", ")
-    );
-    for p in &op.params {
-        let call = match (p.location, p.secret) {
-            (Location::Query, false) => format!("request.query({:?}, value)", p.wire),
-            (Location::Query, true) => format!("request.secret_query({:?}, value)", p.wire),
-            (Location::Header, true) => format!("request.secret_header({:?}, value)", p.wire),
-            (Location::Header, false) => {
-                format!("request.header({:?}, &value.to_string())", p.wire)
-            }
-            (Location::Path, _) => continue,
-        };
-        if matches!(p.ty, Ty::Vec(_)) {
-            let _ = writeln!(
-                out,
-                "        for value in &self.{} {{\n            {call};\n        }}",
-                p.rust
-            );
-        } else if p.required {
-            let _ = writeln!(
-                out,
-                "        let value = &self.{};\n        {call};",
-                p.rust
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                "        if let Some(value) = &self.{} {{\n            {call};\n        }}",
-                p.rust
-            );
-        }
-    }
-    let _ = writeln!(out, "        if let Some(token) = &self.session_token {{\n            request.secret_header(\"X-Session-Token\", token);\n        }}");
-    match &op.body {
-        Some((_, true)) => {
-            let _ = writeln!(out, "        request.json(&self.body);");
-        }
-        Some((_, false)) => {
-            let _ = writeln!(out, "        if let Some(body) = &self.body {{\n            request.json(body);\n        }}");
-        }
-        None => {}
-    }
-    let _ = writeln!(
-        out,
-        "        let response = self.client.execute(request, Self::DOCUMENTED).await?;\n        Self::decode(response)\n    }}\n"
-    );
     let documented: Vec<String> = op
         .successes
         .iter()
@@ -556,19 +493,81 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
         .collect();
     let _ = writeln!(
         out,
-        "    /// Decodes an answer to this operation that arrived some other way (a
-    /// recorded response, another HTTP stack) by the same rules as
-    /// [`send`](Self::send): the same success type, error variants and
-    /// decode errors.
-    pub fn decode_response(status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Result<{success_type}, crate::Error<{error}>> {{
-        Self::decode(crate::client::Response::new(status, headers, body.to_vec(), Self::DOCUMENTED, Default::default())?)
-    }}
-
-    /// The statuses the document lists for this operation.
+        "impl crate::operation::Operation for {builder} {{
+    type Output = {success_type};
+    type Error = {error};
     const DOCUMENTED: &'static [u16] = &[{}];
 
-    fn decode(response: crate::client::Response) -> Result<{success_type}, crate::Error<{error}>> {{",
+    fn base(&self) -> &crate::operation::Base {{
+        &self.base
+    }}
+",
         documented.join(", ")
+    );
+    let _ = writeln!(out, "    fn request(&self) -> crate::client::Request {{");
+    let segments: Vec<String> = op
+        .raw
+        .path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|segment| path_segment(segment, &op.params))
+        .collect();
+    let start = format!(
+        "self.base.request(reqwest::Method::{}, &[{}])",
+        op.raw.method,
+        segments.join(", ")
+    );
+    // What the parameters and the body add to the request.
+    let mut adds = String::new();
+    for p in &op.params {
+        let call = |value: &str| match (p.location, p.secret) {
+            (Location::Query, false) => format!("request.query({:?}, {value})", p.wire),
+            (Location::Query, true) => format!("request.secret_query({:?}, {value})", p.wire),
+            (Location::Header, true) => format!("request.secret_header({:?}, {value})", p.wire),
+            _ => format!("request.header({:?}, &{value}.to_string())", p.wire),
+        };
+        if p.location == Location::Path {
+            continue;
+        }
+        if matches!(p.ty, Ty::Vec(_)) {
+            let _ = writeln!(
+                adds,
+                "        for value in &self.{} {{\n            {};\n        }}",
+                p.rust,
+                call("value")
+            );
+        } else if p.required {
+            let _ = writeln!(adds, "        {};", call(&format!("&self.{}", p.rust)));
+        } else {
+            let _ = writeln!(
+                adds,
+                "        if let Some(value) = &self.{} {{\n            {};\n        }}",
+                p.rust,
+                call("value")
+            );
+        }
+    }
+    match &op.body {
+        Some((_, true)) => {
+            let _ = writeln!(adds, "        request.json(&self.body);");
+        }
+        Some((_, false)) => {
+            let _ = writeln!(adds, "        if let Some(body) = &self.body {{\n            request.json(body);\n        }}");
+        }
+        None => {}
+    }
+    if adds.is_empty() {
+        let _ = writeln!(out, "        {start}\n    }}\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "        let mut request = {start};\n{adds}        request\n    }}\n"
+        );
+    }
+
+    let _ = writeln!(
+        out,
+        "    fn decode(response: &crate::client::RawResponse) -> Result<Self::Output, crate::Error<Self::Error>> {{"
     );
     let _ = writeln!(out, "        match response.status().as_u16() {{");
     for arm in success_arms {
@@ -607,6 +606,10 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
         "            _ => Err(response.unexpected_status().into()),"
     );
     let _ = writeln!(out, "        }}\n    }}\n}}\n");
+    let _ = writeln!(
+        out,
+        "crate::operation::impl_operation!({builder}, {success_type}, {error});\n"
+    );
 }
 
 /// Whether a standard error object sent with `e`'s status becomes `Default`.
@@ -738,22 +741,6 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
         }
     }
     let _ = writeln!(out, "}}\n");
-    let _ = writeln!(
-        out,
-        "impl std::fmt::Display for {error} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{"
-    );
-    if op.errors.iter().all(|e| e.status.is_none()) && op.default.is_none() {
-        let _ = writeln!(out, "        let _ = f;\n        match *self {{}}");
-    } else {
-        // One body for every variant, and nothing generic: the status, and
-        // Kratos's message and id when the answer carries its error object.
-        let _ = writeln!(
-            out,
-            "        let status = crate::OperationError::status(self).as_u16();\n        write!(f, \"HTTP {{status}}{{}}\", crate::error::summary(crate::OperationError::generic_error(self)))"
-        );
-    }
-    let _ = writeln!(out, "    }}\n}}\n");
-    let _ = writeln!(out, "impl std::error::Error for {error} {{}}\n");
     let _ = writeln!(
         out,
         "impl crate::OperationError for {error} {{\n    fn status(&self) -> reqwest::StatusCode {{"

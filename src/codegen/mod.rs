@@ -144,6 +144,15 @@ mod tests {
         assert!(generated
             .exports
             .contains("pub use crate::operations::GetPetError;"));
+        // What every operation shares is the runtime's, not repeated here.
+        assert!(generated
+            .operations
+            .contains("impl crate::operation::Operation for GetPet {"));
+        assert!(generated.operations.contains(
+            "crate::operation::impl_operation!(GetPet, crate::models::Pet, GetPetError);"
+        ));
+        assert!(!generated.operations.contains("fn send("));
+        assert!(!generated.operations.contains("impl std::fmt::Display"));
     }
 
     #[test]
