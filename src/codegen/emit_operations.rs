@@ -569,6 +569,9 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
         out,
         "    fn decode(response: &crate::client::RawResponse) -> Result<Self::Output, crate::Error<Self::Error>> {{"
     );
+    if !op.errors.is_empty() || op.default.is_some() {
+        let _ = writeln!(out, "        use {error} as E;");
+    }
     let _ = writeln!(out, "        match response.status().as_u16() {{");
     for arm in success_arms {
         let _ = writeln!(out, "            {arm}");
@@ -577,13 +580,13 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
         let Some(code) = e.status else { continue };
         let variant = names::status_variant(code);
         let value = match e.body {
-            Body::None => format!("{error}::{variant}"),
-            _ => format!("{error}::{variant}({})", e.body.read_error()),
+            Body::None => format!("E::{variant}"),
+            _ => format!("E::{variant}({})", e.body.read_error()),
         };
         if error_object_falls_back(op, e, types) {
             let _ = writeln!(
                 out,
-                "            {code} if response.is_error_object() => Err(crate::Error::Api({error}::Default {{ status: response.status(), body: response.error_json()? }})),"
+                "            {code} if response.is_error_object() => Err(crate::Error::Api(E::Default {{ status: response.status(), body: response.error_json()? }})),"
             );
         }
         let _ = writeln!(
@@ -598,7 +601,7 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
         };
         let _ = writeln!(
             out,
-            "            code if code >= 400 => Err(crate::Error::Api({error}::Default {{ {fields} }})),"
+            "            code if code >= 400 => Err(crate::Error::Api(E::Default {{ {fields} }})),"
         );
     }
     let _ = writeln!(
@@ -606,9 +609,11 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
         "            _ => Err(response.unexpected_status().into()),"
     );
     let _ = writeln!(out, "        }}\n    }}\n}}\n");
+    // `super::`, not `crate::`: prettyplease spaces `crate` in macro input.
     let _ = writeln!(
         out,
-        "crate::operation::impl_operation!({builder}, {success_type}, {error});\n"
+        "crate::operation::impl_operation!({builder}, {}, {error});\n",
+        success_type.replace("crate::", "super::")
     );
 }
 
