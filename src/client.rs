@@ -527,6 +527,9 @@ impl Request {
     }
 }
 
+/// How much of a `Link` header an error quotes at most.
+const LINK_BYTES: usize = 256;
+
 /// How much of a value given to a builder an error quotes at most.
 const QUOTED_INPUT_BYTES: usize = 64;
 
@@ -619,6 +622,30 @@ impl RawResponse {
         T::deserialize(ObjectOnly(&mut decoder))
             .and_then(|value| decoder.end().map(|()| value))
             .map_err(|source| self.decode_failure(source))
+    }
+
+    /// Decodes a page of a list: the body as a JSON array of `T`, the next
+    /// page's token from the `Link` header.
+    #[allow(dead_code)] // Only list operations call it.
+    pub(crate) fn page<T: DeserializeOwned>(&self) -> Result<crate::Page<T>, Failure> {
+        let items = self.json::<Vec<T>>()?;
+        let next = crate::page::next_page_token(&self.headers).map_err(|_| {
+            let link: Vec<&[u8]> = self
+                .headers
+                .get_all(reqwest::header::LINK)
+                .iter()
+                .map(|v| v.as_bytes())
+                .collect();
+            Failure::InvalidLink {
+                status: self.status,
+                link: quote(
+                    &String::from_utf8_lossy(&link.join(&b", "[..])),
+                    &self.redactor,
+                    LINK_BYTES,
+                ),
+            }
+        })?;
+        Ok(crate::Page::new(items, next))
     }
 
     /// Decodes the body of an error answer (an error object, or a flow sent

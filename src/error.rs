@@ -118,6 +118,17 @@ pub enum Error<E> {
         /// The start of the body, with secrets blanked.
         excerpt: String,
     },
+
+    /// A page of a list whose `Link` header names a next page (`rel="next"`)
+    /// without a `page_token` that can be read from it. Following it could
+    /// only start the list again.
+    #[error("HTTP {status}: the Link header names a next page without a page_token: {link}")]
+    InvalidLink {
+        /// The status of the response.
+        status: StatusCode,
+        /// The `Link` header, cut short.
+        link: String,
+    },
 }
 
 /// Everything but [`Error::Api`]: what the sending and reading code can
@@ -158,6 +169,10 @@ pub(crate) enum Failure {
     UnexpectedStatus {
         status: StatusCode,
         excerpt: String,
+    },
+    InvalidLink {
+        status: StatusCode,
+        link: String,
     },
 }
 
@@ -200,6 +215,7 @@ impl<E> From<Failure> for Error<E> {
             Failure::UnexpectedStatus { status, excerpt } => {
                 Error::UnexpectedStatus { status, excerpt }
             }
+            Failure::InvalidLink { status, link } => Error::InvalidLink { status, link },
         }
     }
 }
@@ -314,7 +330,8 @@ impl<E: OperationError> Error<E> {
             | Error::RetryLater { status, .. }
             | Error::UnexpectedContentType { status, .. }
             | Error::Decode { status, .. }
-            | Error::UnexpectedStatus { status, .. } => Some(*status),
+            | Error::UnexpectedStatus { status, .. }
+            | Error::InvalidLink { status, .. } => Some(*status),
         }
     }
 }
@@ -727,6 +744,11 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
                 .debug_struct("UnexpectedStatus")
                 .field("status", status)
                 .field("excerpt", excerpt)
+                .finish(),
+            Error::InvalidLink { status, link } => f
+                .debug_struct("InvalidLink")
+                .field("status", status)
+                .field("link", link)
                 .finish(),
         })
     }

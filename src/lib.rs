@@ -35,6 +35,7 @@ mod client;
 mod error;
 mod flow;
 mod operation;
+mod page;
 mod response;
 mod retry;
 mod secret;
@@ -70,6 +71,7 @@ pub use client::{
 };
 pub use error::{DecodeError, Error, ErrorId, OperationError};
 pub use flow::{FormInput, FormMessage};
+pub use page::Page;
 pub use reqwest::header::{HeaderMap, HeaderValue};
 pub use reqwest::StatusCode;
 pub use response::Response;

@@ -118,6 +118,13 @@ fn reachable(doc: &Value, value: &Value, found: &mut BTreeSet<String>) {
                             reachable(doc, &doc["components"]["schemas"][name], found);
                         }
                     }
+                    // A shared response: follow it to the schemas it names.
+                    if let Some(name) = v
+                        .as_str()
+                        .and_then(|r| r.strip_prefix("#/components/responses/"))
+                    {
+                        reachable(doc, &doc["components"]["responses"][name], found);
+                    }
                 } else {
                     reachable(doc, v, found);
                 }
@@ -146,7 +153,22 @@ fn parameters(op: &Value) -> BTreeMap<String, Value> {
         .collect()
 }
 
-fn compare_operation(at: &str, ours: &Value, theirs: &Value, diffs: &mut BTreeSet<String>) {
+/// A response, through its `$ref` to `#/components/responses` when it has one.
+fn response<'a>(doc: &'a Value, response: &'a Value) -> &'a Value {
+    match response.get("$ref").and_then(Value::as_str) {
+        Some(reference) => doc
+            .pointer(reference.trim_start_matches('#'))
+            .unwrap_or(response),
+        None => response,
+    }
+}
+
+fn compare_operation(
+    at: &str,
+    (ours, our_doc): (&Value, &Value),
+    (theirs, their_doc): (&Value, &Value),
+    diffs: &mut BTreeSet<String>,
+) {
     for key in ["operationId", "tags"] {
         if ours[key] != theirs[key] {
             diffs.insert(format!("{at} {key}"));
@@ -179,6 +201,17 @@ fn compare_operation(at: &str, ours: &Value, theirs: &Value, diffs: &mut BTreeSe
         let here = format!("{at} responses/{code}");
         match (o.get(code), t.get(code)) {
             (Some(a), Some(b)) => {
+                let (a, b) = (response(our_doc, a), response(their_doc, b));
+                // Headers: the same names (ours declares the `Link` of lists).
+                let names = |v: &Value| -> BTreeSet<String> {
+                    v["headers"]
+                        .as_object()
+                        .map(|h| h.keys().map(|k| k.to_ascii_lowercase()).collect())
+                        .unwrap_or_default()
+                };
+                for name in names(a).symmetric_difference(&names(b)) {
+                    diffs.insert(format!("{here}/headers/{name}"));
+                }
                 let media = |v: &Value| -> BTreeSet<String> {
                     v["content"]
                         .as_object()
@@ -255,7 +288,7 @@ fn structural_differences(ours: &Value, upstream: &Value) -> BTreeSet<String> {
                 diffs.insert(format!("{at} (not upstream)"));
                 continue;
             }
-            compare_operation(&at, op, theirs, &mut diffs);
+            compare_operation(&at, (op, ours), (theirs, upstream), &mut diffs);
             reachable(ours, op, &mut schemas_ours);
             reachable(upstream, theirs, &mut schemas_upstream);
         }

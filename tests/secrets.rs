@@ -260,6 +260,14 @@ async fn every_operation_against(uri: &str) -> Vec<Row> {
                 .send()
                 .await,
         ),
+        row(
+            "list sessions",
+            api.list_my_sessions()
+                .session_token(TOKEN)
+                .cookie(COOKIE)
+                .send()
+                .await,
+        ),
     ]
 }
 
@@ -425,6 +433,7 @@ const STATUSES: &[(&str, &[u16])] = &[
     ("update", &[303, 400, 410, 422, 500, 429, 503]),
     ("exchange", &[403, 404, 410, 500, 429, 503]),
     ("whoami", &[401, 403, 500, 429, 503]),
+    ("list sessions", &[400, 401, 500, 429, 503]),
 ];
 
 #[tokio::test]

@@ -10,8 +10,8 @@
 #![no_main]
 
 use kratos_client::operations::{
-    CreateNativeRegistrationFlow, ExchangeSessionToken, GetRegistrationFlow, ToSession,
-    UpdateRegistrationFlow,
+    CreateNativeRegistrationFlow, ExchangeSessionToken, GetRegistrationFlow, ListMySessions,
+    ToSession, UpdateRegistrationFlow,
 };
 use kratos_client::{Error, HeaderMap, OperationError, StatusCode};
 use libfuzzer_sys::fuzz_target;
@@ -91,6 +91,15 @@ fuzz_target!(|data: &[u8]| {
     check(status, GetRegistrationFlow::decode_response(status, &headers, body));
     check(status, ExchangeSessionToken::decode_response(status, &headers, body));
     check(status, ToSession::decode_response(status, &headers, body));
+    // A list reads the Link header too: the content type's bytes stand in for one.
+    let mut with_link = headers.clone();
+    if let Ok(link) = kratos_client::HeaderValue::from_bytes(content_type) {
+        with_link.insert("link", link);
+    }
+    if let Ok(page) = ListMySessions::decode_response(status, &with_link, body) {
+        let _ = (page.next_page_token(), page.is_last());
+    }
+    check(status, ListMySessions::decode_response(status, &with_link, body));
     let update = UpdateRegistrationFlow::decode_response(status, &headers, body);
     if let Err(Error::Api(kratos_client::UpdateRegistrationFlowError::BadRequest(flow))) = &update {
         let _ = (flow.inputs_for("password"), flow.errors(), flow.ui.methods(), flow.node("password"));

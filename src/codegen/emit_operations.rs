@@ -4,21 +4,24 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use super::kratos::{ERROR_WRAPPER, PAGE_TOKEN_PARAMETER, SESSION_TOKEN_HEADER};
 use super::names;
 use super::spec::{Location, MediaType, RawOperation, RawResponse};
 use super::types::{Ty, TypeSet, SECRET_FIELDS};
 use super::{write_doc, GenError};
 
-/// The header that carries a session token. Every builder has a
-/// `session_token` setter for it, documented by the operation or not.
-const SESSION_TOKEN_HEADER: &str = "x-session-token";
-
-/// The Rust name of Kratos's standard error answer (`errorGeneric`): the
-/// error object plus, for expired flows, the replacement flow's id.
-const ERROR_WRAPPER: &str = "ErrorGeneric";
-
-/// Builder field names the generated code uses itself.
-const RESERVED: &[&str] = &["client", "session_token", "body"];
+/// Builder field and method names the generated code and the runtime's
+/// macros use themselves; a parameter of that name gets a `_` after it.
+const RESERVED: &[&str] = &[
+    "base",
+    "body",
+    "session_token",
+    "send",
+    "send_with_response",
+    "decode_response",
+    "all",
+    "items",
+];
 
 /// A parameter as the builder holds it.
 struct Param {
@@ -141,6 +144,8 @@ struct Operation<'a> {
     successes: Vec<Outcome>,
     errors: Vec<Outcome>,
     default: Option<Outcome>,
+    /// For a paginated list (see [`PAGE_TOKEN_PARAMETER`]): what it holds.
+    page_item: Option<Ty>,
 }
 
 impl Operation<'_> {
@@ -200,6 +205,16 @@ fn plan<'a>(raw: &'a RawOperation, types: &mut TypeSet) -> Result<Operation<'a>,
             None => default = Some(outcome),
         }
     }
+    let takes_page_token = params
+        .iter()
+        .any(|p| p.location == Location::Query && p.wire == PAGE_TOKEN_PARAMETER && !p.required);
+    let page_item = match successes.as_slice() {
+        [Outcome {
+            body: Body::Json(Ty::Vec(item)),
+            ..
+        }] if takes_page_token => Some((**item).clone()),
+        _ => None,
+    };
     Ok(Operation {
         raw,
         method: names::snake(&raw.id),
@@ -209,6 +224,7 @@ fn plan<'a>(raw: &'a RawOperation, types: &mut TypeSet) -> Result<Operation<'a>,
         successes,
         errors,
         default,
+        page_item,
     })
 }
 
@@ -233,6 +249,15 @@ fn outcome(r: &RawResponse, op_id: &str, types: &mut TypeSet) -> Result<Outcome,
 
 /// What `send()` returns on success, and the match arms that produce it.
 fn success(op: &Operation) -> (String, Vec<String>) {
+    if let (Some(item), [only]) = (&op.page_item, op.successes.as_slice()) {
+        return (
+            format!("crate::Page<{}>", item.rust_in_operations()),
+            vec![format!(
+                "{} => Ok(response.page()?),",
+                only.status.unwrap_or(200)
+            )],
+        );
+    }
     let typed: Vec<&Outcome> = op
         .successes
         .iter()
@@ -610,10 +635,14 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
     );
     let _ = writeln!(out, "        }}\n    }}\n}}\n");
     // `super::`, not `crate::`: prettyplease spaces `crate` in macro input.
+    let output = match &op.page_item {
+        Some(item) => format!("pages of {}", item.rust_in_operations()),
+        None => success_type.clone(),
+    };
     let _ = writeln!(
         out,
         "crate::operation::impl_operation!({builder}, {}, {error});\n",
-        success_type.replace("crate::", "super::")
+        output.replace("crate::", "super::")
     );
 }
 

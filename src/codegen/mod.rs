@@ -10,9 +10,11 @@
 //! - [`types`] turns schemas into Rust types: structs, enums, tagged unions.
 //! - [`emit_models`] and [`emit_operations`] write the source.
 //! - [`names`] spells OpenAPI names the Rust way.
+//! - [`kratos`] holds the rules that are Kratos's rather than OpenAPI's.
 
 pub mod emit_models;
 pub mod emit_operations;
+pub mod kratos;
 pub mod names;
 pub mod spec;
 pub mod types;
@@ -148,6 +150,39 @@ pub fn write_doc(out: &mut String, indent: &str, text: Option<&str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_taking_a_page_token_answer_with_a_page() {
+        let list = |params: &str| {
+            format!(
+                r##"{{"openapi": "3.0.3", "paths": {{"/pets": {{"get": {{
+                  "operationId": "listPets", "tags": ["pets"], "parameters": [{params}],
+                  "responses": {{"200": {{"description": "ok", "content": {{"application/json": {{"schema":
+                    {{"type": "array", "items": {{"$ref": "#/components/schemas/pet"}}}}}}}}}}}}
+                }}}}}},
+                "components": {{"schemas": {{"pet": {{"type": "object", "properties": {{"name": {{"type": "string"}}}}}}}}}}}}"##
+            )
+        };
+        let paged = generate_unformatted(&list(
+            r#"{"name": "page_token", "in": "query", "schema": {"type": "string"}}"#,
+        ))
+        .unwrap()
+        .operations;
+        assert!(
+            paged.contains("type Output = crate::Page<crate::models::Pet>;"),
+            "{paged}"
+        );
+        assert!(paged.contains("200 => Ok(response.page()?),"));
+        assert!(paged.contains(
+            "crate::operation::impl_operation!(ListPets, pages of super::models::Pet, ListPetsError);"
+        ));
+        let plain = generate_unformatted(&list("")).unwrap().operations;
+        assert!(
+            plain.contains("type Output = Vec<crate::models::Pet>;"),
+            "{plain}"
+        );
+        assert!(!plain.contains("pages of"));
+    }
 
     /// The generated code for our own document, checked in under
     /// `tests/generated/` so that a change to the generator or the document

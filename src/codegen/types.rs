@@ -460,7 +460,7 @@ impl<'a> TypeSet<'a> {
     /// the object itself, or an `error` field holding it (or holding an
     /// envelope that does, as upstream documents the 422 body).
     pub fn generic_error_path(&self, ty: &Ty) -> Option<String> {
-        const TARGET: &str = "GenericError";
+        const TARGET: &str = super::kratos::ERROR_OBJECT;
         let Ty::Named(name) = ty else { return None };
         if name == TARGET {
             return Some("Some(body)".into());

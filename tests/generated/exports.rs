@@ -8,6 +8,8 @@ pub use crate::operations::ExchangeSessionTokenError;
 
 pub use crate::operations::GetRegistrationFlowError;
 
+pub use crate::operations::ListMySessionsError;
+
 pub use crate::operations::ToSessionError;
 
 pub use crate::operations::UpdateRegistrationFlowError;

@@ -71,6 +71,21 @@ impl FrontendApi {
         }
     }
 
+    /// List the user's other sessions
+    ///
+    /// `GET /sessions`. Set optional parameters on the returned [`ListMySessions`], then call
+    /// [`send`](ListMySessions::send).
+    pub fn list_my_sessions(&self) -> ListMySessions {
+        ListMySessions {
+            base: crate::operation::Base::new(&self.client),
+            per_page: None,
+            page: None,
+            page_size: None,
+            page_token: None,
+            cookie: None,
+        }
+    }
+
     /// Check the current session
     ///
     /// `GET /sessions/whoami`. Set optional parameters on the returned [`ToSession`], then call
@@ -450,6 +465,148 @@ impl crate::OperationError for GetRegistrationFlowError {
             Self::Forbidden(body)
             | Self::NotFound(body)
             | Self::Gone(body)
+            | Self::Default { body, .. } => Some(body),
+        }
+    }
+}
+
+/// List the user's other sessions
+///
+/// Returns the active sessions of the signed-in user other than the one the request is made with (whoami returns that one), one page at a time. An app shows them so that the user can end sessions on devices they no longer use.
+///
+/// The token of the next page comes only in the `Link` header of the answer (`rel="next"`); the last page has none.
+///
+/// Made by [`FrontendApi::list_my_sessions`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct ListMySessions {
+    base: crate::operation::Base,
+    per_page: Option<i64>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+    page_token: Option<String>,
+    cookie: Option<crate::Secret>,
+}
+
+impl ListMySessions {
+    /// How many sessions a page holds, for the older page-number pagination. Deprecated: use `page_size` and `page_token`.
+    pub fn per_page(mut self, per_page: i64) -> Self {
+        self.per_page = Some(per_page);
+        self
+    }
+
+    /// Which page to return, for the older page-number pagination: a reference from a `Link` header, not a page number. Deprecated: use `page_token`.
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
+        self
+    }
+
+    /// How many sessions a page holds at most.
+    pub fn page_size(mut self, page_size: i64) -> Self {
+        self.page_size = Some(page_size);
+        self
+    }
+
+    /// Where the page starts: the token from the previous page's `Link` header. Leave it out for the first page.
+    pub fn page_token(mut self, page_token: impl Into<String>) -> Self {
+        self.page_token = Some(page_token.into());
+        self
+    }
+
+    /// Cookies a browser would send. Native apps leave this out and use a session token instead.
+    pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
+        self.cookie = Some(cookie.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for ListMySessions {
+    type Output = crate::Page<crate::models::Session>;
+    type Error = ListMySessionsError;
+    const DOCUMENTED: &'static [u16] = &[200, 400, 401];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self.base.request(reqwest::Method::GET, &["sessions"]);
+        if let Some(value) = &self.per_page {
+            request.query("per_page", value);
+        }
+        if let Some(value) = &self.page {
+            request.query("page", value);
+        }
+        if let Some(value) = &self.page_size {
+            request.query("page_size", value);
+        }
+        if let Some(value) = &self.page_token {
+            request.query("page_token", value);
+        }
+        if let Some(value) = &self.cookie {
+            request.secret_header("Cookie", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use ListMySessionsError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.page()?),
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            401 => Err(crate::Error::Api(E::Unauthorized(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    ListMySessions, pages of super::models::Session, ListMySessionsError
+);
+
+/// The documented error answers of [`ListMySessions`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ListMySessionsError {
+    /// 400: The paging parameters are not valid.
+    BadRequest(crate::models::ErrorGeneric),
+    /// 401: No valid session was sent.
+    Unauthorized(crate::models::ErrorGeneric),
+    /// Any other error status: Any other error, in the standard error format.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for ListMySessionsError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Unauthorized(_) => crate::error::status_code(401),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::BadRequest(body) => Some(&body.error),
+            Self::Unauthorized(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::BadRequest(body)
+            | Self::Unauthorized(body)
             | Self::Default { body, .. } => Some(body),
         }
     }

@@ -1,0 +1,20 @@
+//! What the generator knows about Kratos rather than about OpenAPI: every
+//! rule that would not hold for another API lives here (the secret field
+//! names, shared with the runtime, are in `src/secret_fields.rs`).
+
+/// The header that carries a session token. Every builder has a
+/// `session_token` setter for it, documented by the operation or not.
+pub const SESSION_TOKEN_HEADER: &str = "x-session-token";
+
+/// The Rust name of Kratos's standard error answer (`errorGeneric`): the
+/// error object plus, for expired flows, the replacement flow's id.
+pub const ERROR_WRAPPER: &str = "ErrorGeneric";
+
+/// The Rust name of Kratos's error object (`genericError`): `id`,
+/// `message`, `reason`, `details`, ...
+pub const ERROR_OBJECT: &str = "GenericError";
+
+/// The query parameter of Kratos's paginated lists. An operation that takes
+/// it and answers with an array is a list: its answer is a `Page`, whose
+/// next token Kratos sends only in the `Link` header.
+pub const PAGE_TOKEN_PARAMETER: &str = "page_token";

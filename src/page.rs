@@ -1,0 +1,352 @@
+//! Paginated lists: one page and its next-page token, read from the `Link`
+//! header, and following every page.
+
+use std::collections::HashSet;
+
+use futures_core::Stream;
+use reqwest::header::{HeaderMap, LINK};
+
+use crate::error::Error;
+use crate::operation::{send, Operation};
+
+/// One page of a list, as every list operation's `send()` returns it.
+///
+/// Kratos gives the token of the next page only in the `Link` header of the
+/// answer (`rel="next"`); [`next_page_token`](Self::next_page_token) reads
+/// it from there, percent-decoded. To get every item, call `all()` on the
+/// operation's builder instead of `send()`, or `items()` for a stream that
+/// fetches a page when the one before is used up.
+///
+/// ```no_run
+/// use futures_util::StreamExt;
+///
+/// # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// let api = kratos_client::FrontendApi::new("https://auth.example.com")?;
+///
+/// // One page at a time.
+/// let page = api.list_my_sessions().page_size(50).session_token(token).send().await?;
+/// for session in &page.items {
+///     println!("{}", session.id);
+/// }
+/// if let Some(next) = page.next_page_token() {
+///     let _second = api.list_my_sessions().page_size(50).page_token(next).session_token(token).send().await?;
+/// }
+///
+/// // Every item, following the `Link` headers.
+/// let all = api.list_my_sessions().session_token(token).all().await?;
+///
+/// // Or as a stream, one page in memory at a time.
+/// let mut sessions = std::pin::pin!(api.list_my_sessions().session_token(token).items());
+/// while let Some(session) = sessions.next().await {
+///     println!("{}", session?.id);
+/// }
+/// # let _ = all;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items on this page, in the server's order.
+    pub items: Vec<T>,
+    next_page_token: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page of `items` followed by the page `next_page_token` starts, if any.
+    pub fn new(items: Vec<T>, next_page_token: Option<String>) -> Self {
+        Page {
+            items,
+            next_page_token,
+        }
+    }
+
+    /// The token of the next page, from the `Link` header; `None` on the last page.
+    pub fn next_page_token(&self) -> Option<&str> {
+        self.next_page_token.as_deref()
+    }
+
+    /// Whether no page follows this one.
+    pub fn is_last(&self) -> bool {
+        self.next_page_token.is_none()
+    }
+}
+
+impl<T> IntoIterator for Page<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+/// Why a `Link` header could not be read.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct BadLink;
+
+/// The `page_token` of the `rel="next"` link among a response's `Link`
+/// headers: `Ok(None)` when there is no next link (the last page), an error
+/// when there is one without a usable token.
+///
+/// Kratos writes `<URL>; rel="first",<URL>; rel="next"`, in one header or in
+/// several, with the token percent-encoded in the URL's query; some versions
+/// percent-encode the whole URL.
+pub(crate) fn next_page_token(headers: &HeaderMap) -> Result<Option<String>, BadLink> {
+    for value in headers.get_all(LINK) {
+        let value = value.to_str().map_err(|_| BadLink)?;
+        for link in split_links(value) {
+            let Some((target, params)) = parse_link(link) else {
+                continue;
+            };
+            if !has_rel(params, "next") {
+                continue;
+            }
+            return token_of(target).map(Some).ok_or(BadLink);
+        }
+    }
+    Ok(None)
+}
+
+/// The links of a header value: split at the commas outside `<...>`.
+fn split_links(value: &str) -> Vec<&str> {
+    let mut links = Vec::new();
+    let (mut start, mut inside) = (0, false);
+    for (i, c) in value.char_indices() {
+        match c {
+            '<' => inside = true,
+            '>' => inside = false,
+            ',' if !inside => {
+                links.push(&value[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    links.push(&value[start..]);
+    links
+}
+
+/// `<target>; params` → (target, params).
+fn parse_link(link: &str) -> Option<(&str, &str)> {
+    let link = link.trim().strip_prefix('<')?;
+    let end = link.find('>')?;
+    Some((&link[..end], &link[end + 1..]))
+}
+
+/// Whether the link's `rel` parameter (a space-separated list) holds `rel`.
+fn has_rel(params: &str, rel: &str) -> bool {
+    params.split(';').any(|param| {
+        let Some((name, value)) = param.split_once('=') else {
+            return false;
+        };
+        name.trim().eq_ignore_ascii_case("rel")
+            && value
+                .trim()
+                .trim_matches('"')
+                .split_ascii_whitespace()
+                .any(|r| r.eq_ignore_ascii_case(rel))
+    })
+}
+
+/// The non-empty, percent-decoded `page_token` in a link's target.
+fn token_of(target: &str) -> Option<String> {
+    // A target whose query was escaped along with the rest (`%3F` for `?`).
+    let decoded;
+    let target = if target.contains('?') {
+        target
+    } else {
+        decoded = percent_decode(target)?;
+        &decoded
+    };
+    let base = url::Url::parse("http://kratos.invalid/").ok()?;
+    let url = base.join(target).ok()?;
+    let token = url
+        .query_pairs()
+        .find(|(name, _)| name == "page_token")
+        .map(|(_, value)| value.into_owned())?;
+    (!token.is_empty()).then_some(token)
+}
+
+/// `%XX` escapes decoded; `None` if the result is not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h)? * 16 + hex(l)?) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A list operation: its answer is a [`Page`], and it can be sent again
+/// from another page token.
+pub(crate) trait Paginated: Operation<Output = Page<Self::Item>> + Clone {
+    /// What the list holds.
+    type Item;
+
+    /// Starts the next request at `token`.
+    fn set_page_token(&mut self, token: String);
+}
+
+/// Sends `operation` and then every following page, gathering the items.
+/// Stops at the last page, or when a token comes back a second time (a
+/// server going round in circles).
+pub(crate) async fn all<O: Paginated>(mut operation: O) -> Result<Vec<O::Item>, Error<O::Error>> {
+    let mut items = Vec::new();
+    let mut seen = HashSet::new();
+    loop {
+        let page = send(&operation).await?.into_inner();
+        items.extend(page.items);
+        match page.next_page_token {
+            Some(token) if seen.insert(token.clone()) => operation.set_page_token(token),
+            _ => return Ok(items),
+        }
+    }
+}
+
+/// The items of `operation`'s pages as a stream, fetching a page when the
+/// one before is used up. An error ends the stream after it is yielded.
+pub(crate) fn items<O>(operation: O) -> impl Stream<Item = Result<O::Item, Error<O::Error>>>
+where
+    O: Paginated,
+{
+    struct State<O: Paginated> {
+        next: Option<O>,
+        buffered: std::vec::IntoIter<O::Item>,
+        seen: HashSet<String>,
+    }
+    let start = State {
+        next: Some(operation),
+        buffered: Vec::new().into_iter(),
+        seen: HashSet::new(),
+    };
+    futures_util::stream::unfold(start, |mut state| async move {
+        loop {
+            if let Some(item) = state.buffered.next() {
+                return Some((Ok(item), state));
+            }
+            let mut operation = state.next.take()?;
+            match send(&operation).await {
+                Err(error) => return Some((Err(error), state)),
+                Ok(response) => {
+                    let page = response.into_inner();
+                    if let Some(token) = page.next_page_token {
+                        if state.seen.insert(token.clone()) {
+                            operation.set_page_token(token);
+                            state.next = Some(operation);
+                        }
+                    }
+                    state.buffered = page.items.into_iter();
+                }
+            }
+        }
+    })
+}
+
+/// Writes `all()` and `items()` on a list operation's builder.
+macro_rules! impl_paginated {
+    ($builder:ident, $item:ty, $error:ident) => {
+        impl $builder {
+            /// Sends the request, then one for every following page, and
+            /// returns all their items. Stops at the last page, or when the
+            /// server sends a page token a second time.
+            pub async fn all(self) -> Result<Vec<$item>, crate::Error<$error>> {
+                crate::page::all(self).await
+            }
+
+            /// The items of every page as a stream, fetching the next page
+            /// only when the items of the one before are used up. An error
+            /// is the stream's last item.
+            pub fn items(
+                self,
+            ) -> impl futures_core::Stream<Item = Result<$item, crate::Error<$error>>> + Send {
+                crate::page::items(self)
+            }
+        }
+
+        impl crate::page::Paginated for $builder {
+            type Item = $item;
+
+            fn set_page_token(&mut self, token: String) {
+                self.page_token = Some(token);
+            }
+        }
+    };
+}
+
+pub(crate) use impl_paginated;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn links(values: &[&str]) -> Result<Option<String>, BadLink> {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(LINK, value.parse().unwrap());
+        }
+        next_page_token(&headers)
+    }
+
+    #[test]
+    fn the_next_token_is_read_from_any_form_kratos_writes() {
+        // One header, as Kratos v1.1 onward writes it.
+        assert_eq!(
+            links(&[
+                r#"</sessions?page_size=2&page_token=abc>; rel="first",</sessions?page_size=2&page_token=eyJrIjoxfQ%3D%3D>; rel="next""#
+            ]),
+            Ok(Some("eyJrIjoxfQ==".into()))
+        );
+        // One header a link, absolute URLs, unquoted and listed rels.
+        assert_eq!(
+            links(&[
+                "<https://kratos.example/sessions?page_token=first>; rel=first",
+                "<https://kratos.example/sessions?page_size=2&page_token=n%2B1>; rel=\"prev next\"",
+            ]),
+            Ok(Some("n+1".into()))
+        );
+        // The whole URL escaped, as one version of ory/x wrote it.
+        assert_eq!(
+            links(&[r#"<%2Fsessions%3Fpage_size%3D2%26page_token%3Dxyz>; rel="next""#]),
+            Ok(Some("xyz".into()))
+        );
+    }
+
+    #[test]
+    fn the_last_page_has_no_next_and_a_broken_next_is_an_error() {
+        assert_eq!(links(&[]), Ok(None));
+        assert_eq!(
+            links(&[r#"</sessions?page_token=abc>; rel="first""#]),
+            Ok(None)
+        );
+        assert_eq!(links(&["not a link at all"]), Ok(None));
+        assert_eq!(
+            links(&[r#"</sessions?page_size=2>; rel="next""#]),
+            Err(BadLink)
+        );
+        assert_eq!(
+            links(&[r#"</sessions?page_token=>; rel="next""#]),
+            Err(BadLink)
+        );
+        assert_eq!(links(&[r#"<%zz>; rel="next""#]), Err(BadLink));
+    }
+
+    #[test]
+    fn a_page_iterates_over_its_items() {
+        let page = Page::new(vec![1, 2], Some("t".into()));
+        assert!(!page.is_last());
+        assert_eq!(page.next_page_token(), Some("t"));
+        assert_eq!(page.into_iter().sum::<i32>(), 3);
+    }
+}
