@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::models::{RegistrationFlow, UiContainer, UiNode, UiNodeAttributes, UiText};
+use crate::models::{UiContainer, UiNode, UiNodeAttributes, UiText};
 
 /// An input field of a form, as a user would fill it in.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,27 +145,96 @@ impl UiContainer {
             .filter(FormMessage::is_error)
             .collect()
     }
+
+    /// Whether the form or one of its fields carries an error message.
+    pub fn has_errors(&self) -> bool {
+        let error = |text: &UiText| text.r#type.as_str() == "error";
+        self.messages.iter().flatten().any(error)
+            || self
+                .nodes
+                .iter()
+                .any(|node| node.messages.iter().any(error))
+    }
 }
 
-impl RegistrationFlow {
-    /// The form's node named `name`; see [`UiContainer::node`].
-    pub fn node(&self, name: &str) -> Option<&UiNode> {
-        self.ui.node(name)
+/// Writes the form helpers on a flow (a type with a `ui` form), each handing
+/// over to [`UiContainer`]: one implementation for registration, login,
+/// settings, recovery and verification flows. `with state` adds
+/// `state_name()` for flows with a `state`.
+macro_rules! impl_flow {
+    ($flow:ident, with state) => {
+        crate::flow::impl_flow!($flow);
+
+        impl $flow {
+            /// The flow's state as Kratos names it: `choose_method`,
+            /// `sent_email` (a code is on its way), `passed_challenge`; for
+            /// settings `show_form` and `success`. A newer server may send
+            /// other names.
+            pub fn state_name(&self) -> Option<&str> {
+                self.state.as_str()
+            }
+        }
+    };
+    ($flow:ident) => {
+        impl $flow {
+            /// The form's node named `name`: an input by its `name`, another
+            /// node by its `id`.
+            pub fn node(&self, name: &str) -> Option<&crate::models::UiNode> {
+                self.ui.node(name)
+            }
+
+            /// The fields a user fills in to use `method`; see
+            /// [`UiContainer::inputs_for`](crate::models::UiContainer::inputs_for).
+            pub fn inputs_for(&self, method: &str) -> Vec<crate::FormInput<'_>> {
+                self.ui.inputs_for(method)
+            }
+
+            /// Every message on the form and its fields, form first.
+            pub fn messages(&self) -> Vec<crate::FormMessage<'_>> {
+                self.ui.messages()
+            }
+
+            /// The error messages on the form and its fields.
+            pub fn errors(&self) -> Vec<crate::FormMessage<'_>> {
+                self.ui.errors()
+            }
+
+            /// Whether the form carries an error message. A flow that comes
+            /// back with a 400 and none is not a failure but the next step of
+            /// the same flow (identifier-first login asking for the password, a
+            /// code method that has sent its code): show its form.
+            pub fn has_errors(&self) -> bool {
+                self.ui.has_errors()
+            }
+        }
+    };
+}
+
+pub(crate) use impl_flow;
+
+impl crate::models::ContinueWith {
+    /// Where an item stands in the order an app acts on them.
+    fn rank(&self) -> u8 {
+        match self.action() {
+            "set_ory_session_token" => 0,
+            "show_verification_ui" => 1,
+            "show_settings_ui" => 2,
+            "show_recovery_ui" => 3,
+            "redirect_browser_to" => 5,
+            _ => 4,
+        }
     }
 
-    /// The fields to fill in for `method`; see [`UiContainer::inputs_for`].
-    pub fn inputs_for(&self, method: &str) -> Vec<FormInput<'_>> {
-        self.ui.inputs_for(method)
-    }
-
-    /// Every message on the form and its fields; see [`UiContainer::messages`].
-    pub fn messages(&self) -> Vec<FormMessage<'_>> {
-        self.ui.messages()
-    }
-
-    /// The error messages on the form and its fields.
-    pub fn errors(&self) -> Vec<FormMessage<'_>> {
-        self.ui.errors()
+    /// `items` (a finished flow's `continue_with`) in the order an app acts
+    /// on them: keep the session token first, then show the flow that comes
+    /// next (verify the address, set a new password after a recovery,
+    /// recover), then anything this crate does not know, and last the
+    /// browser redirect, which native apps usually leave aside. Items of
+    /// the same kind keep the server's order.
+    pub fn in_order(items: &[Self]) -> Vec<&Self> {
+        let mut ordered: Vec<&Self> = items.iter().collect();
+        ordered.sort_by_key(|item| item.rank());
+        ordered
     }
 }
 
@@ -198,6 +267,7 @@ impl crate::models::ErrorGeneric {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::RegistrationFlow;
 
     fn flow() -> RegistrationFlow {
         serde_json::from_str(include_str!("../tests/fixtures/registration_flow.json")).unwrap()
@@ -270,6 +340,55 @@ mod tests {
         let errors = flow.errors();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].text.text, "Property email is missing.");
+    }
+
+    #[test]
+    fn a_flow_without_error_messages_is_the_next_step() {
+        let mut flow = flow();
+        assert_eq!(flow.state_name(), Some("choose_method"));
+        // An info message (the fixture's 1040009) is no error.
+        assert!(!flow.messages().is_empty());
+        assert!(!flow.has_errors(), "a fresh form, or the next step of one");
+        let password = flow
+            .ui
+            .nodes
+            .iter_mut()
+            .find(|n| node_name(n) == Some("password"))
+            .unwrap();
+        password.messages.push(UiText::new(
+            4000006,
+            "The provided credentials are invalid, check for spelling mistakes in your password or username, email address, or phone number.",
+            "error".into(),
+        ));
+        assert!(flow.has_errors());
+        flow.state = serde_json::json!("sent_email");
+        assert_eq!(flow.state_name(), Some("sent_email"));
+        flow.state = serde_json::json!({"unexpected": true});
+        assert_eq!(flow.state_name(), None);
+    }
+
+    #[test]
+    fn continue_with_items_come_in_the_order_an_app_acts_on_them() {
+        let items: Vec<crate::models::ContinueWith> = serde_json::from_value(serde_json::json!([
+            {"action": "redirect_browser_to", "redirect_browser_to": "https://app.example/welcome"},
+            {"action": "show_verification_ui", "flow": {"id": "v1", "verifiable_address": "ada@example.com"}},
+            {"action": "brand_new_action", "x": 1},
+            {"action": "set_ory_session_token", "ory_session_token": "ory_st_x"},
+        ]))
+        .unwrap();
+        let actions: Vec<&str> = crate::models::ContinueWith::in_order(&items)
+            .iter()
+            .map(|i| i.action())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "set_ory_session_token",
+                "show_verification_ui",
+                "brand_new_action",
+                "redirect_browser_to"
+            ]
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use super::kratos::{FLOW_FORM_FIELD, FLOW_STATE_FIELD, FORM_TYPE};
 use super::types::{Field, Item, Ty, TypeSet, UnionVariant};
 use super::write_doc;
 
@@ -138,6 +139,18 @@ fn write_struct(
             }
         }
         let _ = writeln!(out, "        }}\n    }}\n}}\n");
+    }
+
+    // A Kratos flow: one line for the form helpers, which live in the runtime.
+    let is_flow = fields
+        .iter()
+        .any(|f| f.json == FLOW_FORM_FIELD && f.required && f.ty == Ty::Named(FORM_TYPE.into()));
+    if is_flow {
+        let state = fields
+            .iter()
+            .any(|f| f.json == FLOW_STATE_FIELD && f.ty == Ty::Json);
+        let with_state = if state { ", with state" } else { "" };
+        let _ = writeln!(out, "crate::flow::impl_flow!({name}{with_state});\n");
     }
 
     if has_secret {
@@ -429,6 +442,46 @@ mod tests {
         assert!(
             !source.contains("pub node_type:"),
             "the member does not store the tag"
+        );
+    }
+
+    #[test]
+    fn flows_get_the_form_helpers_in_one_line() {
+        let form = json!({"type": "object", "properties": {"action": {"type": "string"}}});
+        let source = generate(
+            json!({
+                "loginFlow": {"type": "object", "required": ["ui", "state"], "properties": {
+                    "ui": {"$ref": "#/components/schemas/uiContainer"}, "state": {}
+                }},
+                "uiContainer": form
+            }),
+            "loginFlow",
+        );
+        assert!(
+            source.contains("crate::flow::impl_flow!(LoginFlow, with state);"),
+            "{source}"
+        );
+        let source = generate(
+            json!({
+                "stateless": {"type": "object", "required": ["ui"], "properties": {
+                    "ui": {"$ref": "#/components/schemas/uiContainer"},
+                    "draft": {"$ref": "#/components/schemas/optionalUi"}
+                }},
+                "optionalUi": {"type": "object", "properties": {
+                    "ui": {"$ref": "#/components/schemas/uiContainer"}
+                }},
+                "uiContainer": form
+            }),
+            "stateless",
+        );
+        assert!(
+            source.contains("crate::flow::impl_flow!(Stateless);"),
+            "{source}"
+        );
+        assert!(source.contains("pub struct OptionalUi {"));
+        assert!(
+            !source.contains("impl_flow!(OptionalUi"),
+            "an optional form is no flow"
         );
     }
 

@@ -18,3 +18,14 @@ pub const ERROR_OBJECT: &str = "GenericError";
 /// it and answers with an array is a list: its answer is a `Page`, whose
 /// next token Kratos sends only in the `Link` header.
 pub const PAGE_TOKEN_PARAMETER: &str = "page_token";
+
+/// A flow is a schema with a required `ui` property holding the form
+/// (`uiContainer`): it gets the form helpers of `crate::flow::impl_flow!`,
+/// and `state_name()` when it has a `state`.
+pub const FLOW_FORM_FIELD: &str = "ui";
+
+/// The Rust name of the form schema (`uiContainer`).
+pub const FORM_TYPE: &str = "UiContainer";
+
+/// The property holding a flow's state.
+pub const FLOW_STATE_FIELD: &str = "state";

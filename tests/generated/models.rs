@@ -1118,6 +1118,8 @@ impl RegistrationFlow {
     }
 }
 
+crate::flow::impl_flow!(RegistrationFlow, with state);
+
 impl std::fmt::Debug for RegistrationFlow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RegistrationFlow")
