@@ -391,3 +391,75 @@ async fn unknown_flows_and_disabled_registration_are_refused() {
         .unwrap_err();
     assert_eq!(err.error_id(), Some(ErrorId::SelfServiceFlowDisabled));
 }
+
+/// The signed-in user's other sessions: none right after registering (the
+/// current one is left out), a page Kratos would send with its `Link`
+/// header, and 401 `session_inactive` without a session.
+#[tokio::test]
+async fn listing_my_other_sessions_after_registering() {
+    let kratos = MockKratos::start().await;
+    let api = kratos.frontend();
+    let flow = api.create_native_registration_flow().send().await.unwrap();
+    let done = api
+        .update_registration_flow(
+            &flow.id,
+            password_body("ada@example.com", "correct horse battery staple"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let token = done.session_token.unwrap();
+
+    let response = api
+        .list_my_sessions()
+        .page_size(10)
+        .session_token(token.as_str())
+        .send_with_response()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.header("link"),
+        Some("</sessions?page_size=10&page_token=00000000-0000-0000-0000-000000000000>; rel=\"first\""),
+        "the first-page link only, as Kratos writes it on a last page"
+    );
+    let page = response.into_inner();
+    assert!(page.items.is_empty() && page.is_last());
+    assert!(api
+        .list_my_sessions()
+        .session_token(token.as_str())
+        .all()
+        .await
+        .unwrap()
+        .is_empty());
+
+    let err = api.list_my_sessions().send().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Api(kratos_client::ListMySessionsError::Unauthorized(_))
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.error_id(), Some(ErrorId::SessionInactive));
+    let err = api
+        .list_my_sessions()
+        .page_size(0)
+        .session_token(token.as_str())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+
+    // What the app sent, as the mock's own type; the token stays out of Debug.
+    let sent = kratos.received_requests().await;
+    let list = sent.iter().find(|r| r.url.path() == "/sessions").unwrap();
+    assert_eq!(
+        (list.method.as_str(), list.query("page_size").as_deref()),
+        ("GET", Some("10"))
+    );
+    assert_eq!(list.header("x-session-token"), Some(token.as_str()));
+    let submitted = sent.iter().find(|r| r.method == "POST").unwrap();
+    assert_eq!(submitted.json().unwrap()["method"], "password");
+    let debug = format!("{sent:?}");
+    assert!(!debug.contains(&token), "{debug}");
+}

@@ -1,0 +1,308 @@
+//! The native registration flow: start, fetch, submit (password, with
+//! Kratos's validation messages; social sign-in answers 422).
+
+use std::collections::HashMap;
+
+use serde_json::{json, Map, Value};
+use wiremock::ResponseTemplate;
+
+use super::http::{already_signed_in, bad_request, error_body, json_response, text};
+use super::store::{rfc3339, Exchange, FlowKind, Store};
+use super::{Call, TraitKind, MIN_PASSWORD_LENGTH};
+
+const KIND: FlowKind = FlowKind::Registration;
+
+/// Answers the registration endpoints; `None` for any other request.
+pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
+    let signed_in = call.token().is_some_and(|t| store.session(t).is_some());
+    Some(match (call.method(), call.path()) {
+        ("GET", "/self-service/registration/api") => {
+            if !store.config.registration_enabled {
+                return Some(json_response(
+                    400,
+                    error_body(
+                        400,
+                        "Bad Request",
+                        Some("self_service_flow_disabled"),
+                        "registration flow disabled",
+                        "Registration is not allowed because it was disabled.",
+                    ),
+                ));
+            }
+            if signed_in {
+                return Some(already_signed_in());
+            }
+            let id = store.new_flow(KIND, call.request_url(&store.base), call.query("return_to"));
+            let mut body = flow_json(store, &id);
+            if call.query("return_session_token_exchange_code").as_deref() == Some("true") {
+                let init_code = store.random.code(32);
+                let return_to_code = store.random.code(32);
+                store.exchanges.insert(
+                    init_code.clone(),
+                    Exchange {
+                        flow_id: id,
+                        return_to_code,
+                        session_token: None,
+                    },
+                );
+                body["session_token_exchange_code"] = json!(init_code);
+            }
+            json_response(200, body)
+        }
+        ("GET", "/self-service/registration/flows") => {
+            let Some(id) = call.query("id") else {
+                return Some(bad_request("The `id` query parameter is missing."));
+            };
+            match store.check_flow(KIND, &id) {
+                Ok(()) => json_response(200, flow_json(store, &id)),
+                Err(response) => *response,
+            }
+        }
+        ("POST", "/self-service/registration") => {
+            let Some(id) = call.query("flow") else {
+                return Some(bad_request("The `flow` query parameter is missing."));
+            };
+            if let Err(response) = store.check_flow(KIND, &id) {
+                return Some(*response);
+            }
+            if signed_in {
+                return Some(already_signed_in());
+            }
+            submit(store, &id, call.body())
+        }
+        _ => return None,
+    })
+}
+
+/// The flow as Kratos writes it, with the form the mock's schema makes.
+fn flow_json(store: &Store, id: &str) -> Value {
+    let Some(flow) = store.flows.get(id) else {
+        return Value::Null;
+    };
+    let node = |group: &str, attributes: Value, label: Option<Value>, name: &str| {
+        json!({
+            "type": "input",
+            "group": group,
+            "attributes": attributes,
+            "messages": flow.field_messages.get(name).cloned().unwrap_or_default(),
+            "meta": label.map(|l| json!({"label": l})).unwrap_or_else(|| json!({})),
+        })
+    };
+    let mut nodes = vec![node(
+        "default",
+        json!({"name": "csrf_token", "type": "hidden", "required": true, "value": "", "disabled": false, "node_type": "input"}),
+        None,
+        "csrf_token",
+    )];
+    for t in &store.config.traits {
+        let name = format!("traits.{}", t.name);
+        let mut attributes =
+            json!({"name": name, "type": "text", "disabled": false, "node_type": "input"});
+        if t.kind == TraitKind::Email {
+            attributes["type"] = json!("email");
+            attributes["autocomplete"] = json!("email");
+        }
+        if t.required {
+            attributes["required"] = json!(true);
+        }
+        if let Some(value) = flow.values.get(&t.name) {
+            attributes["value"] = value.clone();
+        }
+        let label = text(1070002, &t.title, "info", Some(json!({"title": t.title})));
+        nodes.push(node("default", attributes, Some(label), &name));
+    }
+    nodes.push(node(
+        "password",
+        json!({"name": "password", "type": "password", "required": true, "autocomplete": "new-password", "disabled": false, "node_type": "input"}),
+        Some(text(1070001, "Password", "info", None)),
+        "password",
+    ));
+    nodes.push(node(
+        "password",
+        json!({"name": "method", "type": "submit", "value": "password", "disabled": false, "node_type": "input"}),
+        Some(text(1040001, "Sign up", "info", None)),
+        "method",
+    ));
+    for provider in &store.config.oidc_providers {
+        nodes.push(node(
+            "oidc",
+            json!({"name": "provider", "type": "submit", "value": provider, "disabled": false, "node_type": "input"}),
+            Some(text(1040002, &format!("Sign up with {provider}"), "info", Some(json!({"provider": provider, "provider_id": provider})))),
+            "provider",
+        ));
+    }
+    let mut ui = json!({
+        "action": format!("{}/self-service/registration?flow={}", store.base, flow.id),
+        "method": "POST",
+        "nodes": nodes,
+    });
+    if !flow.form_messages.is_empty() {
+        ui["messages"] = json!(flow.form_messages);
+    }
+    let mut body = json!({
+        "id": flow.id,
+        "type": "api",
+        "expires_at": rfc3339(flow.expires_at),
+        "issued_at": rfc3339(flow.issued_at),
+        "request_url": flow.request_url,
+        "organization_id": null,
+        "state": flow.state,
+        "ui": ui,
+    });
+    if let Some(return_to) = &flow.return_to {
+        body["return_to"] = json!(return_to);
+    }
+    body
+}
+
+fn looks_like_email(value: &str) -> bool {
+    let Some((local, domain)) = value.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !value.contains(char::is_whitespace)
+}
+
+/// Handles a form submission for the (existing, unexpired) flow `id`.
+fn submit(store: &mut Store, id: &str, body: &[u8]) -> ResponseTemplate {
+    let form: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let method = form.get("method").and_then(Value::as_str).unwrap_or("");
+    let traits = form
+        .get("traits")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if method == "oidc" || method == "saml" {
+        let provider = form.get("provider").and_then(Value::as_str).unwrap_or("");
+        if store.config.oidc_providers.iter().any(|p| p == provider) {
+            let to = format!(
+                "https://{provider}.example/oauth/authorize?client_id=kratos&state={}",
+                store.random.code(16)
+            );
+            let mut body = error_body(
+                422,
+                "Unprocessable Entity",
+                Some("browser_location_change_required"),
+                "browser location change required",
+                &format!("In order to complete this flow please redirect the browser to: {to}"),
+            );
+            body["redirect_browser_to"] = json!(to);
+            return json_response(422, body);
+        }
+    }
+    let password = form.get("password").and_then(Value::as_str).unwrap_or("");
+    let mut form_messages = Vec::new();
+    let mut field_messages: HashMap<String, Vec<Value>> = HashMap::new();
+    if method != "password" {
+        form_messages.push(text(
+            4010003,
+            "Could not find a strategy to sign you up with. Did you fill out the form correctly?",
+            "error",
+            None,
+        ));
+    } else {
+        for t in &store.config.traits {
+            let value = traits.get(&t.name).and_then(Value::as_str).unwrap_or("");
+            let field = format!("traits.{}", t.name);
+            if value.is_empty() {
+                if t.required {
+                    field_messages.entry(field).or_default().push(text(
+                        4000002,
+                        &format!("Property {} is missing.", t.name),
+                        "error",
+                        Some(json!({"property": t.name})),
+                    ));
+                }
+            } else if t.kind == TraitKind::Email && !looks_like_email(value) {
+                field_messages.entry(field).or_default().push(text(
+                    4000040,
+                    "Enter a valid email address",
+                    "error",
+                    None,
+                ));
+            }
+        }
+        if field_messages.is_empty() {
+            let length = password.chars().count();
+            if length < MIN_PASSWORD_LENGTH {
+                field_messages.entry("password".into()).or_default().push(text(
+                    4000032,
+                    &format!("The password must be at least {MIN_PASSWORD_LENGTH} characters long, but got {length}."),
+                    "error",
+                    Some(json!({"min_length": MIN_PASSWORD_LENGTH, "actual_length": length})),
+                ));
+            }
+        }
+        if field_messages.is_empty() {
+            if let Some(identifier) = identifier(store, &traits) {
+                if store
+                    .identities
+                    .iter()
+                    .any(|i| i.identifier.as_ref() == Some(&identifier))
+                {
+                    form_messages.push(text(4000007, "An account with the same identifier (email, phone, username, ...) exists already.", "error", None));
+                }
+            }
+        }
+    }
+    if form_messages.is_empty() && field_messages.is_empty() {
+        return json_response(200, register(store, id, traits));
+    }
+    if let Some(flow) = store.flows.get_mut(id) {
+        flow.values = traits;
+        flow.form_messages = form_messages;
+        flow.field_messages = field_messages;
+    }
+    json_response(400, flow_json(store, id))
+}
+
+/// The identifier trait's value: the first email trait, lower-cased.
+fn identifier(store: &Store, traits: &Map<String, Value>) -> Option<String> {
+    let t = store
+        .config
+        .traits
+        .iter()
+        .find(|t| t.kind == TraitKind::Email)?;
+    traits
+        .get(&t.name)
+        .and_then(Value::as_str)
+        .map(str::to_lowercase)
+}
+
+/// Creates the identity and its session, and returns the registration answer.
+fn register(store: &mut Store, flow_id: &str, traits: Map<String, Value>) -> Value {
+    let identifier = identifier(store, &traits);
+    let identity_id = store.add_identity(identifier, traits);
+    let token = store.start_session(&identity_id, "password", "aal1");
+    if let Some(exchange) = store.exchanges.values_mut().find(|e| e.flow_id == flow_id) {
+        exchange.session_token = Some(token.clone());
+    }
+    if let Some(flow) = store.flows.get_mut(flow_id) {
+        flow.state = "passed_challenge";
+    }
+    let session = store.session(&token).map(|s| store.session_json(s));
+    let identity = store.identity(&identity_id).map(|i| store.identity_json(i));
+    json!({
+        "session_token": token,
+        "session": session,
+        "identity": identity,
+        "continue_with": [{"action": "set_ory_session_token", "ory_session_token": token}],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_check_is_plausible() {
+        assert!(looks_like_email("ada@example.com"));
+        assert!(!looks_like_email("ada"));
+        assert!(!looks_like_email("ada@localhost"));
+        assert!(!looks_like_email("a da@example.com"));
+        assert!(!looks_like_email("@example.com"));
+    }
+}

@@ -1,0 +1,107 @@
+//! Sessions: whoami, the session-token exchange, and the signed-in user's
+//! other sessions, paged with a `Link` header as Kratos writes it.
+
+use serde_json::{json, Value};
+use wiremock::ResponseTemplate;
+
+use super::http::{bad_request, json_response, no_session, not_found};
+use super::store::Store;
+use super::Call;
+
+/// Kratos's default and largest page sizes for lists.
+const DEFAULT_PAGE_SIZE: usize = 250;
+const MAX_PAGE_SIZE: usize = 500;
+
+/// Answers the session endpoints; `None` for any other request.
+pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
+    Some(match (call.method(), call.path()) {
+        ("GET", "/sessions/whoami") => match call.token().and_then(|t| store.session(t)) {
+            Some(session) => json_response(200, store.session_json(session)),
+            None => no_session(),
+        },
+        ("GET", "/sessions/token-exchange") => {
+            let (Some(init), Some(ret)) = (call.query("init_code"), call.query("return_to_code"))
+            else {
+                return Some(bad_request(
+                    "Both `init_code` and `return_to_code` are required.",
+                ));
+            };
+            let ready = store
+                .exchanges
+                .get(&init)
+                .filter(|e| e.return_to_code == ret)
+                .and_then(|e| e.session_token.clone());
+            match ready {
+                Some(token) => {
+                    store.exchanges.remove(&init);
+                    let session = store
+                        .session(&token)
+                        .map(|s| store.session_json(s))
+                        .unwrap_or(Value::Null);
+                    json_response(200, json!({"session_token": token, "session": session}))
+                }
+                None => not_found("no session yet for this code"),
+            }
+        }
+        ("GET", "/sessions") => list_other_sessions(store, call),
+        _ => return None,
+    })
+}
+
+/// The signed-in user's sessions other than the current one, ordered by id,
+/// one page at a time. A page token is the id of the page's first session.
+fn list_other_sessions(store: &Store, call: &Call) -> ResponseTemplate {
+    let Some(current) = call.token().and_then(|t| store.session(t)) else {
+        return no_session();
+    };
+    let size = match call.query("page_size").map(|s| s.parse::<usize>()) {
+        None => DEFAULT_PAGE_SIZE,
+        Some(Ok(size)) if (1..=MAX_PAGE_SIZE).contains(&size) => size,
+        Some(_) => {
+            return bad_request(&format!(
+                "page_size must be a number between 1 and {MAX_PAGE_SIZE}"
+            ))
+        }
+    };
+    let mut others: Vec<_> = store
+        .sessions
+        .iter()
+        .filter(|s| s.identity_id == current.identity_id && s.id != current.id)
+        .collect();
+    others.sort_by(|a, b| a.id.cmp(&b.id));
+    let start = match call.query("page_token") {
+        None => 0,
+        Some(token) => match others.iter().position(|s| s.id >= token) {
+            Some(at) => at,
+            None => others.len(),
+        },
+    };
+    let page: Vec<Value> = others
+        .iter()
+        .skip(start)
+        .take(size)
+        .map(|s| store.session_json(s))
+        .collect();
+    let next = others.get(start + size).map(|s| s.id.as_str());
+    json_response(200, json!(page)).insert_header("link", link(call, size, next))
+}
+
+/// The `Link` header Kratos writes for a page: the first page, then the
+/// next one when there is one, each with `page_size` and `page_token`.
+fn link(call: &Call, size: usize, next: Option<&str>) -> String {
+    let page = |token: &str| {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("page_size", &size.to_string())
+            .append_pair("page_token", token)
+            .finish();
+        format!("<{}?{query}>", call.path())
+    };
+    let mut links = vec![format!(
+        "{}; rel=\"first\"",
+        page("00000000-0000-0000-0000-000000000000")
+    )];
+    if let Some(next) = next {
+        links.push(format!("{}; rel=\"next\"", page(next)));
+    }
+    links.join(",")
+}

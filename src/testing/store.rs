@@ -1,0 +1,368 @@
+//! The mock's one store, which every flow module reads and writes:
+//! identities, sessions with their assurance level and authentication time,
+//! flows with their kind, expiry and state, and session-token exchanges.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Map, Value};
+use wiremock::ResponseTemplate;
+
+use super::http::{error_body, json_response, not_found};
+use super::MockKratosBuilder;
+
+/// The kinds of self-service flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum FlowKind {
+    Registration,
+}
+
+impl FlowKind {
+    /// The path segment Kratos uses for it (`/self-service/{name}/...`).
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            FlowKind::Registration => "registration",
+        }
+    }
+}
+
+/// A flow of any kind.
+pub(super) struct Flow {
+    pub(super) id: String,
+    pub(super) kind: FlowKind,
+    pub(super) issued_at: SystemTime,
+    pub(super) expires_at: SystemTime,
+    pub(super) request_url: String,
+    pub(super) return_to: Option<String>,
+    /// `choose_method`, `sent_email`, `passed_challenge`, ...
+    pub(super) state: &'static str,
+    /// Submitted values, shown again in the form after a failed attempt.
+    pub(super) values: Map<String, Value>,
+    /// Messages on the whole form, and on fields by name.
+    pub(super) form_messages: Vec<Value>,
+    pub(super) field_messages: HashMap<String, Vec<Value>>,
+}
+
+pub(super) struct Identity {
+    pub(super) id: String,
+    /// The identifier it signs in with: its first email trait, lower-cased.
+    pub(super) identifier: Option<String>,
+    pub(super) traits: Map<String, Value>,
+    pub(super) created_at: SystemTime,
+    pub(super) address_ids: (String, String),
+}
+
+pub(super) struct Session {
+    pub(super) id: String,
+    pub(super) token: String,
+    pub(super) identity_id: String,
+    /// `aal1` or `aal2`.
+    pub(super) aal: &'static str,
+    /// (method, aal, when) for each factor used.
+    pub(super) methods: Vec<(&'static str, &'static str, SystemTime)>,
+    pub(super) authenticated_at: SystemTime,
+    pub(super) issued_at: SystemTime,
+    pub(super) expires_at: SystemTime,
+    pub(super) device_id: String,
+}
+
+pub(super) struct Exchange {
+    pub(super) flow_id: String,
+    pub(super) return_to_code: String,
+    pub(super) session_token: Option<String>,
+}
+
+pub(super) struct Store {
+    /// The server's base URL.
+    pub(super) base: String,
+    pub(super) config: MockKratosBuilder,
+    pub(super) flows: HashMap<String, Flow>,
+    pub(super) identities: Vec<Identity>,
+    pub(super) sessions: Vec<Session>,
+    /// Init code → exchange.
+    pub(super) exchanges: HashMap<String, Exchange>,
+    pub(super) random: Random,
+}
+
+impl Store {
+    pub(super) fn new(base: String, config: MockKratosBuilder) -> Self {
+        Store {
+            base,
+            config,
+            flows: HashMap::new(),
+            identities: Vec::new(),
+            sessions: Vec::new(),
+            exchanges: HashMap::new(),
+            random: Random::new(),
+        }
+    }
+
+    /// Starts a flow of `kind`, valid for the configured lifetime.
+    pub(super) fn new_flow(
+        &mut self,
+        kind: FlowKind,
+        request_url: String,
+        return_to: Option<String>,
+    ) -> String {
+        let id = self.random.uuid();
+        let now = SystemTime::now();
+        self.flows.insert(
+            id.clone(),
+            Flow {
+                id: id.clone(),
+                kind,
+                issued_at: now,
+                expires_at: now + self.config.flow_lifetime,
+                request_url,
+                return_to,
+                state: "choose_method",
+                values: Map::new(),
+                form_messages: Vec::new(),
+                field_messages: HashMap::new(),
+            },
+        );
+        id
+    }
+
+    /// Ok when a flow of `kind` with this id exists and has not expired;
+    /// otherwise the answer Kratos gives: 404, or 410 with a new flow to
+    /// continue with.
+    pub(super) fn check_flow(
+        &mut self,
+        kind: FlowKind,
+        id: &str,
+    ) -> Result<(), Box<ResponseTemplate>> {
+        let Some(flow) = self.flows.get(id).filter(|f| f.kind == kind) else {
+            return Err(Box::new(not_found(&format!(
+                "The {} flow could not be found.",
+                kind.name()
+            ))));
+        };
+        let now = SystemTime::now();
+        if now <= flow.expires_at {
+            return Ok(());
+        }
+        let expired_at = flow.expires_at;
+        let ago = now.duration_since(expired_at).unwrap_or_default();
+        let request_url = format!("{}/self-service/{}/api", self.base, kind.name());
+        let return_to = flow.return_to.clone();
+        let new_id = self.new_flow(kind, request_url, return_to);
+        let mut body = error_body(
+            410,
+            "Gone",
+            Some("self_service_flow_expired"),
+            "self-service flow expired",
+            &format!(
+                "The self-service flow expired {:.2} minutes ago, initialize a new one.",
+                ago.as_secs_f64() / 60.0
+            ),
+        );
+        body["expired_at"] = json!(rfc3339(expired_at));
+        body["since"] = json!(ago.as_nanos() as u64);
+        body["use_flow_id"] = json!(new_id);
+        Err(Box::new(json_response(410, body)))
+    }
+
+    /// The session a token belongs to, if it is active.
+    pub(super) fn session(&self, token: &str) -> Option<&Session> {
+        self.sessions
+            .iter()
+            .find(|s| s.token == token && s.expires_at > SystemTime::now())
+    }
+
+    pub(super) fn identity(&self, id: &str) -> Option<&Identity> {
+        self.identities.iter().find(|i| i.id == id)
+    }
+
+    /// Adds an identity and returns its id.
+    pub(super) fn add_identity(
+        &mut self,
+        identifier: Option<String>,
+        traits: Map<String, Value>,
+    ) -> String {
+        let id = self.random.uuid();
+        let address_ids = (self.random.uuid(), self.random.uuid());
+        self.identities.push(Identity {
+            id: id.clone(),
+            identifier,
+            traits,
+            created_at: SystemTime::now(),
+            address_ids,
+        });
+        id
+    }
+
+    /// Starts a session for `identity_id`, authenticated with `method` at
+    /// `aal`, and returns its token.
+    pub(super) fn start_session(
+        &mut self,
+        identity_id: &str,
+        method: &'static str,
+        aal: &'static str,
+    ) -> String {
+        let now = SystemTime::now();
+        let token = format!("ory_st_{}", self.random.code(32));
+        let session = Session {
+            id: self.random.uuid(),
+            token: token.clone(),
+            identity_id: identity_id.to_string(),
+            aal,
+            methods: vec![(method, aal, now)],
+            authenticated_at: now,
+            issued_at: now,
+            expires_at: now + Duration::from_secs(24 * 3600),
+            device_id: self.random.uuid(),
+        };
+        self.sessions.push(session);
+        token
+    }
+
+    /// An identity as Kratos writes it.
+    pub(super) fn identity_json(&self, identity: &Identity) -> Value {
+        let at = rfc3339(identity.created_at);
+        let (addresses, recovery) = match &identity.identifier {
+            Some(identifier) => (
+                json!([{"id": identity.address_ids.0, "value": identifier, "verified": false, "via": "email", "status": "pending", "created_at": at, "updated_at": at}]),
+                json!([{"id": identity.address_ids.1, "value": identifier, "via": "email", "created_at": at, "updated_at": at}]),
+            ),
+            None => (json!([]), json!([])),
+        };
+        json!({
+            "id": identity.id,
+            "schema_id": "default",
+            "schema_url": format!("{}/schemas/ZGVmYXVsdA", self.base),
+            "state": "active",
+            "state_changed_at": at,
+            "traits": identity.traits,
+            "verifiable_addresses": addresses,
+            "recovery_addresses": recovery,
+            "metadata_public": null,
+            "created_at": at,
+            "updated_at": at,
+            "organization_id": null,
+        })
+    }
+
+    /// A session as Kratos writes it, with its identity.
+    pub(super) fn session_json(&self, session: &Session) -> Value {
+        let methods: Vec<Value> = session
+            .methods
+            .iter()
+            .map(|(method, aal, at)| json!({"method": method, "aal": aal, "completed_at": rfc3339(*at)}))
+            .collect();
+        let identity = self
+            .identity(&session.identity_id)
+            .map(|i| self.identity_json(i))
+            .unwrap_or(Value::Null);
+        json!({
+            "id": session.id,
+            "active": true,
+            "expires_at": rfc3339(session.expires_at),
+            "authenticated_at": rfc3339(session.authenticated_at),
+            "authenticator_assurance_level": session.aal,
+            "authentication_methods": methods,
+            "issued_at": rfc3339(session.issued_at),
+            "identity": identity,
+            "devices": [{"id": session.device_id, "ip_address": "127.0.0.1", "user_agent": "kratos-client", "location": ""}],
+        })
+    }
+}
+
+/// Random ids and codes without a dependency: std's randomly seeded hasher
+/// feeding a xorshift generator. Not for cryptography; fine for a mock.
+pub(super) struct Random(u64);
+
+impl Random {
+    pub(super) fn new() -> Self {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos(),
+        );
+        Random(hasher.finish() | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// A version 4 UUID.
+    pub(super) fn uuid(&mut self) -> String {
+        let (a, b) = (self.next(), self.next());
+        let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0x0fff,
+            b >> 48,
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    /// `len` characters from `[A-Za-z0-9]`.
+    pub(super) fn code(&mut self, len: usize) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        (0..len)
+            .map(|_| ALPHABET[(self.next() % ALPHABET.len() as u64) as usize] as char)
+            .collect()
+    }
+}
+
+/// A time as Kratos writes it: RFC 3339 in UTC with microseconds.
+pub(super) fn rfc3339(time: SystemTime) -> String {
+    let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since_epoch.as_secs() as i64;
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        since_epoch.subsec_micros()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc3339() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000000Z");
+        // 2024-02-29T12:34:56.789Z, a leap day.
+        let t = UNIX_EPOCH + Duration::from_millis(1_709_210_096_789);
+        assert_eq!(rfc3339(t), "2024-02-29T12:34:56.789000Z");
+        let t = UNIX_EPOCH + Duration::from_secs(4_102_444_800); // 2100-01-01
+        assert_eq!(rfc3339(t), "2100-01-01T00:00:00.000000Z");
+    }
+
+    #[test]
+    fn ids_look_like_uuids_and_differ() {
+        let mut random = Random::new();
+        let (a, b) = (random.uuid(), random.uuid());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+        assert_eq!(random.code(32).len(), 32);
+    }
+}
