@@ -44,30 +44,13 @@ impl FormMessage<'_> {
     }
 }
 
-/// The `name` of an input node, or the `id` of any other kind of node.
+/// The `name` of an input node, or the `id` of any other kind of node
+/// (known to this crate or not).
 fn node_name(node: &UiNode) -> Option<&str> {
     match &node.attributes {
         UiNodeAttributes::Input(input) => Some(&input.name),
-        UiNodeAttributes::Text(text) => Some(&text.id),
-        UiNodeAttributes::Image(image) => Some(&image.id),
-        UiNodeAttributes::Anchor(anchor) => Some(&anchor.id),
-        UiNodeAttributes::Script(script) => Some(&script.id),
-        other => other_node_name(other),
+        other => other.id(),
     }
-}
-
-#[cfg(kratos_bundled_spec)]
-fn other_node_name(attributes: &UiNodeAttributes) -> Option<&str> {
-    match attributes {
-        UiNodeAttributes::Division(division) => Some(&division.id),
-        _ => None,
-    }
-}
-
-// Documents older than v1.3 know no division nodes.
-#[cfg(not(kratos_bundled_spec))]
-fn other_node_name(_: &UiNodeAttributes) -> Option<&str> {
-    None
 }
 
 impl UiContainer {
@@ -238,30 +221,20 @@ impl crate::models::ContinueWith {
     }
 }
 
-impl crate::models::ErrorGeneric {
-    /// For an expired flow (410, `self_service_flow_expired`): the id of the
-    /// new flow Kratos made to continue with, when it made one. Kratos puts it
-    /// in `use_flow_id`; older servers put it in the error's `details`.
-    pub fn replacement_flow_id(&self) -> Option<&str> {
-        self.use_flow_id_field().or_else(|| {
-            self.error
-                .details
-                .as_ref()
-                .and_then(|d| d.get("use_flow_id"))
-                .and_then(Value::as_str)
-        })
-    }
-
-    #[cfg(kratos_bundled_spec)]
-    fn use_flow_id_field(&self) -> Option<&str> {
-        self.use_flow_id.as_deref()
-    }
-
-    // The upstream documents do not list `use_flow_id`.
-    #[cfg(not(kratos_bundled_spec))]
-    fn use_flow_id_field(&self) -> Option<&str> {
-        None
-    }
+/// The id of the flow that replaces an expired one: `use_flow_id` beside the
+/// error when the server sent it there (`top`), else in the error's details,
+/// where older servers put it.
+pub(crate) fn replacement_flow_id<'a>(
+    top: Option<&'a str>,
+    error: &'a crate::models::GenericError,
+) -> Option<&'a str> {
+    top.or_else(|| {
+        error
+            .details
+            .as_ref()
+            .and_then(|d| d.get("use_flow_id"))
+            .and_then(Value::as_str)
+    })
 }
 
 #[cfg(test)]
@@ -285,6 +258,16 @@ mod tests {
             Some("script")
         );
         assert!(flow.node("nope").is_none());
+        // A kind of node this crate does not know is found by its `id` too.
+        let mut newer = flow;
+        newer.ui.nodes[0].attributes = serde_json::from_value(serde_json::json!(
+            {"node_type": "qr_scanner", "id": "scanner", "fps": 30}
+        ))
+        .unwrap();
+        assert_eq!(
+            newer.node("scanner").map(|n| n.attributes.node_type()),
+            Some("qr_scanner")
+        );
     }
 
     #[test]

@@ -2,7 +2,9 @@
 
 use std::fmt::Write;
 
-use super::kratos::{FLOW_FORM_FIELD, FLOW_STATE_FIELD, FORM_TYPE};
+use super::kratos::{
+    ERROR_WRAPPER, FLOW_FORM_FIELD, FLOW_STATE_FIELD, FORM_TYPE, REPLACEMENT_FLOW_FIELD,
+};
 use super::types::{Field, Item, Ty, TypeSet, UnionVariant};
 use super::write_doc;
 
@@ -16,7 +18,8 @@ pub fn models(types: &TypeSet) -> String {
             }
             Item::Enum { doc, values } => write_enum(&mut out, name, doc.as_deref(), values),
             Item::Union { doc, tag, variants } => {
-                write_union(&mut out, name, doc.as_deref(), tag, variants)
+                write_union(&mut out, name, doc.as_deref(), tag, variants);
+                write_shared_accessors(&mut out, types, name, tag, variants);
             }
             Item::Alias { doc, ty, .. } => {
                 write_doc(&mut out, "", doc.as_deref());
@@ -141,6 +144,25 @@ fn write_struct(
         let _ = writeln!(out, "        }}\n    }}\n}}\n");
     }
 
+    // Kratos's error answer: the id of the flow that replaces an expired
+    // one, from `use_flow_id` when the document has it, else from the details.
+    if name == ERROR_WRAPPER {
+        let top = match fields.iter().find(|f| f.json == REPLACEMENT_FLOW_FIELD) {
+            Some(f) if f.ty == Ty::String => format!("self.{}.as_deref()", f.rust),
+            _ => "None".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "impl {name} {{
+    /// For an expired flow (410, `self_service_flow_expired`): the id of the new flow Kratos made to continue with, when it made one. Kratos puts it in `use_flow_id`; older servers put it in the error's `details`.
+    pub fn replacement_flow_id(&self) -> Option<&str> {{
+        crate::flow::replacement_flow_id({top}, &self.error)
+    }}
+}}
+"
+        );
+    }
+
     // A Kratos flow: one line for the form helpers, which live in the runtime.
     let is_flow = fields
         .iter()
@@ -244,6 +266,67 @@ impl<'de> serde::Deserialize<'de> for {name} {{
 }}
 "
     );
+}
+
+/// For each text property that two or more of a union's variants have
+/// (the `id` of most kinds of form node, say), an accessor on the union:
+/// `Some` for those variants and for an unknown variant that has it as a
+/// string, `None` for the others. Code reading the union then needs no name
+/// of a variant a document may lack.
+fn write_shared_accessors(
+    out: &mut String,
+    types: &TypeSet,
+    name: &str,
+    tag: &str,
+    variants: &[UnionVariant],
+) {
+    // JSON name → (Rust field name, the variants having it, optional in each).
+    let mut shared: std::collections::BTreeMap<&str, Vec<(&UnionVariant, &Field)>> =
+        std::collections::BTreeMap::new();
+    for variant in variants {
+        let Some(Item::Struct { fields, .. }) = types.items.get(&variant.ty) else {
+            continue;
+        };
+        for field in fields {
+            if field.ty == Ty::String && field.json != tag && !field.boxed {
+                shared
+                    .entry(&field.json)
+                    .or_default()
+                    .push((variant, field));
+            }
+        }
+    }
+    shared.retain(|_, having| having.len() >= 2);
+    if shared.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "impl {name} {{");
+    for (json, having) in shared {
+        let method = super::names::field(json);
+        let _ = writeln!(
+            out,
+            "    /// The `{json}` of the variants that have one (an unknown variant's too, when it is text)."
+        );
+        let _ = writeln!(out, "    pub fn {method}(&self) -> Option<&str> {{");
+        let _ = writeln!(out, "        match self {{");
+        for (variant, field) in &having {
+            let value = if optional(types, field) {
+                format!("value.{}.as_deref()", field.rust)
+            } else {
+                format!("Some(&value.{})", field.rust)
+            };
+            let _ = writeln!(out, "            Self::{}(value) => {value},", variant.name);
+        }
+        let _ = writeln!(
+            out,
+            "            Self::Unknown(object) => object.get({json:?}).and_then(serde_json::Value::as_str),"
+        );
+        if having.len() < variants.len() {
+            let _ = writeln!(out, "            _ => None,");
+        }
+        let _ = writeln!(out, "        }}\n    }}\n");
+    }
+    let _ = writeln!(out, "}}\n");
 }
 
 fn write_union(
@@ -442,6 +525,40 @@ mod tests {
         assert!(
             !source.contains("pub node_type:"),
             "the member does not store the tag"
+        );
+    }
+
+    #[test]
+    fn unions_reach_text_their_variants_share() {
+        let source = generate(
+            json!({
+                "attrs": {
+                    "oneOf": [{"$ref": "#/components/schemas/a"}, {"$ref": "#/components/schemas/b"}, {"$ref": "#/components/schemas/c"}],
+                    "discriminator": {"propertyName": "kind", "mapping": {
+                        "a": "#/components/schemas/a", "b": "#/components/schemas/b", "c": "#/components/schemas/c"
+                    }}
+                },
+                "a": {"type": "object", "required": ["id"], "properties": {"kind": {"type": "string"}, "id": {"type": "string"}, "only_a": {"type": "string"}}},
+                "b": {"type": "object", "properties": {"kind": {"type": "string"}, "id": {"type": "string"}}},
+                "c": {"type": "object", "properties": {"kind": {"type": "string"}, "n": {"type": "integer"}}}
+            }),
+            "attrs",
+        );
+        assert!(
+            source.contains("    pub fn id(&self) -> Option<&str> {"),
+            "{source}"
+        );
+        assert!(source.contains("            Self::A(value) => Some(&value.id),"));
+        assert!(source.contains("            Self::B(value) => value.id.as_deref(),"));
+        assert!(source.contains("            Self::Unknown(object) => object.get(\"id\").and_then(serde_json::Value::as_str),"));
+        assert!(source.contains("            _ => None,"));
+        assert!(
+            !source.contains("pub fn only_a("),
+            "one variant's field stays its own"
+        );
+        assert!(
+            !source.contains("pub fn kind(&self) -> Option"),
+            "the tag has its own accessor"
         );
     }
 

@@ -29,3 +29,8 @@ pub const FORM_TYPE: &str = "UiContainer";
 
 /// The property holding a flow's state.
 pub const FLOW_STATE_FIELD: &str = "state";
+
+/// The property of Kratos's error answer naming the flow that replaces an
+/// expired one. Only our document declares it (upstream's does not), so the
+/// generated `replacement_flow_id()` reads it only where it exists.
+pub const REPLACEMENT_FLOW_FIELD: &str = "use_flow_id";

@@ -391,6 +391,13 @@ impl ErrorGeneric {
     }
 }
 
+impl ErrorGeneric {
+    /// For an expired flow (410, `self_service_flow_expired`): the id of the new flow Kratos made to continue with, when it made one. Kratos puts it in `use_flow_id`; older servers put it in the error's `details`.
+    pub fn replacement_flow_id(&self) -> Option<&str> {
+        crate::flow::replacement_flow_id(self.use_flow_id.as_deref(), &self.error)
+    }
+}
+
 /// What went wrong, for people and for programs.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -1762,6 +1769,33 @@ impl<'de> serde::Deserialize<'de> for UiNodeAttributes {
     }
 }
 
+impl UiNodeAttributes {
+    /// The `id` of the variants that have one (an unknown variant's too, when it is text).
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::Text(value) => Some(&value.id),
+            Self::Image(value) => Some(&value.id),
+            Self::Anchor(value) => Some(&value.id),
+            Self::Script(value) => Some(&value.id),
+            Self::Division(value) => Some(&value.id),
+            Self::Unknown(object) => object.get("id").and_then(serde_json::Value::as_str),
+            _ => None,
+        }
+    }
+
+    /// The `src` of the variants that have one (an unknown variant's too, when it is text).
+    pub fn src(&self) -> Option<&str> {
+        match self {
+            Self::Image(value) => Some(&value.src),
+            Self::Script(value) => Some(&value.src),
+            Self::Unknown(object) => {
+                object.get("src").and_then(serde_json::Value::as_str)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// A container for an interactive widget, such as a captcha.
 ///
 /// The widget's script finds the container by its id and reads its settings from `data`.
@@ -2703,6 +2737,36 @@ impl<'de> serde::Deserialize<'de> for UpdateRegistrationFlowBody {
                 _ => Self::Unknown(object),
             },
         )
+    }
+}
+
+impl UpdateRegistrationFlowBody {
+    /// The `csrf_token` of the variants that have one (an unknown variant's too, when it is text).
+    pub fn csrf_token(&self) -> Option<&str> {
+        match self {
+            Self::Password(value) => value.csrf_token.as_deref(),
+            Self::Oidc(value) => value.csrf_token.as_deref(),
+            Self::Saml(value) => value.csrf_token.as_deref(),
+            Self::WebAuthn(value) => value.csrf_token.as_deref(),
+            Self::Code(value) => value.csrf_token.as_deref(),
+            Self::Passkey(value) => value.csrf_token.as_deref(),
+            Self::Profile(value) => value.csrf_token.as_deref(),
+            Self::Unknown(object) => {
+                object.get("csrf_token").and_then(serde_json::Value::as_str)
+            }
+        }
+    }
+
+    /// The `provider` of the variants that have one (an unknown variant's too, when it is text).
+    pub fn provider(&self) -> Option<&str> {
+        match self {
+            Self::Oidc(value) => Some(&value.provider),
+            Self::Saml(value) => Some(&value.provider),
+            Self::Unknown(object) => {
+                object.get("provider").and_then(serde_json::Value::as_str)
+            }
+            _ => None,
+        }
     }
 }
 
