@@ -85,6 +85,12 @@ impl RetryPolicy {
 
 /// A number in `[0, 1)` that differs between calls and processes.
 fn jitter() -> f64 {
+    (random_seed() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// 64 bits that differ between calls and processes, without a dependency:
+/// std's randomly keyed hasher over the time. Not for cryptography.
+pub(crate) fn random_seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u128(
@@ -93,7 +99,7 @@ fn jitter() -> f64 {
             .unwrap_or_default()
             .as_nanos(),
     );
-    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+    hasher.finish()
 }
 
 /// Whether a status means "try again later" for an operation that does not

@@ -187,6 +187,21 @@ const DISPLAY_BOUND: usize = 1024;
 /// The most `Debug` (and `{:#?}`) of an error may write, the `…` of a cut included.
 const DEBUG_BOUND: usize = 64 * 1024 + 3;
 
+/// Checks that an error's `Display` and `Debug` stay within the README's bounds.
+#[track_caller]
+fn assert_bounded(what: &str, row: &Row) {
+    assert!(
+        row.display_len <= DISPLAY_BOUND,
+        "{what}: Display of {} bytes",
+        row.display_len
+    );
+    assert!(
+        row.debug_len <= DEBUG_BOUND,
+        "{what}: Debug of {} bytes",
+        row.debug_len
+    );
+}
+
 fn row<E: OperationError + std::fmt::Debug + 'static>(
     op: &'static str,
     result: Result<impl std::fmt::Debug, Error<E>>,
@@ -455,16 +470,7 @@ async fn error_objects_echoing_the_request_show_no_secret_at_any_status() {
             let what = format!("{} answered {status}", row.op);
             assert_eq!(row.status, Some(status), "{what}");
             assert_clean(&what, &row.shown);
-            assert!(
-                row.display_len <= DISPLAY_BOUND,
-                "{what}: Display of {} bytes",
-                row.display_len
-            );
-            assert!(
-                row.debug_len <= DEBUG_BOUND,
-                "{what}: Debug of {} bytes",
-                row.debug_len
-            );
+            assert_bounded(&what, &row);
             // The echo did arrive, blanked; only a 303 carries no body.
             if status != 303 {
                 let message = row
@@ -514,11 +520,7 @@ async fn a_flow_sent_back_with_the_request_in_its_messages_shows_no_secret() {
     assert_clean("flow", &shown(flow));
     let row = row("update", result);
     assert_clean("flow error", &row.shown);
-    assert!(
-        row.debug_len <= DEBUG_BOUND,
-        "Debug of {} bytes",
-        row.debug_len
-    );
+    assert_bounded("flow error", &row);
 }
 
 #[tokio::test]
@@ -543,11 +545,7 @@ async fn a_content_type_echoing_the_request_shows_no_secret_and_stays_short() {
             "{what}: {}",
             row.shown
         );
-        assert!(
-            row.display_len <= DISPLAY_BOUND,
-            "{what}: {} bytes",
-            row.display_len
-        );
+        assert_bounded(&what, &row);
     }
 }
 
@@ -570,16 +568,7 @@ async fn long_values_from_the_server_leave_errors_short() {
         for row in every_operation_against(&server.uri()).await {
             let what = format!("{what}: {}", row.op);
             assert!(row.status.is_some(), "{what}");
-            assert!(
-                row.display_len <= DISPLAY_BOUND,
-                "{what}: Display of {} bytes",
-                row.display_len
-            );
-            assert!(
-                row.debug_len <= DEBUG_BOUND,
-                "{what}: Debug of {} bytes",
-                row.debug_len
-            );
+            assert_bounded(&what, &row);
         }
     }
 }

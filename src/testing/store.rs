@@ -3,8 +3,7 @@
 //! flows with their kind, expiry and state, and session-token exchanges.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Map, Value};
 use wiremock::ResponseTemplate;
@@ -269,20 +268,13 @@ impl Store {
     }
 }
 
-/// Random ids and codes without a dependency: std's randomly seeded hasher
-/// feeding a xorshift generator. Not for cryptography; fine for a mock.
+/// Random ids and codes without a dependency: a xorshift generator from
+/// the crate's random seed. Not for cryptography; fine for a mock.
 pub(super) struct Random(u64);
 
 impl Random {
     pub(super) fn new() -> Self {
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u128(
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_nanos(),
-        );
-        Random(hasher.finish() | 1)
+        Random(crate::retry::random_seed() | 1)
     }
 
     fn next(&mut self) -> u64 {
@@ -325,6 +317,7 @@ pub(super) fn rfc3339(time: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     #[test]
     fn times_are_rfc3339() {
