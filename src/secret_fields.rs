@@ -20,4 +20,7 @@ pub const SECRET_FIELDS: &[&str] = &[
     "id_token",
     "access_token",
     "refresh_token",
+    // The browser logout token and FedCM's identity token.
+    "token",
+    "logout_token",
 ];

@@ -2,14 +2,66 @@
 
 pub use crate::operations::FrontendApi;
 
+pub use crate::operations::CreateBrowserLoginFlowError;
+
+pub use crate::operations::CreateBrowserLogoutFlowError;
+
+pub use crate::operations::CreateBrowserRecoveryFlowError;
+
+pub use crate::operations::CreateBrowserRegistrationFlowError;
+
+pub use crate::operations::CreateBrowserSettingsFlowError;
+
+pub use crate::operations::CreateBrowserVerificationFlowError;
+
+pub use crate::operations::CreateFedcmFlowError;
+
+pub use crate::operations::CreateNativeLoginFlowError;
+
+pub use crate::operations::CreateNativeRecoveryFlowError;
+
 pub use crate::operations::CreateNativeRegistrationFlowError;
+
+pub use crate::operations::CreateNativeSettingsFlowError;
+
+pub use crate::operations::CreateNativeVerificationFlowError;
+
+pub use crate::operations::DisableMyOtherSessionsError;
+
+pub use crate::operations::DisableMySessionError;
 
 pub use crate::operations::ExchangeSessionTokenError;
 
+pub use crate::operations::GetFlowErrorError;
+
+pub use crate::operations::GetLoginFlowError;
+
+pub use crate::operations::GetRecoveryFlowError;
+
 pub use crate::operations::GetRegistrationFlowError;
+
+pub use crate::operations::GetSettingsFlowError;
+
+pub use crate::operations::GetVerificationFlowError;
+
+pub use crate::operations::GetWebAuthnJavaScriptError;
 
 pub use crate::operations::ListMySessionsError;
 
+pub use crate::operations::PerformNativeLogoutError;
+
 pub use crate::operations::ToSessionError;
 
+pub use crate::operations::UpdateFedcmFlowError;
+
+pub use crate::operations::UpdateLoginFlowError;
+
+pub use crate::operations::UpdateLogoutFlowError;
+
+pub use crate::operations::UpdateRecoveryFlowError;
+
 pub use crate::operations::UpdateRegistrationFlowError;
+
+pub use crate::operations::UpdateSettingsFlowError;
+
+pub use crate::operations::UpdateVerificationFlowError;

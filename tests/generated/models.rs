@@ -350,6 +350,39 @@ impl ContinueWithVerificationUiFlow {
     }
 }
 
+/// FedCM parameters
+///
+/// The FedCM providers available for sign-in, together with the anti-CSRF token to send back with the provider's token.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct CreateFedcmFlowResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub providers: Option<Vec<Provider>>,
+}
+
+impl std::fmt::Debug for CreateFedcmFlowResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateFedcmFlowResponse")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("providers", &self.providers)
+            .finish()
+    }
+}
+
+/// Result of signing out the user's other sessions.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct DeleteMySessionsCount {
+    /// How many sessions the call ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+}
+
 /// The body of a 422: the flow has to go on in a browser.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -395,6 +428,34 @@ impl ErrorGeneric {
     /// For an expired flow (410, `self_service_flow_expired`): the id of the new flow Kratos made to continue with, when it made one. Kratos puts it in `use_flow_id`; older servers put it in the error's `details`.
     pub fn replacement_flow_id(&self) -> Option<&str> {
         crate::flow::replacement_flow_id(self.use_flow_id.as_deref(), &self.error)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct FlowError {
+    /// When the server stored this error record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Unique ID of the error. The error page receives it in its `id` query parameter.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub id: String,
+    /// When the server last changed this error record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+impl FlowError {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            created_at: None,
+            error: None,
+            id: id.into(),
+            updated_at: None,
+        }
     }
 }
 
@@ -700,6 +761,256 @@ pub type IdentityVerifiableAddressStatus = String;
 
 /// Any JSON object.
 pub type JsonRawMessage = serde_json::Map<String, serde_json::Value>;
+
+/// Login flow
+///
+/// A login in progress. Create one with `createNativeLoginFlow` (native apps) or `createBrowserLoginFlow` (browser-based and server-side web apps), render the form in `ui`, and submit it with `updateLoginFlow`. When the login succeeds, the user gets a session token (native) or a session cookie (browser).
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct LoginFlow {
+    /// The sign-in method the user last submitted; absent on a fresh flow. One of `password`, `oidc`, `totp`, `lookup_secret`, `webauthn`, `code`, `passkey`, `profile`, `saml`, `link_recovery` or `code_recovery` (the last two are recovery-flow methods and are not stored as credentials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<LoginFlowActive>,
+    /// When the server stored this flow record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// UTC time after which the flow can no longer be submitted. Past it, `updateLoginFlow` answers 410 `self_service_flow_expired` and the app has to start a new flow.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub expires_at: String,
+    /// Unique ID of the flow. Pass it as the `flow` parameter when fetching or submitting the flow; a browser login page receives it in its `?flow=` query parameter.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub id: String,
+    /// Identity schema chosen for this flow when it was created, if any. The value carries over if the flow is saved or converted into another kind of flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_schema: Option<String>,
+    /// UTC time at which the flow was created.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub issued_at: String,
+    /// The Ory OAuth2 login challenge, taken from the `login_challenge` query parameter when the flow was created. When present, the login is part of an OAuth2 / OpenID Connect authorization handled by Ory Hydra.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth2_login_challenge: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth2_login_request: Option<OAuth2LoginRequest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<NullUuid>,
+    /// `true` if the flow makes the user sign in again even though they already have a session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<bool>,
+    /// The URL that was called to create this flow. Useful for reading back path or query values the app passed at that point.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub request_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_aal: Option<AuthenticatorAssuranceLevel>,
+    /// The `return_to` URL given when the flow was created, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
+    /// Secret code the app can exchange for the session token once the login has finished. Only present on native (`api`) flows created with `return_session_token_exchange_code`, and only in the response that creates the flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_token_exchange_code: Option<String>,
+    /// Where the flow stands: `choose_method` (the user still has to pick and fill in a method), `sent_email` (a code has been sent and the form now asks for it) or `passed_challenge` (the login succeeded).
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub state: serde_json::Value,
+    /// JSON object sent along with the login, forwarded to webhooks and email templates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub r#type: SelfServiceFlowType,
+    pub ui: UiContainer,
+    /// When the server last changed this flow record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+impl LoginFlow {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(
+        expires_at: impl Into<String>,
+        id: impl Into<String>,
+        issued_at: impl Into<String>,
+        request_url: impl Into<String>,
+        state: serde_json::Value,
+        r#type: SelfServiceFlowType,
+        ui: UiContainer,
+    ) -> Self {
+        Self {
+            active: None,
+            created_at: None,
+            expires_at: expires_at.into(),
+            id: id.into(),
+            identity_schema: None,
+            issued_at: issued_at.into(),
+            oauth2_login_challenge: None,
+            oauth2_login_request: None,
+            organization_id: None,
+            refresh: None,
+            request_url: request_url.into(),
+            requested_aal: None,
+            return_to: None,
+            session_token_exchange_code: None,
+            state,
+            transient_payload: None,
+            r#type,
+            ui,
+            updated_at: None,
+        }
+    }
+}
+
+crate::flow::impl_flow!(LoginFlow, with state);
+
+impl std::fmt::Debug for LoginFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginFlow")
+            .field("active", &self.active)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .field("id", &self.id)
+            .field("identity_schema", &self.identity_schema)
+            .field("issued_at", &self.issued_at)
+            .field("oauth2_login_challenge", &self.oauth2_login_challenge)
+            .field("oauth2_login_request", &self.oauth2_login_request)
+            .field("organization_id", &self.organization_id)
+            .field("refresh", &self.refresh)
+            .field("request_url", &self.request_url)
+            .field("requested_aal", &self.requested_aal)
+            .field("return_to", &self.return_to)
+            .field(
+                "session_token_exchange_code",
+                &self
+                    .session_token_exchange_code
+                    .as_ref()
+                    .map(|_| crate::secret::Redacted),
+            )
+            .field("state", &self.state)
+            .field("transient_payload", &self.transient_payload)
+            .field("type", &self.r#type)
+            .field("ui", &self.ui)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
+/// The sign-in method the user last submitted; absent on a fresh flow. One of `password`, `oidc`, `totp`, `lookup_secret`, `webauthn`, `code`, `passkey`, `profile`, `saml`, `link_recovery` or `code_recovery` (the last two are recovery-flow methods and are not stored as credentials).
+///
+/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LoginFlowActive {
+    /// `password`
+    Password,
+    /// `oidc`
+    Oidc,
+    /// `totp`
+    Totp,
+    /// `lookup_secret`
+    LookupSecret,
+    /// `webauthn`
+    Webauthn,
+    /// `code`
+    Code,
+    /// `passkey`
+    Passkey,
+    /// `profile`
+    Profile,
+    /// `saml`
+    Saml,
+    /// `link_recovery`
+    LinkRecovery,
+    /// `code_recovery`
+    CodeRecovery,
+    /// A value this version of the crate does not know, as the server sent it.
+    Unknown(String),
+}
+
+impl LoginFlowActive {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Password => "password",
+            Self::Oidc => "oidc",
+            Self::Totp => "totp",
+            Self::LookupSecret => "lookup_secret",
+            Self::Webauthn => "webauthn",
+            Self::Code => "code",
+            Self::Passkey => "passkey",
+            Self::Profile => "profile",
+            Self::Saml => "saml",
+            Self::LinkRecovery => "link_recovery",
+            Self::CodeRecovery => "code_recovery",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for LoginFlowActive {
+    fn from(value: &str) -> Self {
+        match value {
+            "password" => Self::Password,
+            "oidc" => Self::Oidc,
+            "totp" => Self::Totp,
+            "lookup_secret" => Self::LookupSecret,
+            "webauthn" => Self::Webauthn,
+            "code" => Self::Code,
+            "passkey" => Self::Passkey,
+            "profile" => Self::Profile,
+            "saml" => Self::Saml,
+            "link_recovery" => Self::LinkRecovery,
+            "code_recovery" => Self::CodeRecovery,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for LoginFlowActive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for LoginFlowActive {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LoginFlowActive {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::serde_helpers::deserialize_str_enum(deserializer)
+    }
+}
+
+/// What a browser needs to sign out: a URL to open and the equivalent token.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct LogoutFlow {
+    /// Token that ends the session when passed as `token` to `/self-service/logout`, for signing out with a script or backend call instead of a page load.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub logout_token: String,
+    /// URL (`uri` format) that signs the user out when the browser navigates to it.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub logout_url: String,
+}
+
+impl LogoutFlow {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(logout_token: impl Into<String>, logout_url: impl Into<String>) -> Self {
+        Self {
+            logout_token: logout_token.into(),
+            logout_url: logout_url.into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for LogoutFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogoutFlow")
+            .field("logout_token", &crate::secret::Redacted)
+            .field("logout_url", &self.logout_url)
+            .finish()
+    }
+}
 
 /// Any JSON value, or null.
 pub type NullJsonRawMessage = serde_json::Value;
@@ -1013,6 +1324,125 @@ pub struct OAuth2LoginRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
 }
+
+/// Request body for signing out a native app's session.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct PerformNativeLogoutBody {
+    /// The session token to revoke.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub session_token: String,
+}
+
+impl PerformNativeLogoutBody {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(session_token: impl Into<String>) -> Self {
+        Self {
+            session_token: session_token.into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for PerformNativeLogoutBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PerformNativeLogoutBody")
+            .field("session_token", &crate::secret::Redacted)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct Provider {
+    /// Client ID that the identity provider assigned to this site (the relying party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Absolute URL at which the identity provider publishes its FedCM configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_url: Option<String>,
+    /// Narrows the FedCM dialog to matching accounts: set it to one of the `domain_hints` values that the provider's accounts endpoint returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_hint: Option<String>,
+    /// User details the site wants the provider to share, such as `name`, `email` and `picture`. Chrome honours this from version 132.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<String>>,
+    /// Restricts the FedCM dialog to a single account: set it to one of the `login_hints` values that the accounts endpoint returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_hint: Option<String>,
+    /// Random value tied to this one request, so that a provider response cannot be replayed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// Extra key-value pairs handed to the provider: for example `scope` (space-separated extra permissions such as `drive.readonly calendar.readonly`), `nonce`, or any provider-specific key. Chrome honours this from version 132.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// Recovery flow
+///
+/// State of one attempt to regain access to an account, for example after a forgotten password. Render its `ui` as a form and submit it with the update call until the flow reaches `passed_challenge`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct RecoveryFlow {
+    /// The recovery method in use (`code` or `link`). Empty until the user has picked one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<String>,
+    /// Next steps once recovery succeeded. For a native app this holds the new session token and a settings flow in which the user chooses a new password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continue_with: Option<Vec<ContinueWith>>,
+    /// When the flow stops accepting input (UTC). After this time, create a new flow.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub expires_at: String,
+    /// Unique id of the flow. Pass it as `flow` when submitting the form and as `id` when fetching the flow; browser flows carry it to your recovery page as the `flow` query parameter.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub id: String,
+    /// When the flow was created (UTC).
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub issued_at: String,
+    /// The URL originally called to create the flow. Useful for reading back query values, such as `return_to`, that were part of that call.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub request_url: String,
+    /// The `return_to` URL given when the flow was created, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
+    /// Where the flow stands: `choose_method` (waiting for the address), `sent_email` (a code or link is on its way and, for `code`, the app should now ask for it) or `passed_challenge` (recovery is done).
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub state: serde_json::Value,
+    /// Extra data from the request that is passed to webhooks and email templates during this flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub r#type: SelfServiceFlowType,
+    pub ui: UiContainer,
+}
+
+impl RecoveryFlow {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(
+        expires_at: impl Into<String>,
+        id: impl Into<String>,
+        issued_at: impl Into<String>,
+        request_url: impl Into<String>,
+        state: serde_json::Value,
+        r#type: SelfServiceFlowType,
+        ui: UiContainer,
+    ) -> Self {
+        Self {
+            active: None,
+            continue_with: None,
+            expires_at: expires_at.into(),
+            id: id.into(),
+            issued_at: issued_at.into(),
+            request_url: request_url.into(),
+            return_to: None,
+            state,
+            transient_payload: None,
+            r#type,
+            ui,
+        }
+    }
+}
+
+crate::flow::impl_flow!(RecoveryFlow, with state);
 
 /// An address an identity can recover its account with.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
@@ -1465,6 +1895,77 @@ impl SessionDevice {
         }
     }
 }
+
+/// Settings flow
+///
+/// A settings flow lets a signed-in user change their own account: profile traits, password, second factors, passkeys and linked social or SAML accounts. It holds the identity, the UI nodes to render and the outcome of the last submission.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct SettingsFlow {
+    /// The settings method used by the most recent submission, for example `password` or `profile`. Empty until the first form has been sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<String>,
+    /// Follow-up steps the app can take once this flow is done, for example a verification flow started for a newly added email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continue_with: Option<Vec<ContinueWith>>,
+    /// Time (UTC) after which the flow no longer accepts submissions. To change settings after that, start a new flow.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub expires_at: String,
+    /// Unique ID of the flow. Send it as `flow` when submitting and as `id` when fetching; a browser-based settings page receives it in its `?flow=` query parameter.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub id: String,
+    pub identity: Identity,
+    /// Time (UTC) at which the flow was created.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub issued_at: String,
+    /// The URL that was originally called on Kratos to start this flow. Read it to recover values the app put in that URL's path or query.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub request_url: String,
+    /// The `return_to` URL supplied when the flow was started, if one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
+    /// Progress of the flow. `show_form` means the form still needs input, or the last input was invalid; `success` means the changes were saved. A flow in `success` keeps that state on later reads and only returns to `show_form` if a later submission is rejected.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub state: serde_json::Value,
+    /// Extra data sent along with the flow for webhooks and email templates. It is not saved on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub r#type: SelfServiceFlowType,
+    pub ui: UiContainer,
+}
+
+impl SettingsFlow {
+    /// Creates one from its required fields; the optional ones start unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        expires_at: impl Into<String>,
+        id: impl Into<String>,
+        identity: Identity,
+        issued_at: impl Into<String>,
+        request_url: impl Into<String>,
+        state: serde_json::Value,
+        r#type: SelfServiceFlowType,
+        ui: UiContainer,
+    ) -> Self {
+        Self {
+            active: None,
+            continue_with: None,
+            expires_at: expires_at.into(),
+            id: id.into(),
+            identity,
+            issued_at: issued_at.into(),
+            request_url: request_url.into(),
+            return_to: None,
+            state,
+            transient_payload: None,
+            r#type,
+            ui,
+        }
+    }
+}
+
+crate::flow::impl_flow!(SettingsFlow, with state);
 
 /// A session issued to a native app, with its token.
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
@@ -2587,6 +3088,845 @@ impl<'de> serde::Deserialize<'de> for UiTextType {
 /// A list of messages.
 pub type UiTexts = Vec<UiText>;
 
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateFedcmFlowBody {
+    /// Anti-CSRF token, as returned in `csrf_token` by the FedCM parameters call.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub csrf_token: String,
+    /// The nonce that was passed to `navigator.credentials.get`. When sent, it has to equal the token's `nonce` claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// The token the FedCM provider returned through `navigator.credentials.get`.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub token: String,
+    /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl UpdateFedcmFlowBody {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(csrf_token: impl Into<String>, token: impl Into<String>) -> Self {
+        Self {
+            csrf_token: csrf_token.into(),
+            nonce: None,
+            token: token.into(),
+            transient_payload: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for UpdateFedcmFlowBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateFedcmFlowBody")
+            .field("csrf_token", &crate::secret::Redacted)
+            .field("nonce", &self.nonce)
+            .field("token", &crate::secret::Redacted)
+            .field("transient_payload", &self.transient_payload)
+            .finish()
+    }
+}
+
+///
+/// Told apart by the `method` property. An object whose `method` this crate does not
+/// know is kept whole in `Unknown`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum UpdateLoginFlowBody {
+    /// `method: password`
+    Password(UpdateLoginFlowWithPasswordMethod),
+    /// `method: oidc`
+    Oidc(UpdateLoginFlowWithOidcMethod),
+    /// `method: saml`
+    Saml(UpdateLoginFlowWithSamlMethod),
+    /// `method: totp`
+    Totp(UpdateLoginFlowWithTotpMethod),
+    /// `method: webauthn`
+    WebAuthn(UpdateLoginFlowWithWebAuthnMethod),
+    /// `method: lookup_secret`
+    LookupSecret(UpdateLoginFlowWithLookupSecretMethod),
+    /// `method: code`
+    Code(UpdateLoginFlowWithCodeMethod),
+    /// `method: passkey`
+    Passkey(UpdateLoginFlowWithPasskeyMethod),
+    /// `method: identifier_first`
+    IdentifierFirst(UpdateLoginFlowWithIdentifierFirstMethod),
+    /// An object whose `method` this version of the crate does not know, kept as sent.
+    Unknown(serde_json::Map<String, serde_json::Value>),
+}
+
+impl UpdateLoginFlowBody {
+    /// The `method` value that tells the variants apart.
+    pub fn method(&self) -> &str {
+        match self {
+            Self::Password(_) => "password",
+            Self::Oidc(_) => "oidc",
+            Self::Saml(_) => "saml",
+            Self::Totp(_) => "totp",
+            Self::WebAuthn(_) => "webauthn",
+            Self::LookupSecret(_) => "lookup_secret",
+            Self::Code(_) => "code",
+            Self::Passkey(_) => "passkey",
+            Self::IdentifierFirst(_) => "identifier_first",
+            Self::Unknown(object) => {
+                object.get("method").and_then(serde_json::Value::as_str).unwrap_or("")
+            }
+        }
+    }
+}
+
+impl From<UpdateLoginFlowWithPasswordMethod> for UpdateLoginFlowBody {
+    fn from(value: UpdateLoginFlowWithPasswordMethod) -> Self {
+        Self::Password(value)
+    }
+}
+
+impl From<UpdateLoginFlowWithOidcMethod> for UpdateLoginFlowBody {
+    fn from(value: UpdateLoginFlowWithOidcMethod) -> Self {
+        Self::Oidc(value)
+    }
+}
+
+impl From<UpdateLoginFlowWithSamlMethod> for UpdateLoginFlowBody {
+    fn from(value: UpdateLoginFlowWithSamlMethod) -> Self {
+        Self::Saml(value)
+    }
+}
+
+impl From<UpdateLoginFlowWithTotpMethod> for UpdateLoginFlowBody {
+    fn from(value: UpdateLoginFlowWithTotpMethod) -> Self {
+        Self::Totp(value)
+    }
+}
+
+impl From<UpdateLoginFlowWithWebAuthnMethod> for UpdateLoginFlowBody {
+    fn from(value: UpdateLoginFlowWithWebAuthnMethod) -> Self {
+        Self::WebAuthn(value)
+    }
+}
+
+impl From<UpdateLoginFlowWithLookupSecretMethod> for UpdateLoginFlowBody {
+    fn from(value: UpdateLoginFlowWithLookupSecretMethod) -> Self {
+        Self::LookupSecret(value)
+    }
+}
+
+impl From<UpdateLoginFlowWithCodeMethod> for UpdateLoginFlowBody {
+    fn from(value: UpdateLoginFlowWithCodeMethod) -> Self {
+        Self::Code(value)
+    }
+}
+
+impl From<UpdateLoginFlowWithPasskeyMethod> for UpdateLoginFlowBody {
+    fn from(value: UpdateLoginFlowWithPasskeyMethod) -> Self {
+        Self::Passkey(value)
+    }
+}
+
+impl From<UpdateLoginFlowWithIdentifierFirstMethod> for UpdateLoginFlowBody {
+    fn from(value: UpdateLoginFlowWithIdentifierFirstMethod) -> Self {
+        Self::IdentifierFirst(value)
+    }
+}
+
+impl serde::Serialize for UpdateLoginFlowBody {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        #[serde(tag = "method")]
+        enum Tagged<'a> {
+            #[serde(rename = "password")]
+            Password(&'a UpdateLoginFlowWithPasswordMethod),
+            #[serde(rename = "oidc")]
+            Oidc(&'a UpdateLoginFlowWithOidcMethod),
+            #[serde(rename = "saml")]
+            Saml(&'a UpdateLoginFlowWithSamlMethod),
+            #[serde(rename = "totp")]
+            Totp(&'a UpdateLoginFlowWithTotpMethod),
+            #[serde(rename = "webauthn")]
+            WebAuthn(&'a UpdateLoginFlowWithWebAuthnMethod),
+            #[serde(rename = "lookup_secret")]
+            LookupSecret(&'a UpdateLoginFlowWithLookupSecretMethod),
+            #[serde(rename = "code")]
+            Code(&'a UpdateLoginFlowWithCodeMethod),
+            #[serde(rename = "passkey")]
+            Passkey(&'a UpdateLoginFlowWithPasskeyMethod),
+            #[serde(rename = "identifier_first")]
+            IdentifierFirst(&'a UpdateLoginFlowWithIdentifierFirstMethod),
+        }
+        match self {
+            Self::Password(value) => Tagged::Password(value).serialize(serializer),
+            Self::Oidc(value) => Tagged::Oidc(value).serialize(serializer),
+            Self::Saml(value) => Tagged::Saml(value).serialize(serializer),
+            Self::Totp(value) => Tagged::Totp(value).serialize(serializer),
+            Self::WebAuthn(value) => Tagged::WebAuthn(value).serialize(serializer),
+            Self::LookupSecret(value) => {
+                Tagged::LookupSecret(value).serialize(serializer)
+            }
+            Self::Code(value) => Tagged::Code(value).serialize(serializer),
+            Self::Passkey(value) => Tagged::Passkey(value).serialize(serializer),
+            Self::IdentifierFirst(value) => {
+                Tagged::IdentifierFirst(value).serialize(serializer)
+            }
+            Self::Unknown(object) => object.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateLoginFlowBody {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let object = serde_json::Map::<
+            String,
+            serde_json::Value,
+        >::deserialize(deserializer)?;
+        let tag = object
+            .get("method")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        Ok(
+            match tag.as_deref() {
+                Some("password") => {
+                    Self::Password(crate::serde_helpers::from_object(object)?)
+                }
+                Some("oidc") => Self::Oidc(crate::serde_helpers::from_object(object)?),
+                Some("saml") => Self::Saml(crate::serde_helpers::from_object(object)?),
+                Some("totp") => Self::Totp(crate::serde_helpers::from_object(object)?),
+                Some("webauthn") => {
+                    Self::WebAuthn(crate::serde_helpers::from_object(object)?)
+                }
+                Some("lookup_secret") => {
+                    Self::LookupSecret(crate::serde_helpers::from_object(object)?)
+                }
+                Some("code") => Self::Code(crate::serde_helpers::from_object(object)?),
+                Some("passkey") => {
+                    Self::Passkey(crate::serde_helpers::from_object(object)?)
+                }
+                Some("identifier_first") => {
+                    Self::IdentifierFirst(crate::serde_helpers::from_object(object)?)
+                }
+                _ => Self::Unknown(object),
+            },
+        )
+    }
+}
+
+impl UpdateLoginFlowBody {
+    /// The `csrf_token` of the variants that have one (an unknown variant's too, when it is text).
+    pub fn csrf_token(&self) -> Option<&str> {
+        match self {
+            Self::Password(value) => value.csrf_token.as_deref(),
+            Self::Oidc(value) => value.csrf_token.as_deref(),
+            Self::Saml(value) => value.csrf_token.as_deref(),
+            Self::Totp(value) => value.csrf_token.as_deref(),
+            Self::WebAuthn(value) => value.csrf_token.as_deref(),
+            Self::LookupSecret(value) => value.csrf_token.as_deref(),
+            Self::Code(value) => Some(&value.csrf_token),
+            Self::Passkey(value) => value.csrf_token.as_deref(),
+            Self::IdentifierFirst(value) => value.csrf_token.as_deref(),
+            Self::Unknown(object) => {
+                object.get("csrf_token").and_then(serde_json::Value::as_str)
+            }
+        }
+    }
+
+    /// The `identifier` of the variants that have one (an unknown variant's too, when it is text).
+    pub fn identifier(&self) -> Option<&str> {
+        match self {
+            Self::Password(value) => Some(&value.identifier),
+            Self::WebAuthn(value) => Some(&value.identifier),
+            Self::Code(value) => value.identifier.as_deref(),
+            Self::IdentifierFirst(value) => Some(&value.identifier),
+            Self::Unknown(object) => {
+                object.get("identifier").and_then(serde_json::Value::as_str)
+            }
+            _ => None,
+        }
+    }
+
+    /// The `provider` of the variants that have one (an unknown variant's too, when it is text).
+    pub fn provider(&self) -> Option<&str> {
+        match self {
+            Self::Oidc(value) => Some(&value.provider),
+            Self::Saml(value) => Some(&value.provider),
+            Self::Unknown(object) => {
+                object.get("provider").and_then(serde_json::Value::as_str)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `updateLoginFlow` body for signing in with a one-time code (`method` = `code`). Send the `identifier` first; the server mails or texts a code and answers 400 with the flow in state `sent_email`. Then submit again with `code`.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateLoginFlowWithCodeMethod {
+    /// Which of the user's addresses should receive the code, when there is more than one. Only used when the code is a second factor; passwordless login ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The 6-digit code the user received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Anti-CSRF token from the `csrf_token` node of the flow's form. Browser flows must send it; native flows may send an empty string.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub csrf_token: String,
+    /// The email address or phone number to sign in with. It only works for an account that already has code login set up, through registration or settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    /// Set to a non-empty value (the form's resend button uses `code`) to have a new code sent instead of checking one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resend: Option<String>,
+    /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl UpdateLoginFlowWithCodeMethod {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(csrf_token: impl Into<String>) -> Self {
+        Self {
+            address: None,
+            code: None,
+            csrf_token: csrf_token.into(),
+            identifier: None,
+            resend: None,
+            transient_payload: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for UpdateLoginFlowWithCodeMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateLoginFlowWithCodeMethod")
+            .field("address", &self.address)
+            .field("code", &self.code.as_ref().map(|_| crate::secret::Redacted))
+            .field("csrf_token", &crate::secret::Redacted)
+            .field("identifier", &self.identifier)
+            .field("resend", &self.resend)
+            .field("transient_payload", &self.transient_payload)
+            .finish()
+    }
+}
+
+/// `updateLoginFlow` body for the first step of identifier-first login: only the identifier is sent. The server replies 400 with the next form (for example a password field) and no error message.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateLoginFlowWithIdentifierFirstMethod {
+    /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// The user's email address or username.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub identifier: String,
+    /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl UpdateLoginFlowWithIdentifierFirstMethod {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(identifier: impl Into<String>) -> Self {
+        Self {
+            csrf_token: None,
+            identifier: identifier.into(),
+            transient_payload: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for UpdateLoginFlowWithIdentifierFirstMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateLoginFlowWithIdentifierFirstMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("identifier", &self.identifier)
+            .field("transient_payload", &self.transient_payload)
+            .finish()
+    }
+}
+
+/// `updateLoginFlow` body for a second factor using one of the user's backup codes (`method` = `lookup_secret`).
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateLoginFlowWithLookupSecretMethod {
+    /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// One of the user's unused backup (lookup) codes.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub lookup_secret: String,
+}
+
+impl UpdateLoginFlowWithLookupSecretMethod {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(lookup_secret: impl Into<String>) -> Self {
+        Self {
+            csrf_token: None,
+            lookup_secret: lookup_secret.into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for UpdateLoginFlowWithLookupSecretMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateLoginFlowWithLookupSecretMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("lookup_secret", &crate::secret::Redacted)
+            .finish()
+    }
+}
+
+/// `updateLoginFlow` body for signing in through a social or OpenID Connect provider (`method` = `oidc`).
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateLoginFlowWithOidcMethod {
+    /// Anti-CSRF token from the flow's form; needed for browser flows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// An ID token the app already obtained from the provider, for example through the platform's native Apple or Google sign-in. Kratos checks it against the provider's public keys and fills the OIDC credentials from its claims. Only Apple and Google are supported. If the token lacks claims such as the name (Apple puts only the email in it), supply them in `traits`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// The nonce used when the ID token was requested. Required, and compared with the token, for providers that support nonce validation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token_nonce: Option<String>,
+    /// ID of the provider to sign in with, as configured on the server (for example `google`).
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub provider: String,
+    /// Identity traits. Only used if the sign-in registers a new identity; a plain login ignores them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traits: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Extra parameters forwarded to the provider; which ones work depends on the provider. Recognised keys, all strings: `login_hint` (preselect an account or prefill the email and skip the account picker), `hd` (restrict sign-in to one Google organisation, e.g. `mycollege.edu`), `prompt` (e.g. `select_account`, to ask the provider to re-authenticate or ask for consent) and `acr_values` (requested authentication context class values).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_parameters: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl UpdateLoginFlowWithOidcMethod {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(provider: impl Into<String>) -> Self {
+        Self {
+            csrf_token: None,
+            id_token: None,
+            id_token_nonce: None,
+            provider: provider.into(),
+            traits: None,
+            transient_payload: None,
+            upstream_parameters: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for UpdateLoginFlowWithOidcMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateLoginFlowWithOidcMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("id_token", &self.id_token.as_ref().map(|_| crate::secret::Redacted))
+            .field("id_token_nonce", &self.id_token_nonce)
+            .field("provider", &self.provider)
+            .field("traits", &self.traits)
+            .field("transient_payload", &self.transient_payload)
+            .field("upstream_parameters", &self.upstream_parameters)
+            .finish()
+    }
+}
+
+/// `updateLoginFlow` body for signing in with a passkey (`method` = `passkey`).
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateLoginFlowWithPasskeyMethod {
+    /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// The WebAuthn assertion produced by the authenticator for the flow's challenge, serialised as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey_login: Option<String>,
+}
+
+impl std::fmt::Debug for UpdateLoginFlowWithPasskeyMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateLoginFlowWithPasskeyMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("passkey_login", &self.passkey_login)
+            .finish()
+    }
+}
+
+/// `updateLoginFlow` body for signing in with an identifier and password (`method` = `password`).
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateLoginFlowWithPasswordMethod {
+    /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// The user's email address or username.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub identifier: String,
+    /// The password the user entered.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub password: String,
+    /// Deprecated; send `identifier` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_identifier: Option<String>,
+    /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl UpdateLoginFlowWithPasswordMethod {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(identifier: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            csrf_token: None,
+            identifier: identifier.into(),
+            password: password.into(),
+            password_identifier: None,
+            transient_payload: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for UpdateLoginFlowWithPasswordMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateLoginFlowWithPasswordMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("identifier", &self.identifier)
+            .field("password", &crate::secret::Redacted)
+            .field("password_identifier", &self.password_identifier)
+            .field("transient_payload", &self.transient_payload)
+            .finish()
+    }
+}
+
+/// `updateLoginFlow` body for signing in through a SAML identity provider (`method` = `saml`).
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateLoginFlowWithSamlMethod {
+    /// Anti-CSRF token from the flow's form; needed for browser flows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// ID of the SAML provider to sign in with, as configured on the server.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub provider: String,
+    /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl UpdateLoginFlowWithSamlMethod {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(provider: impl Into<String>) -> Self {
+        Self {
+            csrf_token: None,
+            provider: provider.into(),
+            transient_payload: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for UpdateLoginFlowWithSamlMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateLoginFlowWithSamlMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("provider", &self.provider)
+            .field("transient_payload", &self.transient_payload)
+            .finish()
+    }
+}
+
+/// `updateLoginFlow` body for a second factor using an authenticator app code (`method` = `totp`).
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateLoginFlowWithTotpMethod {
+    /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// The current code shown by the user's authenticator app.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub totp_code: String,
+    /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl UpdateLoginFlowWithTotpMethod {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(totp_code: impl Into<String>) -> Self {
+        Self {
+            csrf_token: None,
+            totp_code: totp_code.into(),
+            transient_payload: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for UpdateLoginFlowWithTotpMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateLoginFlowWithTotpMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("totp_code", &crate::secret::Redacted)
+            .field("transient_payload", &self.transient_payload)
+            .finish()
+    }
+}
+
+/// `updateLoginFlow` body for signing in with a WebAuthn security key (`method` = `webauthn`).
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateLoginFlowWithWebAuthnMethod {
+    /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// The user's email address or username.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub identifier: String,
+    /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The WebAuthn assertion produced by the security key for the flow's challenge, serialised as JSON. In browser forms the server's `webauthn.js` script fills it in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webauthn_login: Option<String>,
+}
+
+impl UpdateLoginFlowWithWebAuthnMethod {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(identifier: impl Into<String>) -> Self {
+        Self {
+            csrf_token: None,
+            identifier: identifier.into(),
+            transient_payload: None,
+            webauthn_login: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for UpdateLoginFlowWithWebAuthnMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateLoginFlowWithWebAuthnMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("identifier", &self.identifier)
+            .field("transient_payload", &self.transient_payload)
+            .field("webauthn_login", &self.webauthn_login)
+            .finish()
+    }
+}
+
+/// Form data for a recovery flow. The `method` field picks the shape: `code` or `link`.
+///
+/// Told apart by the `method` property. An object whose `method` this crate does not
+/// know is kept whole in `Unknown`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum UpdateRecoveryFlowBody {
+    /// `method: link`
+    Link(UpdateRecoveryFlowWithLinkMethod),
+    /// `method: code`
+    Code(UpdateRecoveryFlowWithCodeMethod),
+    /// An object whose `method` this version of the crate does not know, kept as sent.
+    Unknown(serde_json::Map<String, serde_json::Value>),
+}
+
+impl UpdateRecoveryFlowBody {
+    /// The `method` value that tells the variants apart.
+    pub fn method(&self) -> &str {
+        match self {
+            Self::Link(_) => "link",
+            Self::Code(_) => "code",
+            Self::Unknown(object) => {
+                object.get("method").and_then(serde_json::Value::as_str).unwrap_or("")
+            }
+        }
+    }
+}
+
+impl From<UpdateRecoveryFlowWithLinkMethod> for UpdateRecoveryFlowBody {
+    fn from(value: UpdateRecoveryFlowWithLinkMethod) -> Self {
+        Self::Link(value)
+    }
+}
+
+impl From<UpdateRecoveryFlowWithCodeMethod> for UpdateRecoveryFlowBody {
+    fn from(value: UpdateRecoveryFlowWithCodeMethod) -> Self {
+        Self::Code(value)
+    }
+}
+
+impl serde::Serialize for UpdateRecoveryFlowBody {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        #[serde(tag = "method")]
+        enum Tagged<'a> {
+            #[serde(rename = "link")]
+            Link(&'a UpdateRecoveryFlowWithLinkMethod),
+            #[serde(rename = "code")]
+            Code(&'a UpdateRecoveryFlowWithCodeMethod),
+        }
+        match self {
+            Self::Link(value) => Tagged::Link(value).serialize(serializer),
+            Self::Code(value) => Tagged::Code(value).serialize(serializer),
+            Self::Unknown(object) => object.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateRecoveryFlowBody {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let object = serde_json::Map::<
+            String,
+            serde_json::Value,
+        >::deserialize(deserializer)?;
+        let tag = object
+            .get("method")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        Ok(
+            match tag.as_deref() {
+                Some("link") => Self::Link(crate::serde_helpers::from_object(object)?),
+                Some("code") => Self::Code(crate::serde_helpers::from_object(object)?),
+                _ => Self::Unknown(object),
+            },
+        )
+    }
+}
+
+impl UpdateRecoveryFlowBody {
+    /// The `csrf_token` of the variants that have one (an unknown variant's too, when it is text).
+    pub fn csrf_token(&self) -> Option<&str> {
+        match self {
+            Self::Link(value) => value.csrf_token.as_deref(),
+            Self::Code(value) => value.csrf_token.as_deref(),
+            Self::Unknown(object) => {
+                object.get("csrf_token").and_then(serde_json::Value::as_str)
+            }
+        }
+    }
+
+    /// The `email` of the variants that have one (an unknown variant's too, when it is text).
+    pub fn email(&self) -> Option<&str> {
+        match self {
+            Self::Link(value) => Some(&value.email),
+            Self::Code(value) => value.email.as_deref(),
+            Self::Unknown(object) => {
+                object.get("email").and_then(serde_json::Value::as_str)
+            }
+        }
+    }
+}
+
+/// Recovery form for the `code` method, where the user types a one-time code received by email.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateRecoveryFlowWithCodeMethod {
+    /// The one-time code from the recovery email. Send it on its own, without `email`; adding `email` would request a new code instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// Address of the account to recover (email format). Kratos emails a code when an account has this recovery address. Sending it again after a code went out cancels that code and sends a fresh one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Recovery address of the user, such as an email address or a phone number for an SMS code. Only used by the newer (V2) recovery flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_address: Option<String>,
+    /// The full address, typed by the user to confirm a masked address they picked when it differs from the one they first entered. Only used by the newer (V2) recovery flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_confirm_address: Option<String>,
+    /// The address the user picked when the account has several. Addresses are shown masked, so treat this value as an opaque id and send it back as given. Only used by the newer (V2) recovery flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_select_address: Option<String>,
+    /// Send `previous` to step back to the preceding screen. Only used by the newer (V2) recovery flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<String>,
+    /// Free-form JSON object handed on to webhooks. Kratos does not store it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl std::fmt::Debug for UpdateRecoveryFlowWithCodeMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateRecoveryFlowWithCodeMethod")
+            .field("code", &self.code.as_ref().map(|_| crate::secret::Redacted))
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("email", &self.email)
+            .field("recovery_address", &self.recovery_address)
+            .field("recovery_confirm_address", &self.recovery_confirm_address)
+            .field("recovery_select_address", &self.recovery_select_address)
+            .field("screen", &self.screen)
+            .field("transient_payload", &self.transient_payload)
+            .finish()
+    }
+}
+
+/// Recovery form for the `link` method, where Kratos emails a link to open in a browser.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateRecoveryFlowWithLinkMethod {
+    /// Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// Address of the account to recover (email format); required. A known recovery address gets a recovery link; an unknown one may get a message explaining that no account was found.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub email: String,
+    /// Free-form JSON object handed on to webhooks. Kratos does not store it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl UpdateRecoveryFlowWithLinkMethod {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(email: impl Into<String>) -> Self {
+        Self {
+            csrf_token: None,
+            email: email.into(),
+            transient_payload: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for UpdateRecoveryFlowWithLinkMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateRecoveryFlowWithLinkMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("email", &self.email)
+            .field("transient_payload", &self.transient_payload)
+            .finish()
+    }
+}
+
 /// A filled-in registration form, for one method, told apart by `method`.
 ///
 /// Told apart by the `method` property. An object whose `method` this crate does not
@@ -3161,6 +4501,684 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithWebAuthnMethod {
     }
 }
 
+/// Request body for submitting a settings flow. The `method` field picks the variant: `password`, `profile`, `oidc`, `saml`, `totp`, `webauthn`, `lookup_secret` or `passkey`.
+///
+/// Told apart by the `method` property. An object whose `method` this crate does not
+/// know is kept whole in `Unknown`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum UpdateSettingsFlowBody {
+    /// `method: password`
+    Password(UpdateSettingsFlowWithPasswordMethod),
+    /// `method: profile`
+    Profile(UpdateSettingsFlowWithProfileMethod),
+    /// `method: oidc`
+    Oidc(UpdateSettingsFlowWithOidcMethod),
+    /// `method: saml`
+    Saml(UpdateSettingsFlowWithSamlMethod),
+    /// `method: totp`
+    Totp(UpdateSettingsFlowWithTotpMethod),
+    /// `method: webauthn`
+    WebAuthn(UpdateSettingsFlowWithWebAuthnMethod),
+    /// `method: lookup_secret`
+    Lookup(UpdateSettingsFlowWithLookupMethod),
+    /// `method: passkey`
+    Passkey(UpdateSettingsFlowWithPasskeyMethod),
+    /// An object whose `method` this version of the crate does not know, kept as sent.
+    Unknown(serde_json::Map<String, serde_json::Value>),
+}
+
+impl UpdateSettingsFlowBody {
+    /// The `method` value that tells the variants apart.
+    pub fn method(&self) -> &str {
+        match self {
+            Self::Password(_) => "password",
+            Self::Profile(_) => "profile",
+            Self::Oidc(_) => "oidc",
+            Self::Saml(_) => "saml",
+            Self::Totp(_) => "totp",
+            Self::WebAuthn(_) => "webauthn",
+            Self::Lookup(_) => "lookup_secret",
+            Self::Passkey(_) => "passkey",
+            Self::Unknown(object) => {
+                object.get("method").and_then(serde_json::Value::as_str).unwrap_or("")
+            }
+        }
+    }
+}
+
+impl From<UpdateSettingsFlowWithPasswordMethod> for UpdateSettingsFlowBody {
+    fn from(value: UpdateSettingsFlowWithPasswordMethod) -> Self {
+        Self::Password(value)
+    }
+}
+
+impl From<UpdateSettingsFlowWithProfileMethod> for UpdateSettingsFlowBody {
+    fn from(value: UpdateSettingsFlowWithProfileMethod) -> Self {
+        Self::Profile(value)
+    }
+}
+
+impl From<UpdateSettingsFlowWithOidcMethod> for UpdateSettingsFlowBody {
+    fn from(value: UpdateSettingsFlowWithOidcMethod) -> Self {
+        Self::Oidc(value)
+    }
+}
+
+impl From<UpdateSettingsFlowWithSamlMethod> for UpdateSettingsFlowBody {
+    fn from(value: UpdateSettingsFlowWithSamlMethod) -> Self {
+        Self::Saml(value)
+    }
+}
+
+impl From<UpdateSettingsFlowWithTotpMethod> for UpdateSettingsFlowBody {
+    fn from(value: UpdateSettingsFlowWithTotpMethod) -> Self {
+        Self::Totp(value)
+    }
+}
+
+impl From<UpdateSettingsFlowWithWebAuthnMethod> for UpdateSettingsFlowBody {
+    fn from(value: UpdateSettingsFlowWithWebAuthnMethod) -> Self {
+        Self::WebAuthn(value)
+    }
+}
+
+impl From<UpdateSettingsFlowWithLookupMethod> for UpdateSettingsFlowBody {
+    fn from(value: UpdateSettingsFlowWithLookupMethod) -> Self {
+        Self::Lookup(value)
+    }
+}
+
+impl From<UpdateSettingsFlowWithPasskeyMethod> for UpdateSettingsFlowBody {
+    fn from(value: UpdateSettingsFlowWithPasskeyMethod) -> Self {
+        Self::Passkey(value)
+    }
+}
+
+impl serde::Serialize for UpdateSettingsFlowBody {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        #[serde(tag = "method")]
+        enum Tagged<'a> {
+            #[serde(rename = "password")]
+            Password(&'a UpdateSettingsFlowWithPasswordMethod),
+            #[serde(rename = "profile")]
+            Profile(&'a UpdateSettingsFlowWithProfileMethod),
+            #[serde(rename = "oidc")]
+            Oidc(&'a UpdateSettingsFlowWithOidcMethod),
+            #[serde(rename = "saml")]
+            Saml(&'a UpdateSettingsFlowWithSamlMethod),
+            #[serde(rename = "totp")]
+            Totp(&'a UpdateSettingsFlowWithTotpMethod),
+            #[serde(rename = "webauthn")]
+            WebAuthn(&'a UpdateSettingsFlowWithWebAuthnMethod),
+            #[serde(rename = "lookup_secret")]
+            Lookup(&'a UpdateSettingsFlowWithLookupMethod),
+            #[serde(rename = "passkey")]
+            Passkey(&'a UpdateSettingsFlowWithPasskeyMethod),
+        }
+        match self {
+            Self::Password(value) => Tagged::Password(value).serialize(serializer),
+            Self::Profile(value) => Tagged::Profile(value).serialize(serializer),
+            Self::Oidc(value) => Tagged::Oidc(value).serialize(serializer),
+            Self::Saml(value) => Tagged::Saml(value).serialize(serializer),
+            Self::Totp(value) => Tagged::Totp(value).serialize(serializer),
+            Self::WebAuthn(value) => Tagged::WebAuthn(value).serialize(serializer),
+            Self::Lookup(value) => Tagged::Lookup(value).serialize(serializer),
+            Self::Passkey(value) => Tagged::Passkey(value).serialize(serializer),
+            Self::Unknown(object) => object.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateSettingsFlowBody {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let object = serde_json::Map::<
+            String,
+            serde_json::Value,
+        >::deserialize(deserializer)?;
+        let tag = object
+            .get("method")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        Ok(
+            match tag.as_deref() {
+                Some("password") => {
+                    Self::Password(crate::serde_helpers::from_object(object)?)
+                }
+                Some("profile") => {
+                    Self::Profile(crate::serde_helpers::from_object(object)?)
+                }
+                Some("oidc") => Self::Oidc(crate::serde_helpers::from_object(object)?),
+                Some("saml") => Self::Saml(crate::serde_helpers::from_object(object)?),
+                Some("totp") => Self::Totp(crate::serde_helpers::from_object(object)?),
+                Some("webauthn") => {
+                    Self::WebAuthn(crate::serde_helpers::from_object(object)?)
+                }
+                Some("lookup_secret") => {
+                    Self::Lookup(crate::serde_helpers::from_object(object)?)
+                }
+                Some("passkey") => {
+                    Self::Passkey(crate::serde_helpers::from_object(object)?)
+                }
+                _ => Self::Unknown(object),
+            },
+        )
+    }
+}
+
+impl UpdateSettingsFlowBody {
+    /// The `csrf_token` of the variants that have one (an unknown variant's too, when it is text).
+    pub fn csrf_token(&self) -> Option<&str> {
+        match self {
+            Self::Password(value) => value.csrf_token.as_deref(),
+            Self::Profile(value) => value.csrf_token.as_deref(),
+            Self::Saml(value) => value.csrf_token.as_deref(),
+            Self::Totp(value) => value.csrf_token.as_deref(),
+            Self::WebAuthn(value) => value.csrf_token.as_deref(),
+            Self::Lookup(value) => value.csrf_token.as_deref(),
+            Self::Passkey(value) => value.csrf_token.as_deref(),
+            Self::Unknown(object) => {
+                object.get("csrf_token").and_then(serde_json::Value::as_str)
+            }
+            _ => None,
+        }
+    }
+
+    /// The `flow` of the variants that have one (an unknown variant's too, when it is text).
+    pub fn flow(&self) -> Option<&str> {
+        match self {
+            Self::Oidc(value) => value.flow.as_deref(),
+            Self::Saml(value) => value.flow.as_deref(),
+            Self::Unknown(object) => {
+                object.get("flow").and_then(serde_json::Value::as_str)
+            }
+            _ => None,
+        }
+    }
+
+    /// The `link` of the variants that have one (an unknown variant's too, when it is text).
+    pub fn link(&self) -> Option<&str> {
+        match self {
+            Self::Oidc(value) => value.link.as_deref(),
+            Self::Saml(value) => value.link.as_deref(),
+            Self::Unknown(object) => {
+                object.get("link").and_then(serde_json::Value::as_str)
+            }
+            _ => None,
+        }
+    }
+
+    /// The `unlink` of the variants that have one (an unknown variant's too, when it is text).
+    pub fn unlink(&self) -> Option<&str> {
+        match self {
+            Self::Oidc(value) => value.unlink.as_deref(),
+            Self::Saml(value) => value.unlink.as_deref(),
+            Self::Unknown(object) => {
+                object.get("unlink").and_then(serde_json::Value::as_str)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Manages the identity's recovery codes (lookup secrets): show, regenerate, confirm or turn them off.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateSettingsFlowWithLookupMethod {
+    /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// Set to `true` to save the codes produced by an earlier `lookup_secret_regenerate` submission, replacing the previous set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup_secret_confirm: Option<bool>,
+    /// Set to `true` to delete the recovery codes and turn this method off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup_secret_disable: Option<bool>,
+    /// Set to `true` to create a fresh set of recovery codes. The returned flow shows them; they are only stored after a `lookup_secret_confirm` submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup_secret_regenerate: Option<bool>,
+    /// Set to `true` to have the returned flow display the identity's current recovery codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup_secret_reveal: Option<bool>,
+    /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl std::fmt::Debug for UpdateSettingsFlowWithLookupMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateSettingsFlowWithLookupMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("lookup_secret_confirm", &self.lookup_secret_confirm)
+            .field("lookup_secret_disable", &self.lookup_secret_disable)
+            .field("lookup_secret_regenerate", &self.lookup_secret_regenerate)
+            .field("lookup_secret_reveal", &self.lookup_secret_reveal)
+            .field("transient_payload", &self.transient_payload)
+            .finish()
+    }
+}
+
+/// Connects a social sign-in (OpenID Connect) provider to the signed-in identity, or disconnects one.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateSettingsFlowWithOidcMethod {
+    /// ID of the settings flow this submission belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
+    /// ID of the provider to connect, as configured on the server (for example `google`). Send exactly one of `link` and `unlink`. Linking continues on the provider's site, so JSON clients get a 422 `browser_location_change_required` with the URL to open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Identity traits sent together with the link request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traits: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+    /// ID of a connected provider to remove from the identity. Send exactly one of `unlink` and `link`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlink: Option<String>,
+    /// Optional extra parameters forwarded to the provider's authorization request; whether each has an effect depends on the provider. Recognised keys, all strings: `login_hint` (pre-select or pre-fill the account, skipping the account picker), `hd` (restrict sign-in to one Google Workspace domain such as `mycollege.edu`), `prompt` (for example `select_account`) and `acr_values` (requested authentication context class references).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_parameters: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Adds a passkey to the signed-in identity, or removes one.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateSettingsFlowWithPasskeyMethod {
+    /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// ID of the passkey credential to delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey_remove: Option<String>,
+    /// The result of the WebAuthn credential creation ceremony, encoded as JSON, for the passkey being added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey_settings_register: Option<String>,
+}
+
+impl std::fmt::Debug for UpdateSettingsFlowWithPasskeyMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateSettingsFlowWithPasskeyMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("passkey_remove", &self.passkey_remove)
+            .field("passkey_settings_register", &self.passkey_settings_register)
+            .finish()
+    }
+}
+
+/// Sets a new password for the signed-in identity.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateSettingsFlowWithPasswordMethod {
+    /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// The new password.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub password: String,
+    /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl UpdateSettingsFlowWithPasswordMethod {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(password: impl Into<String>) -> Self {
+        Self {
+            csrf_token: None,
+            password: password.into(),
+            transient_payload: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for UpdateSettingsFlowWithPasswordMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateSettingsFlowWithPasswordMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("password", &crate::secret::Redacted)
+            .field("transient_payload", &self.transient_payload)
+            .finish()
+    }
+}
+
+/// Changes the identity's traits, i.e. profile data such as name or email address.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateSettingsFlowWithProfileMethod {
+    /// Anti-CSRF token from the flow's UI nodes. Only browser flows need it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// The identity's traits as they should read after the update. They must satisfy the identity schema.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub traits: serde_json::Map<String, serde_json::Value>,
+    /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl UpdateSettingsFlowWithProfileMethod {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(traits: serde_json::Map<String, serde_json::Value>) -> Self {
+        Self {
+            csrf_token: None,
+            traits,
+            transient_payload: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for UpdateSettingsFlowWithProfileMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateSettingsFlowWithProfileMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("traits", &self.traits)
+            .field("transient_payload", &self.transient_payload)
+            .finish()
+    }
+}
+
+/// Connects a SAML identity provider to the signed-in identity, or disconnects one.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateSettingsFlowWithSamlMethod {
+    /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// ID of the settings flow this submission belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
+    /// ID of the SAML provider to connect. Send exactly one of `link` and `unlink`. Linking continues at the provider, so JSON clients get a 422 `browser_location_change_required` with the URL to open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Identity traits sent together with the link request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traits: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+    /// ID of a connected SAML provider to remove from the identity. Send exactly one of `unlink` and `link`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlink: Option<String>,
+}
+
+impl std::fmt::Debug for UpdateSettingsFlowWithSamlMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateSettingsFlowWithSamlMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("flow", &self.flow)
+            .field("link", &self.link)
+            .field("traits", &self.traits)
+            .field("transient_payload", &self.transient_payload)
+            .field("unlink", &self.unlink)
+            .finish()
+    }
+}
+
+/// Pairs an authenticator app (TOTP) with the signed-in identity, or removes the pairing.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateSettingsFlowWithTotpMethod {
+    /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// A current code from the authenticator app, computed from the secret the flow displays (as QR code or text). A valid code completes the pairing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_code: Option<String>,
+    /// Set to `true` to delete the TOTP credential. Do this first when the user wants to switch to a different device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_unlink: Option<bool>,
+    /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl std::fmt::Debug for UpdateSettingsFlowWithTotpMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateSettingsFlowWithTotpMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field(
+                "totp_code",
+                &self.totp_code.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("totp_unlink", &self.totp_unlink)
+            .field("transient_payload", &self.transient_payload)
+            .finish()
+    }
+}
+
+/// Adds a WebAuthn security key to the signed-in identity, or removes one.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateSettingsFlowWithWebAuthnMethod {
+    /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The result of the WebAuthn credential creation ceremony, encoded as JSON, for the key being added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webauthn_register: Option<String>,
+    /// A label for the new key, so the user can tell their keys apart later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webauthn_register_displayname: Option<String>,
+    /// ID of the WebAuthn credential to delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webauthn_remove: Option<String>,
+}
+
+impl std::fmt::Debug for UpdateSettingsFlowWithWebAuthnMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateSettingsFlowWithWebAuthnMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("transient_payload", &self.transient_payload)
+            .field("webauthn_register", &self.webauthn_register)
+            .field("webauthn_register_displayname", &self.webauthn_register_displayname)
+            .field("webauthn_remove", &self.webauthn_remove)
+            .finish()
+    }
+}
+
+/// Form data for a verification flow. The `method` field picks the shape: `code` or `link`.
+///
+/// Told apart by the `method` property. An object whose `method` this crate does not
+/// know is kept whole in `Unknown`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum UpdateVerificationFlowBody {
+    /// `method: link`
+    Link(UpdateVerificationFlowWithLinkMethod),
+    /// `method: code`
+    Code(UpdateVerificationFlowWithCodeMethod),
+    /// An object whose `method` this version of the crate does not know, kept as sent.
+    Unknown(serde_json::Map<String, serde_json::Value>),
+}
+
+impl UpdateVerificationFlowBody {
+    /// The `method` value that tells the variants apart.
+    pub fn method(&self) -> &str {
+        match self {
+            Self::Link(_) => "link",
+            Self::Code(_) => "code",
+            Self::Unknown(object) => {
+                object.get("method").and_then(serde_json::Value::as_str).unwrap_or("")
+            }
+        }
+    }
+}
+
+impl From<UpdateVerificationFlowWithLinkMethod> for UpdateVerificationFlowBody {
+    fn from(value: UpdateVerificationFlowWithLinkMethod) -> Self {
+        Self::Link(value)
+    }
+}
+
+impl From<UpdateVerificationFlowWithCodeMethod> for UpdateVerificationFlowBody {
+    fn from(value: UpdateVerificationFlowWithCodeMethod) -> Self {
+        Self::Code(value)
+    }
+}
+
+impl serde::Serialize for UpdateVerificationFlowBody {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        #[serde(tag = "method")]
+        enum Tagged<'a> {
+            #[serde(rename = "link")]
+            Link(&'a UpdateVerificationFlowWithLinkMethod),
+            #[serde(rename = "code")]
+            Code(&'a UpdateVerificationFlowWithCodeMethod),
+        }
+        match self {
+            Self::Link(value) => Tagged::Link(value).serialize(serializer),
+            Self::Code(value) => Tagged::Code(value).serialize(serializer),
+            Self::Unknown(object) => object.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateVerificationFlowBody {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let object = serde_json::Map::<
+            String,
+            serde_json::Value,
+        >::deserialize(deserializer)?;
+        let tag = object
+            .get("method")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        Ok(
+            match tag.as_deref() {
+                Some("link") => Self::Link(crate::serde_helpers::from_object(object)?),
+                Some("code") => Self::Code(crate::serde_helpers::from_object(object)?),
+                _ => Self::Unknown(object),
+            },
+        )
+    }
+}
+
+impl UpdateVerificationFlowBody {
+    /// The `csrf_token` of the variants that have one (an unknown variant's too, when it is text).
+    pub fn csrf_token(&self) -> Option<&str> {
+        match self {
+            Self::Link(value) => value.csrf_token.as_deref(),
+            Self::Code(value) => value.csrf_token.as_deref(),
+            Self::Unknown(object) => {
+                object.get("csrf_token").and_then(serde_json::Value::as_str)
+            }
+        }
+    }
+
+    /// The `email` of the variants that have one (an unknown variant's too, when it is text).
+    pub fn email(&self) -> Option<&str> {
+        match self {
+            Self::Link(value) => Some(&value.email),
+            Self::Code(value) => value.email.as_deref(),
+            Self::Unknown(object) => {
+                object.get("email").and_then(serde_json::Value::as_str)
+            }
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateVerificationFlowWithCodeMethod {
+    /// The one-time code from the verification email. Send it on its own, without `email`; adding `email` would request a new code instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// Address to verify (email format). Kratos emails a code when the address belongs to an account. Sending it again after a code went out cancels that code and sends a fresh one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Free-form JSON object handed on to webhooks. Kratos does not store it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl std::fmt::Debug for UpdateVerificationFlowWithCodeMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateVerificationFlowWithCodeMethod")
+            .field("code", &self.code.as_ref().map(|_| crate::secret::Redacted))
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("email", &self.email)
+            .field("transient_payload", &self.transient_payload)
+            .finish()
+    }
+}
+
+/// Verification form for the `link` method, where Kratos emails a link to open in a browser.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UpdateVerificationFlowWithLinkMethod {
+    /// Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// Address to verify (email format); required. A known address gets a verification link; an unknown one may get a message explaining that no account was found.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub email: String,
+    /// Free-form JSON object handed on to webhooks. Kratos does not store it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl UpdateVerificationFlowWithLinkMethod {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(email: impl Into<String>) -> Self {
+        Self {
+            csrf_token: None,
+            email: email.into(),
+            transient_payload: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for UpdateVerificationFlowWithLinkMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateVerificationFlowWithLinkMethod")
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("email", &self.email)
+            .field("transient_payload", &self.transient_payload)
+            .finish()
+    }
+}
+
 /// An address of an identity that can be verified.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -3263,3 +5281,65 @@ impl<'de> serde::Deserialize<'de> for VerifiableIdentityAddressVia {
         crate::serde_helpers::deserialize_str_enum(deserializer)
     }
 }
+
+/// Verification flow
+///
+/// State of one attempt to prove that the user controls an address, such as an email address or phone number. Render its `ui` as a form and submit it with the update call until the flow reaches `passed_challenge`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct VerificationFlow {
+    /// The verification method in use (`code` or `link`). Empty until the user has picked one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<String>,
+    /// When the flow stops accepting input (UTC). After this time, create a new flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// Unique id of the flow (a UUID). Pass it as `flow` when submitting the form and as `id` when fetching the flow; browser flows carry it to your verification page as the `flow` query parameter.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub id: String,
+    /// When the flow was created (UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<String>,
+    /// The URL originally called to create the flow. Useful for reading back query values, such as `return_to`, that were part of that call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_url: Option<String>,
+    /// The `return_to` URL given when the flow was created, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
+    /// Where the flow stands: `choose_method` (waiting for the address), `sent_email` (a code or link is on its way and, for `code`, the app should now ask for it) or `passed_challenge` (the address is verified).
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub state: serde_json::Value,
+    /// Extra data from the request that is passed to webhooks and email templates during this flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub r#type: SelfServiceFlowType,
+    pub ui: UiContainer,
+}
+
+impl VerificationFlow {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(
+        id: impl Into<String>,
+        state: serde_json::Value,
+        r#type: SelfServiceFlowType,
+        ui: UiContainer,
+    ) -> Self {
+        Self {
+            active: None,
+            expires_at: None,
+            id: id.into(),
+            issued_at: None,
+            request_url: None,
+            return_to: None,
+            state,
+            transient_payload: None,
+            r#type,
+            ui,
+        }
+    }
+}
+
+crate::flow::impl_flow!(VerificationFlow, with state);
+
+pub type WebAuthnJavaScript = String;

@@ -29,6 +29,122 @@ impl FrontendApi {
         &self.client
     }
 
+    /// Start a login flow for a browser
+    ///
+    /// `GET /self-service/login/browser`. Set optional parameters on the returned [`CreateBrowserLoginFlow`], then call
+    /// [`send`](CreateBrowserLoginFlow::send).
+    pub fn create_browser_login_flow(&self) -> CreateBrowserLoginFlow {
+        CreateBrowserLoginFlow {
+            base: crate::operation::Base::new(&self.client),
+            refresh: None,
+            aal: None,
+            return_to: None,
+            cookie: None,
+            login_challenge: None,
+            organization: None,
+            via: None,
+            identity_schema: None,
+        }
+    }
+
+    /// Get a sign-out link for a browser session
+    ///
+    /// `GET /self-service/logout/browser`. Set optional parameters on the returned [`CreateBrowserLogoutFlow`], then call
+    /// [`send`](CreateBrowserLogoutFlow::send).
+    pub fn create_browser_logout_flow(&self) -> CreateBrowserLogoutFlow {
+        CreateBrowserLogoutFlow {
+            base: crate::operation::Base::new(&self.client),
+            cookie: None,
+            return_to: None,
+        }
+    }
+
+    /// Start a recovery flow in a browser
+    ///
+    /// `GET /self-service/recovery/browser`. Set optional parameters on the returned [`CreateBrowserRecoveryFlow`], then call
+    /// [`send`](CreateBrowserRecoveryFlow::send).
+    pub fn create_browser_recovery_flow(&self) -> CreateBrowserRecoveryFlow {
+        CreateBrowserRecoveryFlow {
+            base: crate::operation::Base::new(&self.client),
+            return_to: None,
+        }
+    }
+
+    /// Start a registration flow for a browser
+    ///
+    /// `GET /self-service/registration/browser`. Set optional parameters on the returned [`CreateBrowserRegistrationFlow`], then call
+    /// [`send`](CreateBrowserRegistrationFlow::send).
+    pub fn create_browser_registration_flow(&self) -> CreateBrowserRegistrationFlow {
+        CreateBrowserRegistrationFlow {
+            base: crate::operation::Base::new(&self.client),
+            return_to: None,
+            login_challenge: None,
+            after_verification_return_to: None,
+            organization: None,
+            identity_schema: None,
+        }
+    }
+
+    /// Start a settings flow for a browser
+    ///
+    /// `GET /self-service/settings/browser`. Set optional parameters on the returned [`CreateBrowserSettingsFlow`], then call
+    /// [`send`](CreateBrowserSettingsFlow::send).
+    pub fn create_browser_settings_flow(&self) -> CreateBrowserSettingsFlow {
+        CreateBrowserSettingsFlow {
+            base: crate::operation::Base::new(&self.client),
+            return_to: None,
+            cookie: None,
+        }
+    }
+
+    /// Start a verification flow in a browser
+    ///
+    /// `GET /self-service/verification/browser`. Set optional parameters on the returned [`CreateBrowserVerificationFlow`], then call
+    /// [`send`](CreateBrowserVerificationFlow::send).
+    pub fn create_browser_verification_flow(&self) -> CreateBrowserVerificationFlow {
+        CreateBrowserVerificationFlow {
+            base: crate::operation::Base::new(&self.client),
+            return_to: None,
+        }
+    }
+
+    /// List the FedCM providers
+    ///
+    /// `GET /self-service/fed-cm/parameters`. Set optional parameters on the returned [`CreateFedcmFlow`], then call
+    /// [`send`](CreateFedcmFlow::send).
+    pub fn create_fedcm_flow(&self) -> CreateFedcmFlow {
+        CreateFedcmFlow {
+            base: crate::operation::Base::new(&self.client),
+        }
+    }
+
+    /// Start a login flow for a native app
+    ///
+    /// `GET /self-service/login/api`. Set optional parameters on the returned [`CreateNativeLoginFlow`], then call
+    /// [`send`](CreateNativeLoginFlow::send).
+    pub fn create_native_login_flow(&self) -> CreateNativeLoginFlow {
+        CreateNativeLoginFlow {
+            base: crate::operation::Base::new(&self.client),
+            refresh: None,
+            aal: None,
+            return_session_token_exchange_code: None,
+            return_to: None,
+            organization: None,
+            via: None,
+            identity_schema: None,
+        }
+    }
+
+    /// Start a recovery flow for a native app
+    ///
+    /// `GET /self-service/recovery/api`. Set optional parameters on the returned [`CreateNativeRecoveryFlow`], then call
+    /// [`send`](CreateNativeRecoveryFlow::send).
+    pub fn create_native_recovery_flow(&self) -> CreateNativeRecoveryFlow {
+        CreateNativeRecoveryFlow {
+            base: crate::operation::Base::new(&self.client),
+        }
+    }
+
     /// Start a registration flow for a native app
     ///
     /// `GET /self-service/registration/api`. Set optional parameters on the returned [`CreateNativeRegistrationFlow`], then call
@@ -40,6 +156,50 @@ impl FrontendApi {
             return_to: None,
             organization: None,
             identity_schema: None,
+        }
+    }
+
+    /// Start a settings flow for a native app
+    ///
+    /// `GET /self-service/settings/api`. Set optional parameters on the returned [`CreateNativeSettingsFlow`], then call
+    /// [`send`](CreateNativeSettingsFlow::send).
+    pub fn create_native_settings_flow(&self) -> CreateNativeSettingsFlow {
+        CreateNativeSettingsFlow {
+            base: crate::operation::Base::new(&self.client),
+        }
+    }
+
+    /// Start a verification flow for a native app
+    ///
+    /// `GET /self-service/verification/api`. Set optional parameters on the returned [`CreateNativeVerificationFlow`], then call
+    /// [`send`](CreateNativeVerificationFlow::send).
+    pub fn create_native_verification_flow(&self) -> CreateNativeVerificationFlow {
+        CreateNativeVerificationFlow {
+            base: crate::operation::Base::new(&self.client),
+            return_to: None,
+        }
+    }
+
+    /// Sign out the user's other sessions
+    ///
+    /// `DELETE /sessions`. Set optional parameters on the returned [`DisableMyOtherSessions`], then call
+    /// [`send`](DisableMyOtherSessions::send).
+    pub fn disable_my_other_sessions(&self) -> DisableMyOtherSessions {
+        DisableMyOtherSessions {
+            base: crate::operation::Base::new(&self.client),
+            cookie: None,
+        }
+    }
+
+    /// Sign out one of the user's other sessions
+    ///
+    /// `DELETE /sessions/{id}`. Set optional parameters on the returned [`DisableMySession`], then call
+    /// [`send`](DisableMySession::send).
+    pub fn disable_my_session(&self, id: impl Into<String>) -> DisableMySession {
+        DisableMySession {
+            base: crate::operation::Base::new(&self.client),
+            id: id.into(),
+            cookie: None,
         }
     }
 
@@ -59,6 +219,41 @@ impl FrontendApi {
         }
     }
 
+    /// Get a flow's error
+    ///
+    /// `GET /self-service/errors`. Set optional parameters on the returned [`GetFlowError`], then call
+    /// [`send`](GetFlowError::send).
+    pub fn get_flow_error(&self, id: impl Into<String>) -> GetFlowError {
+        GetFlowError {
+            base: crate::operation::Base::new(&self.client),
+            id: id.into(),
+        }
+    }
+
+    /// Fetch a login flow
+    ///
+    /// `GET /self-service/login/flows`. Set optional parameters on the returned [`GetLoginFlow`], then call
+    /// [`send`](GetLoginFlow::send).
+    pub fn get_login_flow(&self, id: impl Into<String>) -> GetLoginFlow {
+        GetLoginFlow {
+            base: crate::operation::Base::new(&self.client),
+            id: id.into(),
+            cookie: None,
+        }
+    }
+
+    /// Fetch a recovery flow
+    ///
+    /// `GET /self-service/recovery/flows`. Set optional parameters on the returned [`GetRecoveryFlow`], then call
+    /// [`send`](GetRecoveryFlow::send).
+    pub fn get_recovery_flow(&self, id: impl Into<String>) -> GetRecoveryFlow {
+        GetRecoveryFlow {
+            base: crate::operation::Base::new(&self.client),
+            id: id.into(),
+            cookie: None,
+        }
+    }
+
     /// Fetch a registration flow
     ///
     /// `GET /self-service/registration/flows`. Set optional parameters on the returned [`GetRegistrationFlow`], then call
@@ -68,6 +263,40 @@ impl FrontendApi {
             base: crate::operation::Base::new(&self.client),
             id: id.into(),
             cookie: None,
+        }
+    }
+
+    /// Fetch a settings flow
+    ///
+    /// `GET /self-service/settings/flows`. Set optional parameters on the returned [`GetSettingsFlow`], then call
+    /// [`send`](GetSettingsFlow::send).
+    pub fn get_settings_flow(&self, id: impl Into<String>) -> GetSettingsFlow {
+        GetSettingsFlow {
+            base: crate::operation::Base::new(&self.client),
+            id: id.into(),
+            cookie: None,
+        }
+    }
+
+    /// Fetch a verification flow
+    ///
+    /// `GET /self-service/verification/flows`. Set optional parameters on the returned [`GetVerificationFlow`], then call
+    /// [`send`](GetVerificationFlow::send).
+    pub fn get_verification_flow(&self, id: impl Into<String>) -> GetVerificationFlow {
+        GetVerificationFlow {
+            base: crate::operation::Base::new(&self.client),
+            id: id.into(),
+            cookie: None,
+        }
+    }
+
+    /// Fetch the WebAuthn browser script
+    ///
+    /// `GET /.well-known/ory/webauthn.js`. Set optional parameters on the returned [`GetWebAuthnJavaScript`], then call
+    /// [`send`](GetWebAuthnJavaScript::send).
+    pub fn get_web_authn_java_script(&self) -> GetWebAuthnJavaScript {
+        GetWebAuthnJavaScript {
+            base: crate::operation::Base::new(&self.client),
         }
     }
 
@@ -86,6 +315,20 @@ impl FrontendApi {
         }
     }
 
+    /// Sign out a native app's session
+    ///
+    /// `DELETE /self-service/logout/api`. Set optional parameters on the returned [`PerformNativeLogout`], then call
+    /// [`send`](PerformNativeLogout::send).
+    pub fn perform_native_logout(
+        &self,
+        body: impl Into<crate::models::PerformNativeLogoutBody>,
+    ) -> PerformNativeLogout {
+        PerformNativeLogout {
+            base: crate::operation::Base::new(&self.client),
+            body: body.into(),
+        }
+    }
+
     /// Check the current session
     ///
     /// `GET /sessions/whoami`. Set optional parameters on the returned [`ToSession`], then call
@@ -95,6 +338,68 @@ impl FrontendApi {
             base: crate::operation::Base::new(&self.client),
             cookie: None,
             tokenize_as: None,
+        }
+    }
+
+    /// Sign in with a FedCM token
+    ///
+    /// `POST /self-service/fed-cm/token`. Set optional parameters on the returned [`UpdateFedcmFlow`], then call
+    /// [`send`](UpdateFedcmFlow::send).
+    pub fn update_fedcm_flow(
+        &self,
+        body: impl Into<crate::models::UpdateFedcmFlowBody>,
+    ) -> UpdateFedcmFlow {
+        UpdateFedcmFlow {
+            base: crate::operation::Base::new(&self.client),
+            body: body.into(),
+        }
+    }
+
+    /// Submit a login form
+    ///
+    /// `POST /self-service/login`. Set optional parameters on the returned [`UpdateLoginFlow`], then call
+    /// [`send`](UpdateLoginFlow::send).
+    pub fn update_login_flow(
+        &self,
+        flow: impl Into<String>,
+        body: impl Into<crate::models::UpdateLoginFlowBody>,
+    ) -> UpdateLoginFlow {
+        UpdateLoginFlow {
+            base: crate::operation::Base::new(&self.client),
+            flow: flow.into(),
+            cookie: None,
+            body: body.into(),
+        }
+    }
+
+    /// Sign out a browser session
+    ///
+    /// `GET /self-service/logout`. Set optional parameters on the returned [`UpdateLogoutFlow`], then call
+    /// [`send`](UpdateLogoutFlow::send).
+    pub fn update_logout_flow(&self) -> UpdateLogoutFlow {
+        UpdateLogoutFlow {
+            base: crate::operation::Base::new(&self.client),
+            token: None,
+            return_to: None,
+            cookie: None,
+        }
+    }
+
+    /// Submit a recovery form
+    ///
+    /// `POST /self-service/recovery`. Set optional parameters on the returned [`UpdateRecoveryFlow`], then call
+    /// [`send`](UpdateRecoveryFlow::send).
+    pub fn update_recovery_flow(
+        &self,
+        flow: impl Into<String>,
+        body: impl Into<crate::models::UpdateRecoveryFlowBody>,
+    ) -> UpdateRecoveryFlow {
+        UpdateRecoveryFlow {
+            base: crate::operation::Base::new(&self.client),
+            flow: flow.into(),
+            token: None,
+            cookie: None,
+            body: body.into(),
         }
     }
 
@@ -114,12 +419,1134 @@ impl FrontendApi {
             body: body.into(),
         }
     }
+
+    /// Submit a settings form
+    ///
+    /// `POST /self-service/settings`. Set optional parameters on the returned [`UpdateSettingsFlow`], then call
+    /// [`send`](UpdateSettingsFlow::send).
+    pub fn update_settings_flow(
+        &self,
+        flow: impl Into<String>,
+        body: impl Into<crate::models::UpdateSettingsFlowBody>,
+    ) -> UpdateSettingsFlow {
+        UpdateSettingsFlow {
+            base: crate::operation::Base::new(&self.client),
+            flow: flow.into(),
+            cookie: None,
+            body: body.into(),
+        }
+    }
+
+    /// Submit a verification form
+    ///
+    /// `POST /self-service/verification`. Set optional parameters on the returned [`UpdateVerificationFlow`], then call
+    /// [`send`](UpdateVerificationFlow::send).
+    pub fn update_verification_flow(
+        &self,
+        flow: impl Into<String>,
+        body: impl Into<crate::models::UpdateVerificationFlowBody>,
+    ) -> UpdateVerificationFlow {
+        UpdateVerificationFlow {
+            base: crate::operation::Base::new(&self.client),
+            flow: flow.into(),
+            token: None,
+            cookie: None,
+            body: body.into(),
+        }
+    }
 }
 
 impl crate::Client {
     /// The operations tagged `frontend`, over this client.
     pub fn frontend(&self) -> FrontendApi {
         FrontendApi::from_client(self.clone())
+    }
+}
+
+/// Start a login flow for a browser
+///
+/// Starts a login flow for browser-based apps and for server-side web apps, which forward the user's `Cookie` header and relay the `Set-Cookie` headers of the answer. It sets the cookies and anti-CSRF token the flow depends on, so clients without a browser cannot use it; native apps call `/self-service/login/api` with `X-Session-Token` instead.
+///
+/// Opened directly in a browser, this URL redirects (303) to `selfservice.flows.login.ui_url` with `?flow=<id>`; a user who already has a valid session goes to `urls.default_redirect_url` instead, unless `refresh=true` is set. Called with `Accept: application/json`, it returns the flow itself.
+///
+/// Error ids in a JSON error body: `session_already_available`, `session_aal1_required` (a second factor was requested but there is no session yet), `security_csrf_violation` and `security_identity_mismatch` (the `return_to` URL is not allowed by the configuration).
+///
+/// When Kratos handles logins for Ory Hydra (see the `oauth2_provider.url` setting), pass on the `login_challenge` your page received.
+///
+/// Made by [`FrontendApi::create_browser_login_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct CreateBrowserLoginFlow {
+    base: crate::operation::Base,
+    refresh: Option<bool>,
+    aal: Option<String>,
+    return_to: Option<String>,
+    cookie: Option<crate::Secret>,
+    login_challenge: Option<String>,
+    organization: Option<String>,
+    via: Option<String>,
+    identity_schema: Option<String>,
+}
+
+impl CreateBrowserLoginFlow {
+    /// Set to `true` to make an already signed-in user authenticate again. Completing the flow resets the session's `authenticated_at` time.
+    pub fn refresh(mut self, refresh: bool) -> Self {
+        self.refresh = Some(refresh);
+        self
+    }
+
+    /// Assurance level the login has to reach. A password or similar single-factor sign-in gives `aal1`; send `aal2` to have a signed-in user add a second factor such as TOTP or WebAuthn to the session.
+    pub fn aal(mut self, aal: impl Into<String>) -> Self {
+        self.aal = Some(aal.into());
+        self
+    }
+
+    /// Where to send the browser once the flow is finished. The URL must be allowed by the server configuration.
+    pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
+        self.return_to = Some(return_to.into());
+        self
+    }
+
+    /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
+    pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
+        self.cookie = Some(cookie.into());
+        self
+    }
+
+    /// Ory Hydra login challenge, from the `login_challenge` query parameter of your login page (for example `/login?login_challenge=abcde`). When set, the login completes an OAuth2 / OpenID Connect request for Hydra.
+    pub fn login_challenge(mut self, login_challenge: impl Into<String>) -> Self {
+        self.login_challenge = Some(login_challenge.into());
+        self
+    }
+
+    /// Signs the user in through the organization with this ID. Only has an effect on the Ory Network.
+    pub fn organization(mut self, organization: impl Into<String>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+
+    /// Deprecated; leave it out. It used to name the credential that a second-factor code is sent to in `aal2` flows; the user now picks one of their second factors instead.
+    pub fn via(mut self, via: impl Into<String>) -> Self {
+        self.via = Some(via.into());
+        self
+    }
+
+    /// Picks the identity schema this login flow works with; leave it out for the default.
+    pub fn identity_schema(mut self, identity_schema: impl Into<String>) -> Self {
+        self.identity_schema = Some(identity_schema.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for CreateBrowserLoginFlow {
+    type Output = crate::models::LoginFlow;
+    type Error = CreateBrowserLoginFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 303, 400];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::GET, &["self-service", "login", "browser"]);
+        if let Some(value) = &self.refresh {
+            request.query("refresh", value);
+        }
+        if let Some(value) = &self.aal {
+            request.query("aal", value);
+        }
+        if let Some(value) = &self.return_to {
+            request.query("return_to", value);
+        }
+        if let Some(value) = &self.cookie {
+            request.secret_header("Cookie", value);
+        }
+        if let Some(value) = &self.login_challenge {
+            request.query("login_challenge", value);
+        }
+        if let Some(value) = &self.organization {
+            request.query("organization", value);
+        }
+        if let Some(value) = &self.via {
+            request.query("via", value);
+        }
+        if let Some(value) = &self.identity_schema {
+            request.query("identity_schema", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use CreateBrowserLoginFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            303 => Err(crate::Error::Api(E::SeeOther)),
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    CreateBrowserLoginFlow, super::models::LoginFlow, CreateBrowserLoginFlowError
+);
+
+/// The documented error answers of [`CreateBrowserLoginFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CreateBrowserLoginFlowError {
+    /// 303: Redirect to the login UI, or onward if the user is already signed in. No body.
+    SeeOther,
+    /// 400: Bad request, for example a `return_to` URL that is not allowed.
+    BadRequest(crate::models::ErrorGeneric),
+    /// Any other error status: Any other error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for CreateBrowserLoginFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::SeeOther => crate::error::status_code(303),
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::BadRequest(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+/// Get a sign-out link for a browser session
+///
+/// Creates a logout URL and token for the user signed in in this browser. Send the browser to `logout_url`, or pass `logout_token` as `token` to `/self-service/logout`. Both only work for that user; with nobody signed in the call fails with 401.
+///
+/// A server-side web app must forward the browser's `Cookie` header. Native apps don't use this: they call `/self-service/logout/api` with their session token.
+///
+/// Made by [`FrontendApi::create_browser_logout_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct CreateBrowserLogoutFlow {
+    base: crate::operation::Base,
+    cookie: Option<crate::Secret>,
+    return_to: Option<String>,
+}
+
+impl CreateBrowserLogoutFlow {
+    /// The `Cookie` header your server received from the browser. Forward it unchanged when calling from a backend.
+    pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
+        self.cookie = Some(cookie.into());
+        self
+    }
+
+    /// Where to send the browser after the user has been signed out.
+    pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
+        self.return_to = Some(return_to.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for CreateBrowserLogoutFlow {
+    type Output = crate::models::LogoutFlow;
+    type Error = CreateBrowserLogoutFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 400, 401, 500];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::GET, &["self-service", "logout", "browser"]);
+        if let Some(value) = &self.cookie {
+            request.secret_header("cookie", value);
+        }
+        if let Some(value) = &self.return_to {
+            request.query("return_to", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use CreateBrowserLogoutFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            401 => Err(crate::Error::Api(E::Unauthorized(response.error_json()?))),
+            500 => Err(crate::Error::Api(E::InternalServerError(response.error_json()?))),
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    CreateBrowserLogoutFlow, super::models::LogoutFlow, CreateBrowserLogoutFlowError
+);
+
+/// The documented error answers of [`CreateBrowserLogoutFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CreateBrowserLogoutFlowError {
+    /// 400: Bad request, for example a `return_to` URL that is not allowed.
+    BadRequest(crate::models::ErrorGeneric),
+    /// 401: Nobody is signed in.
+    Unauthorized(crate::models::ErrorGeneric),
+    /// 500: Internal server error.
+    InternalServerError(crate::models::ErrorGeneric),
+}
+
+impl crate::OperationError for CreateBrowserLogoutFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Unauthorized(_) => crate::error::status_code(401),
+            Self::InternalServerError(_) => crate::error::status_code(500),
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::BadRequest(body) => Some(&body.error),
+            Self::Unauthorized(body) => Some(&body.error),
+            Self::InternalServerError(body) => Some(&body.error),
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::BadRequest(body)
+            | Self::Unauthorized(body)
+            | Self::InternalServerError(body) => Some(body),
+        }
+    }
+}
+
+/// Start a recovery flow in a browser
+///
+/// Creates a recovery flow for browser-based apps and for server-side web apps that forward the user's `Cookie` header. A plain browser request is redirected to the configured recovery page with the flow id in the `flow` query parameter; a user who is already signed in is sent to the return URL instead.
+///
+/// When called with `Accept: application/json`, the flow is returned directly, or a 400 if the user already has a session. Cookies are required, so native apps use the `/api` variant.
+///
+/// Made by [`FrontendApi::create_browser_recovery_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct CreateBrowserRecoveryFlow {
+    base: crate::operation::Base,
+    return_to: Option<String>,
+}
+
+impl CreateBrowserRecoveryFlow {
+    /// Where to send the browser once the flow is finished. Must be an allowed return URL.
+    pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
+        self.return_to = Some(return_to.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for CreateBrowserRecoveryFlow {
+    type Output = crate::models::RecoveryFlow;
+    type Error = CreateBrowserRecoveryFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 303, 400];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::GET, &["self-service", "recovery", "browser"]);
+        if let Some(value) = &self.return_to {
+            request.query("return_to", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use CreateBrowserRecoveryFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            303 => Err(crate::Error::Api(E::SeeOther)),
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    CreateBrowserRecoveryFlow, super::models::RecoveryFlow,
+    CreateBrowserRecoveryFlowError
+);
+
+/// The documented error answers of [`CreateBrowserRecoveryFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CreateBrowserRecoveryFlowError {
+    /// 303: Redirect to the recovery page, or to the return URL if the user is already signed in; the body is empty.
+    SeeOther,
+    /// 400: The flow could not be created, for example because the user already has a session (`session_already_available`).
+    BadRequest(crate::models::ErrorGeneric),
+    /// Any other error status: Unexpected error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for CreateBrowserRecoveryFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::SeeOther => crate::error::status_code(303),
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::BadRequest(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+/// Start a registration flow for a browser
+///
+/// Starts a registration flow for browser-based apps and for server-side web apps, which forward the user's `Cookie` header and relay the `Set-Cookie` headers of the answer. It sets the cookies and anti-CSRF token the flow depends on, so clients without a browser cannot use it; native apps use `/self-service/registration/api` instead.
+///
+/// Opened directly in a browser, this URL redirects (303) to `selfservice.flows.registration.ui_url` with `?flow=<id>`, or to `urls.default_redirect_url` if the user already has a valid session. Called with `Accept: application/json`, it returns the flow itself.
+///
+/// Error ids in a JSON error body: `session_already_available` (already signed in), `security_csrf_violation` (the CSRF check failed) and `security_identity_mismatch` (the `return_to` URL is not allowed by the configuration).
+///
+/// Made by [`FrontendApi::create_browser_registration_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct CreateBrowserRegistrationFlow {
+    base: crate::operation::Base,
+    return_to: Option<String>,
+    login_challenge: Option<String>,
+    after_verification_return_to: Option<String>,
+    organization: Option<String>,
+    identity_schema: Option<String>,
+}
+
+impl CreateBrowserRegistrationFlow {
+    /// Where to send the browser once the flow is finished. The URL must be allowed by the server configuration.
+    pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
+        self.return_to = Some(return_to.into());
+        self
+    }
+
+    /// Ory OAuth2 login challenge, from the `login_challenge` query parameter of your registration page (for example `/registration?login_challenge=abcde`). When set, the registration completes an OAuth2 / OpenID Connect request. Outside the Ory Network this works with Ory Hydra.
+    pub fn login_challenge(mut self, login_challenge: impl Into<String>) -> Self {
+        self.login_challenge = Some(login_challenge.into());
+        self
+    }
+
+    /// Where to send the browser after the user completes the verification that follows registration (for example by email). Overrides `selfservice.flows.verification.after.default_redirect_to` for this flow.
+    pub fn after_verification_return_to(
+        mut self,
+        after_verification_return_to: impl Into<String>,
+    ) -> Self {
+        self.after_verification_return_to = Some(after_verification_return_to.into());
+        self
+    }
+
+    /// Registers the user in the organization with this ID. Only has an effect on the Ory Network.
+    pub fn organization(mut self, organization: impl Into<String>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+
+    /// Picks the identity schema the new identity is registered under; leave it out for the default.
+    pub fn identity_schema(mut self, identity_schema: impl Into<String>) -> Self {
+        self.identity_schema = Some(identity_schema.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for CreateBrowserRegistrationFlow {
+    type Output = crate::models::RegistrationFlow;
+    type Error = CreateBrowserRegistrationFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 303];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::GET, &["self-service", "registration", "browser"]);
+        if let Some(value) = &self.return_to {
+            request.query("return_to", value);
+        }
+        if let Some(value) = &self.login_challenge {
+            request.query("login_challenge", value);
+        }
+        if let Some(value) = &self.after_verification_return_to {
+            request.query("after_verification_return_to", value);
+        }
+        if let Some(value) = &self.organization {
+            request.query("organization", value);
+        }
+        if let Some(value) = &self.identity_schema {
+            request.query("identity_schema", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use CreateBrowserRegistrationFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            303 => Err(crate::Error::Api(E::SeeOther)),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    CreateBrowserRegistrationFlow, super::models::RegistrationFlow,
+    CreateBrowserRegistrationFlowError
+);
+
+/// The documented error answers of [`CreateBrowserRegistrationFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CreateBrowserRegistrationFlowError {
+    /// 303: Redirect to the registration UI, or onward if the user is already signed in. No body.
+    SeeOther,
+    /// Any other error status: Any other error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for CreateBrowserRegistrationFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::SeeOther => crate::error::status_code(303),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::Default { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::Default { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+/// Start a settings flow for a browser
+///
+/// Starts a settings flow for browser-based apps and for server-side web apps, which forward the user's `Cookie` header. Native apps use createNativeSettingsFlow with `X-Session-Token` instead.
+///
+/// Opened directly in a browser, this URL redirects (303) to the configured settings UI with `?flow=<id>`, or to login when there is no valid session. Called with `Accept: application/json`, it returns the flow itself, or 401 without a valid session.
+///
+/// Other errors: 403 `session_aal2_required` when the session's assurance level is lower than the identity can reach (plain browser redirects take the user through the second factor automatically), `security_csrf_violation` on a failed CSRF check, `session_inactive` without a session, and `self_service_flow_return_to_forbidden` when `return_to` is not allowed.
+///
+/// Made by [`FrontendApi::create_browser_settings_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct CreateBrowserSettingsFlow {
+    base: crate::operation::Base,
+    return_to: Option<String>,
+    cookie: Option<crate::Secret>,
+}
+
+impl CreateBrowserSettingsFlow {
+    /// Where to send the browser after the settings were saved. The URL must be allowed by the server configuration.
+    pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
+        self.return_to = Some(return_to.into());
+        self
+    }
+
+    /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
+    pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
+        self.cookie = Some(cookie.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for CreateBrowserSettingsFlow {
+    type Output = crate::models::SettingsFlow;
+    type Error = CreateBrowserSettingsFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 303, 400, 401, 403];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::GET, &["self-service", "settings", "browser"]);
+        if let Some(value) = &self.return_to {
+            request.query("return_to", value);
+        }
+        if let Some(value) = &self.cookie {
+            request.secret_header("Cookie", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use CreateBrowserSettingsFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            303 => Err(crate::Error::Api(E::SeeOther)),
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            401 => Err(crate::Error::Api(E::Unauthorized(response.error_json()?))),
+            403 => Err(crate::Error::Api(E::Forbidden(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    CreateBrowserSettingsFlow, super::models::SettingsFlow,
+    CreateBrowserSettingsFlowError
+);
+
+/// The documented error answers of [`CreateBrowserSettingsFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CreateBrowserSettingsFlowError {
+    /// 303: Redirect to the settings UI, or to login when there is no session. No body.
+    SeeOther,
+    /// 400: Bad request, for example a `return_to` URL that is not allowed.
+    BadRequest(crate::models::ErrorGeneric),
+    /// 401: No valid session cookie was sent.
+    Unauthorized(crate::models::ErrorGeneric),
+    /// 403: The session's assurance level is too low (`session_aal2_required`).
+    Forbidden(crate::models::ErrorGeneric),
+    /// Any other error status: Any other error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for CreateBrowserSettingsFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::SeeOther => crate::error::status_code(303),
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Unauthorized(_) => crate::error::status_code(401),
+            Self::Forbidden(_) => crate::error::status_code(403),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::BadRequest(body) => Some(&body.error),
+            Self::Unauthorized(body) => Some(&body.error),
+            Self::Forbidden(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::BadRequest(body)
+            | Self::Unauthorized(body)
+            | Self::Forbidden(body)
+            | Self::Default { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+/// Start a verification flow in a browser
+///
+/// Creates a verification flow for browser-based apps and for server-side web apps that forward the user's `Cookie` header. A plain browser request is redirected to the configured verification page with the flow id in the `flow` query parameter; with `Accept: application/json` the flow is returned directly.
+///
+/// Cookies are required, so native apps use the `/api` variant.
+///
+/// Made by [`FrontendApi::create_browser_verification_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct CreateBrowserVerificationFlow {
+    base: crate::operation::Base,
+    return_to: Option<String>,
+}
+
+impl CreateBrowserVerificationFlow {
+    /// Where to send the browser once the flow is finished. Must be an allowed return URL.
+    pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
+        self.return_to = Some(return_to.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for CreateBrowserVerificationFlow {
+    type Output = crate::models::VerificationFlow;
+    type Error = CreateBrowserVerificationFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 303];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::GET, &["self-service", "verification", "browser"]);
+        if let Some(value) = &self.return_to {
+            request.query("return_to", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use CreateBrowserVerificationFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            303 => Err(crate::Error::Api(E::SeeOther)),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    CreateBrowserVerificationFlow, super::models::VerificationFlow,
+    CreateBrowserVerificationFlowError
+);
+
+/// The documented error answers of [`CreateBrowserVerificationFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CreateBrowserVerificationFlowError {
+    /// 303: Redirect to the verification page; the body is empty.
+    SeeOther,
+    /// Any other error status: Unexpected error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for CreateBrowserVerificationFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::SeeOther => crate::error::status_code(303),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::Default { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::Default { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+/// List the FedCM providers
+///
+/// Lists the FedCM identity providers configured for sign-in, with an anti-CSRF token. The browser passes a provider's values to `navigator.credentials.get` and the resulting token is then sent to `/self-service/fed-cm/token`. Available on the Ory Network only.
+///
+/// Made by [`FrontendApi::create_fedcm_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct CreateFedcmFlow {
+    base: crate::operation::Base,
+}
+
+impl crate::operation::Operation for CreateFedcmFlow {
+    type Output = crate::models::CreateFedcmFlowResponse;
+    type Error = CreateFedcmFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 400];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        self.base
+            .request(reqwest::Method::GET, &["self-service", "fed-cm", "parameters"])
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use CreateFedcmFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    CreateFedcmFlow, super::models::CreateFedcmFlowResponse, CreateFedcmFlowError
+);
+
+/// The documented error answers of [`CreateFedcmFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CreateFedcmFlowError {
+    /// 400: The request was rejected; the error says why.
+    BadRequest(crate::models::ErrorGeneric),
+    /// Any other error status: Any other error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for CreateFedcmFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::BadRequest(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
+        }
+    }
+}
+
+/// Start a login flow for a native app
+///
+/// Starts a login flow for an app that talks to Kratos without a browser: desktop, mobile or CLI. On success the app gets a session token rather than a cookie. Load the flow again later with `/self-service/login/flows?id=<flow id>`.
+///
+/// Browser-based apps and server-side web apps must not call this: it has no cookie-based CSRF protection, which would leave them open to CSRF attacks such as login CSRF. They use `/self-service/login/browser`.
+///
+/// If the request already carries a valid session token or cookie, the call fails with 400 unless `refresh=true` is set. Error ids: `session_already_available` (already signed in), `session_aal1_required` (a second factor was requested but there is no session yet) and `security_csrf_violation` (the CSRF check failed).
+///
+/// Made by [`FrontendApi::create_native_login_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct CreateNativeLoginFlow {
+    base: crate::operation::Base,
+    refresh: Option<bool>,
+    aal: Option<String>,
+    return_session_token_exchange_code: Option<bool>,
+    return_to: Option<String>,
+    organization: Option<String>,
+    via: Option<String>,
+    identity_schema: Option<String>,
+}
+
+impl CreateNativeLoginFlow {
+    /// Set to `true` to make an already signed-in user authenticate again. Completing the flow resets the session's `authenticated_at` time.
+    pub fn refresh(mut self, refresh: bool) -> Self {
+        self.refresh = Some(refresh);
+        self
+    }
+
+    /// Assurance level the login has to reach. A password or similar single-factor sign-in gives `aal1`; send `aal2` to have a signed-in user add a second factor such as TOTP or WebAuthn to the session.
+    pub fn aal(mut self, aal: impl Into<String>) -> Self {
+        self.aal = Some(aal.into());
+        self
+    }
+
+    /// Set to `true` to have the new flow carry a code that can be exchanged for the session token once the login has finished, for example after the user signed in with a social provider in a browser.
+    pub fn return_session_token_exchange_code(
+        mut self,
+        return_session_token_exchange_code: bool,
+    ) -> Self {
+        self.return_session_token_exchange_code = Some(
+            return_session_token_exchange_code,
+        );
+        self
+    }
+
+    /// Where to send the browser once the flow is finished.
+    pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
+        self.return_to = Some(return_to.into());
+        self
+    }
+
+    /// Signs the user in through the organization with this ID. Only has an effect on the Ory Network.
+    pub fn organization(mut self, organization: impl Into<String>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+
+    /// Deprecated; leave it out. It used to name the credential that a second-factor code is sent to in `aal2` flows; the user now picks one of their second factors instead.
+    pub fn via(mut self, via: impl Into<String>) -> Self {
+        self.via = Some(via.into());
+        self
+    }
+
+    /// Picks the identity schema this login flow works with; leave it out for the default.
+    pub fn identity_schema(mut self, identity_schema: impl Into<String>) -> Self {
+        self.identity_schema = Some(identity_schema.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for CreateNativeLoginFlow {
+    type Output = crate::models::LoginFlow;
+    type Error = CreateNativeLoginFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 400];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::GET, &["self-service", "login", "api"]);
+        if let Some(value) = &self.refresh {
+            request.query("refresh", value);
+        }
+        if let Some(value) = &self.aal {
+            request.query("aal", value);
+        }
+        if let Some(value) = &self.return_session_token_exchange_code {
+            request.query("return_session_token_exchange_code", value);
+        }
+        if let Some(value) = &self.return_to {
+            request.query("return_to", value);
+        }
+        if let Some(value) = &self.organization {
+            request.query("organization", value);
+        }
+        if let Some(value) = &self.via {
+            request.query("via", value);
+        }
+        if let Some(value) = &self.identity_schema {
+            request.query("identity_schema", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use CreateNativeLoginFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    CreateNativeLoginFlow, super::models::LoginFlow, CreateNativeLoginFlowError
+);
+
+/// The documented error answers of [`CreateNativeLoginFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CreateNativeLoginFlowError {
+    /// 400: The flow could not be created, for example because the user already has a session (`session_already_available`).
+    BadRequest(crate::models::ErrorGeneric),
+    /// Any other error status: Any other error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for CreateNativeLoginFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::BadRequest(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
+        }
+    }
+}
+
+/// Start a recovery flow for a native app
+///
+/// Creates a recovery flow for apps that do not run in a browser, such as desktop, mobile and CLI apps. No cookies are involved, which is why browser-based and server-side web apps must not use it: they would lose the CSRF protection and should call the browser variant instead.
+///
+/// If the request already carries a valid session, Kratos refuses with a 400. To read a flow that already exists, use `getRecoveryFlow`.
+///
+/// Made by [`FrontendApi::create_native_recovery_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct CreateNativeRecoveryFlow {
+    base: crate::operation::Base,
+}
+
+impl crate::operation::Operation for CreateNativeRecoveryFlow {
+    type Output = crate::models::RecoveryFlow;
+    type Error = CreateNativeRecoveryFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 400];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        self.base.request(reqwest::Method::GET, &["self-service", "recovery", "api"])
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use CreateNativeRecoveryFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    CreateNativeRecoveryFlow, super::models::RecoveryFlow, CreateNativeRecoveryFlowError
+);
+
+/// The documented error answers of [`CreateNativeRecoveryFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CreateNativeRecoveryFlowError {
+    /// 400: The flow could not be created, for example because the user already has a session (`session_already_available`).
+    BadRequest(crate::models::ErrorGeneric),
+    /// Any other error status: Unexpected error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for CreateNativeRecoveryFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::BadRequest(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
+        }
     }
 }
 
@@ -258,6 +1685,390 @@ impl crate::OperationError for CreateNativeRegistrationFlowError {
     }
 }
 
+/// Start a settings flow for a native app
+///
+/// Starts a settings flow for an app that talks to Kratos without a browser: desktop, mobile or CLI. Send the user's session token in `X-Session-Token`. The returned flow carries the UI nodes for every enabled settings method, and its `id` is what you pass as `flow` when submitting; use getSettingsFlow to load it again later.
+///
+/// Browser-based apps and server-side web apps must not call this, since it has no CSRF protection; they use createBrowserSettingsFlow.
+///
+/// Without a valid session the error id is `session_inactive`. If the identity can reach a higher assurance level than the session has (say it has a second factor but only the password was used), the server may refuse with 403 `session_aal2_required`; have the user complete the second factor first.
+///
+/// Made by [`FrontendApi::create_native_settings_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct CreateNativeSettingsFlow {
+    base: crate::operation::Base,
+}
+
+impl crate::operation::Operation for CreateNativeSettingsFlow {
+    type Output = crate::models::SettingsFlow;
+    type Error = CreateNativeSettingsFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 400];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        self.base.request(reqwest::Method::GET, &["self-service", "settings", "api"])
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use CreateNativeSettingsFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    CreateNativeSettingsFlow, super::models::SettingsFlow, CreateNativeSettingsFlowError
+);
+
+/// The documented error answers of [`CreateNativeSettingsFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CreateNativeSettingsFlowError {
+    /// 400: The request could not be processed; the error says why.
+    BadRequest(crate::models::ErrorGeneric),
+    /// Any other error status: Any other error, such as `session_inactive` when no valid session was sent.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for CreateNativeSettingsFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::BadRequest(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
+        }
+    }
+}
+
+/// Start a verification flow for a native app
+///
+/// Creates a verification flow for apps that do not run in a browser, such as desktop, mobile and CLI apps. No cookies are involved, which is why browser-based and server-side web apps must not use it: they would lose the CSRF protection and should call the browser variant instead.
+///
+/// To read a flow that already exists, use `getVerificationFlow`.
+///
+/// Made by [`FrontendApi::create_native_verification_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct CreateNativeVerificationFlow {
+    base: crate::operation::Base,
+    return_to: Option<String>,
+}
+
+impl CreateNativeVerificationFlow {
+    /// URL stored in the flow's `return_to` field. It is for your app's own use and does not change how the flow behaves.
+    pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
+        self.return_to = Some(return_to.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for CreateNativeVerificationFlow {
+    type Output = crate::models::VerificationFlow;
+    type Error = CreateNativeVerificationFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 400];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::GET, &["self-service", "verification", "api"]);
+        if let Some(value) = &self.return_to {
+            request.query("return_to", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use CreateNativeVerificationFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    CreateNativeVerificationFlow, super::models::VerificationFlow,
+    CreateNativeVerificationFlowError
+);
+
+/// The documented error answers of [`CreateNativeVerificationFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CreateNativeVerificationFlowError {
+    /// 400: The request was rejected; the error body says why.
+    BadRequest(crate::models::ErrorGeneric),
+    /// Any other error status: Unexpected error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for CreateNativeVerificationFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::BadRequest(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
+        }
+    }
+}
+
+/// Sign out the user's other sessions
+///
+/// Signs the user out everywhere except in the session making the call, and returns the number of sessions it ended in `count`. The ended sessions are deactivated, not deleted.
+///
+/// Made by [`FrontendApi::disable_my_other_sessions`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct DisableMyOtherSessions {
+    base: crate::operation::Base,
+    cookie: Option<crate::Secret>,
+}
+
+impl DisableMyOtherSessions {
+    /// The `Cookie` header that the user's browser sent to your server (it holds the `ory_kratos_session` cookie), passed on unchanged. Server-side web apps need it; other cookies in the header are ignored.
+    pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
+        self.cookie = Some(cookie.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for DisableMyOtherSessions {
+    type Output = crate::models::DeleteMySessionsCount;
+    type Error = DisableMyOtherSessionsError;
+    const DOCUMENTED: &'static [u16] = &[200, 400, 401];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self.base.request(reqwest::Method::DELETE, &["sessions"]);
+        if let Some(value) = &self.cookie {
+            request.secret_header("Cookie", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use DisableMyOtherSessionsError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            401 => Err(crate::Error::Api(E::Unauthorized(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    DisableMyOtherSessions, super::models::DeleteMySessionsCount,
+    DisableMyOtherSessionsError
+);
+
+/// The documented error answers of [`DisableMyOtherSessions`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum DisableMyOtherSessionsError {
+    /// 400: The request could not be processed; the error says why.
+    BadRequest(crate::models::ErrorGeneric),
+    /// 401: No valid session was sent.
+    Unauthorized(crate::models::ErrorGeneric),
+    /// Any other error status: Any other error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for DisableMyOtherSessionsError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Unauthorized(_) => crate::error::status_code(401),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::BadRequest(body) => Some(&body.error),
+            Self::Unauthorized(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::BadRequest(body)
+            | Self::Unauthorized(body)
+            | Self::Default { body, .. } => Some(body),
+        }
+    }
+}
+
+/// Sign out one of the user's other sessions
+///
+/// Ends one session of the signed-in user, chosen by `id`, and answers 204 with no body. The session making the call cannot be ended this way; sign out through a logout flow for that. The ended session is deactivated, not deleted.
+///
+/// Made by [`FrontendApi::disable_my_session`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct DisableMySession {
+    base: crate::operation::Base,
+    id: String,
+    cookie: Option<crate::Secret>,
+}
+
+impl DisableMySession {
+    /// The `Cookie` header that the user's browser sent to your server (it holds the `ory_kratos_session` cookie), passed on unchanged. Server-side web apps need it; other cookies in the header are ignored.
+    pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
+        self.cookie = Some(cookie.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for DisableMySession {
+    type Output = ();
+    type Error = DisableMySessionError;
+    const DOCUMENTED: &'static [u16] = &[204, 400, 401];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::DELETE, &["sessions", &self.id.to_string()]);
+        if let Some(value) = &self.cookie {
+            request.secret_header("Cookie", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use DisableMySessionError as E;
+        match response.status().as_u16() {
+            204 => Ok(()),
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            401 => Err(crate::Error::Api(E::Unauthorized(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(DisableMySession, (), DisableMySessionError);
+
+/// The documented error answers of [`DisableMySession`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum DisableMySessionError {
+    /// 400: `id` is not a valid UUID, or it names the session making the call.
+    BadRequest(crate::models::ErrorGeneric),
+    /// 401: No valid session was sent.
+    Unauthorized(crate::models::ErrorGeneric),
+    /// Any other error status: Any other error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for DisableMySessionError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Unauthorized(_) => crate::error::status_code(401),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::BadRequest(body) => Some(&body.error),
+            Self::Unauthorized(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::BadRequest(body)
+            | Self::Unauthorized(body)
+            | Self::Default { body, .. } => Some(body),
+        }
+    }
+}
+
 /// Trade exchange codes for a session token
 ///
 /// Completes a flow that was started with `return_session_token_exchange_code=true` and finished outside the app (typically social sign-in in a browser): the app sends the code it got when creating the flow and the code the browser brought back, and receives the session token.
@@ -354,6 +2165,313 @@ impl crate::OperationError for ExchangeSessionTokenError {
             | Self::NotFound(body)
             | Self::Gone(body)
             | Self::Default { body, .. } => Some(body),
+        }
+    }
+}
+
+/// Get a flow's error
+///
+/// Loads the error a self-service browser flow ended with, by its ID. When a browser flow fails, Kratos sends the user to the error page with `?id=<error id>`; the page passes that ID here and shows the result.
+///
+/// While building the error page, ask for the ID `stub:500` to get a sample 500 Internal Server Error.
+///
+/// Made by [`FrontendApi::get_flow_error`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct GetFlowError {
+    base: crate::operation::Base,
+    id: String,
+}
+
+impl crate::operation::Operation for GetFlowError {
+    type Output = crate::models::FlowError;
+    type Error = GetFlowErrorError;
+    const DOCUMENTED: &'static [u16] = &[200, 403, 404, 500];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::GET, &["self-service", "errors"]);
+        request.query("id", &self.id);
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use GetFlowErrorError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            403 => Err(crate::Error::Api(E::Forbidden(response.error_json()?))),
+            404 => Err(crate::Error::Api(E::NotFound(response.error_json()?))),
+            500 => Err(crate::Error::Api(E::InternalServerError(response.error_json()?))),
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    GetFlowError, super::models::FlowError, GetFlowErrorError
+);
+
+/// The documented error answers of [`GetFlowError`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum GetFlowErrorError {
+    /// 403: Access to this error was refused.
+    Forbidden(crate::models::ErrorGeneric),
+    /// 404: No error with this ID exists.
+    NotFound(crate::models::ErrorGeneric),
+    /// 500: The server could not load the error.
+    InternalServerError(crate::models::ErrorGeneric),
+}
+
+impl crate::OperationError for GetFlowErrorError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::Forbidden(_) => crate::error::status_code(403),
+            Self::NotFound(_) => crate::error::status_code(404),
+            Self::InternalServerError(_) => crate::error::status_code(500),
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::Forbidden(body) => Some(&body.error),
+            Self::NotFound(body) => Some(&body.error),
+            Self::InternalServerError(body) => Some(&body.error),
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::Forbidden(body)
+            | Self::NotFound(body)
+            | Self::InternalServerError(body) => Some(body),
+        }
+    }
+}
+
+/// Fetch a login flow
+///
+/// Loads a login flow by its ID, for example to render the form once the browser has landed on the login UI with `?flow=<id>`, or to show the messages of a failed attempt.
+///
+/// For a browser flow the request must carry the flow's anti-CSRF cookie. Browser code has to send credentials with the request; a server-side web app has to share a top-level domain with Kratos and forward the `Cookie` header it received from the browser.
+///
+/// Error ids: `session_already_available` (the user is already signed in) and `self_service_flow_expired` (the flow is too old; create a new one).
+///
+/// Made by [`FrontendApi::get_login_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct GetLoginFlow {
+    base: crate::operation::Base,
+    id: String,
+    cookie: Option<crate::Secret>,
+}
+
+impl GetLoginFlow {
+    /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
+    pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
+        self.cookie = Some(cookie.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for GetLoginFlow {
+    type Output = crate::models::LoginFlow;
+    type Error = GetLoginFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 403, 404, 410];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::GET, &["self-service", "login", "flows"]);
+        request.query("id", &self.id);
+        if let Some(value) = &self.cookie {
+            request.secret_header("Cookie", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use GetLoginFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            403 => Err(crate::Error::Api(E::Forbidden(response.error_json()?))),
+            404 => Err(crate::Error::Api(E::NotFound(response.error_json()?))),
+            410 => Err(crate::Error::Api(E::Gone(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    GetLoginFlow, super::models::LoginFlow, GetLoginFlowError
+);
+
+/// The documented error answers of [`GetLoginFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum GetLoginFlowError {
+    /// 403: Access refused, typically because the anti-CSRF cookie is missing or does not match the flow.
+    Forbidden(crate::models::ErrorGeneric),
+    /// 404: No login flow with this ID exists.
+    NotFound(crate::models::ErrorGeneric),
+    /// 410: The flow has expired (`self_service_flow_expired`). Start a new one.
+    Gone(crate::models::ErrorGeneric),
+    /// Any other error status: Any other error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for GetLoginFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::Forbidden(_) => crate::error::status_code(403),
+            Self::NotFound(_) => crate::error::status_code(404),
+            Self::Gone(_) => crate::error::status_code(410),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::Forbidden(body) => Some(&body.error),
+            Self::NotFound(body) => Some(&body.error),
+            Self::Gone(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::Forbidden(body)
+            | Self::NotFound(body)
+            | Self::Gone(body)
+            | Self::Default { body, .. } => Some(body),
+        }
+    }
+}
+
+/// Fetch a recovery flow
+///
+/// Returns an existing recovery flow, including its form and any messages, so the app can render the current step. Flows created in a browser are bound to their anti-CSRF cookie: a server-side web app must forward the user's `Cookie` header, and it has to run under the same top-level domain as Kratos so the browser shares those cookies. Native apps need no cookie.
+///
+/// A 410 means the flow has expired; start a new one.
+///
+/// Made by [`FrontendApi::get_recovery_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct GetRecoveryFlow {
+    base: crate::operation::Base,
+    id: String,
+    cookie: Option<crate::Secret>,
+}
+
+impl GetRecoveryFlow {
+    /// The `Cookie` header the user's browser sent to your server. Forward it unchanged when a server-side web app works on a browser flow, so Kratos can check the anti-CSRF cookie. Native apps leave it out.
+    pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
+        self.cookie = Some(cookie.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for GetRecoveryFlow {
+    type Output = crate::models::RecoveryFlow;
+    type Error = GetRecoveryFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 404, 410];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::GET, &["self-service", "recovery", "flows"]);
+        request.query("id", &self.id);
+        if let Some(value) = &self.cookie {
+            request.secret_header("Cookie", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use GetRecoveryFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            404 => Err(crate::Error::Api(E::NotFound(response.error_json()?))),
+            410 => Err(crate::Error::Api(E::Gone(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    GetRecoveryFlow, super::models::RecoveryFlow, GetRecoveryFlowError
+);
+
+/// The documented error answers of [`GetRecoveryFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum GetRecoveryFlowError {
+    /// 404: No recovery flow has this id.
+    NotFound(crate::models::ErrorGeneric),
+    /// 410: The flow has expired (`self_service_flow_expired`); start a new recovery flow.
+    Gone(crate::models::ErrorGeneric),
+    /// Any other error status: Unexpected error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for GetRecoveryFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::NotFound(_) => crate::error::status_code(404),
+            Self::Gone(_) => crate::error::status_code(410),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::NotFound(body) => Some(&body.error),
+            Self::Gone(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::NotFound(body) | Self::Gone(body) | Self::Default { body, .. } => {
+                Some(body)
+            }
         }
     }
 }
@@ -467,6 +2585,277 @@ impl crate::OperationError for GetRegistrationFlowError {
             | Self::Gone(body)
             | Self::Default { body, .. } => Some(body),
         }
+    }
+}
+
+/// Fetch a settings flow
+///
+/// Loads a settings flow by its ID, for example to render the form once the browser has landed on the settings UI with `?flow=<id>`, or to refresh it in a native app. On the public API the request must carry the session of the identity that owns the flow: `X-Session-Token` from native apps, the forwarded `Cookie` header from server-side web apps. The admin API returns the flow without credentials.
+///
+/// Errors: 401 or `session_inactive` without a valid session; 403 `session_aal2_required` when the session's assurance level is too low; `security_identity_mismatch` when a different identity signed in after the flow was interrupted by `session_refresh_required`; 404 when no such flow exists; 410 `self_service_flow_expired` once the flow has expired; `security_csrf_violation` on a failed CSRF check.
+///
+/// Made by [`FrontendApi::get_settings_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct GetSettingsFlow {
+    base: crate::operation::Base,
+    id: String,
+    cookie: Option<crate::Secret>,
+}
+
+impl GetSettingsFlow {
+    /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
+    pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
+        self.cookie = Some(cookie.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for GetSettingsFlow {
+    type Output = crate::models::SettingsFlow;
+    type Error = GetSettingsFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 401, 403, 404, 410];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::GET, &["self-service", "settings", "flows"]);
+        request.query("id", &self.id);
+        if let Some(value) = &self.cookie {
+            request.secret_header("Cookie", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use GetSettingsFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            401 => Err(crate::Error::Api(E::Unauthorized(response.error_json()?))),
+            403 => Err(crate::Error::Api(E::Forbidden(response.error_json()?))),
+            404 => Err(crate::Error::Api(E::NotFound(response.error_json()?))),
+            410 => Err(crate::Error::Api(E::Gone(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    GetSettingsFlow, super::models::SettingsFlow, GetSettingsFlowError
+);
+
+/// The documented error answers of [`GetSettingsFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum GetSettingsFlowError {
+    /// 401: No valid session was sent.
+    Unauthorized(crate::models::ErrorGeneric),
+    /// 403: Access refused: the session's assurance level is too low, or the flow belongs to a different identity.
+    Forbidden(crate::models::ErrorGeneric),
+    /// 404: No settings flow with this ID exists.
+    NotFound(crate::models::ErrorGeneric),
+    /// 410: The flow has expired. Start a new one.
+    Gone(crate::models::ErrorGeneric),
+    /// Any other error status: Any other error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for GetSettingsFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::Unauthorized(_) => crate::error::status_code(401),
+            Self::Forbidden(_) => crate::error::status_code(403),
+            Self::NotFound(_) => crate::error::status_code(404),
+            Self::Gone(_) => crate::error::status_code(410),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::Unauthorized(body) => Some(&body.error),
+            Self::Forbidden(body) => Some(&body.error),
+            Self::NotFound(body) => Some(&body.error),
+            Self::Gone(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::Unauthorized(body)
+            | Self::Forbidden(body)
+            | Self::NotFound(body)
+            | Self::Gone(body)
+            | Self::Default { body, .. } => Some(body),
+        }
+    }
+}
+
+/// Fetch a verification flow
+///
+/// Returns an existing verification flow, including its form and any messages, so the app can render the current step. Flows created in a browser are bound to their anti-CSRF cookie: a server-side web app must forward the user's `Cookie` header, and it has to run under the same top-level domain as Kratos so the browser shares those cookies. Native apps need no cookie.
+///
+/// Made by [`FrontendApi::get_verification_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct GetVerificationFlow {
+    base: crate::operation::Base,
+    id: String,
+    cookie: Option<crate::Secret>,
+}
+
+impl GetVerificationFlow {
+    /// The `Cookie` header the user's browser sent to your server. Forward it unchanged when a server-side web app works on a browser flow, so Kratos can check the anti-CSRF cookie. Native apps leave it out.
+    pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
+        self.cookie = Some(cookie.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for GetVerificationFlow {
+    type Output = crate::models::VerificationFlow;
+    type Error = GetVerificationFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 403, 404];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::GET, &["self-service", "verification", "flows"]);
+        request.query("id", &self.id);
+        if let Some(value) = &self.cookie {
+            request.secret_header("cookie", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use GetVerificationFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            403 => Err(crate::Error::Api(E::Forbidden(response.error_json()?))),
+            404 => Err(crate::Error::Api(E::NotFound(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    GetVerificationFlow, super::models::VerificationFlow, GetVerificationFlowError
+);
+
+/// The documented error answers of [`GetVerificationFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum GetVerificationFlowError {
+    /// 403: Access to the flow was refused, for example because a browser flow was requested without its anti-CSRF cookie.
+    Forbidden(crate::models::ErrorGeneric),
+    /// 404: No verification flow has this id.
+    NotFound(crate::models::ErrorGeneric),
+    /// Any other error status: Unexpected error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for GetVerificationFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::Forbidden(_) => crate::error::status_code(403),
+            Self::NotFound(_) => crate::error::status_code(404),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::Forbidden(body) => Some(&body.error),
+            Self::NotFound(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::Forbidden(body) | Self::NotFound(body) | Self::Default { body, .. } => {
+                Some(body)
+            }
+        }
+    }
+}
+
+/// Fetch the WebAuthn browser script
+///
+/// Serves the JavaScript that HTML pages need to run WebAuthn sign-in and registration in the browser. A page that renders WebAuthn form nodes includes it with a `<script>` tag pointing at `/.well-known/ory/webauthn.js` on the public Kratos URL. Native apps don't need it.
+///
+/// Made by [`FrontendApi::get_web_authn_java_script`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct GetWebAuthnJavaScript {
+    base: crate::operation::Base,
+}
+
+impl crate::operation::Operation for GetWebAuthnJavaScript {
+    type Output = crate::models::WebAuthnJavaScript;
+    type Error = GetWebAuthnJavaScriptError;
+    const DOCUMENTED: &'static [u16] = &[200];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        self.base.request(reqwest::Method::GET, &[".well-known", "ory", "webauthn.js"])
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    GetWebAuthnJavaScript, super::models::WebAuthnJavaScript, GetWebAuthnJavaScriptError
+);
+
+/// The documented error answers of [`GetWebAuthnJavaScript`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum GetWebAuthnJavaScriptError {}
+
+impl crate::OperationError for GetWebAuthnJavaScriptError {
+    fn status(&self) -> reqwest::StatusCode {
+        match *self {}
     }
 }
 
@@ -612,6 +3001,91 @@ impl crate::OperationError for ListMySessionsError {
     }
 }
 
+/// Sign out a native app's session
+///
+/// Revokes the session token given in `session_token` of the JSON body and answers 204 with no body. A token that was already revoked also gets 204; a malformed or unknown token gets 403 Forbidden.
+///
+/// No cookies are touched, so browser sessions sign out through the browser logout flow instead.
+///
+/// Made by [`FrontendApi::perform_native_logout`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct PerformNativeLogout {
+    base: crate::operation::Base,
+    body: crate::models::PerformNativeLogoutBody,
+}
+
+impl crate::operation::Operation for PerformNativeLogout {
+    type Output = ();
+    type Error = PerformNativeLogoutError;
+    const DOCUMENTED: &'static [u16] = &[204, 400];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::DELETE, &["self-service", "logout", "api"]);
+        request.json(&self.body);
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use PerformNativeLogoutError as E;
+        match response.status().as_u16() {
+            204 => Ok(()),
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(PerformNativeLogout, (), PerformNativeLogoutError);
+
+/// The documented error answers of [`PerformNativeLogout`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PerformNativeLogoutError {
+    /// 400: The request body was invalid.
+    BadRequest(crate::models::ErrorGeneric),
+    /// Any other error status: Any other error, such as 403 for an unknown token.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for PerformNativeLogoutError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::BadRequest(body) => Some(&body.error),
+            Self::Default { body, .. } => Some(&body.error),
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
+        }
+    }
+}
+
 /// Check the current session
 ///
 /// Returns the session belonging to the session token (or cookie) sent, with its identity. An app calls it to find out whether the user is signed in and who they are.
@@ -720,6 +3194,502 @@ impl crate::OperationError for ToSessionError {
             Self::Unauthorized(body)
             | Self::Forbidden(body)
             | Self::Default { body, .. } => Some(body),
+        }
+    }
+}
+
+/// Sign in with a FedCM token
+///
+/// Signs the user in with a token from a FedCM provider. Call `navigator.credentials.get` with the values from `GET /self-service/fed-cm/parameters`, then post the token it returns here together with `csrf_token`.
+///
+/// Made by [`FrontendApi::update_fedcm_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct UpdateFedcmFlow {
+    base: crate::operation::Base,
+    body: crate::models::UpdateFedcmFlowBody,
+}
+
+impl crate::operation::Operation for UpdateFedcmFlow {
+    type Output = crate::models::SuccessfulNativeLogin;
+    type Error = UpdateFedcmFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 303, 400, 410, 422];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::POST, &["self-service", "fed-cm", "token"]);
+        request.json(&self.body);
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use UpdateFedcmFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            303 => Err(crate::Error::Api(E::SeeOther)),
+            400 if response.is_error_object() => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            410 => Err(crate::Error::Api(E::Gone(response.error_json()?))),
+            422 => Err(crate::Error::Api(E::UnprocessableEntity(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    UpdateFedcmFlow, super::models::SuccessfulNativeLogin, UpdateFedcmFlowError
+);
+
+/// The documented error answers of [`UpdateFedcmFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum UpdateFedcmFlowError {
+    /// 303: Redirect for a browser that did not ask for JSON. No body.
+    SeeOther,
+    /// 400: The token was rejected; the login flow is returned with messages saying why.
+    ///
+    /// When Kratos sends its standard error object with this status instead (`session_already_available`, say), the answer is [`Self::Default`] with status 400.
+    BadRequest(crate::models::LoginFlow),
+    /// 410: The login flow has expired (`self_service_flow_expired`). Start again.
+    Gone(crate::models::ErrorGeneric),
+    /// 422: The next step needs a browser (`browser_location_change_required`): open `redirect_browser_to` there.
+    UnprocessableEntity(crate::models::ErrorBrowserLocationChangeRequired),
+    /// Any other error status: Any other error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for UpdateFedcmFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::SeeOther => crate::error::status_code(303),
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Gone(_) => crate::error::status_code(410),
+            Self::UnprocessableEntity(_) => crate::error::status_code(422),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::Gone(body) => Some(&body.error),
+            Self::UnprocessableEntity(body) => body.error.as_ref(),
+            Self::Default { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::Gone(body) | Self::Default { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+/// Submit a login form
+///
+/// Sends the user's input for the login flow named in `flow`. Native apps post `application/json` and authenticate with `X-Session-Token` when they have a session; server-side web apps forward the user's `Cookie` header, include the form's `csrf_token` and relay any `Set-Cookie` header back to the browser.
+///
+/// What a native (`api`) flow gets back:
+///
+/// - 200: signed in; the body carries the session token and the session.
+/// - 400: the input was rejected; the flow comes back with messages to show.
+/// - 410: the flow has expired; the error may name a replacement flow in `use_flow_id`.
+///
+/// Browser flows accept `application/json` or `application/x-www-form-urlencoded`. A plain form post is answered with a 303 redirect: on success to `return_to` (if set) or the configured after-login URL, otherwise back to the login UI with the flow ID so the errors can be shown. With `Accept: application/json` there is no redirect on success: the answer is 200 with the session and a `Set-Cookie` header, or 400 on invalid input; an expired flow still leads to a 303 towards a new login flow.
+///
+/// Error ids in a JSON error body: `session_already_available` (the user is already signed in), `security_csrf_violation` (the CSRF check failed), `security_identity_mismatch` (the `return_to` URL is not allowed by the configuration) and `browser_location_change_required` (the browser has to open another URL, mostly during social sign-in).
+///
+/// Made by [`FrontendApi::update_login_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct UpdateLoginFlow {
+    base: crate::operation::Base,
+    flow: String,
+    cookie: Option<crate::Secret>,
+    body: crate::models::UpdateLoginFlowBody,
+}
+
+impl UpdateLoginFlow {
+    /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
+    pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
+        self.cookie = Some(cookie.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for UpdateLoginFlow {
+    type Output = crate::models::SuccessfulNativeLogin;
+    type Error = UpdateLoginFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 303, 400, 410, 422];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::POST, &["self-service", "login"]);
+        request.query("flow", &self.flow);
+        if let Some(value) = &self.cookie {
+            request.secret_header("Cookie", value);
+        }
+        request.json(&self.body);
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use UpdateLoginFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            303 => Err(crate::Error::Api(E::SeeOther)),
+            400 if response.is_error_object() => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            410 => Err(crate::Error::Api(E::Gone(response.error_json()?))),
+            422 => Err(crate::Error::Api(E::UnprocessableEntity(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    UpdateLoginFlow, super::models::SuccessfulNativeLogin, UpdateLoginFlowError
+);
+
+/// The documented error answers of [`UpdateLoginFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum UpdateLoginFlowError {
+    /// 303: Redirect for a browser that posted a plain HTML form. No body.
+    SeeOther,
+    /// 400: The input was invalid. The flow is returned with messages saying what to fix.
+    ///
+    /// When Kratos sends its standard error object with this status instead (`session_already_available`, say), the answer is [`Self::Default`] with status 400.
+    BadRequest(crate::models::LoginFlow),
+    /// 410: The flow has expired (`self_service_flow_expired`). Start a new login flow.
+    Gone(crate::models::ErrorGeneric),
+    /// 422: The next step needs a browser (`browser_location_change_required`): open `redirect_browser_to` there.
+    UnprocessableEntity(crate::models::ErrorBrowserLocationChangeRequired),
+    /// Any other error status: Any other error, for example `security_csrf_violation`.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for UpdateLoginFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::SeeOther => crate::error::status_code(303),
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Gone(_) => crate::error::status_code(410),
+            Self::UnprocessableEntity(_) => crate::error::status_code(422),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::Gone(body) => Some(&body.error),
+            Self::UnprocessableEntity(body) => body.error.as_ref(),
+            Self::Default { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::Gone(body) | Self::Default { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+/// Sign out a browser session
+///
+/// Ends a browser session, identified by a logout token. A plain browser request is redirected (303 See Other) to the `return_to` URL given when the logout URL was created, or to `urls.default_return_to` without one. With `Accept: application/json` the answer is 204 No Content instead.
+///
+/// This works for browser sessions only. Native apps sign out with `DELETE /self-service/logout/api`, sending their session token.
+///
+/// Made by [`FrontendApi::update_logout_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct UpdateLogoutFlow {
+    base: crate::operation::Base,
+    token: Option<crate::Secret>,
+    return_to: Option<String>,
+    cookie: Option<crate::Secret>,
+}
+
+impl UpdateLogoutFlow {
+    /// Logout token, as found in `logout_token` of `/self-service/logout/browser`. If all you have is the session cookie, call that endpoint first to get one.
+    pub fn token(mut self, token: impl Into<crate::Secret>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Where to send the browser once the user is signed out.
+    pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
+        self.return_to = Some(return_to.into());
+        self
+    }
+
+    /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
+    pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
+        self.cookie = Some(cookie.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for UpdateLogoutFlow {
+    type Output = ();
+    type Error = UpdateLogoutFlowError;
+    const DOCUMENTED: &'static [u16] = &[204, 303];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::GET, &["self-service", "logout"]);
+        if let Some(value) = &self.token {
+            request.secret_query("token", value);
+        }
+        if let Some(value) = &self.return_to {
+            request.query("return_to", value);
+        }
+        if let Some(value) = &self.cookie {
+            request.secret_header("Cookie", value);
+        }
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use UpdateLogoutFlowError as E;
+        match response.status().as_u16() {
+            204 => Ok(()),
+            303 => Err(crate::Error::Api(E::SeeOther)),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(UpdateLogoutFlow, (), UpdateLogoutFlowError);
+
+/// The documented error answers of [`UpdateLogoutFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum UpdateLogoutFlowError {
+    /// 303: Signed out; the browser is redirected onward. No body.
+    SeeOther,
+    /// Any other error status: Any other error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for UpdateLogoutFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::SeeOther => crate::error::status_code(303),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::Default { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::Default { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+/// Submit a recovery form
+///
+/// Sends the user's input for a recovery flow. With the `code` method the app first submits the address in `email`; Kratos answers with the flow in state `sent_email` and emails a code, which the app then submits in `code`. Once the code is accepted the user is signed in, and the flow's `continue_with` carries the session token and a settings flow in which the user sets a new password. The `link` method emails a link instead, which suits browsers.
+///
+/// A 400 returns the flow again, either with messages about what was wrong or as the next step to show. A 410 with `self_service_flow_expired` means the flow timed out: start a new one. A 422 with `browser_location_change_required` means the user has to continue in a browser at the URL given in the error. Browsers that do not ask for JSON get a 303 redirect to the recovery page instead.
+///
+/// Made by [`FrontendApi::update_recovery_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct UpdateRecoveryFlow {
+    base: crate::operation::Base,
+    flow: String,
+    token: Option<crate::Secret>,
+    cookie: Option<crate::Secret>,
+    body: crate::models::UpdateRecoveryFlowBody,
+}
+
+impl UpdateRecoveryFlow {
+    /// Token from an emailed recovery link. Kratos puts it in the link itself; apps normally do not send it. An invalid or expired token produces an error shown to the user.
+    pub fn token(mut self, token: impl Into<crate::Secret>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// The `Cookie` header the user's browser sent to your server. Forward it unchanged when a server-side web app works on a browser flow, so Kratos can check the anti-CSRF cookie. Native apps leave it out.
+    pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
+        self.cookie = Some(cookie.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for UpdateRecoveryFlow {
+    type Output = crate::models::RecoveryFlow;
+    type Error = UpdateRecoveryFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 303, 400, 410, 422];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::POST, &["self-service", "recovery"]);
+        request.query("flow", &self.flow);
+        if let Some(value) = &self.token {
+            request.secret_query("token", value);
+        }
+        if let Some(value) = &self.cookie {
+            request.secret_header("Cookie", value);
+        }
+        request.json(&self.body);
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use UpdateRecoveryFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            303 => Err(crate::Error::Api(E::SeeOther)),
+            400 if response.is_error_object() => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            410 => Err(crate::Error::Api(E::Gone(response.error_json()?))),
+            422 => Err(crate::Error::Api(E::UnprocessableEntity(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    UpdateRecoveryFlow, super::models::RecoveryFlow, UpdateRecoveryFlowError
+);
+
+/// The documented error answers of [`UpdateRecoveryFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum UpdateRecoveryFlowError {
+    /// 303: Redirect sent to browsers that did not ask for JSON; the body is empty.
+    SeeOther,
+    /// 400: The recovery flow again, with messages about invalid input or as the next step to show the user.
+    ///
+    /// When Kratos sends its standard error object with this status instead (`session_already_available`, say), the answer is [`Self::Default`] with status 400.
+    BadRequest(crate::models::RecoveryFlow),
+    /// 410: The flow has expired (`self_service_flow_expired`); start a new recovery flow.
+    Gone(crate::models::ErrorGeneric),
+    /// 422: The user must continue in a browser (`browser_location_change_required`); the error gives the URL to open.
+    UnprocessableEntity(crate::models::ErrorBrowserLocationChangeRequired),
+    /// Any other error status: Unexpected error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for UpdateRecoveryFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::SeeOther => crate::error::status_code(303),
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Gone(_) => crate::error::status_code(410),
+            Self::UnprocessableEntity(_) => crate::error::status_code(422),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::Gone(body) => Some(&body.error),
+            Self::UnprocessableEntity(body) => body.error.as_ref(),
+            Self::Default { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::Gone(body) | Self::Default { body, .. } => Some(body),
+            _ => None,
         }
     }
 }
@@ -840,6 +3810,288 @@ impl crate::OperationError for UpdateRegistrationFlowError {
         match self {
             Self::Gone(body) => Some(&body.error),
             Self::UnprocessableEntity(body) => body.error.as_ref(),
+            Self::Default { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::Gone(body) | Self::Default { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+/// Submit a settings form
+///
+/// Sends one settings method, chosen by `method` in the body, for the flow named in `flow`. Native apps authenticate with `X-Session-Token`; server-side web apps forward the user's `Cookie` header and include the form's `csrf_token`.
+///
+/// What a JSON client gets back:
+///
+/// - 200: the change was saved and the flow is returned with `state` set to `success`.
+/// - 400: the input was rejected; the flow comes back with messages on the affected fields, ready to show again.
+/// - 401: no valid session was sent.
+/// - 403 `session_refresh_required`: the session is older than the privileged window configured for settings. A native app runs a login flow with `refresh=true` using the same session token and then submits the settings again; the `redirect_browser_to` URL in the error is meant for browsers.
+/// - 403 `session_aal2_required`: the session's assurance level is below what the identity can reach (for example it has a second factor but only the password was used). Have the user complete the second factor first.
+/// - 410 `self_service_flow_expired`: the flow is too old; start a new one.
+/// - 422 `browser_location_change_required`: the step has to continue in a browser at `redirect_browser_to`, typically when linking a social or SAML provider.
+///
+/// Other error ids you may see: `security_csrf_violation` (CSRF check failed), `session_inactive` (no session), `security_identity_mismatch` (a different identity signed in during the refresh) and `self_service_flow_return_to_forbidden` (the `return_to` URL is not allowed).
+///
+/// A browser posting a plain HTML form gets 303 redirects instead: to `return_to` or the configured after-settings page on success, back to the settings UI when there are errors, and to login when re-authentication is needed.
+///
+/// Made by [`FrontendApi::update_settings_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct UpdateSettingsFlow {
+    base: crate::operation::Base,
+    flow: String,
+    cookie: Option<crate::Secret>,
+    body: crate::models::UpdateSettingsFlowBody,
+}
+
+impl UpdateSettingsFlow {
+    /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
+    pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
+        self.cookie = Some(cookie.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for UpdateSettingsFlow {
+    type Output = crate::models::SettingsFlow;
+    type Error = UpdateSettingsFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 303, 400, 401, 403, 410, 422];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::POST, &["self-service", "settings"]);
+        request.query("flow", &self.flow);
+        if let Some(value) = &self.cookie {
+            request.secret_header("Cookie", value);
+        }
+        request.json(&self.body);
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use UpdateSettingsFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            303 => Err(crate::Error::Api(E::SeeOther)),
+            400 if response.is_error_object() => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            401 => Err(crate::Error::Api(E::Unauthorized(response.error_json()?))),
+            403 => Err(crate::Error::Api(E::Forbidden(response.error_json()?))),
+            410 => Err(crate::Error::Api(E::Gone(response.error_json()?))),
+            422 => Err(crate::Error::Api(E::UnprocessableEntity(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    UpdateSettingsFlow, super::models::SettingsFlow, UpdateSettingsFlowError
+);
+
+/// The documented error answers of [`UpdateSettingsFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum UpdateSettingsFlowError {
+    /// 303: Redirect for a browser that posted a plain HTML form. No body.
+    SeeOther,
+    /// 400: The input was invalid. The flow is returned with messages saying what to fix.
+    ///
+    /// When Kratos sends its standard error object with this status instead (`session_already_available`, say), the answer is [`Self::Default`] with status 400.
+    BadRequest(crate::models::SettingsFlow),
+    /// 401: No valid session was sent.
+    Unauthorized(crate::models::ErrorGeneric),
+    /// 403: The session may not make this change yet: `session_refresh_required` (sign in again with a `refresh=true` login flow) or `session_aal2_required` (complete a second factor).
+    Forbidden(crate::models::ErrorGeneric),
+    /// 410: The flow has expired (`self_service_flow_expired`). Start a new settings flow.
+    Gone(crate::models::ErrorGeneric),
+    /// 422: The next step needs a browser (`browser_location_change_required`): open `redirect_browser_to` there.
+    UnprocessableEntity(crate::models::ErrorBrowserLocationChangeRequired),
+    /// Any other error status: Any other error, for example `security_csrf_violation`.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for UpdateSettingsFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::SeeOther => crate::error::status_code(303),
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Unauthorized(_) => crate::error::status_code(401),
+            Self::Forbidden(_) => crate::error::status_code(403),
+            Self::Gone(_) => crate::error::status_code(410),
+            Self::UnprocessableEntity(_) => crate::error::status_code(422),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::Unauthorized(body) => Some(&body.error),
+            Self::Forbidden(body) => Some(&body.error),
+            Self::Gone(body) => Some(&body.error),
+            Self::UnprocessableEntity(body) => body.error.as_ref(),
+            Self::Default { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+
+    fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
+        match self {
+            Self::Unauthorized(body)
+            | Self::Forbidden(body)
+            | Self::Gone(body)
+            | Self::Default { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+/// Submit a verification form
+///
+/// Sends the user's input for a verification flow. With the `code` method the app first submits the address in `email`; Kratos answers with the flow in state `sent_email` and emails a code, which the app then submits in `code`. When the code is accepted the flow moves to `passed_challenge` and the address counts as verified. The `link` method emails a link instead, which suits browsers.
+///
+/// A 400 returns the flow again, either with messages about what was wrong or as the next step to show. A 410 with `self_service_flow_expired` means the flow timed out: start a new one. Browsers that do not ask for JSON get a 303 redirect to the verification page instead.
+///
+/// Made by [`FrontendApi::update_verification_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `.send().await`"]
+pub struct UpdateVerificationFlow {
+    base: crate::operation::Base,
+    flow: String,
+    token: Option<crate::Secret>,
+    cookie: Option<crate::Secret>,
+    body: crate::models::UpdateVerificationFlowBody,
+}
+
+impl UpdateVerificationFlow {
+    /// Token from an emailed verification link. Kratos puts it in the link itself; apps normally do not send it. An invalid or expired token produces an error shown to the user.
+    pub fn token(mut self, token: impl Into<crate::Secret>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// The `Cookie` header the user's browser sent to your server. Forward it unchanged when a server-side web app works on a browser flow, so Kratos can check the anti-CSRF cookie. Native apps leave it out.
+    pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
+        self.cookie = Some(cookie.into());
+        self
+    }
+}
+
+impl crate::operation::Operation for UpdateVerificationFlow {
+    type Output = crate::models::VerificationFlow;
+    type Error = UpdateVerificationFlowError;
+    const DOCUMENTED: &'static [u16] = &[200, 303, 400, 410];
+
+    fn base(&self) -> &crate::operation::Base {
+        &self.base
+    }
+
+    fn request(&self) -> crate::client::Request {
+        let mut request = self
+            .base
+            .request(reqwest::Method::POST, &["self-service", "verification"]);
+        request.query("flow", &self.flow);
+        if let Some(value) = &self.token {
+            request.secret_query("token", value);
+        }
+        if let Some(value) = &self.cookie {
+            request.secret_header("Cookie", value);
+        }
+        request.json(&self.body);
+        request
+    }
+
+    fn decode(
+        response: &crate::client::RawResponse,
+    ) -> Result<Self::Output, crate::Error<Self::Error>> {
+        use UpdateVerificationFlowError as E;
+        match response.status().as_u16() {
+            200 => Ok(response.json()?),
+            303 => Err(crate::Error::Api(E::SeeOther)),
+            400 if response.is_error_object() => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            410 => Err(crate::Error::Api(E::Gone(response.error_json()?))),
+            code if code >= 400 => {
+                Err(
+                    crate::Error::Api(E::Default {
+                        status: response.status(),
+                        body: response.error_json()?,
+                    }),
+                )
+            }
+            _ => Err(response.unexpected_status().into()),
+        }
+    }
+}
+
+crate::operation::impl_operation!(
+    UpdateVerificationFlow, super::models::VerificationFlow, UpdateVerificationFlowError
+);
+
+/// The documented error answers of [`UpdateVerificationFlow`]: one variant per status it lists.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum UpdateVerificationFlowError {
+    /// 303: Redirect sent to browsers that did not ask for JSON; the body is empty.
+    SeeOther,
+    /// 400: The verification flow again, with messages about invalid input or as the next step to show the user.
+    ///
+    /// When Kratos sends its standard error object with this status instead (`session_already_available`, say), the answer is [`Self::Default`] with status 400.
+    BadRequest(crate::models::VerificationFlow),
+    /// 410: The flow has expired (`self_service_flow_expired`); start a new verification flow.
+    Gone(crate::models::ErrorGeneric),
+    /// Any other error status: Unexpected error.
+    Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
+}
+
+impl crate::OperationError for UpdateVerificationFlowError {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Self::SeeOther => crate::error::status_code(303),
+            Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Gone(_) => crate::error::status_code(410),
+            Self::Default { status, .. } => *status,
+        }
+    }
+
+    fn generic_error(&self) -> Option<&crate::models::GenericError> {
+        match self {
+            Self::Gone(body) => Some(&body.error),
             Self::Default { body, .. } => Some(&body.error),
             _ => None,
         }
