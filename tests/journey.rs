@@ -463,3 +463,155 @@ async fn listing_my_other_sessions_after_registering() {
     let debug = format!("{sent:?}");
     assert!(!debug.contains(&token), "{debug}");
 }
+
+/// Signing in again with the password registered: a new session each time;
+/// a wrong password is the flow again with Kratos's 4000006 on the form and
+/// the identifier kept; the other sessions page one at a time; a refresh
+/// login keeps the session and renews its authentication time.
+#[tokio::test]
+async fn log_in_with_the_registered_password_and_page_through_the_sessions() {
+    use kratos_client::models::UpdateLoginFlowWithPasswordMethod as Password;
+    use kratos_client::UpdateLoginFlowError;
+
+    let kratos = MockKratos::start().await;
+    let api = kratos.frontend();
+    let flow = api.create_native_registration_flow().send().await.unwrap();
+    let first = api
+        .update_registration_flow(
+            &flow.id,
+            password_body("Ada@Example.com", "correct horse battery staple"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .session_token
+        .unwrap();
+
+    // A wrong password.
+    let login = api.create_native_login_flow().send().await.unwrap();
+    assert_eq!(
+        login
+            .inputs_for("password")
+            .iter()
+            .map(|i| i.name)
+            .collect::<Vec<_>>(),
+        ["identifier", "password"]
+    );
+    let wrong = api
+        .update_login_flow(
+            &login.id,
+            Password::new("ada@example.com", "not my password"),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Api(UpdateLoginFlowError::BadRequest(again)) = wrong else {
+        panic!("expected the flow back, got {wrong:?}")
+    };
+    assert!(again.has_errors());
+    assert_eq!(again.errors()[0].id(), 4000006);
+    assert_eq!(
+        again.node("identifier").and_then(|n| match &n.attributes {
+            kratos_client::models::UiNodeAttributes::Input(i) => i.value.clone(),
+            _ => None,
+        }),
+        Some(json!("ada@example.com"))
+    );
+
+    // The right one, three times: three more sessions.
+    let mut tokens = vec![first.clone()];
+    for _ in 0..3 {
+        let login = api.create_native_login_flow().send().await.unwrap();
+        let done = api
+            .update_login_flow(
+                &login.id,
+                Password::new("ada@example.com", "correct horse battery staple"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(done.session.identity.is_some());
+        tokens.push(done.session_token.unwrap());
+    }
+    let whoami = api
+        .to_session()
+        .session_token(tokens[3].as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        whoami
+            .authenticator_assurance_level
+            .as_ref()
+            .map(|a| a.as_str()),
+        Some("aal1")
+    );
+
+    // From the first session, the three others, one page at a time.
+    let others = api
+        .list_my_sessions()
+        .page_size(1)
+        .session_token(first.as_str())
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(others.len(), 3);
+    let current = api
+        .to_session()
+        .session_token(first.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        others.iter().all(|s| s.id != current.id),
+        "the current session is left out"
+    );
+    assert!(
+        others.iter().any(|s| s.id == whoami.id),
+        "the others are listed"
+    );
+    let requests = kratos.received_requests().await;
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.url.path() == "/sessions")
+            .count(),
+        3,
+        "one request a page"
+    );
+
+    // Signed in, a login flow needs `refresh`; a refresh keeps the session.
+    let err = api
+        .create_native_login_flow()
+        .session_token(first.as_str())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_id(), Some(ErrorId::SessionAlreadyAvailable));
+    let before = api
+        .to_session()
+        .session_token(first.as_str())
+        .send()
+        .await
+        .unwrap();
+    let refresh = api
+        .create_native_login_flow()
+        .refresh(true)
+        .session_token(first.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refresh.refresh, Some(true));
+    let done = api
+        .update_login_flow(
+            &refresh.id,
+            Password::new("ada@example.com", "correct horse battery staple"),
+        )
+        .session_token(first.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.session_token.as_deref(), Some(first.as_str()));
+    assert_eq!(done.session.id, before.id);
+    assert!(done.session.authenticated_at >= before.authenticated_at);
+}

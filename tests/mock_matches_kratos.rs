@@ -233,3 +233,45 @@ async fn mock_messages_and_flows_have_the_shape_of_kratos_ones() {
         0
     );
 }
+
+/// The mock's password login form is Kratos's: the same nodes in the same
+/// groups, attribute keys, input types and labels (id and text) as the
+/// snapshot of Kratos's first-factor password login form.
+#[tokio::test]
+async fn mock_login_form_is_kratos_password_login_form() {
+    let Some(shared) = shared_kratos("mock_login_form_is_kratos_password_login_form") else {
+        return;
+    };
+    let snapshot = shared.join(
+        "fixtures/login-nodes/password-TestFormHydration-method=PopulateLoginMethodFirstFactor-38aa96.json",
+    );
+    let upstream: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(&snapshot).unwrap()).unwrap();
+    let kratos = MockKratos::start().await;
+    let _ = kratos.client(); // installs the TLS provider reqwest needs
+    let body = reqwest::Client::new()
+        .get(format!("{}/self-service/login/api", kratos.uri()))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let flow: Value = serde_json::from_slice(&body).unwrap();
+    let ours = flow["ui"]["nodes"].as_array().unwrap();
+    let shape = |node: &Value| {
+        let mut attributes = keys(&node["attributes"]);
+        // Kratos's snapshots strip the csrf token's value.
+        attributes.remove("value");
+        (
+            node_key(node),
+            attributes,
+            node["meta"]["label"]["id"].to_string(),
+            node["meta"]["label"]["text"].to_string(),
+            node["attributes"]["autocomplete"].to_string(),
+        )
+    };
+    let theirs: BTreeSet<_> = upstream.iter().map(shape).collect();
+    let mine: BTreeSet<_> = ours.iter().map(shape).collect();
+    assert_eq!(mine, theirs);
+}

@@ -6,12 +6,14 @@
 //! (answering 400 with the flow and Kratos's own message ids and texts),
 //! issues session tokens, refuses signed-in users, expires flows (410 with a
 //! replacement flow), redirects social sign-in to a browser (422), exchanges
-//! session-token exchange codes, answers `whoami`, and lists the user's other
-//! sessions a page at a time with the `Link` header Kratos writes.
+//! session-token exchange codes, signs users in again with the password they
+//! registered (4000006 for a wrong one; `refresh` for a signed-in user),
+//! answers `whoami`, and lists the user's other sessions a page at a time
+//! with the `Link` header Kratos writes.
 //!
-//! Inside, one store (identities, sessions with their assurance level and
-//! authentication time, flows with their kind, expiry and state) serves a
-//! module per flow, each answering its own endpoints.
+//! Inside, one store (identities with their password, sessions with their
+//! assurance level and authentication time, flows with their kind, expiry
+//! and state) serves a module per flow, each answering its own endpoints.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -39,6 +41,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 use crate::{Client, FrontendApi};
 
 mod http;
+mod login;
 mod registration;
 mod sessions;
 mod store;
@@ -48,7 +51,7 @@ use store::Store;
 /// The flow modules, each answering its own endpoints: adding a flow means
 /// adding a module here.
 const MODULES: &[fn(&mut Store, &Call) -> Option<ResponseTemplate>] =
-    &[registration::route, sessions::route];
+    &[registration::route, login::route, sessions::route];
 
 /// The shortest password the mock accepts, as Kratos's default policy.
 pub const MIN_PASSWORD_LENGTH: usize = 8;

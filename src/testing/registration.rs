@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use wiremock::ResponseTemplate;
 
 use super::http::{already_signed_in, bad_request, error_body, json_response, text};
-use super::store::{rfc3339, Exchange, FlowKind, Store};
+use super::store::{Exchange, FlowKind, Store};
 use super::{Call, TraitKind, MIN_PASSWORD_LENGTH};
 
 const KIND: FlowKind = FlowKind::Registration;
@@ -80,13 +80,7 @@ fn flow_json(store: &Store, id: &str) -> Value {
         return Value::Null;
     };
     let node = |group: &str, attributes: Value, label: Option<Value>, name: &str| {
-        json!({
-            "type": "input",
-            "group": group,
-            "attributes": attributes,
-            "messages": flow.field_messages.get(name).cloned().unwrap_or_default(),
-            "meta": label.map(|l| json!({"label": l})).unwrap_or_else(|| json!({})),
-        })
+        Store::input_node(flow, group, attributes, label, name)
     };
     let mut nodes = vec![node(
         "default",
@@ -131,28 +125,7 @@ fn flow_json(store: &Store, id: &str) -> Value {
             "provider",
         ));
     }
-    let mut ui = json!({
-        "action": format!("{}/self-service/registration?flow={}", store.base, flow.id),
-        "method": "POST",
-        "nodes": nodes,
-    });
-    if !flow.form_messages.is_empty() {
-        ui["messages"] = json!(flow.form_messages);
-    }
-    let mut body = json!({
-        "id": flow.id,
-        "type": "api",
-        "expires_at": rfc3339(flow.expires_at),
-        "issued_at": rfc3339(flow.issued_at),
-        "request_url": flow.request_url,
-        "organization_id": null,
-        "state": flow.state,
-        "ui": ui,
-    });
-    if let Some(return_to) = &flow.return_to {
-        body["return_to"] = json!(return_to);
-    }
-    body
+    store.flow_json(flow, nodes)
 }
 
 fn looks_like_email(value: &str) -> bool {
@@ -249,7 +222,7 @@ fn submit(store: &mut Store, id: &str, body: &[u8]) -> ResponseTemplate {
         }
     }
     if form_messages.is_empty() && field_messages.is_empty() {
-        return json_response(200, register(store, id, traits));
+        return json_response(200, register(store, id, traits, password));
     }
     if let Some(flow) = store.flows.get_mut(id) {
         flow.values = traits;
@@ -273,9 +246,9 @@ fn identifier(store: &Store, traits: &Map<String, Value>) -> Option<String> {
 }
 
 /// Creates the identity and its session, and returns the registration answer.
-fn register(store: &mut Store, flow_id: &str, traits: Map<String, Value>) -> Value {
+fn register(store: &mut Store, flow_id: &str, traits: Map<String, Value>, password: &str) -> Value {
     let identifier = identifier(store, &traits);
-    let identity_id = store.add_identity(identifier, traits);
+    let identity_id = store.add_identity(identifier, traits, Some(password.to_string()));
     let token = store.start_session(&identity_id, "password", "aal1");
     if let Some(exchange) = store.exchanges.values_mut().find(|e| e.flow_id == flow_id) {
         exchange.session_token = Some(token.clone());

@@ -15,6 +15,7 @@ use super::MockKratosBuilder;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum FlowKind {
     Registration,
+    Login,
 }
 
 impl FlowKind {
@@ -22,6 +23,7 @@ impl FlowKind {
     pub(super) fn name(self) -> &'static str {
         match self {
             FlowKind::Registration => "registration",
+            FlowKind::Login => "login",
         }
     }
 }
@@ -41,6 +43,10 @@ pub(super) struct Flow {
     /// Messages on the whole form, and on fields by name.
     pub(super) form_messages: Vec<Value>,
     pub(super) field_messages: HashMap<String, Vec<Value>>,
+    /// Login: whether the flow re-authenticates a signed-in user, and the
+    /// assurance level asked for.
+    pub(super) refresh: bool,
+    pub(super) requested_aal: &'static str,
 }
 
 pub(super) struct Identity {
@@ -48,6 +54,8 @@ pub(super) struct Identity {
     /// The identifier it signs in with: its first email trait, lower-cased.
     pub(super) identifier: Option<String>,
     pub(super) traits: Map<String, Value>,
+    /// The password it signs in with (a mock: kept as given).
+    pub(super) password: Option<String>,
     pub(super) created_at: SystemTime,
     pub(super) address_ids: (String, String),
 }
@@ -119,6 +127,8 @@ impl Store {
                 values: Map::new(),
                 form_messages: Vec::new(),
                 field_messages: HashMap::new(),
+                refresh: false,
+                requested_aal: "aal1",
             },
         );
         id
@@ -179,6 +189,7 @@ impl Store {
         &mut self,
         identifier: Option<String>,
         traits: Map<String, Value>,
+        password: Option<String>,
     ) -> String {
         let id = self.random.uuid();
         let address_ids = (self.random.uuid(), self.random.uuid());
@@ -186,6 +197,7 @@ impl Store {
             id: id.clone(),
             identifier,
             traits,
+            password,
             created_at: SystemTime::now(),
             address_ids,
         });
@@ -215,6 +227,50 @@ impl Store {
         };
         self.sessions.push(session);
         token
+    }
+
+    /// A form input node as Kratos writes it, with the messages the flow
+    /// holds for the field `name`.
+    pub(super) fn input_node(
+        flow: &Flow,
+        group: &str,
+        attributes: Value,
+        label: Option<Value>,
+        name: &str,
+    ) -> Value {
+        json!({
+            "type": "input",
+            "group": group,
+            "attributes": attributes,
+            "messages": flow.field_messages.get(name).cloned().unwrap_or_default(),
+            "meta": label.map(|l| json!({"label": l})).unwrap_or_else(|| json!({})),
+        })
+    }
+
+    /// A flow as Kratos writes it, around the form `nodes`.
+    pub(super) fn flow_json(&self, flow: &Flow, nodes: Vec<Value>) -> Value {
+        let mut ui = json!({
+            "action": format!("{}/self-service/{}?flow={}", self.base, flow.kind.name(), flow.id),
+            "method": "POST",
+            "nodes": nodes,
+        });
+        if !flow.form_messages.is_empty() {
+            ui["messages"] = json!(flow.form_messages);
+        }
+        let mut body = json!({
+            "id": flow.id,
+            "type": "api",
+            "expires_at": rfc3339(flow.expires_at),
+            "issued_at": rfc3339(flow.issued_at),
+            "request_url": flow.request_url,
+            "organization_id": null,
+            "state": flow.state,
+            "ui": ui,
+        });
+        if let Some(return_to) = &flow.return_to {
+            body["return_to"] = json!(return_to);
+        }
+        body
     }
 
     /// An identity as Kratos writes it.
