@@ -615,3 +615,101 @@ async fn log_in_with_the_registered_password_and_page_through_the_sessions() {
     assert_eq!(done.session.id, before.id);
     assert!(done.session.authenticated_at >= before.authenticated_at);
 }
+
+/// Ending sessions: one by id (not the current one), all the others (with
+/// their count), and signing out, after which the token is refused; signing
+/// out with a token Kratos does not know is its 403.
+#[tokio::test]
+async fn revoke_sessions_and_sign_out() {
+    use kratos_client::models::{
+        PerformNativeLogoutBody, UpdateLoginFlowWithPasswordMethod as Password,
+    };
+
+    let kratos = MockKratos::start().await;
+    let api = kratos.frontend();
+    let flow = api.create_native_registration_flow().send().await.unwrap();
+    let password = "correct horse battery staple";
+    let main = api
+        .update_registration_flow(&flow.id, password_body("ada@example.com", password))
+        .send()
+        .await
+        .unwrap()
+        .session_token
+        .unwrap();
+    let mut others = Vec::new();
+    for _ in 0..3 {
+        let login = api.create_native_login_flow().send().await.unwrap();
+        let done = api
+            .update_login_flow(&login.id, Password::new("ada@example.com", password))
+            .send()
+            .await
+            .unwrap();
+        others.push(done.session.id);
+    }
+    let current = api
+        .to_session()
+        .session_token(main.as_str())
+        .send()
+        .await
+        .unwrap();
+
+    // One by id; not the current one; not twice.
+    api.disable_my_session(&others[0])
+        .session_token(main.as_str())
+        .send()
+        .await
+        .unwrap();
+    let err = api
+        .disable_my_session(&current.id)
+        .session_token(main.as_str())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    let err = api
+        .disable_my_session(&others[0])
+        .session_token(main.as_str())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+
+    // All the others, counted.
+    let ended = api
+        .disable_my_other_sessions()
+        .session_token(main.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.count, Some(2));
+    let left = api
+        .list_my_sessions()
+        .session_token(main.as_str())
+        .all()
+        .await
+        .unwrap();
+    assert!(left.is_empty());
+
+    // Signing out ends the session itself.
+    api.perform_native_logout(PerformNativeLogoutBody::new(main.as_str()))
+        .send()
+        .await
+        .unwrap();
+    let err = api
+        .to_session()
+        .session_token(main.as_str())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_id(), Some(ErrorId::SessionInactive));
+    let err = api
+        .perform_native_logout(PerformNativeLogoutBody::new(main.as_str()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(403), "{err}");
+    assert!(
+        !format!("{err:?}{err}").contains(&main),
+        "the token stays out of the error"
+    );
+}

@@ -8,8 +8,8 @@
 //! replacement flow), redirects social sign-in to a browser (422), exchanges
 //! session-token exchange codes, signs users in again with the password they
 //! registered (4000006 for a wrong one; `refresh` for a signed-in user),
-//! answers `whoami`, and lists the user's other sessions a page at a time
-//! with the `Link` header Kratos writes.
+//! answers `whoami`, lists the user's other sessions a page at a time with
+//! the `Link` header Kratos writes, revokes them, and signs out.
 //!
 //! Inside, one store (identities with their password, sessions with their
 //! assurance level and authentication time, flows with their kind, expiry

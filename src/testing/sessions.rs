@@ -1,10 +1,11 @@
-//! Sessions: whoami, the session-token exchange, and the signed-in user's
-//! other sessions, paged with a `Link` header as Kratos writes it.
+//! Sessions: whoami, the session-token exchange, the signed-in user's other
+//! sessions (paged with a `Link` header as Kratos writes it), revoking them,
+//! and signing out a native app.
 
 use serde_json::{json, Value};
 use wiremock::ResponseTemplate;
 
-use super::http::{bad_request, json_response, no_session, not_found};
+use super::http::{bad_request, error_body, json_response, no_session, not_found};
 use super::store::Store;
 use super::Call;
 
@@ -44,8 +45,65 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             }
         }
         ("GET", "/sessions") => list_other_sessions(store, call),
+        ("DELETE", "/sessions") => {
+            let Some(current) = current_session(store, call) else {
+                return Some(no_session());
+            };
+            let before = store.sessions.len();
+            store
+                .sessions
+                .retain(|s| s.identity_id != current.1 || s.id == current.0);
+            json_response(200, json!({"count": before - store.sessions.len()}))
+        }
+        ("DELETE", path) if path.starts_with("/sessions/") => {
+            let Some((current, identity)) = current_session(store, call) else {
+                return Some(no_session());
+            };
+            let id = &path["/sessions/".len()..];
+            if id == current {
+                return Some(bad_request(
+                    "You tried to revoke the session you are using; sign out instead.",
+                ));
+            }
+            let before = store.sessions.len();
+            store
+                .sessions
+                .retain(|s| !(s.id == id && s.identity_id == identity));
+            if store.sessions.len() == before {
+                return Some(not_found("The session could not be found."));
+            }
+            ResponseTemplate::new(204)
+        }
+        ("DELETE", "/self-service/logout/api") => {
+            let form: Value = serde_json::from_slice(call.body()).unwrap_or(Value::Null);
+            let Some(token) = form.get("session_token").and_then(Value::as_str) else {
+                return Some(bad_request("The `session_token` is missing."));
+            };
+            let before = store.sessions.len();
+            store.sessions.retain(|s| s.token != token);
+            if store.sessions.len() == before {
+                // What Kratos answers for a token it does not know.
+                return Some(json_response(
+                    403,
+                    error_body(
+                        403,
+                        "Forbidden",
+                        None,
+                        "The requested action was forbidden",
+                        "The provided Ory Session Token could not be found, is invalid, or otherwise malformed.",
+                    ),
+                ));
+            }
+            ResponseTemplate::new(204)
+        }
         _ => return None,
     })
+}
+
+/// The id of the request's session and of its identity, when it has a valid one.
+fn current_session(store: &Store, call: &Call) -> Option<(String, String)> {
+    let session = store.session(call.token()?)?;
+    Some((session.id.clone(), session.identity_id.clone()))
 }
 
 /// The signed-in user's sessions other than the current one, ordered by id,
