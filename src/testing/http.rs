@@ -69,8 +69,9 @@ pub(super) fn no_session() -> ResponseTemplate {
     )
 }
 
-/// Kratos's refusal to start or submit a flow for a signed-in user.
-pub(super) fn already_signed_in() -> ResponseTemplate {
+/// Kratos's refusal to start or submit a flow for a signed-in user, with
+/// the flow's own `reason`.
+pub(super) fn already_signed_in(reason: &str) -> ResponseTemplate {
     json_response(
         400,
         error_body(
@@ -78,7 +79,7 @@ pub(super) fn already_signed_in() -> ResponseTemplate {
             "Bad Request",
             Some("session_already_available"),
             "you are already logged in",
-            "A valid session was detected and thus registration is not possible.",
+            reason,
         ),
     )
 }

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use serde_json::{json, Value};
 use wiremock::ResponseTemplate;
 
-use super::http::{bad_request, error_body, json_response, text};
+use super::http::{already_signed_in, json_response, text};
 use super::store::{FlowKind, Store};
 use super::Call;
 
@@ -25,15 +25,8 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             };
             let signed_in = call.token().is_some_and(|t| store.session(t).is_some());
             if signed_in && !refresh && aal == "aal1" {
-                return Some(json_response(
-                    400,
-                    error_body(
-                        400,
-                        "Bad Request",
-                        Some("session_already_available"),
-                        "you are already logged in",
-                        "A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?",
-                    ),
+                return Some(already_signed_in(
+                    "A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?",
                 ));
             }
             let id = store.new_flow(KIND, call.request_url(&store.base), call.query("return_to"));
@@ -43,22 +36,15 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             }
             json_response(200, flow_json(store, &id))
         }
-        ("GET", "/self-service/login/flows") => {
-            let Some(id) = call.query("id") else {
-                return Some(bad_request("The `id` query parameter is missing."));
-            };
-            match store.check_flow(KIND, &id) {
-                Ok(()) => json_response(200, flow_json(store, &id)),
-                Err(response) => *response,
-            }
-        }
+        ("GET", "/self-service/login/flows") => match store.flow_named(KIND, call, "id") {
+            Ok(id) => json_response(200, flow_json(store, &id)),
+            Err(response) => *response,
+        },
         ("POST", "/self-service/login") => {
-            let Some(id) = call.query("flow") else {
-                return Some(bad_request("The `flow` query parameter is missing."));
+            let id = match store.flow_named(KIND, call, "flow") {
+                Ok(id) => id,
+                Err(response) => return Some(*response),
             };
-            if let Err(response) = store.check_flow(KIND, &id) {
-                return Some(*response);
-            }
             submit(store, &id, call)
         }
         _ => return None,

@@ -6,11 +6,14 @@ use std::collections::HashMap;
 use serde_json::{json, Map, Value};
 use wiremock::ResponseTemplate;
 
-use super::http::{already_signed_in, bad_request, error_body, json_response, text};
+use super::http::{already_signed_in, error_body, json_response, text};
 use super::store::{Exchange, FlowKind, Store};
 use super::{Call, TraitKind, MIN_PASSWORD_LENGTH};
 
 const KIND: FlowKind = FlowKind::Registration;
+
+/// Kratos's reason for refusing a registration to a signed-in user.
+const SIGNED_IN: &str = "A valid session was detected and thus registration is not possible.";
 
 /// Answers the registration endpoints; `None` for any other request.
 pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
@@ -30,7 +33,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
                 ));
             }
             if signed_in {
-                return Some(already_signed_in());
+                return Some(already_signed_in(SIGNED_IN));
             }
             let id = store.new_flow(KIND, call.request_url(&store.base), call.query("return_to"));
             let mut body = flow_json(store, &id);
@@ -49,24 +52,17 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             }
             json_response(200, body)
         }
-        ("GET", "/self-service/registration/flows") => {
-            let Some(id) = call.query("id") else {
-                return Some(bad_request("The `id` query parameter is missing."));
-            };
-            match store.check_flow(KIND, &id) {
-                Ok(()) => json_response(200, flow_json(store, &id)),
-                Err(response) => *response,
-            }
-        }
+        ("GET", "/self-service/registration/flows") => match store.flow_named(KIND, call, "id") {
+            Ok(id) => json_response(200, flow_json(store, &id)),
+            Err(response) => *response,
+        },
         ("POST", "/self-service/registration") => {
-            let Some(id) = call.query("flow") else {
-                return Some(bad_request("The `flow` query parameter is missing."));
+            let id = match store.flow_named(KIND, call, "flow") {
+                Ok(id) => id,
+                Err(response) => return Some(*response),
             };
-            if let Err(response) = store.check_flow(KIND, &id) {
-                return Some(*response);
-            }
             if signed_in {
-                return Some(already_signed_in());
+                return Some(already_signed_in(SIGNED_IN));
             }
             submit(store, &id, call.body())
         }

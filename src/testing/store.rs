@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 use serde_json::{json, Map, Value};
 use wiremock::ResponseTemplate;
 
-use super::http::{error_body, json_response, not_found};
-use super::MockKratosBuilder;
+use super::http::{bad_request, error_body, json_response, not_found};
+use super::{Call, MockKratosBuilder};
 
 /// The kinds of self-service flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +171,24 @@ impl Store {
         body["since"] = json!(ago.as_nanos() as u64);
         body["use_flow_id"] = json!(new_id);
         Err(Box::new(json_response(410, body)))
+    }
+
+    /// The flow of `kind` named by the query parameter `param` of `call`
+    /// (`id` to fetch one, `flow` to submit one), checked: its id, or the
+    /// answer Kratos gives (400 without the parameter, 404, 410).
+    pub(super) fn flow_named(
+        &mut self,
+        kind: FlowKind,
+        call: &Call,
+        param: &str,
+    ) -> Result<String, Box<ResponseTemplate>> {
+        let Some(id) = call.query(param) else {
+            return Err(Box::new(bad_request(&format!(
+                "The `{param}` query parameter is missing."
+            ))));
+        };
+        self.check_flow(kind, &id)?;
+        Ok(id)
     }
 
     /// The session a token belongs to, if it is active.
