@@ -41,6 +41,25 @@ pub struct Response<T> {
 /// Headers whose values `Debug` leaves out.
 const SECRET_HEADERS: &[&str] = &["set-cookie", "cookie", "authorization", "x-session-token"];
 
+/// `headers` for `Debug`: a map of names to values, with the values of the
+/// headers that carry credentials left out.
+pub(crate) struct DebugHeaders<'a>(pub(crate) &'a HeaderMap);
+
+impl fmt::Debug for DebugHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(name, value)| {
+                let shown: &dyn fmt::Debug = if SECRET_HEADERS.contains(&name.as_str()) {
+                    &"<redacted>"
+                } else {
+                    value
+                };
+                (name.as_str(), shown)
+            }))
+            .finish()
+    }
+}
+
 impl<T> Response<T> {
     pub(crate) fn new(status: StatusCode, headers: HeaderMap, value: T) -> Self {
         Response {
@@ -97,24 +116,9 @@ impl<T> Deref for Response<T> {
 
 impl<T: fmt::Debug> fmt::Debug for Response<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Headers<'a>(&'a HeaderMap);
-        impl fmt::Debug for Headers<'_> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_map()
-                    .entries(self.0.iter().map(|(name, value)| {
-                        let shown: &dyn fmt::Debug = if SECRET_HEADERS.contains(&name.as_str()) {
-                            &"<redacted>"
-                        } else {
-                            value
-                        };
-                        (name.as_str(), shown)
-                    }))
-                    .finish()
-            }
-        }
         f.debug_struct("Response")
             .field("status", &self.status)
-            .field("headers", &Headers(&self.headers))
+            .field("headers", &DebugHeaders(&self.headers))
             .field("value", &self.value)
             .finish()
     }

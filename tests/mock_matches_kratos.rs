@@ -49,6 +49,27 @@ fn node_key(node: &Value) -> (String, String, String) {
     (s(&node["group"]), s(&a["name"]), s(&a["type"]))
 }
 
+/// A bare reqwest client, to see the mock's bytes as they are. Building
+/// ours first installs the TLS crypto provider reqwest's rustls needs under
+/// the default rustls-ring feature.
+fn raw_client(kratos: &MockKratos) -> reqwest::Client {
+    let _ = kratos.client();
+    reqwest::Client::new()
+}
+
+/// The JSON the mock answers `GET path` with, as sent.
+async fn raw_get(kratos: &MockKratos, path: &str) -> Value {
+    let body = raw_client(kratos)
+        .get(format!("{}{path}", kratos.uri()))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    serde_json::from_slice(&body).unwrap()
+}
+
 /// The raw JSON of a fresh flow from the mock, and of the same flow after a
 /// submission with a too-short password.
 async fn mock_flows() -> (Value, Value) {
@@ -56,22 +77,9 @@ async fn mock_flows() -> (Value, Value) {
         .oidc_providers(["google"])
         .start()
         .await;
-    // A bare reqwest client, to see the mock's bytes as they are. Building
-    // ours first installs the TLS crypto provider reqwest's rustls needs
-    // under the default rustls-ring feature.
-    let _ = kratos.client();
-    let http = reqwest::Client::new();
-    let fresh = http
-        .get(format!("{}/self-service/registration/api", kratos.uri()))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let fresh: Value = serde_json::from_slice(&fresh).unwrap();
+    let fresh = raw_get(&kratos, "/self-service/registration/api").await;
     let id = fresh["id"].as_str().unwrap();
-    let rejected = http
+    let rejected = raw_client(&kratos)
         .post(format!("{}/self-service/registration?flow={id}", kratos.uri()))
         .header("content-type", "application/json")
         .body(json!({"method": "password", "password": "short", "traits": {"email": "ada@example.com"}}).to_string())
@@ -248,16 +256,7 @@ async fn mock_login_form_is_kratos_password_login_form() {
     let upstream: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(&snapshot).unwrap()).unwrap();
     let kratos = MockKratos::start().await;
-    let _ = kratos.client(); // installs the TLS provider reqwest needs
-    let body = reqwest::Client::new()
-        .get(format!("{}/self-service/login/api", kratos.uri()))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let flow: Value = serde_json::from_slice(&body).unwrap();
+    let flow = raw_get(&kratos, "/self-service/login/api").await;
     let ours = flow["ui"]["nodes"].as_array().unwrap();
     let shape = |node: &Value| {
         let mut attributes = keys(&node["attributes"]);

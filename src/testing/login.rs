@@ -56,30 +56,27 @@ fn flow_json(store: &Store, id: &str) -> Value {
     let Some(flow) = store.flows.get(id) else {
         return Value::Null;
     };
-    let node = |group: &str, attributes: Value, label: Option<Value>, name: &str| {
-        Store::input_node(flow, group, attributes, label, name)
-    };
     let identifier = flow.values.get("identifier").cloned().unwrap_or(json!(""));
     let nodes = vec![
-        node(
+        flow.input(
             "default",
             json!({"name": "identifier", "type": "text", "value": identifier, "required": true, "disabled": false, "node_type": "input"}),
             Some(text(1070004, "ID", "info", None)),
             "identifier",
         ),
-        node(
+        flow.input(
             "default",
             json!({"name": "csrf_token", "type": "hidden", "required": true, "value": "", "disabled": false, "node_type": "input"}),
             None,
             "csrf_token",
         ),
-        node(
+        flow.input(
             "password",
             json!({"name": "password", "type": "password", "required": true, "autocomplete": "current-password", "disabled": false, "node_type": "input"}),
             Some(text(1070001, "Password", "info", None)),
             "password",
         ),
-        node(
+        flow.input(
             "password",
             json!({"name": "method", "type": "submit", "value": "password", "disabled": false, "node_type": "input"}),
             Some(text(1010022, "Sign in with password", "info", None)),

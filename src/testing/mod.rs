@@ -281,10 +281,7 @@ impl ReceivedRequest {
 
     /// The first value of the query parameter `name`, decoded.
     pub fn query(&self, name: &str) -> Option<String> {
-        self.url
-            .query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
+        query_value(&self.url, name)
     }
 
     /// The body as JSON, if it is JSON.
@@ -295,26 +292,20 @@ impl ReceivedRequest {
 
 impl fmt::Debug for ReceivedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const SECRET: &[&str] = &["x-session-token", "cookie", "authorization"];
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let shown = if SECRET.contains(&name.as_str()) {
-                    "<redacted>"
-                } else {
-                    value.to_str().unwrap_or("<not text>")
-                };
-                (name.as_str(), shown)
-            })
-            .collect();
         f.debug_struct("ReceivedRequest")
             .field("method", &self.method)
             .field("path", &self.url.path())
-            .field("headers", &headers)
+            .field("headers", &crate::response::DebugHeaders(&self.headers))
             .field("body_bytes", &self.body.len())
             .finish()
     }
+}
+
+/// The first value of the query parameter `name` of `url`, decoded.
+fn query_value(url: &Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// A request as the flow modules read it.
@@ -330,11 +321,7 @@ impl Call<'_> {
     }
 
     fn query(&self, name: &str) -> Option<String> {
-        self.0
-            .url
-            .query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
+        query_value(&self.0.url, name)
     }
 
     /// The session token it carries.

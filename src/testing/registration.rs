@@ -75,10 +75,7 @@ fn flow_json(store: &Store, id: &str) -> Value {
     let Some(flow) = store.flows.get(id) else {
         return Value::Null;
     };
-    let node = |group: &str, attributes: Value, label: Option<Value>, name: &str| {
-        Store::input_node(flow, group, attributes, label, name)
-    };
-    let mut nodes = vec![node(
+    let mut nodes = vec![flow.input(
         "default",
         json!({"name": "csrf_token", "type": "hidden", "required": true, "value": "", "disabled": false, "node_type": "input"}),
         None,
@@ -99,22 +96,22 @@ fn flow_json(store: &Store, id: &str) -> Value {
             attributes["value"] = value.clone();
         }
         let label = text(1070002, &t.title, "info", Some(json!({"title": t.title})));
-        nodes.push(node("default", attributes, Some(label), &name));
+        nodes.push(flow.input("default", attributes, Some(label), &name));
     }
-    nodes.push(node(
+    nodes.push(flow.input(
         "password",
         json!({"name": "password", "type": "password", "required": true, "autocomplete": "new-password", "disabled": false, "node_type": "input"}),
         Some(text(1070001, "Password", "info", None)),
         "password",
     ));
-    nodes.push(node(
+    nodes.push(flow.input(
         "password",
         json!({"name": "method", "type": "submit", "value": "password", "disabled": false, "node_type": "input"}),
         Some(text(1040001, "Sign up", "info", None)),
         "method",
     ));
     for provider in &store.config.oidc_providers {
-        nodes.push(node(
+        nodes.push(flow.input(
             "oidc",
             json!({"name": "provider", "type": "submit", "value": provider, "disabled": false, "node_type": "input"}),
             Some(text(1040002, &format!("Sign up with {provider}"), "info", Some(json!({"provider": provider, "provider_id": provider})))),

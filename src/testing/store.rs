@@ -49,6 +49,26 @@ pub(super) struct Flow {
     pub(super) requested_aal: &'static str,
 }
 
+impl Flow {
+    /// A form input node as Kratos writes it, with the messages the flow
+    /// holds for the field `name`.
+    pub(super) fn input(
+        &self,
+        group: &str,
+        attributes: Value,
+        label: Option<Value>,
+        name: &str,
+    ) -> Value {
+        json!({
+            "type": "input",
+            "group": group,
+            "attributes": attributes,
+            "messages": self.field_messages.get(name).cloned().unwrap_or_default(),
+            "meta": label.map(|l| json!({"label": l})).unwrap_or_else(|| json!({})),
+        })
+    }
+}
+
 pub(super) struct Identity {
     pub(super) id: String,
     /// The identifier it signs in with: its first email trait, lower-cased.
@@ -245,24 +265,6 @@ impl Store {
         };
         self.sessions.push(session);
         token
-    }
-
-    /// A form input node as Kratos writes it, with the messages the flow
-    /// holds for the field `name`.
-    pub(super) fn input_node(
-        flow: &Flow,
-        group: &str,
-        attributes: Value,
-        label: Option<Value>,
-        name: &str,
-    ) -> Value {
-        json!({
-            "type": "input",
-            "group": group,
-            "attributes": attributes,
-            "messages": flow.field_messages.get(name).cloned().unwrap_or_default(),
-            "meta": label.map(|l| json!({"label": l})).unwrap_or_else(|| json!({})),
-        })
     }
 
     /// A flow as Kratos writes it, around the form `nodes`.
