@@ -156,8 +156,10 @@ fn token_of(target: &str) -> Option<String> {
     let target = if target.contains('?') {
         target
     } else {
-        decoded = percent_decode(target)?;
-        &decoded
+        decoded = percent_encoding::percent_decode_str(target)
+            .decode_utf8()
+            .ok()?;
+        &*decoded
     };
     let base = url::Url::parse("http://kratos.invalid/").ok()?;
     let url = base.join(target).ok()?;
@@ -166,27 +168,6 @@ fn token_of(target: &str) -> Option<String> {
         .find(|(name, _)| name == "page_token")
         .map(|(_, value)| value.into_owned())?;
     (!token.is_empty()).then_some(token)
-}
-
-/// `%XX` escapes decoded; `None` if the result is not UTF-8.
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                out.push((hex(h)? * 16 + hex(l)?) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// A list operation: its answer is a [`Page`], and it can be sent again
