@@ -500,6 +500,24 @@ impl GenericError {
     pub fn error_id(&self) -> Option<ErrorId> {
         self.id.as_deref().map(ErrorId::from)
     }
+
+    /// The `continue_with` items Kratos put in the error's `details`: with
+    /// 403 `session_verified_address_required` on login, the verification
+    /// flow it started and sent a code for. Items that do not decode are
+    /// left out.
+    pub fn continue_with(&self) -> Vec<crate::models::ContinueWith> {
+        self.details
+            .as_ref()
+            .and_then(|details| details.get("continue_with"))
+            .and_then(serde_json::Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|item| serde_json::from_value(item.clone()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 impl ErrorGeneric {

@@ -195,6 +195,52 @@ macro_rules! impl_flow {
 
 pub(crate) use impl_flow;
 
+/// Writes `next_step()` and `into_next_step()` on an operation's error enum
+/// (and on `Error` of it) whose `$variant` carries the flow `$flow`: Kratos
+/// sends a flow back with a 400 both to refuse the input (with error
+/// messages) and to ask for the next step of the same flow (without any).
+macro_rules! impl_next_step {
+    ($error:ident, $variant:ident, $flow:ident) => {
+        impl $error {
+            /// The flow, when this answer is not a refusal but the next
+            /// step of the same flow: a flow sent back without any error
+            /// message (identifier-first login asking for the password, the
+            /// code method having sent its code). Show its form and submit
+            /// again.
+            pub fn next_step(&self) -> Option<&crate::models::$flow> {
+                match self {
+                    Self::$variant(flow) if !flow.has_errors() => Some(flow),
+                    _ => None,
+                }
+            }
+        }
+
+        impl crate::Error<$error> {
+            /// The flow, when the server answered with the next step of the
+            /// same flow rather than a refusal; see
+            #[doc = concat!("[`", stringify!($error), "::next_step`].")]
+            pub fn next_step(&self) -> Option<&crate::models::$flow> {
+                match self {
+                    crate::Error::Api(error) => error.next_step(),
+                    _ => None,
+                }
+            }
+
+            /// The flow of the next step, or the error itself when it is a
+            /// real failure, for `Err(error) => error.into_next_step()?`
+            /// where a next step is expected.
+            pub fn into_next_step(self) -> Result<crate::models::$flow, Self> {
+                match self {
+                    crate::Error::Api($error::$variant(flow)) if !flow.has_errors() => Ok(flow),
+                    other => Err(other),
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use impl_next_step;
+
 impl crate::models::ContinueWith {
     /// Where an item stands in the order an app acts on them.
     fn rank(&self) -> u8 {
@@ -218,6 +264,29 @@ impl crate::models::ContinueWith {
         let mut ordered: Vec<&Self> = items.iter().collect();
         ordered.sort_by_key(|item| item.rank());
         ordered
+    }
+
+    /// The session token among `items` (`set_ory_session_token`): what a
+    /// recovery by code or a registration that signs the user in leaves
+    /// the app. It is a secret: keep it like a password.
+    pub fn session_token(items: &[Self]) -> Option<&str> {
+        items.iter().find_map(|item| match item {
+            Self::SetOrySessionToken(token) => Some(token.ory_session_token.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The id of the flow this item asks the app to show next: the
+    /// verification flow of `show_verification_ui`, the settings flow of
+    /// `show_settings_ui` (a new password after a recovery), the recovery
+    /// flow of `show_recovery_ui`. Fetch it with the matching `get_*_flow`.
+    pub fn flow_id(&self) -> Option<&str> {
+        match self {
+            Self::VerificationUi(item) => Some(&item.flow.id),
+            Self::SettingsUi(item) => Some(&item.flow.id),
+            Self::RecoveryUi(item) => Some(&item.flow.id),
+            _ => None,
+        }
     }
 }
 

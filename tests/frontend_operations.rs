@@ -132,6 +132,7 @@ fn cases() -> Vec<Case> {
             route: "/self-service/login",
             success: (200, signed_in()),
             errors: &[
+                (403, "Forbidden"),
                 (410, "Gone"),
                 (422, "UnprocessableEntity"),
                 (500, "Default"),
@@ -330,7 +331,7 @@ fn cases() -> Vec<Case> {
             verb: "DELETE",
             route: "/self-service/logout/api",
             success: (204, None),
-            errors: &[(400, "BadRequest"), (500, "Default")],
+            errors: &[(400, "BadRequest"), (403, "Forbidden"), (500, "Default")],
             call: |api| {
                 Box::pin(async move {
                     outcome(
@@ -526,6 +527,47 @@ async fn values_that_matter_are_decoded() {
     );
 }
 
+/// A correct password on a server that requires a verified address: 403
+/// `session_verified_address_required`, with the verification flow Kratos
+/// started in the error's `details.continue_with`, as its address-verifier
+/// hook writes it.
+#[tokio::test]
+async fn a_login_403_names_the_verification_flow_to_continue_with() {
+    use kratos_client::models::ContinueWith;
+    use kratos_client::{ErrorId, UpdateLoginFlowError};
+    let body = json!({"error": {
+        "id": "session_verified_address_required", "code": 403, "status": "Forbidden",
+        "message": "your email or phone address is not yet verified",
+        "reason": "Your account's email or phone address are not verified yet. Please check your email or phone inbox or re-request verification.",
+        "details": {"continue_with": [{"action": "show_verification_ui", "flow": {
+            "id": "4d7f4a1e-1c2b-4c3d-9e8f-0a1b2c3d4e5f", "verifiable_address": "ada@example.com",
+            "url": "https://auth.example.com/verification?flow=4d7f4a1e-1c2b-4c3d-9e8f-0a1b2c3d4e5f"}}]}
+    }});
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/self-service/login"))
+        .respond_with(ResponseTemplate::new(403).set_body_raw(body.to_string(), "application/json"))
+        .mount(&server)
+        .await;
+    let api = FrontendApi::new(server.uri()).unwrap();
+    let body = UpdateLoginFlowWithPasswordMethod::new("ada@example.com", "correct horse");
+    let err = api.update_login_flow("f", body).send().await.unwrap_err();
+    let Error::Api(UpdateLoginFlowError::Forbidden(refusal)) = &err else {
+        panic!("expected Forbidden, got {err:?}");
+    };
+    assert_eq!(
+        err.error_id(),
+        Some(ErrorId::SessionVerifiedAddressRequired)
+    );
+    let next = refusal.error.continue_with();
+    assert_eq!(next.len(), 1);
+    assert!(matches!(next[0], ContinueWith::VerificationUi(_)));
+    assert_eq!(
+        next[0].flow_id(),
+        Some("4d7f4a1e-1c2b-4c3d-9e8f-0a1b2c3d4e5f")
+    );
+}
+
 /// A 400 from `update_login_flow` is the flow again (the next step, or the
 /// form with its messages), or Kratos's error object: told apart by the
 /// body's `error` key, each keeping the status.
@@ -552,6 +594,42 @@ async fn a_login_400_is_the_flow_or_the_error_object() {
         }
         other => panic!("expected the flow back, got {other:?}"),
     }
+    let err = api
+        .update_login_flow("f", password())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.next_step().and_then(|f| f.state_name()),
+        Some("sent_email")
+    );
+    let next = err.into_next_step().expect("a next step");
+    assert_eq!(next.state_name(), Some("sent_email"));
+
+    // The same flow with an error message is a refusal, not a next step.
+    let mut refused = flow("login");
+    refused["ui"]["messages"] =
+        json!([{"id": 4000006, "text": "The provided credentials are invalid.", "type": "error"}]);
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/self-service/login"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_raw(refused.to_string(), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let api = FrontendApi::new(server.uri()).unwrap();
+    let err = api
+        .update_login_flow("f", password())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.next_step().is_none());
+    let err = err.into_next_step().expect_err("a refusal stays an error");
+    assert!(matches!(
+        err,
+        Error::Api(UpdateLoginFlowError::BadRequest(_))
+    ));
 
     let server = MockServer::start().await;
     let refusal = json!({"error": {"code": 400, "id": "session_already_available", "message": "A valid session was detected."}});

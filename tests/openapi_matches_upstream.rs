@@ -261,18 +261,44 @@ fn compare_content(at: &str, ours: &Value, theirs: &Value, diffs: &mut BTreeSet<
     }
 }
 
-/// The first code span of each table row in `openapi/README.md`: the places
-/// where our document knowingly differs from upstream.
-fn listed_corrections() -> BTreeSet<String> {
+/// The table rows of the section of `openapi/README.md` headed `heading`.
+fn readme_rows(heading: &str) -> Vec<String> {
     let readme = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/README.md"),
     )
     .expect("openapi/README.md lists the corrections");
     readme
+        .split("\n## ")
+        .find(|section| section.starts_with(heading))
+        .unwrap_or_else(|| panic!("openapi/README.md has a section `## {heading}`"))
         .lines()
-        .filter_map(|line| line.strip_prefix("| `"))
+        .filter(|line| line.starts_with("| `"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The first code span of each row of the corrections table: the places
+/// where our document knowingly differs from upstream in structure.
+fn listed_corrections() -> BTreeSet<String> {
+    readme_rows("Corrections")
+        .iter()
+        .filter_map(|row| row.strip_prefix("| `"))
         .filter_map(|rest| rest.split('`').next())
         .map(str::to_string)
+        .collect()
+}
+
+/// The rows of the table of text corrections: an operation (`METHOD path`)
+/// and the phrase our description of it says, quoted in the third column.
+fn listed_text_corrections() -> Vec<(String, String)> {
+    readme_rows("Behaviour the upstream text gets wrong")
+        .iter()
+        .map(|row| {
+            let columns: Vec<&str> = row.split(" | ").collect();
+            let at = columns[0].trim_start_matches("| ").trim_matches('`');
+            let phrase = columns[2].split('"').nth(1).expect("a quoted phrase");
+            (at.to_string(), phrase.to_string())
+        })
         .collect()
 }
 
@@ -337,6 +363,26 @@ fn our_document_matches_upstream_v26_2_0_but_for_listed_corrections() {
         stale.is_empty(),
         "corrections listed in openapi/README.md that are no longer differences: {stale:?}"
     );
+}
+
+#[test]
+fn our_descriptions_say_what_the_server_does_where_upstream_text_does_not() {
+    let ours = load(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/kratos.json"));
+    let rows = listed_text_corrections();
+    assert!(
+        rows.len() >= 4,
+        "the text corrections table is read: {rows:?}"
+    );
+    for (at, phrase) in rows {
+        let (method, path) = at.split_once(' ').expect("`METHOD path`");
+        let description = ours["paths"][path][method.to_lowercase()]["description"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{at} is in our document, with a description"));
+        assert!(
+            description.contains(&phrase),
+            "our description of {at} no longer says {phrase:?}"
+        );
+    }
 }
 
 #[test]

@@ -2,9 +2,7 @@
 
 use std::fmt::Write;
 
-use super::kratos::{
-    ERROR_WRAPPER, FLOW_FORM_FIELD, FLOW_STATE_FIELD, FORM_TYPE, REPLACEMENT_FLOW_FIELD,
-};
+use super::kratos::{ERROR_WRAPPER, FLOW_STATE_FIELD, REPLACEMENT_FLOW_FIELD};
 use super::types::{Field, Item, Ty, TypeSet, UnionVariant};
 use super::write_doc;
 
@@ -164,10 +162,7 @@ fn write_struct(
     }
 
     // A Kratos flow: one line for the form helpers, which live in the runtime.
-    let is_flow = fields
-        .iter()
-        .any(|f| f.json == FLOW_FORM_FIELD && f.required && f.ty == Ty::Named(FORM_TYPE.into()));
-    if is_flow {
+    if TypeSet::is_flow_fields(fields) {
         let state = fields
             .iter()
             .any(|f| f.json == FLOW_STATE_FIELD && f.ty == Ty::Json);

@@ -775,6 +775,20 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
         }
     }
     let _ = writeln!(out, "}}\n");
+    // A flow sent back with an error status may be the flow's next step
+    // rather than a refusal; the runtime's macro tells them apart.
+    for e in &op.errors {
+        if let (Some(code), Body::Json(ty)) = (e.status, &e.body) {
+            if types.is_flow(ty) {
+                let _ = writeln!(
+                    out,
+                    "crate::flow::impl_next_step!({error}, {}, {});\n",
+                    names::status_variant(code),
+                    ty.rust()
+                );
+            }
+        }
+    }
     let _ = writeln!(
         out,
         "impl crate::OperationError for {error} {{\n    fn status(&self) -> reqwest::StatusCode {{"

@@ -152,6 +152,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_flow_sent_back_with_an_error_status_gets_next_step() {
+        let doc = |bad: &str| {
+            format!(
+                r##"{{"openapi": "3.0.3", "paths": {{"/login": {{"post": {{
+                  "operationId": "updateLogin", "tags": ["front"],
+                  "responses": {{"200": {{"description": "ok"}},
+                    "400": {{"description": "again", "content": {{"application/json": {{"schema": {{"$ref": "#/components/schemas/{bad}"}}}}}}}}}}
+                }}}}}},
+                "components": {{"schemas": {{
+                  "loginFlow": {{"type": "object", "required": ["ui"], "properties": {{"ui": {{"$ref": "#/components/schemas/uiContainer"}}}}}},
+                  "other": {{"type": "object", "properties": {{"ui": {{"$ref": "#/components/schemas/uiContainer"}}}}}},
+                  "uiContainer": {{"type": "object", "properties": {{"action": {{"type": "string"}}}}}}
+                }}}}}}"##
+            )
+        };
+        let flow = generate_unformatted(&doc("loginFlow")).unwrap().operations;
+        assert!(
+            flow.contains("crate::flow::impl_next_step!(UpdateLoginError, BadRequest, LoginFlow);"),
+            "{flow}"
+        );
+        let other = generate_unformatted(&doc("other")).unwrap().operations;
+        assert!(
+            !other.contains("impl_next_step!"),
+            "a body with an optional form is no flow"
+        );
+    }
+
+    #[test]
     fn lists_taking_a_page_token_answer_with_a_page() {
         let list = |params: &str| {
             format!(

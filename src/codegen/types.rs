@@ -493,6 +493,25 @@ impl<'a> TypeSet<'a> {
         }
     }
 
+    /// Whether the struct `fields` is a Kratos flow: a required form
+    /// (see [`FLOW_FORM_FIELD`](super::kratos::FLOW_FORM_FIELD)).
+    pub fn is_flow_fields(fields: &[Field]) -> bool {
+        use super::kratos::{FLOW_FORM_FIELD, FORM_TYPE};
+        fields
+            .iter()
+            .any(|f| f.json == FLOW_FORM_FIELD && f.required && f.ty == Ty::Named(FORM_TYPE.into()))
+    }
+
+    /// Whether `ty` names a Kratos flow (see [`Self::is_flow_fields`]).
+    pub fn is_flow(&self, ty: &Ty) -> bool {
+        match ty {
+            Ty::Named(name) => {
+                matches!(self.items.get(name), Some(Item::Struct { fields, .. }) if Self::is_flow_fields(fields))
+            }
+            _ => false,
+        }
+    }
+
     /// Whether `ty` is a generated struct (directly or through an alias).
     pub fn is_struct(&self, ty: &Ty) -> bool {
         match ty {

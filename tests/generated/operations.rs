@@ -3018,7 +3018,7 @@ pub struct PerformNativeLogout {
 impl crate::operation::Operation for PerformNativeLogout {
     type Output = ();
     type Error = PerformNativeLogoutError;
-    const DOCUMENTED: &'static [u16] = &[204, 400];
+    const DOCUMENTED: &'static [u16] = &[204, 400, 403];
 
     fn base(&self) -> &crate::operation::Base {
         &self.base
@@ -3039,6 +3039,7 @@ impl crate::operation::Operation for PerformNativeLogout {
         match response.status().as_u16() {
             204 => Ok(()),
             400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            403 => Err(crate::Error::Api(E::Forbidden(response.error_json()?))),
             code if code >= 400 => {
                 Err(
                     crate::Error::Api(E::Default {
@@ -3060,7 +3061,9 @@ crate::operation::impl_operation!(PerformNativeLogout, (), PerformNativeLogoutEr
 pub enum PerformNativeLogoutError {
     /// 400: The request body was invalid.
     BadRequest(crate::models::ErrorGeneric),
-    /// Any other error status: Any other error, such as 403 for an unknown token.
+    /// 403: The session token is malformed or belongs to no session.
+    Forbidden(crate::models::ErrorGeneric),
+    /// Any other error status: Any other error.
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
@@ -3068,6 +3071,7 @@ impl crate::OperationError for PerformNativeLogoutError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Forbidden(_) => crate::error::status_code(403),
             Self::Default { status, .. } => *status,
         }
     }
@@ -3075,13 +3079,16 @@ impl crate::OperationError for PerformNativeLogoutError {
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
+            Self::Forbidden(body) => Some(&body.error),
             Self::Default { body, .. } => Some(&body.error),
         }
     }
 
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
-            Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
+            Self::BadRequest(body)
+            | Self::Forbidden(body)
+            | Self::Default { body, .. } => Some(body),
         }
     }
 }
@@ -3280,6 +3287,8 @@ pub enum UpdateFedcmFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+crate::flow::impl_next_step!(UpdateFedcmFlowError, BadRequest, LoginFlow);
+
 impl crate::OperationError for UpdateFedcmFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -3314,8 +3323,9 @@ impl crate::OperationError for UpdateFedcmFlowError {
 ///
 /// What a native (`api`) flow gets back:
 ///
-/// - 200: signed in; the body carries the session token and the session.
-/// - 400: the input was rejected; the flow comes back with messages to show.
+/// - 200: signed in; the body carries the session token and the session. When the server requires a second factor this user has (`session.whoami.required_aal: highest_available`), a first-factor login still answers 200 with a session token, but the session is only `aal1` and comes without its `identity`: the app continues with a login flow created with `aal=aal2` and that token.
+/// - 400: the flow comes back. With error messages the input was rejected; without any it is the next step of the same flow, not a failure: identifier-first login asking for the password after the identifier, or the code method after sending its code (`state: sent_email`).
+/// - 403 `session_verified_address_required`: the server requires a verified address; `error.details.continue_with` names the verification flow Kratos started and sent a code for.
 /// - 410: the flow has expired; the error may name a replacement flow in `use_flow_id`.
 ///
 /// Browser flows accept `application/json` or `application/x-www-form-urlencoded`. A plain form post is answered with a 303 redirect: on success to `return_to` (if set) or the configured after-login URL, otherwise back to the login UI with the flow ID so the errors can be shown. With `Accept: application/json` there is no redirect on success: the answer is 200 with the session and a `Set-Cookie` header, or 400 on invalid input; an expired flow still leads to a 303 towards a new login flow.
@@ -3343,7 +3353,7 @@ impl UpdateLoginFlow {
 impl crate::operation::Operation for UpdateLoginFlow {
     type Output = crate::models::SuccessfulNativeLogin;
     type Error = UpdateLoginFlowError;
-    const DOCUMENTED: &'static [u16] = &[200, 303, 400, 410, 422];
+    const DOCUMENTED: &'static [u16] = &[200, 303, 400, 403, 410, 422];
 
     fn base(&self) -> &crate::operation::Base {
         &self.base
@@ -3377,6 +3387,7 @@ impl crate::operation::Operation for UpdateLoginFlow {
                 )
             }
             400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            403 => Err(crate::Error::Api(E::Forbidden(response.error_json()?))),
             410 => Err(crate::Error::Api(E::Gone(response.error_json()?))),
             422 => Err(crate::Error::Api(E::UnprocessableEntity(response.error_json()?))),
             code if code >= 400 => {
@@ -3406,6 +3417,8 @@ pub enum UpdateLoginFlowError {
     ///
     /// When Kratos sends its standard error object with this status instead (`session_already_available`, say), the answer is [`Self::Default`] with status 400.
     BadRequest(crate::models::LoginFlow),
+    /// 403: `session_verified_address_required`: the password was right, but the server requires a verified address before it signs the user in. Kratos has started a verification flow and sent a code to the address; `error.details.continue_with` holds a `show_verification_ui` item naming that flow. No session is created.
+    Forbidden(crate::models::ErrorGeneric),
     /// 410: The flow has expired (`self_service_flow_expired`). Start a new login flow.
     Gone(crate::models::ErrorGeneric),
     /// 422: The next step needs a browser (`browser_location_change_required`): open `redirect_browser_to` there.
@@ -3414,11 +3427,14 @@ pub enum UpdateLoginFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+crate::flow::impl_next_step!(UpdateLoginFlowError, BadRequest, LoginFlow);
+
 impl crate::OperationError for UpdateLoginFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::SeeOther => crate::error::status_code(303),
             Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Forbidden(_) => crate::error::status_code(403),
             Self::Gone(_) => crate::error::status_code(410),
             Self::UnprocessableEntity(_) => crate::error::status_code(422),
             Self::Default { status, .. } => *status,
@@ -3427,6 +3443,7 @@ impl crate::OperationError for UpdateLoginFlowError {
 
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
+            Self::Forbidden(body) => Some(&body.error),
             Self::Gone(body) => Some(&body.error),
             Self::UnprocessableEntity(body) => body.error.as_ref(),
             Self::Default { body, .. } => Some(&body.error),
@@ -3436,7 +3453,9 @@ impl crate::OperationError for UpdateLoginFlowError {
 
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
-            Self::Gone(body) | Self::Default { body, .. } => Some(body),
+            Self::Forbidden(body) | Self::Gone(body) | Self::Default { body, .. } => {
+                Some(body)
+            }
             _ => None,
         }
     }
@@ -3666,6 +3685,8 @@ pub enum UpdateRecoveryFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+crate::flow::impl_next_step!(UpdateRecoveryFlowError, BadRequest, RecoveryFlow);
+
 impl crate::OperationError for UpdateRecoveryFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -3698,7 +3719,7 @@ impl crate::OperationError for UpdateRecoveryFlowError {
 ///
 /// Submits the registration form of a flow with one method (`password`, `profile`, `code`, `oidc`, `passkey`, `webauthn` or `saml`).
 ///
-/// For a native app the answers are: 200 when the identity was created (with a session token if the server is set up to sign new users in), 400 with the same flow when the input did not validate (the messages are on the flow and its fields), 410 when the flow expired, and 422 when the user has to continue in a browser (social sign-in), with the URL to open.
+/// For a native app the answers are: 200 when the identity was created (with a session token if the server is set up to sign new users in), 400 with the same flow when the input did not validate (the messages are on the flow and its fields) or, without any error message, as the next step of the same flow (the code method after sending its code, `state: sent_email`), 410 when the flow expired, and 422 when the user has to continue in a browser (social sign-in), with the URL to open.
 ///
 /// Error ids: `session_already_available`, `security_csrf_violation`, `security_identity_mismatch`, `browser_location_change_required`, `self_service_flow_expired`.
 ///
@@ -3795,6 +3816,8 @@ pub enum UpdateRegistrationFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+crate::flow::impl_next_step!(UpdateRegistrationFlowError, BadRequest, RegistrationFlow);
+
 impl crate::OperationError for UpdateRegistrationFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -3834,7 +3857,7 @@ impl crate::OperationError for UpdateRegistrationFlowError {
 /// - 401: no valid session was sent.
 /// - 403 `session_refresh_required`: the session is older than the privileged window configured for settings. A native app runs a login flow with `refresh=true` using the same session token and then submits the settings again; the `redirect_browser_to` URL in the error is meant for browsers.
 /// - 403 `session_aal2_required`: the session's assurance level is below what the identity can reach (for example it has a second factor but only the password was used). Have the user complete the second factor first.
-/// - 410 `self_service_flow_expired`: the flow is too old; start a new one.
+/// - 410 `self_service_flow_expired`: the flow is too old; start a new one, or continue with the one named in `use_flow_id`. A native flow gets this 410, not a redirect.
 /// - 422 `browser_location_change_required`: the step has to continue in a browser at `redirect_browser_to`, typically when linking a social or SAML provider.
 ///
 /// Other error ids you may see: `security_csrf_violation` (CSRF check failed), `session_inactive` (no session), `security_identity_mismatch` (a different identity signed in during the refresh) and `self_service_flow_return_to_forbidden` (the `return_to` URL is not allowed).
@@ -3938,6 +3961,8 @@ pub enum UpdateSettingsFlowError {
     /// Any other error status: Any other error, for example `security_csrf_violation`.
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
+
+crate::flow::impl_next_step!(UpdateSettingsFlowError, BadRequest, SettingsFlow);
 
 impl crate::OperationError for UpdateSettingsFlowError {
     fn status(&self) -> reqwest::StatusCode {
@@ -4078,6 +4103,8 @@ pub enum UpdateVerificationFlowError {
     /// Any other error status: Unexpected error.
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
+
+crate::flow::impl_next_step!(UpdateVerificationFlowError, BadRequest, VerificationFlow);
 
 impl crate::OperationError for UpdateVerificationFlowError {
     fn status(&self) -> reqwest::StatusCode {
