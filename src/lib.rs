@@ -40,6 +40,7 @@ mod response;
 mod retry;
 mod secret;
 mod serde_helpers;
+mod sign_in_again;
 
 /// The request and response types, generated from the OpenAPI document.
 ///
@@ -77,6 +78,7 @@ pub use reqwest::StatusCode;
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use sign_in_again::SignInAgain;
 
 #[cfg(feature = "testing")]
 pub mod testing;
