@@ -1,41 +1,29 @@
-//! The native login flow by password: start (fresh, or `refresh` for a
-//! signed-in user), fetch, submit. A wrong identifier or password answers
-//! 400 with the flow and Kratos's message 4000006; a success answers the
-//! session token and the session.
+//! The native login flow: start (fresh, `refresh` for a signed-in user,
+//! `aal2` for a second factor), fetch, submit.
+//!
+//! - By password: a wrong identifier or password answers 400 with the flow
+//!   and message 4000006; success answers the session token and session.
+//! - Identifier-first (when enabled): the identifier is answered with 400
+//!   and the password form, without an error.
+//! - A second factor by code: choosing the address sends a code to the
+//!   outbox (400, `state: sent_email`, message 1010025); the right code
+//!   lifts the same session to `aal2`, a wrong one gets 4010008.
 
 use std::time::SystemTime;
 
 use serde_json::{json, Value};
 use wiremock::ResponseTemplate;
 
-use super::http::{already_signed_in, json_response, text};
-use super::store::{FlowKind, Store};
-use super::Call;
+use super::http::{already_signed_in, error_body, json_response, text};
+use super::store::{Flow, FlowKind, Store};
+use super::{Call, Form};
 
 const KIND: FlowKind = FlowKind::Login;
 
 /// Answers the login endpoints; `None` for any other request.
 pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
     Some(match (call.method(), call.path()) {
-        ("GET", "/self-service/login/api") => {
-            let refresh = call.query("refresh").as_deref() == Some("true");
-            let aal = match call.query("aal").as_deref() {
-                Some("aal2") => "aal2",
-                _ => "aal1",
-            };
-            let signed_in = call.token().is_some_and(|t| store.session(t).is_some());
-            if signed_in && !refresh && aal == "aal1" {
-                return Some(already_signed_in(
-                    "A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?",
-                ));
-            }
-            let id = store.new_flow(KIND, call.request_url(&store.base), call.query("return_to"));
-            if let Some(flow) = store.flows.get_mut(&id) {
-                flow.refresh = refresh;
-                flow.requested_aal = aal;
-            }
-            json_response(200, flow_json(store, &id))
-        }
+        ("GET", "/self-service/login/api") => start(store, call),
         ("GET", "/self-service/login/flows") => match store.flow_named(KIND, call, "id") {
             Ok(id) => json_response(200, flow_json(store, &id)),
             Err(response) => *response,
@@ -51,63 +39,270 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
     })
 }
 
-/// The login flow with its password form, as Kratos writes it.
+/// Starts a flow: first factor, refresh, or second factor.
+fn start(store: &mut Store, call: &Call) -> ResponseTemplate {
+    let refresh = call.query("refresh").as_deref() == Some("true");
+    let aal = match call.query("aal").as_deref() {
+        Some("aal2") => "aal2",
+        _ => "aal1",
+    };
+    let session = call.token().and_then(|t| store.session(t));
+    let identity_id = session.map(|s| s.identity_id.clone());
+    if aal == "aal2" {
+        match session {
+            None => {
+                return json_response(
+                    401,
+                    error_body(
+                        401,
+                        "Unauthorized",
+                        Some("session_aal1_required"),
+                        "aal2 and aal3 can only be requested if a session exists already",
+                        "You have to sign in with a first factor before you can add a second one.",
+                    ),
+                )
+            }
+            Some(s) if s.aal == "aal2" && !refresh => {
+                return json_response(
+                    400,
+                    error_body(
+                        400,
+                        "Bad Request",
+                        Some("session_aal_already_fulfilled"),
+                        "session has the requested authenticator assurance level already",
+                        "The session has the requested AAL already.",
+                    ),
+                )
+            }
+            Some(_) => {}
+        }
+    } else if session.is_some() && !refresh {
+        return already_signed_in(
+            "A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?",
+        );
+    }
+    let id = store.new_flow(KIND, call.request_url(&store.base), call.query("return_to"));
+    if let Some(flow) = store.flows.get_mut(&id) {
+        flow.refresh = refresh;
+        flow.requested_aal = aal;
+        if aal == "aal2" || refresh {
+            flow.identity_id = identity_id;
+        }
+    }
+    json_response(200, flow_json(store, &id))
+}
+
+/// Which form a flow shows.
+enum Step {
+    /// Identifier and password together.
+    Password,
+    /// Identifier-first: the identifier alone.
+    Identifier,
+    /// Identifier-first: the password for the identifier given.
+    PasswordFor(Value),
+    /// Second factor: a button per address to send a code to.
+    ChooseAddress(String),
+    /// Second factor: the code sent to the address.
+    Code(String),
+}
+
+fn step(store: &Store, flow: &Flow) -> Step {
+    if flow.requested_aal == "aal2" {
+        let address = flow
+            .identity_id
+            .as_deref()
+            .and_then(|id| store.identity(id))
+            .and_then(|i| i.identifier.clone())
+            .unwrap_or_default();
+        return match flow.code {
+            Some(_) => Step::Code(address),
+            None => Step::ChooseAddress(address),
+        };
+    }
+    if !store.config.identifier_first || flow.refresh {
+        return Step::Password;
+    }
+    match flow.values.get("identifier") {
+        Some(identifier) if identifier != "" => Step::PasswordFor(identifier.clone()),
+        _ => Step::Identifier,
+    }
+}
+
+/// The login flow with the form of its current step, as Kratos writes it.
 fn flow_json(store: &Store, id: &str) -> Value {
     let Some(flow) = store.flows.get(id) else {
         return Value::Null;
     };
-    let identifier = flow.values.get("identifier").cloned().unwrap_or(json!(""));
-    let nodes = vec![
-        flow.input(
-            "default",
-            json!({"name": "identifier", "type": "text", "value": identifier, "required": true, "disabled": false, "node_type": "input"}),
-            Some(text(1070004, "ID", "info", None)),
-            "identifier",
-        ),
-        flow.input(
-            "default",
-            json!({"name": "csrf_token", "type": "hidden", "required": true, "value": "", "disabled": false, "node_type": "input"}),
-            None,
-            "csrf_token",
-        ),
-        flow.input(
-            "password",
-            json!({"name": "password", "type": "password", "required": true, "autocomplete": "current-password", "disabled": false, "node_type": "input"}),
-            Some(text(1070001, "Password", "info", None)),
-            "password",
-        ),
-        flow.input(
-            "password",
-            json!({"name": "method", "type": "submit", "value": "password", "disabled": false, "node_type": "input"}),
-            Some(text(1010022, "Sign in with password", "info", None)),
-            "method",
-        ),
-    ];
+    let csrf = flow.input(
+        "default",
+        json!({"name": "csrf_token", "type": "hidden", "required": true, "value": "", "disabled": false, "node_type": "input"}),
+        None,
+        "csrf_token",
+    );
+    let password = || {
+        [
+            flow.input(
+                "password",
+                json!({"name": "password", "type": "password", "required": true, "autocomplete": "current-password", "disabled": false, "node_type": "input"}),
+                Some(text(1070001, "Password", "info", None)),
+                "password",
+            ),
+            flow.input(
+                "password",
+                json!({"name": "method", "type": "submit", "value": "password", "disabled": false, "node_type": "input"}),
+                Some(text(1010022, "Sign in with password", "info", None)),
+                "method",
+            ),
+        ]
+    };
+    let nodes = match step(store, flow) {
+        Step::Password => {
+            let identifier = flow.values.get("identifier").cloned().unwrap_or(json!(""));
+            let mut nodes = vec![
+                flow.input(
+                    "default",
+                    json!({"name": "identifier", "type": "text", "value": identifier, "required": true, "disabled": false, "node_type": "input"}),
+                    Some(text(1070004, "ID", "info", None)),
+                    "identifier",
+                ),
+                csrf,
+            ];
+            nodes.extend(password());
+            nodes
+        }
+        Step::Identifier => {
+            let identifier = flow.values.get("identifier").cloned().unwrap_or(json!(""));
+            vec![
+                csrf,
+                flow.input(
+                    "identifier_first",
+                    json!({"name": "identifier", "type": "text", "value": identifier, "required": true, "autocomplete": "username webauthn", "disabled": false, "node_type": "input"}),
+                    Some(text(1070004, "ID", "info", None)),
+                    "identifier",
+                ),
+                flow.input(
+                    "identifier_first",
+                    json!({"name": "method", "type": "submit", "value": "identifier_first", "disabled": false, "node_type": "input"}),
+                    Some(text(1070009, "Continue", "info", None)),
+                    "method",
+                ),
+            ]
+        }
+        Step::PasswordFor(identifier) => {
+            let mut nodes = vec![
+                csrf,
+                flow.input(
+                    "identifier_first",
+                    json!({"name": "identifier", "type": "hidden", "value": identifier, "disabled": false, "node_type": "input"}),
+                    None,
+                    "identifier",
+                ),
+            ];
+            nodes.extend(password());
+            nodes
+        }
+        Step::ChooseAddress(address) => vec![
+            flow.input(
+                "code",
+                json!({"name": "address", "type": "submit", "value": address, "disabled": false, "node_type": "input"}),
+                Some(text(1010023, &format!("Send code to {address}"), "info", Some(json!({"address": address, "channel": "email"})))),
+                "address",
+            ),
+            csrf,
+        ],
+        Step::Code(address) => vec![
+            flow.input(
+                "code",
+                json!({"name": "identifier", "type": "hidden", "value": address, "disabled": false, "node_type": "input"}),
+                Some(text(1010023, &format!("Send code to {address}"), "info", Some(json!({"address": address, "channel": "email"})))),
+                "identifier",
+            ),
+            flow.input(
+                "code",
+                json!({"name": "method", "type": "hidden", "value": "code", "disabled": false, "node_type": "input"}),
+                None,
+                "method",
+            ),
+            flow.input(
+                "code",
+                json!({"name": "code", "type": "text", "required": true, "autocomplete": "one-time-code", "disabled": false, "node_type": "input"}),
+                Some(text(1070013, "Login code", "info", None)),
+                "code",
+            ),
+            flow.input(
+                "code",
+                json!({"name": "method", "type": "submit", "value": "code", "disabled": false, "node_type": "input"}),
+                Some(text(1070009, "Continue", "info", None)),
+                "method",
+            ),
+            flow.input(
+                "code",
+                json!({"name": "resend", "type": "submit", "value": "code", "disabled": false, "node_type": "input"}),
+                Some(text(1070008, "Resend code", "info", None)),
+                "resend",
+            ),
+            csrf,
+        ],
+    };
     let mut body = store.flow_json(flow, nodes);
     body["refresh"] = json!(flow.refresh);
     body["requested_aal"] = json!(flow.requested_aal);
     body
 }
 
-/// Handles a password submission for the (existing, unexpired) flow `id`.
+/// Handles a submission for the (existing, unexpired) flow `id`.
 fn submit(store: &mut Store, id: &str, call: &Call) -> ResponseTemplate {
-    let form: Value = serde_json::from_slice(call.body()).unwrap_or(Value::Null);
-    let field = |name: &str| form.get(name).and_then(Value::as_str).unwrap_or("");
-    if field("method") != "password" {
-        return reject(store, id, "", text(4010002, "Could not find a strategy to log you in with. Did you fill out the form correctly?", "error", None));
+    let form = call.form();
+    let Some(flow) = store.flows.get(id) else {
+        return json_response(400, Value::Null);
+    };
+    let second_factor = flow.requested_aal == "aal2";
+    match (form.field("method"), second_factor) {
+        ("code", true) => code(store, id, call, &form),
+        ("identifier_first", false) if store.config.identifier_first => {
+            let identifier = form.field("identifier").to_string();
+            if let Some(flow) = store.flows.get_mut(id) {
+                flow.form_messages.clear();
+                flow.field_messages.clear();
+                if identifier.trim().is_empty() {
+                    flow.field_messages.insert(
+                        "identifier".into(),
+                        vec![text(4000002, "Property identifier is missing.", "error", Some(json!({"property": "identifier"})))],
+                    );
+                } else {
+                    flow.values.insert("identifier".into(), json!(identifier));
+                }
+            }
+            // With account enumeration mitigation Kratos shows the password
+            // form whether the identifier exists or not.
+            json_response(400, flow_json(store, id))
+        }
+        ("password", false) => password(store, id, call, &form),
+        _ => reject(
+            store,
+            id,
+            None,
+            text(
+                4010002,
+                "Could not find a strategy to log you in with. Did you fill out the form correctly?",
+                "error",
+                None,
+            ),
+        ),
     }
-    let identifier = field("identifier").trim().to_lowercase();
+}
+
+/// A password submission: the first factor, or a refresh.
+fn password(store: &mut Store, id: &str, call: &Call, form: &Form) -> ResponseTemplate {
+    let identifier = form.field("identifier").trim().to_lowercase();
     let found = store
-        .identities
-        .iter()
-        .find(|i| {
-            i.identifier.as_deref() == Some(identifier.as_str())
-                && i.password.as_deref() == Some(field("password"))
-        })
+        .identity_by_address(&identifier)
+        .filter(|i| i.password.as_deref() == Some(form.field("password")))
         .map(|i| i.id.clone());
     let Some(identity_id) = found else {
         let message = text(4000006, "The provided credentials are invalid, check for spelling mistakes in your password or username, email address, or phone number.", "error", None);
-        return reject(store, id, field("identifier"), message);
+        let typed = form.field("identifier").to_string();
+        return reject(store, id, Some(typed), message);
     };
     let refresh = store.flows.get(id).is_some_and(|f| f.refresh);
     let current = call
@@ -118,26 +313,110 @@ fn submit(store: &mut Store, id: &str, call: &Call) -> ResponseTemplate {
     let token = match current {
         // A refresh proves the user is still there: the same session, authenticated now.
         Some(token) => {
-            if let Some(session) = store.sessions.iter_mut().find(|s| s.token == token) {
-                let now = SystemTime::now();
-                session.authenticated_at = now;
-                session.methods.push(("password", "aal1", now));
-            }
+            authenticated_again(store, &token, "password", "aal1");
             token
         }
         None => store.start_session(&identity_id, "password", "aal1"),
     };
+    finish(store, id, "password", token)
+}
+
+/// A second-factor submission: send a code to the address, or check it.
+fn code(store: &mut Store, id: &str, call: &Call, form: &Form) -> ResponseTemplate {
+    let Some(flow) = store.flows.get(id) else {
+        return json_response(400, Value::Null);
+    };
+    let owner = flow.identity_id.clone();
+    let sent = flow.code.clone();
+    let token = call
+        .token()
+        .and_then(|t| store.session(t))
+        .filter(|s| Some(&s.identity_id) == owner.as_ref())
+        .map(|s| s.token.clone());
+    let Some(token) = token else {
+        return json_response(
+            401,
+            error_body(
+                401,
+                "Unauthorized",
+                Some("session_aal1_required"),
+                "aal2 and aal3 can only be requested if a session exists already",
+                "The second factor has to be submitted with the session it is for.",
+            ),
+        );
+    };
+    let address = owner
+        .as_deref()
+        .and_then(|id| store.identity(id))
+        .and_then(|i| i.identifier.clone())
+        .unwrap_or_default();
+    let typed = form.field("code");
+    if sent.is_none() || !form.field("resend").is_empty() || typed.is_empty() {
+        let code = store.send_code(&address, "login_code_valid", "Your sign-in code");
+        if let Some(flow) = store.flows.get_mut(id) {
+            flow.code = Some(code);
+            flow.active = Some("code");
+            flow.state = "sent_email";
+            flow.field_messages.clear();
+            flow.form_messages = vec![text(
+                1010025,
+                "A code was sent to your address. If you didn't receive it, please try again.",
+                "info",
+                None,
+            )];
+        }
+        return json_response(400, flow_json(store, id));
+    }
+    if sent.as_deref() != Some(typed) {
+        if let Some(flow) = store.flows.get_mut(id) {
+            flow.form_messages = vec![text(
+                4010008,
+                "The login code is invalid or has already been used. Please try again.",
+                "error",
+                None,
+            )];
+        }
+        return json_response(400, flow_json(store, id));
+    }
+    authenticated_again(store, &token, "code", "aal2");
+    if let Some(session) = store.sessions.iter_mut().find(|s| s.token == token) {
+        session.aal = "aal2";
+    }
+    finish(store, id, "code", token)
+}
+
+/// Records that the session `token` was just authenticated with `method`.
+fn authenticated_again(store: &mut Store, token: &str, method: &'static str, aal: &'static str) {
+    if let Some(session) = store.sessions.iter_mut().find(|s| s.token == token) {
+        let now = SystemTime::now();
+        session.authenticated_at = now;
+        session.methods.push((method, aal, now));
+    }
+}
+
+/// The success answer: the session token and the session (without its
+/// identity while a required second factor is missing).
+fn finish(store: &mut Store, id: &str, method: &'static str, token: String) -> ResponseTemplate {
     if let Some(flow) = store.flows.get_mut(id) {
         flow.state = "passed_challenge";
+        flow.active = Some(method);
+        flow.code = None;
     }
     let session = store.session(&token).map(|s| store.session_json(s));
     json_response(200, json!({"session_token": token, "session": session}))
 }
 
 /// The flow again with `message` on the form, keeping the identifier typed.
-fn reject(store: &mut Store, id: &str, identifier: &str, message: Value) -> ResponseTemplate {
+fn reject(
+    store: &mut Store,
+    id: &str,
+    identifier: Option<String>,
+    message: Value,
+) -> ResponseTemplate {
     if let Some(flow) = store.flows.get_mut(id) {
-        flow.values.insert("identifier".into(), json!(identifier));
+        if let Some(identifier) = identifier {
+            flow.values.insert("identifier".into(), json!(identifier));
+        }
         flow.form_messages = vec![message];
     }
     json_response(400, flow_json(store, id))

@@ -1,19 +1,23 @@
 //! A mock Kratos for tests, built on wiremock (cargo feature `testing`).
 //!
-//! [`MockKratos`] runs a local HTTP server whose native registration journey
-//! behaves like Kratos for API clients: it creates flows with fresh ids and an
-//! expiry, validates password registrations against a small identity schema
-//! (answering 400 with the flow and Kratos's own message ids and texts),
-//! issues session tokens, refuses signed-in users, expires flows (410 with a
-//! replacement flow), redirects social sign-in to a browser (422), exchanges
-//! session-token exchange codes, signs users in again with the password they
-//! registered (4000006 for a wrong one; `refresh` for a signed-in user),
-//! answers `whoami`, lists the user's other sessions a page at a time with
-//! the `Link` header Kratos writes, revokes them, and signs out.
+//! [`MockKratos`] runs a local HTTP server that plays Kratos's native (API)
+//! journeys, with Kratos's message ids and texts:
 //!
-//! Inside, one store (identities with their password, sessions with their
-//! assurance level and authentication time, flows with their kind, expiry
-//! and state) serves a module per flow, each answering its own endpoints.
+//! - registration by password, validated against a small identity schema
+//!   (400 with the flow and its messages; 422 for social sign-in);
+//! - login by password (4000006 for a wrong one; `refresh` for a signed-in
+//!   user), identifier-first when enabled, and a second factor by a code
+//!   sent to the outbox when required;
+//! - `whoami`, the session-token exchange, the user's sessions a page at a
+//!   time with Kratos's `Link` header, revoking them, signing out;
+//! - settings (password and profile), refused with 403
+//!   `session_refresh_required` once the privileged window has passed;
+//! - recovery and verification by a code sent to the outbox;
+//! - 410 with a replacement flow for an expired flow of any kind.
+//!
+//! Inside, one store (identities with their credentials, sessions with
+//! their assurance level and authentication time, flows with their kind,
+//! expiry and state, the outbox) serves a module per flow kind.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -40,18 +44,29 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::{Client, FrontendApi};
 
+mod by_code;
 mod http;
 mod login;
+mod recovery;
 mod registration;
+mod schema;
 mod sessions;
+mod settings;
 mod store;
+mod verification;
 
 use store::Store;
 
 /// The flow modules, each answering its own endpoints: adding a flow means
 /// adding a module here.
-const MODULES: &[fn(&mut Store, &Call) -> Option<ResponseTemplate>] =
-    &[registration::route, login::route, sessions::route];
+const MODULES: &[fn(&mut Store, &Call) -> Option<ResponseTemplate>] = &[
+    registration::route,
+    login::route,
+    sessions::route,
+    settings::route,
+    recovery::route,
+    verification::route,
+];
 
 /// The shortest password the mock accepts, as Kratos's default policy.
 pub const MIN_PASSWORD_LENGTH: usize = 8;
@@ -85,6 +100,9 @@ pub struct MockKratosBuilder {
     flow_lifetime: Duration,
     registration_enabled: bool,
     oidc_providers: Vec<String>,
+    identifier_first: bool,
+    second_factor: bool,
+    privileged_session_max_age: Duration,
 }
 
 impl MockKratosBuilder {
@@ -131,6 +149,36 @@ impl MockKratosBuilder {
         I::Item: Into<String>,
     {
         self.oidc_providers = providers.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether login asks for the identifier first and then for the
+    /// password (`selfservice.flows.login.style: identifier_first`): the
+    /// identifier is answered with 400 and the password form, without an
+    /// error. Default: off.
+    pub fn identifier_first(mut self, enabled: bool) -> Self {
+        self.identifier_first = enabled;
+        self
+    }
+
+    /// Whether the server requires a second factor: a code sent to the
+    /// identity's email (`selfservice.methods.code.mfa_enabled` with
+    /// `session.whoami.required_aal: highest_available`). A password login
+    /// then answers 200 with a session token but an `aal1` session without
+    /// its identity; `whoami` and settings answer 403
+    /// `session_aal2_required` until an `aal2` login with that token.
+    /// Default: off.
+    pub fn second_factor(mut self, required: bool) -> Self {
+        self.second_factor = required;
+        self
+    }
+
+    /// How long after signing in a session may change settings
+    /// (`selfservice.flows.settings.privileged_session_max_age`); later
+    /// submissions get 403 `session_refresh_required`. Default: 15 minutes,
+    /// as Kratos.
+    pub fn privileged_session_max_age(mut self, age: Duration) -> Self {
+        self.privileged_session_max_age = age;
         self
     }
 
@@ -187,6 +235,9 @@ impl MockKratos {
             flow_lifetime: Duration::from_secs(3600),
             registration_enabled: true,
             oidc_providers: vec!["github".into()],
+            identifier_first: false,
+            second_factor: false,
+            privileged_session_max_age: Duration::from_secs(15 * 60),
         }
     }
 
@@ -236,6 +287,40 @@ impl MockKratos {
             .map(|e| e.return_to_code.clone())
     }
 
+    /// Adds an identity that signs in with `email` and `password`, as if it
+    /// had registered (traits `email`, and `name` when given), and returns
+    /// its id. Seeds a mock for tests and demos.
+    pub fn add_identity(&self, email: &str, password: &str, name: Option<&str>) -> String {
+        let mut traits = serde_json::Map::new();
+        traits.insert("email".into(), Value::from(email));
+        if let Some(name) = name {
+            traits.insert("name".into(), Value::from(name));
+        }
+        self.state().add_identity(
+            Some(email.trim().to_lowercase()),
+            traits,
+            Some(password.to_string()),
+        )
+    }
+
+    /// The emails Kratos would have sent (recovery, verification and login
+    /// codes), oldest first.
+    pub fn messages(&self) -> Vec<Message> {
+        self.state().outbox.clone()
+    }
+
+    /// The code in the last email sent to `address`, if any: what a user
+    /// would type in from their inbox.
+    pub fn last_code(&self, address: &str) -> Option<String> {
+        let address = address.trim().to_lowercase();
+        self.state()
+            .outbox
+            .iter()
+            .rev()
+            .find(|m| m.recipient == address)
+            .map(|m| m.code.clone())
+    }
+
     /// How many identities have registered.
     pub fn identity_count(&self) -> usize {
         self.state().identities.len()
@@ -255,6 +340,40 @@ impl MockKratos {
                 body: request.body,
             })
             .collect()
+    }
+}
+
+/// An email the mock would have sent, as [`MockKratos::messages`] gives it.
+/// `Debug` leaves out the code and the body that carries it.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Message {
+    /// The address it went to, lower-cased.
+    pub recipient: String,
+    /// Kratos's template type: `recovery_code_valid`,
+    /// `verification_code_valid`, `login_code_valid`.
+    pub template_type: String,
+    /// The subject line.
+    pub subject: String,
+    /// The text, with the code in it.
+    pub body: String,
+    code: String,
+}
+
+impl Message {
+    /// The one-time code the email carries.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Message")
+            .field("recipient", &self.recipient)
+            .field("template_type", &self.template_type)
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
     }
 }
 
@@ -333,6 +452,11 @@ impl Call<'_> {
         &self.0.body
     }
 
+    /// The body as JSON (`null` when it is not), and one string field of it.
+    fn form(&self) -> Form {
+        Form(serde_json::from_slice(&self.0.body).unwrap_or(Value::Null))
+    }
+
     /// The address it was sent to, under the server's public URL, as
     /// Kratos writes it in a flow's `request_url`.
     fn request_url(&self, base: &str) -> String {
@@ -342,6 +466,21 @@ impl Call<'_> {
             url.push_str(query);
         }
         url
+    }
+}
+
+/// A submitted form.
+struct Form(Value);
+
+impl Form {
+    /// The string field `name`, or `""`.
+    fn field(&self, name: &str) -> &str {
+        self.0.get(name).and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// The field `name` as sent.
+    fn value(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
     }
 }
 

@@ -7,8 +7,9 @@ use serde_json::{json, Map, Value};
 use wiremock::ResponseTemplate;
 
 use super::http::{already_signed_in, error_body, json_response, text};
+use super::schema::{identifier, password_message, trait_messages, trait_nodes};
 use super::store::{Exchange, FlowKind, Store};
-use super::{Call, TraitKind, MIN_PASSWORD_LENGTH};
+use super::Call;
 
 const KIND: FlowKind = FlowKind::Registration;
 
@@ -81,23 +82,7 @@ fn flow_json(store: &Store, id: &str) -> Value {
         None,
         "csrf_token",
     )];
-    for t in &store.config.traits {
-        let name = format!("traits.{}", t.name);
-        let mut attributes =
-            json!({"name": name, "type": "text", "disabled": false, "node_type": "input"});
-        if t.kind == TraitKind::Email {
-            attributes["type"] = json!("email");
-            attributes["autocomplete"] = json!("email");
-        }
-        if t.required {
-            attributes["required"] = json!(true);
-        }
-        if let Some(value) = flow.values.get(&t.name) {
-            attributes["value"] = value.clone();
-        }
-        let label = text(1070002, &t.title, "info", Some(json!({"title": t.title})));
-        nodes.push(flow.input("default", attributes, Some(label), &name));
-    }
+    nodes.extend(trait_nodes(store, flow, "default", &flow.values));
     nodes.push(flow.input(
         "password",
         json!({"name": "password", "type": "password", "required": true, "autocomplete": "new-password", "disabled": false, "node_type": "input"}),
@@ -119,17 +104,6 @@ fn flow_json(store: &Store, id: &str) -> Value {
         ));
     }
     store.flow_json(flow, nodes)
-}
-
-fn looks_like_email(value: &str) -> bool {
-    let Some((local, domain)) = value.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !value.contains(char::is_whitespace)
 }
 
 /// Handles a form submission for the (existing, unexpired) flow `id`.
@@ -170,36 +144,10 @@ fn submit(store: &mut Store, id: &str, body: &[u8]) -> ResponseTemplate {
             None,
         ));
     } else {
-        for t in &store.config.traits {
-            let value = traits.get(&t.name).and_then(Value::as_str).unwrap_or("");
-            let field = format!("traits.{}", t.name);
-            if value.is_empty() {
-                if t.required {
-                    field_messages.entry(field).or_default().push(text(
-                        4000002,
-                        &format!("Property {} is missing.", t.name),
-                        "error",
-                        Some(json!({"property": t.name})),
-                    ));
-                }
-            } else if t.kind == TraitKind::Email && !looks_like_email(value) {
-                field_messages.entry(field).or_default().push(text(
-                    4000040,
-                    "Enter a valid email address",
-                    "error",
-                    None,
-                ));
-            }
-        }
+        field_messages = trait_messages(store, &traits);
         if field_messages.is_empty() {
-            let length = password.chars().count();
-            if length < MIN_PASSWORD_LENGTH {
-                field_messages.entry("password".into()).or_default().push(text(
-                    4000032,
-                    &format!("The password must be at least {MIN_PASSWORD_LENGTH} characters long, but got {length}."),
-                    "error",
-                    Some(json!({"min_length": MIN_PASSWORD_LENGTH, "actual_length": length})),
-                ));
+            if let Some(message) = password_message(password) {
+                field_messages.insert("password".into(), vec![message]);
             }
         }
         if field_messages.is_empty() {
@@ -225,19 +173,6 @@ fn submit(store: &mut Store, id: &str, body: &[u8]) -> ResponseTemplate {
     json_response(400, flow_json(store, id))
 }
 
-/// The identifier trait's value: the first email trait, lower-cased.
-fn identifier(store: &Store, traits: &Map<String, Value>) -> Option<String> {
-    let t = store
-        .config
-        .traits
-        .iter()
-        .find(|t| t.kind == TraitKind::Email)?;
-    traits
-        .get(&t.name)
-        .and_then(Value::as_str)
-        .map(str::to_lowercase)
-}
-
 /// Creates the identity and its session, and returns the registration answer.
 fn register(store: &mut Store, flow_id: &str, traits: Map<String, Value>, password: &str) -> Value {
     let identifier = identifier(store, &traits);
@@ -257,18 +192,4 @@ fn register(store: &mut Store, flow_id: &str, traits: Map<String, Value>, passwo
         "identity": identity,
         "continue_with": [{"action": "set_ory_session_token", "ory_session_token": token}],
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn email_check_is_plausible() {
-        assert!(looks_like_email("ada@example.com"));
-        assert!(!looks_like_email("ada"));
-        assert!(!looks_like_email("ada@localhost"));
-        assert!(!looks_like_email("a da@example.com"));
-        assert!(!looks_like_email("@example.com"));
-    }
 }

@@ -17,6 +17,7 @@ const MAX_PAGE_SIZE: usize = 500;
 pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
     Some(match (call.method(), call.path()) {
         ("GET", "/sessions/whoami") => match call.token().and_then(|t| store.session(t)) {
+            Some(session) if store.needs_second_factor(session) => store.aal2_required(),
             Some(session) => json_response(200, store.session_json(session)),
             None => no_session(),
         },

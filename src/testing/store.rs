@@ -1,6 +1,7 @@
 //! The mock's one store, which every flow module reads and writes:
-//! identities, sessions with their assurance level and authentication time,
-//! flows with their kind, expiry and state, and session-token exchanges.
+//! identities with their credentials, sessions with their assurance level
+//! and authentication time, flows with their kind, expiry and state,
+//! session-token exchanges, and the outbox of emails Kratos would send.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -16,6 +17,9 @@ use super::{Call, MockKratosBuilder};
 pub(super) enum FlowKind {
     Registration,
     Login,
+    Settings,
+    Recovery,
+    Verification,
 }
 
 impl FlowKind {
@@ -24,6 +28,9 @@ impl FlowKind {
         match self {
             FlowKind::Registration => "registration",
             FlowKind::Login => "login",
+            FlowKind::Settings => "settings",
+            FlowKind::Recovery => "recovery",
+            FlowKind::Verification => "verification",
         }
     }
 }
@@ -47,6 +54,16 @@ pub(super) struct Flow {
     /// assurance level asked for.
     pub(super) refresh: bool,
     pub(super) requested_aal: &'static str,
+    /// The method in use once one was chosen (`code`, `password`, ...).
+    pub(super) active: Option<&'static str>,
+    /// The identity the flow is for: settings, a second factor, a
+    /// recovery or verification once the address is known.
+    pub(super) identity_id: Option<String>,
+    /// The address a code was sent to, and the code.
+    pub(super) address: Option<String>,
+    pub(super) code: Option<String>,
+    /// What the app may do next, once the flow is done.
+    pub(super) continue_with: Vec<Value>,
 }
 
 impl Flow {
@@ -78,6 +95,8 @@ pub(super) struct Identity {
     pub(super) password: Option<String>,
     pub(super) created_at: SystemTime,
     pub(super) address_ids: (String, String),
+    /// Whether its address has been verified.
+    pub(super) verified: bool,
 }
 
 pub(super) struct Session {
@@ -109,6 +128,8 @@ pub(super) struct Store {
     pub(super) sessions: Vec<Session>,
     /// Init code → exchange.
     pub(super) exchanges: HashMap<String, Exchange>,
+    /// The emails Kratos would have sent, oldest first.
+    pub(super) outbox: Vec<super::Message>,
     pub(super) random: Random,
 }
 
@@ -121,6 +142,7 @@ impl Store {
             identities: Vec::new(),
             sessions: Vec::new(),
             exchanges: HashMap::new(),
+            outbox: Vec::new(),
             random: Random::new(),
         }
     }
@@ -149,6 +171,11 @@ impl Store {
                 field_messages: HashMap::new(),
                 refresh: false,
                 requested_aal: "aal1",
+                active: None,
+                identity_id: None,
+                address: None,
+                code: None,
+                continue_with: Vec::new(),
             },
         );
         id
@@ -238,8 +265,59 @@ impl Store {
             password,
             created_at: SystemTime::now(),
             address_ids,
+            verified: false,
         });
         id
+    }
+
+    /// The identity that signs in with `address` (case-insensitive).
+    pub(super) fn identity_by_address(&self, address: &str) -> Option<&Identity> {
+        let address = address.trim().to_lowercase();
+        self.identities
+            .iter()
+            .find(|i| i.identifier.as_deref() == Some(address.as_str()))
+    }
+
+    /// Puts an email with a fresh six-digit code in the outbox and returns
+    /// the code. `template` is Kratos's template type, such as
+    /// `recovery_code_valid`.
+    pub(super) fn send_code(&mut self, to: &str, template: &str, subject: &str) -> String {
+        let code = self.random.digits(6);
+        self.outbox.push(super::Message {
+            recipient: to.to_string(),
+            template_type: template.to_string(),
+            subject: subject.to_string(),
+            body: format!("{subject}\n\nEnter this code: {code}\n"),
+            code: code.clone(),
+        });
+        code
+    }
+
+    /// Whether `session` is below what the server requires: the server
+    /// wants a second factor and the identity has one (the code sent to
+    /// its address), but the session has only the first.
+    pub(super) fn needs_second_factor(&self, session: &Session) -> bool {
+        self.config.second_factor
+            && session.aal == "aal1"
+            && self
+                .identity(&session.identity_id)
+                .is_some_and(|i| i.identifier.is_some())
+    }
+
+    /// Kratos's 403 `session_aal2_required`, pointing a browser at the
+    /// second-factor login.
+    pub(super) fn aal2_required(&self) -> ResponseTemplate {
+        let redirect = format!("{}/self-service/login/browser?aal=aal2", self.base);
+        let mut body = error_body(
+            403,
+            "Forbidden",
+            Some("session_aal2_required"),
+            "Session does not fulfill the requested Authenticator Assurance Level",
+            "An active session was found but it does not fulfill the requested Authenticator Assurance Level. Please verify yourself with a second factor to resolve this issue.",
+        );
+        body["error"]["details"] = json!({"redirect_browser_to": redirect});
+        body["redirect_browser_to"] = json!(redirect);
+        json_response(403, body)
     }
 
     /// Starts a session for `identity_id`, authenticated with `method` at
@@ -290,15 +368,25 @@ impl Store {
         if let Some(return_to) = &flow.return_to {
             body["return_to"] = json!(return_to);
         }
+        if let Some(active) = flow.active {
+            body["active"] = json!(active);
+        }
+        if !flow.continue_with.is_empty() {
+            body["continue_with"] = json!(flow.continue_with);
+        }
         body
     }
 
     /// An identity as Kratos writes it.
     pub(super) fn identity_json(&self, identity: &Identity) -> Value {
         let at = rfc3339(identity.created_at);
+        let (verified, status) = match identity.verified {
+            true => (true, "completed"),
+            false => (false, "pending"),
+        };
         let (addresses, recovery) = match &identity.identifier {
             Some(identifier) => (
-                json!([{"id": identity.address_ids.0, "value": identifier, "verified": false, "via": "email", "status": "pending", "created_at": at, "updated_at": at}]),
+                json!([{"id": identity.address_ids.0, "value": identifier, "verified": verified, "via": "email", "status": status, "created_at": at, "updated_at": at}]),
                 json!([{"id": identity.address_ids.1, "value": identifier, "via": "email", "created_at": at, "updated_at": at}]),
             ),
             None => (json!([]), json!([])),
@@ -319,7 +407,9 @@ impl Store {
         })
     }
 
-    /// A session as Kratos writes it, with its identity.
+    /// A session as Kratos writes it, with its identity unless the session
+    /// still lacks the second factor the server requires (Kratos leaves the
+    /// identity out then).
     pub(super) fn session_json(&self, session: &Session) -> Value {
         let methods: Vec<Value> = session
             .methods
@@ -328,9 +418,9 @@ impl Store {
             .collect();
         let identity = self
             .identity(&session.identity_id)
-            .map(|i| self.identity_json(i))
-            .unwrap_or(Value::Null);
-        json!({
+            .filter(|_| !self.needs_second_factor(session))
+            .map(|i| self.identity_json(i));
+        let mut body = json!({
             "id": session.id,
             "active": true,
             "expires_at": rfc3339(session.expires_at),
@@ -338,9 +428,12 @@ impl Store {
             "authenticator_assurance_level": session.aal,
             "authentication_methods": methods,
             "issued_at": rfc3339(session.issued_at),
-            "identity": identity,
             "devices": [{"id": session.device_id, "ip_address": "127.0.0.1", "user_agent": "kratos-client", "location": ""}],
-        })
+        });
+        if let Some(identity) = identity {
+            body["identity"] = identity;
+        }
+        body
     }
 }
 
@@ -374,6 +467,13 @@ impl Random {
             b >> 48,
             b & 0xffff_ffff_ffff
         )
+    }
+
+    /// `len` decimal digits, as Kratos's one-time codes.
+    pub(super) fn digits(&mut self, len: usize) -> String {
+        (0..len)
+            .map(|_| char::from(b'0' + (self.next() % 10) as u8))
+            .collect()
     }
 
     /// `len` characters from `[A-Za-z0-9]`.

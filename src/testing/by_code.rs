@@ -1,0 +1,190 @@
+//! What recovery and verification share: a flow that asks for an email
+//! address, sends a six-digit code there through the outbox
+//! (`state: sent_email`), and checks the code typed back. Each flow kind
+//! describes itself in a [`CodeFlow`] and says what a right code does.
+
+use serde_json::{json, Value};
+use wiremock::ResponseTemplate;
+
+use super::http::{already_signed_in, json_response, text};
+use super::store::{FlowKind, Store};
+use super::Call;
+
+/// A flow kind that works by code.
+pub(super) struct CodeFlow {
+    pub(super) kind: FlowKind,
+    /// Kratos's reason for refusing a signed-in user, if it does.
+    pub(super) refuse_signed_in: Option<&'static str>,
+    /// The label of the code field.
+    pub(super) code_label: (i64, &'static str),
+    /// The message once the code is sent.
+    pub(super) sent: (i64, &'static str),
+    /// The message for a wrong or used code.
+    pub(super) invalid: (i64, &'static str),
+    /// Kratos's template type for the email, and its subject.
+    pub(super) template: &'static str,
+    pub(super) subject: &'static str,
+    /// What a right code does to the store for the flow and identity given:
+    /// it sets the flow's state, messages and `continue_with`.
+    pub(super) passed: fn(&mut Store, &str, &str),
+}
+
+/// Answers the endpoints of `flow`'s kind; `None` for any other request.
+pub(super) fn route(flow: &CodeFlow, store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
+    let name = flow.kind.name();
+    let path = call.path();
+    let under = path.strip_prefix("/self-service/")?;
+    Some(match (call.method(), under.strip_prefix(name)?) {
+        ("GET", "/api") => {
+            let signed_in = call.token().is_some_and(|t| store.session(t).is_some());
+            if let (Some(reason), true) = (flow.refuse_signed_in, signed_in) {
+                return Some(already_signed_in(reason));
+            }
+            let id = store.new_flow(
+                flow.kind,
+                call.request_url(&store.base),
+                call.query("return_to"),
+            );
+            if let Some(f) = store.flows.get_mut(&id) {
+                f.active = Some("code");
+            }
+            json_response(200, flow_json(flow, store, &id))
+        }
+        ("GET", "/flows") => match store.flow_named(flow.kind, call, "id") {
+            Ok(id) => json_response(200, flow_json(flow, store, &id)),
+            Err(response) => *response,
+        },
+        ("POST", "") => match store.flow_named(flow.kind, call, "flow") {
+            Ok(id) => submit(flow, store, &id, call),
+            Err(response) => *response,
+        },
+        _ => return None,
+    })
+}
+
+/// The flow with the form of its state, as Kratos writes it.
+pub(super) fn flow_json(flow: &CodeFlow, store: &Store, id: &str) -> Value {
+    let Some(f) = store.flows.get(id) else {
+        return Value::Null;
+    };
+    let csrf = f.input(
+        "default",
+        json!({"name": "csrf_token", "type": "hidden", "required": true, "value": "", "disabled": false, "node_type": "input"}),
+        None,
+        "csrf_token",
+    );
+    let nodes = match (f.state, f.address.as_deref()) {
+        ("sent_email", Some(address)) => vec![
+            csrf,
+            f.input(
+                "code",
+                json!({"name": "code", "type": "text", "required": true, "autocomplete": "one-time-code", "disabled": false, "node_type": "input"}),
+                Some(text(flow.code_label.0, flow.code_label.1, "info", None)),
+                "code",
+            ),
+            f.input(
+                "code",
+                json!({"name": "method", "type": "hidden", "value": "code", "disabled": false, "node_type": "input"}),
+                None,
+                "method",
+            ),
+            f.input(
+                "code",
+                json!({"name": "method", "type": "submit", "value": "code", "disabled": false, "node_type": "input"}),
+                Some(text(1070009, "Continue", "info", None)),
+                "method",
+            ),
+            f.input(
+                "code",
+                json!({"name": "email", "type": "submit", "value": address, "disabled": false, "node_type": "input"}),
+                Some(text(1070008, "Resend code", "info", None)),
+                "email",
+            ),
+        ],
+        ("passed_challenge", _) => vec![csrf],
+        _ => vec![
+            csrf,
+            f.input(
+                "code",
+                json!({"name": "email", "type": "email", "required": true, "disabled": false, "node_type": "input", "value": f.values.get("email").cloned().unwrap_or(json!(""))}),
+                Some(text(1070007, "Email", "info", None)),
+                "email",
+            ),
+            f.input(
+                "code",
+                json!({"name": "method", "type": "submit", "value": "code", "disabled": false, "node_type": "input"}),
+                Some(text(1070009, "Continue", "info", None)),
+                "method",
+            ),
+        ],
+    };
+    store.flow_json(f, nodes)
+}
+
+/// An address (send a code; again to resend) or a code (check it).
+fn submit(flow: &CodeFlow, store: &mut Store, id: &str, call: &Call) -> ResponseTemplate {
+    let form = call.form();
+    if form.field("method") != "code" {
+        return again(flow, store, id, text(4010002, "Could not find a strategy to complete this flow. Did you fill out the form correctly?", "error", None));
+    }
+    let typed = form.field("code");
+    let sent = store.flows.get(id).and_then(|f| f.code.clone());
+    if !typed.is_empty() {
+        let owner = store.flows.get(id).and_then(|f| f.identity_id.clone());
+        return match (sent, owner) {
+            (Some(code), Some(identity_id)) if code == typed => {
+                if let Some(f) = store.flows.get_mut(id) {
+                    f.code = None;
+                    f.field_messages.clear();
+                }
+                (flow.passed)(store, id, &identity_id);
+                json_response(200, flow_json(flow, store, id))
+            }
+            _ => again(
+                flow,
+                store,
+                id,
+                text(flow.invalid.0, flow.invalid.1, "error", None),
+            ),
+        };
+    }
+    let address = form.field("email").trim().to_lowercase();
+    if address.is_empty() {
+        if let Some(f) = store.flows.get_mut(id) {
+            f.field_messages.insert(
+                "email".into(),
+                vec![text(
+                    4000002,
+                    "Property email is missing.",
+                    "error",
+                    Some(json!({"property": "email"})),
+                )],
+            );
+        }
+        return json_response(400, flow_json(flow, store, id));
+    }
+    // Kratos answers the same whether the address is known or not, and
+    // sends a code only to a known one.
+    let identity_id = store.identity_by_address(&address).map(|i| i.id.clone());
+    let code = identity_id
+        .as_ref()
+        .map(|_| store.send_code(&address, flow.template, flow.subject));
+    if let Some(f) = store.flows.get_mut(id) {
+        f.values.insert("email".into(), json!(address));
+        f.address = Some(address);
+        f.identity_id = identity_id;
+        f.code = code;
+        f.state = "sent_email";
+        f.field_messages.clear();
+        f.form_messages = vec![text(flow.sent.0, flow.sent.1, "info", None)];
+    }
+    json_response(200, flow_json(flow, store, id))
+}
+
+/// The flow again (400) with `message` on its form.
+fn again(flow: &CodeFlow, store: &mut Store, id: &str, message: Value) -> ResponseTemplate {
+    if let Some(f) = store.flows.get_mut(id) {
+        f.form_messages = vec![message];
+    }
+    json_response(400, flow_json(flow, store, id))
+}

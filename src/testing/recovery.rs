@@ -1,0 +1,61 @@
+//! The native recovery flow by code: the address, a code through the
+//! outbox, then a session and a settings flow to set a new password.
+
+use serde_json::json;
+use wiremock::ResponseTemplate;
+
+use super::by_code::{self, CodeFlow};
+use super::http::text;
+use super::store::{FlowKind, Store};
+use super::Call;
+
+const RECOVERY: CodeFlow = CodeFlow {
+    kind: FlowKind::Recovery,
+    refuse_signed_in: Some("A valid session was detected and thus recovery is not possible."),
+    code_label: (1070010, "Recovery code"),
+    sent: (1060003, "An email containing a recovery code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with."),
+    invalid: (4060006, "The recovery code is invalid or has already been used. Please try again."),
+    template: "recovery_code_valid",
+    subject: "Recover access to your account",
+    passed,
+};
+
+/// Answers the recovery endpoints; `None` for any other request.
+pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
+    by_code::route(&RECOVERY, store, call)
+}
+
+/// A right code signs the user in (the address counts as verified: the
+/// code reached it) and opens a settings flow for the new password; the
+/// app finds both in `continue_with`.
+fn passed(store: &mut Store, flow_id: &str, identity_id: &str) {
+    if let Some(identity) = store.identities.iter_mut().find(|i| i.id == identity_id) {
+        identity.verified = true;
+    }
+    let token = store.start_session(identity_id, "code_recovery", "aal1");
+    let request_url = format!("{}/self-service/settings/api", store.base);
+    let settings_id = store.new_flow(FlowKind::Settings, request_url, None);
+    let minutes = store.config.privileged_session_max_age.as_secs_f64() / 60.0;
+    if let Some(settings) = store.flows.get_mut(&settings_id) {
+        settings.identity_id = Some(identity_id.to_string());
+        settings.state = "show_form";
+        settings.form_messages = vec![text(
+            1060001,
+            &format!("You successfully recovered your account. Please change your password or set up an alternative login method (e.g. social sign in) within the next {minutes:.2} minutes."),
+            "success",
+            None,
+        )];
+    }
+    let url = format!(
+        "{}/self-service/settings/flows?id={settings_id}",
+        store.base
+    );
+    if let Some(flow) = store.flows.get_mut(flow_id) {
+        flow.state = "passed_challenge";
+        flow.form_messages.clear();
+        flow.continue_with = vec![
+            json!({"action": "set_ory_session_token", "ory_session_token": token}),
+            json!({"action": "show_settings_ui", "flow": {"id": settings_id, "url": url}}),
+        ];
+    }
+}

@@ -1,0 +1,237 @@
+//! The native settings flow: start and fetch with a session token, submit a
+//! new password (`password`) or traits (`profile`). Within the privileged
+//! window after signing in the change is saved (200, `state: success`,
+//! message 1050001); after it, 403 `session_refresh_required`, as Kratos.
+
+use std::time::SystemTime;
+
+use serde_json::{json, Map, Value};
+use wiremock::ResponseTemplate;
+
+use super::http::{error_body, json_response, no_session, text};
+use super::schema::{identifier, password_message, trait_messages, trait_nodes};
+use super::store::{FlowKind, Store};
+use super::Call;
+
+const KIND: FlowKind = FlowKind::Settings;
+
+/// Answers the settings endpoints; `None` for any other request.
+pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
+    let (start, fetch, submit) = match (call.method(), call.path()) {
+        ("GET", "/self-service/settings/api") => (true, false, false),
+        ("GET", "/self-service/settings/flows") => (false, true, false),
+        ("POST", "/self-service/settings") => (false, false, true),
+        _ => return None,
+    };
+    // Every settings endpoint needs a session with the assurance level the
+    // server requires.
+    let Some(session) = call.token().and_then(|t| store.session(t)) else {
+        return Some(no_session());
+    };
+    if store.needs_second_factor(session) {
+        return Some(store.aal2_required());
+    }
+    let identity_id = session.identity_id.clone();
+    let token = session.token.clone();
+    Some(if start {
+        let id = store.new_flow(KIND, call.request_url(&store.base), call.query("return_to"));
+        if let Some(flow) = store.flows.get_mut(&id) {
+            flow.identity_id = Some(identity_id);
+            flow.state = "show_form";
+        }
+        json_response(200, flow_json(store, &id))
+    } else {
+        let param = if fetch { "id" } else { "flow" };
+        let id = match store.flow_named(KIND, call, param) {
+            Ok(id) => id,
+            Err(response) => return Some(*response),
+        };
+        if store.flows.get(&id).and_then(|f| f.identity_id.as_deref()) != Some(&identity_id) {
+            return Some(identity_mismatch());
+        }
+        match submit {
+            true => update(store, &id, &token, call),
+            false => json_response(200, flow_json(store, &id)),
+        }
+    })
+}
+
+/// The settings flow with its profile and password forms, as Kratos
+/// writes it.
+fn flow_json(store: &Store, id: &str) -> Value {
+    let Some(flow) = store.flows.get(id) else {
+        return Value::Null;
+    };
+    let identity = flow.identity_id.as_deref().and_then(|i| store.identity(i));
+    let traits = match flow.values.get("traits").and_then(Value::as_object) {
+        Some(typed) => typed.clone(),
+        None => identity.map(|i| i.traits.clone()).unwrap_or_default(),
+    };
+    let mut nodes = vec![flow.input(
+        "default",
+        json!({"name": "csrf_token", "type": "hidden", "required": true, "value": "", "disabled": false, "node_type": "input"}),
+        None,
+        "csrf_token",
+    )];
+    nodes.extend(trait_nodes(store, flow, "profile", &traits));
+    nodes.push(flow.input(
+        "profile",
+        json!({"name": "method", "type": "submit", "value": "profile", "disabled": false, "node_type": "input"}),
+        Some(text(1070003, "Save", "info", None)),
+        "method",
+    ));
+    nodes.push(flow.input(
+        "password",
+        json!({"name": "password", "type": "password", "required": true, "autocomplete": "new-password", "disabled": false, "node_type": "input"}),
+        Some(text(1070001, "Password", "info", None)),
+        "password",
+    ));
+    nodes.push(flow.input(
+        "password",
+        json!({"name": "method", "type": "submit", "value": "password", "disabled": false, "node_type": "input"}),
+        Some(text(1070003, "Save", "info", None)),
+        "method",
+    ));
+    let mut body = store.flow_json(flow, nodes);
+    body["identity"] = identity
+        .map(|i| store.identity_json(i))
+        .unwrap_or(Value::Null);
+    body
+}
+
+/// Handles a submission by the session `token` for the flow `id`.
+fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> ResponseTemplate {
+    let form = call.form();
+    let method = form.field("method").to_string();
+    let traits = form
+        .value("traits")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let identity_id = store
+        .flows
+        .get(id)
+        .and_then(|f| f.identity_id.clone())
+        .unwrap_or_default();
+    let mut field_messages = std::collections::HashMap::new();
+    let mut form_messages = Vec::new();
+    match method.as_str() {
+        "password" => {
+            if let Some(message) = password_message(form.field("password")) {
+                field_messages.insert("password".to_string(), vec![message]);
+            }
+        }
+        "profile" => field_messages = trait_messages(store, &traits),
+        _ => form_messages.push(text(
+            4010002,
+            "Could not find a strategy to update your settings. Did you fill out the form correctly?",
+            "error",
+            None,
+        )),
+    }
+    let new_identifier = identifier(store, &traits);
+    if field_messages.is_empty() && form_messages.is_empty() && method == "profile" {
+        let taken = new_identifier.as_ref().is_some_and(|address| {
+            store
+                .identities
+                .iter()
+                .any(|i| i.id != identity_id && i.identifier.as_ref() == Some(address))
+        });
+        if taken {
+            form_messages.push(text(
+                4000007,
+                "An account with the same identifier (email, phone, username, ...) exists already.",
+                "error",
+                None,
+            ));
+        }
+    }
+    if !field_messages.is_empty() || !form_messages.is_empty() {
+        if let Some(flow) = store.flows.get_mut(id) {
+            if method == "profile" {
+                flow.values.insert("traits".into(), Value::Object(traits));
+            }
+            flow.state = "show_form";
+            flow.form_messages = form_messages;
+            flow.field_messages = field_messages;
+        }
+        return json_response(400, flow_json(store, id));
+    }
+    // Changing a credential (the password, or the address one signs in
+    // with) needs a recent sign-in.
+    let current_identifier = store
+        .identity(&identity_id)
+        .and_then(|i| i.identifier.clone());
+    let privileged = method == "password" || new_identifier != current_identifier;
+    if privileged && !recently_signed_in(store, token) {
+        return refresh_required(store);
+    }
+    if let Some(identity) = store.identities.iter_mut().find(|i| i.id == identity_id) {
+        match method.as_str() {
+            "password" => identity.password = Some(form.field("password").to_string()),
+            _ => {
+                if identity.identifier != new_identifier {
+                    identity.verified = false;
+                }
+                identity.traits = traits;
+                identity.identifier = new_identifier;
+            }
+        }
+    }
+    if let Some(flow) = store.flows.get_mut(id) {
+        flow.values = Map::new();
+        flow.field_messages.clear();
+        flow.state = "success";
+        flow.active = Some(if method == "password" {
+            "password"
+        } else {
+            "profile"
+        });
+        flow.form_messages = vec![text(
+            1050001,
+            "Your changes have been saved!",
+            "success",
+            None,
+        )];
+    }
+    json_response(200, flow_json(store, id))
+}
+
+/// Whether the session `token` signed in within the privileged window.
+fn recently_signed_in(store: &Store, token: &str) -> bool {
+    store.session(token).is_some_and(|s| {
+        SystemTime::now()
+            .duration_since(s.authenticated_at)
+            .unwrap_or_default()
+            <= store.config.privileged_session_max_age
+    })
+}
+
+/// Kratos's 403 for a change that needs a fresh sign-in, with the browser
+/// URL native apps do not follow.
+fn refresh_required(store: &Store) -> ResponseTemplate {
+    let redirect = format!("{}/self-service/login/browser?refresh=true", store.base);
+    let mut body = error_body(
+        403,
+        "Forbidden",
+        Some("session_refresh_required"),
+        "The requested action was forbidden",
+        "The login session is too old and thus not allowed to update these fields. Please re-authenticate.",
+    );
+    body["redirect_browser_to"] = json!(redirect);
+    json_response(403, body)
+}
+
+/// Kratos's 403 for a settings flow that belongs to another identity.
+fn identity_mismatch() -> ResponseTemplate {
+    json_response(
+        403,
+        error_body(
+            403,
+            "Forbidden",
+            Some("security_identity_mismatch"),
+            "The requested action was forbidden",
+            "The request was initiated by someone else and has been blocked for security reasons. Please go back and try again.",
+        ),
+    )
+}
