@@ -389,17 +389,40 @@ fn upstream_flows_identities_and_errors_decode() {
     for (path, mut flow) in upstream_fixtures(&shared, "login-flows") {
         fill_stripped(&mut flow, &mut filled);
         fill_flow(&mut flow);
+        let body = flow.to_string();
         let login: LoginFlow =
             serde_json::from_value(flow).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(!login.ui.method.is_empty(), "{}", path.display());
         assert!(login.state_name().is_some(), "{}", path.display());
+        // Sent back with a 400 (the code method after sending its code, a
+        // social sign-in that needs a login instead), these flows carry
+        // information only: the next step, not a refusal.
+        let answer = kratos_client::operations::UpdateLoginFlow::decode_response(
+            kratos_client::StatusCode::BAD_REQUEST,
+            &kratos_client::HeaderMap::new(),
+            body.as_bytes(),
+        );
+        let next = answer.expect_err("a 400 is an error value");
+        assert!(!login.has_errors(), "{}", path.display());
+        assert_eq!(next.next_step(), Some(&login), "{}", path.display());
     }
     for (path, mut flow) in upstream_fixtures(&shared, "recovery-flows") {
         fill_stripped(&mut flow, &mut filled);
         fill_flow(&mut flow);
+        let body = flow.to_string();
         let recovery: RecoveryFlow =
             serde_json::from_value(flow).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(!recovery.ui.nodes.is_empty(), "{}", path.display());
+        // These carry Kratos's error 4000001: a refusal, not a next step.
+        let refused = kratos_client::operations::UpdateRecoveryFlow::decode_response(
+            kratos_client::StatusCode::BAD_REQUEST,
+            &kratos_client::HeaderMap::new(),
+            body.as_bytes(),
+        )
+        .expect_err("a 400 is an error value");
+        assert!(recovery.has_errors(), "{}", path.display());
+        assert!(refused.next_step().is_none(), "{}", path.display());
+        assert!(refused.into_next_step().is_err());
     }
     let stripped = BTreeSet::from([
         "ui action",

@@ -15,8 +15,11 @@ pub(super) struct CodeFlow {
     pub(super) kind: FlowKind,
     /// Kratos's reason for refusing a signed-in user, if it does.
     pub(super) refuse_signed_in: Option<&'static str>,
-    /// The label of the code field.
+    /// The label of the code field, and whether the field says it takes six
+    /// digits (`pattern`, `maxlength`; Kratos's recovery form does, its
+    /// verification form does not).
     pub(super) code_label: (i64, &'static str),
+    pub(super) code_digits: bool,
     /// The message once the code is sent.
     pub(super) sent: (i64, &'static str),
     /// The message for a wrong or used code.
@@ -73,15 +76,15 @@ pub(super) fn flow_json(flow: &CodeFlow, store: &Store, id: &str) -> Value {
         None,
         "csrf_token",
     );
+    let mut code_attributes = json!({"name": "code", "type": "text", "required": true, "autocomplete": "one-time-code", "disabled": false, "node_type": "input"});
+    if flow.code_digits {
+        code_attributes["pattern"] = json!("[0-9]+");
+        code_attributes["maxlength"] = json!(6);
+    }
     let nodes = match (f.state, f.address.as_deref()) {
         ("sent_email", Some(address)) => vec![
             csrf,
-            f.input(
-                "code",
-                json!({"name": "code", "type": "text", "required": true, "autocomplete": "one-time-code", "disabled": false, "node_type": "input"}),
-                Some(text(flow.code_label.0, flow.code_label.1, "info", None)),
-                "code",
-            ),
+            f.input("code", code_attributes, Some(text(flow.code_label.0, flow.code_label.1, "info", None)), "code"),
             f.input(
                 "code",
                 json!({"name": "method", "type": "hidden", "value": "code", "disabled": false, "node_type": "input"}),

@@ -13,6 +13,7 @@ const RECOVERY: CodeFlow = CodeFlow {
     kind: FlowKind::Recovery,
     refuse_signed_in: Some("A valid session was detected and thus recovery is not possible."),
     code_label: (1070010, "Recovery code"),
+    code_digits: true,
     sent: (1060003, "An email containing a recovery code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with."),
     invalid: (4060006, "The recovery code is invalid or has already been used. Please try again."),
     template: "recovery_code_valid",

@@ -12,6 +12,7 @@ const VERIFICATION: CodeFlow = CodeFlow {
     kind: FlowKind::Verification,
     refuse_signed_in: None,
     code_label: (1070011, "Verification code"),
+    code_digits: false,
     sent: (1080003, "An email containing a verification code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with."),
     invalid: (4070006, "The verification code is invalid or has already been used. Please try again."),
     template: "verification_code_valid",
