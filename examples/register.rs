@@ -21,6 +21,8 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
+use clap::Parser;
+
 use kratos_client::models::{
     RegistrationFlow, SuccessfulNativeRegistration, UpdateRegistrationFlowWithPasswordMethod,
 };
@@ -31,83 +33,51 @@ use kratos_client::{
 };
 use serde_json::{Map, Value};
 
-const USAGE: &str = "usage: register [options]
-
-Registers a user with a password through a Kratos native registration flow.
-
-  --url URL             Kratos's public URL (default: $KRATOS_PUBLIC_URL, else a
-                        built-in mock Kratos)
-  --trait NAME=VALUE    a trait of the identity, such as email=ada@example.com
-                        (repeatable; asked for on a terminal when missing)
-  --password-stdin      read the password from the first line of stdin
-  --password PASSWORD   the password (visible to other users in `ps`; prefer
-                        --password-stdin or the prompt)
-  --return-to URL       where Kratos should send the user afterwards
-  --session-token TOKEN sign-in token to send (Kratos refuses to register a
-                        signed-in user)
-  --json                print Kratos's answer as JSON on stdout, progress on stderr
-  --attempts N          how many times to submit before giving up (default 3)";
-
 /// Demo values for a run against the mock without a terminal.
 const DEMO_PASSWORD: &str = "correct horse battery staple";
 
-#[derive(Default)]
+/// Registers a user with a password through a Kratos native registration flow.
+#[derive(Parser)]
+#[command(name = "register")]
 struct Options {
+    /// Kratos's public URL (default: a built-in mock Kratos).
+    #[arg(long, env = "KRATOS_PUBLIC_URL")]
     url: Option<String>,
+    /// A trait of the identity, such as email=ada@example.com (repeatable;
+    /// asked for on a terminal when missing).
+    #[arg(long = "trait", value_name = "NAME=VALUE", value_parser = parse_trait)]
     traits: Vec<(String, String)>,
+    /// The password (visible to other users in `ps`; prefer
+    /// --password-stdin or the prompt).
+    #[arg(long, conflicts_with = "password_stdin")]
     password: Option<String>,
+    /// Read the password from the first line of stdin.
+    #[arg(long)]
     password_stdin: bool,
+    /// Where Kratos should send the user afterwards.
+    #[arg(long)]
     return_to: Option<String>,
+    /// Sign-in token to send (Kratos refuses to register a signed-in user).
+    #[arg(long)]
     session_token: Option<String>,
+    /// Print Kratos's answer as JSON on stdout, progress on stderr.
+    #[arg(long)]
     json: bool,
+    /// How many times to submit before giving up.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     attempts: u32,
 }
 
-fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
-    let mut options = Options {
-        url: std::env::var("KRATOS_PUBLIC_URL")
-            .ok()
-            .filter(|u| !u.is_empty()),
-        attempts: 3,
-        ..Options::default()
-    };
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "--url" => options.url = Some(value("--url")?),
-            "--trait" => {
-                let pair = value("--trait")?;
-                let (name, v) = pair
-                    .split_once('=')
-                    .ok_or(format!("--trait {pair:?}: expected NAME=VALUE"))?;
-                let name = name.strip_prefix("traits.").unwrap_or(name);
-                if name.is_empty() {
-                    return Err(format!("--trait {pair:?}: the name is empty"));
-                }
-                options.traits.push((name.to_string(), v.to_string()));
-            }
-            "--password" => options.password = Some(value("--password")?),
-            "--password-stdin" => options.password_stdin = true,
-            "--return-to" => options.return_to = Some(value("--return-to")?),
-            "--session-token" => options.session_token = Some(value("--session-token")?),
-            "--json" => options.json = true,
-            "--attempts" => {
-                let n = value("--attempts")?;
-                options.attempts = n
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or(format!("--attempts {n:?}: expected a number above 0"))?;
-            }
-            "-h" | "--help" => return Err(String::new()),
-            other => return Err(format!("unknown argument {other:?}")),
-        }
+/// `NAME=VALUE` (a leading `traits.` is dropped from the name).
+fn parse_trait(pair: &str) -> Result<(String, String), String> {
+    let (name, value) = pair
+        .split_once('=')
+        .ok_or(format!("{pair:?}: expected NAME=VALUE"))?;
+    let name = name.strip_prefix("traits.").unwrap_or(name);
+    if name.is_empty() {
+        return Err(format!("{pair:?}: the name is empty"));
     }
-    if options.password.is_some() && options.password_stdin {
-        return Err("--password and --password-stdin exclude each other".into());
-    }
-    Ok(options)
+    Ok((name.to_string(), value.to_string()))
 }
 
 /// Where progress goes: stdout normally, stderr under `--json` so stdout
@@ -138,16 +108,7 @@ enum Source {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = match parse_args(std::env::args().skip(1)) {
-        Ok(options) => options,
-        Err(problem) => {
-            if !problem.is_empty() {
-                eprintln!("error: {problem}\n");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let options = Options::parse();
     match run(options).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(problem) => {
@@ -223,7 +184,7 @@ async fn run(mut options: Options) -> Result<(), String> {
         let secret = match password.take() {
             Some(p) => p,
             None => match source {
-                Source::Terminal => read_password("Password: ")?,
+                Source::Terminal => read_password("Password")?,
                 Source::Demo => DEMO_PASSWORD.to_string(),
                 Source::Flags => {
                     return Err("no password: pass --password-stdin (or run on a terminal)".into())
@@ -489,37 +450,9 @@ fn read_line_from_stdin() -> Result<String, String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-/// Reads a password from the terminal without echoing it.
-#[cfg(unix)]
+/// Reads a password from the terminal without echoing it (on Windows as
+/// well as Unix).
 fn read_password(question: &str) -> Result<String, String> {
-    use std::process::{Command, Stdio};
-
-    /// Turns echo back on however the read ends.
-    struct EchoOff;
-    impl Drop for EchoOff {
-        fn drop(&mut self) {
-            let _ = Command::new("stty")
-                .arg("echo")
-                .stdin(Stdio::inherit())
-                .status();
-        }
-    }
-
-    let off = Command::new("stty")
-        .arg("-echo")
-        .stdin(Stdio::inherit())
-        .status()
-        .map_err(|e| format!("cannot turn off echo (stty): {e}; use --password-stdin"))?;
-    if !off.success() {
-        return Err("cannot turn off echo (stty failed); use --password-stdin".into());
-    }
-    let _guard = EchoOff;
-    let answer = prompt(question);
-    eprintln!();
-    answer
-}
-
-#[cfg(not(unix))]
-fn read_password(_: &str) -> Result<String, String> {
-    Err("cannot hide a typed password on this platform; use --password-stdin".into())
+    rpassword::prompt_password(format!("{question}: "))
+        .map_err(|e| format!("cannot read the password: {e}; use --password-stdin"))
 }

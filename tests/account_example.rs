@@ -1,0 +1,94 @@
+//! The account example keeps its token in a file only its user can read,
+//! uses it against a real server (here a `MockKratos` that outlives each
+//! command), and forgets it on logout.
+
+#[path = "../examples/account.rs"]
+#[allow(dead_code)]
+mod account;
+
+use clap::Parser;
+use kratos_client::models::UpdateLoginFlowWithPasswordMethod;
+use kratos_client::testing::MockKratos;
+
+fn temp_path(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir()
+        .join(format!("kratos-account-test-{}", std::process::id()))
+        .join(name)
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn the_token_file_is_private_used_by_later_commands_and_removed_on_logout() {
+    let kratos = MockKratos::start().await;
+    kratos.add_identity("ada@example.com", "correct horse battery", None);
+    let api = kratos.frontend();
+    let flow = api.create_native_login_flow().send().await.unwrap();
+    let body = UpdateLoginFlowWithPasswordMethod::new("ada@example.com", "correct horse battery");
+    let token = api
+        .update_login_flow(&flow.id, body)
+        .send()
+        .await
+        .unwrap()
+        .session_token
+        .unwrap();
+
+    let file = temp_path("session-token");
+    account::write_private(&file, &token).unwrap();
+    #[cfg(unix)]
+    assert_eq!(mode(&file), 0o600);
+
+    let cli = |command: &str| {
+        account::Cli::parse_from([
+            "account",
+            "--url",
+            &kratos.uri(),
+            "--token-file",
+            file.to_str().unwrap(),
+            command,
+        ])
+    };
+    account::run(cli("whoami"))
+        .await
+        .expect("whoami with the saved token");
+    account::run(cli("sessions"))
+        .await
+        .expect("sessions with the saved token");
+    account::run(cli("logout")).await.expect("logout");
+    assert!(!file.exists(), "logout forgets the token");
+    assert!(
+        api.to_session().session_token(&token).send().await.is_err(),
+        "and revokes it"
+    );
+    let err = account::run(cli("whoami")).await.unwrap_err();
+    assert!(err.to_string().contains("not signed in"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_existing_token_file_is_made_private_again() {
+    use std::os::unix::fs::PermissionsExt;
+    let file = temp_path("loose-token");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "old").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    account::write_private(&file, "new").unwrap();
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "new");
+}
+
+#[test]
+fn bad_flags_are_refused_with_a_clear_error() {
+    let err = account::Cli::try_parse_from(["account", "--bogus", "whoami"])
+        .err()
+        .expect("an unknown flag is an error");
+    assert!(err.to_string().contains("--bogus"), "{err}");
+    let err = account::Cli::try_parse_from(["account", "revoke"])
+        .err()
+        .expect("revoke needs an id or --others");
+    assert_eq!(err.kind(), clap::error::ErrorKind::MissingRequiredArgument);
+}
