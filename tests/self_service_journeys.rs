@@ -88,6 +88,7 @@ async fn a_first_factor_login_tells_the_app_a_second_factor_is_needed_and_the_co
         Some("aal2")
     );
     assert!(flow.node("address").is_some(), "{:?}", flow.ui.nodes);
+    assert_eq!(flow.messages()[0].id(), 1010004);
 
     // Asking for the code: 400 with the next form, not a failure.
     let err = api
@@ -315,16 +316,17 @@ async fn recovery_by_code_ends_signed_in_with_a_settings_flow_for_the_new_passwo
     assert_eq!(sent.state_name(), Some("sent_email"));
     assert_eq!(sent.messages()[0].id(), 1060003);
 
-    // A wrong code: 400 with 4060006.
+    // A wrong code: Kratos answers 200, the flow still waiting for the
+    // code, with 4060006 on it.
     let mut wrong = UpdateRecoveryFlowWithCodeMethod::default();
     wrong.code = Some("12345x".into());
-    let err = api
+    let again = api
         .update_recovery_flow(&flow.id, wrong)
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
-    assert!(err.next_step().is_none());
+        .unwrap();
+    assert_eq!(again.state_name(), Some("sent_email"));
+    assert_eq!(again.errors()[0].id(), 4060006);
 
     let mut right = UpdateRecoveryFlowWithCodeMethod::default();
     right.code = kratos.last_code(EMAIL);
@@ -404,12 +406,12 @@ async fn verification_by_code_verifies_the_address() {
 
     let mut wrong = UpdateVerificationFlowWithCodeMethod::default();
     wrong.code = Some("x".into());
-    let err = api
+    let again = api
         .update_verification_flow(&flow.id, wrong)
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+        .unwrap();
+    assert_eq!(again.errors()[0].id(), 4070006);
 
     let mut right = UpdateVerificationFlowWithCodeMethod::default();
     right.code = kratos.last_code(EMAIL);
@@ -420,6 +422,7 @@ async fn verification_by_code_verifies_the_address() {
         .unwrap();
     assert_eq!(done.state_name(), Some("passed_challenge"));
     assert_eq!(done.messages()[0].id(), 1080002);
+    assert!(done.node("continue").is_some(), "a link onwards");
     let after = api.to_session().session_token(&token).send().await.unwrap();
     assert!(verified(&after));
 }

@@ -104,7 +104,18 @@ pub(super) fn flow_json(flow: &CodeFlow, store: &Store, id: &str) -> Value {
                 "email",
             ),
         ],
-        ("passed_challenge", _) => vec![csrf],
+        // Done: a link onwards, as Kratos ends a verification.
+        ("passed_challenge", _) => {
+            let href = f.return_to.clone().unwrap_or_else(|| store.base.clone());
+            let title = text(1070009, "Continue", "info", None);
+            vec![json!({
+                "type": "a",
+                "group": "code",
+                "attributes": {"id": "continue", "href": href, "title": title, "node_type": "a"},
+                "messages": [],
+                "meta": {"label": title},
+            })]
+        }
         _ => vec![
             csrf,
             f.input(
@@ -128,7 +139,7 @@ pub(super) fn flow_json(flow: &CodeFlow, store: &Store, id: &str) -> Value {
 fn submit(flow: &CodeFlow, store: &mut Store, id: &str, call: &Call) -> ResponseTemplate {
     let form = call.form();
     if form.field("method") != "code" {
-        return again(flow, store, id, text(4010002, "Could not find a strategy to complete this flow. Did you fill out the form correctly?", "error", None));
+        return again(flow, store, id, 400, text(4010002, "Could not find a strategy to complete this flow. Did you fill out the form correctly?", "error", None));
     }
     let typed = form.field("code");
     let sent = store.flows.get(id).and_then(|f| f.code.clone());
@@ -143,10 +154,13 @@ fn submit(flow: &CodeFlow, store: &mut Store, id: &str, call: &Call) -> Response
                 (flow.passed)(store, id, &identity_id);
                 json_response(200, flow_json(flow, store, id))
             }
+            // Kratos answers a wrong code with 200 and the flow, unchanged
+            // but for the message.
             _ => again(
                 flow,
                 store,
                 id,
+                200,
                 text(flow.invalid.0, flow.invalid.1, "error", None),
             ),
         };
@@ -184,10 +198,16 @@ fn submit(flow: &CodeFlow, store: &mut Store, id: &str, call: &Call) -> Response
     json_response(200, flow_json(flow, store, id))
 }
 
-/// The flow again (400) with `message` on its form.
-fn again(flow: &CodeFlow, store: &mut Store, id: &str, message: Value) -> ResponseTemplate {
+/// The flow again, answered with `status`, with `message` on its form.
+fn again(
+    flow: &CodeFlow,
+    store: &mut Store,
+    id: &str,
+    status: u16,
+    message: Value,
+) -> ResponseTemplate {
     if let Some(f) = store.flows.get_mut(id) {
         f.form_messages = vec![message];
     }
-    json_response(400, flow_json(flow, store, id))
+    json_response(status, flow_json(flow, store, id))
 }

@@ -245,6 +245,14 @@ fn flow_json(store: &Store, id: &str) -> Value {
         ],
     };
     let mut body = store.flow_json(flow, nodes);
+    if flow.requested_aal == "aal2" && flow.code.is_none() && flow.form_messages.is_empty() {
+        body["ui"]["messages"] = json!([text(
+            1010004,
+            "Please complete the second authentication challenge.",
+            "info",
+            None
+        )]);
+    }
     body["refresh"] = json!(flow.refresh);
     body["requested_aal"] = json!(flow.requested_aal);
     body

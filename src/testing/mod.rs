@@ -12,7 +12,9 @@
 //!   time with Kratos's `Link` header, revoking them, signing out;
 //! - settings (password and profile), refused with 403
 //!   `session_refresh_required` once the privileged window has passed;
-//! - recovery and verification by a code sent to the outbox;
+//! - recovery and verification by a code sent to the outbox (a recovery
+//!   ends as Kratos does with `feature_flags.use_continue_with_transitions`:
+//!   the session token and a settings flow in `continue_with`);
 //! - 410 with a replacement flow for an expired flow of any kind.
 //!
 //! Inside, one store (identities with their credentials, sessions with

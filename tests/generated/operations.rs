@@ -3579,7 +3579,7 @@ impl crate::OperationError for UpdateLogoutFlowError {
 
 /// Submit a recovery form
 ///
-/// Sends the user's input for a recovery flow. With the `code` method the app first submits the address in `email`; Kratos answers with the flow in state `sent_email` and emails a code, which the app then submits in `code`. Once the code is accepted the user is signed in, and the flow's `continue_with` carries the session token and a settings flow in which the user sets a new password. The `link` method emails a link instead, which suits browsers.
+/// Sends the user's input for a recovery flow. With the `code` method the app first submits the address in `email`; Kratos answers with the flow in state `sent_email` and emails a code, which the app then submits in `code`. A wrong or used code is answered with 200 and the flow still in `sent_email`, carrying error 4060006: look at its messages, not only at the status. Once the code is accepted the user is signed in, and the flow's `continue_with` carries the session token and a settings flow in which the user sets a new password. Kratos hands a native app that token only when the server enables `feature_flags.use_continue_with_transitions`; without it the answer is 422 `browser_location_change_required` towards the settings page, and a native app cannot continue. The `link` method emails a link instead, which suits browsers.
 ///
 /// A 400 returns the flow again, either with messages about what was wrong or as the next step to show. A 410 with `self_service_flow_expired` means the flow timed out: start a new one. A 422 with `browser_location_change_required` means the user has to continue in a browser at the URL given in the error. Browsers that do not ask for JSON get a 303 redirect to the recovery page instead.
 ///
@@ -4001,7 +4001,7 @@ impl crate::OperationError for UpdateSettingsFlowError {
 
 /// Submit a verification form
 ///
-/// Sends the user's input for a verification flow. With the `code` method the app first submits the address in `email`; Kratos answers with the flow in state `sent_email` and emails a code, which the app then submits in `code`. When the code is accepted the flow moves to `passed_challenge` and the address counts as verified. The `link` method emails a link instead, which suits browsers.
+/// Sends the user's input for a verification flow. With the `code` method the app first submits the address in `email`; Kratos answers with the flow in state `sent_email` and emails a code, which the app then submits in `code`. A wrong or used code is answered with 200 and the flow still in `sent_email`, carrying error 4070006. When the code is accepted the flow moves to `passed_challenge` and the address counts as verified. The `link` method emails a link instead, which suits browsers.
 ///
 /// A 400 returns the flow again, either with messages about what was wrong or as the next step to show. A 410 with `self_service_flow_expired` means the flow timed out: start a new one. Browsers that do not ask for JSON get a 303 redirect to the verification page instead.
 ///
