@@ -23,11 +23,16 @@ const PASSWORD: &str = "correct horse battery";
 
 /// Signs in by password and returns the session token.
 async fn sign_in(api: &FrontendApi) -> String {
+    sign_in_with(api, PASSWORD).await
+}
+
+/// Signs in with `password` (which must be right) and returns the token.
+async fn sign_in_with(api: &FrontendApi, password: &str) -> String {
     let flow = api.create_native_login_flow().send().await.unwrap();
     let done = api
         .update_login_flow(
             &flow.id,
-            UpdateLoginFlowWithPasswordMethod::new(EMAIL, PASSWORD),
+            UpdateLoginFlowWithPasswordMethod::new(EMAIL, password),
         )
         .send()
         .await
@@ -260,14 +265,7 @@ async fn settings_change_the_password_then_ask_for_a_fresh_sign_in_after_the_win
     assert_eq!(saved.state_name(), Some("success"));
 
     // The new password is the one that signs in now.
-    let flow = api.create_native_login_flow().send().await.unwrap();
-    api.update_login_flow(
-        &flow.id,
-        UpdateLoginFlowWithPasswordMethod::new(EMAIL, "a third horse battery"),
-    )
-    .send()
-    .await
-    .unwrap();
+    sign_in_with(&api, "a third horse battery").await;
 }
 
 #[tokio::test]
@@ -361,14 +359,7 @@ async fn recovery_by_code_ends_signed_in_with_a_settings_flow_for_the_new_passwo
     .send()
     .await
     .unwrap();
-    let flow = api.create_native_login_flow().send().await.unwrap();
-    api.update_login_flow(
-        &flow.id,
-        UpdateLoginFlowWithPasswordMethod::new(EMAIL, "a recovered battery"),
-    )
-    .send()
-    .await
-    .unwrap();
+    sign_in_with(&api, "a recovered battery").await;
 }
 
 #[tokio::test]

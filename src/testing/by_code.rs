@@ -70,12 +70,7 @@ pub(super) fn flow_json(flow: &CodeFlow, store: &Store, id: &str) -> Value {
     let Some(f) = store.flows.get(id) else {
         return Value::Null;
     };
-    let csrf = f.input(
-        "default",
-        json!({"name": "csrf_token", "type": "hidden", "required": true, "value": "", "disabled": false, "node_type": "input"}),
-        None,
-        "csrf_token",
-    );
+    let csrf = f.csrf();
     let mut code_attributes = json!({"name": "code", "type": "text", "required": true, "autocomplete": "one-time-code", "disabled": false, "node_type": "input"});
     if flow.code_digits {
         code_attributes["pattern"] = json!("[0-9]+");
@@ -85,24 +80,9 @@ pub(super) fn flow_json(flow: &CodeFlow, store: &Store, id: &str) -> Value {
         ("sent_email", Some(address)) => vec![
             csrf,
             f.input("code", code_attributes, Some(text(flow.code_label.0, flow.code_label.1, "info", None)), "code"),
-            f.input(
-                "code",
-                json!({"name": "method", "type": "hidden", "value": "code", "disabled": false, "node_type": "input"}),
-                None,
-                "method",
-            ),
-            f.input(
-                "code",
-                json!({"name": "method", "type": "submit", "value": "code", "disabled": false, "node_type": "input"}),
-                Some(text(1070009, "Continue", "info", None)),
-                "method",
-            ),
-            f.input(
-                "code",
-                json!({"name": "email", "type": "submit", "value": address, "disabled": false, "node_type": "input"}),
-                Some(text(1070008, "Resend code", "info", None)),
-                "email",
-            ),
+            f.hidden("code", "method", "code"),
+            f.submit("code", "method", "code", text(1070009, "Continue", "info", None)),
+            f.submit("code", "email", address, text(1070008, "Resend code", "info", None)),
         ],
         // Done: a link onwards, as Kratos ends a verification.
         ("passed_challenge", _) => {
@@ -124,12 +104,7 @@ pub(super) fn flow_json(flow: &CodeFlow, store: &Store, id: &str) -> Value {
                 Some(text(1070007, "Email", "info", None)),
                 "email",
             ),
-            f.input(
-                "code",
-                json!({"name": "method", "type": "submit", "value": "code", "disabled": false, "node_type": "input"}),
-                Some(text(1070009, "Continue", "info", None)),
-                "method",
-            ),
+            f.submit("code", "method", "code", text(1070009, "Continue", "info", None)),
         ],
     };
     store.flow_json(f, nodes)

@@ -133,25 +133,15 @@ fn flow_json(store: &Store, id: &str) -> Value {
     let Some(flow) = store.flows.get(id) else {
         return Value::Null;
     };
-    let csrf = flow.input(
-        "default",
-        json!({"name": "csrf_token", "type": "hidden", "required": true, "value": "", "disabled": false, "node_type": "input"}),
-        None,
-        "csrf_token",
-    );
+    let csrf = flow.csrf();
     let password = || {
         [
-            flow.input(
+            flow.password_field("current-password"),
+            flow.submit(
                 "password",
-                json!({"name": "password", "type": "password", "required": true, "autocomplete": "current-password", "disabled": false, "node_type": "input"}),
-                Some(text(1070001, "Password", "info", None)),
-                "password",
-            ),
-            flow.input(
-                "password",
-                json!({"name": "method", "type": "submit", "value": "password", "disabled": false, "node_type": "input"}),
-                Some(text(1010022, "Sign in with password", "info", None)),
                 "method",
+                "password",
+                text(1010022, "Sign in with password", "info", None),
             ),
         ]
     };
@@ -180,34 +170,23 @@ fn flow_json(store: &Store, id: &str) -> Value {
                     Some(text(1070004, "ID", "info", None)),
                     "identifier",
                 ),
-                flow.input(
-                    "identifier_first",
-                    json!({"name": "method", "type": "submit", "value": "identifier_first", "disabled": false, "node_type": "input"}),
-                    Some(text(1070009, "Continue", "info", None)),
-                    "method",
-                ),
+                flow.submit("identifier_first", "method", "identifier_first", text(1070009, "Continue", "info", None)),
             ]
         }
         Step::PasswordFor(identifier) => {
             let mut nodes = vec![
                 csrf,
-                flow.input(
+                flow.hidden(
                     "identifier_first",
-                    json!({"name": "identifier", "type": "hidden", "value": identifier, "disabled": false, "node_type": "input"}),
-                    None,
                     "identifier",
+                    identifier.as_str().unwrap_or_default(),
                 ),
             ];
             nodes.extend(password());
             nodes
         }
         Step::ChooseAddress(address) => vec![
-            flow.input(
-                "code",
-                json!({"name": "address", "type": "submit", "value": address, "disabled": false, "node_type": "input"}),
-                Some(text(1010023, &format!("Send code to {address}"), "info", Some(json!({"address": address, "channel": "email"})))),
-                "address",
-            ),
+            flow.submit("code", "address", &address, text(1010023, &format!("Send code to {address}"), "info", Some(json!({"address": address, "channel": "email"})))),
             csrf,
         ],
         Step::Code(address) => vec![
@@ -217,30 +196,15 @@ fn flow_json(store: &Store, id: &str) -> Value {
                 Some(text(1010023, &format!("Send code to {address}"), "info", Some(json!({"address": address, "channel": "email"})))),
                 "identifier",
             ),
-            flow.input(
-                "code",
-                json!({"name": "method", "type": "hidden", "value": "code", "disabled": false, "node_type": "input"}),
-                None,
-                "method",
-            ),
+            flow.hidden("code", "method", "code"),
             flow.input(
                 "code",
                 json!({"name": "code", "type": "text", "required": true, "autocomplete": "one-time-code", "disabled": false, "node_type": "input"}),
                 Some(text(1070013, "Login code", "info", None)),
                 "code",
             ),
-            flow.input(
-                "code",
-                json!({"name": "method", "type": "submit", "value": "code", "disabled": false, "node_type": "input"}),
-                Some(text(1070009, "Continue", "info", None)),
-                "method",
-            ),
-            flow.input(
-                "code",
-                json!({"name": "resend", "type": "submit", "value": "code", "disabled": false, "node_type": "input"}),
-                Some(text(1070008, "Resend code", "info", None)),
-                "resend",
-            ),
+            flow.submit("code", "method", "code", text(1070009, "Continue", "info", None)),
+            flow.submit("code", "resend", "code", text(1070008, "Resend code", "info", None)),
             csrf,
         ],
     };

@@ -76,31 +76,26 @@ fn flow_json(store: &Store, id: &str) -> Value {
     let Some(flow) = store.flows.get(id) else {
         return Value::Null;
     };
-    let mut nodes = vec![flow.input(
-        "default",
-        json!({"name": "csrf_token", "type": "hidden", "required": true, "value": "", "disabled": false, "node_type": "input"}),
-        None,
-        "csrf_token",
-    )];
+    let mut nodes = vec![flow.csrf()];
     nodes.extend(trait_nodes(store, flow, "default", &flow.values));
-    nodes.push(flow.input(
+    nodes.push(flow.password_field("new-password"));
+    nodes.push(flow.submit(
         "password",
-        json!({"name": "password", "type": "password", "required": true, "autocomplete": "new-password", "disabled": false, "node_type": "input"}),
-        Some(text(1070001, "Password", "info", None)),
-        "password",
-    ));
-    nodes.push(flow.input(
-        "password",
-        json!({"name": "method", "type": "submit", "value": "password", "disabled": false, "node_type": "input"}),
-        Some(text(1040001, "Sign up", "info", None)),
         "method",
+        "password",
+        text(1040001, "Sign up", "info", None),
     ));
     for provider in &store.config.oidc_providers {
-        nodes.push(flow.input(
+        nodes.push(flow.submit(
             "oidc",
-            json!({"name": "provider", "type": "submit", "value": provider, "disabled": false, "node_type": "input"}),
-            Some(text(1040002, &format!("Sign up with {provider}"), "info", Some(json!({"provider": provider, "provider_id": provider})))),
             "provider",
+            provider,
+            text(
+                1040002,
+                &format!("Sign up with {provider}"),
+                "info",
+                Some(json!({"provider": provider, "provider_id": provider})),
+            ),
         ));
     }
     store.flow_json(flow, nodes)

@@ -67,30 +67,20 @@ fn flow_json(store: &Store, id: &str) -> Value {
         Some(typed) => typed.clone(),
         None => identity.map(|i| i.traits.clone()).unwrap_or_default(),
     };
-    let mut nodes = vec![flow.input(
-        "default",
-        json!({"name": "csrf_token", "type": "hidden", "required": true, "value": "", "disabled": false, "node_type": "input"}),
-        None,
-        "csrf_token",
-    )];
+    let mut nodes = vec![flow.csrf()];
     nodes.extend(trait_nodes(store, flow, "profile", &traits));
-    nodes.push(flow.input(
+    nodes.push(flow.submit(
         "profile",
-        json!({"name": "method", "type": "submit", "value": "profile", "disabled": false, "node_type": "input"}),
-        Some(text(1070003, "Save", "info", None)),
         "method",
+        "profile",
+        text(1070003, "Save", "info", None),
     ));
-    nodes.push(flow.input(
+    nodes.push(flow.password_field("new-password"));
+    nodes.push(flow.submit(
         "password",
-        json!({"name": "password", "type": "password", "required": true, "autocomplete": "new-password", "disabled": false, "node_type": "input"}),
-        Some(text(1070001, "Password", "info", None)),
-        "password",
-    ));
-    nodes.push(flow.input(
-        "password",
-        json!({"name": "method", "type": "submit", "value": "password", "disabled": false, "node_type": "input"}),
-        Some(text(1070003, "Save", "info", None)),
         "method",
+        "password",
+        text(1070003, "Save", "info", None),
     ));
     let mut body = store.flow_json(flow, nodes);
     body["identity"] = identity

@@ -84,6 +84,50 @@ impl Flow {
             "meta": label.map(|l| json!({"label": l})).unwrap_or_else(|| json!({})),
         })
     }
+
+    /// The hidden CSRF field every form has (empty for native flows).
+    pub(super) fn csrf(&self) -> Value {
+        self.hidden_input(
+            "default",
+            "csrf_token",
+            json!({"required": true, "value": ""}),
+        )
+    }
+
+    /// A hidden field `name` of `group` carrying `value`.
+    pub(super) fn hidden(&self, group: &str, name: &str, value: &str) -> Value {
+        self.hidden_input(group, name, json!({"value": value}))
+    }
+
+    fn hidden_input(&self, group: &str, name: &str, extra: Value) -> Value {
+        let mut attributes =
+            json!({"name": name, "type": "hidden", "disabled": false, "node_type": "input"});
+        if let (Some(attributes), Value::Object(extra)) = (attributes.as_object_mut(), extra) {
+            attributes.extend(extra);
+        }
+        self.input(group, attributes, None, name)
+    }
+
+    /// A submit button `name` of `group` sending `value`, labelled `label`.
+    pub(super) fn submit(&self, group: &str, name: &str, value: &str, label: Value) -> Value {
+        self.input(
+            group,
+            json!({"name": name, "type": "submit", "value": value, "disabled": false, "node_type": "input"}),
+            Some(label),
+            name,
+        )
+    }
+
+    /// The password field (`current-password` to sign in, `new-password` to
+    /// set one), labelled as Kratos does.
+    pub(super) fn password_field(&self, autocomplete: &str) -> Value {
+        self.input(
+            "password",
+            json!({"name": "password", "type": "password", "required": true, "autocomplete": autocomplete, "disabled": false, "node_type": "input"}),
+            Some(super::http::text(1070001, "Password", "info", None)),
+            "password",
+        )
+    }
 }
 
 pub(super) struct Identity {
