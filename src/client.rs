@@ -87,6 +87,7 @@ struct Inner {
     user_agent: HeaderValue,
     max_response_bytes: usize,
     retry: Option<RetryPolicy>,
+    api_key: Option<Secret>,
 }
 
 impl fmt::Debug for Client {
@@ -96,6 +97,7 @@ impl fmt::Debug for Client {
             .field("timeout", &self.inner.timeout)
             .field("max_response_bytes", &self.inner.max_response_bytes)
             .field("retry", &self.inner.retry)
+            .field("api_key", &self.inner.api_key)
             .finish_non_exhaustive()
     }
 }
@@ -121,12 +123,18 @@ impl Client {
             http_client: None,
             max_response_bytes: None,
             retry: None,
+            api_key: None,
         }
     }
 
     /// The base URL every request path is appended to.
     pub fn base_url(&self) -> &Url {
         &self.inner.base_url
+    }
+
+    /// The API key sent on the operations that take one.
+    pub(crate) fn api_key(&self) -> Option<&Secret> {
+        self.inner.api_key.as_ref()
     }
 
     /// Starts a request to the path made of `segments` below the base URL.
@@ -281,9 +289,21 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     max_response_bytes: Option<usize>,
     retry: Option<RetryPolicy>,
+    api_key: Option<Secret>,
 }
 
 impl ClientBuilder {
+    /// An API key (Ory Network's, or a gateway's in front of the admin
+    /// API), sent as `Authorization: Bearer <key>` on the operations the
+    /// document puts under its security scheme (the admin API) and on no
+    /// others. Like a session token it never appears in `Debug`, errors or
+    /// excerpts. Self-hosted Kratos needs none: its admin API is a port of
+    /// its own.
+    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
     /// The longest a request may take, from sending it to reading the last
     /// byte of the answer. Default: [`DEFAULT_TIMEOUT`] (30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -355,6 +375,16 @@ impl ClientBuilder {
                 reason: "max_attempts must be at least 1 (the first attempt counts)".into(),
             });
         }
+        if let Some(key) = &self.api_key {
+            let value = format!("Bearer {}", key.expose());
+            if key.expose().is_empty() || HeaderValue::from_str(&value).is_err() {
+                return Err(ConfigError::InvalidSetting {
+                    setting: "api_key",
+                    reason: "is empty or has characters an HTTP header cannot hold (a line break?)"
+                        .into(),
+                });
+            }
+        }
         let user_agent = match &self.user_agent {
             Some(agent) => {
                 HeaderValue::from_str(agent).map_err(|_| ConfigError::InvalidSetting {
@@ -393,6 +423,7 @@ impl ClientBuilder {
                     .max_response_bytes
                     .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
                 retry: self.retry,
+                api_key: self.api_key,
             }),
         })
     }
@@ -508,6 +539,16 @@ impl Request {
                 "the {name} value has characters HTTP headers cannot hold (a line break or control character?)"
             )),
         }
+    }
+
+    /// Adds `Authorization: Bearer <key>`, blanking the key (alone and with
+    /// its scheme) wherever the server might echo it.
+    pub(crate) fn bearer(&mut self, key: &Secret) {
+        self.redactor.add(key.expose());
+        self.secret_header(
+            "Authorization",
+            &Secret::from(format!("Bearer {}", key.expose())),
+        );
     }
 
     /// Sets a JSON body.

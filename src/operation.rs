@@ -43,6 +43,9 @@ pub(crate) trait Operation {
     type Error: OperationError;
     /// The statuses the document lists for the operation.
     const DOCUMENTED: &'static [u16];
+    /// Whether the document puts the operation under its security scheme:
+    /// the client's API key goes with it, and with no other.
+    const AUTHORIZED: bool = false;
 
     /// The client and session token.
     fn base(&self) -> &Base;
@@ -62,6 +65,11 @@ pub(crate) async fn send<O: Operation>(
     let mut request = operation.request();
     if let Some(token) = &base.session_token {
         request.secret_header("X-Session-Token", token);
+    }
+    if O::AUTHORIZED {
+        if let Some(key) = base.client.api_key() {
+            request.bearer(key);
+        }
     }
     let response = base.client.execute(request, O::DOCUMENTED).await?;
     let value = O::decode(&response)?;

@@ -23,4 +23,12 @@ pub const SECRET_FIELDS: &[&str] = &[
     // The browser logout token and FedCM's identity token.
     "token",
     "logout_token",
+    // Admin API: imported password hashes, the tokens an OIDC credential
+    // keeps, and the recovery codes and links handed to support agents.
+    "hashed_password",
+    "initial_id_token",
+    "initial_access_token",
+    "initial_refresh_token",
+    "recovery_code",
+    "recovery_link",
 ];

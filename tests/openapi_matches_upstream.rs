@@ -169,7 +169,7 @@ fn compare_operation(
     (theirs, their_doc): (&Value, &Value),
     diffs: &mut BTreeSet<String>,
 ) {
-    for key in ["operationId", "tags"] {
+    for key in ["operationId", "tags", "security"] {
         if ours[key] != theirs[key] {
             diffs.insert(format!("{at} {key}"));
         }
@@ -317,6 +317,17 @@ fn structural_differences(ours: &Value, upstream: &Value) -> BTreeSet<String> {
             compare_operation(&at, (op, ours), (theirs, upstream), &mut diffs);
             reachable(ours, op, &mut schemas_ours);
             reachable(upstream, theirs, &mut schemas_upstream);
+        }
+    }
+    // Every upstream operation is ours too.
+    for (path, item) in upstream["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            if ours["paths"][path][method].is_null() {
+                diffs.insert(format!(
+                    "{} {path} (missing from ours)",
+                    method.to_uppercase()
+                ));
+            }
         }
     }
     for name in schemas_ours.union(&schemas_upstream) {

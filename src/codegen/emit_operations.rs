@@ -208,11 +208,12 @@ fn plan<'a>(raw: &'a RawOperation, types: &mut TypeSet) -> Result<Operation<'a>,
     let takes_page_token = params
         .iter()
         .any(|p| p.location == Location::Query && p.wire == PAGE_TOKEN_PARAMETER && !p.required);
+    // A list answers with an array, spelled out or named (`identitySchemas`).
     let page_item = match successes.as_slice() {
         [Outcome {
-            body: Body::Json(Ty::Vec(item)),
+            body: Body::Json(ty),
             ..
-        }] if takes_page_token => Some((**item).clone()),
+        }] if takes_page_token => types.array_item(ty),
         _ => None,
     };
     Ok(Operation {
@@ -521,13 +522,18 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
         "impl crate::operation::Operation for {builder} {{
     type Output = {success_type};
     type Error = {error};
-    const DOCUMENTED: &'static [u16] = &[{}];
+    const DOCUMENTED: &'static [u16] = &[{}];{}
 
     fn base(&self) -> &crate::operation::Base {{
         &self.base
     }}
 ",
-        documented.join(", ")
+        documented.join(", "),
+        if op.raw.secured {
+            "\n    const AUTHORIZED: bool = true;"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(out, "    fn request(&self) -> crate::client::Request {{");
     let segments: Vec<String> = op

@@ -58,6 +58,9 @@ pub struct RawOperation {
     /// The JSON request body's schema and whether it is required.
     pub body: Option<(Value, bool)>,
     pub responses: Vec<RawResponse>,
+    /// Whether a security requirement applies (its own `security`, else
+    /// the document's): the operation sends the client's API key.
+    pub secured: bool,
 }
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];
@@ -246,6 +249,17 @@ fn read_operation(
         .and_then(Value::as_str)
         .unwrap_or("default")
         .to_string();
+    // An empty list (or only empty requirements) means "no authentication".
+    let requires = |security: &Value| {
+        security.as_array().is_some_and(|list| {
+            list.iter()
+                .any(|r| r.as_object().is_some_and(|r| !r.is_empty()))
+        })
+    };
+    let secured = match op.get("security") {
+        Some(own) => requires(own),
+        None => doc.get("security").is_some_and(requires),
+    };
     Ok(RawOperation {
         id,
         method: method.to_uppercase(),
@@ -256,6 +270,7 @@ fn read_operation(
         parameters,
         body,
         responses,
+        secured,
     })
 }
 

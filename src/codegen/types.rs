@@ -512,6 +512,23 @@ impl<'a> TypeSet<'a> {
         }
     }
 
+    /// The item type of `ty` when it is an array, directly or through
+    /// (non-nullable) aliases.
+    pub fn array_item(&self, ty: &Ty) -> Option<Ty> {
+        match ty {
+            Ty::Vec(item) => Some((**item).clone()),
+            Ty::Named(name) => match self.items.get(name) {
+                Some(Item::Alias {
+                    ty,
+                    nullable: false,
+                    ..
+                }) => self.array_item(ty),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Whether `ty` is a generated struct (directly or through an alias).
     pub fn is_struct(&self, ty: &Ty) -> bool {
         match ty {

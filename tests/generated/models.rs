@@ -65,6 +65,15 @@ impl<'de> serde::Deserialize<'de> for AuthenticatorAssuranceLevel {
     }
 }
 
+/// The answer to a batch of identity patches: one result per patch sent.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct BatchPatchIdentitiesResponse {
+    /// One result for each patch, telling whether its identity was created or why not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identities: Option<Vec<IdentityPatchResponse>>,
+}
+
 /// Something the app may do once a flow is done, told apart by `action`.
 ///
 /// Told apart by the `action` property. An object whose `action` this crate does not
@@ -350,6 +359,126 @@ impl ContinueWithVerificationUiFlow {
     }
 }
 
+/// Where a message is in delivery: `queued`, `processing`, `sent`, or `abandoned` once Kratos stopped retrying.
+///
+/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CourierMessageStatus {
+    /// `queued`
+    Queued,
+    /// `sent`
+    Sent,
+    /// `processing`
+    Processing,
+    /// `abandoned`
+    Abandoned,
+    /// A value this version of the crate does not know, as the server sent it.
+    Unknown(String),
+}
+
+impl CourierMessageStatus {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Processing => "processing",
+            Self::Abandoned => "abandoned",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for CourierMessageStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "queued" => Self::Queued,
+            "sent" => Self::Sent,
+            "processing" => Self::Processing,
+            "abandoned" => Self::Abandoned,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for CourierMessageStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for CourierMessageStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CourierMessageStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::serde_helpers::deserialize_str_enum(deserializer)
+    }
+}
+
+/// Message channel
+///
+/// The channel a message goes out on: `email`, or `phone` for SMS.
+///
+/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CourierMessageType {
+    /// `email`
+    Email,
+    /// `phone`
+    Phone,
+    /// A value this version of the crate does not know, as the server sent it.
+    Unknown(String),
+}
+
+impl CourierMessageType {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for CourierMessageType {
+    fn from(value: &str) -> Self {
+        match value {
+            "email" => Self::Email,
+            "phone" => Self::Phone,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for CourierMessageType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for CourierMessageType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CourierMessageType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::serde_helpers::deserialize_str_enum(deserializer)
+    }
+}
+
 /// FedCM parameters
 ///
 /// The FedCM providers available for sign-in, together with the anti-CSRF token to send back with the provider's token.
@@ -371,6 +500,255 @@ impl std::fmt::Debug for CreateFedcmFlowResponse {
             )
             .field("providers", &self.providers)
             .finish()
+    }
+}
+
+/// What an administrator sends to create an identity, optionally with credentials to import. `schema_id` and `traits` are required.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct CreateIdentityBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<IdentityWithCredentials>,
+    /// An optional id from another system, for linking the identity to it. No two identities may share one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Any JSON value for administrators. It is returned only by admin endpoints, for example `GET /admin/identities/{id}`, and never shown to the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata_admin: Option<serde_json::Value>,
+    /// Any JSON value the user may read, for example in their own session. Keep secrets and sensitive data out of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata_public: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<NullUuid>,
+    /// Recovery addresses to import with the identity. Each must also appear in the traits as a recovery address per the identity schema, or the next update of the identity replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_addresses: Option<Vec<RecoveryIdentityAddress>>,
+    /// The id of the identity schema that `traits` must follow.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub schema_id: String,
+    /// Whether the identity may sign in: `active` or `inactive`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<CreateIdentityBodyState>,
+    /// The identity's traits, such as an email address or name. Kratos checks them against the identity schema named by `schema_id`; the user can change them later through self-service settings.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub traits: serde_json::Map<String, serde_json::Value>,
+    /// Verifiable addresses to import with the identity, for example addresses already verified elsewhere. Each must also appear in the traits as a verifiable address per the identity schema, or the next update of the identity replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifiable_addresses: Option<Vec<VerifiableIdentityAddress>>,
+}
+
+impl CreateIdentityBody {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(
+        schema_id: impl Into<String>,
+        traits: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
+        Self {
+            credentials: None,
+            external_id: None,
+            metadata_admin: None,
+            metadata_public: None,
+            organization_id: None,
+            recovery_addresses: None,
+            schema_id: schema_id.into(),
+            state: None,
+            traits,
+            verifiable_addresses: None,
+        }
+    }
+}
+
+/// Whether the identity may sign in: `active` or `inactive`.
+///
+/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateIdentityBodyState {
+    /// `active`
+    Active,
+    /// `inactive`
+    Inactive,
+    /// A value this version of the crate does not know, as the server sent it.
+    Unknown(String),
+}
+
+impl CreateIdentityBodyState {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Inactive => "inactive",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for CreateIdentityBodyState {
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => Self::Active,
+            "inactive" => Self::Inactive,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for CreateIdentityBodyState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for CreateIdentityBodyState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateIdentityBodyState {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::serde_helpers::deserialize_str_enum(deserializer)
+    }
+}
+
+/// What an administrator sends to create a recovery code for an identity.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct CreateRecoveryCodeForIdentityBody {
+    /// How long the code stays valid, as a duration such as `1h` or `30m`. Without it, Kratos uses its `selfservice.methods.code.config.lifespan` setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_type: Option<SelfServiceFlowType>,
+    /// The id of the identity whose account is to be recovered.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub identity_id: String,
+}
+
+impl CreateRecoveryCodeForIdentityBody {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(identity_id: impl Into<String>) -> Self {
+        Self {
+            expires_in: None,
+            flow_type: None,
+            identity_id: identity_id.into(),
+        }
+    }
+}
+
+/// What an administrator sends to create a recovery link for an identity.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct CreateRecoveryLinkForIdentityBody {
+    /// How long the link stays valid, as a duration such as `1h` or `30m`. Without it, Kratos uses its `selfservice.methods.link.config.lifespan` setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<String>,
+    /// The id of the identity whose account is to be recovered.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub identity_id: String,
+}
+
+impl CreateRecoveryLinkForIdentityBody {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(identity_id: impl Into<String>) -> Self {
+        Self {
+            expires_in: None,
+            identity_id: identity_id.into(),
+        }
+    }
+}
+
+pub type DefaultError = serde_json::Value;
+
+///
+/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteIdentityCredentialsType {
+    /// `password`
+    Password,
+    /// `oidc`
+    Oidc,
+    /// `totp`
+    Totp,
+    /// `lookup_secret`
+    LookupSecret,
+    /// `webauthn`
+    Webauthn,
+    /// `code`
+    Code,
+    /// `passkey`
+    Passkey,
+    /// `profile`
+    Profile,
+    /// `saml`
+    Saml,
+    /// `link_recovery`
+    LinkRecovery,
+    /// `code_recovery`
+    CodeRecovery,
+    /// A value this version of the crate does not know, as the server sent it.
+    Unknown(String),
+}
+
+impl DeleteIdentityCredentialsType {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Password => "password",
+            Self::Oidc => "oidc",
+            Self::Totp => "totp",
+            Self::LookupSecret => "lookup_secret",
+            Self::Webauthn => "webauthn",
+            Self::Code => "code",
+            Self::Passkey => "passkey",
+            Self::Profile => "profile",
+            Self::Saml => "saml",
+            Self::LinkRecovery => "link_recovery",
+            Self::CodeRecovery => "code_recovery",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for DeleteIdentityCredentialsType {
+    fn from(value: &str) -> Self {
+        match value {
+            "password" => Self::Password,
+            "oidc" => Self::Oidc,
+            "totp" => Self::Totp,
+            "lookup_secret" => Self::LookupSecret,
+            "webauthn" => Self::Webauthn,
+            "code" => Self::Code,
+            "passkey" => Self::Passkey,
+            "profile" => Self::Profile,
+            "saml" => Self::Saml,
+            "link_recovery" => Self::LinkRecovery,
+            "code_recovery" => Self::CodeRecovery,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for DeleteIdentityCredentialsType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for DeleteIdentityCredentialsType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteIdentityCredentialsType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::serde_helpers::deserialize_str_enum(deserializer)
     }
 }
 
@@ -502,6 +880,255 @@ impl GenericError {
             request: None,
             status: None,
         }
+    }
+}
+
+///
+/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetIdentityByExternalIdIncludeCredentialItem {
+    /// `password`
+    Password,
+    /// `oidc`
+    Oidc,
+    /// `totp`
+    Totp,
+    /// `lookup_secret`
+    LookupSecret,
+    /// `webauthn`
+    Webauthn,
+    /// `code`
+    Code,
+    /// `passkey`
+    Passkey,
+    /// `profile`
+    Profile,
+    /// `saml`
+    Saml,
+    /// `link_recovery`
+    LinkRecovery,
+    /// `code_recovery`
+    CodeRecovery,
+    /// A value this version of the crate does not know, as the server sent it.
+    Unknown(String),
+}
+
+impl GetIdentityByExternalIdIncludeCredentialItem {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Password => "password",
+            Self::Oidc => "oidc",
+            Self::Totp => "totp",
+            Self::LookupSecret => "lookup_secret",
+            Self::Webauthn => "webauthn",
+            Self::Code => "code",
+            Self::Passkey => "passkey",
+            Self::Profile => "profile",
+            Self::Saml => "saml",
+            Self::LinkRecovery => "link_recovery",
+            Self::CodeRecovery => "code_recovery",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for GetIdentityByExternalIdIncludeCredentialItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "password" => Self::Password,
+            "oidc" => Self::Oidc,
+            "totp" => Self::Totp,
+            "lookup_secret" => Self::LookupSecret,
+            "webauthn" => Self::Webauthn,
+            "code" => Self::Code,
+            "passkey" => Self::Passkey,
+            "profile" => Self::Profile,
+            "saml" => Self::Saml,
+            "link_recovery" => Self::LinkRecovery,
+            "code_recovery" => Self::CodeRecovery,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for GetIdentityByExternalIdIncludeCredentialItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for GetIdentityByExternalIdIncludeCredentialItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetIdentityByExternalIdIncludeCredentialItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::serde_helpers::deserialize_str_enum(deserializer)
+    }
+}
+
+///
+/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetIdentityIncludeCredentialItem {
+    /// `password`
+    Password,
+    /// `oidc`
+    Oidc,
+    /// `totp`
+    Totp,
+    /// `lookup_secret`
+    LookupSecret,
+    /// `webauthn`
+    Webauthn,
+    /// `code`
+    Code,
+    /// `passkey`
+    Passkey,
+    /// `profile`
+    Profile,
+    /// `saml`
+    Saml,
+    /// `link_recovery`
+    LinkRecovery,
+    /// `code_recovery`
+    CodeRecovery,
+    /// A value this version of the crate does not know, as the server sent it.
+    Unknown(String),
+}
+
+impl GetIdentityIncludeCredentialItem {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Password => "password",
+            Self::Oidc => "oidc",
+            Self::Totp => "totp",
+            Self::LookupSecret => "lookup_secret",
+            Self::Webauthn => "webauthn",
+            Self::Code => "code",
+            Self::Passkey => "passkey",
+            Self::Profile => "profile",
+            Self::Saml => "saml",
+            Self::LinkRecovery => "link_recovery",
+            Self::CodeRecovery => "code_recovery",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for GetIdentityIncludeCredentialItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "password" => Self::Password,
+            "oidc" => Self::Oidc,
+            "totp" => Self::Totp,
+            "lookup_secret" => Self::LookupSecret,
+            "webauthn" => Self::Webauthn,
+            "code" => Self::Code,
+            "passkey" => Self::Passkey,
+            "profile" => Self::Profile,
+            "saml" => Self::Saml,
+            "link_recovery" => Self::LinkRecovery,
+            "code_recovery" => Self::CodeRecovery,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for GetIdentityIncludeCredentialItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for GetIdentityIncludeCredentialItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetIdentityIncludeCredentialItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::serde_helpers::deserialize_str_enum(deserializer)
+    }
+}
+
+///
+/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetSessionExpandItem {
+    /// `identity`
+    Identity,
+    /// `devices`
+    Devices,
+    /// A value this version of the crate does not know, as the server sent it.
+    Unknown(String),
+}
+
+impl GetSessionExpandItem {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Identity => "identity",
+            Self::Devices => "devices",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for GetSessionExpandItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "identity" => Self::Identity,
+            "devices" => Self::Devices,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for GetSessionExpandItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for GetSessionExpandItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetSessionExpandItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::serde_helpers::deserialize_str_enum(deserializer)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct GetVersionStatus200Body {
+    /// The version of this Kratos instance.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub version: String,
+}
+
+impl GetVersionStatus200Body {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(version: impl Into<String>) -> Self {
+        Self { version: version.into() }
     }
 }
 
@@ -698,6 +1325,117 @@ impl<'de> serde::Deserialize<'de> for IdentityCredentialsType {
     }
 }
 
+/// One entry of a batch of identity patches: an identity to create.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct IdentityPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create: Option<CreateIdentityBody>,
+    /// An optional id of your choosing for this patch. Kratos echoes it in the matching result so you can pair results with patches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patch_id: Option<String>,
+}
+
+/// The result of one patch in a batch.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct IdentityPatchResponse {
+    /// What happened: `create` if the identity was created, `error` if the patch failed (see `error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<IdentityPatchResponseAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<DefaultError>,
+    /// The id of the identity this patch created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// The `patch_id` of the patch this result belongs to, if the patch had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patch_id: Option<String>,
+}
+
+/// What happened: `create` if the identity was created, `error` if the patch failed (see `error`).
+///
+/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdentityPatchResponseAction {
+    /// `create`
+    Create,
+    /// `error`
+    Error,
+    /// A value this version of the crate does not know, as the server sent it.
+    Unknown(String),
+}
+
+impl IdentityPatchResponseAction {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Create => "create",
+            Self::Error => "error",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for IdentityPatchResponseAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "create" => Self::Create,
+            "error" => Self::Error,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for IdentityPatchResponseAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for IdentityPatchResponseAction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for IdentityPatchResponseAction {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::serde_helpers::deserialize_str_enum(deserializer)
+    }
+}
+
+/// An identity schema: a JSON Schema document, returned as is.
+pub type IdentitySchema = serde_json::Map<String, serde_json::Value>;
+
+/// An identity schema together with its id.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct IdentitySchemaContainer {
+    /// The schema's id, as used in an identity's `schema_id`.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub id: String,
+    /// The JSON Schema document itself.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub schema: serde_json::Map<String, serde_json::Value>,
+}
+
+impl IdentitySchemaContainer {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(
+        id: impl Into<String>,
+        schema: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
+        Self { id: id.into(), schema }
+    }
+}
+
+/// Identity schemas, each with its id.
+pub type IdentitySchemas = Vec<IdentitySchemaContainer>;
+
 /// Whether it may sign in.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
@@ -759,8 +1497,333 @@ pub type IdentityTraits = serde_json::Value;
 /// Where verification stands, such as `pending`, `sent` or `completed`.
 pub type IdentityVerifiableAddressStatus = String;
 
+/// Credentials to import when an identity is created: a password, social sign-in (`oidc`) links, or SAML links.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct IdentityWithCredentials {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<IdentityWithCredentialsOidc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<IdentityWithCredentialsPassword>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saml: Option<IdentityWithCredentialsSaml>,
+}
+
+/// Social sign-in credentials to import: links between the identity and accounts at OpenID Connect providers.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct IdentityWithCredentialsOidc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<IdentityWithCredentialsOidcConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct IdentityWithCredentialsOidcConfig {
+    /// The provider accounts to link to the identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub providers: Option<Vec<IdentityWithCredentialsOidcConfigProvider>>,
+}
+
+/// One account at an OpenID Connect provider to link to the identity.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct IdentityWithCredentialsOidcConfigProvider {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<NullUuid>,
+    /// The id of the provider as configured in Kratos, such as `google` or `github`.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub provider: String,
+    /// The user's id at the provider, normally the `sub` claim of its ID token.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub subject: String,
+    /// If `true`, Kratos links the provider account to this identity when the user first signs in through `provider`, rather than needing the subject to be known beforehand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_auto_link: Option<bool>,
+}
+
+impl IdentityWithCredentialsOidcConfigProvider {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(provider: impl Into<String>, subject: impl Into<String>) -> Self {
+        Self {
+            organization: None,
+            provider: provider.into(),
+            subject: subject.into(),
+            use_auto_link: None,
+        }
+    }
+}
+
+/// A password credential to import.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct IdentityWithCredentialsPassword {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<IdentityWithCredentialsPasswordConfig>,
+}
+
+/// The password to import: a plain password, an existing hash, or neither with `use_password_migration_hook`. Password policies are not applied to imported passwords.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct IdentityWithCredentialsPasswordConfig {
+    /// An existing password hash, in the PHC-like string format Kratos reads (for example `$argon2id$v=19$m=...`). Kratos accepts bcrypt, argon2id/argon2i, pbkdf2, scrypt, firescrypt, md5, md5-crypt, sha1/sha256/sha512, sha256-crypt/sha512-crypt, ssha and hmac hashes; anything else is rejected with a 400.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hashed_password: Option<String>,
+    /// A plain password, for when no hash is available. Kratos hashes it with its configured hasher.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// If `true` and no hash is given, Kratos calls the configured password migration webhook at the user's first sign-in to check the password, then stores its hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_password_migration_hook: Option<bool>,
+}
+
+impl std::fmt::Debug for IdentityWithCredentialsPasswordConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentityWithCredentialsPasswordConfig")
+            .field(
+                "hashed_password",
+                &self.hashed_password.as_ref().map(|_| crate::secret::Redacted),
+            )
+            .field("password", &self.password.as_ref().map(|_| crate::secret::Redacted))
+            .field("use_password_migration_hook", &self.use_password_migration_hook)
+            .finish()
+    }
+}
+
+/// SAML credentials to import: links between the identity and accounts at SAML providers.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct IdentityWithCredentialsSaml {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<IdentityWithCredentialsSamlConfig>,
+}
+
+/// The SAML accounts to link to the identity.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct IdentityWithCredentialsSamlConfig {
+    /// The SAML provider accounts to link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub providers: Option<Vec<IdentityWithCredentialsSamlConfigProvider>>,
+}
+
+/// One account at a SAML provider to link to the identity.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct IdentityWithCredentialsSamlConfigProvider {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<NullUuid>,
+    /// The id of the SAML provider as configured in Kratos.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub provider: String,
+    /// The user's id at the SAML provider. It has to stay the same there, or the link breaks.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub subject: String,
+}
+
+impl IdentityWithCredentialsSamlConfigProvider {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(provider: impl Into<String>, subject: impl Into<String>) -> Self {
+        Self {
+            organization: None,
+            provider: provider.into(),
+            subject: subject.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct IsAliveStatus200Body {
+    /// Always `ok`.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub status: String,
+}
+
+impl IsAliveStatus200Body {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(status: impl Into<String>) -> Self {
+        Self { status: status.into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct IsReadyServiceUnavailableBody {
+    /// The checks that failed, each mapped to its error message.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub errors: std::collections::BTreeMap<String, String>,
+}
+
+impl IsReadyServiceUnavailableBody {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(errors: std::collections::BTreeMap<String, String>) -> Self {
+        Self { errors }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct IsReadyStatus200Body {
+    /// Always `ok`.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub status: String,
+}
+
+impl IsReadyStatus200Body {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(status: impl Into<String>) -> Self {
+        Self { status: status.into() }
+    }
+}
+
+/// One JSON Patch operation (RFC 6902).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct JsonPatch {
+    /// For `move` and `copy`: a JSON Pointer (RFC 6901) to the value to take.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The operation: `add`, `remove`, `replace`, `move`, `copy` or `test`.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub op: String,
+    /// A JSON Pointer (RFC 6901) to the place the operation acts on, such as `/traits/email`.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub path: String,
+    /// The value to add, to replace with, or to compare against for `test`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
+}
+
+impl JsonPatch {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(op: impl Into<String>, path: impl Into<String>) -> Self {
+        Self {
+            from: None,
+            op: op.into(),
+            path: path.into(),
+            value: None,
+        }
+    }
+}
+
+/// A JSON Patch document (RFC 6902): operations applied in order.
+pub type JsonPatchDocument = Vec<JsonPatch>;
+
 /// Any JSON object.
 pub type JsonRawMessage = serde_json::Map<String, serde_json::Value>;
+
+///
+/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListIdentitiesConsistency {
+    /// ``
+    Empty,
+    /// `strong`
+    Strong,
+    /// `eventual`
+    Eventual,
+    /// A value this version of the crate does not know, as the server sent it.
+    Unknown(String),
+}
+
+impl ListIdentitiesConsistency {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Empty => "",
+            Self::Strong => "strong",
+            Self::Eventual => "eventual",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for ListIdentitiesConsistency {
+    fn from(value: &str) -> Self {
+        match value {
+            "" => Self::Empty,
+            "strong" => Self::Strong,
+            "eventual" => Self::Eventual,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for ListIdentitiesConsistency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ListIdentitiesConsistency {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListIdentitiesConsistency {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::serde_helpers::deserialize_str_enum(deserializer)
+    }
+}
+
+///
+/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListSessionsExpandItem {
+    /// `identity`
+    Identity,
+    /// `devices`
+    Devices,
+    /// A value this version of the crate does not know, as the server sent it.
+    Unknown(String),
+}
+
+impl ListSessionsExpandItem {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Identity => "identity",
+            Self::Devices => "devices",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for ListSessionsExpandItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "identity" => Self::Identity,
+            "devices" => Self::Devices,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for ListSessionsExpandItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ListSessionsExpandItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListSessionsExpandItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::serde_helpers::deserialize_str_enum(deserializer)
+    }
+}
 
 /// Login flow
 ///
@@ -1009,6 +2072,256 @@ impl std::fmt::Debug for LogoutFlow {
             .field("logout_token", &crate::secret::Redacted)
             .field("logout_url", &self.logout_url)
             .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Message {
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// When the message was queued.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub created_at: String,
+    /// The attempts at delivering the message, each with its outcome and, for a failed one, the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatches: Option<Vec<MessageDispatch>>,
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub id: String,
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub recipient: String,
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub send_count: i64,
+    pub status: CourierMessageStatus,
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub subject: String,
+    /// The template the message was made from, such as `recovery_code_valid` or `verification_code_valid`. `stub` is only used in tests.
+    pub template_type: MessageTemplateType,
+    pub r#type: CourierMessageType,
+    /// When the message last changed, such as its status.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub updated_at: String,
+}
+
+impl Message {
+    /// Creates one from its required fields; the optional ones start unset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        body: impl Into<String>,
+        created_at: impl Into<String>,
+        id: impl Into<String>,
+        recipient: impl Into<String>,
+        send_count: i64,
+        status: CourierMessageStatus,
+        subject: impl Into<String>,
+        template_type: MessageTemplateType,
+        r#type: CourierMessageType,
+        updated_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            body: body.into(),
+            channel: None,
+            created_at: created_at.into(),
+            dispatches: None,
+            id: id.into(),
+            recipient: recipient.into(),
+            send_count,
+            status,
+            subject: subject.into(),
+            template_type,
+            r#type,
+            updated_at: updated_at.into(),
+        }
+    }
+}
+
+/// One attempt at delivering a courier message: whether it worked, and the error if not.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct MessageDispatch {
+    /// When the attempt was made.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<JsonRawMessage>,
+    /// The attempt's id.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub id: String,
+    /// The id of the message that was being delivered.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub message_id: String,
+    /// The outcome of the attempt: `success` or `failed`.
+    pub status: MessageDispatchStatus,
+    /// When the attempt's record last changed.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub updated_at: String,
+}
+
+impl MessageDispatch {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(
+        created_at: impl Into<String>,
+        id: impl Into<String>,
+        message_id: impl Into<String>,
+        status: MessageDispatchStatus,
+        updated_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            created_at: created_at.into(),
+            error: None,
+            id: id.into(),
+            message_id: message_id.into(),
+            status,
+            updated_at: updated_at.into(),
+        }
+    }
+}
+
+/// The outcome of the attempt: `success` or `failed`.
+///
+/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MessageDispatchStatus {
+    /// `failed`
+    Failed,
+    /// `success`
+    Success,
+    /// A value this version of the crate does not know, as the server sent it.
+    Unknown(String),
+}
+
+impl MessageDispatchStatus {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Failed => "failed",
+            Self::Success => "success",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for MessageDispatchStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "failed" => Self::Failed,
+            "success" => Self::Success,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for MessageDispatchStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for MessageDispatchStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MessageDispatchStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::serde_helpers::deserialize_str_enum(deserializer)
+    }
+}
+
+/// The template the message was made from, such as `recovery_code_valid` or `verification_code_valid`. `stub` is only used in tests.
+///
+/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MessageTemplateType {
+    /// `recovery_invalid`
+    RecoveryInvalid,
+    /// `recovery_valid`
+    RecoveryValid,
+    /// `recovery_code_invalid`
+    RecoveryCodeInvalid,
+    /// `recovery_code_valid`
+    RecoveryCodeValid,
+    /// `verification_invalid`
+    VerificationInvalid,
+    /// `verification_valid`
+    VerificationValid,
+    /// `verification_code_invalid`
+    VerificationCodeInvalid,
+    /// `verification_code_valid`
+    VerificationCodeValid,
+    /// `stub`
+    Stub,
+    /// `login_code_valid`
+    LoginCodeValid,
+    /// `registration_code_valid`
+    RegistrationCodeValid,
+    /// A value this version of the crate does not know, as the server sent it.
+    Unknown(String),
+}
+
+impl MessageTemplateType {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::RecoveryInvalid => "recovery_invalid",
+            Self::RecoveryValid => "recovery_valid",
+            Self::RecoveryCodeInvalid => "recovery_code_invalid",
+            Self::RecoveryCodeValid => "recovery_code_valid",
+            Self::VerificationInvalid => "verification_invalid",
+            Self::VerificationValid => "verification_valid",
+            Self::VerificationCodeInvalid => "verification_code_invalid",
+            Self::VerificationCodeValid => "verification_code_valid",
+            Self::Stub => "stub",
+            Self::LoginCodeValid => "login_code_valid",
+            Self::RegistrationCodeValid => "registration_code_valid",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for MessageTemplateType {
+    fn from(value: &str) -> Self {
+        match value {
+            "recovery_invalid" => Self::RecoveryInvalid,
+            "recovery_valid" => Self::RecoveryValid,
+            "recovery_code_invalid" => Self::RecoveryCodeInvalid,
+            "recovery_code_valid" => Self::RecoveryCodeValid,
+            "verification_invalid" => Self::VerificationInvalid,
+            "verification_valid" => Self::VerificationValid,
+            "verification_code_invalid" => Self::VerificationCodeInvalid,
+            "verification_code_valid" => Self::VerificationCodeValid,
+            "stub" => Self::Stub,
+            "login_code_valid" => Self::LoginCodeValid,
+            "registration_code_valid" => Self::RegistrationCodeValid,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for MessageTemplateType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for MessageTemplateType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MessageTemplateType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::serde_helpers::deserialize_str_enum(deserializer)
     }
 }
 
@@ -1325,6 +2638,15 @@ pub struct OAuth2LoginRequest {
     pub subject: Option<String>,
 }
 
+/// A batch of identity patches, sent to create many identities in one request.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct PatchIdentitiesBody {
+    /// The patches to apply. Kratos limits how many one request may hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identities: Option<Vec<IdentityPatch>>,
+}
+
 /// Request body for signing out a native app's session.
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -1375,6 +2697,47 @@ pub struct Provider {
     /// Extra key-value pairs handed to the provider: for example `scope` (space-separated extra permissions such as `drive.readonly calendar.readonly`), `nonce`, or any provider-specific key. Chrome honours this from version 132.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// Recovery code for an identity
+///
+/// A recovery code an administrator created for an identity, with the link where the user enters it.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct RecoveryCodeForIdentity {
+    /// When the code and its recovery flow expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// The code the user enters to recover the account.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub recovery_code: String,
+    /// A link to the recovery page for this flow. The page opens with the code field empty; the user types `recovery_code` into it.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub recovery_link: String,
+}
+
+impl RecoveryCodeForIdentity {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(
+        recovery_code: impl Into<String>,
+        recovery_link: impl Into<String>,
+    ) -> Self {
+        Self {
+            expires_at: None,
+            recovery_code: recovery_code.into(),
+            recovery_link: recovery_link.into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RecoveryCodeForIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecoveryCodeForIdentity")
+            .field("expires_at", &self.expires_at)
+            .field("recovery_code", &crate::secret::Redacted)
+            .field("recovery_link", &crate::secret::Redacted)
+            .finish()
+    }
 }
 
 /// Recovery flow
@@ -1475,6 +2838,39 @@ impl RecoveryIdentityAddress {
             value: value.into(),
             via: via.into(),
         }
+    }
+}
+
+/// Recovery link for an identity
+///
+/// A recovery link an administrator created for an identity.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct RecoveryLinkForIdentity {
+    /// When the link expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// The link the user opens to recover the account.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub recovery_link: String,
+}
+
+impl RecoveryLinkForIdentity {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(recovery_link: impl Into<String>) -> Self {
+        Self {
+            expires_at: None,
+            recovery_link: recovery_link.into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RecoveryLinkForIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecoveryLinkForIdentity")
+            .field("expires_at", &self.expires_at)
+            .field("recovery_link", &crate::secret::Redacted)
+            .finish()
     }
 }
 
@@ -3125,6 +4521,105 @@ impl std::fmt::Debug for UpdateFedcmFlowBody {
             .field("token", &crate::secret::Redacted)
             .field("transient_payload", &self.transient_payload)
             .finish()
+    }
+}
+
+/// What an administrator sends to replace an identity. `schema_id`, `traits` and `state` are required.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpdateIdentityBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<IdentityWithCredentials>,
+    /// An optional id from another system, for linking the identity to it. No two identities may share one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Any JSON value for administrators. It is returned only by admin endpoints, for example `GET /admin/identities/{id}`, and never shown to the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata_admin: Option<serde_json::Value>,
+    /// Any JSON value the user may read, for example in their own session. Keep secrets and sensitive data out of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata_public: Option<serde_json::Value>,
+    /// The id of the identity schema that `traits` must follow. A different id than before moves the identity to that schema.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub schema_id: String,
+    /// Whether the identity may sign in: `active` or `inactive`.
+    pub state: UpdateIdentityBodyState,
+    /// The identity's traits, such as an email address or name. Kratos checks them against the identity schema named by `schema_id`.
+    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
+    pub traits: serde_json::Map<String, serde_json::Value>,
+}
+
+impl UpdateIdentityBody {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(
+        schema_id: impl Into<String>,
+        state: UpdateIdentityBodyState,
+        traits: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
+        Self {
+            credentials: None,
+            external_id: None,
+            metadata_admin: None,
+            metadata_public: None,
+            schema_id: schema_id.into(),
+            state,
+            traits,
+        }
+    }
+}
+
+/// Whether the identity may sign in: `active` or `inactive`.
+///
+/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateIdentityBodyState {
+    /// `active`
+    Active,
+    /// `inactive`
+    Inactive,
+    /// A value this version of the crate does not know, as the server sent it.
+    Unknown(String),
+}
+
+impl UpdateIdentityBodyState {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Inactive => "inactive",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for UpdateIdentityBodyState {
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => Self::Active,
+            "inactive" => Self::Inactive,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for UpdateIdentityBodyState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for UpdateIdentityBodyState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateIdentityBodyState {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::serde_helpers::deserialize_str_enum(deserializer)
     }
 }
 
