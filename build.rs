@@ -18,6 +18,7 @@ fn main() {
     println!("cargo::rerun-if-changed=src/codegen");
     println!("cargo::rerun-if-changed=src/secret_fields.rs");
     println!("cargo::rustc-check-cfg=cfg(kratos_bundled_spec)");
+    println!("cargo::rustc-check-cfg=cfg(docsrs)");
 
     let custom = std::env::var_os("KRATOS_OPENAPI_SPEC").filter(|v| !v.is_empty());
     let path = match &custom {

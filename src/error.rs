@@ -501,6 +501,8 @@ impl GenericError {
         self.id.as_deref().map(ErrorId::from)
     }
 
+    #[cfg(feature = "frontend")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
     /// The `continue_with` items Kratos put in the error's `details`: with
     /// 403 `session_verified_address_required` on login, the verification
     /// flow it started and sent a code for. Items that do not decode are
@@ -770,6 +772,22 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
                 .finish(),
         })
     }
+}
+
+/// The id of the flow that replaces an expired one: `use_flow_id` beside the
+/// error when the server sent it there (`top`), else in the error's details,
+/// where older servers put it.
+pub(crate) fn replacement_flow_id<'a>(
+    top: Option<&'a str>,
+    error: &'a crate::models::GenericError,
+) -> Option<&'a str> {
+    top.or_else(|| {
+        error
+            .details
+            .as_ref()
+            .and_then(|d| d.get("use_flow_id"))
+            .and_then(serde_json::Value::as_str)
+    })
 }
 
 #[cfg(test)]

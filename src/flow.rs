@@ -290,22 +290,6 @@ impl crate::models::ContinueWith {
     }
 }
 
-/// The id of the flow that replaces an expired one: `use_flow_id` beside the
-/// error when the server sent it there (`top`), else in the error's details,
-/// where older servers put it.
-pub(crate) fn replacement_flow_id<'a>(
-    top: Option<&'a str>,
-    error: &'a crate::models::GenericError,
-) -> Option<&'a str> {
-    top.or_else(|| {
-        error
-            .details
-            .as_ref()
-            .and_then(|d| d.get("use_flow_id"))
-            .and_then(Value::as_str)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

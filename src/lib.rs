@@ -31,8 +31,23 @@
 //! The README walks through the whole registration journey, one runnable
 //! program per step.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+// Without any API group (cargo features `frontend`, `identity`, `courier`,
+// `metadata`) there is no operation to send, and the machinery for them
+// goes unused.
+#![cfg_attr(
+    not(any(
+        feature = "frontend",
+        feature = "identity",
+        feature = "courier",
+        feature = "metadata"
+    )),
+    allow(unused)
+)]
+
 mod client;
 mod error;
+#[cfg(feature = "frontend")]
 mod flow;
 mod operation;
 mod page;
@@ -40,6 +55,7 @@ mod response;
 mod retry;
 mod secret;
 mod serde_helpers;
+#[cfg(feature = "frontend")]
 mod sign_in_again;
 
 /// The request and response types, generated from the OpenAPI document.
@@ -71,6 +87,8 @@ pub use client::{
     DEFAULT_TIMEOUT,
 };
 pub use error::{DecodeError, Error, ErrorId, OperationError};
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 pub use flow::{FormInput, FormMessage};
 pub use page::Page;
 pub use reqwest::header::{HeaderMap, HeaderValue};
@@ -78,6 +96,8 @@ pub use reqwest::StatusCode;
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 pub use sign_in_again::SignInAgain;
 
 #[cfg(feature = "testing")]

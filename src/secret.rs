@@ -54,6 +54,8 @@ impl From<&String> for Secret {
     }
 }
 
+// Used by the generated models of some API groups only.
+#[allow(dead_code)]
 /// What generated `Debug` impls print in place of a secret field's value.
 pub(crate) struct Redacted;
 

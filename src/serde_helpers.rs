@@ -14,6 +14,8 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+// Used by the generated models of some API groups only.
+#[allow(dead_code)]
 /// Reads a string enum through its `From<&str>`, which keeps unknown values.
 pub(crate) fn deserialize_str_enum<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
@@ -37,6 +39,8 @@ where
     deserializer.deserialize_str(StrVisitor(std::marker::PhantomData))
 }
 
+// Used by the generated models of some API groups only.
+#[allow(dead_code)]
 /// Decodes a union member from the object its tag was read from.
 pub(crate) fn from_object<T: DeserializeOwned, E: de::Error>(
     object: serde_json::Map<String, serde_json::Value>,

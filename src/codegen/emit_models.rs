@@ -154,7 +154,7 @@ fn write_struct(
             "impl {name} {{
     /// For an expired flow (410, `self_service_flow_expired`): the id of the new flow Kratos made to continue with, when it made one. Kratos puts it in `use_flow_id`; older servers put it in the error's `details`.
     pub fn replacement_flow_id(&self) -> Option<&str> {{
-        crate::flow::replacement_flow_id({top}, &self.error)
+        crate::error::replacement_flow_id({top}, &self.error)
     }}
 }}
 "

@@ -1,10 +1,10 @@
 //! Writing the Rust source of the operations: one API struct per tag, one
 //! request builder and one error enum per operation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::kratos::{ERROR_WRAPPER, PAGE_TOKEN_PARAMETER, SESSION_TOKEN_HEADER};
+use super::kratos::{ERROR_WRAPPER, FEATURE_TAGS, PAGE_TOKEN_PARAMETER, SESSION_TOKEN_HEADER};
 use super::names;
 use super::spec::{Location, MediaType, RawOperation, RawResponse};
 use super::types::{Ty, TypeSet, SECRET_FIELDS};
@@ -318,11 +318,21 @@ fn success(op: &Operation) -> (String, Vec<String>) {
 }
 
 /// Writes the operations and returns (source of `crate::operations`, the names to re-export at the crate root).
+/// What [`operations`] writes: the source, the names the crate root
+/// re-exports, and the cargo features each generated item needs.
+pub struct Written {
+    pub source: String,
+    pub exports: Vec<String>,
+    /// Item name (an API, builder, error enum or model) → the features any
+    /// one of which compiles it. Items not listed are always compiled.
+    pub features: BTreeMap<String, BTreeSet<String>>,
+}
+
 pub fn operations(
     raw_operations: &[RawOperation],
     tags: &BTreeMap<String, String>,
     types: &mut TypeSet,
-) -> Result<(String, Vec<String>), GenError> {
+) -> Result<Written, GenError> {
     let mut out = String::new();
     let mut exports = Vec::new();
     let mut by_tag: BTreeMap<&str, Vec<Operation>> = BTreeMap::new();
@@ -342,7 +352,54 @@ pub fn operations(
             exports.push(op.error_enum());
         }
     }
-    Ok((out, exports))
+    let features = features(&by_tag, types);
+    Ok(Written {
+        source: out,
+        exports,
+        features,
+    })
+}
+
+/// The features each item needs: an operation's own items its tag's, a
+/// model the tags of every operation that reaches it. Items reached by a
+/// tag that is no feature, and the error models the runtime itself uses,
+/// are always compiled.
+fn features(
+    by_tag: &BTreeMap<&str, Vec<Operation>>,
+    types: &TypeSet,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut needs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut always = types.closure(&[
+        Ty::Named(ERROR_WRAPPER.into()),
+        Ty::Named(super::kratos::ERROR_OBJECT.into()),
+    ]);
+    for (tag, ops) in by_tag {
+        let is_feature = FEATURE_TAGS.contains(tag);
+        let api = format!("{}Api", names::pascal(tag));
+        let mut items = vec![api];
+        let mut roots: Vec<Ty> = Vec::new();
+        for op in ops {
+            items.push(op.builder.clone());
+            items.push(op.error_enum());
+            roots.extend(op.params.iter().map(|p| p.ty.clone()));
+            roots.extend(op.body.iter().map(|(ty, _)| ty.clone()));
+            for outcome in op.successes.iter().chain(&op.errors).chain(&op.default) {
+                if let Body::Json(ty) = &outcome.body {
+                    roots.push(ty.clone());
+                }
+            }
+        }
+        items.extend(types.closure(&roots));
+        for item in items {
+            if is_feature {
+                needs.entry(item).or_default().insert(tag.to_string());
+            } else {
+                always.insert(item);
+            }
+        }
+    }
+    needs.retain(|item, _| !always.contains(item));
+    needs
 }
 
 fn write_api(out: &mut String, api: &str, tag: &str, description: Option<&str>, ops: &[Operation]) {

@@ -34,3 +34,9 @@ pub const FLOW_STATE_FIELD: &str = "state";
 /// expired one. Only our document declares it (upstream's does not), so the
 /// generated `replacement_flow_id()` reads it only where it exists.
 pub const REPLACEMENT_FLOW_FIELD: &str = "use_flow_id";
+
+/// The tags whose operations are cargo features of the crate, named after
+/// the tag: an operation, and a model only such operations reach, is
+/// compiled only with its feature (or one of its features). Operations of
+/// any other tag are always compiled.
+pub const FEATURE_TAGS: &[&str] = &["frontend", "identity", "courier", "metadata"];

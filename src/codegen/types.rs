@@ -512,6 +512,35 @@ impl<'a> TypeSet<'a> {
         }
     }
 
+    /// The generated types `roots` reach, directly or through fields,
+    /// union members, aliases, arrays and maps.
+    pub fn closure<'t>(&self, roots: impl IntoIterator<Item = &'t Ty>) -> BTreeSet<String> {
+        let mut found = BTreeSet::new();
+        let mut stack: Vec<Ty> = roots.into_iter().cloned().collect();
+        while let Some(ty) = stack.pop() {
+            match ty {
+                Ty::Vec(inner) | Ty::Map(inner) => stack.push(*inner),
+                Ty::Named(name) => {
+                    if !found.insert(name.clone()) {
+                        continue;
+                    }
+                    match self.items.get(&name) {
+                        Some(Item::Struct { fields, .. }) => {
+                            stack.extend(fields.iter().map(|f| f.ty.clone()))
+                        }
+                        Some(Item::Union { variants, .. }) => {
+                            stack.extend(variants.iter().map(|v| Ty::Named(v.ty.clone())))
+                        }
+                        Some(Item::Alias { ty, .. }) => stack.push(ty.clone()),
+                        Some(Item::Enum { .. }) | None => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        found
+    }
+
     /// The item type of `ty` when it is an array, directly or through
     /// (non-nullable) aliases.
     pub fn array_item(&self, ty: &Ty) -> Option<Ty> {

@@ -5,6 +5,8 @@
 /// `aal1` for one factor, `aal2` for two, `aal0` for none yet (`aal3` is reserved).
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AuthenticatorAssuranceLevel {
@@ -20,6 +22,7 @@ pub enum AuthenticatorAssuranceLevel {
     Unknown(String),
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl AuthenticatorAssuranceLevel {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -33,6 +36,7 @@ impl AuthenticatorAssuranceLevel {
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl From<&str> for AuthenticatorAssuranceLevel {
     fn from(value: &str) -> Self {
         match value {
@@ -45,18 +49,21 @@ impl From<&str> for AuthenticatorAssuranceLevel {
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl std::fmt::Display for AuthenticatorAssuranceLevel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl serde::Serialize for AuthenticatorAssuranceLevel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl<'de> serde::Deserialize<'de> for AuthenticatorAssuranceLevel {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -66,6 +73,8 @@ impl<'de> serde::Deserialize<'de> for AuthenticatorAssuranceLevel {
 }
 
 /// The answer to a batch of identity patches: one result per patch sent.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct BatchPatchIdentitiesResponse {
@@ -78,6 +87,8 @@ pub struct BatchPatchIdentitiesResponse {
 ///
 /// Told apart by the `action` property. An object whose `action` this crate does not
 /// know is kept whole in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ContinueWith {
@@ -95,6 +106,7 @@ pub enum ContinueWith {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "frontend")]
 impl ContinueWith {
     /// The `action` value that tells the variants apart.
     pub fn action(&self) -> &str {
@@ -111,36 +123,42 @@ impl ContinueWith {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<ContinueWithVerificationUi> for ContinueWith {
     fn from(value: ContinueWithVerificationUi) -> Self {
         Self::VerificationUi(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<ContinueWithSetOrySessionToken> for ContinueWith {
     fn from(value: ContinueWithSetOrySessionToken) -> Self {
         Self::SetOrySessionToken(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<ContinueWithSettingsUi> for ContinueWith {
     fn from(value: ContinueWithSettingsUi) -> Self {
         Self::SettingsUi(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<ContinueWithRecoveryUi> for ContinueWith {
     fn from(value: ContinueWithRecoveryUi) -> Self {
         Self::RecoveryUi(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<ContinueWithRedirectBrowserTo> for ContinueWith {
     fn from(value: ContinueWithRedirectBrowserTo) -> Self {
         Self::RedirectBrowserTo(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for ContinueWith {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(serde::Serialize)]
@@ -174,6 +192,7 @@ impl serde::Serialize for ContinueWith {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for ContinueWith {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -210,12 +229,15 @@ impl<'de> serde::Deserialize<'de> for ContinueWith {
 }
 
 /// Show the recovery flow.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithRecoveryUi {
     pub flow: ContinueWithRecoveryUiFlow,
 }
 
+#[cfg(feature = "frontend")]
 impl ContinueWithRecoveryUi {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(flow: ContinueWithRecoveryUiFlow) -> Self {
@@ -224,6 +246,8 @@ impl ContinueWithRecoveryUi {
 }
 
 /// The recovery flow to show.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithRecoveryUiFlow {
@@ -235,6 +259,7 @@ pub struct ContinueWithRecoveryUiFlow {
     pub url: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl ContinueWithRecoveryUiFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
@@ -243,6 +268,8 @@ impl ContinueWithRecoveryUiFlow {
 }
 
 /// Open this URL in a browser.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithRedirectBrowserTo {
@@ -251,6 +278,7 @@ pub struct ContinueWithRedirectBrowserTo {
     pub redirect_browser_to: String,
 }
 
+#[cfg(feature = "frontend")]
 impl ContinueWithRedirectBrowserTo {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(redirect_browser_to: impl Into<String>) -> Self {
@@ -261,6 +289,8 @@ impl ContinueWithRedirectBrowserTo {
 }
 
 /// Store this session token and send it with later requests.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithSetOrySessionToken {
@@ -269,6 +299,7 @@ pub struct ContinueWithSetOrySessionToken {
     pub ory_session_token: String,
 }
 
+#[cfg(feature = "frontend")]
 impl ContinueWithSetOrySessionToken {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(ory_session_token: impl Into<String>) -> Self {
@@ -278,6 +309,7 @@ impl ContinueWithSetOrySessionToken {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for ContinueWithSetOrySessionToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ContinueWithSetOrySessionToken")
@@ -287,12 +319,15 @@ impl std::fmt::Debug for ContinueWithSetOrySessionToken {
 }
 
 /// Show the settings flow.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithSettingsUi {
     pub flow: ContinueWithSettingsUiFlow,
 }
 
+#[cfg(feature = "frontend")]
 impl ContinueWithSettingsUi {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(flow: ContinueWithSettingsUiFlow) -> Self {
@@ -301,6 +336,8 @@ impl ContinueWithSettingsUi {
 }
 
 /// The settings flow to show.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithSettingsUiFlow {
@@ -312,6 +349,7 @@ pub struct ContinueWithSettingsUiFlow {
     pub url: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl ContinueWithSettingsUiFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
@@ -320,12 +358,15 @@ impl ContinueWithSettingsUiFlow {
 }
 
 /// Show the verification flow, so that the user can confirm an address.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithVerificationUi {
     pub flow: ContinueWithVerificationUiFlow,
 }
 
+#[cfg(feature = "frontend")]
 impl ContinueWithVerificationUi {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(flow: ContinueWithVerificationUiFlow) -> Self {
@@ -334,6 +375,8 @@ impl ContinueWithVerificationUi {
 }
 
 /// The verification flow to show.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithVerificationUiFlow {
@@ -348,6 +391,7 @@ pub struct ContinueWithVerificationUiFlow {
     pub verifiable_address: String,
 }
 
+#[cfg(feature = "frontend")]
 impl ContinueWithVerificationUiFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>, verifiable_address: impl Into<String>) -> Self {
@@ -362,6 +406,8 @@ impl ContinueWithVerificationUiFlow {
 /// Where a message is in delivery: `queued`, `processing`, `sent`, or `abandoned` once Kratos stopped retrying.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "courier")]
+#[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CourierMessageStatus {
@@ -377,6 +423,7 @@ pub enum CourierMessageStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "courier")]
 impl CourierMessageStatus {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -390,6 +437,7 @@ impl CourierMessageStatus {
     }
 }
 
+#[cfg(feature = "courier")]
 impl From<&str> for CourierMessageStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -402,18 +450,21 @@ impl From<&str> for CourierMessageStatus {
     }
 }
 
+#[cfg(feature = "courier")]
 impl std::fmt::Display for CourierMessageStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "courier")]
 impl serde::Serialize for CourierMessageStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "courier")]
 impl<'de> serde::Deserialize<'de> for CourierMessageStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -427,6 +478,8 @@ impl<'de> serde::Deserialize<'de> for CourierMessageStatus {
 /// The channel a message goes out on: `email`, or `phone` for SMS.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "courier")]
+#[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CourierMessageType {
@@ -438,6 +491,7 @@ pub enum CourierMessageType {
     Unknown(String),
 }
 
+#[cfg(feature = "courier")]
 impl CourierMessageType {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -449,6 +503,7 @@ impl CourierMessageType {
     }
 }
 
+#[cfg(feature = "courier")]
 impl From<&str> for CourierMessageType {
     fn from(value: &str) -> Self {
         match value {
@@ -459,18 +514,21 @@ impl From<&str> for CourierMessageType {
     }
 }
 
+#[cfg(feature = "courier")]
 impl std::fmt::Display for CourierMessageType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "courier")]
 impl serde::Serialize for CourierMessageType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "courier")]
 impl<'de> serde::Deserialize<'de> for CourierMessageType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -482,6 +540,8 @@ impl<'de> serde::Deserialize<'de> for CourierMessageType {
 /// FedCM parameters
 ///
 /// The FedCM providers available for sign-in, together with the anti-CSRF token to send back with the provider's token.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct CreateFedcmFlowResponse {
@@ -491,6 +551,7 @@ pub struct CreateFedcmFlowResponse {
     pub providers: Option<Vec<Provider>>,
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for CreateFedcmFlowResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateFedcmFlowResponse")
@@ -504,6 +565,8 @@ impl std::fmt::Debug for CreateFedcmFlowResponse {
 }
 
 /// What an administrator sends to create an identity, optionally with credentials to import. `schema_id` and `traits` are required.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct CreateIdentityBody {
@@ -537,6 +600,7 @@ pub struct CreateIdentityBody {
     pub verifiable_addresses: Option<Vec<VerifiableIdentityAddress>>,
 }
 
+#[cfg(feature = "identity")]
 impl CreateIdentityBody {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -561,6 +625,8 @@ impl CreateIdentityBody {
 /// Whether the identity may sign in: `active` or `inactive`.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateIdentityBodyState {
@@ -572,6 +638,7 @@ pub enum CreateIdentityBodyState {
     Unknown(String),
 }
 
+#[cfg(feature = "identity")]
 impl CreateIdentityBodyState {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -583,6 +650,7 @@ impl CreateIdentityBodyState {
     }
 }
 
+#[cfg(feature = "identity")]
 impl From<&str> for CreateIdentityBodyState {
     fn from(value: &str) -> Self {
         match value {
@@ -593,18 +661,21 @@ impl From<&str> for CreateIdentityBodyState {
     }
 }
 
+#[cfg(feature = "identity")]
 impl std::fmt::Display for CreateIdentityBodyState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl serde::Serialize for CreateIdentityBodyState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl<'de> serde::Deserialize<'de> for CreateIdentityBodyState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -614,6 +685,8 @@ impl<'de> serde::Deserialize<'de> for CreateIdentityBodyState {
 }
 
 /// What an administrator sends to create a recovery code for an identity.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct CreateRecoveryCodeForIdentityBody {
@@ -627,6 +700,7 @@ pub struct CreateRecoveryCodeForIdentityBody {
     pub identity_id: String,
 }
 
+#[cfg(feature = "identity")]
 impl CreateRecoveryCodeForIdentityBody {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(identity_id: impl Into<String>) -> Self {
@@ -639,6 +713,8 @@ impl CreateRecoveryCodeForIdentityBody {
 }
 
 /// What an administrator sends to create a recovery link for an identity.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct CreateRecoveryLinkForIdentityBody {
@@ -650,6 +726,7 @@ pub struct CreateRecoveryLinkForIdentityBody {
     pub identity_id: String,
 }
 
+#[cfg(feature = "identity")]
 impl CreateRecoveryLinkForIdentityBody {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(identity_id: impl Into<String>) -> Self {
@@ -660,10 +737,14 @@ impl CreateRecoveryLinkForIdentityBody {
     }
 }
 
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 pub type DefaultError = serde_json::Value;
 
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeleteIdentityCredentialsType {
@@ -693,6 +774,7 @@ pub enum DeleteIdentityCredentialsType {
     Unknown(String),
 }
 
+#[cfg(feature = "identity")]
 impl DeleteIdentityCredentialsType {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -713,6 +795,7 @@ impl DeleteIdentityCredentialsType {
     }
 }
 
+#[cfg(feature = "identity")]
 impl From<&str> for DeleteIdentityCredentialsType {
     fn from(value: &str) -> Self {
         match value {
@@ -732,18 +815,21 @@ impl From<&str> for DeleteIdentityCredentialsType {
     }
 }
 
+#[cfg(feature = "identity")]
 impl std::fmt::Display for DeleteIdentityCredentialsType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl serde::Serialize for DeleteIdentityCredentialsType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl<'de> serde::Deserialize<'de> for DeleteIdentityCredentialsType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -753,6 +839,8 @@ impl<'de> serde::Deserialize<'de> for DeleteIdentityCredentialsType {
 }
 
 /// Result of signing out the user's other sessions.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct DeleteMySessionsCount {
@@ -762,6 +850,8 @@ pub struct DeleteMySessionsCount {
 }
 
 /// The body of a 422: the flow has to go on in a browser.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct ErrorBrowserLocationChangeRequired {
@@ -805,10 +895,12 @@ impl ErrorGeneric {
 impl ErrorGeneric {
     /// For an expired flow (410, `self_service_flow_expired`): the id of the new flow Kratos made to continue with, when it made one. Kratos puts it in `use_flow_id`; older servers put it in the error's `details`.
     pub fn replacement_flow_id(&self) -> Option<&str> {
-        crate::flow::replacement_flow_id(self.use_flow_id.as_deref(), &self.error)
+        crate::error::replacement_flow_id(self.use_flow_id.as_deref(), &self.error)
     }
 }
 
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct FlowError {
@@ -825,6 +917,7 @@ pub struct FlowError {
     pub updated_at: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl FlowError {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
@@ -885,6 +978,8 @@ impl GenericError {
 
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetIdentityByExternalIdIncludeCredentialItem {
@@ -914,6 +1009,7 @@ pub enum GetIdentityByExternalIdIncludeCredentialItem {
     Unknown(String),
 }
 
+#[cfg(feature = "identity")]
 impl GetIdentityByExternalIdIncludeCredentialItem {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -934,6 +1030,7 @@ impl GetIdentityByExternalIdIncludeCredentialItem {
     }
 }
 
+#[cfg(feature = "identity")]
 impl From<&str> for GetIdentityByExternalIdIncludeCredentialItem {
     fn from(value: &str) -> Self {
         match value {
@@ -953,18 +1050,21 @@ impl From<&str> for GetIdentityByExternalIdIncludeCredentialItem {
     }
 }
 
+#[cfg(feature = "identity")]
 impl std::fmt::Display for GetIdentityByExternalIdIncludeCredentialItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl serde::Serialize for GetIdentityByExternalIdIncludeCredentialItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl<'de> serde::Deserialize<'de> for GetIdentityByExternalIdIncludeCredentialItem {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -975,6 +1075,8 @@ impl<'de> serde::Deserialize<'de> for GetIdentityByExternalIdIncludeCredentialIt
 
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetIdentityIncludeCredentialItem {
@@ -1004,6 +1106,7 @@ pub enum GetIdentityIncludeCredentialItem {
     Unknown(String),
 }
 
+#[cfg(feature = "identity")]
 impl GetIdentityIncludeCredentialItem {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -1024,6 +1127,7 @@ impl GetIdentityIncludeCredentialItem {
     }
 }
 
+#[cfg(feature = "identity")]
 impl From<&str> for GetIdentityIncludeCredentialItem {
     fn from(value: &str) -> Self {
         match value {
@@ -1043,18 +1147,21 @@ impl From<&str> for GetIdentityIncludeCredentialItem {
     }
 }
 
+#[cfg(feature = "identity")]
 impl std::fmt::Display for GetIdentityIncludeCredentialItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl serde::Serialize for GetIdentityIncludeCredentialItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl<'de> serde::Deserialize<'de> for GetIdentityIncludeCredentialItem {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1065,6 +1172,8 @@ impl<'de> serde::Deserialize<'de> for GetIdentityIncludeCredentialItem {
 
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetSessionExpandItem {
@@ -1076,6 +1185,7 @@ pub enum GetSessionExpandItem {
     Unknown(String),
 }
 
+#[cfg(feature = "identity")]
 impl GetSessionExpandItem {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -1087,6 +1197,7 @@ impl GetSessionExpandItem {
     }
 }
 
+#[cfg(feature = "identity")]
 impl From<&str> for GetSessionExpandItem {
     fn from(value: &str) -> Self {
         match value {
@@ -1097,18 +1208,21 @@ impl From<&str> for GetSessionExpandItem {
     }
 }
 
+#[cfg(feature = "identity")]
 impl std::fmt::Display for GetSessionExpandItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl serde::Serialize for GetSessionExpandItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl<'de> serde::Deserialize<'de> for GetSessionExpandItem {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1117,6 +1231,8 @@ impl<'de> serde::Deserialize<'de> for GetSessionExpandItem {
     }
 }
 
+#[cfg(feature = "metadata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct GetVersionStatus200Body {
@@ -1125,6 +1241,7 @@ pub struct GetVersionStatus200Body {
     pub version: String,
 }
 
+#[cfg(feature = "metadata")]
 impl GetVersionStatus200Body {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(version: impl Into<String>) -> Self {
@@ -1133,11 +1250,15 @@ impl GetVersionStatus200Body {
 }
 
 /// The numeric id of a Kratos message. The first digits say what the message is about (for example 4000xxx are validation errors).
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 pub type Id = i64;
 
 /// A person or program that can sign in.
 ///
 /// Its traits follow its identity schema; its credentials say how it signs in.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct Identity {
@@ -1183,6 +1304,7 @@ pub struct Identity {
     pub verifiable_addresses: Option<Vec<VerifiableIdentityAddress>>,
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl Identity {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -1212,6 +1334,8 @@ impl Identity {
 }
 
 /// One credential of an identity.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentityCredentials {
@@ -1237,6 +1361,8 @@ pub struct IdentityCredentials {
 /// The credential type.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IdentityCredentialsType {
@@ -1266,6 +1392,7 @@ pub enum IdentityCredentialsType {
     Unknown(String),
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl IdentityCredentialsType {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -1286,6 +1413,7 @@ impl IdentityCredentialsType {
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl From<&str> for IdentityCredentialsType {
     fn from(value: &str) -> Self {
         match value {
@@ -1305,18 +1433,21 @@ impl From<&str> for IdentityCredentialsType {
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl std::fmt::Display for IdentityCredentialsType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl serde::Serialize for IdentityCredentialsType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl<'de> serde::Deserialize<'de> for IdentityCredentialsType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1326,6 +1457,8 @@ impl<'de> serde::Deserialize<'de> for IdentityCredentialsType {
 }
 
 /// One entry of a batch of identity patches: an identity to create.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentityPatch {
@@ -1337,6 +1470,8 @@ pub struct IdentityPatch {
 }
 
 /// The result of one patch in a batch.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentityPatchResponse {
@@ -1356,6 +1491,8 @@ pub struct IdentityPatchResponse {
 /// What happened: `create` if the identity was created, `error` if the patch failed (see `error`).
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IdentityPatchResponseAction {
@@ -1367,6 +1504,7 @@ pub enum IdentityPatchResponseAction {
     Unknown(String),
 }
 
+#[cfg(feature = "identity")]
 impl IdentityPatchResponseAction {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -1378,6 +1516,7 @@ impl IdentityPatchResponseAction {
     }
 }
 
+#[cfg(feature = "identity")]
 impl From<&str> for IdentityPatchResponseAction {
     fn from(value: &str) -> Self {
         match value {
@@ -1388,18 +1527,21 @@ impl From<&str> for IdentityPatchResponseAction {
     }
 }
 
+#[cfg(feature = "identity")]
 impl std::fmt::Display for IdentityPatchResponseAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl serde::Serialize for IdentityPatchResponseAction {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl<'de> serde::Deserialize<'de> for IdentityPatchResponseAction {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1409,9 +1551,13 @@ impl<'de> serde::Deserialize<'de> for IdentityPatchResponseAction {
 }
 
 /// An identity schema: a JSON Schema document, returned as is.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 pub type IdentitySchema = serde_json::Map<String, serde_json::Value>;
 
 /// An identity schema together with its id.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentitySchemaContainer {
@@ -1423,6 +1569,7 @@ pub struct IdentitySchemaContainer {
     pub schema: serde_json::Map<String, serde_json::Value>,
 }
 
+#[cfg(feature = "identity")]
 impl IdentitySchemaContainer {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -1434,11 +1581,15 @@ impl IdentitySchemaContainer {
 }
 
 /// Identity schemas, each with its id.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 pub type IdentitySchemas = Vec<IdentitySchemaContainer>;
 
 /// Whether it may sign in.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IdentityState {
@@ -1450,6 +1601,7 @@ pub enum IdentityState {
     Unknown(String),
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl IdentityState {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -1461,6 +1613,7 @@ impl IdentityState {
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl From<&str> for IdentityState {
     fn from(value: &str) -> Self {
         match value {
@@ -1471,18 +1624,21 @@ impl From<&str> for IdentityState {
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl std::fmt::Display for IdentityState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl serde::Serialize for IdentityState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl<'de> serde::Deserialize<'de> for IdentityState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1492,12 +1648,18 @@ impl<'de> serde::Deserialize<'de> for IdentityState {
 }
 
 /// The identity's data (email, name, ...), shaped by its identity schema.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 pub type IdentityTraits = serde_json::Value;
 
 /// Where verification stands, such as `pending`, `sent` or `completed`.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 pub type IdentityVerifiableAddressStatus = String;
 
 /// Credentials to import when an identity is created: a password, social sign-in (`oidc`) links, or SAML links.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentials {
@@ -1510,6 +1672,8 @@ pub struct IdentityWithCredentials {
 }
 
 /// Social sign-in credentials to import: links between the identity and accounts at OpenID Connect providers.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsOidc {
@@ -1517,6 +1681,8 @@ pub struct IdentityWithCredentialsOidc {
     pub config: Option<IdentityWithCredentialsOidcConfig>,
 }
 
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsOidcConfig {
@@ -1526,6 +1692,8 @@ pub struct IdentityWithCredentialsOidcConfig {
 }
 
 /// One account at an OpenID Connect provider to link to the identity.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsOidcConfigProvider {
@@ -1542,6 +1710,7 @@ pub struct IdentityWithCredentialsOidcConfigProvider {
     pub use_auto_link: Option<bool>,
 }
 
+#[cfg(feature = "identity")]
 impl IdentityWithCredentialsOidcConfigProvider {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(provider: impl Into<String>, subject: impl Into<String>) -> Self {
@@ -1555,6 +1724,8 @@ impl IdentityWithCredentialsOidcConfigProvider {
 }
 
 /// A password credential to import.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsPassword {
@@ -1563,6 +1734,8 @@ pub struct IdentityWithCredentialsPassword {
 }
 
 /// The password to import: a plain password, an existing hash, or neither with `use_password_migration_hook`. Password policies are not applied to imported passwords.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsPasswordConfig {
@@ -1577,6 +1750,7 @@ pub struct IdentityWithCredentialsPasswordConfig {
     pub use_password_migration_hook: Option<bool>,
 }
 
+#[cfg(feature = "identity")]
 impl std::fmt::Debug for IdentityWithCredentialsPasswordConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdentityWithCredentialsPasswordConfig")
@@ -1591,6 +1765,8 @@ impl std::fmt::Debug for IdentityWithCredentialsPasswordConfig {
 }
 
 /// SAML credentials to import: links between the identity and accounts at SAML providers.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsSaml {
@@ -1599,6 +1775,8 @@ pub struct IdentityWithCredentialsSaml {
 }
 
 /// The SAML accounts to link to the identity.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsSamlConfig {
@@ -1608,6 +1786,8 @@ pub struct IdentityWithCredentialsSamlConfig {
 }
 
 /// One account at a SAML provider to link to the identity.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsSamlConfigProvider {
@@ -1621,6 +1801,7 @@ pub struct IdentityWithCredentialsSamlConfigProvider {
     pub subject: String,
 }
 
+#[cfg(feature = "identity")]
 impl IdentityWithCredentialsSamlConfigProvider {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(provider: impl Into<String>, subject: impl Into<String>) -> Self {
@@ -1632,6 +1813,8 @@ impl IdentityWithCredentialsSamlConfigProvider {
     }
 }
 
+#[cfg(feature = "metadata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IsAliveStatus200Body {
@@ -1640,6 +1823,7 @@ pub struct IsAliveStatus200Body {
     pub status: String,
 }
 
+#[cfg(feature = "metadata")]
 impl IsAliveStatus200Body {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(status: impl Into<String>) -> Self {
@@ -1647,6 +1831,8 @@ impl IsAliveStatus200Body {
     }
 }
 
+#[cfg(feature = "metadata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IsReadyServiceUnavailableBody {
@@ -1655,6 +1841,7 @@ pub struct IsReadyServiceUnavailableBody {
     pub errors: std::collections::BTreeMap<String, String>,
 }
 
+#[cfg(feature = "metadata")]
 impl IsReadyServiceUnavailableBody {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(errors: std::collections::BTreeMap<String, String>) -> Self {
@@ -1662,6 +1849,8 @@ impl IsReadyServiceUnavailableBody {
     }
 }
 
+#[cfg(feature = "metadata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IsReadyStatus200Body {
@@ -1670,6 +1859,7 @@ pub struct IsReadyStatus200Body {
     pub status: String,
 }
 
+#[cfg(feature = "metadata")]
 impl IsReadyStatus200Body {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(status: impl Into<String>) -> Self {
@@ -1678,6 +1868,8 @@ impl IsReadyStatus200Body {
 }
 
 /// One JSON Patch operation (RFC 6902).
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct JsonPatch {
@@ -1695,6 +1887,7 @@ pub struct JsonPatch {
     pub value: Option<serde_json::Value>,
 }
 
+#[cfg(feature = "identity")]
 impl JsonPatch {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(op: impl Into<String>, path: impl Into<String>) -> Self {
@@ -1708,13 +1901,22 @@ impl JsonPatch {
 }
 
 /// A JSON Patch document (RFC 6902): operations applied in order.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 pub type JsonPatchDocument = Vec<JsonPatch>;
 
 /// Any JSON object.
+#[cfg(any(feature = "courier", feature = "frontend", feature = "identity"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "courier", feature = "frontend", feature = "identity")))
+)]
 pub type JsonRawMessage = serde_json::Map<String, serde_json::Value>;
 
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListIdentitiesConsistency {
@@ -1728,6 +1930,7 @@ pub enum ListIdentitiesConsistency {
     Unknown(String),
 }
 
+#[cfg(feature = "identity")]
 impl ListIdentitiesConsistency {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -1740,6 +1943,7 @@ impl ListIdentitiesConsistency {
     }
 }
 
+#[cfg(feature = "identity")]
 impl From<&str> for ListIdentitiesConsistency {
     fn from(value: &str) -> Self {
         match value {
@@ -1751,18 +1955,21 @@ impl From<&str> for ListIdentitiesConsistency {
     }
 }
 
+#[cfg(feature = "identity")]
 impl std::fmt::Display for ListIdentitiesConsistency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl serde::Serialize for ListIdentitiesConsistency {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl<'de> serde::Deserialize<'de> for ListIdentitiesConsistency {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1773,6 +1980,8 @@ impl<'de> serde::Deserialize<'de> for ListIdentitiesConsistency {
 
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListSessionsExpandItem {
@@ -1784,6 +1993,7 @@ pub enum ListSessionsExpandItem {
     Unknown(String),
 }
 
+#[cfg(feature = "identity")]
 impl ListSessionsExpandItem {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -1795,6 +2005,7 @@ impl ListSessionsExpandItem {
     }
 }
 
+#[cfg(feature = "identity")]
 impl From<&str> for ListSessionsExpandItem {
     fn from(value: &str) -> Self {
         match value {
@@ -1805,18 +2016,21 @@ impl From<&str> for ListSessionsExpandItem {
     }
 }
 
+#[cfg(feature = "identity")]
 impl std::fmt::Display for ListSessionsExpandItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl serde::Serialize for ListSessionsExpandItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl<'de> serde::Deserialize<'de> for ListSessionsExpandItem {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1828,6 +2042,8 @@ impl<'de> serde::Deserialize<'de> for ListSessionsExpandItem {
 /// Login flow
 ///
 /// A login in progress. Create one with `createNativeLoginFlow` (native apps) or `createBrowserLoginFlow` (browser-based and server-side web apps), render the form in `ui`, and submit it with `updateLoginFlow`. When the login succeeds, the user gets a session token (native) or a session cookie (browser).
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct LoginFlow {
@@ -1884,6 +2100,7 @@ pub struct LoginFlow {
     pub updated_at: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl LoginFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -1919,8 +2136,10 @@ impl LoginFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::flow::impl_flow!(LoginFlow, with state);
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for LoginFlow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoginFlow")
@@ -1956,6 +2175,8 @@ impl std::fmt::Debug for LoginFlow {
 /// The sign-in method the user last submitted; absent on a fresh flow. One of `password`, `oidc`, `totp`, `lookup_secret`, `webauthn`, `code`, `passkey`, `profile`, `saml`, `link_recovery` or `code_recovery` (the last two are recovery-flow methods and are not stored as credentials).
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LoginFlowActive {
@@ -1985,6 +2206,7 @@ pub enum LoginFlowActive {
     Unknown(String),
 }
 
+#[cfg(feature = "frontend")]
 impl LoginFlowActive {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -2005,6 +2227,7 @@ impl LoginFlowActive {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<&str> for LoginFlowActive {
     fn from(value: &str) -> Self {
         match value {
@@ -2024,18 +2247,21 @@ impl From<&str> for LoginFlowActive {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Display for LoginFlowActive {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for LoginFlowActive {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for LoginFlowActive {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2045,6 +2271,8 @@ impl<'de> serde::Deserialize<'de> for LoginFlowActive {
 }
 
 /// What a browser needs to sign out: a URL to open and the equivalent token.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct LogoutFlow {
@@ -2056,6 +2284,7 @@ pub struct LogoutFlow {
     pub logout_url: String,
 }
 
+#[cfg(feature = "frontend")]
 impl LogoutFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(logout_token: impl Into<String>, logout_url: impl Into<String>) -> Self {
@@ -2066,6 +2295,7 @@ impl LogoutFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for LogoutFlow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LogoutFlow")
@@ -2075,6 +2305,8 @@ impl std::fmt::Debug for LogoutFlow {
     }
 }
 
+#[cfg(feature = "courier")]
+#[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Message {
@@ -2105,6 +2337,7 @@ pub struct Message {
     pub updated_at: String,
 }
 
+#[cfg(feature = "courier")]
 impl Message {
     /// Creates one from its required fields; the optional ones start unset.
     #[allow(clippy::too_many_arguments)]
@@ -2138,6 +2371,8 @@ impl Message {
 }
 
 /// One attempt at delivering a courier message: whether it worked, and the error if not.
+#[cfg(feature = "courier")]
+#[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct MessageDispatch {
@@ -2159,6 +2394,7 @@ pub struct MessageDispatch {
     pub updated_at: String,
 }
 
+#[cfg(feature = "courier")]
 impl MessageDispatch {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -2182,6 +2418,8 @@ impl MessageDispatch {
 /// The outcome of the attempt: `success` or `failed`.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "courier")]
+#[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MessageDispatchStatus {
@@ -2193,6 +2431,7 @@ pub enum MessageDispatchStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "courier")]
 impl MessageDispatchStatus {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -2204,6 +2443,7 @@ impl MessageDispatchStatus {
     }
 }
 
+#[cfg(feature = "courier")]
 impl From<&str> for MessageDispatchStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -2214,18 +2454,21 @@ impl From<&str> for MessageDispatchStatus {
     }
 }
 
+#[cfg(feature = "courier")]
 impl std::fmt::Display for MessageDispatchStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "courier")]
 impl serde::Serialize for MessageDispatchStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "courier")]
 impl<'de> serde::Deserialize<'de> for MessageDispatchStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2237,6 +2480,8 @@ impl<'de> serde::Deserialize<'de> for MessageDispatchStatus {
 /// The template the message was made from, such as `recovery_code_valid` or `verification_code_valid`. `stub` is only used in tests.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "courier")]
+#[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MessageTemplateType {
@@ -2266,6 +2511,7 @@ pub enum MessageTemplateType {
     Unknown(String),
 }
 
+#[cfg(feature = "courier")]
 impl MessageTemplateType {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -2286,6 +2532,7 @@ impl MessageTemplateType {
     }
 }
 
+#[cfg(feature = "courier")]
 impl From<&str> for MessageTemplateType {
     fn from(value: &str) -> Self {
         match value {
@@ -2305,18 +2552,21 @@ impl From<&str> for MessageTemplateType {
     }
 }
 
+#[cfg(feature = "courier")]
 impl std::fmt::Display for MessageTemplateType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "courier")]
 impl serde::Serialize for MessageTemplateType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "courier")]
 impl<'de> serde::Deserialize<'de> for MessageTemplateType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2326,17 +2576,25 @@ impl<'de> serde::Deserialize<'de> for MessageTemplateType {
 }
 
 /// Any JSON value, or null.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 pub type NullJsonRawMessage = serde_json::Value;
 
 /// A time, or null when there is none.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 pub type NullTime = String;
 
 /// A UUID, or null when there is none.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 pub type NullUuid = String;
 
 /// An OAuth2 client registered with Ory Hydra.
 ///
 /// Only its public settings matter to a registration flow; the other fields are kept for completeness.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct OAuth2Client {
@@ -2486,6 +2744,7 @@ pub struct OAuth2Client {
     pub userinfo_signed_response_alg: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for OAuth2Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OAuth2Client")
@@ -2587,6 +2846,8 @@ impl std::fmt::Debug for OAuth2Client {
 }
 
 /// OpenID Connect parameters of the authorization request.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct OAuth2ConsentRequestOpenIdConnectContext {
@@ -2608,6 +2869,8 @@ pub struct OAuth2ConsentRequestOpenIdConnectContext {
 }
 
 /// The Ory OAuth2 login request a flow was started for, as Ory Hydra describes it.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct OAuth2LoginRequest {
@@ -2639,6 +2902,8 @@ pub struct OAuth2LoginRequest {
 }
 
 /// A batch of identity patches, sent to create many identities in one request.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct PatchIdentitiesBody {
@@ -2648,6 +2913,8 @@ pub struct PatchIdentitiesBody {
 }
 
 /// Request body for signing out a native app's session.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct PerformNativeLogoutBody {
@@ -2656,6 +2923,7 @@ pub struct PerformNativeLogoutBody {
     pub session_token: String,
 }
 
+#[cfg(feature = "frontend")]
 impl PerformNativeLogoutBody {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(session_token: impl Into<String>) -> Self {
@@ -2665,6 +2933,7 @@ impl PerformNativeLogoutBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for PerformNativeLogoutBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PerformNativeLogoutBody")
@@ -2673,6 +2942,8 @@ impl std::fmt::Debug for PerformNativeLogoutBody {
     }
 }
 
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct Provider {
@@ -2702,6 +2973,8 @@ pub struct Provider {
 /// Recovery code for an identity
 ///
 /// A recovery code an administrator created for an identity, with the link where the user enters it.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct RecoveryCodeForIdentity {
@@ -2716,6 +2989,7 @@ pub struct RecoveryCodeForIdentity {
     pub recovery_link: String,
 }
 
+#[cfg(feature = "identity")]
 impl RecoveryCodeForIdentity {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -2730,6 +3004,7 @@ impl RecoveryCodeForIdentity {
     }
 }
 
+#[cfg(feature = "identity")]
 impl std::fmt::Debug for RecoveryCodeForIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RecoveryCodeForIdentity")
@@ -2743,6 +3018,8 @@ impl std::fmt::Debug for RecoveryCodeForIdentity {
 /// Recovery flow
 ///
 /// State of one attempt to regain access to an account, for example after a forgotten password. Render its `ui` as a form and submit it with the update call until the flow reaches `passed_challenge`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct RecoveryFlow {
@@ -2778,6 +3055,7 @@ pub struct RecoveryFlow {
     pub ui: UiContainer,
 }
 
+#[cfg(feature = "frontend")]
 impl RecoveryFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -2805,9 +3083,12 @@ impl RecoveryFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::flow::impl_flow!(RecoveryFlow, with state);
 
 /// An address an identity can recover its account with.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct RecoveryIdentityAddress {
@@ -2828,6 +3109,7 @@ pub struct RecoveryIdentityAddress {
     pub via: String,
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl RecoveryIdentityAddress {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(value: impl Into<String>, via: impl Into<String>) -> Self {
@@ -2844,6 +3126,8 @@ impl RecoveryIdentityAddress {
 /// Recovery link for an identity
 ///
 /// A recovery link an administrator created for an identity.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct RecoveryLinkForIdentity {
@@ -2855,6 +3139,7 @@ pub struct RecoveryLinkForIdentity {
     pub recovery_link: String,
 }
 
+#[cfg(feature = "identity")]
 impl RecoveryLinkForIdentity {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(recovery_link: impl Into<String>) -> Self {
@@ -2865,6 +3150,7 @@ impl RecoveryLinkForIdentity {
     }
 }
 
+#[cfg(feature = "identity")]
 impl std::fmt::Debug for RecoveryLinkForIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RecoveryLinkForIdentity")
@@ -2875,6 +3161,8 @@ impl std::fmt::Debug for RecoveryLinkForIdentity {
 }
 
 /// A registration in progress: the form to show the user and what Kratos knows about the attempt so far.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct RegistrationFlow {
@@ -2920,6 +3208,7 @@ pub struct RegistrationFlow {
     pub ui: UiContainer,
 }
 
+#[cfg(feature = "frontend")]
 impl RegistrationFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -2951,8 +3240,10 @@ impl RegistrationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::flow::impl_flow!(RegistrationFlow, with state);
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for RegistrationFlow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RegistrationFlow")
@@ -2984,6 +3275,8 @@ impl std::fmt::Debug for RegistrationFlow {
 /// The method the user is registering with, once one has been picked; unset on a fresh flow.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RegistrationFlowActive {
@@ -3013,6 +3306,7 @@ pub enum RegistrationFlowActive {
     Unknown(String),
 }
 
+#[cfg(feature = "frontend")]
 impl RegistrationFlowActive {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -3033,6 +3327,7 @@ impl RegistrationFlowActive {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<&str> for RegistrationFlowActive {
     fn from(value: &str) -> Self {
         match value {
@@ -3052,18 +3347,21 @@ impl From<&str> for RegistrationFlowActive {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Display for RegistrationFlowActive {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for RegistrationFlowActive {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for RegistrationFlowActive {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3075,9 +3373,13 @@ impl<'de> serde::Deserialize<'de> for RegistrationFlowActive {
 /// The kind of client a flow was started for.
 ///
 /// `api` for native apps, `browser` for web browsers.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 pub type SelfServiceFlowType = String;
 
 /// A signed-in session and the identity it belongs to.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct Session {
@@ -3110,6 +3412,7 @@ pub struct Session {
     pub tokenized: Option<String>,
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl Session {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
@@ -3128,6 +3431,7 @@ impl Session {
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
@@ -3149,6 +3453,8 @@ impl std::fmt::Debug for Session {
 }
 
 /// One way the user proved who they are.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct SessionAuthenticationMethod {
@@ -3171,6 +3477,8 @@ pub struct SessionAuthenticationMethod {
 /// The credential type used.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SessionAuthenticationMethodMethod {
@@ -3200,6 +3508,7 @@ pub enum SessionAuthenticationMethodMethod {
     Unknown(String),
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl SessionAuthenticationMethodMethod {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -3220,6 +3529,7 @@ impl SessionAuthenticationMethodMethod {
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl From<&str> for SessionAuthenticationMethodMethod {
     fn from(value: &str) -> Self {
         match value {
@@ -3239,18 +3549,21 @@ impl From<&str> for SessionAuthenticationMethodMethod {
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl std::fmt::Display for SessionAuthenticationMethodMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl serde::Serialize for SessionAuthenticationMethodMethod {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl<'de> serde::Deserialize<'de> for SessionAuthenticationMethodMethod {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3260,9 +3573,13 @@ impl<'de> serde::Deserialize<'de> for SessionAuthenticationMethodMethod {
 }
 
 /// The ways the user proved who they are in this session.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 pub type SessionAuthenticationMethods = Vec<SessionAuthenticationMethod>;
 
 /// A device that used a session.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct SessionDevice {
@@ -3280,6 +3597,7 @@ pub struct SessionDevice {
     pub user_agent: Option<String>,
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl SessionDevice {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
@@ -3295,6 +3613,8 @@ impl SessionDevice {
 /// Settings flow
 ///
 /// A settings flow lets a signed-in user change their own account: profile traits, password, second factors, passkeys and linked social or SAML accounts. It holds the identity, the UI nodes to render and the outcome of the last submission.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct SettingsFlow {
@@ -3331,6 +3651,7 @@ pub struct SettingsFlow {
     pub ui: UiContainer,
 }
 
+#[cfg(feature = "frontend")]
 impl SettingsFlow {
     /// Creates one from its required fields; the optional ones start unset.
     #[allow(clippy::too_many_arguments)]
@@ -3361,9 +3682,12 @@ impl SettingsFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::flow::impl_flow!(SettingsFlow, with state);
 
 /// A session issued to a native app, with its token.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct SuccessfulNativeLogin {
@@ -3376,6 +3700,7 @@ pub struct SuccessfulNativeLogin {
     pub session_token: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl SuccessfulNativeLogin {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(session: Session) -> Self {
@@ -3387,6 +3712,7 @@ impl SuccessfulNativeLogin {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for SuccessfulNativeLogin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SuccessfulNativeLogin")
@@ -3401,6 +3727,8 @@ impl std::fmt::Debug for SuccessfulNativeLogin {
 }
 
 /// What a completed registration returns to a native app.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct SuccessfulNativeRegistration {
@@ -3415,6 +3743,7 @@ pub struct SuccessfulNativeRegistration {
     pub session_token: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl SuccessfulNativeRegistration {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(identity: Identity) -> Self {
@@ -3427,6 +3756,7 @@ impl SuccessfulNativeRegistration {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for SuccessfulNativeRegistration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SuccessfulNativeRegistration")
@@ -3442,6 +3772,8 @@ impl std::fmt::Debug for SuccessfulNativeRegistration {
 }
 
 /// The form of a flow: where and how to submit it, its fields, and messages about the form as a whole.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UiContainer {
@@ -3457,6 +3789,7 @@ pub struct UiContainer {
     pub nodes: UiNodes,
 }
 
+#[cfg(feature = "frontend")]
 impl UiContainer {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -3476,6 +3809,8 @@ impl UiContainer {
 /// One element of a form.
 ///
 /// A form element, such as an input field, a text, an image, a link or a script, with its messages and labels. The kind of element decides which attributes it has.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UiNode {
@@ -3489,6 +3824,7 @@ pub struct UiNode {
     pub r#type: UiNodeType,
 }
 
+#[cfg(feature = "frontend")]
 impl UiNode {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -3509,6 +3845,8 @@ impl UiNode {
 }
 
 /// A link to show.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UiNodeAnchorAttributes {
@@ -3521,6 +3859,7 @@ pub struct UiNodeAnchorAttributes {
     pub title: UiText,
 }
 
+#[cfg(feature = "frontend")]
 impl UiNodeAnchorAttributes {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(href: impl Into<String>, id: impl Into<String>, title: UiText) -> Self {
@@ -3536,6 +3875,8 @@ impl UiNodeAnchorAttributes {
 ///
 /// Told apart by the `node_type` property. An object whose `node_type` this crate does not
 /// know is kept whole in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UiNodeAttributes {
@@ -3555,6 +3896,7 @@ pub enum UiNodeAttributes {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "frontend")]
 impl UiNodeAttributes {
     /// The `node_type` value that tells the variants apart.
     pub fn node_type(&self) -> &str {
@@ -3572,42 +3914,49 @@ impl UiNodeAttributes {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UiNodeInputAttributes> for UiNodeAttributes {
     fn from(value: UiNodeInputAttributes) -> Self {
         Self::Input(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UiNodeTextAttributes> for UiNodeAttributes {
     fn from(value: UiNodeTextAttributes) -> Self {
         Self::Text(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UiNodeImageAttributes> for UiNodeAttributes {
     fn from(value: UiNodeImageAttributes) -> Self {
         Self::Image(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UiNodeAnchorAttributes> for UiNodeAttributes {
     fn from(value: UiNodeAnchorAttributes) -> Self {
         Self::Anchor(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UiNodeScriptAttributes> for UiNodeAttributes {
     fn from(value: UiNodeScriptAttributes) -> Self {
         Self::Script(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UiNodeDivisionAttributes> for UiNodeAttributes {
     fn from(value: UiNodeDivisionAttributes) -> Self {
         Self::Division(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for UiNodeAttributes {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(serde::Serialize)]
@@ -3638,6 +3987,7 @@ impl serde::Serialize for UiNodeAttributes {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for UiNodeAttributes {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3666,6 +4016,7 @@ impl<'de> serde::Deserialize<'de> for UiNodeAttributes {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl UiNodeAttributes {
     /// The `id` of the variants that have one (an unknown variant's too, when it is text).
     pub fn id(&self) -> Option<&str> {
@@ -3696,6 +4047,8 @@ impl UiNodeAttributes {
 /// A container for an interactive widget, such as a captcha.
 ///
 /// The widget's script finds the container by its id and reads its settings from `data`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UiNodeDivisionAttributes {
@@ -3710,6 +4063,7 @@ pub struct UiNodeDivisionAttributes {
     pub id: String,
 }
 
+#[cfg(feature = "frontend")]
 impl UiNodeDivisionAttributes {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
@@ -3724,6 +4078,8 @@ impl UiNodeDivisionAttributes {
 /// The method this element belongs to. Elements of the `default` group (such as the CSRF token) go with every method.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UiNodeGroup {
@@ -3757,6 +4113,7 @@ pub enum UiNodeGroup {
     Unknown(String),
 }
 
+#[cfg(feature = "frontend")]
 impl UiNodeGroup {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -3779,6 +4136,7 @@ impl UiNodeGroup {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<&str> for UiNodeGroup {
     fn from(value: &str) -> Self {
         match value {
@@ -3800,18 +4158,21 @@ impl From<&str> for UiNodeGroup {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Display for UiNodeGroup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for UiNodeGroup {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for UiNodeGroup {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3821,6 +4182,8 @@ impl<'de> serde::Deserialize<'de> for UiNodeGroup {
 }
 
 /// An image to show, such as a QR code to scan.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UiNodeImageAttributes {
@@ -3838,6 +4201,7 @@ pub struct UiNodeImageAttributes {
     pub width: i64,
 }
 
+#[cfg(feature = "frontend")]
 impl UiNodeImageAttributes {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -3856,6 +4220,8 @@ impl UiNodeImageAttributes {
 }
 
 /// An input field, a hidden value, or a submit button.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UiNodeInputAttributes {
@@ -3898,6 +4264,7 @@ pub struct UiNodeInputAttributes {
     pub value: Option<serde_json::Value>,
 }
 
+#[cfg(feature = "frontend")]
 impl UiNodeInputAttributes {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -3926,6 +4293,8 @@ impl UiNodeInputAttributes {
 /// What a password manager or keyboard may fill in.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UiNodeInputAttributesAutocomplete {
@@ -3947,6 +4316,7 @@ pub enum UiNodeInputAttributesAutocomplete {
     Unknown(String),
 }
 
+#[cfg(feature = "frontend")]
 impl UiNodeInputAttributesAutocomplete {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -3963,6 +4333,7 @@ impl UiNodeInputAttributesAutocomplete {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<&str> for UiNodeInputAttributesAutocomplete {
     fn from(value: &str) -> Self {
         match value {
@@ -3978,18 +4349,21 @@ impl From<&str> for UiNodeInputAttributesAutocomplete {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Display for UiNodeInputAttributesAutocomplete {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for UiNodeInputAttributesAutocomplete {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for UiNodeInputAttributesAutocomplete {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4001,6 +4375,8 @@ impl<'de> serde::Deserialize<'de> for UiNodeInputAttributesAutocomplete {
 /// The name of a WebAuthn or passkey helper function to call on click.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UiNodeInputAttributesOnclickTrigger {
@@ -4020,6 +4396,7 @@ pub enum UiNodeInputAttributesOnclickTrigger {
     Unknown(String),
 }
 
+#[cfg(feature = "frontend")]
 impl UiNodeInputAttributesOnclickTrigger {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -4035,6 +4412,7 @@ impl UiNodeInputAttributesOnclickTrigger {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<&str> for UiNodeInputAttributesOnclickTrigger {
     fn from(value: &str) -> Self {
         match value {
@@ -4049,18 +4427,21 @@ impl From<&str> for UiNodeInputAttributesOnclickTrigger {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Display for UiNodeInputAttributesOnclickTrigger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for UiNodeInputAttributesOnclickTrigger {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for UiNodeInputAttributesOnclickTrigger {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4072,6 +4453,8 @@ impl<'de> serde::Deserialize<'de> for UiNodeInputAttributesOnclickTrigger {
 /// The name of a WebAuthn or passkey helper function to call when the element loads.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UiNodeInputAttributesOnloadTrigger {
@@ -4091,6 +4474,7 @@ pub enum UiNodeInputAttributesOnloadTrigger {
     Unknown(String),
 }
 
+#[cfg(feature = "frontend")]
 impl UiNodeInputAttributesOnloadTrigger {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -4106,6 +4490,7 @@ impl UiNodeInputAttributesOnloadTrigger {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<&str> for UiNodeInputAttributesOnloadTrigger {
     fn from(value: &str) -> Self {
         match value {
@@ -4120,18 +4505,21 @@ impl From<&str> for UiNodeInputAttributesOnloadTrigger {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Display for UiNodeInputAttributesOnloadTrigger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for UiNodeInputAttributesOnloadTrigger {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for UiNodeInputAttributesOnloadTrigger {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4143,6 +4531,8 @@ impl<'de> serde::Deserialize<'de> for UiNodeInputAttributesOnloadTrigger {
 /// The HTML input type: how to render and validate the field.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UiNodeInputAttributesType {
@@ -4174,6 +4564,7 @@ pub enum UiNodeInputAttributesType {
     Unknown(String),
 }
 
+#[cfg(feature = "frontend")]
 impl UiNodeInputAttributesType {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -4195,6 +4586,7 @@ impl UiNodeInputAttributesType {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<&str> for UiNodeInputAttributesType {
     fn from(value: &str) -> Self {
         match value {
@@ -4215,18 +4607,21 @@ impl From<&str> for UiNodeInputAttributesType {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Display for UiNodeInputAttributesType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for UiNodeInputAttributesType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for UiNodeInputAttributesType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4238,6 +4633,8 @@ impl<'de> serde::Deserialize<'de> for UiNodeInputAttributesType {
 /// Extra information about a form element.
 ///
 /// Today only the element's label; a client may use it or ignore it.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UiNodeMeta {
@@ -4248,6 +4645,8 @@ pub struct UiNodeMeta {
 /// A script for browsers to load, such as the WebAuthn helper.
 ///
 /// Native apps have no use for these elements other than knowing they are there.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UiNodeScriptAttributes {
@@ -4277,6 +4676,7 @@ pub struct UiNodeScriptAttributes {
     pub r#type: String,
 }
 
+#[cfg(feature = "frontend")]
 impl UiNodeScriptAttributes {
     /// Creates one from its required fields; the optional ones start unset.
     #[allow(clippy::too_many_arguments)]
@@ -4304,6 +4704,8 @@ impl UiNodeScriptAttributes {
 }
 
 /// A piece of text to show, such as recovery codes or a secret to copy.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UiNodeTextAttributes {
@@ -4313,6 +4715,7 @@ pub struct UiNodeTextAttributes {
     pub text: UiText,
 }
 
+#[cfg(feature = "frontend")]
 impl UiNodeTextAttributes {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>, text: UiText) -> Self {
@@ -4323,6 +4726,8 @@ impl UiNodeTextAttributes {
 /// The kind of element; always the same as `attributes.node_type`.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UiNodeType {
@@ -4342,6 +4747,7 @@ pub enum UiNodeType {
     Unknown(String),
 }
 
+#[cfg(feature = "frontend")]
 impl UiNodeType {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -4357,6 +4763,7 @@ impl UiNodeType {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<&str> for UiNodeType {
     fn from(value: &str) -> Self {
         match value {
@@ -4371,18 +4778,21 @@ impl From<&str> for UiNodeType {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Display for UiNodeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for UiNodeType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for UiNodeType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4392,9 +4802,13 @@ impl<'de> serde::Deserialize<'de> for UiNodeType {
 }
 
 /// The elements of a form, in the order to show them.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 pub type UiNodes = Vec<UiNode>;
 
 /// A message or label. `id` identifies the message independently of language, so an app can show its own translation; `text` is the English wording.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UiText {
@@ -4410,6 +4824,7 @@ pub struct UiText {
     pub r#type: UiTextType,
 }
 
+#[cfg(feature = "frontend")]
 impl UiText {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: Id, text: impl Into<String>, r#type: UiTextType) -> Self {
@@ -4425,6 +4840,8 @@ impl UiText {
 /// Whether the message informs, reports an error, or confirms a success.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UiTextType {
@@ -4438,6 +4855,7 @@ pub enum UiTextType {
     Unknown(String),
 }
 
+#[cfg(feature = "frontend")]
 impl UiTextType {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -4450,6 +4868,7 @@ impl UiTextType {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<&str> for UiTextType {
     fn from(value: &str) -> Self {
         match value {
@@ -4461,18 +4880,21 @@ impl From<&str> for UiTextType {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Display for UiTextType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for UiTextType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for UiTextType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4482,8 +4904,12 @@ impl<'de> serde::Deserialize<'de> for UiTextType {
 }
 
 /// A list of messages.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 pub type UiTexts = Vec<UiText>;
 
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateFedcmFlowBody {
@@ -4501,6 +4927,7 @@ pub struct UpdateFedcmFlowBody {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateFedcmFlowBody {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(csrf_token: impl Into<String>, token: impl Into<String>) -> Self {
@@ -4513,6 +4940,7 @@ impl UpdateFedcmFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateFedcmFlowBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateFedcmFlowBody")
@@ -4525,6 +4953,8 @@ impl std::fmt::Debug for UpdateFedcmFlowBody {
 }
 
 /// What an administrator sends to replace an identity. `schema_id`, `traits` and `state` are required.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UpdateIdentityBody {
@@ -4549,6 +4979,7 @@ pub struct UpdateIdentityBody {
     pub traits: serde_json::Map<String, serde_json::Value>,
 }
 
+#[cfg(feature = "identity")]
 impl UpdateIdentityBody {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -4571,6 +5002,8 @@ impl UpdateIdentityBody {
 /// Whether the identity may sign in: `active` or `inactive`.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateIdentityBodyState {
@@ -4582,6 +5015,7 @@ pub enum UpdateIdentityBodyState {
     Unknown(String),
 }
 
+#[cfg(feature = "identity")]
 impl UpdateIdentityBodyState {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -4593,6 +5027,7 @@ impl UpdateIdentityBodyState {
     }
 }
 
+#[cfg(feature = "identity")]
 impl From<&str> for UpdateIdentityBodyState {
     fn from(value: &str) -> Self {
         match value {
@@ -4603,18 +5038,21 @@ impl From<&str> for UpdateIdentityBodyState {
     }
 }
 
+#[cfg(feature = "identity")]
 impl std::fmt::Display for UpdateIdentityBodyState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl serde::Serialize for UpdateIdentityBodyState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "identity")]
 impl<'de> serde::Deserialize<'de> for UpdateIdentityBodyState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4626,6 +5064,8 @@ impl<'de> serde::Deserialize<'de> for UpdateIdentityBodyState {
 ///
 /// Told apart by the `method` property. An object whose `method` this crate does not
 /// know is kept whole in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateLoginFlowBody {
@@ -4651,6 +5091,7 @@ pub enum UpdateLoginFlowBody {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowBody {
     /// The `method` value that tells the variants apart.
     pub fn method(&self) -> &str {
@@ -4671,60 +5112,70 @@ impl UpdateLoginFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateLoginFlowWithPasswordMethod> for UpdateLoginFlowBody {
     fn from(value: UpdateLoginFlowWithPasswordMethod) -> Self {
         Self::Password(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateLoginFlowWithOidcMethod> for UpdateLoginFlowBody {
     fn from(value: UpdateLoginFlowWithOidcMethod) -> Self {
         Self::Oidc(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateLoginFlowWithSamlMethod> for UpdateLoginFlowBody {
     fn from(value: UpdateLoginFlowWithSamlMethod) -> Self {
         Self::Saml(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateLoginFlowWithTotpMethod> for UpdateLoginFlowBody {
     fn from(value: UpdateLoginFlowWithTotpMethod) -> Self {
         Self::Totp(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateLoginFlowWithWebAuthnMethod> for UpdateLoginFlowBody {
     fn from(value: UpdateLoginFlowWithWebAuthnMethod) -> Self {
         Self::WebAuthn(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateLoginFlowWithLookupSecretMethod> for UpdateLoginFlowBody {
     fn from(value: UpdateLoginFlowWithLookupSecretMethod) -> Self {
         Self::LookupSecret(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateLoginFlowWithCodeMethod> for UpdateLoginFlowBody {
     fn from(value: UpdateLoginFlowWithCodeMethod) -> Self {
         Self::Code(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateLoginFlowWithPasskeyMethod> for UpdateLoginFlowBody {
     fn from(value: UpdateLoginFlowWithPasskeyMethod) -> Self {
         Self::Passkey(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateLoginFlowWithIdentifierFirstMethod> for UpdateLoginFlowBody {
     fn from(value: UpdateLoginFlowWithIdentifierFirstMethod) -> Self {
         Self::IdentifierFirst(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for UpdateLoginFlowBody {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(serde::Serialize)]
@@ -4768,6 +5219,7 @@ impl serde::Serialize for UpdateLoginFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for UpdateLoginFlowBody {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4807,6 +5259,7 @@ impl<'de> serde::Deserialize<'de> for UpdateLoginFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowBody {
     /// The `csrf_token` of the variants that have one (an unknown variant's too, when it is text).
     pub fn csrf_token(&self) -> Option<&str> {
@@ -4854,6 +5307,8 @@ impl UpdateLoginFlowBody {
 }
 
 /// `updateLoginFlow` body for signing in with a one-time code (`method` = `code`). Send the `identifier` first; the server mails or texts a code and answers 400 with the flow in state `sent_email`. Then submit again with `code`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithCodeMethod {
@@ -4877,6 +5332,7 @@ pub struct UpdateLoginFlowWithCodeMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithCodeMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(csrf_token: impl Into<String>) -> Self {
@@ -4891,6 +5347,7 @@ impl UpdateLoginFlowWithCodeMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithCodeMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithCodeMethod")
@@ -4905,6 +5362,8 @@ impl std::fmt::Debug for UpdateLoginFlowWithCodeMethod {
 }
 
 /// `updateLoginFlow` body for the first step of identifier-first login: only the identifier is sent. The server replies 400 with the next form (for example a password field) and no error message.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithIdentifierFirstMethod {
@@ -4919,6 +5378,7 @@ pub struct UpdateLoginFlowWithIdentifierFirstMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithIdentifierFirstMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(identifier: impl Into<String>) -> Self {
@@ -4930,6 +5390,7 @@ impl UpdateLoginFlowWithIdentifierFirstMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithIdentifierFirstMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithIdentifierFirstMethod")
@@ -4944,6 +5405,8 @@ impl std::fmt::Debug for UpdateLoginFlowWithIdentifierFirstMethod {
 }
 
 /// `updateLoginFlow` body for a second factor using one of the user's backup codes (`method` = `lookup_secret`).
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithLookupSecretMethod {
@@ -4955,6 +5418,7 @@ pub struct UpdateLoginFlowWithLookupSecretMethod {
     pub lookup_secret: String,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithLookupSecretMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(lookup_secret: impl Into<String>) -> Self {
@@ -4965,6 +5429,7 @@ impl UpdateLoginFlowWithLookupSecretMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithLookupSecretMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithLookupSecretMethod")
@@ -4978,6 +5443,8 @@ impl std::fmt::Debug for UpdateLoginFlowWithLookupSecretMethod {
 }
 
 /// `updateLoginFlow` body for signing in through a social or OpenID Connect provider (`method` = `oidc`).
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithOidcMethod {
@@ -5004,6 +5471,7 @@ pub struct UpdateLoginFlowWithOidcMethod {
     pub upstream_parameters: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithOidcMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(provider: impl Into<String>) -> Self {
@@ -5019,6 +5487,7 @@ impl UpdateLoginFlowWithOidcMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithOidcMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithOidcMethod")
@@ -5037,6 +5506,8 @@ impl std::fmt::Debug for UpdateLoginFlowWithOidcMethod {
 }
 
 /// `updateLoginFlow` body for signing in with a passkey (`method` = `passkey`).
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithPasskeyMethod {
@@ -5048,6 +5519,7 @@ pub struct UpdateLoginFlowWithPasskeyMethod {
     pub passkey_login: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithPasskeyMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithPasskeyMethod")
@@ -5061,6 +5533,8 @@ impl std::fmt::Debug for UpdateLoginFlowWithPasskeyMethod {
 }
 
 /// `updateLoginFlow` body for signing in with an identifier and password (`method` = `password`).
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithPasswordMethod {
@@ -5081,6 +5555,7 @@ pub struct UpdateLoginFlowWithPasswordMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithPasswordMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(identifier: impl Into<String>, password: impl Into<String>) -> Self {
@@ -5094,6 +5569,7 @@ impl UpdateLoginFlowWithPasswordMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithPasswordMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithPasswordMethod")
@@ -5110,6 +5586,8 @@ impl std::fmt::Debug for UpdateLoginFlowWithPasswordMethod {
 }
 
 /// `updateLoginFlow` body for signing in through a SAML identity provider (`method` = `saml`).
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithSamlMethod {
@@ -5124,6 +5602,7 @@ pub struct UpdateLoginFlowWithSamlMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithSamlMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(provider: impl Into<String>) -> Self {
@@ -5135,6 +5614,7 @@ impl UpdateLoginFlowWithSamlMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithSamlMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithSamlMethod")
@@ -5149,6 +5629,8 @@ impl std::fmt::Debug for UpdateLoginFlowWithSamlMethod {
 }
 
 /// `updateLoginFlow` body for a second factor using an authenticator app code (`method` = `totp`).
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithTotpMethod {
@@ -5163,6 +5645,7 @@ pub struct UpdateLoginFlowWithTotpMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithTotpMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(totp_code: impl Into<String>) -> Self {
@@ -5174,6 +5657,7 @@ impl UpdateLoginFlowWithTotpMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithTotpMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithTotpMethod")
@@ -5188,6 +5672,8 @@ impl std::fmt::Debug for UpdateLoginFlowWithTotpMethod {
 }
 
 /// `updateLoginFlow` body for signing in with a WebAuthn security key (`method` = `webauthn`).
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithWebAuthnMethod {
@@ -5205,6 +5691,7 @@ pub struct UpdateLoginFlowWithWebAuthnMethod {
     pub webauthn_login: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithWebAuthnMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(identifier: impl Into<String>) -> Self {
@@ -5217,6 +5704,7 @@ impl UpdateLoginFlowWithWebAuthnMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithWebAuthnMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithWebAuthnMethod")
@@ -5235,6 +5723,8 @@ impl std::fmt::Debug for UpdateLoginFlowWithWebAuthnMethod {
 ///
 /// Told apart by the `method` property. An object whose `method` this crate does not
 /// know is kept whole in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateRecoveryFlowBody {
@@ -5246,6 +5736,7 @@ pub enum UpdateRecoveryFlowBody {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateRecoveryFlowBody {
     /// The `method` value that tells the variants apart.
     pub fn method(&self) -> &str {
@@ -5259,18 +5750,21 @@ impl UpdateRecoveryFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateRecoveryFlowWithLinkMethod> for UpdateRecoveryFlowBody {
     fn from(value: UpdateRecoveryFlowWithLinkMethod) -> Self {
         Self::Link(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateRecoveryFlowWithCodeMethod> for UpdateRecoveryFlowBody {
     fn from(value: UpdateRecoveryFlowWithCodeMethod) -> Self {
         Self::Code(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for UpdateRecoveryFlowBody {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(serde::Serialize)]
@@ -5289,6 +5783,7 @@ impl serde::Serialize for UpdateRecoveryFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for UpdateRecoveryFlowBody {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5311,6 +5806,7 @@ impl<'de> serde::Deserialize<'de> for UpdateRecoveryFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateRecoveryFlowBody {
     /// The `csrf_token` of the variants that have one (an unknown variant's too, when it is text).
     pub fn csrf_token(&self) -> Option<&str> {
@@ -5336,6 +5832,8 @@ impl UpdateRecoveryFlowBody {
 }
 
 /// Recovery form for the `code` method, where the user types a one-time code received by email.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRecoveryFlowWithCodeMethod {
@@ -5365,6 +5863,7 @@ pub struct UpdateRecoveryFlowWithCodeMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRecoveryFlowWithCodeMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRecoveryFlowWithCodeMethod")
@@ -5384,6 +5883,8 @@ impl std::fmt::Debug for UpdateRecoveryFlowWithCodeMethod {
 }
 
 /// Recovery form for the `link` method, where Kratos emails a link to open in a browser.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRecoveryFlowWithLinkMethod {
@@ -5398,6 +5899,7 @@ pub struct UpdateRecoveryFlowWithLinkMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateRecoveryFlowWithLinkMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(email: impl Into<String>) -> Self {
@@ -5409,6 +5911,7 @@ impl UpdateRecoveryFlowWithLinkMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRecoveryFlowWithLinkMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRecoveryFlowWithLinkMethod")
@@ -5426,6 +5929,8 @@ impl std::fmt::Debug for UpdateRecoveryFlowWithLinkMethod {
 ///
 /// Told apart by the `method` property. An object whose `method` this crate does not
 /// know is kept whole in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateRegistrationFlowBody {
@@ -5447,6 +5952,7 @@ pub enum UpdateRegistrationFlowBody {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowBody {
     /// The `method` value that tells the variants apart.
     pub fn method(&self) -> &str {
@@ -5465,48 +5971,56 @@ impl UpdateRegistrationFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateRegistrationFlowWithPasswordMethod> for UpdateRegistrationFlowBody {
     fn from(value: UpdateRegistrationFlowWithPasswordMethod) -> Self {
         Self::Password(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateRegistrationFlowWithOidcMethod> for UpdateRegistrationFlowBody {
     fn from(value: UpdateRegistrationFlowWithOidcMethod) -> Self {
         Self::Oidc(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateRegistrationFlowWithSamlMethod> for UpdateRegistrationFlowBody {
     fn from(value: UpdateRegistrationFlowWithSamlMethod) -> Self {
         Self::Saml(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateRegistrationFlowWithWebAuthnMethod> for UpdateRegistrationFlowBody {
     fn from(value: UpdateRegistrationFlowWithWebAuthnMethod) -> Self {
         Self::WebAuthn(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateRegistrationFlowWithCodeMethod> for UpdateRegistrationFlowBody {
     fn from(value: UpdateRegistrationFlowWithCodeMethod) -> Self {
         Self::Code(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateRegistrationFlowWithPasskeyMethod> for UpdateRegistrationFlowBody {
     fn from(value: UpdateRegistrationFlowWithPasskeyMethod) -> Self {
         Self::Passkey(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateRegistrationFlowWithProfileMethod> for UpdateRegistrationFlowBody {
     fn from(value: UpdateRegistrationFlowWithProfileMethod) -> Self {
         Self::Profile(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for UpdateRegistrationFlowBody {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(serde::Serialize)]
@@ -5540,6 +6054,7 @@ impl serde::Serialize for UpdateRegistrationFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for UpdateRegistrationFlowBody {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5575,6 +6090,7 @@ impl<'de> serde::Deserialize<'de> for UpdateRegistrationFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowBody {
     /// The `csrf_token` of the variants that have one (an unknown variant's too, when it is text).
     pub fn csrf_token(&self) -> Option<&str> {
@@ -5606,6 +6122,8 @@ impl UpdateRegistrationFlowBody {
 }
 
 /// Register with a one-time code sent to the user.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithCodeMethod {
@@ -5626,6 +6144,7 @@ pub struct UpdateRegistrationFlowWithCodeMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithCodeMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(traits: serde_json::Map<String, serde_json::Value>) -> Self {
@@ -5639,6 +6158,7 @@ impl UpdateRegistrationFlowWithCodeMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRegistrationFlowWithCodeMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRegistrationFlowWithCodeMethod")
@@ -5655,6 +6175,8 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithCodeMethod {
 }
 
 /// Register through an OpenID Connect provider (social sign-in).
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithOidcMethod {
@@ -5681,6 +6203,7 @@ pub struct UpdateRegistrationFlowWithOidcMethod {
     pub upstream_parameters: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithOidcMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(provider: impl Into<String>) -> Self {
@@ -5696,6 +6219,7 @@ impl UpdateRegistrationFlowWithOidcMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRegistrationFlowWithOidcMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRegistrationFlowWithOidcMethod")
@@ -5714,6 +6238,8 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithOidcMethod {
 }
 
 /// Register with a passkey.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithPasskeyMethod {
@@ -5731,6 +6257,7 @@ pub struct UpdateRegistrationFlowWithPasskeyMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithPasskeyMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(traits: serde_json::Map<String, serde_json::Value>) -> Self {
@@ -5743,6 +6270,7 @@ impl UpdateRegistrationFlowWithPasskeyMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRegistrationFlowWithPasskeyMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRegistrationFlowWithPasskeyMethod")
@@ -5758,6 +6286,8 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithPasskeyMethod {
 }
 
 /// Register with a password.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithPasswordMethod {
@@ -5775,6 +6305,7 @@ pub struct UpdateRegistrationFlowWithPasswordMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithPasswordMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -5790,6 +6321,7 @@ impl UpdateRegistrationFlowWithPasswordMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRegistrationFlowWithPasswordMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRegistrationFlowWithPasswordMethod")
@@ -5805,6 +6337,8 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithPasswordMethod {
 }
 
 /// Send the profile step of a two-step registration.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithProfileMethod {
@@ -5822,6 +6356,7 @@ pub struct UpdateRegistrationFlowWithProfileMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithProfileMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(traits: serde_json::Map<String, serde_json::Value>) -> Self {
@@ -5834,6 +6369,7 @@ impl UpdateRegistrationFlowWithProfileMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRegistrationFlowWithProfileMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRegistrationFlowWithProfileMethod")
@@ -5851,6 +6387,8 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithProfileMethod {
 /// Go back to a previous screen instead of going on.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateRegistrationFlowWithProfileMethodScreen {
@@ -5862,6 +6400,7 @@ pub enum UpdateRegistrationFlowWithProfileMethodScreen {
     Unknown(String),
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithProfileMethodScreen {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -5873,6 +6412,7 @@ impl UpdateRegistrationFlowWithProfileMethodScreen {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<&str> for UpdateRegistrationFlowWithProfileMethodScreen {
     fn from(value: &str) -> Self {
         match value {
@@ -5883,18 +6423,21 @@ impl From<&str> for UpdateRegistrationFlowWithProfileMethodScreen {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Display for UpdateRegistrationFlowWithProfileMethodScreen {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for UpdateRegistrationFlowWithProfileMethodScreen {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for UpdateRegistrationFlowWithProfileMethodScreen {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5904,6 +6447,8 @@ impl<'de> serde::Deserialize<'de> for UpdateRegistrationFlowWithProfileMethodScr
 }
 
 /// Register through a SAML provider.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithSamlMethod {
@@ -5921,6 +6466,7 @@ pub struct UpdateRegistrationFlowWithSamlMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithSamlMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(provider: impl Into<String>) -> Self {
@@ -5933,6 +6479,7 @@ impl UpdateRegistrationFlowWithSamlMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRegistrationFlowWithSamlMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRegistrationFlowWithSamlMethod")
@@ -5948,6 +6495,8 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithSamlMethod {
 }
 
 /// Register with a security key.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithWebAuthnMethod {
@@ -5968,6 +6517,7 @@ pub struct UpdateRegistrationFlowWithWebAuthnMethod {
     pub webauthn_register_displayname: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithWebAuthnMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(traits: serde_json::Map<String, serde_json::Value>) -> Self {
@@ -5981,6 +6531,7 @@ impl UpdateRegistrationFlowWithWebAuthnMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRegistrationFlowWithWebAuthnMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRegistrationFlowWithWebAuthnMethod")
@@ -6000,6 +6551,8 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithWebAuthnMethod {
 ///
 /// Told apart by the `method` property. An object whose `method` this crate does not
 /// know is kept whole in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateSettingsFlowBody {
@@ -6023,6 +6576,7 @@ pub enum UpdateSettingsFlowBody {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateSettingsFlowBody {
     /// The `method` value that tells the variants apart.
     pub fn method(&self) -> &str {
@@ -6042,54 +6596,63 @@ impl UpdateSettingsFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateSettingsFlowWithPasswordMethod> for UpdateSettingsFlowBody {
     fn from(value: UpdateSettingsFlowWithPasswordMethod) -> Self {
         Self::Password(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateSettingsFlowWithProfileMethod> for UpdateSettingsFlowBody {
     fn from(value: UpdateSettingsFlowWithProfileMethod) -> Self {
         Self::Profile(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateSettingsFlowWithOidcMethod> for UpdateSettingsFlowBody {
     fn from(value: UpdateSettingsFlowWithOidcMethod) -> Self {
         Self::Oidc(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateSettingsFlowWithSamlMethod> for UpdateSettingsFlowBody {
     fn from(value: UpdateSettingsFlowWithSamlMethod) -> Self {
         Self::Saml(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateSettingsFlowWithTotpMethod> for UpdateSettingsFlowBody {
     fn from(value: UpdateSettingsFlowWithTotpMethod) -> Self {
         Self::Totp(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateSettingsFlowWithWebAuthnMethod> for UpdateSettingsFlowBody {
     fn from(value: UpdateSettingsFlowWithWebAuthnMethod) -> Self {
         Self::WebAuthn(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateSettingsFlowWithLookupMethod> for UpdateSettingsFlowBody {
     fn from(value: UpdateSettingsFlowWithLookupMethod) -> Self {
         Self::Lookup(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateSettingsFlowWithPasskeyMethod> for UpdateSettingsFlowBody {
     fn from(value: UpdateSettingsFlowWithPasskeyMethod) -> Self {
         Self::Passkey(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for UpdateSettingsFlowBody {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(serde::Serialize)]
@@ -6126,6 +6689,7 @@ impl serde::Serialize for UpdateSettingsFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for UpdateSettingsFlowBody {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6164,6 +6728,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSettingsFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateSettingsFlowBody {
     /// The `csrf_token` of the variants that have one (an unknown variant's too, when it is text).
     pub fn csrf_token(&self) -> Option<&str> {
@@ -6220,6 +6785,8 @@ impl UpdateSettingsFlowBody {
 }
 
 /// Manages the identity's recovery codes (lookup secrets): show, regenerate, confirm or turn them off.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithLookupMethod {
@@ -6243,6 +6810,7 @@ pub struct UpdateSettingsFlowWithLookupMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithLookupMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateSettingsFlowWithLookupMethod")
@@ -6260,6 +6828,8 @@ impl std::fmt::Debug for UpdateSettingsFlowWithLookupMethod {
 }
 
 /// Connects a social sign-in (OpenID Connect) provider to the signed-in identity, or disconnects one.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithOidcMethod {
@@ -6284,6 +6854,8 @@ pub struct UpdateSettingsFlowWithOidcMethod {
 }
 
 /// Adds a passkey to the signed-in identity, or removes one.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithPasskeyMethod {
@@ -6298,6 +6870,7 @@ pub struct UpdateSettingsFlowWithPasskeyMethod {
     pub passkey_settings_register: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithPasskeyMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateSettingsFlowWithPasskeyMethod")
@@ -6312,6 +6885,8 @@ impl std::fmt::Debug for UpdateSettingsFlowWithPasskeyMethod {
 }
 
 /// Sets a new password for the signed-in identity.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithPasswordMethod {
@@ -6326,6 +6901,7 @@ pub struct UpdateSettingsFlowWithPasswordMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateSettingsFlowWithPasswordMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(password: impl Into<String>) -> Self {
@@ -6337,6 +6913,7 @@ impl UpdateSettingsFlowWithPasswordMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithPasswordMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateSettingsFlowWithPasswordMethod")
@@ -6351,6 +6928,8 @@ impl std::fmt::Debug for UpdateSettingsFlowWithPasswordMethod {
 }
 
 /// Changes the identity's traits, i.e. profile data such as name or email address.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithProfileMethod {
@@ -6365,6 +6944,7 @@ pub struct UpdateSettingsFlowWithProfileMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateSettingsFlowWithProfileMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(traits: serde_json::Map<String, serde_json::Value>) -> Self {
@@ -6376,6 +6956,7 @@ impl UpdateSettingsFlowWithProfileMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithProfileMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateSettingsFlowWithProfileMethod")
@@ -6390,6 +6971,8 @@ impl std::fmt::Debug for UpdateSettingsFlowWithProfileMethod {
 }
 
 /// Connects a SAML identity provider to the signed-in identity, or disconnects one.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithSamlMethod {
@@ -6413,6 +6996,7 @@ pub struct UpdateSettingsFlowWithSamlMethod {
     pub unlink: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithSamlMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateSettingsFlowWithSamlMethod")
@@ -6430,6 +7014,8 @@ impl std::fmt::Debug for UpdateSettingsFlowWithSamlMethod {
 }
 
 /// Pairs an authenticator app (TOTP) with the signed-in identity, or removes the pairing.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithTotpMethod {
@@ -6447,6 +7033,7 @@ pub struct UpdateSettingsFlowWithTotpMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithTotpMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateSettingsFlowWithTotpMethod")
@@ -6465,6 +7052,8 @@ impl std::fmt::Debug for UpdateSettingsFlowWithTotpMethod {
 }
 
 /// Adds a WebAuthn security key to the signed-in identity, or removes one.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithWebAuthnMethod {
@@ -6485,6 +7074,7 @@ pub struct UpdateSettingsFlowWithWebAuthnMethod {
     pub webauthn_remove: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithWebAuthnMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateSettingsFlowWithWebAuthnMethod")
@@ -6504,6 +7094,8 @@ impl std::fmt::Debug for UpdateSettingsFlowWithWebAuthnMethod {
 ///
 /// Told apart by the `method` property. An object whose `method` this crate does not
 /// know is kept whole in `Unknown`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateVerificationFlowBody {
@@ -6515,6 +7107,7 @@ pub enum UpdateVerificationFlowBody {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateVerificationFlowBody {
     /// The `method` value that tells the variants apart.
     pub fn method(&self) -> &str {
@@ -6528,18 +7121,21 @@ impl UpdateVerificationFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateVerificationFlowWithLinkMethod> for UpdateVerificationFlowBody {
     fn from(value: UpdateVerificationFlowWithLinkMethod) -> Self {
         Self::Link(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl From<UpdateVerificationFlowWithCodeMethod> for UpdateVerificationFlowBody {
     fn from(value: UpdateVerificationFlowWithCodeMethod) -> Self {
         Self::Code(value)
     }
 }
 
+#[cfg(feature = "frontend")]
 impl serde::Serialize for UpdateVerificationFlowBody {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(serde::Serialize)]
@@ -6558,6 +7154,7 @@ impl serde::Serialize for UpdateVerificationFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl<'de> serde::Deserialize<'de> for UpdateVerificationFlowBody {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6580,6 +7177,7 @@ impl<'de> serde::Deserialize<'de> for UpdateVerificationFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateVerificationFlowBody {
     /// The `csrf_token` of the variants that have one (an unknown variant's too, when it is text).
     pub fn csrf_token(&self) -> Option<&str> {
@@ -6604,6 +7202,8 @@ impl UpdateVerificationFlowBody {
     }
 }
 
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateVerificationFlowWithCodeMethod {
@@ -6621,6 +7221,7 @@ pub struct UpdateVerificationFlowWithCodeMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateVerificationFlowWithCodeMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateVerificationFlowWithCodeMethod")
@@ -6636,6 +7237,8 @@ impl std::fmt::Debug for UpdateVerificationFlowWithCodeMethod {
 }
 
 /// Verification form for the `link` method, where Kratos emails a link to open in a browser.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateVerificationFlowWithLinkMethod {
@@ -6650,6 +7253,7 @@ pub struct UpdateVerificationFlowWithLinkMethod {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateVerificationFlowWithLinkMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(email: impl Into<String>) -> Self {
@@ -6661,6 +7265,7 @@ impl UpdateVerificationFlowWithLinkMethod {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateVerificationFlowWithLinkMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateVerificationFlowWithLinkMethod")
@@ -6675,6 +7280,8 @@ impl std::fmt::Debug for UpdateVerificationFlowWithLinkMethod {
 }
 
 /// An address of an identity that can be verified.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct VerifiableIdentityAddress {
@@ -6701,6 +7308,7 @@ pub struct VerifiableIdentityAddress {
     pub via: VerifiableIdentityAddressVia,
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl VerifiableIdentityAddress {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -6725,6 +7333,8 @@ impl VerifiableIdentityAddress {
 /// How it is reached.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(any(feature = "frontend", feature = "identity"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerifiableIdentityAddressVia {
@@ -6736,6 +7346,7 @@ pub enum VerifiableIdentityAddressVia {
     Unknown(String),
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl VerifiableIdentityAddressVia {
     /// The value as it is written in JSON.
     pub fn as_str(&self) -> &str {
@@ -6747,6 +7358,7 @@ impl VerifiableIdentityAddressVia {
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl From<&str> for VerifiableIdentityAddressVia {
     fn from(value: &str) -> Self {
         match value {
@@ -6757,18 +7369,21 @@ impl From<&str> for VerifiableIdentityAddressVia {
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl std::fmt::Display for VerifiableIdentityAddressVia {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl serde::Serialize for VerifiableIdentityAddressVia {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl<'de> serde::Deserialize<'de> for VerifiableIdentityAddressVia {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6780,6 +7395,8 @@ impl<'de> serde::Deserialize<'de> for VerifiableIdentityAddressVia {
 /// Verification flow
 ///
 /// State of one attempt to prove that the user controls an address, such as an email address or phone number. Render its `ui` as a form and submit it with the update call until the flow reaches `passed_challenge`.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct VerificationFlow {
@@ -6812,6 +7429,7 @@ pub struct VerificationFlow {
     pub ui: UiContainer,
 }
 
+#[cfg(feature = "frontend")]
 impl VerificationFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -6835,6 +7453,9 @@ impl VerificationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::flow::impl_flow!(VerificationFlow, with state);
 
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 pub type WebAuthnJavaScript = String;

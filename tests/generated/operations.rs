@@ -5,11 +5,14 @@
 /// Endpoints for inspecting the messages Kratos sends, by email or SMS, such as recovery and verification codes.
 ///
 /// Cheap to clone: clones share the [`Client`](crate::Client) and its connection pool.
+#[cfg(feature = "courier")]
+#[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
 #[derive(Debug, Clone)]
 pub struct CourierApi {
     client: crate::Client,
 }
 
+#[cfg(feature = "courier")]
 impl CourierApi {
     /// The API of the Kratos server at `base_url`, with default settings.
     ///
@@ -55,6 +58,7 @@ impl CourierApi {
     }
 }
 
+#[cfg(feature = "courier")]
 impl crate::Client {
     /// The operations tagged `courier`, over this client.
     pub fn courier(&self) -> CourierApi {
@@ -67,6 +71,8 @@ impl crate::Client {
 /// Returns one message of the courier queue, with its delivery attempts in `dispatches`. As in the list, `body` is replaced by `<redacted-unless-dev-mode>` unless the server runs in dev mode. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`CourierApi::get_courier_message`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "courier")]
+#[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct GetCourierMessage {
@@ -74,6 +80,7 @@ pub struct GetCourierMessage {
     id: String,
 }
 
+#[cfg(feature = "courier")]
 impl crate::operation::Operation for GetCourierMessage {
     type Output = crate::models::Message;
     type Error = GetCourierMessageError;
@@ -112,11 +119,14 @@ impl crate::operation::Operation for GetCourierMessage {
     }
 }
 
+#[cfg(feature = "courier")]
 crate::operation::impl_operation!(
     GetCourierMessage, super::models::Message, GetCourierMessageError
 );
 
 /// The documented error answers of [`GetCourierMessage`]: one variant per status it lists.
+#[cfg(feature = "courier")]
+#[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum GetCourierMessageError {
@@ -126,6 +136,7 @@ pub enum GetCourierMessageError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "courier")]
 impl crate::OperationError for GetCourierMessageError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -153,6 +164,8 @@ impl crate::OperationError for GetCourierMessageError {
 /// Returns the email and SMS messages in Kratos's outgoing courier queue, optionally only those with a given `status` or `recipient`. Each message's `body` reads `<redacted-unless-dev-mode>` unless the server runs in dev mode. The token of the next page comes only in the `Link` header of the answer (`rel="next"`); the last page has none. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`CourierApi::list_courier_messages`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "courier")]
+#[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct ListCourierMessages {
@@ -163,6 +176,7 @@ pub struct ListCourierMessages {
     recipient: Option<String>,
 }
 
+#[cfg(feature = "courier")]
 impl ListCourierMessages {
     /// How many messages a page holds at most.
     pub fn page_size(mut self, page_size: i64) -> Self {
@@ -192,6 +206,7 @@ impl ListCourierMessages {
     }
 }
 
+#[cfg(feature = "courier")]
 impl crate::operation::Operation for ListCourierMessages {
     type Output = crate::Page<crate::models::Message>;
     type Error = ListCourierMessagesError;
@@ -241,11 +256,14 @@ impl crate::operation::Operation for ListCourierMessages {
     }
 }
 
+#[cfg(feature = "courier")]
 crate::operation::impl_operation!(
     ListCourierMessages, pages of super::models::Message, ListCourierMessagesError
 );
 
 /// The documented error answers of [`ListCourierMessages`]: one variant per status it lists.
+#[cfg(feature = "courier")]
+#[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ListCourierMessagesError {
@@ -255,6 +273,7 @@ pub enum ListCourierMessagesError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "courier")]
 impl crate::OperationError for ListCourierMessagesError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -282,11 +301,14 @@ impl crate::OperationError for ListCourierMessagesError {
 /// Endpoints a user-facing application calls on the public Kratos port: self-service flows and sessions.
 ///
 /// Cheap to clone: clones share the [`Client`](crate::Client) and its connection pool.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 pub struct FrontendApi {
     client: crate::Client,
 }
 
+#[cfg(feature = "frontend")]
 impl FrontendApi {
     /// The API of the Kratos server at `base_url`, with default settings.
     ///
@@ -733,6 +755,7 @@ impl FrontendApi {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::Client {
     /// The operations tagged `frontend`, over this client.
     pub fn frontend(&self) -> FrontendApi {
@@ -751,6 +774,8 @@ impl crate::Client {
 /// When Kratos handles logins for Ory Hydra (see the `oauth2_provider.url` setting), pass on the `login_challenge` your page received.
 ///
 /// Made by [`FrontendApi::create_browser_login_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct CreateBrowserLoginFlow {
@@ -765,6 +790,7 @@ pub struct CreateBrowserLoginFlow {
     identity_schema: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl CreateBrowserLoginFlow {
     /// Set to `true` to make an already signed-in user authenticate again. Completing the flow resets the session's `authenticated_at` time.
     pub fn refresh(mut self, refresh: bool) -> Self {
@@ -815,6 +841,7 @@ impl CreateBrowserLoginFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for CreateBrowserLoginFlow {
     type Output = crate::models::LoginFlow;
     type Error = CreateBrowserLoginFlowError;
@@ -876,11 +903,14 @@ impl crate::operation::Operation for CreateBrowserLoginFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     CreateBrowserLoginFlow, super::models::LoginFlow, CreateBrowserLoginFlowError
 );
 
 /// The documented error answers of [`CreateBrowserLoginFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateBrowserLoginFlowError {
@@ -892,6 +922,7 @@ pub enum CreateBrowserLoginFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for CreateBrowserLoginFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -924,6 +955,8 @@ impl crate::OperationError for CreateBrowserLoginFlowError {
 /// A server-side web app must forward the browser's `Cookie` header. Native apps don't use this: they call `/self-service/logout/api` with their session token.
 ///
 /// Made by [`FrontendApi::create_browser_logout_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct CreateBrowserLogoutFlow {
@@ -932,6 +965,7 @@ pub struct CreateBrowserLogoutFlow {
     return_to: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl CreateBrowserLogoutFlow {
     /// The `Cookie` header your server received from the browser. Forward it unchanged when calling from a backend.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
@@ -946,6 +980,7 @@ impl CreateBrowserLogoutFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for CreateBrowserLogoutFlow {
     type Output = crate::models::LogoutFlow;
     type Error = CreateBrowserLogoutFlowError;
@@ -982,11 +1017,14 @@ impl crate::operation::Operation for CreateBrowserLogoutFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     CreateBrowserLogoutFlow, super::models::LogoutFlow, CreateBrowserLogoutFlowError
 );
 
 /// The documented error answers of [`CreateBrowserLogoutFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateBrowserLogoutFlowError {
@@ -998,6 +1036,7 @@ pub enum CreateBrowserLogoutFlowError {
     InternalServerError(crate::models::ErrorGeneric),
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for CreateBrowserLogoutFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -1031,6 +1070,8 @@ impl crate::OperationError for CreateBrowserLogoutFlowError {
 /// When called with `Accept: application/json`, the flow is returned directly, or a 400 if the user already has a session. Cookies are required, so native apps use the `/api` variant.
 ///
 /// Made by [`FrontendApi::create_browser_recovery_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct CreateBrowserRecoveryFlow {
@@ -1038,6 +1079,7 @@ pub struct CreateBrowserRecoveryFlow {
     return_to: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl CreateBrowserRecoveryFlow {
     /// Where to send the browser once the flow is finished. Must be an allowed return URL.
     pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
@@ -1046,6 +1088,7 @@ impl CreateBrowserRecoveryFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for CreateBrowserRecoveryFlow {
     type Output = crate::models::RecoveryFlow;
     type Error = CreateBrowserRecoveryFlowError;
@@ -1086,12 +1129,15 @@ impl crate::operation::Operation for CreateBrowserRecoveryFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     CreateBrowserRecoveryFlow, super::models::RecoveryFlow,
     CreateBrowserRecoveryFlowError
 );
 
 /// The documented error answers of [`CreateBrowserRecoveryFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateBrowserRecoveryFlowError {
@@ -1103,6 +1149,7 @@ pub enum CreateBrowserRecoveryFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for CreateBrowserRecoveryFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -1137,6 +1184,8 @@ impl crate::OperationError for CreateBrowserRecoveryFlowError {
 /// Error ids in a JSON error body: `session_already_available` (already signed in), `security_csrf_violation` (the CSRF check failed) and `security_identity_mismatch` (the `return_to` URL is not allowed by the configuration).
 ///
 /// Made by [`FrontendApi::create_browser_registration_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct CreateBrowserRegistrationFlow {
@@ -1148,6 +1197,7 @@ pub struct CreateBrowserRegistrationFlow {
     identity_schema: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl CreateBrowserRegistrationFlow {
     /// Where to send the browser once the flow is finished. The URL must be allowed by the server configuration.
     pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
@@ -1183,6 +1233,7 @@ impl CreateBrowserRegistrationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for CreateBrowserRegistrationFlow {
     type Output = crate::models::RegistrationFlow;
     type Error = CreateBrowserRegistrationFlowError;
@@ -1234,12 +1285,15 @@ impl crate::operation::Operation for CreateBrowserRegistrationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     CreateBrowserRegistrationFlow, super::models::RegistrationFlow,
     CreateBrowserRegistrationFlowError
 );
 
 /// The documented error answers of [`CreateBrowserRegistrationFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateBrowserRegistrationFlowError {
@@ -1249,6 +1303,7 @@ pub enum CreateBrowserRegistrationFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for CreateBrowserRegistrationFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -1281,6 +1336,8 @@ impl crate::OperationError for CreateBrowserRegistrationFlowError {
 /// Other errors: 403 `session_aal2_required` when the session's assurance level is lower than the identity can reach (plain browser redirects take the user through the second factor automatically), `security_csrf_violation` on a failed CSRF check, `session_inactive` without a session, and `self_service_flow_return_to_forbidden` when `return_to` is not allowed.
 ///
 /// Made by [`FrontendApi::create_browser_settings_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct CreateBrowserSettingsFlow {
@@ -1289,6 +1346,7 @@ pub struct CreateBrowserSettingsFlow {
     cookie: Option<crate::Secret>,
 }
 
+#[cfg(feature = "frontend")]
 impl CreateBrowserSettingsFlow {
     /// Where to send the browser after the settings were saved. The URL must be allowed by the server configuration.
     pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
@@ -1303,6 +1361,7 @@ impl CreateBrowserSettingsFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for CreateBrowserSettingsFlow {
     type Output = crate::models::SettingsFlow;
     type Error = CreateBrowserSettingsFlowError;
@@ -1348,12 +1407,15 @@ impl crate::operation::Operation for CreateBrowserSettingsFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     CreateBrowserSettingsFlow, super::models::SettingsFlow,
     CreateBrowserSettingsFlowError
 );
 
 /// The documented error answers of [`CreateBrowserSettingsFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateBrowserSettingsFlowError {
@@ -1369,6 +1431,7 @@ pub enum CreateBrowserSettingsFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for CreateBrowserSettingsFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -1408,6 +1471,8 @@ impl crate::OperationError for CreateBrowserSettingsFlowError {
 /// Cookies are required, so native apps use the `/api` variant.
 ///
 /// Made by [`FrontendApi::create_browser_verification_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct CreateBrowserVerificationFlow {
@@ -1415,6 +1480,7 @@ pub struct CreateBrowserVerificationFlow {
     return_to: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl CreateBrowserVerificationFlow {
     /// Where to send the browser once the flow is finished. Must be an allowed return URL.
     pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
@@ -1423,6 +1489,7 @@ impl CreateBrowserVerificationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for CreateBrowserVerificationFlow {
     type Output = crate::models::VerificationFlow;
     type Error = CreateBrowserVerificationFlowError;
@@ -1462,12 +1529,15 @@ impl crate::operation::Operation for CreateBrowserVerificationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     CreateBrowserVerificationFlow, super::models::VerificationFlow,
     CreateBrowserVerificationFlowError
 );
 
 /// The documented error answers of [`CreateBrowserVerificationFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateBrowserVerificationFlowError {
@@ -1477,6 +1547,7 @@ pub enum CreateBrowserVerificationFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for CreateBrowserVerificationFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -1505,12 +1576,15 @@ impl crate::OperationError for CreateBrowserVerificationFlowError {
 /// Lists the FedCM identity providers configured for sign-in, with an anti-CSRF token. The browser passes a provider's values to `navigator.credentials.get` and the resulting token is then sent to `/self-service/fed-cm/token`. Available on the Ory Network only.
 ///
 /// Made by [`FrontendApi::create_fedcm_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct CreateFedcmFlow {
     base: crate::operation::Base,
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for CreateFedcmFlow {
     type Output = crate::models::CreateFedcmFlowResponse;
     type Error = CreateFedcmFlowError;
@@ -1545,11 +1619,14 @@ impl crate::operation::Operation for CreateFedcmFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     CreateFedcmFlow, super::models::CreateFedcmFlowResponse, CreateFedcmFlowError
 );
 
 /// The documented error answers of [`CreateFedcmFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateFedcmFlowError {
@@ -1559,6 +1636,7 @@ pub enum CreateFedcmFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for CreateFedcmFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -1590,6 +1668,8 @@ impl crate::OperationError for CreateFedcmFlowError {
 /// If the request already carries a valid session token or cookie, the call fails with 400 unless `refresh=true` is set. Error ids: `session_already_available` (already signed in), `session_aal1_required` (a second factor was requested but there is no session yet) and `security_csrf_violation` (the CSRF check failed).
 ///
 /// Made by [`FrontendApi::create_native_login_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct CreateNativeLoginFlow {
@@ -1603,6 +1683,7 @@ pub struct CreateNativeLoginFlow {
     identity_schema: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl CreateNativeLoginFlow {
     /// Set to `true` to make an already signed-in user authenticate again. Completing the flow resets the session's `authenticated_at` time.
     pub fn refresh(mut self, refresh: bool) -> Self {
@@ -1652,6 +1733,7 @@ impl CreateNativeLoginFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for CreateNativeLoginFlow {
     type Output = crate::models::LoginFlow;
     type Error = CreateNativeLoginFlowError;
@@ -1709,11 +1791,14 @@ impl crate::operation::Operation for CreateNativeLoginFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     CreateNativeLoginFlow, super::models::LoginFlow, CreateNativeLoginFlowError
 );
 
 /// The documented error answers of [`CreateNativeLoginFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateNativeLoginFlowError {
@@ -1723,6 +1808,7 @@ pub enum CreateNativeLoginFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for CreateNativeLoginFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -1752,12 +1838,15 @@ impl crate::OperationError for CreateNativeLoginFlowError {
 /// If the request already carries a valid session, Kratos refuses with a 400. To read a flow that already exists, use `getRecoveryFlow`.
 ///
 /// Made by [`FrontendApi::create_native_recovery_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct CreateNativeRecoveryFlow {
     base: crate::operation::Base,
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for CreateNativeRecoveryFlow {
     type Output = crate::models::RecoveryFlow;
     type Error = CreateNativeRecoveryFlowError;
@@ -1791,11 +1880,14 @@ impl crate::operation::Operation for CreateNativeRecoveryFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     CreateNativeRecoveryFlow, super::models::RecoveryFlow, CreateNativeRecoveryFlowError
 );
 
 /// The documented error answers of [`CreateNativeRecoveryFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateNativeRecoveryFlowError {
@@ -1805,6 +1897,7 @@ pub enum CreateNativeRecoveryFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for CreateNativeRecoveryFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -1836,6 +1929,8 @@ impl crate::OperationError for CreateNativeRecoveryFlowError {
 /// If the request carries a valid session token or session cookie, Kratos refuses with `session_already_available`. Other documented error ids: `security_csrf_violation`.
 ///
 /// Made by [`FrontendApi::create_native_registration_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct CreateNativeRegistrationFlow {
@@ -1846,6 +1941,7 @@ pub struct CreateNativeRegistrationFlow {
     identity_schema: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl CreateNativeRegistrationFlow {
     /// Ask Kratos to put a one-time code in the flow (`session_token_exchange_code`). Once registration completes, the app trades that code for the session token, which suits flows that leave the app (social sign-in in a browser).
     pub fn return_session_token_exchange_code(
@@ -1877,6 +1973,7 @@ impl CreateNativeRegistrationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for CreateNativeRegistrationFlow {
     type Output = crate::models::RegistrationFlow;
     type Error = CreateNativeRegistrationFlowError;
@@ -1925,12 +2022,15 @@ impl crate::operation::Operation for CreateNativeRegistrationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     CreateNativeRegistrationFlow, super::models::RegistrationFlow,
     CreateNativeRegistrationFlowError
 );
 
 /// The documented error answers of [`CreateNativeRegistrationFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateNativeRegistrationFlowError {
@@ -1940,6 +2040,7 @@ pub enum CreateNativeRegistrationFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for CreateNativeRegistrationFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -1971,12 +2072,15 @@ impl crate::OperationError for CreateNativeRegistrationFlowError {
 /// Without a valid session the error id is `session_inactive`. If the identity can reach a higher assurance level than the session has (say it has a second factor but only the password was used), the server may refuse with 403 `session_aal2_required`; have the user complete the second factor first.
 ///
 /// Made by [`FrontendApi::create_native_settings_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct CreateNativeSettingsFlow {
     base: crate::operation::Base,
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for CreateNativeSettingsFlow {
     type Output = crate::models::SettingsFlow;
     type Error = CreateNativeSettingsFlowError;
@@ -2010,11 +2114,14 @@ impl crate::operation::Operation for CreateNativeSettingsFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     CreateNativeSettingsFlow, super::models::SettingsFlow, CreateNativeSettingsFlowError
 );
 
 /// The documented error answers of [`CreateNativeSettingsFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateNativeSettingsFlowError {
@@ -2024,6 +2131,7 @@ pub enum CreateNativeSettingsFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for CreateNativeSettingsFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -2053,6 +2161,8 @@ impl crate::OperationError for CreateNativeSettingsFlowError {
 /// To read a flow that already exists, use `getVerificationFlow`.
 ///
 /// Made by [`FrontendApi::create_native_verification_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct CreateNativeVerificationFlow {
@@ -2060,6 +2170,7 @@ pub struct CreateNativeVerificationFlow {
     return_to: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl CreateNativeVerificationFlow {
     /// URL stored in the flow's `return_to` field. It is for your app's own use and does not change how the flow behaves.
     pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
@@ -2068,6 +2179,7 @@ impl CreateNativeVerificationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for CreateNativeVerificationFlow {
     type Output = crate::models::VerificationFlow;
     type Error = CreateNativeVerificationFlowError;
@@ -2107,12 +2219,15 @@ impl crate::operation::Operation for CreateNativeVerificationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     CreateNativeVerificationFlow, super::models::VerificationFlow,
     CreateNativeVerificationFlowError
 );
 
 /// The documented error answers of [`CreateNativeVerificationFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateNativeVerificationFlowError {
@@ -2122,6 +2237,7 @@ pub enum CreateNativeVerificationFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for CreateNativeVerificationFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -2149,6 +2265,8 @@ impl crate::OperationError for CreateNativeVerificationFlowError {
 /// Signs the user out everywhere except in the session making the call, and returns the number of sessions it ended in `count`. The ended sessions are deactivated, not deleted.
 ///
 /// Made by [`FrontendApi::disable_my_other_sessions`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct DisableMyOtherSessions {
@@ -2156,6 +2274,7 @@ pub struct DisableMyOtherSessions {
     cookie: Option<crate::Secret>,
 }
 
+#[cfg(feature = "frontend")]
 impl DisableMyOtherSessions {
     /// The `Cookie` header that the user's browser sent to your server (it holds the `ory_kratos_session` cookie), passed on unchanged. Server-side web apps need it; other cookies in the header are ignored.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
@@ -2164,6 +2283,7 @@ impl DisableMyOtherSessions {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for DisableMyOtherSessions {
     type Output = crate::models::DeleteMySessionsCount;
     type Error = DisableMyOtherSessionsError;
@@ -2202,12 +2322,15 @@ impl crate::operation::Operation for DisableMyOtherSessions {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     DisableMyOtherSessions, super::models::DeleteMySessionsCount,
     DisableMyOtherSessionsError
 );
 
 /// The documented error answers of [`DisableMyOtherSessions`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DisableMyOtherSessionsError {
@@ -2219,6 +2342,7 @@ pub enum DisableMyOtherSessionsError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for DisableMyOtherSessionsError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -2250,6 +2374,8 @@ impl crate::OperationError for DisableMyOtherSessionsError {
 /// Ends one session of the signed-in user, chosen by `id`, and answers 204 with no body. The session making the call cannot be ended this way; sign out through a logout flow for that. The ended session is deactivated, not deleted.
 ///
 /// Made by [`FrontendApi::disable_my_session`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct DisableMySession {
@@ -2258,6 +2384,7 @@ pub struct DisableMySession {
     cookie: Option<crate::Secret>,
 }
 
+#[cfg(feature = "frontend")]
 impl DisableMySession {
     /// The `Cookie` header that the user's browser sent to your server (it holds the `ory_kratos_session` cookie), passed on unchanged. Server-side web apps need it; other cookies in the header are ignored.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
@@ -2266,6 +2393,7 @@ impl DisableMySession {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for DisableMySession {
     type Output = ();
     type Error = DisableMySessionError;
@@ -2306,9 +2434,12 @@ impl crate::operation::Operation for DisableMySession {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(DisableMySession, (), DisableMySessionError);
 
 /// The documented error answers of [`DisableMySession`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DisableMySessionError {
@@ -2320,6 +2451,7 @@ pub enum DisableMySessionError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for DisableMySessionError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -2351,6 +2483,8 @@ impl crate::OperationError for DisableMySessionError {
 /// Completes a flow that was started with `return_session_token_exchange_code=true` and finished outside the app (typically social sign-in in a browser): the app sends the code it got when creating the flow and the code the browser brought back, and receives the session token.
 ///
 /// Made by [`FrontendApi::exchange_session_token`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct ExchangeSessionToken {
@@ -2359,6 +2493,7 @@ pub struct ExchangeSessionToken {
     return_to_code: crate::Secret,
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for ExchangeSessionToken {
     type Output = crate::models::SuccessfulNativeLogin;
     type Error = ExchangeSessionTokenError;
@@ -2399,11 +2534,14 @@ impl crate::operation::Operation for ExchangeSessionToken {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     ExchangeSessionToken, super::models::SuccessfulNativeLogin, ExchangeSessionTokenError
 );
 
 /// The documented error answers of [`ExchangeSessionToken`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ExchangeSessionTokenError {
@@ -2417,6 +2555,7 @@ pub enum ExchangeSessionTokenError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for ExchangeSessionTokenError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -2453,6 +2592,8 @@ impl crate::OperationError for ExchangeSessionTokenError {
 /// While building the error page, ask for the ID `stub:500` to get a sample 500 Internal Server Error.
 ///
 /// Made by [`FrontendApi::get_flow_error`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct GetFlowError {
@@ -2460,6 +2601,7 @@ pub struct GetFlowError {
     id: String,
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for GetFlowError {
     type Output = crate::models::FlowError;
     type Error = GetFlowErrorError;
@@ -2491,11 +2633,14 @@ impl crate::operation::Operation for GetFlowError {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     GetFlowError, super::models::FlowError, GetFlowErrorError
 );
 
 /// The documented error answers of [`GetFlowError`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum GetFlowErrorError {
@@ -2507,6 +2652,7 @@ pub enum GetFlowErrorError {
     InternalServerError(crate::models::ErrorGeneric),
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for GetFlowErrorError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -2542,6 +2688,8 @@ impl crate::OperationError for GetFlowErrorError {
 /// Error ids: `session_already_available` (the user is already signed in) and `self_service_flow_expired` (the flow is too old; create a new one).
 ///
 /// Made by [`FrontendApi::get_login_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct GetLoginFlow {
@@ -2550,6 +2698,7 @@ pub struct GetLoginFlow {
     cookie: Option<crate::Secret>,
 }
 
+#[cfg(feature = "frontend")]
 impl GetLoginFlow {
     /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
@@ -2558,6 +2707,7 @@ impl GetLoginFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for GetLoginFlow {
     type Output = crate::models::LoginFlow;
     type Error = GetLoginFlowError;
@@ -2600,11 +2750,14 @@ impl crate::operation::Operation for GetLoginFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     GetLoginFlow, super::models::LoginFlow, GetLoginFlowError
 );
 
 /// The documented error answers of [`GetLoginFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum GetLoginFlowError {
@@ -2618,6 +2771,7 @@ pub enum GetLoginFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for GetLoginFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -2654,6 +2808,8 @@ impl crate::OperationError for GetLoginFlowError {
 /// A 410 means the flow has expired; start a new one.
 ///
 /// Made by [`FrontendApi::get_recovery_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct GetRecoveryFlow {
@@ -2662,6 +2818,7 @@ pub struct GetRecoveryFlow {
     cookie: Option<crate::Secret>,
 }
 
+#[cfg(feature = "frontend")]
 impl GetRecoveryFlow {
     /// The `Cookie` header the user's browser sent to your server. Forward it unchanged when a server-side web app works on a browser flow, so Kratos can check the anti-CSRF cookie. Native apps leave it out.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
@@ -2670,6 +2827,7 @@ impl GetRecoveryFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for GetRecoveryFlow {
     type Output = crate::models::RecoveryFlow;
     type Error = GetRecoveryFlowError;
@@ -2711,11 +2869,14 @@ impl crate::operation::Operation for GetRecoveryFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     GetRecoveryFlow, super::models::RecoveryFlow, GetRecoveryFlowError
 );
 
 /// The documented error answers of [`GetRecoveryFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum GetRecoveryFlowError {
@@ -2727,6 +2888,7 @@ pub enum GetRecoveryFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for GetRecoveryFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -2760,6 +2922,8 @@ impl crate::OperationError for GetRecoveryFlowError {
 /// Error ids: `self_service_flow_expired` (410; the body names a fresh flow in `use_flow_id`), `security_csrf_violation` and `security_identity_mismatch` (403).
 ///
 /// Made by [`FrontendApi::get_registration_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct GetRegistrationFlow {
@@ -2768,6 +2932,7 @@ pub struct GetRegistrationFlow {
     cookie: Option<crate::Secret>,
 }
 
+#[cfg(feature = "frontend")]
 impl GetRegistrationFlow {
     /// Cookies a browser would send. Native apps leave this out and use a session token instead.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
@@ -2776,6 +2941,7 @@ impl GetRegistrationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for GetRegistrationFlow {
     type Output = crate::models::RegistrationFlow;
     type Error = GetRegistrationFlowError;
@@ -2818,11 +2984,14 @@ impl crate::operation::Operation for GetRegistrationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     GetRegistrationFlow, super::models::RegistrationFlow, GetRegistrationFlowError
 );
 
 /// The documented error answers of [`GetRegistrationFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum GetRegistrationFlowError {
@@ -2836,6 +3005,7 @@ pub enum GetRegistrationFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for GetRegistrationFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -2872,6 +3042,8 @@ impl crate::OperationError for GetRegistrationFlowError {
 /// Errors: 401 or `session_inactive` without a valid session; 403 `session_aal2_required` when the session's assurance level is too low; `security_identity_mismatch` when a different identity signed in after the flow was interrupted by `session_refresh_required`; 404 when no such flow exists; 410 `self_service_flow_expired` once the flow has expired; `security_csrf_violation` on a failed CSRF check.
 ///
 /// Made by [`FrontendApi::get_settings_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct GetSettingsFlow {
@@ -2880,6 +3052,7 @@ pub struct GetSettingsFlow {
     cookie: Option<crate::Secret>,
 }
 
+#[cfg(feature = "frontend")]
 impl GetSettingsFlow {
     /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
@@ -2888,6 +3061,7 @@ impl GetSettingsFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for GetSettingsFlow {
     type Output = crate::models::SettingsFlow;
     type Error = GetSettingsFlowError;
@@ -2931,11 +3105,14 @@ impl crate::operation::Operation for GetSettingsFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     GetSettingsFlow, super::models::SettingsFlow, GetSettingsFlowError
 );
 
 /// The documented error answers of [`GetSettingsFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum GetSettingsFlowError {
@@ -2951,6 +3128,7 @@ pub enum GetSettingsFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for GetSettingsFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -2988,6 +3166,8 @@ impl crate::OperationError for GetSettingsFlowError {
 /// Returns an existing verification flow, including its form and any messages, so the app can render the current step. Flows created in a browser are bound to their anti-CSRF cookie: a server-side web app must forward the user's `Cookie` header, and it has to run under the same top-level domain as Kratos so the browser shares those cookies. Native apps need no cookie.
 ///
 /// Made by [`FrontendApi::get_verification_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct GetVerificationFlow {
@@ -2996,6 +3176,7 @@ pub struct GetVerificationFlow {
     cookie: Option<crate::Secret>,
 }
 
+#[cfg(feature = "frontend")]
 impl GetVerificationFlow {
     /// The `Cookie` header the user's browser sent to your server. Forward it unchanged when a server-side web app works on a browser flow, so Kratos can check the anti-CSRF cookie. Native apps leave it out.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
@@ -3004,6 +3185,7 @@ impl GetVerificationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for GetVerificationFlow {
     type Output = crate::models::VerificationFlow;
     type Error = GetVerificationFlowError;
@@ -3045,11 +3227,14 @@ impl crate::operation::Operation for GetVerificationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     GetVerificationFlow, super::models::VerificationFlow, GetVerificationFlowError
 );
 
 /// The documented error answers of [`GetVerificationFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum GetVerificationFlowError {
@@ -3061,6 +3246,7 @@ pub enum GetVerificationFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for GetVerificationFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -3092,12 +3278,15 @@ impl crate::OperationError for GetVerificationFlowError {
 /// Serves the JavaScript that HTML pages need to run WebAuthn sign-in and registration in the browser. A page that renders WebAuthn form nodes includes it with a `<script>` tag pointing at `/.well-known/ory/webauthn.js` on the public Kratos URL. Native apps don't need it.
 ///
 /// Made by [`FrontendApi::get_web_authn_java_script`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct GetWebAuthnJavaScript {
     base: crate::operation::Base,
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for GetWebAuthnJavaScript {
     type Output = crate::models::WebAuthnJavaScript;
     type Error = GetWebAuthnJavaScriptError;
@@ -3121,15 +3310,19 @@ impl crate::operation::Operation for GetWebAuthnJavaScript {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     GetWebAuthnJavaScript, super::models::WebAuthnJavaScript, GetWebAuthnJavaScriptError
 );
 
 /// The documented error answers of [`GetWebAuthnJavaScript`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum GetWebAuthnJavaScriptError {}
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for GetWebAuthnJavaScriptError {
     fn status(&self) -> reqwest::StatusCode {
         match *self {}
@@ -3143,6 +3336,8 @@ impl crate::OperationError for GetWebAuthnJavaScriptError {
 /// The token of the next page comes only in the `Link` header of the answer (`rel="next"`); the last page has none.
 ///
 /// Made by [`FrontendApi::list_my_sessions`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct ListMySessions {
@@ -3154,6 +3349,7 @@ pub struct ListMySessions {
     cookie: Option<crate::Secret>,
 }
 
+#[cfg(feature = "frontend")]
 impl ListMySessions {
     /// How many sessions a page holds, for the older page-number pagination. Deprecated: use `page_size` and `page_token`.
     pub fn per_page(mut self, per_page: i64) -> Self {
@@ -3186,6 +3382,7 @@ impl ListMySessions {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for ListMySessions {
     type Output = crate::Page<crate::models::Session>;
     type Error = ListMySessionsError;
@@ -3236,11 +3433,14 @@ impl crate::operation::Operation for ListMySessions {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     ListMySessions, pages of super::models::Session, ListMySessionsError
 );
 
 /// The documented error answers of [`ListMySessions`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ListMySessionsError {
@@ -3252,6 +3452,7 @@ pub enum ListMySessionsError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for ListMySessionsError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -3285,6 +3486,8 @@ impl crate::OperationError for ListMySessionsError {
 /// No cookies are touched, so browser sessions sign out through the browser logout flow instead.
 ///
 /// Made by [`FrontendApi::perform_native_logout`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct PerformNativeLogout {
@@ -3292,6 +3495,7 @@ pub struct PerformNativeLogout {
     body: crate::models::PerformNativeLogoutBody,
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for PerformNativeLogout {
     type Output = ();
     type Error = PerformNativeLogoutError;
@@ -3330,9 +3534,12 @@ impl crate::operation::Operation for PerformNativeLogout {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(PerformNativeLogout, (), PerformNativeLogoutError);
 
 /// The documented error answers of [`PerformNativeLogout`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PerformNativeLogoutError {
@@ -3344,6 +3551,7 @@ pub enum PerformNativeLogoutError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for PerformNativeLogoutError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -3377,6 +3585,8 @@ impl crate::OperationError for PerformNativeLogoutError {
 /// Error ids: `session_inactive` (401: no valid session), `session_aal2_required` (403: a second factor is needed first).
 ///
 /// Made by [`FrontendApi::to_session`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct ToSession {
@@ -3385,6 +3595,7 @@ pub struct ToSession {
     tokenize_as: Option<String>,
 }
 
+#[cfg(feature = "frontend")]
 impl ToSession {
     /// Cookies a browser would send. Native apps leave this out and use a session token instead.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
@@ -3399,6 +3610,7 @@ impl ToSession {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for ToSession {
     type Output = crate::models::Session;
     type Error = ToSessionError;
@@ -3442,9 +3654,12 @@ impl crate::operation::Operation for ToSession {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(ToSession, super::models::Session, ToSessionError);
 
 /// The documented error answers of [`ToSession`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ToSessionError {
@@ -3456,6 +3671,7 @@ pub enum ToSessionError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for ToSessionError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -3487,6 +3703,8 @@ impl crate::OperationError for ToSessionError {
 /// Signs the user in with a token from a FedCM provider. Call `navigator.credentials.get` with the values from `GET /self-service/fed-cm/parameters`, then post the token it returns here together with `csrf_token`.
 ///
 /// Made by [`FrontendApi::update_fedcm_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct UpdateFedcmFlow {
@@ -3494,6 +3712,7 @@ pub struct UpdateFedcmFlow {
     body: crate::models::UpdateFedcmFlowBody,
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for UpdateFedcmFlow {
     type Output = crate::models::SuccessfulNativeLogin;
     type Error = UpdateFedcmFlowError;
@@ -3542,11 +3761,14 @@ impl crate::operation::Operation for UpdateFedcmFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     UpdateFedcmFlow, super::models::SuccessfulNativeLogin, UpdateFedcmFlowError
 );
 
 /// The documented error answers of [`UpdateFedcmFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateFedcmFlowError {
@@ -3564,8 +3786,10 @@ pub enum UpdateFedcmFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 crate::flow::impl_next_step!(UpdateFedcmFlowError, BadRequest, LoginFlow);
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateFedcmFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -3610,6 +3834,8 @@ impl crate::OperationError for UpdateFedcmFlowError {
 /// Error ids in a JSON error body: `session_already_available` (the user is already signed in), `security_csrf_violation` (the CSRF check failed), `security_identity_mismatch` (the `return_to` URL is not allowed by the configuration) and `browser_location_change_required` (the browser has to open another URL, mostly during social sign-in).
 ///
 /// Made by [`FrontendApi::update_login_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct UpdateLoginFlow {
@@ -3619,6 +3845,7 @@ pub struct UpdateLoginFlow {
     body: crate::models::UpdateLoginFlowBody,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlow {
     /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
@@ -3627,6 +3854,7 @@ impl UpdateLoginFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for UpdateLoginFlow {
     type Output = crate::models::SuccessfulNativeLogin;
     type Error = UpdateLoginFlowError;
@@ -3680,11 +3908,14 @@ impl crate::operation::Operation for UpdateLoginFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     UpdateLoginFlow, super::models::SuccessfulNativeLogin, UpdateLoginFlowError
 );
 
 /// The documented error answers of [`UpdateLoginFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateLoginFlowError {
@@ -3704,8 +3935,10 @@ pub enum UpdateLoginFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 crate::flow::impl_next_step!(UpdateLoginFlowError, BadRequest, LoginFlow);
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateLoginFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -3745,6 +3978,8 @@ impl crate::OperationError for UpdateLoginFlowError {
 /// This works for browser sessions only. Native apps sign out with `DELETE /self-service/logout/api`, sending their session token.
 ///
 /// Made by [`FrontendApi::update_logout_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct UpdateLogoutFlow {
@@ -3754,6 +3989,7 @@ pub struct UpdateLogoutFlow {
     cookie: Option<crate::Secret>,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateLogoutFlow {
     /// Logout token, as found in `logout_token` of `/self-service/logout/browser`. If all you have is the session cookie, call that endpoint first to get one.
     pub fn token(mut self, token: impl Into<crate::Secret>) -> Self {
@@ -3774,6 +4010,7 @@ impl UpdateLogoutFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for UpdateLogoutFlow {
     type Output = ();
     type Error = UpdateLogoutFlowError;
@@ -3819,9 +4056,12 @@ impl crate::operation::Operation for UpdateLogoutFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(UpdateLogoutFlow, (), UpdateLogoutFlowError);
 
 /// The documented error answers of [`UpdateLogoutFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateLogoutFlowError {
@@ -3831,6 +4071,7 @@ pub enum UpdateLogoutFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateLogoutFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -3861,6 +4102,8 @@ impl crate::OperationError for UpdateLogoutFlowError {
 /// A 400 returns the flow again, either with messages about what was wrong or as the next step to show. A 410 with `self_service_flow_expired` means the flow timed out: start a new one. A 422 with `browser_location_change_required` means the user has to continue in a browser at the URL given in the error. Browsers that do not ask for JSON get a 303 redirect to the recovery page instead.
 ///
 /// Made by [`FrontendApi::update_recovery_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct UpdateRecoveryFlow {
@@ -3871,6 +4114,7 @@ pub struct UpdateRecoveryFlow {
     body: crate::models::UpdateRecoveryFlowBody,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateRecoveryFlow {
     /// Token from an emailed recovery link. Kratos puts it in the link itself; apps normally do not send it. An invalid or expired token produces an error shown to the user.
     pub fn token(mut self, token: impl Into<crate::Secret>) -> Self {
@@ -3885,6 +4129,7 @@ impl UpdateRecoveryFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for UpdateRecoveryFlow {
     type Output = crate::models::RecoveryFlow;
     type Error = UpdateRecoveryFlowError;
@@ -3940,11 +4185,14 @@ impl crate::operation::Operation for UpdateRecoveryFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     UpdateRecoveryFlow, super::models::RecoveryFlow, UpdateRecoveryFlowError
 );
 
 /// The documented error answers of [`UpdateRecoveryFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateRecoveryFlowError {
@@ -3962,8 +4210,10 @@ pub enum UpdateRecoveryFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 crate::flow::impl_next_step!(UpdateRecoveryFlowError, BadRequest, RecoveryFlow);
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateRecoveryFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -4001,6 +4251,8 @@ impl crate::OperationError for UpdateRecoveryFlowError {
 /// Error ids: `session_already_available`, `security_csrf_violation`, `security_identity_mismatch`, `browser_location_change_required`, `self_service_flow_expired`.
 ///
 /// Made by [`FrontendApi::update_registration_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct UpdateRegistrationFlow {
@@ -4010,6 +4262,7 @@ pub struct UpdateRegistrationFlow {
     body: crate::models::UpdateRegistrationFlowBody,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlow {
     /// Cookies a browser would send. Native apps leave this out and use a session token instead.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
@@ -4018,6 +4271,7 @@ impl UpdateRegistrationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for UpdateRegistrationFlow {
     type Output = crate::models::SuccessfulNativeRegistration;
     type Error = UpdateRegistrationFlowError;
@@ -4070,12 +4324,15 @@ impl crate::operation::Operation for UpdateRegistrationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     UpdateRegistrationFlow, super::models::SuccessfulNativeRegistration,
     UpdateRegistrationFlowError
 );
 
 /// The documented error answers of [`UpdateRegistrationFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateRegistrationFlowError {
@@ -4093,8 +4350,10 @@ pub enum UpdateRegistrationFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 crate::flow::impl_next_step!(UpdateRegistrationFlowError, BadRequest, RegistrationFlow);
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateRegistrationFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -4142,6 +4401,8 @@ impl crate::OperationError for UpdateRegistrationFlowError {
 /// A browser posting a plain HTML form gets 303 redirects instead: to `return_to` or the configured after-settings page on success, back to the settings UI when there are errors, and to login when re-authentication is needed.
 ///
 /// Made by [`FrontendApi::update_settings_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct UpdateSettingsFlow {
@@ -4151,6 +4412,7 @@ pub struct UpdateSettingsFlow {
     body: crate::models::UpdateSettingsFlowBody,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateSettingsFlow {
     /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
@@ -4159,6 +4421,7 @@ impl UpdateSettingsFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for UpdateSettingsFlow {
     type Output = crate::models::SettingsFlow;
     type Error = UpdateSettingsFlowError;
@@ -4214,11 +4477,14 @@ impl crate::operation::Operation for UpdateSettingsFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     UpdateSettingsFlow, super::models::SettingsFlow, UpdateSettingsFlowError
 );
 
 /// The documented error answers of [`UpdateSettingsFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateSettingsFlowError {
@@ -4240,8 +4506,10 @@ pub enum UpdateSettingsFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 crate::flow::impl_next_step!(UpdateSettingsFlowError, BadRequest, SettingsFlow);
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateSettingsFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -4284,6 +4552,8 @@ impl crate::OperationError for UpdateSettingsFlowError {
 /// A 400 returns the flow again, either with messages about what was wrong or as the next step to show. A 410 with `self_service_flow_expired` means the flow timed out: start a new one. Browsers that do not ask for JSON get a 303 redirect to the verification page instead.
 ///
 /// Made by [`FrontendApi::update_verification_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct UpdateVerificationFlow {
@@ -4294,6 +4564,7 @@ pub struct UpdateVerificationFlow {
     body: crate::models::UpdateVerificationFlowBody,
 }
 
+#[cfg(feature = "frontend")]
 impl UpdateVerificationFlow {
     /// Token from an emailed verification link. Kratos puts it in the link itself; apps normally do not send it. An invalid or expired token produces an error shown to the user.
     pub fn token(mut self, token: impl Into<crate::Secret>) -> Self {
@@ -4308,6 +4579,7 @@ impl UpdateVerificationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 impl crate::operation::Operation for UpdateVerificationFlow {
     type Output = crate::models::VerificationFlow;
     type Error = UpdateVerificationFlowError;
@@ -4362,11 +4634,14 @@ impl crate::operation::Operation for UpdateVerificationFlow {
     }
 }
 
+#[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
     UpdateVerificationFlow, super::models::VerificationFlow, UpdateVerificationFlowError
 );
 
 /// The documented error answers of [`UpdateVerificationFlow`]: one variant per status it lists.
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateVerificationFlowError {
@@ -4382,8 +4657,10 @@ pub enum UpdateVerificationFlowError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "frontend")]
 crate::flow::impl_next_step!(UpdateVerificationFlowError, BadRequest, VerificationFlow);
 
+#[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateVerificationFlowError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -4415,11 +4692,14 @@ impl crate::OperationError for UpdateVerificationFlowError {
 /// Endpoints an administrator calls to manage identities and their sessions: create, import, update, patch and delete identities, list and revoke sessions, remove credentials, create recovery codes and links. The identity schema endpoints belong here too.
 ///
 /// Cheap to clone: clones share the [`Client`](crate::Client) and its connection pool.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 pub struct IdentityApi {
     client: crate::Client,
 }
 
+#[cfg(feature = "identity")]
 impl IdentityApi {
     /// The API of the Kratos server at `base_url`, with default settings.
     ///
@@ -4707,6 +4987,7 @@ impl IdentityApi {
     }
 }
 
+#[cfg(feature = "identity")]
 impl crate::Client {
     /// The operations tagged `identity`, over this client.
     pub fn identity(&self) -> IdentityApi {
@@ -4719,6 +5000,8 @@ impl crate::Client {
 /// Creates many identities in one request; each one may bring imported credentials (passwords, social sign-in and SAML connections). A request holds at most 1,000 identities, and at most 200 of them with a plaintext password: hashing those is slow, so large batches can time out (a 504), and pre-hashed passwords (bcrypt, for example), smaller batches and no duplicates avoid that. The answer is 200 whenever one or more identities were created, and each entry of `identities` says `create` with the new `identity` id or `error` with the reason; only when none could be created does the call fail with 400 or 409. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::batch_patch_identities`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct BatchPatchIdentities {
@@ -4726,6 +5009,7 @@ pub struct BatchPatchIdentities {
     body: crate::models::PatchIdentitiesBody,
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for BatchPatchIdentities {
     type Output = crate::models::BatchPatchIdentitiesResponse;
     type Error = BatchPatchIdentitiesError;
@@ -4765,12 +5049,15 @@ impl crate::operation::Operation for BatchPatchIdentities {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     BatchPatchIdentities, super::models::BatchPatchIdentitiesResponse,
     BatchPatchIdentitiesError
 );
 
 /// The documented error answers of [`BatchPatchIdentities`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum BatchPatchIdentitiesError {
@@ -4782,6 +5069,7 @@ pub enum BatchPatchIdentitiesError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for BatchPatchIdentitiesError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -4813,6 +5101,8 @@ impl crate::OperationError for BatchPatchIdentitiesError {
 /// Creates one identity from a `schema_id` and `traits`, with optional metadata, addresses, `state`, `organization_id` and `external_id`. Credentials from another system can be imported with it in `credentials`: a password (plaintext or hashed), social sign-in (`oidc`) or SAML connections. The answer is 201 with the new identity. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::create_identity`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct CreateIdentity {
@@ -4820,6 +5110,7 @@ pub struct CreateIdentity {
     body: crate::models::CreateIdentityBody,
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for CreateIdentity {
     type Output = crate::models::Identity;
     type Error = CreateIdentityError;
@@ -4859,11 +5150,14 @@ impl crate::operation::Operation for CreateIdentity {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     CreateIdentity, super::models::Identity, CreateIdentityError
 );
 
 /// The documented error answers of [`CreateIdentity`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateIdentityError {
@@ -4875,6 +5169,7 @@ pub enum CreateIdentityError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for CreateIdentityError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -4906,6 +5201,8 @@ impl crate::OperationError for CreateIdentityError {
 /// Starts a recovery flow for the identity in `identity_id` and returns a one-time `recovery_code`, the `recovery_link` of the recovery page where it is entered, and `expires_at`. Kratos sends nothing to the user: pass the code and link on yourself, for example so that they can regain access or activate an account created for them. `expires_in` overrides the default lifetime (that of the code method), and `flow_type` chooses a `browser` (the default) or `api` flow. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::create_recovery_code_for_identity`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct CreateRecoveryCodeForIdentity {
@@ -4913,6 +5210,7 @@ pub struct CreateRecoveryCodeForIdentity {
     body: crate::models::CreateRecoveryCodeForIdentityBody,
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for CreateRecoveryCodeForIdentity {
     type Output = crate::models::RecoveryCodeForIdentity;
     type Error = CreateRecoveryCodeForIdentityError;
@@ -4952,12 +5250,15 @@ impl crate::operation::Operation for CreateRecoveryCodeForIdentity {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     CreateRecoveryCodeForIdentity, super::models::RecoveryCodeForIdentity,
     CreateRecoveryCodeForIdentityError
 );
 
 /// The documented error answers of [`CreateRecoveryCodeForIdentity`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateRecoveryCodeForIdentityError {
@@ -4969,6 +5270,7 @@ pub enum CreateRecoveryCodeForIdentityError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for CreateRecoveryCodeForIdentityError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -5000,6 +5302,8 @@ impl crate::OperationError for CreateRecoveryCodeForIdentityError {
 /// Starts a recovery flow for the identity in `identity_id` and returns a one-time `recovery_link` with its `expires_at`; opening the link in a browser signs the user in and takes them to the settings page, where they can set a new password. Kratos sends nothing to the user: pass the link on yourself, for example so that they can regain access or activate an account created for them. `expires_in` overrides the default lifetime, which is that of the link method. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::create_recovery_link_for_identity`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct CreateRecoveryLinkForIdentity {
@@ -5008,6 +5312,7 @@ pub struct CreateRecoveryLinkForIdentity {
     body: crate::models::CreateRecoveryLinkForIdentityBody,
 }
 
+#[cfg(feature = "identity")]
 impl CreateRecoveryLinkForIdentity {
     pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
         self.return_to = Some(return_to.into());
@@ -5015,6 +5320,7 @@ impl CreateRecoveryLinkForIdentity {
     }
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for CreateRecoveryLinkForIdentity {
     type Output = crate::models::RecoveryLinkForIdentity;
     type Error = CreateRecoveryLinkForIdentityError;
@@ -5057,12 +5363,15 @@ impl crate::operation::Operation for CreateRecoveryLinkForIdentity {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     CreateRecoveryLinkForIdentity, super::models::RecoveryLinkForIdentity,
     CreateRecoveryLinkForIdentityError
 );
 
 /// The documented error answers of [`CreateRecoveryLinkForIdentity`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateRecoveryLinkForIdentityError {
@@ -5074,6 +5383,7 @@ pub enum CreateRecoveryLinkForIdentityError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for CreateRecoveryLinkForIdentityError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -5105,6 +5415,8 @@ impl crate::OperationError for CreateRecoveryLinkForIdentityError {
 /// Removes the identity with this id for good; it cannot be restored afterwards. The answer is 204 on success and 404 when no identity has this id. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::delete_identity`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct DeleteIdentity {
@@ -5112,6 +5424,7 @@ pub struct DeleteIdentity {
     id: String,
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for DeleteIdentity {
     type Output = ();
     type Error = DeleteIdentityError;
@@ -5150,9 +5463,12 @@ impl crate::operation::Operation for DeleteIdentity {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(DeleteIdentity, (), DeleteIdentityError);
 
 /// The documented error answers of [`DeleteIdentity`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteIdentityError {
@@ -5162,6 +5478,7 @@ pub enum DeleteIdentityError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for DeleteIdentityError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -5189,6 +5506,8 @@ impl crate::OperationError for DeleteIdentityError {
 /// Removes the identity's credential of the given type and answers 204. `totp` and `lookup_secret` are removed entirely and `webauthn` loses its second-factor keys; `password`, `oidc` and `saml` can only be removed while the identity keeps another first-factor credential, and for `oidc` and `saml` the `identifier` names the connection to remove. Passkeys, `code` and the remaining types cannot be deleted through this operation. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::delete_identity_credentials`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct DeleteIdentityCredentials {
@@ -5198,6 +5517,7 @@ pub struct DeleteIdentityCredentials {
     identifier: Option<String>,
 }
 
+#[cfg(feature = "identity")]
 impl DeleteIdentityCredentials {
     /// For `oidc` and `saml`: which connection to remove, given by its identifier. The identifiers are listed in the credential when the identity is fetched with `include_credential=oidc` or `include_credential=saml`.
     pub fn identifier(mut self, identifier: impl Into<String>) -> Self {
@@ -5206,6 +5526,7 @@ impl DeleteIdentityCredentials {
     }
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for DeleteIdentityCredentials {
     type Output = ();
     type Error = DeleteIdentityCredentialsError;
@@ -5255,11 +5576,14 @@ impl crate::operation::Operation for DeleteIdentityCredentials {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     DeleteIdentityCredentials, (), DeleteIdentityCredentialsError
 );
 
 /// The documented error answers of [`DeleteIdentityCredentials`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteIdentityCredentialsError {
@@ -5269,6 +5593,7 @@ pub enum DeleteIdentityCredentialsError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for DeleteIdentityCredentialsError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -5296,6 +5621,8 @@ impl crate::OperationError for DeleteIdentityCredentialsError {
 /// Deletes every session of the identity, which signs it out on all devices. Unlike deactivating a session, this removes the sessions from the database; the answer is 204. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::delete_identity_sessions`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct DeleteIdentitySessions {
@@ -5303,6 +5630,7 @@ pub struct DeleteIdentitySessions {
     id: String,
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for DeleteIdentitySessions {
     type Output = ();
     type Error = DeleteIdentitySessionsError;
@@ -5343,11 +5671,14 @@ impl crate::operation::Operation for DeleteIdentitySessions {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     DeleteIdentitySessions, (), DeleteIdentitySessionsError
 );
 
 /// The documented error answers of [`DeleteIdentitySessions`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteIdentitySessionsError {
@@ -5361,6 +5692,7 @@ pub enum DeleteIdentitySessionsError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for DeleteIdentitySessionsError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -5395,6 +5727,8 @@ impl crate::OperationError for DeleteIdentitySessionsError {
 /// Ends the session with this id so that it can no longer authenticate requests. The session stays stored, marked inactive; the answer is 204. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::disable_session`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct DisableSession {
@@ -5402,6 +5736,7 @@ pub struct DisableSession {
     id: String,
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for DisableSession {
     type Output = ();
     type Error = DisableSessionError;
@@ -5441,9 +5776,12 @@ impl crate::operation::Operation for DisableSession {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(DisableSession, (), DisableSessionError);
 
 /// The documented error answers of [`DisableSession`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DisableSessionError {
@@ -5455,6 +5793,7 @@ pub enum DisableSessionError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for DisableSessionError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -5486,6 +5825,8 @@ impl crate::OperationError for DisableSessionError {
 /// Moves the expiry of the session with this id forward; when the server sets `session.earliest_possible_extend`, only a session already within that time of its expiry is extended. Success is 204 without a body; older Ory Network projects answer 200 with the session instead, which is being phased out, so do not depend on that body. Repeated calls for the same session in quick succession get 404, as does an id no session has; the current session's id comes from `toSession` (`/sessions/whoami`). Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::extend_session`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct ExtendSession {
@@ -5493,6 +5834,7 @@ pub struct ExtendSession {
     id: String,
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for ExtendSession {
     type Output = Option<crate::models::Session>;
     type Error = ExtendSessionError;
@@ -5533,11 +5875,14 @@ impl crate::operation::Operation for ExtendSession {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     ExtendSession, Option < super::models::Session >, ExtendSessionError
 );
 
 /// The documented error answers of [`ExtendSession`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ExtendSessionError {
@@ -5549,6 +5894,7 @@ pub enum ExtendSessionError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for ExtendSessionError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -5580,6 +5926,8 @@ impl crate::OperationError for ExtendSessionError {
 /// Returns the identity with this id, `metadata_admin` included. Add `include_credential` to have credentials, such as social sign-in connections, returned in full. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::get_identity`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct GetIdentity {
@@ -5588,6 +5936,7 @@ pub struct GetIdentity {
     include_credential: Vec<crate::models::GetIdentityIncludeCredentialItem>,
 }
 
+#[cfg(feature = "identity")]
 impl GetIdentity {
     /// Credential types to include in full, such as `password` or `oidc`; repeat the parameter for several. With `oidc` the answer also carries the first OAuth 2.0 access and refresh tokens and the OpenID Connect ID token, where Kratos kept them.
     pub fn include_credential(
@@ -5599,6 +5948,7 @@ impl GetIdentity {
     }
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for GetIdentity {
     type Output = crate::models::Identity;
     type Error = GetIdentityError;
@@ -5642,11 +5992,14 @@ impl crate::operation::Operation for GetIdentity {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     GetIdentity, super::models::Identity, GetIdentityError
 );
 
 /// The documented error answers of [`GetIdentity`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum GetIdentityError {
@@ -5656,6 +6009,7 @@ pub enum GetIdentityError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for GetIdentityError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -5683,6 +6037,8 @@ impl crate::OperationError for GetIdentityError {
 /// Returns the identity whose `external_id` equals the value in the path. Add `include_credential` to have credentials, such as social sign-in connections, returned in full. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::get_identity_by_external_id`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct GetIdentityByExternalId {
@@ -5691,6 +6047,7 @@ pub struct GetIdentityByExternalId {
     include_credential: Vec<crate::models::GetIdentityByExternalIdIncludeCredentialItem>,
 }
 
+#[cfg(feature = "identity")]
 impl GetIdentityByExternalId {
     /// Credential types to include in full, such as `password` or `oidc`; repeat the parameter for several. With `oidc` the answer also carries the first OAuth 2.0 access and refresh tokens and the OpenID Connect ID token, where Kratos kept them.
     pub fn include_credential(
@@ -5704,6 +6061,7 @@ impl GetIdentityByExternalId {
     }
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for GetIdentityByExternalId {
     type Output = crate::models::Identity;
     type Error = GetIdentityByExternalIdError;
@@ -5747,11 +6105,14 @@ impl crate::operation::Operation for GetIdentityByExternalId {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     GetIdentityByExternalId, super::models::Identity, GetIdentityByExternalIdError
 );
 
 /// The documented error answers of [`GetIdentityByExternalId`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum GetIdentityByExternalIdError {
@@ -5761,6 +6122,7 @@ pub enum GetIdentityByExternalIdError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for GetIdentityByExternalIdError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -5788,6 +6150,8 @@ impl crate::OperationError for GetIdentityByExternalIdError {
 /// Returns the identity schema with this id: the JSON Schema document itself, not wrapped in another object. It needs no credentials.
 ///
 /// Made by [`IdentityApi::get_identity_schema`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct GetIdentitySchema {
@@ -5795,6 +6159,7 @@ pub struct GetIdentitySchema {
     id: String,
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for GetIdentitySchema {
     type Output = crate::models::IdentitySchema;
     type Error = GetIdentitySchemaError;
@@ -5828,11 +6193,14 @@ impl crate::operation::Operation for GetIdentitySchema {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     GetIdentitySchema, super::models::IdentitySchema, GetIdentitySchemaError
 );
 
 /// The documented error answers of [`GetIdentitySchema`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum GetIdentitySchemaError {
@@ -5842,6 +6210,7 @@ pub enum GetIdentitySchemaError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for GetIdentitySchemaError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -5869,6 +6238,8 @@ impl crate::OperationError for GetIdentitySchemaError {
 /// Returns the session with this id, whichever identity it belongs to. The session's identity and devices are included only when `expand` asks for them. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::get_session`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct GetSession {
@@ -5877,6 +6248,7 @@ pub struct GetSession {
     id: String,
 }
 
+#[cfg(feature = "identity")]
 impl GetSession {
     /// Related data to include: `identity`, `devices`, or both by repeating the parameter (`?expand=identity&expand=devices`). Left out, neither is included.
     pub fn expand(mut self, expand: Vec<crate::models::GetSessionExpandItem>) -> Self {
@@ -5885,6 +6257,7 @@ impl GetSession {
     }
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for GetSession {
     type Output = crate::models::Session;
     type Error = GetSessionError;
@@ -5925,9 +6298,12 @@ impl crate::operation::Operation for GetSession {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(GetSession, super::models::Session, GetSessionError);
 
 /// The documented error answers of [`GetSession`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum GetSessionError {
@@ -5937,6 +6313,7 @@ pub enum GetSessionError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for GetSessionError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -5964,6 +6341,8 @@ impl crate::OperationError for GetSessionError {
 /// Returns the identities stored in Kratos, one page at a time, with `metadata_admin` included. The filters `ids`, `credentials_identifier`, `preview_credentials_identifier_similar` and `organization_id` work one at a time: sending two of them gets a 400. The token of the next page comes only in the `Link` header of the answer (`rel="next"`); the last page has none. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::list_identities`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct ListIdentities {
@@ -5980,6 +6359,7 @@ pub struct ListIdentities {
     organization_id: Option<String>,
 }
 
+#[cfg(feature = "identity")]
 impl ListIdentities {
     /// How many identities a page holds, for the older page-number pagination. Deprecated: use `page_size` and `page_token`.
     pub fn per_page(mut self, per_page: i64) -> Self {
@@ -6059,6 +6439,7 @@ impl ListIdentities {
     }
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for ListIdentities {
     type Output = crate::Page<crate::models::Identity>;
     type Error = ListIdentitiesError;
@@ -6125,11 +6506,14 @@ impl crate::operation::Operation for ListIdentities {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     ListIdentities, pages of super::models::Identity, ListIdentitiesError
 );
 
 /// The documented error answers of [`ListIdentities`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ListIdentitiesError {
@@ -6137,6 +6521,7 @@ pub enum ListIdentitiesError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for ListIdentitiesError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -6162,6 +6547,8 @@ impl crate::OperationError for ListIdentitiesError {
 /// Returns the identity schemas configured on the server, one page at a time, each with its `id` and the JSON Schema itself in `schema`. The token of the next page comes only in the `Link` header of the answer (`rel="next"`); the last page has none. It needs no credentials.
 ///
 /// Made by [`IdentityApi::list_identity_schemas`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct ListIdentitySchemas {
@@ -6172,6 +6559,7 @@ pub struct ListIdentitySchemas {
     page_token: Option<String>,
 }
 
+#[cfg(feature = "identity")]
 impl ListIdentitySchemas {
     /// How many schemas a page holds, for the older page-number pagination. Deprecated: use `page_size` and `page_token`.
     pub fn per_page(mut self, per_page: i64) -> Self {
@@ -6198,6 +6586,7 @@ impl ListIdentitySchemas {
     }
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for ListIdentitySchemas {
     type Output = crate::Page<crate::models::IdentitySchemaContainer>;
     type Error = ListIdentitySchemasError;
@@ -6243,12 +6632,15 @@ impl crate::operation::Operation for ListIdentitySchemas {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     ListIdentitySchemas, pages of super::models::IdentitySchemaContainer,
     ListIdentitySchemasError
 );
 
 /// The documented error answers of [`ListIdentitySchemas`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ListIdentitySchemasError {
@@ -6256,6 +6648,7 @@ pub enum ListIdentitySchemasError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for ListIdentitySchemasError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -6281,6 +6674,8 @@ impl crate::OperationError for ListIdentitySchemasError {
 /// Returns the sessions of one identity, one page at a time, each with its `identity` and `devices`; `active` narrows the list to active or inactive sessions. The token of the next page comes only in the `Link` header of the answer (`rel="next"`); the last page has none. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::list_identity_sessions`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct ListIdentitySessions {
@@ -6293,6 +6688,7 @@ pub struct ListIdentitySessions {
     active: Option<bool>,
 }
 
+#[cfg(feature = "identity")]
 impl ListIdentitySessions {
     /// How many sessions a page holds, for the older page-number pagination. Deprecated: use `page_size` and `page_token`.
     pub fn per_page(mut self, per_page: i64) -> Self {
@@ -6325,6 +6721,7 @@ impl ListIdentitySessions {
     }
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for ListIdentitySessions {
     type Output = crate::Page<crate::models::Session>;
     type Error = ListIdentitySessionsError;
@@ -6381,11 +6778,14 @@ impl crate::operation::Operation for ListIdentitySessions {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     ListIdentitySessions, pages of super::models::Session, ListIdentitySessionsError
 );
 
 /// The documented error answers of [`ListIdentitySessions`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ListIdentitySessionsError {
@@ -6397,6 +6797,7 @@ pub enum ListIdentitySessionsError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for ListIdentitySessionsError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -6428,6 +6829,8 @@ impl crate::OperationError for ListIdentitySessionsError {
 /// Returns the sessions of all identities, one page at a time; `active` narrows the list to active or inactive sessions and `expand` adds each session's identity or devices. The token of the next page comes only in the `Link` header of the answer (`rel="next"`); the last page has none. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::list_sessions`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct ListSessions {
@@ -6438,6 +6841,7 @@ pub struct ListSessions {
     expand: Vec<crate::models::ListSessionsExpandItem>,
 }
 
+#[cfg(feature = "identity")]
 impl ListSessions {
     /// How many sessions a page holds at most.
     pub fn page_size(mut self, page_size: i64) -> Self {
@@ -6464,6 +6868,7 @@ impl ListSessions {
     }
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for ListSessions {
     type Output = crate::Page<crate::models::Session>;
     type Error = ListSessionsError;
@@ -6513,11 +6918,14 @@ impl crate::operation::Operation for ListSessions {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     ListSessions, pages of super::models::Session, ListSessionsError
 );
 
 /// The documented error answers of [`ListSessions`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ListSessionsError {
@@ -6527,6 +6935,7 @@ pub enum ListSessionsError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for ListSessionsError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -6554,6 +6963,8 @@ impl crate::OperationError for ListSessionsError {
 /// Changes single fields of an identity with a JSON Patch document (RFC 6902) and returns the identity as stored afterwards. The patch may not touch `id`, `stateChangedAt` or `credentials`; changing `state` also updates `state_changed_at`. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::patch_identity`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct PatchIdentity {
@@ -6562,6 +6973,7 @@ pub struct PatchIdentity {
     body: crate::models::JsonPatchDocument,
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for PatchIdentity {
     type Output = crate::models::Identity;
     type Error = PatchIdentityError;
@@ -6605,11 +7017,14 @@ impl crate::operation::Operation for PatchIdentity {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     PatchIdentity, super::models::Identity, PatchIdentityError
 );
 
 /// The documented error answers of [`PatchIdentity`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PatchIdentityError {
@@ -6623,6 +7038,7 @@ pub enum PatchIdentityError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for PatchIdentityError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -6657,6 +7073,8 @@ impl crate::OperationError for PatchIdentityError {
 /// Replaces an identity with the one in the body; for changing single fields use the PATCH operation on the same path. Send the complete identity apart from credentials: `traits`, both metadata fields and `external_id` take the values of the body, so leaving one out clears it. Credentials sent in `credentials` are imported next to the ones the identity already has; without that field its credentials stay unchanged. Needs admin access: the admin port on self-hosted Kratos, or an API key on the Ory Network.
 ///
 /// Made by [`IdentityApi::update_identity`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct UpdateIdentity {
@@ -6665,6 +7083,7 @@ pub struct UpdateIdentity {
     body: crate::models::UpdateIdentityBody,
 }
 
+#[cfg(feature = "identity")]
 impl crate::operation::Operation for UpdateIdentity {
     type Output = crate::models::Identity;
     type Error = UpdateIdentityError;
@@ -6708,11 +7127,14 @@ impl crate::operation::Operation for UpdateIdentity {
     }
 }
 
+#[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     UpdateIdentity, super::models::Identity, UpdateIdentityError
 );
 
 /// The documented error answers of [`UpdateIdentity`]: one variant per status it lists.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateIdentityError {
@@ -6726,6 +7148,7 @@ pub enum UpdateIdentityError {
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },
 }
 
+#[cfg(feature = "identity")]
 impl crate::OperationError for UpdateIdentityError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -6760,11 +7183,14 @@ impl crate::OperationError for UpdateIdentityError {
 /// Endpoints for a Kratos server's health and version.
 ///
 /// Cheap to clone: clones share the [`Client`](crate::Client) and its connection pool.
+#[cfg(feature = "metadata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
 #[derive(Debug, Clone)]
 pub struct MetadataApi {
     client: crate::Client,
 }
 
+#[cfg(feature = "metadata")]
 impl MetadataApi {
     /// The API of the Kratos server at `base_url`, with default settings.
     ///
@@ -6815,6 +7241,7 @@ impl MetadataApi {
     }
 }
 
+#[cfg(feature = "metadata")]
 impl crate::Client {
     /// The operations tagged `metadata`, over this client.
     pub fn metadata(&self) -> MetadataApi {
@@ -6827,12 +7254,15 @@ impl crate::Client {
 /// Returns in `version` the version of the Kratos instance that handled the request. It does not need the `X-Forwarded-Proto` header even when TLS is terminated in front of Kratos. When several instances run, each reports its own version.
 ///
 /// Made by [`MetadataApi::get_version`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "metadata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct GetVersion {
     base: crate::operation::Base,
 }
 
+#[cfg(feature = "metadata")]
 impl crate::operation::Operation for GetVersion {
     type Output = crate::models::GetVersionStatus200Body;
     type Error = GetVersionError;
@@ -6856,15 +7286,19 @@ impl crate::operation::Operation for GetVersion {
     }
 }
 
+#[cfg(feature = "metadata")]
 crate::operation::impl_operation!(
     GetVersion, super::models::GetVersionStatus200Body, GetVersionError
 );
 
 /// The documented error answers of [`GetVersion`]: one variant per status it lists.
+#[cfg(feature = "metadata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum GetVersionError {}
 
+#[cfg(feature = "metadata")]
 impl crate::OperationError for GetVersionError {
     fn status(&self) -> reqwest::StatusCode {
         match *self {}
@@ -6876,12 +7310,15 @@ impl crate::OperationError for GetVersionError {
 /// Answers 200 with `status: ok` as soon as the Kratos HTTP server accepts requests; the database is not checked (`/health/ready` does that). It does not need the `X-Forwarded-Proto` header even when TLS is terminated in front of Kratos. The answer describes only the instance that handled the request, not a cluster.
 ///
 /// Made by [`MetadataApi::is_alive`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "metadata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct IsAlive {
     base: crate::operation::Base,
 }
 
+#[cfg(feature = "metadata")]
 impl crate::operation::Operation for IsAlive {
     type Output = crate::models::IsAliveStatus200Body;
     type Error = IsAliveError;
@@ -6914,11 +7351,14 @@ impl crate::operation::Operation for IsAlive {
     }
 }
 
+#[cfg(feature = "metadata")]
 crate::operation::impl_operation!(
     IsAlive, super::models::IsAliveStatus200Body, IsAliveError
 );
 
 /// The documented error answers of [`IsAlive`]: one variant per status it lists.
+#[cfg(feature = "metadata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum IsAliveError {
@@ -6926,6 +7366,7 @@ pub enum IsAliveError {
     Default { status: reqwest::StatusCode, body: String },
 }
 
+#[cfg(feature = "metadata")]
 impl crate::OperationError for IsAliveError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -6939,12 +7380,15 @@ impl crate::OperationError for IsAliveError {
 /// Answers 200 with `status: ok` when Kratos accepts requests and the services it depends on, such as the database, respond; otherwise 503 with the failed checks in `errors`. It does not need the `X-Forwarded-Proto` header even when TLS is terminated in front of Kratos. The answer describes only the instance that handled the request, not a cluster.
 ///
 /// Made by [`MetadataApi::is_ready`]. Nothing is sent until [`send`](Self::send) is awaited.
+#[cfg(feature = "metadata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `.send().await`"]
 pub struct IsReady {
     base: crate::operation::Base,
 }
 
+#[cfg(feature = "metadata")]
 impl crate::operation::Operation for IsReady {
     type Output = crate::models::IsReadyStatus200Body;
     type Error = IsReadyError;
@@ -6978,11 +7422,14 @@ impl crate::operation::Operation for IsReady {
     }
 }
 
+#[cfg(feature = "metadata")]
 crate::operation::impl_operation!(
     IsReady, super::models::IsReadyStatus200Body, IsReadyError
 );
 
 /// The documented error answers of [`IsReady`]: one variant per status it lists.
+#[cfg(feature = "metadata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum IsReadyError {
@@ -6992,6 +7439,7 @@ pub enum IsReadyError {
     Default { status: reqwest::StatusCode, body: String },
 }
 
+#[cfg(feature = "metadata")]
 impl crate::OperationError for IsReadyError {
     fn status(&self) -> reqwest::StatusCode {
         match self {
