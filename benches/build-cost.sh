@@ -65,18 +65,19 @@ done
 
 echo
 echo "3. the client crate alone, dependencies already built"
-alone() { # slug name dir package VAR=value
-  local slug=$1 name=$2 dir=$3 package=$4 setting=$5
+alone() { # slug name dir package VAR=value [cargo-args...]
+  local slug=$1 name=$2 dir=$3 package=$4 setting=$5; shift 5
   local target="$work/target-$slug"
   (cd "$dir" && CARGO_TARGET_DIR="$target" cargo clean --release -p "$package" >>"$work/log" 2>&1)
   local s
-  s=$(cd "$dir" && export "$setting" && CARGO_TARGET_DIR="$target" seconds cargo build --release)
+  s=$(cd "$dir" && export "$setting" && CARGO_TARGET_DIR="$target" seconds cargo build --release "$@")
   printf "  %-42s %7.1f s\n" "$name" "$s"
 }
 if [ -f "$shared/api-v26.2.0.json" ]; then
-  alone ring "kratos-client from upstream api-v26.2.0.json" "$here/build-cost/hello-ours" kratos-client KRATOS_OPENAPI_SPEC="$shared/api-v26.2.0.json"
+  alone ring "kratos-client from upstream v26.2.0, all groups" "$here/build-cost/hello-ours" kratos-client KRATOS_OPENAPI_SPEC="$shared/api-v26.2.0.json" --features kratos-client/admin
 fi
-alone ring "kratos-client from our openapi/kratos.json" "$here/build-cost/hello-ours" kratos-client KRATOS_OPENAPI_SPEC=
+alone ring "kratos-client, default features (frontend)" "$here/build-cost/hello-ours" kratos-client KRATOS_OPENAPI_SPEC=
+alone ring "kratos-client, all API groups" "$here/build-cost/hello-ours" kratos-client KRATOS_OPENAPI_SPEC= --features kratos-client/admin
 alone ory "ory-kratos-client 26.2.0" "$here/build-cost/hello-ory" ory-kratos-client UNUSED=1
 echo
 echo "log: $work/log"
