@@ -702,7 +702,9 @@ impl RawResponse {
         // Blanked as a `Value`, then decoded from bytes by the same code as
         // a success (`decode_slice::<T>`), so that each body type's decoder
         // is compiled once, not once more for `Value`.
-        let blanked = self.blanked_body().and_then(|bytes| decode_slice::<T>(&bytes));
+        let blanked = self
+            .blanked_body()
+            .and_then(|bytes| decode_slice::<T>(&bytes));
         match blanked {
             Ok(value) => Ok(value),
             // Decoded again from the bytes, for an error that says where.

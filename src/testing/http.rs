@@ -4,6 +4,12 @@
 use serde_json::{json, Value};
 use wiremock::ResponseTemplate;
 
+use super::Call;
+
+/// Kratos's default and largest page sizes for lists.
+const DEFAULT_PAGE_SIZE: usize = 250;
+const MAX_PAGE_SIZE: usize = 500;
+
 /// A JSON answer, with the content type Kratos sends.
 pub(super) fn json_response(status: u16, body: Value) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(
@@ -91,4 +97,56 @@ pub(super) fn text(id: i64, text: &str, kind: &str, context: Option<Value>) -> V
         t["context"] = context;
     }
     t
+}
+
+/// One page of `items`, ordered by id, as Kratos's lists answer: the page
+/// the request's `page_size` and `page_token` name (a token is the id of a
+/// page's first item), with the `Link` header Kratos writes. Only the
+/// page's items are written as JSON.
+pub(super) fn paged<T>(
+    call: &Call,
+    mut items: Vec<T>,
+    id: impl Fn(&T) -> &str,
+    write: impl Fn(&T) -> Value,
+) -> ResponseTemplate {
+    let size = match call.query("page_size").map(|s| s.parse::<usize>()) {
+        None => DEFAULT_PAGE_SIZE,
+        Some(Ok(size)) if (1..=MAX_PAGE_SIZE).contains(&size) => size,
+        Some(_) => {
+            return bad_request(&format!(
+                "page_size must be a number between 1 and {MAX_PAGE_SIZE}"
+            ))
+        }
+    };
+    items.sort_by(|a, b| id(a).cmp(id(b)));
+    let start = match call.query("page_token") {
+        None => 0,
+        Some(token) => items
+            .iter()
+            .position(|item| id(item) >= token.as_str())
+            .unwrap_or(items.len()),
+    };
+    let page: Vec<Value> = items.iter().skip(start).take(size).map(write).collect();
+    let next = items.get(start + size).map(|item| id(item).to_string());
+    json_response(200, json!(page)).insert_header("link", link(call, size, next.as_deref()))
+}
+
+/// The `Link` header Kratos writes for a page: the first page, then the
+/// next one when there is one, each with `page_size` and `page_token`.
+fn link(call: &Call, size: usize, next: Option<&str>) -> String {
+    let page = |token: &str| {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("page_size", &size.to_string())
+            .append_pair("page_token", token)
+            .finish();
+        format!("<{}?{query}>", call.path())
+    };
+    let mut links = vec![format!(
+        "{}; rel=\"first\"",
+        page("00000000-0000-0000-0000-000000000000")
+    )];
+    if let Some(next) = next {
+        links.push(format!("{}; rel=\"next\"", page(next)));
+    }
+    links.join(",")
 }

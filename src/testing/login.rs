@@ -269,7 +269,11 @@ fn password(store: &mut Store, id: &str, call: &Call, form: &Form) -> ResponseTe
     let identifier = form.field("identifier").trim().to_lowercase();
     let found = store
         .identity_by_address(&identifier)
-        .filter(|i| i.password.as_deref() == Some(form.field("password")))
+        .filter(|i| {
+            i.password
+                .as_ref()
+                .is_some_and(|p| p.matches(form.field("password")))
+        })
         .map(|i| i.id.clone());
     let Some(identity_id) = found else {
         let message = text(4000006, "The provided credentials are invalid, check for spelling mistakes in your password or username, email address, or phone number.", "error", None);

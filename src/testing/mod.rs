@@ -46,6 +46,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::{Client, FrontendApi};
 
+mod admin;
 mod by_code;
 mod http;
 mod login;
@@ -68,6 +69,7 @@ const MODULES: &[fn(&mut Store, &Call) -> Option<ResponseTemplate>] = &[
     settings::route,
     recovery::route,
     verification::route,
+    admin::route,
 ];
 
 /// The shortest password the mock accepts, as Kratos's default policy.
@@ -105,6 +107,7 @@ pub struct MockKratosBuilder {
     identifier_first: bool,
     second_factor: bool,
     privileged_session_max_age: Duration,
+    api_key: Option<String>,
 }
 
 impl MockKratosBuilder {
@@ -184,6 +187,14 @@ impl MockKratosBuilder {
         self
     }
 
+    /// Has the admin API require `Authorization: Bearer <key>` (401
+    /// without it), as the Ory Network does. Default: no key, as
+    /// self-hosted Kratos's admin port.
+    pub fn api_key(mut self, key: &str) -> Self {
+        self.api_key = Some(key.to_string());
+        self
+    }
+
     /// Starts the server on a free local port.
     pub async fn start(self) -> MockKratos {
         let server = MockServer::start().await;
@@ -240,6 +251,7 @@ impl MockKratos {
             identifier_first: false,
             second_factor: false,
             privileged_session_max_age: Duration::from_secs(15 * 60),
+            api_key: None,
         }
     }
 
@@ -252,6 +264,34 @@ impl MockKratos {
     pub fn client(&self) -> Client {
         // The URI of a running wiremock server is always a valid base URL.
         Client::new(self.server.uri()).unwrap_or_else(|e| unreachable!("mock server URI: {e}"))
+    }
+
+    /// The admin API of this server (identities, sessions, recovery codes),
+    /// with the API key when one is configured.
+    #[cfg(feature = "identity")]
+    pub fn identity(&self) -> crate::IdentityApi {
+        self.admin_client().identity()
+    }
+
+    /// The courier API of this server: the messages in the outbox.
+    #[cfg(feature = "courier")]
+    pub fn courier(&self) -> crate::CourierApi {
+        self.admin_client().courier()
+    }
+
+    #[cfg(any(feature = "identity", feature = "courier"))]
+    fn admin_client(&self) -> Client {
+        let key = self.state().config.api_key.clone();
+        let builder = Client::builder(self.server.uri());
+        let builder = match key {
+            Some(key) => builder.api_key(key),
+            None => builder,
+        };
+        // The URI of a running wiremock server is always a valid base URL,
+        // and a key the mock accepted is a valid header.
+        builder
+            .build()
+            .unwrap_or_else(|e| unreachable!("mock server URI: {e}"))
     }
 
     /// The frontend API of this server.
@@ -301,7 +341,7 @@ impl MockKratos {
         self.state().add_identity(
             Some(email.trim().to_lowercase()),
             traits,
-            Some(password.to_string()),
+            Some(store::Password::Clear(password.to_string())),
         )
     }
 
@@ -350,6 +390,10 @@ impl MockKratos {
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct Message {
+    /// Its id, as the courier API lists it.
+    pub id: String,
+    /// When it was sent.
+    pub created_at: SystemTime,
     /// The address it went to, lower-cased.
     pub recipient: String,
     /// Kratos's template type: `recovery_code_valid`,
@@ -443,6 +487,11 @@ impl Call<'_> {
 
     fn query(&self, name: &str) -> Option<String> {
         query_value(&self.0.url, name)
+    }
+
+    /// The first value of the header `name`, if it is text.
+    fn header(&self, name: &str) -> Option<&str> {
+        self.0.headers.get(name)?.to_str().ok()
     }
 
     /// The session token it carries.

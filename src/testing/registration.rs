@@ -8,7 +8,7 @@ use wiremock::ResponseTemplate;
 
 use super::http::{already_signed_in, error_body, json_response, text};
 use super::schema::{identifier, password_message, trait_messages, trait_nodes};
-use super::store::{Exchange, FlowKind, Store};
+use super::store::{Exchange, FlowKind, Password, Store};
 use super::Call;
 
 const KIND: FlowKind = FlowKind::Registration;
@@ -171,7 +171,11 @@ fn submit(store: &mut Store, id: &str, body: &[u8]) -> ResponseTemplate {
 /// Creates the identity and its session, and returns the registration answer.
 fn register(store: &mut Store, flow_id: &str, traits: Map<String, Value>, password: &str) -> Value {
     let identifier = identifier(store, &traits);
-    let identity_id = store.add_identity(identifier, traits, Some(password.to_string()));
+    let identity_id = store.add_identity(
+        identifier,
+        traits,
+        Some(Password::Clear(password.to_string())),
+    );
     let token = store.start_session(&identity_id, "password", "aal1");
     if let Some(exchange) = store.exchanges.values_mut().find(|e| e.flow_id == flow_id) {
         exchange.session_token = Some(token.clone());

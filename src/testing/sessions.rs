@@ -5,13 +5,9 @@
 use serde_json::{json, Value};
 use wiremock::ResponseTemplate;
 
-use super::http::{bad_request, error_body, json_response, no_session, not_found};
+use super::http::{bad_request, error_body, json_response, no_session, not_found, paged};
 use super::store::Store;
 use super::Call;
-
-/// Kratos's default and largest page sizes for lists.
-const DEFAULT_PAGE_SIZE: usize = 250;
-const MAX_PAGE_SIZE: usize = 500;
 
 /// Answers the session endpoints; `None` for any other request.
 pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
@@ -107,60 +103,16 @@ fn current_session(store: &Store, call: &Call) -> Option<(String, String)> {
     Some((session.id.clone(), session.identity_id.clone()))
 }
 
-/// The signed-in user's sessions other than the current one, ordered by id,
-/// one page at a time. A page token is the id of the page's first session.
+/// The signed-in user's sessions other than the current one, a page at a
+/// time.
 fn list_other_sessions(store: &Store, call: &Call) -> ResponseTemplate {
     let Some(current) = call.token().and_then(|t| store.session(t)) else {
         return no_session();
     };
-    let size = match call.query("page_size").map(|s| s.parse::<usize>()) {
-        None => DEFAULT_PAGE_SIZE,
-        Some(Ok(size)) if (1..=MAX_PAGE_SIZE).contains(&size) => size,
-        Some(_) => {
-            return bad_request(&format!(
-                "page_size must be a number between 1 and {MAX_PAGE_SIZE}"
-            ))
-        }
-    };
-    let mut others: Vec<_> = store
+    let others: Vec<_> = store
         .sessions
         .iter()
         .filter(|s| s.identity_id == current.identity_id && s.id != current.id)
         .collect();
-    others.sort_by(|a, b| a.id.cmp(&b.id));
-    let start = match call.query("page_token") {
-        None => 0,
-        Some(token) => match others.iter().position(|s| s.id >= token) {
-            Some(at) => at,
-            None => others.len(),
-        },
-    };
-    let page: Vec<Value> = others
-        .iter()
-        .skip(start)
-        .take(size)
-        .map(|s| store.session_json(s))
-        .collect();
-    let next = others.get(start + size).map(|s| s.id.as_str());
-    json_response(200, json!(page)).insert_header("link", link(call, size, next))
-}
-
-/// The `Link` header Kratos writes for a page: the first page, then the
-/// next one when there is one, each with `page_size` and `page_token`.
-fn link(call: &Call, size: usize, next: Option<&str>) -> String {
-    let page = |token: &str| {
-        let query: String = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("page_size", &size.to_string())
-            .append_pair("page_token", token)
-            .finish();
-        format!("<{}?{query}>", call.path())
-    };
-    let mut links = vec![format!(
-        "{}; rel=\"first\"",
-        page("00000000-0000-0000-0000-000000000000")
-    )];
-    if let Some(next) = next {
-        links.push(format!("{}; rel=\"next\"", page(next)));
-    }
-    links.join(",")
+    paged(call, others, |s| &s.id, |s| store.session_json(s))
 }

@@ -10,7 +10,7 @@ use wiremock::ResponseTemplate;
 
 use super::http::{error_body, json_response, no_session, text};
 use super::schema::{identifier, password_message, trait_messages, trait_nodes};
-use super::store::{FlowKind, Store};
+use super::store::{FlowKind, Password, Store};
 use super::Call;
 
 const KIND: FlowKind = FlowKind::Settings;
@@ -158,7 +158,9 @@ fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> ResponseTemp
     }
     if let Some(identity) = store.identities.iter_mut().find(|i| i.id == identity_id) {
         match method.as_str() {
-            "password" => identity.password = Some(form.field("password").to_string()),
+            "password" => {
+                identity.password = Some(Password::Clear(form.field("password").to_string()))
+            }
             _ => {
                 if identity.identifier != new_identifier {
                     identity.verified = false;

@@ -135,12 +135,40 @@ pub(super) struct Identity {
     /// The identifier it signs in with: its first email trait, lower-cased.
     pub(super) identifier: Option<String>,
     pub(super) traits: Map<String, Value>,
-    /// The password it signs in with (a mock: kept as given).
-    pub(super) password: Option<String>,
+    /// The password it signs in with.
+    pub(super) password: Option<Password>,
     pub(super) created_at: SystemTime,
     pub(super) address_ids: (String, String),
     /// Whether its address has been verified.
     pub(super) verified: bool,
+    /// What the admin API sets: `active` or `inactive`, an id in another
+    /// system, and metadata.
+    pub(super) state: String,
+    pub(super) external_id: Option<String>,
+    pub(super) metadata_public: Value,
+    pub(super) metadata_admin: Value,
+}
+
+/// A password credential: as given (registration, settings, a cleartext
+/// import), or an imported hash.
+pub(super) enum Password {
+    Clear(String),
+    Hashed(String),
+}
+
+impl Password {
+    /// Whether `given` is this password. Of imported hashes the mock checks
+    /// bcrypt (`$2a$`, `$2b$`, `$2y$`), the format Kratos itself writes;
+    /// others never match.
+    pub(super) fn matches(&self, given: &str) -> bool {
+        match self {
+            Password::Clear(password) => password == given,
+            Password::Hashed(hash) if hash.starts_with("$2") => {
+                bcrypt::verify(given, hash).unwrap_or(false)
+            }
+            Password::Hashed(_) => false,
+        }
+    }
 }
 
 pub(super) struct Session {
@@ -298,7 +326,7 @@ impl Store {
         &mut self,
         identifier: Option<String>,
         traits: Map<String, Value>,
-        password: Option<String>,
+        password: Option<Password>,
     ) -> String {
         let id = self.random.uuid();
         let address_ids = (self.random.uuid(), self.random.uuid());
@@ -310,6 +338,10 @@ impl Store {
             created_at: SystemTime::now(),
             address_ids,
             verified: false,
+            state: "active".into(),
+            external_id: None,
+            metadata_public: Value::Null,
+            metadata_admin: Value::Null,
         });
         id
     }
@@ -327,7 +359,10 @@ impl Store {
     /// `recovery_code_valid`.
     pub(super) fn send_code(&mut self, to: &str, template: &str, subject: &str) -> String {
         let code = self.random.digits(6);
+        let id = self.random.uuid();
         self.outbox.push(super::Message {
+            id,
+            created_at: SystemTime::now(),
             recipient: to.to_string(),
             template_type: template.to_string(),
             subject: subject.to_string(),
@@ -435,20 +470,43 @@ impl Store {
             ),
             None => (json!([]), json!([])),
         };
-        json!({
+        let mut body = json!({
             "id": identity.id,
             "schema_id": "default",
             "schema_url": format!("{}/schemas/ZGVmYXVsdA", self.base),
-            "state": "active",
+            "state": identity.state,
             "state_changed_at": at,
             "traits": identity.traits,
             "verifiable_addresses": addresses,
             "recovery_addresses": recovery,
-            "metadata_public": null,
+            "metadata_public": identity.metadata_public,
             "created_at": at,
             "updated_at": at,
             "organization_id": null,
-        })
+        });
+        if let Some(external_id) = &identity.external_id {
+            body["external_id"] = json!(external_id);
+        }
+        body
+    }
+
+    /// An identity as the admin API writes it: with its admin metadata and
+    /// its credentials (their identifiers, never a password or its hash).
+    pub(super) fn admin_identity_json(&self, identity: &Identity) -> Value {
+        let mut body = self.identity_json(identity);
+        body["metadata_admin"] = identity.metadata_admin.clone();
+        if identity.password.is_some() {
+            let at = rfc3339(identity.created_at);
+            body["credentials"] = json!({"password": {
+                "type": "password",
+                "identifiers": identity.identifier.iter().collect::<Vec<_>>(),
+                "config": {},
+                "version": 1,
+                "created_at": at,
+                "updated_at": at,
+            }});
+        }
+        body
     }
 
     /// A session as Kratos writes it, with its identity unless the session

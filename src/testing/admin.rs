@@ -1,0 +1,361 @@
+//! The admin API over the same store as the self-service flows: identities
+//! (created with a cleartext password or a bcrypt hash, they sign in
+//! through the frontend), their sessions, recovery codes, the courier's
+//! messages (the outbox), health and version. With an API key configured,
+//! the admin endpoints refuse requests without it (401), as the Ory Network
+//! does; health and version need none.
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::{json, Map, Value};
+use wiremock::ResponseTemplate;
+
+use super::http::{bad_request, error_body, json_response, not_found, paged, text};
+use super::schema::{identifier, trait_messages};
+use super::store::{rfc3339, FlowKind, Password, Store};
+use super::Call;
+
+/// Answers the admin, health and version endpoints; `None` for any other.
+pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
+    let path = call.path().to_string();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (call.method(), segments.as_slice()) {
+        ("GET", ["health", "alive" | "ready"]) => {
+            return Some(json_response(200, json!({"status": "ok"})))
+        }
+        ("GET", ["version"]) => return Some(json_response(200, json!({"version": "v26.2.0"}))),
+        (_, ["admin", ..]) => {}
+        _ => return None,
+    }
+    if let Some(refused) = unauthorized(store, call) {
+        return Some(refused);
+    }
+    Some(match (call.method(), &segments[1..]) {
+        ("GET", ["identities"]) => list_identities(store, call),
+        ("POST", ["identities"]) => create_identity(store, call),
+        ("GET", ["identities", id]) => match store.identity(id) {
+            Some(identity) => json_response(200, store.admin_identity_json(identity)),
+            None => no_identity(),
+        },
+        ("GET", ["identities", "by", "external", external]) => {
+            match store
+                .identities
+                .iter()
+                .find(|i| i.external_id.as_deref() == Some(*external))
+            {
+                Some(identity) => json_response(200, store.admin_identity_json(identity)),
+                None => no_identity(),
+            }
+        }
+        ("PUT", ["identities", id]) => update_identity(store, id, call),
+        ("DELETE", ["identities", id]) => {
+            let before = store.identities.len();
+            store.identities.retain(|i| i.id != *id);
+            if store.identities.len() == before {
+                return Some(no_identity());
+            }
+            // Its sessions end with it.
+            store.sessions.retain(|s| s.identity_id != *id);
+            ResponseTemplate::new(204)
+        }
+        ("GET", ["identities", id, "sessions"]) => {
+            if store.identity(id).is_none() {
+                return Some(no_identity());
+            }
+            let sessions: Vec<_> = store
+                .sessions
+                .iter()
+                .filter(|s| s.identity_id == *id)
+                .collect();
+            paged(call, sessions, |s| &s.id, |s| store.session_json(s))
+        }
+        ("DELETE", ["identities", id, "sessions"]) => {
+            let before = store.sessions.len();
+            store.sessions.retain(|s| s.identity_id != *id);
+            if store.sessions.len() == before {
+                return Some(not_found("The identity has no sessions to delete."));
+            }
+            ResponseTemplate::new(204)
+        }
+        ("GET", ["sessions"]) => {
+            let sessions: Vec<_> = store.sessions.iter().collect();
+            paged(call, sessions, |s| &s.id, |s| store.session_json(s))
+        }
+        ("GET", ["sessions", id]) => match store.sessions.iter().find(|s| s.id == *id) {
+            Some(session) => json_response(200, store.session_json(session)),
+            None => not_found("The session could not be found."),
+        },
+        ("DELETE", ["sessions", id]) => {
+            let before = store.sessions.len();
+            store.sessions.retain(|s| s.id != *id);
+            if store.sessions.len() == before {
+                return Some(not_found("The session could not be found."));
+            }
+            ResponseTemplate::new(204)
+        }
+        ("PATCH", ["sessions", id, "extend"]) => {
+            let Some(session) = store.sessions.iter_mut().find(|s| s.id == *id) else {
+                return Some(not_found("The session could not be found."));
+            };
+            session.expires_at = SystemTime::now() + Duration::from_secs(24 * 3600);
+            let id = session.id.clone();
+            match store.sessions.iter().find(|s| s.id == id) {
+                Some(session) => json_response(200, store.session_json(session)),
+                None => not_found("The session could not be found."),
+            }
+        }
+        ("POST", ["recovery", "code"]) => recovery_code(store, call),
+        ("GET", ["courier", "messages"]) => {
+            let messages: Vec<_> = store.outbox.iter().collect();
+            let recipient = call.query("recipient");
+            let messages = messages
+                .into_iter()
+                .filter(|m| recipient.as_ref().is_none_or(|r| &m.recipient == r))
+                .collect();
+            paged(call, messages, |m| &m.id, |m| message_json(m))
+        }
+        ("GET", ["courier", "messages", id]) => match store.outbox.iter().find(|m| m.id == *id) {
+            Some(message) => json_response(200, message_json(message)),
+            None => not_found("The message could not be found."),
+        },
+        _ => not_found("This mock does not serve this path."),
+    })
+}
+
+/// With an API key configured, the answer to a request without it.
+fn unauthorized(store: &Store, call: &Call) -> Option<ResponseTemplate> {
+    let key = store.config.api_key.as_deref()?;
+    let sent = call.header("authorization");
+    if sent.and_then(|s| s.strip_prefix("Bearer ")) == Some(key) {
+        return None;
+    }
+    Some(json_response(
+        401,
+        error_body(
+            401,
+            "Unauthorized",
+            None,
+            "The request could not be authorized",
+            "The API key is missing or not valid.",
+        ),
+    ))
+}
+
+fn no_identity() -> ResponseTemplate {
+    not_found("Unable to locate the resource")
+}
+
+/// Kratos's 409 for an identifier or external id taken already.
+fn conflict() -> ResponseTemplate {
+    json_response(
+        409,
+        error_body(
+            409,
+            "Conflict",
+            None,
+            "The resource could not be created due to a conflict",
+            "This identity conflicts with another identity that already exists.",
+        ),
+    )
+}
+
+fn list_identities(store: &Store, call: &Call) -> ResponseTemplate {
+    let wanted = call
+        .query("credentials_identifier")
+        .map(|i| i.to_lowercase());
+    let identities: Vec<_> = store
+        .identities
+        .iter()
+        .filter(|i| wanted.is_none() || i.identifier == wanted)
+        .collect();
+    paged(
+        call,
+        identities,
+        |i| &i.id,
+        |i| store.admin_identity_json(i),
+    )
+}
+
+/// What both creating and replacing an identity read from the body, checked
+/// against the schema: traits, identifier, state, metadata.
+struct Given {
+    traits: Map<String, Value>,
+    identifier: Option<String>,
+    state: String,
+    external_id: Option<String>,
+    metadata_public: Value,
+    metadata_admin: Value,
+}
+
+fn read(store: &Store, body: &Value) -> Result<Given, Box<ResponseTemplate>> {
+    let Some(traits) = body.get("traits").and_then(Value::as_object).cloned() else {
+        return Err(Box::new(bad_request(
+            "The request body needs `traits`, an object.",
+        )));
+    };
+    let problems = trait_messages(store, &traits);
+    if let Some((field, messages)) = problems.iter().next() {
+        let first = messages
+            .first()
+            .and_then(|m| m.get("text"))
+            .and_then(Value::as_str)
+            .unwrap_or("invalid");
+        return Err(Box::new(bad_request(&format!("{field}: {first}"))));
+    }
+    let state = match body.get("state").and_then(Value::as_str) {
+        None | Some("active") => "active",
+        Some("inactive") => "inactive",
+        Some(other) => {
+            return Err(Box::new(bad_request(&format!(
+                "state {other:?} is none of `active`, `inactive`"
+            ))))
+        }
+    };
+    Ok(Given {
+        identifier: identifier(store, &traits),
+        traits,
+        state: state.to_string(),
+        external_id: body
+            .get("external_id")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        metadata_public: body.get("metadata_public").cloned().unwrap_or(Value::Null),
+        metadata_admin: body.get("metadata_admin").cloned().unwrap_or(Value::Null),
+    })
+}
+
+/// Whether another identity than `except` has `given`'s identifier or
+/// external id.
+fn taken(store: &Store, given: &Given, except: Option<&str>) -> bool {
+    store.identities.iter().any(|i| {
+        Some(i.id.as_str()) != except
+            && ((given.identifier.is_some() && i.identifier == given.identifier)
+                || (given.external_id.is_some() && i.external_id == given.external_id))
+    })
+}
+
+fn create_identity(store: &mut Store, call: &Call) -> ResponseTemplate {
+    let body = call.form().0;
+    let given = match read(store, &body) {
+        Ok(given) => given,
+        Err(refused) => return *refused,
+    };
+    if taken(store, &given, None) {
+        return conflict();
+    }
+    let config = body.pointer("/credentials/password/config");
+    let password = match (
+        config
+            .and_then(|c| c.get("password"))
+            .and_then(Value::as_str),
+        config
+            .and_then(|c| c.get("hashed_password"))
+            .and_then(Value::as_str),
+    ) {
+        (Some(clear), _) => Some(Password::Clear(clear.to_string())),
+        (None, Some(hash)) => Some(Password::Hashed(hash.to_string())),
+        (None, None) => None,
+    };
+    let verified = body
+        .pointer("/verifiable_addresses/0/verified")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let id = store.add_identity(given.identifier.clone(), given.traits.clone(), password);
+    if let Some(identity) = store.identities.iter_mut().find(|i| i.id == id) {
+        identity.state = given.state;
+        identity.external_id = given.external_id;
+        identity.metadata_public = given.metadata_public;
+        identity.metadata_admin = given.metadata_admin;
+        identity.verified = verified;
+    }
+    match store.identity(&id) {
+        Some(identity) => json_response(201, store.admin_identity_json(identity)),
+        None => no_identity(),
+    }
+}
+
+fn update_identity(store: &mut Store, id: &str, call: &Call) -> ResponseTemplate {
+    if store.identity(id).is_none() {
+        return no_identity();
+    }
+    let body = call.form().0;
+    let given = match read(store, &body) {
+        Ok(given) => given,
+        Err(refused) => return *refused,
+    };
+    if taken(store, &given, Some(id)) {
+        return conflict();
+    }
+    if let Some(identity) = store.identities.iter_mut().find(|i| i.id == id) {
+        if identity.identifier != given.identifier {
+            identity.verified = false;
+        }
+        identity.traits = given.traits;
+        identity.identifier = given.identifier;
+        identity.state = given.state;
+        identity.external_id = given.external_id.or(identity.external_id.take());
+        identity.metadata_public = given.metadata_public;
+        identity.metadata_admin = given.metadata_admin;
+    }
+    match store.identity(id) {
+        Some(identity) => json_response(200, store.admin_identity_json(identity)),
+        None => no_identity(),
+    }
+}
+
+/// A recovery code for an identity: a recovery flow waiting for that code,
+/// so that the user can finish it through the frontend.
+fn recovery_code(store: &mut Store, call: &Call) -> ResponseTemplate {
+    let body = call.form();
+    let identity_id = body.field("identity_id").to_string();
+    let Some(address) = store.identity(&identity_id).map(|i| i.identifier.clone()) else {
+        return no_identity();
+    };
+    let request_url = format!("{}/self-service/recovery/api", store.base);
+    let flow_id = store.new_flow(FlowKind::Recovery, request_url, None);
+    let code = store.random.digits(6);
+    let expires_at = store
+        .flows
+        .get(&flow_id)
+        .map(|f| f.expires_at)
+        .unwrap_or_else(SystemTime::now);
+    if let Some(flow) = store.flows.get_mut(&flow_id) {
+        flow.identity_id = Some(identity_id);
+        flow.address = address;
+        flow.code = Some(code.clone());
+        flow.active = Some("code");
+        flow.state = "sent_email";
+        flow.form_messages = vec![text(
+            1060003,
+            "An email containing a recovery code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with.",
+            "info",
+            None,
+        )];
+    }
+    json_response(
+        201,
+        json!({
+            "recovery_link": format!("{}/self-service/recovery?flow={flow_id}", store.base),
+            "recovery_code": code,
+            "expires_at": rfc3339(expires_at),
+        }),
+    )
+}
+
+/// A courier message as Kratos lists it; the body is hidden outside dev mode.
+fn message_json(message: &super::Message) -> Value {
+    let at = rfc3339(message.created_at);
+    json!({
+        "id": message.id,
+        "status": "sent",
+        "type": "email",
+        "channel": "email",
+        "recipient": message.recipient,
+        "subject": message.subject,
+        "body": "<redacted-unless-dev-mode>",
+        "template_type": message.template_type,
+        "send_count": 1,
+        "created_at": at,
+        "updated_at": at,
+    })
+}
