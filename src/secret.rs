@@ -65,6 +65,25 @@ impl fmt::Debug for Redacted {
     }
 }
 
+/// What generated `Debug` impls print for a free-form JSON field (an
+/// identity credential's `config`, metadata, `details`): the JSON with the
+/// values of secret-named keys (`initial_access_token`, `hashed_password`,
+/// `password`, ...) blanked at any depth, as error bodies are.
+#[allow(dead_code)] // Used by the generated models of some API groups only.
+pub(crate) struct JsonDebug<'a, T: serde::Serialize>(pub(crate) &'a T);
+
+impl<T: serde::Serialize> fmt::Debug for JsonDebug<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match serde_json::to_value(self.0) {
+            Ok(mut value) => {
+                Redactor::default().json(&mut value);
+                fmt::Debug::fmt(&value, f)
+            }
+            Err(_) => f.write_str("<not JSON>"),
+        }
+    }
+}
+
 /// What stands in place of a secret.
 pub(crate) const REDACTED: &str = "<redacted>";
 

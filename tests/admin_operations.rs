@@ -543,6 +543,31 @@ fn admin_secrets_stay_out_of_debug() {
     })).unwrap();
     let shown = format!("{body:?}");
     assert!(!shown.contains("HashNeverPrinted"), "{shown}");
+    // Credentials read back with `include_credential=oidc` carry the
+    // provider's tokens in free-form `config`: kept whole, not printed.
+    let identity: kratos_client::models::Identity = serde_json::from_value(json!({
+        "id": ID, "schema_id": "default", "schema_url": "https://auth.example.com/schemas/default",
+        "traits": {"email": "ada@example.com"},
+        "credentials": {"oidc": {"type": "oidc", "identifiers": ["github:42"], "config": {"providers": [{
+            "provider": "github", "subject": "42",
+            "initial_access_token": "gho_AccessNeverPrinted", "initial_id_token": "IdTokenNeverPrinted",
+            "initial_refresh_token": "RefreshNeverPrinted"}]}}}
+    })).unwrap();
+    let shown = format!("{identity:?} {identity:#?}");
+    for secret in [
+        "gho_AccessNeverPrinted",
+        "IdTokenNeverPrinted",
+        "RefreshNeverPrinted",
+    ] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    assert!(shown.contains("github:42"), "the rest is shown: {shown}");
+    let kept = serde_json::to_value(&identity).unwrap();
+    assert_eq!(
+        kept["credentials"]["oidc"]["config"]["providers"][0]["initial_access_token"],
+        "gho_AccessNeverPrinted"
+    );
+
     let sent = serde_json::to_value(&body).unwrap();
     assert_eq!(
         sent["credentials"]["password"]["config"]["hashed_password"],

@@ -79,7 +79,10 @@ fn write_struct(
     fields: &[Field],
 ) {
     write_doc(out, "", doc);
-    let has_secret = fields.iter().any(|f| f.secret);
+    // Secret fields, and free-form JSON that may hold secrets under any
+    // key, get a `Debug` of their own.
+    let free_json = |f: &Field| !f.secret && types.holds_free_json(&f.ty);
+    let has_secret = fields.iter().any(|f| f.secret || free_json(f));
     let all_default = types.has_default(&Ty::Named(name.to_string()));
     let mut derives = vec![
         "Clone",
@@ -171,7 +174,8 @@ fn write_struct(
     }
 
     if has_secret {
-        // Secrets stay out of logs: `Debug` shows that they are set, not what they are.
+        // Secrets stay out of logs: `Debug` shows that they are set, not
+        // what they are, and free-form JSON with its secret-named values blanked.
         let _ = writeln!(out, "impl std::fmt::Debug for {name} {{");
         let _ = writeln!(
             out,
@@ -190,6 +194,16 @@ fn write_struct(
                     "&crate::secret::Redacted".to_string()
                 };
                 let _ = writeln!(out, "            .field({label:?}, {redacted})");
+            } else if free_json(field) {
+                let shown = if optional(types, field) {
+                    format!(
+                        "&self.{}.as_ref().map(crate::secret::JsonDebug)",
+                        field.rust
+                    )
+                } else {
+                    format!("&crate::secret::JsonDebug(&self.{})", field.rust)
+                };
+                let _ = writeln!(out, "            .field({label:?}, {shown})");
             } else {
                 let _ = writeln!(out, "            .field({label:?}, &self.{})", field.rust);
             }

@@ -558,6 +558,20 @@ impl<'a> TypeSet<'a> {
         }
     }
 
+    /// Whether a value of `ty` is free-form JSON (directly, in an array or
+    /// map, or through an alias), which may hold secrets under any key.
+    pub fn holds_free_json(&self, ty: &Ty) -> bool {
+        match ty {
+            Ty::Json | Ty::JsonObject => true,
+            Ty::Vec(inner) | Ty::Map(inner) => self.holds_free_json(inner),
+            Ty::Named(name) => match self.items.get(name) {
+                Some(Item::Alias { ty, .. }) => self.holds_free_json(ty),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
     /// Whether `ty` is a generated struct (directly or through an alias).
     pub fn is_struct(&self, ty: &Ty) -> bool {
         match ty {

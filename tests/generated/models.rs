@@ -567,7 +567,7 @@ impl std::fmt::Debug for CreateFedcmFlowResponse {
 /// What an administrator sends to create an identity, optionally with credentials to import. `schema_id` and `traits` are required.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct CreateIdentityBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -619,6 +619,30 @@ impl CreateIdentityBody {
             traits,
             verifiable_addresses: None,
         }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl std::fmt::Debug for CreateIdentityBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateIdentityBody")
+            .field("credentials", &self.credentials)
+            .field("external_id", &self.external_id)
+            .field(
+                "metadata_admin",
+                &self.metadata_admin.as_ref().map(crate::secret::JsonDebug),
+            )
+            .field(
+                "metadata_public",
+                &self.metadata_public.as_ref().map(crate::secret::JsonDebug),
+            )
+            .field("organization_id", &self.organization_id)
+            .field("recovery_addresses", &self.recovery_addresses)
+            .field("schema_id", &self.schema_id)
+            .field("state", &self.state)
+            .field("traits", &crate::secret::JsonDebug(&self.traits))
+            .field("verifiable_addresses", &self.verifiable_addresses)
+            .finish()
     }
 }
 
@@ -901,7 +925,7 @@ impl ErrorGeneric {
 
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct FlowError {
     /// When the server stored this error record.
@@ -930,8 +954,20 @@ impl FlowError {
     }
 }
 
+#[cfg(feature = "frontend")]
+impl std::fmt::Debug for FlowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlowError")
+            .field("created_at", &self.created_at)
+            .field("error", &self.error.as_ref().map(crate::secret::JsonDebug))
+            .field("id", &self.id)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
 /// What went wrong, for people and for programs.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct GenericError {
     /// The HTTP status code of the response.
@@ -973,6 +1009,21 @@ impl GenericError {
             request: None,
             status: None,
         }
+    }
+}
+
+impl std::fmt::Debug for GenericError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GenericError")
+            .field("code", &self.code)
+            .field("debug", &self.debug)
+            .field("details", &self.details.as_ref().map(crate::secret::JsonDebug))
+            .field("id", &self.id)
+            .field("message", &self.message)
+            .field("reason", &self.reason)
+            .field("request", &self.request)
+            .field("status", &self.status)
+            .finish()
     }
 }
 
@@ -1259,7 +1310,7 @@ pub type Id = i64;
 /// Its traits follow its identity schema; its credentials say how it signs in.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct Identity {
     /// When the identity was created.
@@ -1333,10 +1384,39 @@ impl Identity {
     }
 }
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("created_at", &self.created_at)
+            .field("credentials", &self.credentials)
+            .field("external_id", &self.external_id)
+            .field("id", &self.id)
+            .field(
+                "metadata_admin",
+                &self.metadata_admin.as_ref().map(crate::secret::JsonDebug),
+            )
+            .field(
+                "metadata_public",
+                &self.metadata_public.as_ref().map(crate::secret::JsonDebug),
+            )
+            .field("organization_id", &self.organization_id)
+            .field("recovery_addresses", &self.recovery_addresses)
+            .field("schema_id", &self.schema_id)
+            .field("schema_url", &self.schema_url)
+            .field("state", &self.state)
+            .field("state_changed_at", &self.state_changed_at)
+            .field("traits", &crate::secret::JsonDebug(&self.traits))
+            .field("updated_at", &self.updated_at)
+            .field("verifiable_addresses", &self.verifiable_addresses)
+            .finish()
+    }
+}
+
 /// One credential of an identity.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentityCredentials {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1356,6 +1436,20 @@ pub struct IdentityCredentials {
     /// The version of the credential's configuration format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+impl std::fmt::Debug for IdentityCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentityCredentials")
+            .field("config", &self.config.as_ref().map(crate::secret::JsonDebug))
+            .field("created_at", &self.created_at)
+            .field("identifiers", &self.identifiers)
+            .field("type", &self.r#type)
+            .field("updated_at", &self.updated_at)
+            .field("version", &self.version)
+            .finish()
+    }
 }
 
 /// The credential type.
@@ -1472,7 +1566,7 @@ pub struct IdentityPatch {
 /// The result of one patch in a batch.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentityPatchResponse {
     /// What happened: `create` if the identity was created, `error` if the patch failed (see `error`).
@@ -1486,6 +1580,18 @@ pub struct IdentityPatchResponse {
     /// The `patch_id` of the patch this result belongs to, if the patch had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patch_id: Option<String>,
+}
+
+#[cfg(feature = "identity")]
+impl std::fmt::Debug for IdentityPatchResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentityPatchResponse")
+            .field("action", &self.action)
+            .field("error", &self.error.as_ref().map(crate::secret::JsonDebug))
+            .field("identity", &self.identity)
+            .field("patch_id", &self.patch_id)
+            .finish()
+    }
 }
 
 /// What happened: `create` if the identity was created, `error` if the patch failed (see `error`).
@@ -1558,7 +1664,7 @@ pub type IdentitySchema = serde_json::Map<String, serde_json::Value>;
 /// An identity schema together with its id.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct IdentitySchemaContainer {
     /// The schema's id, as used in an identity's `schema_id`.
@@ -1577,6 +1683,16 @@ impl IdentitySchemaContainer {
         schema: serde_json::Map<String, serde_json::Value>,
     ) -> Self {
         Self { id: id.into(), schema }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl std::fmt::Debug for IdentitySchemaContainer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentitySchemaContainer")
+            .field("id", &self.id)
+            .field("schema", &crate::secret::JsonDebug(&self.schema))
+            .finish()
     }
 }
 
@@ -1870,7 +1986,7 @@ impl IsReadyStatus200Body {
 /// One JSON Patch operation (RFC 6902).
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct JsonPatch {
     /// For `move` and `copy`: a JSON Pointer (RFC 6901) to the value to take.
@@ -1897,6 +2013,18 @@ impl JsonPatch {
             path: path.into(),
             value: None,
         }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl std::fmt::Debug for JsonPatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonPatch")
+            .field("from", &self.from)
+            .field("op", &self.op)
+            .field("path", &self.path)
+            .field("value", &self.value.as_ref().map(crate::secret::JsonDebug))
+            .finish()
     }
 }
 
@@ -2163,8 +2291,11 @@ impl std::fmt::Debug for LoginFlow {
                     .as_ref()
                     .map(|_| crate::secret::Redacted),
             )
-            .field("state", &self.state)
-            .field("transient_payload", &self.transient_payload)
+            .field("state", &crate::secret::JsonDebug(&self.state))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .field("type", &self.r#type)
             .field("ui", &self.ui)
             .field("updated_at", &self.updated_at)
@@ -2373,7 +2504,7 @@ impl Message {
 /// One attempt at delivering a courier message: whether it worked, and the error if not.
 #[cfg(feature = "courier")]
 #[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct MessageDispatch {
     /// When the attempt was made.
@@ -2412,6 +2543,20 @@ impl MessageDispatch {
             status,
             updated_at: updated_at.into(),
         }
+    }
+}
+
+#[cfg(feature = "courier")]
+impl std::fmt::Debug for MessageDispatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MessageDispatch")
+            .field("created_at", &self.created_at)
+            .field("error", &self.error.as_ref().map(crate::secret::JsonDebug))
+            .field("id", &self.id)
+            .field("message_id", &self.message_id)
+            .field("status", &self.status)
+            .field("updated_at", &self.updated_at)
+            .finish()
     }
 }
 
@@ -2796,14 +2941,14 @@ impl std::fmt::Debug for OAuth2Client {
                 "implicit_grant_id_token_lifespan",
                 &self.implicit_grant_id_token_lifespan,
             )
-            .field("jwks", &self.jwks)
+            .field("jwks", &self.jwks.as_ref().map(crate::secret::JsonDebug))
             .field("jwks_uri", &self.jwks_uri)
             .field(
                 "jwt_bearer_grant_access_token_lifespan",
                 &self.jwt_bearer_grant_access_token_lifespan,
             )
             .field("logo_uri", &self.logo_uri)
-            .field("metadata", &self.metadata)
+            .field("metadata", &self.metadata.as_ref().map(crate::secret::JsonDebug))
             .field("owner", &self.owner)
             .field("policy_uri", &self.policy_uri)
             .field("post_logout_redirect_uris", &self.post_logout_redirect_uris)
@@ -2848,7 +2993,7 @@ impl std::fmt::Debug for OAuth2Client {
 /// OpenID Connect parameters of the authorization request.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct OAuth2ConsentRequestOpenIdConnectContext {
     /// Authentication context classes the client asked for, most preferred first.
@@ -2866,6 +3011,22 @@ pub struct OAuth2ConsentRequestOpenIdConnectContext {
     /// The user's preferred languages, most preferred first, as BCP 47 tags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ui_locales: Option<Vec<String>>,
+}
+
+#[cfg(feature = "frontend")]
+impl std::fmt::Debug for OAuth2ConsentRequestOpenIdConnectContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuth2ConsentRequestOpenIdConnectContext")
+            .field("acr_values", &self.acr_values)
+            .field("display", &self.display)
+            .field(
+                "id_token_hint_claims",
+                &self.id_token_hint_claims.as_ref().map(crate::secret::JsonDebug),
+            )
+            .field("login_hint", &self.login_hint)
+            .field("ui_locales", &self.ui_locales)
+            .finish()
+    }
 }
 
 /// The Ory OAuth2 login request a flow was started for, as Ory Hydra describes it.
@@ -3020,7 +3181,7 @@ impl std::fmt::Debug for RecoveryCodeForIdentity {
 /// State of one attempt to regain access to an account, for example after a forgotten password. Render its `ui` as a form and submit it with the update call until the flow reaches `passed_challenge`.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct RecoveryFlow {
     /// The recovery method in use (`code` or `link`). Empty until the user has picked one.
@@ -3085,6 +3246,28 @@ impl RecoveryFlow {
 
 #[cfg(feature = "frontend")]
 crate::flow::impl_flow!(RecoveryFlow, with state);
+
+#[cfg(feature = "frontend")]
+impl std::fmt::Debug for RecoveryFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecoveryFlow")
+            .field("active", &self.active)
+            .field("continue_with", &self.continue_with)
+            .field("expires_at", &self.expires_at)
+            .field("id", &self.id)
+            .field("issued_at", &self.issued_at)
+            .field("request_url", &self.request_url)
+            .field("return_to", &self.return_to)
+            .field("state", &crate::secret::JsonDebug(&self.state))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
+            .field("type", &self.r#type)
+            .field("ui", &self.ui)
+            .finish()
+    }
+}
 
 /// An address an identity can recover its account with.
 #[cfg(any(feature = "frontend", feature = "identity"))]
@@ -3264,8 +3447,11 @@ impl std::fmt::Debug for RegistrationFlow {
                     .as_ref()
                     .map(|_| crate::secret::Redacted),
             )
-            .field("state", &self.state)
-            .field("transient_payload", &self.transient_payload)
+            .field("state", &crate::secret::JsonDebug(&self.state))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .field("type", &self.r#type)
             .field("ui", &self.ui)
             .finish()
@@ -3615,7 +3801,7 @@ impl SessionDevice {
 /// A settings flow lets a signed-in user change their own account: profile traits, password, second factors, passkeys and linked social or SAML accounts. It holds the identity, the UI nodes to render and the outcome of the last submission.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct SettingsFlow {
     /// The settings method used by the most recent submission, for example `password` or `profile`. Empty until the first form has been sent.
@@ -3684,6 +3870,29 @@ impl SettingsFlow {
 
 #[cfg(feature = "frontend")]
 crate::flow::impl_flow!(SettingsFlow, with state);
+
+#[cfg(feature = "frontend")]
+impl std::fmt::Debug for SettingsFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SettingsFlow")
+            .field("active", &self.active)
+            .field("continue_with", &self.continue_with)
+            .field("expires_at", &self.expires_at)
+            .field("id", &self.id)
+            .field("identity", &self.identity)
+            .field("issued_at", &self.issued_at)
+            .field("request_url", &self.request_url)
+            .field("return_to", &self.return_to)
+            .field("state", &crate::secret::JsonDebug(&self.state))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
+            .field("type", &self.r#type)
+            .field("ui", &self.ui)
+            .finish()
+    }
+}
 
 /// A session issued to a native app, with its token.
 #[cfg(feature = "frontend")]
@@ -4222,7 +4431,7 @@ impl UiNodeImageAttributes {
 /// An input field, a hidden value, or a submit button.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UiNodeInputAttributes {
     /// What a password manager or keyboard may fill in.
@@ -4287,6 +4496,27 @@ impl UiNodeInputAttributes {
             r#type,
             value: None,
         }
+    }
+}
+
+#[cfg(feature = "frontend")]
+impl std::fmt::Debug for UiNodeInputAttributes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UiNodeInputAttributes")
+            .field("autocomplete", &self.autocomplete)
+            .field("disabled", &self.disabled)
+            .field("label", &self.label)
+            .field("maxlength", &self.maxlength)
+            .field("name", &self.name)
+            .field("onclick", &self.onclick)
+            .field("onclick_trigger", &self.onclick_trigger)
+            .field("onload", &self.onload)
+            .field("onload_trigger", &self.onload_trigger)
+            .field("pattern", &self.pattern)
+            .field("required", &self.required)
+            .field("type", &self.r#type)
+            .field("value", &self.value.as_ref().map(crate::secret::JsonDebug))
+            .finish()
     }
 }
 
@@ -4809,7 +5039,7 @@ pub type UiNodes = Vec<UiNode>;
 /// A message or label. `id` identifies the message independently of language, so an app can show its own translation; `text` is the English wording.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UiText {
     /// Values the message refers to (a minimum length, a field name, ...), for apps that write their own wording.
@@ -4834,6 +5064,18 @@ impl UiText {
             text: text.into(),
             r#type,
         }
+    }
+}
+
+#[cfg(feature = "frontend")]
+impl std::fmt::Debug for UiText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UiText")
+            .field("context", &self.context.as_ref().map(crate::secret::JsonDebug))
+            .field("id", &self.id)
+            .field("text", &self.text)
+            .field("type", &self.r#type)
+            .finish()
     }
 }
 
@@ -4947,7 +5189,10 @@ impl std::fmt::Debug for UpdateFedcmFlowBody {
             .field("csrf_token", &crate::secret::Redacted)
             .field("nonce", &self.nonce)
             .field("token", &crate::secret::Redacted)
-            .field("transient_payload", &self.transient_payload)
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -4955,7 +5200,7 @@ impl std::fmt::Debug for UpdateFedcmFlowBody {
 /// What an administrator sends to replace an identity. `schema_id`, `traits` and `state` are required.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UpdateIdentityBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4996,6 +5241,27 @@ impl UpdateIdentityBody {
             state,
             traits,
         }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl std::fmt::Debug for UpdateIdentityBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateIdentityBody")
+            .field("credentials", &self.credentials)
+            .field("external_id", &self.external_id)
+            .field(
+                "metadata_admin",
+                &self.metadata_admin.as_ref().map(crate::secret::JsonDebug),
+            )
+            .field(
+                "metadata_public",
+                &self.metadata_public.as_ref().map(crate::secret::JsonDebug),
+            )
+            .field("schema_id", &self.schema_id)
+            .field("state", &self.state)
+            .field("traits", &crate::secret::JsonDebug(&self.traits))
+            .finish()
     }
 }
 
@@ -5356,7 +5622,10 @@ impl std::fmt::Debug for UpdateLoginFlowWithCodeMethod {
             .field("csrf_token", &crate::secret::Redacted)
             .field("identifier", &self.identifier)
             .field("resend", &self.resend)
-            .field("transient_payload", &self.transient_payload)
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -5399,7 +5668,10 @@ impl std::fmt::Debug for UpdateLoginFlowWithIdentifierFirstMethod {
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
             .field("identifier", &self.identifier)
-            .field("transient_payload", &self.transient_payload)
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -5498,9 +5770,15 @@ impl std::fmt::Debug for UpdateLoginFlowWithOidcMethod {
             .field("id_token", &self.id_token.as_ref().map(|_| crate::secret::Redacted))
             .field("id_token_nonce", &self.id_token_nonce)
             .field("provider", &self.provider)
-            .field("traits", &self.traits)
-            .field("transient_payload", &self.transient_payload)
-            .field("upstream_parameters", &self.upstream_parameters)
+            .field("traits", &self.traits.as_ref().map(crate::secret::JsonDebug))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
+            .field(
+                "upstream_parameters",
+                &self.upstream_parameters.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -5580,7 +5858,10 @@ impl std::fmt::Debug for UpdateLoginFlowWithPasswordMethod {
             .field("identifier", &self.identifier)
             .field("password", &crate::secret::Redacted)
             .field("password_identifier", &self.password_identifier)
-            .field("transient_payload", &self.transient_payload)
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -5623,7 +5904,10 @@ impl std::fmt::Debug for UpdateLoginFlowWithSamlMethod {
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
             .field("provider", &self.provider)
-            .field("transient_payload", &self.transient_payload)
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -5666,7 +5950,10 @@ impl std::fmt::Debug for UpdateLoginFlowWithTotpMethod {
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
             .field("totp_code", &crate::secret::Redacted)
-            .field("transient_payload", &self.transient_payload)
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -5713,7 +6000,10 @@ impl std::fmt::Debug for UpdateLoginFlowWithWebAuthnMethod {
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
             .field("identifier", &self.identifier)
-            .field("transient_payload", &self.transient_payload)
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .field("webauthn_login", &self.webauthn_login)
             .finish()
     }
@@ -5877,7 +6167,10 @@ impl std::fmt::Debug for UpdateRecoveryFlowWithCodeMethod {
             .field("recovery_confirm_address", &self.recovery_confirm_address)
             .field("recovery_select_address", &self.recovery_select_address)
             .field("screen", &self.screen)
-            .field("transient_payload", &self.transient_payload)
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -5920,7 +6213,10 @@ impl std::fmt::Debug for UpdateRecoveryFlowWithLinkMethod {
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
             .field("email", &self.email)
-            .field("transient_payload", &self.transient_payload)
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -6168,8 +6464,11 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithCodeMethod {
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
             .field("resend", &self.resend)
-            .field("traits", &self.traits)
-            .field("transient_payload", &self.transient_payload)
+            .field("traits", &crate::secret::JsonDebug(&self.traits))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -6230,9 +6529,15 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithOidcMethod {
             .field("id_token", &self.id_token.as_ref().map(|_| crate::secret::Redacted))
             .field("id_token_nonce", &self.id_token_nonce)
             .field("provider", &self.provider)
-            .field("traits", &self.traits)
-            .field("transient_payload", &self.transient_payload)
-            .field("upstream_parameters", &self.upstream_parameters)
+            .field("traits", &self.traits.as_ref().map(crate::secret::JsonDebug))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
+            .field(
+                "upstream_parameters",
+                &self.upstream_parameters.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -6279,8 +6584,11 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithPasskeyMethod {
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
             .field("passkey_register", &self.passkey_register)
-            .field("traits", &self.traits)
-            .field("transient_payload", &self.transient_payload)
+            .field("traits", &crate::secret::JsonDebug(&self.traits))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -6330,8 +6638,11 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithPasswordMethod {
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
             .field("password", &crate::secret::Redacted)
-            .field("traits", &self.traits)
-            .field("transient_payload", &self.transient_payload)
+            .field("traits", &crate::secret::JsonDebug(&self.traits))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -6378,8 +6689,11 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithProfileMethod {
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
             .field("screen", &self.screen)
-            .field("traits", &self.traits)
-            .field("transient_payload", &self.transient_payload)
+            .field("traits", &crate::secret::JsonDebug(&self.traits))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -6488,8 +6802,11 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithSamlMethod {
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
             .field("provider", &self.provider)
-            .field("traits", &self.traits)
-            .field("transient_payload", &self.transient_payload)
+            .field("traits", &self.traits.as_ref().map(crate::secret::JsonDebug))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -6539,8 +6856,11 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithWebAuthnMethod {
                 "csrf_token",
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
-            .field("traits", &self.traits)
-            .field("transient_payload", &self.transient_payload)
+            .field("traits", &crate::secret::JsonDebug(&self.traits))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .field("webauthn_register", &self.webauthn_register)
             .field("webauthn_register_displayname", &self.webauthn_register_displayname)
             .finish()
@@ -6822,7 +7142,10 @@ impl std::fmt::Debug for UpdateSettingsFlowWithLookupMethod {
             .field("lookup_secret_disable", &self.lookup_secret_disable)
             .field("lookup_secret_regenerate", &self.lookup_secret_regenerate)
             .field("lookup_secret_reveal", &self.lookup_secret_reveal)
-            .field("transient_payload", &self.transient_payload)
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -6830,7 +7153,7 @@ impl std::fmt::Debug for UpdateSettingsFlowWithLookupMethod {
 /// Connects a social sign-in (OpenID Connect) provider to the signed-in identity, or disconnects one.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithOidcMethod {
     /// ID of the settings flow this submission belongs to.
@@ -6851,6 +7174,26 @@ pub struct UpdateSettingsFlowWithOidcMethod {
     /// Optional extra parameters forwarded to the provider's authorization request; whether each has an effect depends on the provider. Recognised keys, all strings: `login_hint` (pre-select or pre-fill the account, skipping the account picker), `hd` (restrict sign-in to one Google Workspace domain such as `mycollege.edu`), `prompt` (for example `select_account`) and `acr_values` (requested authentication context class references).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upstream_parameters: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[cfg(feature = "frontend")]
+impl std::fmt::Debug for UpdateSettingsFlowWithOidcMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateSettingsFlowWithOidcMethod")
+            .field("flow", &self.flow)
+            .field("link", &self.link)
+            .field("traits", &self.traits.as_ref().map(crate::secret::JsonDebug))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
+            .field("unlink", &self.unlink)
+            .field(
+                "upstream_parameters",
+                &self.upstream_parameters.as_ref().map(crate::secret::JsonDebug),
+            )
+            .finish()
+    }
 }
 
 /// Adds a passkey to the signed-in identity, or removes one.
@@ -6922,7 +7265,10 @@ impl std::fmt::Debug for UpdateSettingsFlowWithPasswordMethod {
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
             .field("password", &crate::secret::Redacted)
-            .field("transient_payload", &self.transient_payload)
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -6964,8 +7310,11 @@ impl std::fmt::Debug for UpdateSettingsFlowWithProfileMethod {
                 "csrf_token",
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
-            .field("traits", &self.traits)
-            .field("transient_payload", &self.transient_payload)
+            .field("traits", &crate::secret::JsonDebug(&self.traits))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -7006,8 +7355,11 @@ impl std::fmt::Debug for UpdateSettingsFlowWithSamlMethod {
             )
             .field("flow", &self.flow)
             .field("link", &self.link)
-            .field("traits", &self.traits)
-            .field("transient_payload", &self.transient_payload)
+            .field("traits", &self.traits.as_ref().map(crate::secret::JsonDebug))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .field("unlink", &self.unlink)
             .finish()
     }
@@ -7046,7 +7398,10 @@ impl std::fmt::Debug for UpdateSettingsFlowWithTotpMethod {
                 &self.totp_code.as_ref().map(|_| crate::secret::Redacted),
             )
             .field("totp_unlink", &self.totp_unlink)
-            .field("transient_payload", &self.transient_payload)
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -7082,7 +7437,10 @@ impl std::fmt::Debug for UpdateSettingsFlowWithWebAuthnMethod {
                 "csrf_token",
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
-            .field("transient_payload", &self.transient_payload)
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .field("webauthn_register", &self.webauthn_register)
             .field("webauthn_register_displayname", &self.webauthn_register_displayname)
             .field("webauthn_remove", &self.webauthn_remove)
@@ -7231,7 +7589,10 @@ impl std::fmt::Debug for UpdateVerificationFlowWithCodeMethod {
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
             .field("email", &self.email)
-            .field("transient_payload", &self.transient_payload)
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -7274,7 +7635,10 @@ impl std::fmt::Debug for UpdateVerificationFlowWithLinkMethod {
                 &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
             )
             .field("email", &self.email)
-            .field("transient_payload", &self.transient_payload)
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
             .finish()
     }
 }
@@ -7397,7 +7761,7 @@ impl<'de> serde::Deserialize<'de> for VerifiableIdentityAddressVia {
 /// State of one attempt to prove that the user controls an address, such as an email address or phone number. Render its `ui` as a form and submit it with the update call until the flow reaches `passed_challenge`.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct VerificationFlow {
     /// The verification method in use (`code` or `link`). Empty until the user has picked one.
@@ -7455,6 +7819,27 @@ impl VerificationFlow {
 
 #[cfg(feature = "frontend")]
 crate::flow::impl_flow!(VerificationFlow, with state);
+
+#[cfg(feature = "frontend")]
+impl std::fmt::Debug for VerificationFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerificationFlow")
+            .field("active", &self.active)
+            .field("expires_at", &self.expires_at)
+            .field("id", &self.id)
+            .field("issued_at", &self.issued_at)
+            .field("request_url", &self.request_url)
+            .field("return_to", &self.return_to)
+            .field("state", &crate::secret::JsonDebug(&self.state))
+            .field(
+                "transient_payload",
+                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+            )
+            .field("type", &self.r#type)
+            .field("ui", &self.ui)
+            .finish()
+    }
+}
 
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
