@@ -574,3 +574,33 @@ fn admin_secrets_stay_out_of_debug() {
         "$2a$10$HashNeverPrinted000000000000000000000000000000000000"
     );
 }
+
+/// An id that is not a UUID, where the document says it is one, is refused
+/// with a clear error before anything is sent.
+#[tokio::test]
+async fn an_id_that_is_not_a_uuid_is_refused_and_nothing_is_sent() {
+    let server = MockServer::start().await;
+    let admin = Client::new(server.uri()).unwrap().identity();
+    for bad in [
+        "ada@example.com",
+        "4d7f4a1e-1c2b-4c3d-9e8f",
+        "../sessions",
+        "",
+    ] {
+        let err = admin.get_identity(bad).send().await.unwrap_err();
+        let Error::InvalidInput(reason) = &err else {
+            panic!("{bad:?}: expected InvalidInput, got {err:?}");
+        };
+        assert!(reason.contains("must be a UUID"), "{reason}");
+        let err = admin
+            .delete_identity_sessions(bad)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    }
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing was sent"
+    );
+}

@@ -35,6 +35,9 @@ struct Param {
     ty: Ty,
     /// Kept in a `Secret` (the `Cookie` header, one-time codes).
     secret: bool,
+    /// A string the document says is a UUID (`format: uuid`): checked before
+    /// anything is sent.
+    uuid: bool,
 }
 
 impl Param {
@@ -178,6 +181,8 @@ fn plan<'a>(raw: &'a RawOperation, types: &mut TypeSet) -> Result<Operation<'a>,
         if RESERVED.contains(&rust.as_str()) {
             rust.push('_');
         }
+        let uuid = ty == Ty::String
+            && p.schema.get("format").and_then(serde_json::Value::as_str) == Some("uuid");
         params.push(Param {
             wire: p.name.clone(),
             rust,
@@ -186,6 +191,7 @@ fn plan<'a>(raw: &'a RawOperation, types: &mut TypeSet) -> Result<Operation<'a>,
             doc: p.description.clone(),
             ty,
             secret,
+            uuid,
         });
     }
     let body = match &raw.body {
@@ -607,6 +613,21 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
     );
     // What the parameters and the body add to the request.
     let mut adds = String::new();
+    for p in op.params.iter().filter(|p| p.uuid) {
+        if p.required {
+            let _ = writeln!(
+                adds,
+                "        request.expect_uuid({:?}, &self.{});",
+                p.wire, p.rust
+            );
+        } else {
+            let _ = writeln!(
+                adds,
+                "        if let Some(value) = &self.{} {{\n            request.expect_uuid({:?}, value);\n        }}",
+                p.rust, p.wire
+            );
+        }
+    }
     for p in &op.params {
         let call = |value: &str| match (p.location, p.secret) {
             (Location::Query, false) => format!("request.query({:?}, {value})", p.wire),

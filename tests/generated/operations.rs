@@ -92,11 +92,14 @@ impl crate::operation::Operation for GetCourierMessage {
     }
 
     fn request(&self) -> crate::client::Request {
-        self.base
+        let mut request = self
+            .base
             .request(
                 reqwest::Method::GET,
                 &["admin", "courier", "messages", &self.id.to_string()],
-            )
+            );
+        request.expect_uuid("id", &self.id);
+        request
     }
 
     fn decode(
@@ -2407,6 +2410,7 @@ impl crate::operation::Operation for DisableMySession {
         let mut request = self
             .base
             .request(reqwest::Method::DELETE, &["sessions", &self.id.to_string()]);
+        request.expect_uuid("id", &self.id);
         if let Some(value) = &self.cookie {
             request.secret_header("Cookie", value);
         }
@@ -5436,11 +5440,14 @@ impl crate::operation::Operation for DeleteIdentity {
     }
 
     fn request(&self) -> crate::client::Request {
-        self.base
+        let mut request = self
+            .base
             .request(
                 reqwest::Method::DELETE,
                 &["admin", "identities", &self.id.to_string()],
-            )
+            );
+        request.expect_uuid("id", &self.id);
+        request
     }
 
     fn decode(
@@ -5550,6 +5557,7 @@ impl crate::operation::Operation for DeleteIdentityCredentials {
                     &self.r#type.to_string(),
                 ],
             );
+        request.expect_uuid("id", &self.id);
         if let Some(value) = &self.identifier {
             request.query("identifier", value);
         }
@@ -5642,11 +5650,14 @@ impl crate::operation::Operation for DeleteIdentitySessions {
     }
 
     fn request(&self) -> crate::client::Request {
-        self.base
+        let mut request = self
+            .base
             .request(
                 reqwest::Method::DELETE,
                 &["admin", "identities", &self.id.to_string(), "sessions"],
-            )
+            );
+        request.expect_uuid("id", &self.id);
+        request
     }
 
     fn decode(
@@ -5748,11 +5759,14 @@ impl crate::operation::Operation for DisableSession {
     }
 
     fn request(&self) -> crate::client::Request {
-        self.base
+        let mut request = self
+            .base
             .request(
                 reqwest::Method::DELETE,
                 &["admin", "sessions", &self.id.to_string()],
-            )
+            );
+        request.expect_uuid("id", &self.id);
+        request
     }
 
     fn decode(
@@ -5846,11 +5860,14 @@ impl crate::operation::Operation for ExtendSession {
     }
 
     fn request(&self) -> crate::client::Request {
-        self.base
+        let mut request = self
+            .base
             .request(
                 reqwest::Method::PATCH,
                 &["admin", "sessions", &self.id.to_string(), "extend"],
-            )
+            );
+        request.expect_uuid("id", &self.id);
+        request
     }
 
     fn decode(
@@ -5966,6 +5983,7 @@ impl crate::operation::Operation for GetIdentity {
                 reqwest::Method::GET,
                 &["admin", "identities", &self.id.to_string()],
             );
+        request.expect_uuid("id", &self.id);
         for value in &self.include_credential {
             request.query("include_credential", value);
         }
@@ -6272,6 +6290,7 @@ impl crate::operation::Operation for GetSession {
         let mut request = self
             .base
             .request(reqwest::Method::GET, &["admin", "sessions", &self.id.to_string()]);
+        request.expect_uuid("id", &self.id);
         for value in &self.expand {
             request.query("expand", value);
         }
@@ -6739,6 +6758,7 @@ impl crate::operation::Operation for ListIdentitySessions {
                 reqwest::Method::GET,
                 &["admin", "identities", &self.id.to_string(), "sessions"],
             );
+        request.expect_uuid("id", &self.id);
         if let Some(value) = &self.per_page {
             request.query("per_page", value);
         }
@@ -6991,6 +7011,7 @@ impl crate::operation::Operation for PatchIdentity {
                 reqwest::Method::PATCH,
                 &["admin", "identities", &self.id.to_string()],
             );
+        request.expect_uuid("id", &self.id);
         request.json(&self.body);
         request
     }
@@ -7101,6 +7122,7 @@ impl crate::operation::Operation for UpdateIdentity {
                 reqwest::Method::PUT,
                 &["admin", "identities", &self.id.to_string()],
             );
+        request.expect_uuid("id", &self.id);
         request.json(&self.body);
         request
     }
