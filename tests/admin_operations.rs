@@ -11,42 +11,17 @@ mod common;
 use std::future::Future;
 use std::pin::Pin;
 
-use common::fixture;
+use common::{fixture, outcome, Outcome};
 use kratos_client::models::{
     CreateIdentityBody, CreateRecoveryCodeForIdentityBody, CreateRecoveryLinkForIdentityBody,
     JsonPatch, PatchIdentitiesBody, UpdateIdentityBody,
 };
-use kratos_client::{Client, Error, OperationError};
+use kratos_client::{Client, Error};
 use serde_json::{json, Map, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const ID: &str = "4d7f4a1e-1c2b-4c3d-9e8f-0a1b2c3d4e5f";
-
-#[derive(Debug, PartialEq)]
-enum Outcome {
-    Ok(String),
-    Api(u16, String),
-    Other(String),
-}
-
-fn outcome<T: std::fmt::Debug, E: OperationError + std::fmt::Debug>(
-    result: Result<T, Error<E>>,
-) -> Outcome {
-    match result {
-        Ok(value) => Outcome::Ok(format!("{value:?}")),
-        Err(Error::Api(e)) => {
-            let debug = format!("{e:?}");
-            let variant = debug
-                .split(|c: char| !c.is_alphanumeric())
-                .next()
-                .unwrap_or("")
-                .to_string();
-            Outcome::Api(e.status().as_u16(), variant)
-        }
-        Err(other) => Outcome::Other(format!("{other}")),
-    }
-}
 
 type Call = fn(Client) -> Pin<Box<dyn Future<Output = Outcome> + Send>>;
 

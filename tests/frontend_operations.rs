@@ -12,44 +12,15 @@ mod common;
 use std::future::Future;
 use std::pin::Pin;
 
-use common::fixture;
+use common::{fixture, outcome, Outcome};
 use kratos_client::models::{
     PerformNativeLogoutBody, UpdateLoginFlowWithPasswordMethod, UpdateRecoveryFlowWithCodeMethod,
     UpdateSettingsFlowWithPasswordMethod, UpdateVerificationFlowWithCodeMethod,
 };
-use kratos_client::{Error, FrontendApi, OperationError};
+use kratos_client::{Error, FrontendApi};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-/// What a call came to, in a form every operation shares.
-#[derive(Debug, PartialEq)]
-enum Outcome {
-    /// A success, with the `Debug` of the value.
-    Ok(String),
-    /// A documented error: its status and variant name.
-    Api(u16, String),
-    /// Anything else, as shown.
-    Other(String),
-}
-
-fn outcome<T: std::fmt::Debug, E: OperationError + std::fmt::Debug>(
-    result: Result<T, Error<E>>,
-) -> Outcome {
-    match result {
-        Ok(value) => Outcome::Ok(format!("{value:?}")),
-        Err(Error::Api(e)) => {
-            let debug = format!("{e:?}");
-            let variant = debug
-                .split(|c: char| !c.is_alphanumeric())
-                .next()
-                .unwrap_or("")
-                .to_string();
-            Outcome::Api(e.status().as_u16(), variant)
-        }
-        Err(other) => Outcome::Other(format!("{other}")),
-    }
-}
 
 type Call = fn(FrontendApi) -> Pin<Box<dyn Future<Output = Outcome> + Send>>;
 

@@ -124,3 +124,34 @@ fn walk(at: &str, input: &Value, output: &Value, dropped: &mut BTreeSet<String>)
     }
 }
 pub mod raw;
+
+/// What a call came to, in a form every operation shares: a table of
+/// operations can compare outcomes without naming each one's types.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    /// A success, with the `Debug` of the value.
+    Ok(String),
+    /// A documented error: its status and variant name.
+    Api(u16, String),
+    /// Anything else, as shown.
+    Other(String),
+}
+
+/// The [`Outcome`] of a call's result.
+pub fn outcome<T: std::fmt::Debug, E: kratos_client::OperationError + std::fmt::Debug>(
+    result: Result<T, kratos_client::Error<E>>,
+) -> Outcome {
+    match result {
+        Ok(value) => Outcome::Ok(format!("{value:?}")),
+        Err(kratos_client::Error::Api(e)) => {
+            let debug = format!("{e:?}");
+            let variant = debug
+                .split(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap_or("")
+                .to_string();
+            Outcome::Api(e.status().as_u16(), variant)
+        }
+        Err(other) => Outcome::Other(format!("{other}")),
+    }
+}
