@@ -55,7 +55,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
                 return Some(no_identity());
             }
             // Its sessions end with it.
-            store.sessions.retain(|s| s.identity_id != *id);
+            store.end_sessions(|s| s.identity_id == *id);
             ResponseTemplate::new(204)
         }
         ("GET", ["identities", id, "sessions"]) => {
@@ -70,9 +70,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             paged(call, sessions, |s| &s.id, |s| store.session_json(s))
         }
         ("DELETE", ["identities", id, "sessions"]) => {
-            let before = store.sessions.len();
-            store.sessions.retain(|s| s.identity_id != *id);
-            if store.sessions.len() == before {
+            if store.end_sessions(|s| s.identity_id == *id) == 0 {
                 return Some(not_found("The identity has no sessions to delete."));
             }
             ResponseTemplate::new(204)
@@ -86,9 +84,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             None => not_found("The session could not be found."),
         },
         ("DELETE", ["sessions", id]) => {
-            let before = store.sessions.len();
-            store.sessions.retain(|s| s.id != *id);
-            if store.sessions.len() == before {
+            if store.end_sessions(|s| s.id == *id) == 0 {
                 return Some(not_found("The session could not be found."));
             }
             ResponseTemplate::new(204)

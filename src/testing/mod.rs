@@ -499,11 +499,7 @@ impl Call<'_> {
         self.0.headers.get("x-session-token")?.to_str().ok()
     }
 
-    fn body(&self) -> &[u8] {
-        &self.0.body
-    }
-
-    /// The body as JSON (`null` when it is not), and one string field of it.
+    /// The body as JSON (`null` when it is not).
     fn form(&self) -> Form {
         Form(serde_json::from_slice(&self.0.body).unwrap_or(Value::Null))
     }

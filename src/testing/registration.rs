@@ -9,7 +9,7 @@ use wiremock::ResponseTemplate;
 use super::http::{already_signed_in, error_body, json_response, text};
 use super::schema::{identifier, password_message, trait_messages, trait_nodes};
 use super::store::{Exchange, FlowKind, Password, Store};
-use super::Call;
+use super::{Call, Form};
 
 const KIND: FlowKind = FlowKind::Registration;
 
@@ -65,7 +65,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             if signed_in {
                 return Some(already_signed_in(SIGNED_IN));
             }
-            submit(store, &id, call.body())
+            submit(store, &id, &call.form())
         }
         _ => return None,
     })
@@ -102,16 +102,15 @@ fn flow_json(store: &Store, id: &str) -> Value {
 }
 
 /// Handles a form submission for the (existing, unexpired) flow `id`.
-fn submit(store: &mut Store, id: &str, body: &[u8]) -> ResponseTemplate {
-    let form: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    let method = form.get("method").and_then(Value::as_str).unwrap_or("");
+fn submit(store: &mut Store, id: &str, form: &Form) -> ResponseTemplate {
+    let method = form.field("method");
     let traits = form
-        .get("traits")
+        .value("traits")
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
     if method == "oidc" || method == "saml" {
-        let provider = form.get("provider").and_then(Value::as_str).unwrap_or("");
+        let provider = form.field("provider");
         if store.config.oidc_providers.iter().any(|p| p == provider) {
             let to = format!(
                 "https://{provider}.example/oauth/authorize?client_id=kratos&state={}",
@@ -128,7 +127,7 @@ fn submit(store: &mut Store, id: &str, body: &[u8]) -> ResponseTemplate {
             return json_response(422, body);
         }
     }
-    let password = form.get("password").and_then(Value::as_str).unwrap_or("");
+    let password = form.field("password");
     let mut form_messages = Vec::new();
     let mut field_messages: HashMap<String, Vec<Value>> = HashMap::new();
     if method != "password" {

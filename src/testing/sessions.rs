@@ -46,11 +46,8 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             let Some(current) = current_session(store, call) else {
                 return Some(no_session());
             };
-            let before = store.sessions.len();
-            store
-                .sessions
-                .retain(|s| s.identity_id != current.1 || s.id == current.0);
-            json_response(200, json!({"count": before - store.sessions.len()}))
+            let ended = store.end_sessions(|s| s.identity_id == current.1 && s.id != current.0);
+            json_response(200, json!({"count": ended}))
         }
         ("DELETE", path) if path.starts_with("/sessions/") => {
             let Some((current, identity)) = current_session(store, call) else {
@@ -62,23 +59,17 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
                     "You tried to revoke the session you are using; sign out instead.",
                 ));
             }
-            let before = store.sessions.len();
-            store
-                .sessions
-                .retain(|s| !(s.id == id && s.identity_id == identity));
-            if store.sessions.len() == before {
+            if store.end_sessions(|s| s.id == id && s.identity_id == identity) == 0 {
                 return Some(not_found("The session could not be found."));
             }
             ResponseTemplate::new(204)
         }
         ("DELETE", "/self-service/logout/api") => {
-            let form: Value = serde_json::from_slice(call.body()).unwrap_or(Value::Null);
-            let Some(token) = form.get("session_token").and_then(Value::as_str) else {
+            let form = call.form();
+            let Some(token) = form.value("session_token").and_then(Value::as_str) else {
                 return Some(bad_request("The `session_token` is missing."));
             };
-            let before = store.sessions.len();
-            store.sessions.retain(|s| s.token != token);
-            if store.sessions.len() == before {
+            if store.end_sessions(|s| s.token == token) == 0 {
                 // What Kratos answers for a token it does not know.
                 return Some(json_response(
                     403,

@@ -310,6 +310,13 @@ impl Store {
         Ok(id)
     }
 
+    /// Ends the sessions `ends` picks and says how many there were.
+    pub(super) fn end_sessions(&mut self, ends: impl Fn(&Session) -> bool) -> usize {
+        let before = self.sessions.len();
+        self.sessions.retain(|s| !ends(s));
+        before - self.sessions.len()
+    }
+
     /// The session a token belongs to, if it is active.
     pub(super) fn session(&self, token: &str) -> Option<&Session> {
         self.sessions
