@@ -8,14 +8,13 @@ use reqwest::header::{
     HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, RETRY_AFTER, USER_AGENT,
 };
 use reqwest::{Method, StatusCode};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use url::Url;
 
+use crate::decode::{self, Decode, JsonError};
 use crate::error::{excerpt, quote, Failure, CONTENT_TYPE_BYTES};
 use crate::retry::{is_retry_later, parse_retry_after, RetryPolicy};
 use crate::secret::Redactor;
-use crate::serde_helpers::ObjectOnly;
 use crate::Secret;
 
 /// How long a whole request may take by default, from sending to the last byte of the body.
@@ -586,13 +585,6 @@ impl Request {
     }
 }
 
-/// Decodes `bytes` as one JSON value of type `T`, refusing anything but an
-/// object where `T` is a struct or map, and anything after the value.
-fn decode_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
-    let mut decoder = serde_json::Deserializer::from_slice(bytes);
-    T::deserialize(ObjectOnly(&mut decoder)).and_then(|value| decoder.end().map(|()| value))
-}
-
 /// How much of a `Link` header an error quotes at most.
 const LINK_BYTES: usize = 256;
 
@@ -681,16 +673,16 @@ impl RawResponse {
     }
 
     /// Decodes the body as JSON into `T`.
-    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, Failure> {
+    pub(crate) fn json<T: Decode>(&self) -> Result<T, Failure> {
         // Only the decoding itself depends on `T`; the rest is compiled once.
         self.expect_json()?;
-        decode_slice(&self.body).map_err(|source| self.decode_failure(source))
+        decode::from_slice(&self.body).map_err(|source| self.decode_failure(source))
     }
 
     /// Decodes a page of a list: the body as a JSON array of `T`, the next
     /// page's token from the `Link` header.
     #[allow(dead_code)] // Only list operations call it.
-    pub(crate) fn page<T: DeserializeOwned>(&self) -> Result<crate::Page<T>, Failure> {
+    pub(crate) fn page<T: Decode>(&self) -> Result<crate::Page<T>, Failure> {
         let items = self.json::<Vec<T>>()?;
         let next = crate::page::next_page_token(&self.headers).map_err(|_| {
             let link: Vec<&[u8]> = self
@@ -715,29 +707,30 @@ impl RawResponse {
     /// back with its messages) into `T`, with the secrets the request carried
     /// blanked in every string and key and the values of secret fields
     /// blanked at any depth, so that nothing an error keeps can show them.
-    pub(crate) fn error_json<T: DeserializeOwned>(&self) -> Result<T, Failure> {
+    pub(crate) fn error_json<T: Decode>(&self) -> Result<T, Failure> {
         self.expect_json()?;
         // Blanked as a `Value`, then decoded from bytes by the same code as
-        // a success (`decode_slice::<T>`), so that each body type's decoder
-        // is compiled once, not once more for `Value`.
+        // a success, so that each body type has one decoder.
         let blanked = self
             .blanked_body()
-            .and_then(|bytes| decode_slice::<T>(&bytes));
+            .map(|bytes| decode::from_slice::<T>(&bytes));
         match blanked {
-            Ok(value) => Ok(value),
-            // Decoded again from the bytes, for an error that says where.
-            Err(source) => Err(self
+            Some(Ok(value)) => Ok(value),
+            // Decoded from the body as sent, for an error that says where.
+            Some(Err(source)) => Err(self
                 .json::<T>()
                 .err()
                 .unwrap_or_else(|| self.decode_failure(source))),
+            None => self.json::<T>(),
         }
     }
 
-    /// The body with the request's secrets blanked, as JSON bytes.
-    fn blanked_body(&self) -> Result<Vec<u8>, serde_json::Error> {
-        let mut value = serde_json::from_slice::<serde_json::Value>(&self.body)?;
+    /// The body with the request's secrets blanked, as JSON bytes; `None`
+    /// when it is not JSON.
+    fn blanked_body(&self) -> Option<Vec<u8>> {
+        let mut value = decode::from_slice::<serde_json::Value>(&self.body).ok()?;
         self.redactor.json(&mut value);
-        serde_json::to_vec(&value)
+        serde_json::to_vec(&value).ok()
     }
 
     /// Refuses a body whose declared type is not JSON.
@@ -752,11 +745,11 @@ impl RawResponse {
         }
     }
 
-    fn decode_failure(&self, source: serde_json::Error) -> Failure {
+    fn decode_failure(&self, source: JsonError) -> Failure {
         Failure::Decode {
             status: self.status,
             excerpt: self.excerpt(),
-            source: source.into(),
+            source: crate::error::DecodeError::new(source, &self.body),
         }
     }
 
@@ -764,14 +757,7 @@ impl RawResponse {
     /// the shape of Kratos's standard error answer.
     #[allow(dead_code)] // Only operations with such answers call it.
     pub(crate) fn is_error_object(&self) -> bool {
-        #[derive(serde::Deserialize)]
-        struct Probe {
-            error: Option<serde_json::Map<String, serde_json::Value>>,
-        }
-        matches!(
-            serde_json::from_slice::<Probe>(&self.body),
-            Ok(Probe { error: Some(_) })
-        )
+        decode::has_object_field(&self.body, "error")
     }
 
     /// The body as text.

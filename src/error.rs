@@ -252,23 +252,23 @@ impl DecodeError {
     }
 }
 
-impl From<serde_json::Error> for DecodeError {
-    fn from(error: serde_json::Error) -> Self {
-        let mut message = String::new();
-        // serde quotes data values in double quotes (`invalid type: string
-        // "..."`) and names in backticks; keep the names.
-        for (i, part) in error.to_string().split('"').enumerate() {
-            if i % 2 == 0 {
-                message.push_str(part);
-            } else {
-                message.push_str("\"…\"");
-            }
-        }
+impl DecodeError {
+    /// Where and why `body` did not decode. The reader's messages name
+    /// types and fields, never the values it read.
+    pub(crate) fn new(error: crate::decode::JsonError, body: &[u8]) -> Self {
+        let before = &body[..error.at.min(body.len())];
+        let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+        let column = 1 + before.len()
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+        let mut message = format!("{} at line {line} column {column}", error.message);
         cut_short(&mut message, DECODE_MESSAGE_BYTES);
         DecodeError {
-            category: error.classify(),
-            line: error.line(),
-            column: error.column(),
+            category: error.category,
+            line,
+            column,
             message,
         }
     }
@@ -515,7 +515,7 @@ impl GenericError {
             .map(|items| {
                 items
                     .iter()
-                    .filter_map(|item| serde_json::from_value(item.clone()).ok())
+                    .filter_map(|item| crate::decode::from_value(item).ok())
                     .collect()
             })
             .unwrap_or_default()
@@ -872,24 +872,33 @@ mod tests {
     }
 
     #[test]
-    fn decode_errors_leave_out_quoted_values_and_stay_short() {
-        #[derive(Debug, serde::Deserialize)]
-        struct Named {
-            #[allow(dead_code)]
-            name: u8,
-        }
-        let long = format!(r#"{{"name": "ory_st_{}"}}"#, "x".repeat(5000));
-        let err = DecodeError::from(serde_json::from_str::<Named>(&long).unwrap_err());
+    fn decode_errors_say_where_and_leave_out_values() {
+        let long = format!(
+            r#"{{"name":
+ "ory_st_{}"}}"#,
+            "x".repeat(5000)
+        );
+        let source = crate::decode::from_slice::<GenericError>(long.as_bytes());
+        let err = DecodeError::new(source.unwrap_err(), long.as_bytes());
         assert_eq!(
             err.to_string(),
-            "invalid type: string \"…\", expected u8 at line 1 column 5018"
+            "missing field `message` at line 2 column 5012"
         );
         assert_eq!(err.classify(), serde_json::error::Category::Data);
-        assert_eq!((err.line(), err.column()), (1, 5018));
-        let err = DecodeError::from(serde_json::from_str::<Named>("{}").unwrap_err());
-        assert_eq!(err.to_string(), "missing field `name` at line 1 column 2");
-        let huge = <serde_json::Error as serde::de::Error>::custom("y".repeat(1000));
-        let err = DecodeError::from(huge);
+        assert_eq!((err.line(), err.column()), (2, 5012));
+        let typed = r#"{"code": "ory_st_secret", "message": ""}"#;
+        let source = crate::decode::from_slice::<GenericError>(typed.as_bytes());
+        let err = DecodeError::new(source.unwrap_err(), typed.as_bytes());
+        assert_eq!(
+            err.to_string(),
+            "invalid type: string, expected i64 at line 1 column 10"
+        );
+        let huge = crate::decode::JsonError {
+            category: serde_json::error::Category::Data,
+            at: 0,
+            message: "y".repeat(1000),
+        };
+        let err = DecodeError::new(huge, b"");
         assert!(err.to_string().len() <= DECODE_MESSAGE_BYTES + '…'.len_utf8());
     }
 

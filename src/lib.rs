@@ -46,6 +46,7 @@
 )]
 
 mod client;
+mod decode;
 mod error;
 #[cfg(feature = "frontend")]
 mod flow;
@@ -54,7 +55,6 @@ mod page;
 mod response;
 mod retry;
 mod secret;
-mod serde_helpers;
 #[cfg(feature = "frontend")]
 mod sign_in_again;
 

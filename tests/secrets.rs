@@ -394,7 +394,10 @@ fn decoder_messages_do_not_quote_the_values_they_reject() {
     for err in errors {
         // The decoder's part of the message, before the excerpt.
         let (decoder, _excerpt) = err.split_once("): ").unwrap();
-        assert!(decoder.contains("invalid type: string \"…\""), "{decoder}");
+        assert!(
+            decoder.contains("invalid type: string, expected"),
+            "{decoder}"
+        );
         assert_clean("decoder message", decoder);
     }
 }

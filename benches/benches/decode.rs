@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use kratos_client::operations::{CreateNativeLoginFlow, CreateNativeRegistrationFlow};
+use kratos_client::operations::{
+    CreateNativeLoginFlow, CreateNativeRegistrationFlow, UpdateRegistrationFlow,
+};
 use kratos_client::{HeaderMap, StatusCode};
 use kratos_client_benches::{compare, keep, Candidate};
 use serde_json::Value;
@@ -115,17 +117,27 @@ fn login_flow() -> Option<(String, Vec<u8>)> {
         ("id", "1f6d5a2e-0c1b-4d3e-8f9a-2b3c4d5e6f70"),
         ("expires_at", "2026-11-24T12:00:00.000000Z"),
         ("issued_at", "2026-11-24T11:00:00.000000Z"),
-        ("request_url", "https://kratos.example/self-service/login/api"),
+        (
+            "request_url",
+            "https://kratos.example/self-service/login/api",
+        ),
     ];
     for (key, value) in fill {
         flow[key] = Value::from(value);
     }
-    flow["ui"]["action"] =
-        Value::from("https://kratos.example/self-service/login?flow=1f6d5a2e-0c1b-4d3e-8f9a-2b3c4d5e6f70");
+    flow["ui"]["action"] = Value::from(
+        "https://kratos.example/self-service/login?flow=1f6d5a2e-0c1b-4d3e-8f9a-2b3c4d5e6f70",
+    );
     fill_stripped(&mut flow);
     let nodes = flow["ui"]["nodes"].as_array()?.len();
     let bytes = serde_json::to_vec(&flow).ok()?;
-    Some((format!("a real Kratos login flow, {nodes} nodes, {} bytes", bytes.len()), bytes))
+    Some((
+        format!(
+            "a real Kratos login flow, {nodes} nodes, {} bytes",
+            bytes.len()
+        ),
+        bytes,
+    ))
 }
 
 fn main() {
@@ -209,7 +221,10 @@ fn main() {
     done.as_object_mut().unwrap().remove("continue_with");
     let done = serde_json::to_vec(&done).unwrap();
     let mut candidates = vec![
-        Candidate::new("kratos-client", || {
+        Candidate::new("kratos-client: decode_response (the send() path)", || {
+            keep(UpdateRegistrationFlow::decode_response(StatusCode::OK, &headers, &done).unwrap())
+        }),
+        Candidate::new("kratos-client: serde_json::from_slice", || {
             keep(
                 serde_json::from_slice::<kratos_client::models::SuccessfulNativeRegistration>(
                     &done,

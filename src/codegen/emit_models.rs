@@ -46,29 +46,96 @@ fn optional(types: &TypeSet, f: &Field) -> bool {
     types.is_optional(f)
 }
 
-/// The `#[serde(...)]` attribute of a field, if it needs one.
-fn serde_attribute(types: &TypeSet, f: &Field) -> Option<String> {
+/// The `#[serde(...)]` attribute of a field, if it needs one. serde only
+/// writes the models; [`write_decode`] reads them.
+fn serde_attribute(f: &Field) -> Option<String> {
     let mut parts = Vec::new();
     if f.rust.trim_start_matches("r#") != f.json {
         parts.push(format!("rename = {:?}", f.json));
     }
     if !f.required {
-        parts.push("default".to_string());
         parts.push("skip_serializing_if = \"Option::is_none\"".to_string());
-    } else if optional(types, f) || (types.has_default(&f.ty) && !types.is_struct(&f.ty)) {
-        // Required: a body without it is not the documented shape, and fails
-        // to decode (serde treats a field with `deserialize_with` as present
-        // or missing, never as defaulted). Real servers do send `null` for
-        // required strings and lists, which reads as empty (or `None` where
-        // the document allows null). A required object stays strict about
-        // `null` too, or any JSON object would pass for a flow.
-        parts.push("deserialize_with = \"crate::serde_helpers::null_as_default\"".to_string());
     }
     if parts.is_empty() {
         None
     } else {
         Some(format!("#[serde({})]", parts.join(", ")))
     }
+}
+
+/// How a struct's decoder reads a field.
+#[derive(Debug, PartialEq)]
+enum Read {
+    /// Not required: missing or `null` is `None`.
+    Optional,
+    /// Required, with `null` read as empty (`None` where the document allows
+    /// null). Real servers do send `null` for required strings and lists.
+    Lenient,
+    /// Required and strict about `null` too: a required object, or any JSON
+    /// object would pass for a flow.
+    Strict,
+}
+
+fn read_of(types: &TypeSet, f: &Field) -> Read {
+    if !f.required {
+        Read::Optional
+    } else if optional(types, f) || (types.has_default(&f.ty) && !types.is_struct(&f.ty)) {
+        Read::Lenient
+    } else {
+        Read::Strict
+    }
+}
+
+/// The decoder of a struct: one pass over the object's keys, each field
+/// read by its type's `Decode`; unknown keys skipped; a missing required
+/// field is an error.
+fn write_decode(out: &mut String, types: &TypeSet, name: &str, fields: &[Field]) {
+    let slot = |f: &Field| format!("field_{}", f.rust.trim_start_matches("r#"));
+    let _ = writeln!(out, "impl crate::decode::Decode for {name} {{");
+    let _ = writeln!(
+        out,
+        "    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {{"
+    );
+    for f in fields {
+        let _ = writeln!(out, "        let mut {} = None;", slot(f));
+    }
+    let key = if fields.is_empty() { "_" } else { "key" };
+    let _ = writeln!(
+        out,
+        "        r.object(\"struct {name}\", &mut |r, {key}| {{"
+    );
+    if fields.is_empty() {
+        let _ = writeln!(out, "            r.skip()");
+    } else {
+        let _ = writeln!(out, "            match key {{");
+        for f in fields {
+            let read = match read_of(types, f) {
+                Read::Optional => "r.read()?".to_string(),
+                Read::Lenient => "Some(r.lenient()?)".to_string(),
+                Read::Strict => "Some(r.read()?)".to_string(),
+            };
+            let _ = writeln!(out, "                {:?} => {} = {read},", f.json, slot(f));
+        }
+        let _ = writeln!(out, "                _ => r.skip()?,");
+        let _ = writeln!(out, "            }}\n            Ok(())");
+    }
+    let _ = writeln!(out, "        }})?;");
+    let _ = writeln!(out, "        Ok(Self {{");
+    for f in fields {
+        if read_of(types, f) == Read::Optional {
+            let _ = writeln!(out, "            {}: {},", f.rust, slot(f));
+        } else {
+            let _ = writeln!(
+                out,
+                "            {}: r.required({}, {:?})?,",
+                f.rust,
+                slot(f),
+                f.json
+            );
+        }
+    }
+    let _ = writeln!(out, "        }})\n    }}\n}}\n");
+    let _ = writeln!(out, "crate::decode::impl_deserialize!({name});\n");
 }
 
 fn write_struct(
@@ -84,12 +151,7 @@ fn write_struct(
     let free_json = |f: &Field| !f.secret && types.holds_free_json(&f.ty);
     let has_secret = fields.iter().any(|f| f.secret || free_json(f));
     let all_default = types.has_default(&Ty::Named(name.to_string()));
-    let mut derives = vec![
-        "Clone",
-        "PartialEq",
-        "serde::Serialize",
-        "serde::Deserialize",
-    ];
+    let mut derives = vec!["Clone", "PartialEq", "serde::Serialize"];
     if !has_secret {
         derives.insert(0, "Debug");
     }
@@ -101,12 +163,13 @@ fn write_struct(
     let _ = writeln!(out, "pub struct {name} {{");
     for f in fields {
         write_doc(out, "    ", f.doc.as_deref());
-        if let Some(attribute) = serde_attribute(types, f) {
+        if let Some(attribute) = serde_attribute(f) {
             let _ = writeln!(out, "    {attribute}");
         }
         let _ = writeln!(out, "    pub {}: {},", f.rust, field_type(types, f));
     }
     let _ = writeln!(out, "}}\n");
+    write_decode(out, types, name, fields);
 
     // A constructor taking the required fields; the others start empty.
     let required: Vec<&Field> = fields.iter().filter(|f| !optional(types, f)).collect();
@@ -268,11 +331,13 @@ impl serde::Serialize for {name} {{
     }}
 }}
 
-impl<'de> serde::Deserialize<'de> for {name} {{
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for {name} {{
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {{
+        r.str_enum()
     }}
 }}
+
+crate::decode::impl_deserialize!({name});
 "
     );
 }
@@ -427,24 +492,27 @@ fn write_union(
     );
     let _ = writeln!(out, "        }}\n    }}\n}}\n");
 
-    // Deserializing reads the tag first and falls back to `Unknown`.
-    let _ = writeln!(out, "impl<'de> serde::Deserialize<'de> for {name} {{");
-    let _ = writeln!(out, "    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{");
-    let _ = writeln!(out, "        let object = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;");
+    // Decoding reads the tag ahead, wherever it is in the object, then
+    // decodes the object as the variant it names, or keeps it as `Unknown`.
+    let _ = writeln!(out, "impl crate::decode::Decode for {name} {{");
     let _ = writeln!(
         out,
-        "        let tag = object.get({tag:?}).and_then(serde_json::Value::as_str).map(str::to_owned);"
+        "    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {{"
     );
-    let _ = writeln!(out, "        Ok(match tag.as_deref() {{");
+    let _ = writeln!(
+        out,
+        "        Ok(match r.tag({tag:?}, \"union {name}\")?.as_deref() {{"
+    );
     for v in variants {
         let _ = writeln!(
             out,
-            "            Some({:?}) => Self::{}(crate::serde_helpers::from_object(object)?),",
+            "            Some({:?}) => Self::{}(r.read()?),",
             v.tag, v.name
         );
     }
-    let _ = writeln!(out, "            _ => Self::Unknown(object),");
+    let _ = writeln!(out, "            _ => Self::Unknown(r.read()?),");
     let _ = writeln!(out, "        }})\n    }}\n}}\n");
+    let _ = writeln!(out, "crate::decode::impl_deserialize!({name});\n");
 }
 
 #[cfg(test)]
@@ -487,23 +555,31 @@ mod tests {
             }),
             "flow",
         );
-        // No `default`: a missing required field fails to decode; `null` reads as empty.
-        let lenient = "#[serde(deserialize_with = \"crate::serde_helpers::null_as_default\")]";
-        assert_eq!(field_lines(&source, "id"), (lenient, "pub id: String,"));
+        // A missing required field fails to decode; `null` reads as empty,
+        // except for a required object.
+        for line in [
+            r#""id" => field_id = Some(r.lenient()?),"#,
+            r#""nodes" => field_nodes = Some(r.lenient()?),"#,
+            r#""ui" => field_ui = Some(r.read()?),"#,
+            r#""note" => field_note = r.read()?,"#,
+            r#"id: r.required(field_id, "id")?,"#,
+            r#"ui: r.required(field_ui, "ui")?,"#,
+            "note: field_note,",
+            "_ => r.skip()?,",
+        ] {
+            assert!(
+                source.lines().any(|l| l.trim() == line),
+                "no line {line} in\n{source}"
+            );
+        }
         assert_eq!(
-            field_lines(&source, "nodes"),
-            (lenient, "pub nodes: Vec<String>,")
-        );
-        let (above_ui, ui) = field_lines(&source, "ui");
-        assert_eq!(ui, "pub ui: Ui,");
-        assert!(
-            !above_ui.starts_with("#[serde"),
-            "a required object must stay required: {above_ui}"
+            field_lines(&source, "id"),
+            ("pub struct Flow {", "pub id: String,")
         );
         assert_eq!(
             field_lines(&source, "note"),
             (
-                "#[serde(default, skip_serializing_if = \"Option::is_none\")]",
+                "#[serde(skip_serializing_if = \"Option::is_none\")]",
                 "pub note: Option<String>,"
             )
         );
@@ -529,8 +605,12 @@ mod tests {
         assert!(source.contains("    Unknown(String),"), "{source}");
         assert!(source.contains("            other => Self::Unknown(other.to_string()),"));
         assert!(source.contains("        #[serde(tag = \"node_type\")]"));
-        assert!(source.contains("            Some(\"text\") => Self::AttrsText(crate::serde_helpers::from_object(object)?),"));
-        assert!(source.contains("            _ => Self::Unknown(object),"));
+        assert!(
+            source.contains("        Ok(match r.tag(\"node_type\", \"union Attrs\")?.as_deref() {")
+        );
+        assert!(source.contains("            Some(\"text\") => Self::AttrsText(r.read()?),"));
+        assert!(source.contains("            _ => Self::Unknown(r.read()?),"));
+        assert!(source.contains("        r.str_enum()"));
         assert!(
             !source.contains("pub node_type:"),
             "the member does not store the tag"
@@ -619,7 +699,8 @@ mod tests {
             }}}),
             "login",
         );
-        assert!(source.contains("#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize"));
+        assert!(source.contains("#[derive(Clone, PartialEq, serde::Serialize"));
+        assert!(source.contains("crate::decode::impl_deserialize!(Login);"));
         assert!(source.contains(".field(\"password\", &crate::secret::Redacted)"));
         assert!(source.contains(".field(\"identifier\", &self.identifier)"));
     }

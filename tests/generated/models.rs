@@ -64,24 +64,48 @@ impl serde::Serialize for AuthenticatorAssuranceLevel {
 }
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
-impl<'de> serde::Deserialize<'de> for AuthenticatorAssuranceLevel {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for AuthenticatorAssuranceLevel {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::decode::impl_deserialize!(AuthenticatorAssuranceLevel);
 
 /// The answer to a batch of identity patches: one result per patch sent.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct BatchPatchIdentitiesResponse {
     /// One result for each patch, telling whether its identity was created or why not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identities: Option<Vec<IdentityPatchResponse>>,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for BatchPatchIdentitiesResponse {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_identities = None;
+        r.object(
+            "struct BatchPatchIdentitiesResponse",
+            &mut |r, key| {
+                match key {
+                    "identities" => field_identities = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            identities: field_identities,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(BatchPatchIdentitiesResponse);
 
 /// Something the app may do once a flow is done, told apart by `action`.
 ///
@@ -193,49 +217,55 @@ impl serde::Serialize for ContinueWith {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for ContinueWith {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let object = serde_json::Map::<
-            String,
-            serde_json::Value,
-        >::deserialize(deserializer)?;
-        let tag = object
-            .get("action")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
+impl crate::decode::Decode for ContinueWith {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         Ok(
-            match tag.as_deref() {
-                Some("show_verification_ui") => {
-                    Self::VerificationUi(crate::serde_helpers::from_object(object)?)
-                }
-                Some("set_ory_session_token") => {
-                    Self::SetOrySessionToken(crate::serde_helpers::from_object(object)?)
-                }
-                Some("show_settings_ui") => {
-                    Self::SettingsUi(crate::serde_helpers::from_object(object)?)
-                }
-                Some("show_recovery_ui") => {
-                    Self::RecoveryUi(crate::serde_helpers::from_object(object)?)
-                }
-                Some("redirect_browser_to") => {
-                    Self::RedirectBrowserTo(crate::serde_helpers::from_object(object)?)
-                }
-                _ => Self::Unknown(object),
+            match r.tag("action", "union ContinueWith")?.as_deref() {
+                Some("show_verification_ui") => Self::VerificationUi(r.read()?),
+                Some("set_ory_session_token") => Self::SetOrySessionToken(r.read()?),
+                Some("show_settings_ui") => Self::SettingsUi(r.read()?),
+                Some("show_recovery_ui") => Self::RecoveryUi(r.read()?),
+                Some("redirect_browser_to") => Self::RedirectBrowserTo(r.read()?),
+                _ => Self::Unknown(r.read()?),
             },
         )
     }
 }
 
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(ContinueWith);
+
 /// Show the recovery flow.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithRecoveryUi {
     pub flow: ContinueWithRecoveryUiFlow,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for ContinueWithRecoveryUi {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_flow = None;
+        r.object(
+            "struct ContinueWithRecoveryUi",
+            &mut |r, key| {
+                match key {
+                    "flow" => field_flow = Some(r.read()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            flow: r.required(field_flow, "flow")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(ContinueWithRecoveryUi);
 
 #[cfg(feature = "frontend")]
 impl ContinueWithRecoveryUi {
@@ -248,16 +278,41 @@ impl ContinueWithRecoveryUi {
 /// The recovery flow to show.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithRecoveryUiFlow {
     /// The recovery flow's id.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     /// Where a browser would show the flow; set for browser flows.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for ContinueWithRecoveryUiFlow {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_id = None;
+        let mut field_url = None;
+        r.object(
+            "struct ContinueWithRecoveryUiFlow",
+            &mut |r, key| {
+                match key {
+                    "id" => field_id = Some(r.lenient()?),
+                    "url" => field_url = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            id: r.required(field_id, "id")?,
+            url: field_url,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(ContinueWithRecoveryUiFlow);
 
 #[cfg(feature = "frontend")]
 impl ContinueWithRecoveryUiFlow {
@@ -270,13 +325,38 @@ impl ContinueWithRecoveryUiFlow {
 /// Open this URL in a browser.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithRedirectBrowserTo {
     /// The URL to open.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub redirect_browser_to: String,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for ContinueWithRedirectBrowserTo {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_redirect_browser_to = None;
+        r.object(
+            "struct ContinueWithRedirectBrowserTo",
+            &mut |r, key| {
+                match key {
+                    "redirect_browser_to" => {
+                        field_redirect_browser_to = Some(r.lenient()?);
+                    }
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            redirect_browser_to: r
+                .required(field_redirect_browser_to, "redirect_browser_to")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(ContinueWithRedirectBrowserTo);
 
 #[cfg(feature = "frontend")]
 impl ContinueWithRedirectBrowserTo {
@@ -291,13 +371,35 @@ impl ContinueWithRedirectBrowserTo {
 /// Store this session token and send it with later requests.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithSetOrySessionToken {
     /// The session token; treat it as a password.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub ory_session_token: String,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for ContinueWithSetOrySessionToken {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_ory_session_token = None;
+        r.object(
+            "struct ContinueWithSetOrySessionToken",
+            &mut |r, key| {
+                match key {
+                    "ory_session_token" => field_ory_session_token = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            ory_session_token: r.required(field_ory_session_token, "ory_session_token")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(ContinueWithSetOrySessionToken);
 
 #[cfg(feature = "frontend")]
 impl ContinueWithSetOrySessionToken {
@@ -321,11 +423,34 @@ impl std::fmt::Debug for ContinueWithSetOrySessionToken {
 /// Show the settings flow.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithSettingsUi {
     pub flow: ContinueWithSettingsUiFlow,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for ContinueWithSettingsUi {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_flow = None;
+        r.object(
+            "struct ContinueWithSettingsUi",
+            &mut |r, key| {
+                match key {
+                    "flow" => field_flow = Some(r.read()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            flow: r.required(field_flow, "flow")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(ContinueWithSettingsUi);
 
 #[cfg(feature = "frontend")]
 impl ContinueWithSettingsUi {
@@ -338,16 +463,41 @@ impl ContinueWithSettingsUi {
 /// The settings flow to show.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithSettingsUiFlow {
     /// The settings flow's id.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     /// Where a browser would show the flow; set for browser flows.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for ContinueWithSettingsUiFlow {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_id = None;
+        let mut field_url = None;
+        r.object(
+            "struct ContinueWithSettingsUiFlow",
+            &mut |r, key| {
+                match key {
+                    "id" => field_id = Some(r.lenient()?),
+                    "url" => field_url = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            id: r.required(field_id, "id")?,
+            url: field_url,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(ContinueWithSettingsUiFlow);
 
 #[cfg(feature = "frontend")]
 impl ContinueWithSettingsUiFlow {
@@ -360,11 +510,34 @@ impl ContinueWithSettingsUiFlow {
 /// Show the verification flow, so that the user can confirm an address.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithVerificationUi {
     pub flow: ContinueWithVerificationUiFlow,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for ContinueWithVerificationUi {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_flow = None;
+        r.object(
+            "struct ContinueWithVerificationUi",
+            &mut |r, key| {
+                match key {
+                    "flow" => field_flow = Some(r.read()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            flow: r.required(field_flow, "flow")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(ContinueWithVerificationUi);
 
 #[cfg(feature = "frontend")]
 impl ContinueWithVerificationUi {
@@ -377,19 +550,47 @@ impl ContinueWithVerificationUi {
 /// The verification flow to show.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct ContinueWithVerificationUiFlow {
     /// The verification flow's id.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     /// Where a browser would show the flow; set for browser flows.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// The address to verify.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub verifiable_address: String,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for ContinueWithVerificationUiFlow {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_id = None;
+        let mut field_url = None;
+        let mut field_verifiable_address = None;
+        r.object(
+            "struct ContinueWithVerificationUiFlow",
+            &mut |r, key| {
+                match key {
+                    "id" => field_id = Some(r.lenient()?),
+                    "url" => field_url = r.read()?,
+                    "verifiable_address" => field_verifiable_address = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            id: r.required(field_id, "id")?,
+            url: field_url,
+            verifiable_address: r
+                .required(field_verifiable_address, "verifiable_address")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(ContinueWithVerificationUiFlow);
 
 #[cfg(feature = "frontend")]
 impl ContinueWithVerificationUiFlow {
@@ -465,13 +666,14 @@ impl serde::Serialize for CourierMessageStatus {
 }
 
 #[cfg(feature = "courier")]
-impl<'de> serde::Deserialize<'de> for CourierMessageStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for CourierMessageStatus {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "courier")]
+crate::decode::impl_deserialize!(CourierMessageStatus);
 
 /// Message channel
 ///
@@ -529,27 +731,54 @@ impl serde::Serialize for CourierMessageType {
 }
 
 #[cfg(feature = "courier")]
-impl<'de> serde::Deserialize<'de> for CourierMessageType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for CourierMessageType {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "courier")]
+crate::decode::impl_deserialize!(CourierMessageType);
 
 /// FedCM parameters
 ///
 /// The FedCM providers available for sign-in, together with the anti-CSRF token to send back with the provider's token.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct CreateFedcmFlowResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub providers: Option<Vec<Provider>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for CreateFedcmFlowResponse {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_providers = None;
+        r.object(
+            "struct CreateFedcmFlowResponse",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "providers" => field_providers = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            providers: field_providers,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(CreateFedcmFlowResponse);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for CreateFedcmFlowResponse {
@@ -567,38 +796,86 @@ impl std::fmt::Debug for CreateFedcmFlowResponse {
 /// What an administrator sends to create an identity, optionally with credentials to import. `schema_id` and `traits` are required.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct CreateIdentityBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<IdentityWithCredentials>,
     /// An optional id from another system, for linking the identity to it. No two identities may share one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Any JSON value for administrators. It is returned only by admin endpoints, for example `GET /admin/identities/{id}`, and never shown to the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_admin: Option<serde_json::Value>,
     /// Any JSON value the user may read, for example in their own session. Keep secrets and sensitive data out of it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_public: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<NullUuid>,
     /// Recovery addresses to import with the identity. Each must also appear in the traits as a recovery address per the identity schema, or the next update of the identity replaces it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_addresses: Option<Vec<RecoveryIdentityAddress>>,
     /// The id of the identity schema that `traits` must follow.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub schema_id: String,
     /// Whether the identity may sign in: `active` or `inactive`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<CreateIdentityBodyState>,
     /// The identity's traits, such as an email address or name. Kratos checks them against the identity schema named by `schema_id`; the user can change them later through self-service settings.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub traits: serde_json::Map<String, serde_json::Value>,
     /// Verifiable addresses to import with the identity, for example addresses already verified elsewhere. Each must also appear in the traits as a verifiable address per the identity schema, or the next update of the identity replaces it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verifiable_addresses: Option<Vec<VerifiableIdentityAddress>>,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for CreateIdentityBody {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_credentials = None;
+        let mut field_external_id = None;
+        let mut field_metadata_admin = None;
+        let mut field_metadata_public = None;
+        let mut field_organization_id = None;
+        let mut field_recovery_addresses = None;
+        let mut field_schema_id = None;
+        let mut field_state = None;
+        let mut field_traits = None;
+        let mut field_verifiable_addresses = None;
+        r.object(
+            "struct CreateIdentityBody",
+            &mut |r, key| {
+                match key {
+                    "credentials" => field_credentials = r.read()?,
+                    "external_id" => field_external_id = r.read()?,
+                    "metadata_admin" => field_metadata_admin = r.read()?,
+                    "metadata_public" => field_metadata_public = r.read()?,
+                    "organization_id" => field_organization_id = r.read()?,
+                    "recovery_addresses" => field_recovery_addresses = r.read()?,
+                    "schema_id" => field_schema_id = Some(r.lenient()?),
+                    "state" => field_state = r.read()?,
+                    "traits" => field_traits = Some(r.lenient()?),
+                    "verifiable_addresses" => field_verifiable_addresses = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            credentials: field_credentials,
+            external_id: field_external_id,
+            metadata_admin: field_metadata_admin,
+            metadata_public: field_metadata_public,
+            organization_id: field_organization_id,
+            recovery_addresses: field_recovery_addresses,
+            schema_id: r.required(field_schema_id, "schema_id")?,
+            state: field_state,
+            traits: r.required(field_traits, "traits")?,
+            verifiable_addresses: field_verifiable_addresses,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(CreateIdentityBody);
 
 #[cfg(feature = "identity")]
 impl CreateIdentityBody {
@@ -700,29 +977,58 @@ impl serde::Serialize for CreateIdentityBodyState {
 }
 
 #[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for CreateIdentityBodyState {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for CreateIdentityBodyState {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(CreateIdentityBodyState);
 
 /// What an administrator sends to create a recovery code for an identity.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct CreateRecoveryCodeForIdentityBody {
     /// How long the code stays valid, as a duration such as `1h` or `30m`. Without it, Kratos uses its `selfservice.methods.code.config.lifespan` setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_type: Option<SelfServiceFlowType>,
     /// The id of the identity whose account is to be recovered.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub identity_id: String,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for CreateRecoveryCodeForIdentityBody {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_expires_in = None;
+        let mut field_flow_type = None;
+        let mut field_identity_id = None;
+        r.object(
+            "struct CreateRecoveryCodeForIdentityBody",
+            &mut |r, key| {
+                match key {
+                    "expires_in" => field_expires_in = r.read()?,
+                    "flow_type" => field_flow_type = r.read()?,
+                    "identity_id" => field_identity_id = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            expires_in: field_expires_in,
+            flow_type: field_flow_type,
+            identity_id: r.required(field_identity_id, "identity_id")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(CreateRecoveryCodeForIdentityBody);
 
 #[cfg(feature = "identity")]
 impl CreateRecoveryCodeForIdentityBody {
@@ -739,16 +1045,41 @@ impl CreateRecoveryCodeForIdentityBody {
 /// What an administrator sends to create a recovery link for an identity.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct CreateRecoveryLinkForIdentityBody {
     /// How long the link stays valid, as a duration such as `1h` or `30m`. Without it, Kratos uses its `selfservice.methods.link.config.lifespan` setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<String>,
     /// The id of the identity whose account is to be recovered.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub identity_id: String,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for CreateRecoveryLinkForIdentityBody {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_expires_in = None;
+        let mut field_identity_id = None;
+        r.object(
+            "struct CreateRecoveryLinkForIdentityBody",
+            &mut |r, key| {
+                match key {
+                    "expires_in" => field_expires_in = r.read()?,
+                    "identity_id" => field_identity_id = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            expires_in: field_expires_in,
+            identity_id: r.required(field_identity_id, "identity_id")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(CreateRecoveryLinkForIdentityBody);
 
 #[cfg(feature = "identity")]
 impl CreateRecoveryLinkForIdentityBody {
@@ -854,55 +1185,133 @@ impl serde::Serialize for DeleteIdentityCredentialsType {
 }
 
 #[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for DeleteIdentityCredentialsType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for DeleteIdentityCredentialsType {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(DeleteIdentityCredentialsType);
 
 /// Result of signing out the user's other sessions.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct DeleteMySessionsCount {
     /// How many sessions the call ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for DeleteMySessionsCount {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_count = None;
+        r.object(
+            "struct DeleteMySessionsCount",
+            &mut |r, key| {
+                match key {
+                    "count" => field_count = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self { count: field_count })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(DeleteMySessionsCount);
 
 /// The body of a 422: the flow has to go on in a browser.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct ErrorBrowserLocationChangeRequired {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<GenericError>,
     /// The URL to open in a browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_browser_to: Option<String>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for ErrorBrowserLocationChangeRequired {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_error = None;
+        let mut field_redirect_browser_to = None;
+        r.object(
+            "struct ErrorBrowserLocationChangeRequired",
+            &mut |r, key| {
+                match key {
+                    "error" => field_error = r.read()?,
+                    "redirect_browser_to" => field_redirect_browser_to = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            error: field_error,
+            redirect_browser_to: field_redirect_browser_to,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(ErrorBrowserLocationChangeRequired);
 
 /// The body of a Kratos error response.
 ///
 /// Every error Kratos answers with has this shape: one `error` object, and for some errors a few fields beside it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct ErrorGeneric {
     pub error: GenericError,
     /// For `self_service_flow_expired`: when the flow expired.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expired_at: Option<String>,
     /// For `self_service_flow_expired`: how long ago the flow expired, in nanoseconds. Kratos deprecates it in favour of `expired_at`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub since: Option<i64>,
     /// For `self_service_flow_expired`: the id of a new flow to continue with, when Kratos made one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_flow_id: Option<String>,
 }
+
+impl crate::decode::Decode for ErrorGeneric {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_error = None;
+        let mut field_expired_at = None;
+        let mut field_since = None;
+        let mut field_use_flow_id = None;
+        r.object(
+            "struct ErrorGeneric",
+            &mut |r, key| {
+                match key {
+                    "error" => field_error = Some(r.read()?),
+                    "expired_at" => field_expired_at = r.read()?,
+                    "since" => field_since = r.read()?,
+                    "use_flow_id" => field_use_flow_id = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            error: r.required(field_error, "error")?,
+            expired_at: field_expired_at,
+            since: field_since,
+            use_flow_id: field_use_flow_id,
+        })
+    }
+}
+
+crate::decode::impl_deserialize!(ErrorGeneric);
 
 impl ErrorGeneric {
     /// Creates one from its required fields; the optional ones start unset.
@@ -925,21 +1334,52 @@ impl ErrorGeneric {
 
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct FlowError {
     /// When the server stored this error record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<serde_json::Map<String, serde_json::Value>>,
     /// Unique ID of the error. The error page receives it in its `id` query parameter.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     /// When the server last changed this error record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for FlowError {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_created_at = None;
+        let mut field_error = None;
+        let mut field_id = None;
+        let mut field_updated_at = None;
+        r.object(
+            "struct FlowError",
+            &mut |r, key| {
+                match key {
+                    "created_at" => field_created_at = r.read()?,
+                    "error" => field_error = r.read()?,
+                    "id" => field_id = Some(r.lenient()?),
+                    "updated_at" => field_updated_at = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            created_at: field_created_at,
+            error: field_error,
+            id: r.required(field_id, "id")?,
+            updated_at: field_updated_at,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(FlowError);
 
 #[cfg(feature = "frontend")]
 impl FlowError {
@@ -967,34 +1407,75 @@ impl std::fmt::Debug for FlowError {
 }
 
 /// What went wrong, for people and for programs.
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct GenericError {
     /// The HTTP status code of the response.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// Diagnostic detail, only present when the server runs with debugging exposed. Never show it to users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub debug: Option<String>,
     /// Machine-readable facts about the error, such as the id of a replacement flow or a URL to send the user to. Keys depend on `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Map<String, serde_json::Value>>,
     /// A stable, language-independent name for the error, such as `session_already_available`. Match on this, not on `message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A short English description of the error.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub message: String,
     /// A longer English explanation, often saying what to do about the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The id of the request, for finding it in the server's logs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
     /// The reason phrase of the HTTP status, such as `Bad Request`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
+
+impl crate::decode::Decode for GenericError {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_code = None;
+        let mut field_debug = None;
+        let mut field_details = None;
+        let mut field_id = None;
+        let mut field_message = None;
+        let mut field_reason = None;
+        let mut field_request = None;
+        let mut field_status = None;
+        r.object(
+            "struct GenericError",
+            &mut |r, key| {
+                match key {
+                    "code" => field_code = r.read()?,
+                    "debug" => field_debug = r.read()?,
+                    "details" => field_details = r.read()?,
+                    "id" => field_id = r.read()?,
+                    "message" => field_message = Some(r.lenient()?),
+                    "reason" => field_reason = r.read()?,
+                    "request" => field_request = r.read()?,
+                    "status" => field_status = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            code: field_code,
+            debug: field_debug,
+            details: field_details,
+            id: field_id,
+            message: r.required(field_message, "message")?,
+            reason: field_reason,
+            request: field_request,
+            status: field_status,
+        })
+    }
+}
+
+crate::decode::impl_deserialize!(GenericError);
 
 impl GenericError {
     /// Creates one from its required fields; the optional ones start unset.
@@ -1116,13 +1597,14 @@ impl serde::Serialize for GetIdentityByExternalIdIncludeCredentialItem {
 }
 
 #[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for GetIdentityByExternalIdIncludeCredentialItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for GetIdentityByExternalIdIncludeCredentialItem {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(GetIdentityByExternalIdIncludeCredentialItem);
 
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
@@ -1213,13 +1695,14 @@ impl serde::Serialize for GetIdentityIncludeCredentialItem {
 }
 
 #[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for GetIdentityIncludeCredentialItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for GetIdentityIncludeCredentialItem {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(GetIdentityIncludeCredentialItem);
 
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
@@ -1274,23 +1757,46 @@ impl serde::Serialize for GetSessionExpandItem {
 }
 
 #[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for GetSessionExpandItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for GetSessionExpandItem {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(GetSessionExpandItem);
+
+#[cfg(feature = "metadata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[non_exhaustive]
+pub struct GetVersionStatus200Body {
+    /// The version of this Kratos instance.
+    pub version: String,
+}
+
+#[cfg(feature = "metadata")]
+impl crate::decode::Decode for GetVersionStatus200Body {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_version = None;
+        r.object(
+            "struct GetVersionStatus200Body",
+            &mut |r, key| {
+                match key {
+                    "version" => field_version = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            version: r.required(field_version, "version")?,
+        })
     }
 }
 
 #[cfg(feature = "metadata")]
-#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
-#[non_exhaustive]
-pub struct GetVersionStatus200Body {
-    /// The version of this Kratos instance.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
-    pub version: String,
-}
+crate::decode::impl_deserialize!(GetVersionStatus200Body);
 
 #[cfg(feature = "metadata")]
 impl GetVersionStatus200Body {
@@ -1310,50 +1816,111 @@ pub type Id = i64;
 /// Its traits follow its identity schema; its credentials say how it signs in.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct Identity {
     /// When the identity was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Its credentials, by type (`password`, `oidc`, ...). Public endpoints leave them out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<std::collections::BTreeMap<String, IdentityCredentials>>,
     /// An id from another system, for linking.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// The identity's id, which never changes.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_admin: Option<NullJsonRawMessage>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_public: Option<NullJsonRawMessage>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<NullUuid>,
     /// Addresses it can recover the account with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_addresses: Option<Vec<RecoveryIdentityAddress>>,
     /// The id of its identity schema.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub schema_id: String,
     /// Where its identity schema can be fetched.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub schema_url: String,
     /// Whether it may sign in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<IdentityState>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state_changed_at: Option<NullTime>,
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub traits: IdentityTraits,
     /// When the identity last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Addresses that can be (or were) verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verifiable_addresses: Option<Vec<VerifiableIdentityAddress>>,
 }
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+impl crate::decode::Decode for Identity {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_created_at = None;
+        let mut field_credentials = None;
+        let mut field_external_id = None;
+        let mut field_id = None;
+        let mut field_metadata_admin = None;
+        let mut field_metadata_public = None;
+        let mut field_organization_id = None;
+        let mut field_recovery_addresses = None;
+        let mut field_schema_id = None;
+        let mut field_schema_url = None;
+        let mut field_state = None;
+        let mut field_state_changed_at = None;
+        let mut field_traits = None;
+        let mut field_updated_at = None;
+        let mut field_verifiable_addresses = None;
+        r.object(
+            "struct Identity",
+            &mut |r, key| {
+                match key {
+                    "created_at" => field_created_at = r.read()?,
+                    "credentials" => field_credentials = r.read()?,
+                    "external_id" => field_external_id = r.read()?,
+                    "id" => field_id = Some(r.lenient()?),
+                    "metadata_admin" => field_metadata_admin = r.read()?,
+                    "metadata_public" => field_metadata_public = r.read()?,
+                    "organization_id" => field_organization_id = r.read()?,
+                    "recovery_addresses" => field_recovery_addresses = r.read()?,
+                    "schema_id" => field_schema_id = Some(r.lenient()?),
+                    "schema_url" => field_schema_url = Some(r.lenient()?),
+                    "state" => field_state = r.read()?,
+                    "state_changed_at" => field_state_changed_at = r.read()?,
+                    "traits" => field_traits = Some(r.lenient()?),
+                    "updated_at" => field_updated_at = r.read()?,
+                    "verifiable_addresses" => field_verifiable_addresses = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            created_at: field_created_at,
+            credentials: field_credentials,
+            external_id: field_external_id,
+            id: r.required(field_id, "id")?,
+            metadata_admin: field_metadata_admin,
+            metadata_public: field_metadata_public,
+            organization_id: field_organization_id,
+            recovery_addresses: field_recovery_addresses,
+            schema_id: r.required(field_schema_id, "schema_id")?,
+            schema_url: r.required(field_schema_url, "schema_url")?,
+            state: field_state,
+            state_changed_at: field_state_changed_at,
+            traits: r.required(field_traits, "traits")?,
+            updated_at: field_updated_at,
+            verifiable_addresses: field_verifiable_addresses,
+        })
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::decode::impl_deserialize!(Identity);
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl Identity {
@@ -1416,27 +1983,65 @@ impl std::fmt::Debug for Identity {
 /// One credential of an identity.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IdentityCredentials {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<JsonRawMessage>,
     /// When the credential was added.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The identifiers it signs in with (an email address, a provider subject, ...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identifiers: Option<Vec<String>>,
     /// The credential type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<IdentityCredentialsType>,
     /// When the credential last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The version of the credential's configuration format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
 }
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+impl crate::decode::Decode for IdentityCredentials {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_config = None;
+        let mut field_created_at = None;
+        let mut field_identifiers = None;
+        let mut field_type = None;
+        let mut field_updated_at = None;
+        let mut field_version = None;
+        r.object(
+            "struct IdentityCredentials",
+            &mut |r, key| {
+                match key {
+                    "config" => field_config = r.read()?,
+                    "created_at" => field_created_at = r.read()?,
+                    "identifiers" => field_identifiers = r.read()?,
+                    "type" => field_type = r.read()?,
+                    "updated_at" => field_updated_at = r.read()?,
+                    "version" => field_version = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            config: field_config,
+            created_at: field_created_at,
+            identifiers: field_identifiers,
+            r#type: field_type,
+            updated_at: field_updated_at,
+            version: field_version,
+        })
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::decode::impl_deserialize!(IdentityCredentials);
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl std::fmt::Debug for IdentityCredentials {
@@ -1542,45 +2147,104 @@ impl serde::Serialize for IdentityCredentialsType {
 }
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
-impl<'de> serde::Deserialize<'de> for IdentityCredentialsType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for IdentityCredentialsType {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::decode::impl_deserialize!(IdentityCredentialsType);
 
 /// One entry of a batch of identity patches: an identity to create.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IdentityPatch {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create: Option<CreateIdentityBody>,
     /// An optional id of your choosing for this patch. Kratos echoes it in the matching result so you can pair results with patches.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub patch_id: Option<String>,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for IdentityPatch {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_create = None;
+        let mut field_patch_id = None;
+        r.object(
+            "struct IdentityPatch",
+            &mut |r, key| {
+                match key {
+                    "create" => field_create = r.read()?,
+                    "patch_id" => field_patch_id = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            create: field_create,
+            patch_id: field_patch_id,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(IdentityPatch);
 
 /// The result of one patch in a batch.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IdentityPatchResponse {
     /// What happened: `create` if the identity was created, `error` if the patch failed (see `error`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<IdentityPatchResponseAction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<DefaultError>,
     /// The id of the identity this patch created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
     /// The `patch_id` of the patch this result belongs to, if the patch had one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub patch_id: Option<String>,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for IdentityPatchResponse {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_action = None;
+        let mut field_error = None;
+        let mut field_identity = None;
+        let mut field_patch_id = None;
+        r.object(
+            "struct IdentityPatchResponse",
+            &mut |r, key| {
+                match key {
+                    "action" => field_action = r.read()?,
+                    "error" => field_error = r.read()?,
+                    "identity" => field_identity = r.read()?,
+                    "patch_id" => field_patch_id = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            action: field_action,
+            error: field_error,
+            identity: field_identity,
+            patch_id: field_patch_id,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(IdentityPatchResponse);
 
 #[cfg(feature = "identity")]
 impl std::fmt::Debug for IdentityPatchResponse {
@@ -1648,13 +2312,14 @@ impl serde::Serialize for IdentityPatchResponseAction {
 }
 
 #[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for IdentityPatchResponseAction {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for IdentityPatchResponseAction {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(IdentityPatchResponseAction);
 
 /// An identity schema: a JSON Schema document, returned as is.
 #[cfg(feature = "identity")]
@@ -1664,16 +2329,40 @@ pub type IdentitySchema = serde_json::Map<String, serde_json::Value>;
 /// An identity schema together with its id.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IdentitySchemaContainer {
     /// The schema's id, as used in an identity's `schema_id`.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     /// The JSON Schema document itself.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub schema: serde_json::Map<String, serde_json::Value>,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for IdentitySchemaContainer {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_id = None;
+        let mut field_schema = None;
+        r.object(
+            "struct IdentitySchemaContainer",
+            &mut |r, key| {
+                match key {
+                    "id" => field_id = Some(r.lenient()?),
+                    "schema" => field_schema = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            id: r.required(field_id, "id")?,
+            schema: r.required(field_schema, "schema")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(IdentitySchemaContainer);
 
 #[cfg(feature = "identity")]
 impl IdentitySchemaContainer {
@@ -1755,13 +2444,14 @@ impl serde::Serialize for IdentityState {
 }
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
-impl<'de> serde::Deserialize<'de> for IdentityState {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for IdentityState {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::decode::impl_deserialize!(IdentityState);
 
 /// The identity's data (email, name, ...), shaped by its identity schema.
 #[cfg(any(feature = "frontend", feature = "identity"))]
@@ -1776,55 +2466,156 @@ pub type IdentityVerifiableAddressStatus = String;
 /// Credentials to import when an identity is created: a password, social sign-in (`oidc`) links, or SAML links.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentials {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc: Option<IdentityWithCredentialsOidc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<IdentityWithCredentialsPassword>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub saml: Option<IdentityWithCredentialsSaml>,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for IdentityWithCredentials {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_oidc = None;
+        let mut field_password = None;
+        let mut field_saml = None;
+        r.object(
+            "struct IdentityWithCredentials",
+            &mut |r, key| {
+                match key {
+                    "oidc" => field_oidc = r.read()?,
+                    "password" => field_password = r.read()?,
+                    "saml" => field_saml = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            oidc: field_oidc,
+            password: field_password,
+            saml: field_saml,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(IdentityWithCredentials);
 
 /// Social sign-in credentials to import: links between the identity and accounts at OpenID Connect providers.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsOidc {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<IdentityWithCredentialsOidcConfig>,
 }
 
 #[cfg(feature = "identity")]
+impl crate::decode::Decode for IdentityWithCredentialsOidc {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_config = None;
+        r.object(
+            "struct IdentityWithCredentialsOidc",
+            &mut |r, key| {
+                match key {
+                    "config" => field_config = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self { config: field_config })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(IdentityWithCredentialsOidc);
+
+#[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsOidcConfig {
     /// The provider accounts to link to the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub providers: Option<Vec<IdentityWithCredentialsOidcConfigProvider>>,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for IdentityWithCredentialsOidcConfig {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_providers = None;
+        r.object(
+            "struct IdentityWithCredentialsOidcConfig",
+            &mut |r, key| {
+                match key {
+                    "providers" => field_providers = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self { providers: field_providers })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(IdentityWithCredentialsOidcConfig);
 
 /// One account at an OpenID Connect provider to link to the identity.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsOidcConfigProvider {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<NullUuid>,
     /// The id of the provider as configured in Kratos, such as `google` or `github`.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub provider: String,
     /// The user's id at the provider, normally the `sub` claim of its ID token.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub subject: String,
     /// If `true`, Kratos links the provider account to this identity when the user first signs in through `provider`, rather than needing the subject to be known beforehand.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_auto_link: Option<bool>,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for IdentityWithCredentialsOidcConfigProvider {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_organization = None;
+        let mut field_provider = None;
+        let mut field_subject = None;
+        let mut field_use_auto_link = None;
+        r.object(
+            "struct IdentityWithCredentialsOidcConfigProvider",
+            &mut |r, key| {
+                match key {
+                    "organization" => field_organization = r.read()?,
+                    "provider" => field_provider = Some(r.lenient()?),
+                    "subject" => field_subject = Some(r.lenient()?),
+                    "use_auto_link" => field_use_auto_link = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            organization: field_organization,
+            provider: r.required(field_provider, "provider")?,
+            subject: r.required(field_subject, "subject")?,
+            use_auto_link: field_use_auto_link,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(IdentityWithCredentialsOidcConfigProvider);
 
 #[cfg(feature = "identity")]
 impl IdentityWithCredentialsOidcConfigProvider {
@@ -1842,29 +2633,81 @@ impl IdentityWithCredentialsOidcConfigProvider {
 /// A password credential to import.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsPassword {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<IdentityWithCredentialsPasswordConfig>,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for IdentityWithCredentialsPassword {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_config = None;
+        r.object(
+            "struct IdentityWithCredentialsPassword",
+            &mut |r, key| {
+                match key {
+                    "config" => field_config = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self { config: field_config })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(IdentityWithCredentialsPassword);
 
 /// The password to import: a plain password, an existing hash, or neither with `use_password_migration_hook`. Password policies are not applied to imported passwords.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsPasswordConfig {
     /// An existing password hash, in the PHC-like string format Kratos reads (for example `$argon2id$v=19$m=...`). Kratos accepts bcrypt, argon2id/argon2i, pbkdf2, scrypt, firescrypt, md5, md5-crypt, sha1/sha256/sha512, sha256-crypt/sha512-crypt, ssha and hmac hashes; anything else is rejected with a 400.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hashed_password: Option<String>,
     /// A plain password, for when no hash is available. Kratos hashes it with its configured hasher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// If `true` and no hash is given, Kratos calls the configured password migration webhook at the user's first sign-in to check the password, then stores its hash.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_password_migration_hook: Option<bool>,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for IdentityWithCredentialsPasswordConfig {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_hashed_password = None;
+        let mut field_password = None;
+        let mut field_use_password_migration_hook = None;
+        r.object(
+            "struct IdentityWithCredentialsPasswordConfig",
+            &mut |r, key| {
+                match key {
+                    "hashed_password" => field_hashed_password = r.read()?,
+                    "password" => field_password = r.read()?,
+                    "use_password_migration_hook" => {
+                        field_use_password_migration_hook = r.read()?;
+                    }
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            hashed_password: field_hashed_password,
+            password: field_password,
+            use_password_migration_hook: field_use_password_migration_hook,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(IdentityWithCredentialsPasswordConfig);
 
 #[cfg(feature = "identity")]
 impl std::fmt::Debug for IdentityWithCredentialsPasswordConfig {
@@ -1883,39 +2726,108 @@ impl std::fmt::Debug for IdentityWithCredentialsPasswordConfig {
 /// SAML credentials to import: links between the identity and accounts at SAML providers.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsSaml {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<IdentityWithCredentialsSamlConfig>,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for IdentityWithCredentialsSaml {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_config = None;
+        r.object(
+            "struct IdentityWithCredentialsSaml",
+            &mut |r, key| {
+                match key {
+                    "config" => field_config = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self { config: field_config })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(IdentityWithCredentialsSaml);
 
 /// The SAML accounts to link to the identity.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsSamlConfig {
     /// The SAML provider accounts to link.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub providers: Option<Vec<IdentityWithCredentialsSamlConfigProvider>>,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for IdentityWithCredentialsSamlConfig {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_providers = None;
+        r.object(
+            "struct IdentityWithCredentialsSamlConfig",
+            &mut |r, key| {
+                match key {
+                    "providers" => field_providers = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self { providers: field_providers })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(IdentityWithCredentialsSamlConfig);
 
 /// One account at a SAML provider to link to the identity.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsSamlConfigProvider {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<NullUuid>,
     /// The id of the SAML provider as configured in Kratos.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub provider: String,
     /// The user's id at the SAML provider. It has to stay the same there, or the link breaks.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub subject: String,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for IdentityWithCredentialsSamlConfigProvider {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_organization = None;
+        let mut field_provider = None;
+        let mut field_subject = None;
+        r.object(
+            "struct IdentityWithCredentialsSamlConfigProvider",
+            &mut |r, key| {
+                match key {
+                    "organization" => field_organization = r.read()?,
+                    "provider" => field_provider = Some(r.lenient()?),
+                    "subject" => field_subject = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            organization: field_organization,
+            provider: r.required(field_provider, "provider")?,
+            subject: r.required(field_subject, "subject")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(IdentityWithCredentialsSamlConfigProvider);
 
 #[cfg(feature = "identity")]
 impl IdentityWithCredentialsSamlConfigProvider {
@@ -1931,13 +2843,35 @@ impl IdentityWithCredentialsSamlConfigProvider {
 
 #[cfg(feature = "metadata")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IsAliveStatus200Body {
     /// Always `ok`.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub status: String,
 }
+
+#[cfg(feature = "metadata")]
+impl crate::decode::Decode for IsAliveStatus200Body {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_status = None;
+        r.object(
+            "struct IsAliveStatus200Body",
+            &mut |r, key| {
+                match key {
+                    "status" => field_status = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            status: r.required(field_status, "status")?,
+        })
+    }
+}
+
+#[cfg(feature = "metadata")]
+crate::decode::impl_deserialize!(IsAliveStatus200Body);
 
 #[cfg(feature = "metadata")]
 impl IsAliveStatus200Body {
@@ -1949,13 +2883,35 @@ impl IsAliveStatus200Body {
 
 #[cfg(feature = "metadata")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IsReadyServiceUnavailableBody {
     /// The checks that failed, each mapped to its error message.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub errors: std::collections::BTreeMap<String, String>,
 }
+
+#[cfg(feature = "metadata")]
+impl crate::decode::Decode for IsReadyServiceUnavailableBody {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_errors = None;
+        r.object(
+            "struct IsReadyServiceUnavailableBody",
+            &mut |r, key| {
+                match key {
+                    "errors" => field_errors = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            errors: r.required(field_errors, "errors")?,
+        })
+    }
+}
+
+#[cfg(feature = "metadata")]
+crate::decode::impl_deserialize!(IsReadyServiceUnavailableBody);
 
 #[cfg(feature = "metadata")]
 impl IsReadyServiceUnavailableBody {
@@ -1967,13 +2923,35 @@ impl IsReadyServiceUnavailableBody {
 
 #[cfg(feature = "metadata")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct IsReadyStatus200Body {
     /// Always `ok`.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub status: String,
 }
+
+#[cfg(feature = "metadata")]
+impl crate::decode::Decode for IsReadyStatus200Body {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_status = None;
+        r.object(
+            "struct IsReadyStatus200Body",
+            &mut |r, key| {
+                match key {
+                    "status" => field_status = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            status: r.required(field_status, "status")?,
+        })
+    }
+}
+
+#[cfg(feature = "metadata")]
+crate::decode::impl_deserialize!(IsReadyStatus200Body);
 
 #[cfg(feature = "metadata")]
 impl IsReadyStatus200Body {
@@ -1986,22 +2964,52 @@ impl IsReadyStatus200Body {
 /// One JSON Patch operation (RFC 6902).
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct JsonPatch {
     /// For `move` and `copy`: a JSON Pointer (RFC 6901) to the value to take.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The operation: `add`, `remove`, `replace`, `move`, `copy` or `test`.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub op: String,
     /// A JSON Pointer (RFC 6901) to the place the operation acts on, such as `/traits/email`.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub path: String,
     /// The value to add, to replace with, or to compare against for `test`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for JsonPatch {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_from = None;
+        let mut field_op = None;
+        let mut field_path = None;
+        let mut field_value = None;
+        r.object(
+            "struct JsonPatch",
+            &mut |r, key| {
+                match key {
+                    "from" => field_from = r.read()?,
+                    "op" => field_op = Some(r.lenient()?),
+                    "path" => field_path = Some(r.lenient()?),
+                    "value" => field_value = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            from: field_from,
+            op: r.required(field_op, "op")?,
+            path: r.required(field_path, "path")?,
+            value: field_value,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(JsonPatch);
 
 #[cfg(feature = "identity")]
 impl JsonPatch {
@@ -2098,13 +3106,14 @@ impl serde::Serialize for ListIdentitiesConsistency {
 }
 
 #[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for ListIdentitiesConsistency {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for ListIdentitiesConsistency {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(ListIdentitiesConsistency);
 
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
@@ -2159,74 +3168,148 @@ impl serde::Serialize for ListSessionsExpandItem {
 }
 
 #[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for ListSessionsExpandItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for ListSessionsExpandItem {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(ListSessionsExpandItem);
 
 /// Login flow
 ///
 /// A login in progress. Create one with `createNativeLoginFlow` (native apps) or `createBrowserLoginFlow` (browser-based and server-side web apps), render the form in `ui`, and submit it with `updateLoginFlow`. When the login succeeds, the user gets a session token (native) or a session cookie (browser).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct LoginFlow {
     /// The sign-in method the user last submitted; absent on a fresh flow. One of `password`, `oidc`, `totp`, `lookup_secret`, `webauthn`, `code`, `passkey`, `profile`, `saml`, `link_recovery` or `code_recovery` (the last two are recovery-flow methods and are not stored as credentials).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<LoginFlowActive>,
     /// When the server stored this flow record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// UTC time after which the flow can no longer be submitted. Past it, `updateLoginFlow` answers 410 `self_service_flow_expired` and the app has to start a new flow.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub expires_at: String,
     /// Unique ID of the flow. Pass it as the `flow` parameter when fetching or submitting the flow; a browser login page receives it in its `?flow=` query parameter.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     /// Identity schema chosen for this flow when it was created, if any. The value carries over if the flow is saved or converted into another kind of flow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_schema: Option<String>,
     /// UTC time at which the flow was created.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub issued_at: String,
     /// The Ory OAuth2 login challenge, taken from the `login_challenge` query parameter when the flow was created. When present, the login is part of an OAuth2 / OpenID Connect authorization handled by Ory Hydra.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth2_login_challenge: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth2_login_request: Option<OAuth2LoginRequest>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<NullUuid>,
     /// `true` if the flow makes the user sign in again even though they already have a session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh: Option<bool>,
     /// The URL that was called to create this flow. Useful for reading back path or query values the app passed at that point.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub request_url: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requested_aal: Option<AuthenticatorAssuranceLevel>,
     /// The `return_to` URL given when the flow was created, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
     /// Secret code the app can exchange for the session token once the login has finished. Only present on native (`api`) flows created with `return_session_token_exchange_code`, and only in the response that creates the flow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_token_exchange_code: Option<String>,
     /// Where the flow stands: `choose_method` (the user still has to pick and fill in a method), `sent_email` (a code has been sent and the form now asks for it) or `passed_challenge` (the login succeeded).
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub state: serde_json::Value,
     /// JSON object sent along with the login, forwarded to webhooks and email templates.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub r#type: SelfServiceFlowType,
     pub ui: UiContainer,
     /// When the server last changed this flow record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for LoginFlow {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_active = None;
+        let mut field_created_at = None;
+        let mut field_expires_at = None;
+        let mut field_id = None;
+        let mut field_identity_schema = None;
+        let mut field_issued_at = None;
+        let mut field_oauth2_login_challenge = None;
+        let mut field_oauth2_login_request = None;
+        let mut field_organization_id = None;
+        let mut field_refresh = None;
+        let mut field_request_url = None;
+        let mut field_requested_aal = None;
+        let mut field_return_to = None;
+        let mut field_session_token_exchange_code = None;
+        let mut field_state = None;
+        let mut field_transient_payload = None;
+        let mut field_type = None;
+        let mut field_ui = None;
+        let mut field_updated_at = None;
+        r.object(
+            "struct LoginFlow",
+            &mut |r, key| {
+                match key {
+                    "active" => field_active = r.read()?,
+                    "created_at" => field_created_at = r.read()?,
+                    "expires_at" => field_expires_at = Some(r.lenient()?),
+                    "id" => field_id = Some(r.lenient()?),
+                    "identity_schema" => field_identity_schema = r.read()?,
+                    "issued_at" => field_issued_at = Some(r.lenient()?),
+                    "oauth2_login_challenge" => field_oauth2_login_challenge = r.read()?,
+                    "oauth2_login_request" => field_oauth2_login_request = r.read()?,
+                    "organization_id" => field_organization_id = r.read()?,
+                    "refresh" => field_refresh = r.read()?,
+                    "request_url" => field_request_url = Some(r.lenient()?),
+                    "requested_aal" => field_requested_aal = r.read()?,
+                    "return_to" => field_return_to = r.read()?,
+                    "session_token_exchange_code" => {
+                        field_session_token_exchange_code = r.read()?;
+                    }
+                    "state" => field_state = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    "type" => field_type = Some(r.lenient()?),
+                    "ui" => field_ui = Some(r.read()?),
+                    "updated_at" => field_updated_at = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            active: field_active,
+            created_at: field_created_at,
+            expires_at: r.required(field_expires_at, "expires_at")?,
+            id: r.required(field_id, "id")?,
+            identity_schema: field_identity_schema,
+            issued_at: r.required(field_issued_at, "issued_at")?,
+            oauth2_login_challenge: field_oauth2_login_challenge,
+            oauth2_login_request: field_oauth2_login_request,
+            organization_id: field_organization_id,
+            refresh: field_refresh,
+            request_url: r.required(field_request_url, "request_url")?,
+            requested_aal: field_requested_aal,
+            return_to: field_return_to,
+            session_token_exchange_code: field_session_token_exchange_code,
+            state: r.required(field_state, "state")?,
+            transient_payload: field_transient_payload,
+            r#type: r.required(field_type, "type")?,
+            ui: r.required(field_ui, "ui")?,
+            updated_at: field_updated_at,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(LoginFlow);
 
 #[cfg(feature = "frontend")]
 impl LoginFlow {
@@ -2393,27 +3476,52 @@ impl serde::Serialize for LoginFlowActive {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for LoginFlowActive {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for LoginFlowActive {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(LoginFlowActive);
 
 /// What a browser needs to sign out: a URL to open and the equivalent token.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct LogoutFlow {
     /// Token that ends the session when passed as `token` to `/self-service/logout`, for signing out with a script or backend call instead of a page load.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub logout_token: String,
     /// URL (`uri` format) that signs the user out when the browser navigates to it.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub logout_url: String,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for LogoutFlow {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_logout_token = None;
+        let mut field_logout_url = None;
+        r.object(
+            "struct LogoutFlow",
+            &mut |r, key| {
+                match key {
+                    "logout_token" => field_logout_token = Some(r.lenient()?),
+                    "logout_url" => field_logout_url = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            logout_token: r.required(field_logout_token, "logout_token")?,
+            logout_url: r.required(field_logout_url, "logout_url")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(LogoutFlow);
 
 #[cfg(feature = "frontend")]
 impl LogoutFlow {
@@ -2438,35 +3546,84 @@ impl std::fmt::Debug for LogoutFlow {
 
 #[cfg(feature = "courier")]
 #[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Message {
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub body: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// When the message was queued.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub created_at: String,
     /// The attempts at delivering the message, each with its outcome and, for a failed one, the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dispatches: Option<Vec<MessageDispatch>>,
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub recipient: String,
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub send_count: i64,
     pub status: CourierMessageStatus,
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub subject: String,
     /// The template the message was made from, such as `recovery_code_valid` or `verification_code_valid`. `stub` is only used in tests.
     pub template_type: MessageTemplateType,
     pub r#type: CourierMessageType,
     /// When the message last changed, such as its status.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub updated_at: String,
 }
+
+#[cfg(feature = "courier")]
+impl crate::decode::Decode for Message {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_body = None;
+        let mut field_channel = None;
+        let mut field_created_at = None;
+        let mut field_dispatches = None;
+        let mut field_id = None;
+        let mut field_recipient = None;
+        let mut field_send_count = None;
+        let mut field_status = None;
+        let mut field_subject = None;
+        let mut field_template_type = None;
+        let mut field_type = None;
+        let mut field_updated_at = None;
+        r.object(
+            "struct Message",
+            &mut |r, key| {
+                match key {
+                    "body" => field_body = Some(r.lenient()?),
+                    "channel" => field_channel = r.read()?,
+                    "created_at" => field_created_at = Some(r.lenient()?),
+                    "dispatches" => field_dispatches = r.read()?,
+                    "id" => field_id = Some(r.lenient()?),
+                    "recipient" => field_recipient = Some(r.lenient()?),
+                    "send_count" => field_send_count = Some(r.lenient()?),
+                    "status" => field_status = Some(r.read()?),
+                    "subject" => field_subject = Some(r.lenient()?),
+                    "template_type" => field_template_type = Some(r.read()?),
+                    "type" => field_type = Some(r.read()?),
+                    "updated_at" => field_updated_at = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            body: r.required(field_body, "body")?,
+            channel: field_channel,
+            created_at: r.required(field_created_at, "created_at")?,
+            dispatches: field_dispatches,
+            id: r.required(field_id, "id")?,
+            recipient: r.required(field_recipient, "recipient")?,
+            send_count: r.required(field_send_count, "send_count")?,
+            status: r.required(field_status, "status")?,
+            subject: r.required(field_subject, "subject")?,
+            template_type: r.required(field_template_type, "template_type")?,
+            r#type: r.required(field_type, "type")?,
+            updated_at: r.required(field_updated_at, "updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "courier")]
+crate::decode::impl_deserialize!(Message);
 
 #[cfg(feature = "courier")]
 impl Message {
@@ -2504,26 +3661,60 @@ impl Message {
 /// One attempt at delivering a courier message: whether it worked, and the error if not.
 #[cfg(feature = "courier")]
 #[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct MessageDispatch {
     /// When the attempt was made.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub created_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<JsonRawMessage>,
     /// The attempt's id.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     /// The id of the message that was being delivered.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub message_id: String,
     /// The outcome of the attempt: `success` or `failed`.
     pub status: MessageDispatchStatus,
     /// When the attempt's record last changed.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub updated_at: String,
 }
+
+#[cfg(feature = "courier")]
+impl crate::decode::Decode for MessageDispatch {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_created_at = None;
+        let mut field_error = None;
+        let mut field_id = None;
+        let mut field_message_id = None;
+        let mut field_status = None;
+        let mut field_updated_at = None;
+        r.object(
+            "struct MessageDispatch",
+            &mut |r, key| {
+                match key {
+                    "created_at" => field_created_at = Some(r.lenient()?),
+                    "error" => field_error = r.read()?,
+                    "id" => field_id = Some(r.lenient()?),
+                    "message_id" => field_message_id = Some(r.lenient()?),
+                    "status" => field_status = Some(r.read()?),
+                    "updated_at" => field_updated_at = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            created_at: r.required(field_created_at, "created_at")?,
+            error: field_error,
+            id: r.required(field_id, "id")?,
+            message_id: r.required(field_message_id, "message_id")?,
+            status: r.required(field_status, "status")?,
+            updated_at: r.required(field_updated_at, "updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "courier")]
+crate::decode::impl_deserialize!(MessageDispatch);
 
 #[cfg(feature = "courier")]
 impl MessageDispatch {
@@ -2614,13 +3805,14 @@ impl serde::Serialize for MessageDispatchStatus {
 }
 
 #[cfg(feature = "courier")]
-impl<'de> serde::Deserialize<'de> for MessageDispatchStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for MessageDispatchStatus {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "courier")]
+crate::decode::impl_deserialize!(MessageDispatchStatus);
 
 /// The template the message was made from, such as `recovery_code_valid` or `verification_code_valid`. `stub` is only used in tests.
 ///
@@ -2712,13 +3904,14 @@ impl serde::Serialize for MessageTemplateType {
 }
 
 #[cfg(feature = "courier")]
-impl<'de> serde::Deserialize<'de> for MessageTemplateType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for MessageTemplateType {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "courier")]
+crate::decode::impl_deserialize!(MessageTemplateType);
 
 /// Any JSON value, or null.
 #[cfg(any(feature = "frontend", feature = "identity"))]
@@ -2740,154 +3933,360 @@ pub type NullUuid = String;
 /// Only its public settings matter to a registration flow; the other fields are kept for completeness.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct OAuth2Client {
     /// How access tokens are issued: `jwt` or `opaque`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token_strategy: Option<String>,
     /// Origins allowed to call the token endpoint from a browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_cors_origins: Option<Vec<String>>,
     /// Audiences the client may request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audience: Option<Vec<String>>,
     /// Lifetime of access tokens from the authorization code grant, as a duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_code_grant_access_token_lifespan: Option<String>,
     /// Lifetime of ID tokens from the authorization code grant, as a duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_code_grant_id_token_lifespan: Option<String>,
     /// Lifetime of refresh tokens from the authorization code grant, as a duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_code_grant_refresh_token_lifespan: Option<String>,
     /// Whether back-channel logout calls must carry the session id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub backchannel_logout_session_required: Option<bool>,
     /// Where the client receives back-channel logout calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub backchannel_logout_uri: Option<String>,
     /// Lifetime of access tokens from the client credentials grant, as a duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_credentials_grant_access_token_lifespan: Option<String>,
     /// The client's id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// The name shown to users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_name: Option<String>,
     /// The client's secret; only ever returned when the client is created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// When the secret expires; not supported, always 0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret_expires_at: Option<i64>,
     /// The client's home page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_uri: Option<String>,
     /// People responsible for the client, usually email addresses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<String>>,
     /// When the client was registered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Whether front-channel logout calls must carry the issuer and session id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub frontchannel_logout_session_required: Option<bool>,
     /// Where the client receives front-channel logout calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub frontchannel_logout_uri: Option<String>,
     /// The grant types the client may use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_types: Option<Vec<String>>,
     /// Lifetime of access tokens from the implicit grant, as a duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub implicit_grant_access_token_lifespan: Option<String>,
     /// Lifetime of ID tokens from the implicit grant, as a duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub implicit_grant_id_token_lifespan: Option<String>,
     /// The client's JSON Web Key Set, given by value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks: Option<serde_json::Value>,
     /// Where the client's JSON Web Key Set can be fetched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks_uri: Option<String>,
     /// Lifetime of access tokens from the JWT bearer grant, as a duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jwt_bearer_grant_access_token_lifespan: Option<String>,
     /// The client's logo.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo_uri: Option<String>,
     /// Free-form data attached to the client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
     /// Who owns the client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
     /// The client's privacy policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_uri: Option<String>,
     /// Where users may be sent after logging out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_logout_redirect_uris: Option<Vec<String>>,
     /// Where users may be sent after authorizing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uris: Option<Vec<String>>,
     /// Lifetime of access tokens from the refresh token grant, as a duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token_grant_access_token_lifespan: Option<String>,
     /// Lifetime of ID tokens from the refresh token grant, as a duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token_grant_id_token_lifespan: Option<String>,
     /// Lifetime of refresh tokens from the refresh token grant, as a duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token_grant_refresh_token_lifespan: Option<String>,
     /// Token for managing the client through dynamic client registration; only returned on creation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_access_token: Option<String>,
     /// Where the client can be managed through dynamic client registration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_client_uri: Option<String>,
     /// The algorithm request objects must be signed with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_object_signing_alg: Option<String>,
     /// Pre-registered request object URLs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_uris: Option<Vec<String>>,
     /// The response types the client may use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub response_types: Option<Vec<String>>,
     /// The scopes the client may request, separated by spaces.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// URL of the redirect URI list used to compute pairwise subject identifiers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sector_identifier_uri: Option<String>,
     /// Whether the consent screen is skipped for this client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_consent: Option<bool>,
     /// Whether the logout confirmation is skipped for this client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_logout_consent: Option<bool>,
     /// How subject identifiers are given to the client: `public` or `pairwise`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject_type: Option<String>,
     /// How the client authenticates at the token endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_method: Option<String>,
     /// The signing algorithm for JWT client authentication at the token endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_signing_alg: Option<String>,
     /// The client's terms of service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tos_uri: Option<String>,
     /// When the client was last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The algorithm userinfo responses are signed with, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub userinfo_signed_response_alg: Option<String>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for OAuth2Client {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_access_token_strategy = None;
+        let mut field_allowed_cors_origins = None;
+        let mut field_audience = None;
+        let mut field_authorization_code_grant_access_token_lifespan = None;
+        let mut field_authorization_code_grant_id_token_lifespan = None;
+        let mut field_authorization_code_grant_refresh_token_lifespan = None;
+        let mut field_backchannel_logout_session_required = None;
+        let mut field_backchannel_logout_uri = None;
+        let mut field_client_credentials_grant_access_token_lifespan = None;
+        let mut field_client_id = None;
+        let mut field_client_name = None;
+        let mut field_client_secret = None;
+        let mut field_client_secret_expires_at = None;
+        let mut field_client_uri = None;
+        let mut field_contacts = None;
+        let mut field_created_at = None;
+        let mut field_frontchannel_logout_session_required = None;
+        let mut field_frontchannel_logout_uri = None;
+        let mut field_grant_types = None;
+        let mut field_implicit_grant_access_token_lifespan = None;
+        let mut field_implicit_grant_id_token_lifespan = None;
+        let mut field_jwks = None;
+        let mut field_jwks_uri = None;
+        let mut field_jwt_bearer_grant_access_token_lifespan = None;
+        let mut field_logo_uri = None;
+        let mut field_metadata = None;
+        let mut field_owner = None;
+        let mut field_policy_uri = None;
+        let mut field_post_logout_redirect_uris = None;
+        let mut field_redirect_uris = None;
+        let mut field_refresh_token_grant_access_token_lifespan = None;
+        let mut field_refresh_token_grant_id_token_lifespan = None;
+        let mut field_refresh_token_grant_refresh_token_lifespan = None;
+        let mut field_registration_access_token = None;
+        let mut field_registration_client_uri = None;
+        let mut field_request_object_signing_alg = None;
+        let mut field_request_uris = None;
+        let mut field_response_types = None;
+        let mut field_scope = None;
+        let mut field_sector_identifier_uri = None;
+        let mut field_skip_consent = None;
+        let mut field_skip_logout_consent = None;
+        let mut field_subject_type = None;
+        let mut field_token_endpoint_auth_method = None;
+        let mut field_token_endpoint_auth_signing_alg = None;
+        let mut field_tos_uri = None;
+        let mut field_updated_at = None;
+        let mut field_userinfo_signed_response_alg = None;
+        r.object(
+            "struct OAuth2Client",
+            &mut |r, key| {
+                match key {
+                    "access_token_strategy" => field_access_token_strategy = r.read()?,
+                    "allowed_cors_origins" => field_allowed_cors_origins = r.read()?,
+                    "audience" => field_audience = r.read()?,
+                    "authorization_code_grant_access_token_lifespan" => {
+                        field_authorization_code_grant_access_token_lifespan = r.read()?;
+                    }
+                    "authorization_code_grant_id_token_lifespan" => {
+                        field_authorization_code_grant_id_token_lifespan = r.read()?;
+                    }
+                    "authorization_code_grant_refresh_token_lifespan" => {
+                        field_authorization_code_grant_refresh_token_lifespan = r.read()?;
+                    }
+                    "backchannel_logout_session_required" => {
+                        field_backchannel_logout_session_required = r.read()?;
+                    }
+                    "backchannel_logout_uri" => field_backchannel_logout_uri = r.read()?,
+                    "client_credentials_grant_access_token_lifespan" => {
+                        field_client_credentials_grant_access_token_lifespan = r.read()?;
+                    }
+                    "client_id" => field_client_id = r.read()?,
+                    "client_name" => field_client_name = r.read()?,
+                    "client_secret" => field_client_secret = r.read()?,
+                    "client_secret_expires_at" => {
+                        field_client_secret_expires_at = r.read()?;
+                    }
+                    "client_uri" => field_client_uri = r.read()?,
+                    "contacts" => field_contacts = r.read()?,
+                    "created_at" => field_created_at = r.read()?,
+                    "frontchannel_logout_session_required" => {
+                        field_frontchannel_logout_session_required = r.read()?;
+                    }
+                    "frontchannel_logout_uri" => {
+                        field_frontchannel_logout_uri = r.read()?;
+                    }
+                    "grant_types" => field_grant_types = r.read()?,
+                    "implicit_grant_access_token_lifespan" => {
+                        field_implicit_grant_access_token_lifespan = r.read()?;
+                    }
+                    "implicit_grant_id_token_lifespan" => {
+                        field_implicit_grant_id_token_lifespan = r.read()?;
+                    }
+                    "jwks" => field_jwks = r.read()?,
+                    "jwks_uri" => field_jwks_uri = r.read()?,
+                    "jwt_bearer_grant_access_token_lifespan" => {
+                        field_jwt_bearer_grant_access_token_lifespan = r.read()?;
+                    }
+                    "logo_uri" => field_logo_uri = r.read()?,
+                    "metadata" => field_metadata = r.read()?,
+                    "owner" => field_owner = r.read()?,
+                    "policy_uri" => field_policy_uri = r.read()?,
+                    "post_logout_redirect_uris" => {
+                        field_post_logout_redirect_uris = r.read()?;
+                    }
+                    "redirect_uris" => field_redirect_uris = r.read()?,
+                    "refresh_token_grant_access_token_lifespan" => {
+                        field_refresh_token_grant_access_token_lifespan = r.read()?;
+                    }
+                    "refresh_token_grant_id_token_lifespan" => {
+                        field_refresh_token_grant_id_token_lifespan = r.read()?;
+                    }
+                    "refresh_token_grant_refresh_token_lifespan" => {
+                        field_refresh_token_grant_refresh_token_lifespan = r.read()?;
+                    }
+                    "registration_access_token" => {
+                        field_registration_access_token = r.read()?;
+                    }
+                    "registration_client_uri" => {
+                        field_registration_client_uri = r.read()?;
+                    }
+                    "request_object_signing_alg" => {
+                        field_request_object_signing_alg = r.read()?;
+                    }
+                    "request_uris" => field_request_uris = r.read()?,
+                    "response_types" => field_response_types = r.read()?,
+                    "scope" => field_scope = r.read()?,
+                    "sector_identifier_uri" => field_sector_identifier_uri = r.read()?,
+                    "skip_consent" => field_skip_consent = r.read()?,
+                    "skip_logout_consent" => field_skip_logout_consent = r.read()?,
+                    "subject_type" => field_subject_type = r.read()?,
+                    "token_endpoint_auth_method" => {
+                        field_token_endpoint_auth_method = r.read()?;
+                    }
+                    "token_endpoint_auth_signing_alg" => {
+                        field_token_endpoint_auth_signing_alg = r.read()?;
+                    }
+                    "tos_uri" => field_tos_uri = r.read()?,
+                    "updated_at" => field_updated_at = r.read()?,
+                    "userinfo_signed_response_alg" => {
+                        field_userinfo_signed_response_alg = r.read()?;
+                    }
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            access_token_strategy: field_access_token_strategy,
+            allowed_cors_origins: field_allowed_cors_origins,
+            audience: field_audience,
+            authorization_code_grant_access_token_lifespan: field_authorization_code_grant_access_token_lifespan,
+            authorization_code_grant_id_token_lifespan: field_authorization_code_grant_id_token_lifespan,
+            authorization_code_grant_refresh_token_lifespan: field_authorization_code_grant_refresh_token_lifespan,
+            backchannel_logout_session_required: field_backchannel_logout_session_required,
+            backchannel_logout_uri: field_backchannel_logout_uri,
+            client_credentials_grant_access_token_lifespan: field_client_credentials_grant_access_token_lifespan,
+            client_id: field_client_id,
+            client_name: field_client_name,
+            client_secret: field_client_secret,
+            client_secret_expires_at: field_client_secret_expires_at,
+            client_uri: field_client_uri,
+            contacts: field_contacts,
+            created_at: field_created_at,
+            frontchannel_logout_session_required: field_frontchannel_logout_session_required,
+            frontchannel_logout_uri: field_frontchannel_logout_uri,
+            grant_types: field_grant_types,
+            implicit_grant_access_token_lifespan: field_implicit_grant_access_token_lifespan,
+            implicit_grant_id_token_lifespan: field_implicit_grant_id_token_lifespan,
+            jwks: field_jwks,
+            jwks_uri: field_jwks_uri,
+            jwt_bearer_grant_access_token_lifespan: field_jwt_bearer_grant_access_token_lifespan,
+            logo_uri: field_logo_uri,
+            metadata: field_metadata,
+            owner: field_owner,
+            policy_uri: field_policy_uri,
+            post_logout_redirect_uris: field_post_logout_redirect_uris,
+            redirect_uris: field_redirect_uris,
+            refresh_token_grant_access_token_lifespan: field_refresh_token_grant_access_token_lifespan,
+            refresh_token_grant_id_token_lifespan: field_refresh_token_grant_id_token_lifespan,
+            refresh_token_grant_refresh_token_lifespan: field_refresh_token_grant_refresh_token_lifespan,
+            registration_access_token: field_registration_access_token,
+            registration_client_uri: field_registration_client_uri,
+            request_object_signing_alg: field_request_object_signing_alg,
+            request_uris: field_request_uris,
+            response_types: field_response_types,
+            scope: field_scope,
+            sector_identifier_uri: field_sector_identifier_uri,
+            skip_consent: field_skip_consent,
+            skip_logout_consent: field_skip_logout_consent,
+            subject_type: field_subject_type,
+            token_endpoint_auth_method: field_token_endpoint_auth_method,
+            token_endpoint_auth_signing_alg: field_token_endpoint_auth_signing_alg,
+            tos_uri: field_tos_uri,
+            updated_at: field_updated_at,
+            userinfo_signed_response_alg: field_userinfo_signed_response_alg,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(OAuth2Client);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for OAuth2Client {
@@ -2993,25 +4392,60 @@ impl std::fmt::Debug for OAuth2Client {
 /// OpenID Connect parameters of the authorization request.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct OAuth2ConsentRequestOpenIdConnectContext {
     /// Authentication context classes the client asked for, most preferred first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acr_values: Option<Vec<String>>,
     /// How the client asked the login page to be displayed (`page`, `popup`, `touch` or `wap`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
     /// The claims of an ID token the client passed as a hint about the current user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token_hint_claims: Option<serde_json::Map<String, serde_json::Value>>,
     /// A hint about the identifier the user may sign in with, such as an email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<String>,
     /// The user's preferred languages, most preferred first, as BCP 47 tags.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ui_locales: Option<Vec<String>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for OAuth2ConsentRequestOpenIdConnectContext {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_acr_values = None;
+        let mut field_display = None;
+        let mut field_id_token_hint_claims = None;
+        let mut field_login_hint = None;
+        let mut field_ui_locales = None;
+        r.object(
+            "struct OAuth2ConsentRequestOpenIdConnectContext",
+            &mut |r, key| {
+                match key {
+                    "acr_values" => field_acr_values = r.read()?,
+                    "display" => field_display = r.read()?,
+                    "id_token_hint_claims" => field_id_token_hint_claims = r.read()?,
+                    "login_hint" => field_login_hint = r.read()?,
+                    "ui_locales" => field_ui_locales = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            acr_values: field_acr_values,
+            display: field_display,
+            id_token_hint_claims: field_id_token_hint_claims,
+            login_hint: field_login_hint,
+            ui_locales: field_ui_locales,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(OAuth2ConsentRequestOpenIdConnectContext);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for OAuth2ConsentRequestOpenIdConnectContext {
@@ -3032,57 +4466,151 @@ impl std::fmt::Debug for OAuth2ConsentRequestOpenIdConnectContext {
 /// The Ory OAuth2 login request a flow was started for, as Ory Hydra describes it.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct OAuth2LoginRequest {
     /// The login challenge that identifies this request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub challenge: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<OAuth2Client>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_context: Option<OAuth2ConsentRequestOpenIdConnectContext>,
     /// The authorization URL the OAuth2 client first sent the user to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_url: Option<String>,
     /// The audiences the client asked the access token to be valid for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requested_access_token_audience: Option<Vec<String>>,
     /// The scopes the client asked for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requested_scope: Option<Vec<String>>,
     /// The id of the OAuth2 login session, stable across requests that reuse it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// True when the user authenticated recently enough that the login screen may be skipped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip: Option<bool>,
     /// The user the request is for, when already known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for OAuth2LoginRequest {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_challenge = None;
+        let mut field_client = None;
+        let mut field_oidc_context = None;
+        let mut field_request_url = None;
+        let mut field_requested_access_token_audience = None;
+        let mut field_requested_scope = None;
+        let mut field_session_id = None;
+        let mut field_skip = None;
+        let mut field_subject = None;
+        r.object(
+            "struct OAuth2LoginRequest",
+            &mut |r, key| {
+                match key {
+                    "challenge" => field_challenge = r.read()?,
+                    "client" => field_client = r.read()?,
+                    "oidc_context" => field_oidc_context = r.read()?,
+                    "request_url" => field_request_url = r.read()?,
+                    "requested_access_token_audience" => {
+                        field_requested_access_token_audience = r.read()?;
+                    }
+                    "requested_scope" => field_requested_scope = r.read()?,
+                    "session_id" => field_session_id = r.read()?,
+                    "skip" => field_skip = r.read()?,
+                    "subject" => field_subject = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            challenge: field_challenge,
+            client: field_client,
+            oidc_context: field_oidc_context,
+            request_url: field_request_url,
+            requested_access_token_audience: field_requested_access_token_audience,
+            requested_scope: field_requested_scope,
+            session_id: field_session_id,
+            skip: field_skip,
+            subject: field_subject,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(OAuth2LoginRequest);
 
 /// A batch of identity patches, sent to create many identities in one request.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct PatchIdentitiesBody {
     /// The patches to apply. Kratos limits how many one request may hold.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identities: Option<Vec<IdentityPatch>>,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for PatchIdentitiesBody {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_identities = None;
+        r.object(
+            "struct PatchIdentitiesBody",
+            &mut |r, key| {
+                match key {
+                    "identities" => field_identities = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            identities: field_identities,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(PatchIdentitiesBody);
 
 /// Request body for signing out a native app's session.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct PerformNativeLogoutBody {
     /// The session token to revoke.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub session_token: String,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for PerformNativeLogoutBody {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_session_token = None;
+        r.object(
+            "struct PerformNativeLogoutBody",
+            &mut |r, key| {
+                match key {
+                    "session_token" => field_session_token = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            session_token: r.required(field_session_token, "session_token")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(PerformNativeLogoutBody);
 
 #[cfg(feature = "frontend")]
 impl PerformNativeLogoutBody {
@@ -3105,50 +4633,118 @@ impl std::fmt::Debug for PerformNativeLogoutBody {
 
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct Provider {
     /// Client ID that the identity provider assigned to this site (the relying party).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// Absolute URL at which the identity provider publishes its FedCM configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config_url: Option<String>,
     /// Narrows the FedCM dialog to matching accounts: set it to one of the `domain_hints` values that the provider's accounts endpoint returned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain_hint: Option<String>,
     /// User details the site wants the provider to share, such as `name`, `email` and `picture`. Chrome honours this from version 132.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<String>>,
     /// Restricts the FedCM dialog to a single account: set it to one of the `login_hints` values that the accounts endpoint returned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<String>,
     /// Random value tied to this one request, so that a provider response cannot be replayed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
     /// Extra key-value pairs handed to the provider: for example `scope` (space-separated extra permissions such as `drive.readonly calendar.readonly`), `nonce`, or any provider-specific key. Chrome honours this from version 132.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::BTreeMap<String, String>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for Provider {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_client_id = None;
+        let mut field_config_url = None;
+        let mut field_domain_hint = None;
+        let mut field_fields = None;
+        let mut field_login_hint = None;
+        let mut field_nonce = None;
+        let mut field_parameters = None;
+        r.object(
+            "struct Provider",
+            &mut |r, key| {
+                match key {
+                    "client_id" => field_client_id = r.read()?,
+                    "config_url" => field_config_url = r.read()?,
+                    "domain_hint" => field_domain_hint = r.read()?,
+                    "fields" => field_fields = r.read()?,
+                    "login_hint" => field_login_hint = r.read()?,
+                    "nonce" => field_nonce = r.read()?,
+                    "parameters" => field_parameters = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            client_id: field_client_id,
+            config_url: field_config_url,
+            domain_hint: field_domain_hint,
+            fields: field_fields,
+            login_hint: field_login_hint,
+            nonce: field_nonce,
+            parameters: field_parameters,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(Provider);
 
 /// Recovery code for an identity
 ///
 /// A recovery code an administrator created for an identity, with the link where the user enters it.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct RecoveryCodeForIdentity {
     /// When the code and its recovery flow expire.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// The code the user enters to recover the account.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub recovery_code: String,
     /// A link to the recovery page for this flow. The page opens with the code field empty; the user types `recovery_code` into it.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub recovery_link: String,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for RecoveryCodeForIdentity {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_expires_at = None;
+        let mut field_recovery_code = None;
+        let mut field_recovery_link = None;
+        r.object(
+            "struct RecoveryCodeForIdentity",
+            &mut |r, key| {
+                match key {
+                    "expires_at" => field_expires_at = r.read()?,
+                    "recovery_code" => field_recovery_code = Some(r.lenient()?),
+                    "recovery_link" => field_recovery_link = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            expires_at: field_expires_at,
+            recovery_code: r.required(field_recovery_code, "recovery_code")?,
+            recovery_link: r.required(field_recovery_link, "recovery_link")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(RecoveryCodeForIdentity);
 
 #[cfg(feature = "identity")]
 impl RecoveryCodeForIdentity {
@@ -3181,40 +4777,87 @@ impl std::fmt::Debug for RecoveryCodeForIdentity {
 /// State of one attempt to regain access to an account, for example after a forgotten password. Render its `ui` as a form and submit it with the update call until the flow reaches `passed_challenge`.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct RecoveryFlow {
     /// The recovery method in use (`code` or `link`). Empty until the user has picked one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<String>,
     /// Next steps once recovery succeeded. For a native app this holds the new session token and a settings flow in which the user chooses a new password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub continue_with: Option<Vec<ContinueWith>>,
     /// When the flow stops accepting input (UTC). After this time, create a new flow.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub expires_at: String,
     /// Unique id of the flow. Pass it as `flow` when submitting the form and as `id` when fetching the flow; browser flows carry it to your recovery page as the `flow` query parameter.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     /// When the flow was created (UTC).
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub issued_at: String,
     /// The URL originally called to create the flow. Useful for reading back query values, such as `return_to`, that were part of that call.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub request_url: String,
     /// The `return_to` URL given when the flow was created, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
     /// Where the flow stands: `choose_method` (waiting for the address), `sent_email` (a code or link is on its way and, for `code`, the app should now ask for it) or `passed_challenge` (recovery is done).
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub state: serde_json::Value,
     /// Extra data from the request that is passed to webhooks and email templates during this flow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub r#type: SelfServiceFlowType,
     pub ui: UiContainer,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for RecoveryFlow {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_active = None;
+        let mut field_continue_with = None;
+        let mut field_expires_at = None;
+        let mut field_id = None;
+        let mut field_issued_at = None;
+        let mut field_request_url = None;
+        let mut field_return_to = None;
+        let mut field_state = None;
+        let mut field_transient_payload = None;
+        let mut field_type = None;
+        let mut field_ui = None;
+        r.object(
+            "struct RecoveryFlow",
+            &mut |r, key| {
+                match key {
+                    "active" => field_active = r.read()?,
+                    "continue_with" => field_continue_with = r.read()?,
+                    "expires_at" => field_expires_at = Some(r.lenient()?),
+                    "id" => field_id = Some(r.lenient()?),
+                    "issued_at" => field_issued_at = Some(r.lenient()?),
+                    "request_url" => field_request_url = Some(r.lenient()?),
+                    "return_to" => field_return_to = r.read()?,
+                    "state" => field_state = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    "type" => field_type = Some(r.lenient()?),
+                    "ui" => field_ui = Some(r.read()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            active: field_active,
+            continue_with: field_continue_with,
+            expires_at: r.required(field_expires_at, "expires_at")?,
+            id: r.required(field_id, "id")?,
+            issued_at: r.required(field_issued_at, "issued_at")?,
+            request_url: r.required(field_request_url, "request_url")?,
+            return_to: field_return_to,
+            state: r.required(field_state, "state")?,
+            transient_payload: field_transient_payload,
+            r#type: r.required(field_type, "type")?,
+            ui: r.required(field_ui, "ui")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(RecoveryFlow);
 
 #[cfg(feature = "frontend")]
 impl RecoveryFlow {
@@ -3272,25 +4915,58 @@ impl std::fmt::Debug for RecoveryFlow {
 /// An address an identity can recover its account with.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct RecoveryIdentityAddress {
     /// When it was added.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Its id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// When it last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The address.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub value: String,
     /// How to reach it, such as `email`.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub via: String,
 }
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+impl crate::decode::Decode for RecoveryIdentityAddress {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_created_at = None;
+        let mut field_id = None;
+        let mut field_updated_at = None;
+        let mut field_value = None;
+        let mut field_via = None;
+        r.object(
+            "struct RecoveryIdentityAddress",
+            &mut |r, key| {
+                match key {
+                    "created_at" => field_created_at = r.read()?,
+                    "id" => field_id = r.read()?,
+                    "updated_at" => field_updated_at = r.read()?,
+                    "value" => field_value = Some(r.lenient()?),
+                    "via" => field_via = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            created_at: field_created_at,
+            id: field_id,
+            updated_at: field_updated_at,
+            value: r.required(field_value, "value")?,
+            via: r.required(field_via, "via")?,
+        })
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::decode::impl_deserialize!(RecoveryIdentityAddress);
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl RecoveryIdentityAddress {
@@ -3311,16 +4987,41 @@ impl RecoveryIdentityAddress {
 /// A recovery link an administrator created for an identity.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct RecoveryLinkForIdentity {
     /// When the link expires.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// The link the user opens to recover the account.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub recovery_link: String,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for RecoveryLinkForIdentity {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_expires_at = None;
+        let mut field_recovery_link = None;
+        r.object(
+            "struct RecoveryLinkForIdentity",
+            &mut |r, key| {
+                match key {
+                    "expires_at" => field_expires_at = r.read()?,
+                    "recovery_link" => field_recovery_link = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            expires_at: field_expires_at,
+            recovery_link: r.required(field_recovery_link, "recovery_link")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(RecoveryLinkForIdentity);
 
 #[cfg(feature = "identity")]
 impl RecoveryLinkForIdentity {
@@ -3346,50 +5047,111 @@ impl std::fmt::Debug for RecoveryLinkForIdentity {
 /// A registration in progress: the form to show the user and what Kratos knows about the attempt so far.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct RegistrationFlow {
     /// The method the user is registering with, once one has been picked; unset on a fresh flow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<RegistrationFlowActive>,
     /// When the flow stops accepting submissions (RFC 3339, UTC). After that the user has to start over.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub expires_at: String,
     /// The flow's id: pass it as `flow` when submitting the form and as `id` when fetching the flow again.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     /// The identity schema this registration uses, when one was asked for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_schema: Option<String>,
     /// When the flow was created (RFC 3339, UTC).
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub issued_at: String,
     /// The Ory OAuth2 login challenge this registration serves, when it was started from an OAuth2 authorization request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth2_login_challenge: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth2_login_request: Option<OAuth2LoginRequest>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<NullUuid>,
     /// The URL the flow was started from, including its query. Useful to rebuild the original request.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub request_url: String,
     /// The return URL the flow was started with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
     /// A one-time code to trade for the session token once registration completes. Present only on a freshly created API flow that asked for it with `return_session_token_exchange_code`. Treat it as a secret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_token_exchange_code: Option<String>,
     /// Where the flow stands, for example `choose_method`, `sent_email` or `passed_challenge`. Left untyped because the set of states grows with the server.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub state: serde_json::Value,
     /// Data the client sent along with the flow for webhooks to read; Kratos does not store it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub r#type: SelfServiceFlowType,
     pub ui: UiContainer,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for RegistrationFlow {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_active = None;
+        let mut field_expires_at = None;
+        let mut field_id = None;
+        let mut field_identity_schema = None;
+        let mut field_issued_at = None;
+        let mut field_oauth2_login_challenge = None;
+        let mut field_oauth2_login_request = None;
+        let mut field_organization_id = None;
+        let mut field_request_url = None;
+        let mut field_return_to = None;
+        let mut field_session_token_exchange_code = None;
+        let mut field_state = None;
+        let mut field_transient_payload = None;
+        let mut field_type = None;
+        let mut field_ui = None;
+        r.object(
+            "struct RegistrationFlow",
+            &mut |r, key| {
+                match key {
+                    "active" => field_active = r.read()?,
+                    "expires_at" => field_expires_at = Some(r.lenient()?),
+                    "id" => field_id = Some(r.lenient()?),
+                    "identity_schema" => field_identity_schema = r.read()?,
+                    "issued_at" => field_issued_at = Some(r.lenient()?),
+                    "oauth2_login_challenge" => field_oauth2_login_challenge = r.read()?,
+                    "oauth2_login_request" => field_oauth2_login_request = r.read()?,
+                    "organization_id" => field_organization_id = r.read()?,
+                    "request_url" => field_request_url = Some(r.lenient()?),
+                    "return_to" => field_return_to = r.read()?,
+                    "session_token_exchange_code" => {
+                        field_session_token_exchange_code = r.read()?;
+                    }
+                    "state" => field_state = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    "type" => field_type = Some(r.lenient()?),
+                    "ui" => field_ui = Some(r.read()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            active: field_active,
+            expires_at: r.required(field_expires_at, "expires_at")?,
+            id: r.required(field_id, "id")?,
+            identity_schema: field_identity_schema,
+            issued_at: r.required(field_issued_at, "issued_at")?,
+            oauth2_login_challenge: field_oauth2_login_challenge,
+            oauth2_login_request: field_oauth2_login_request,
+            organization_id: field_organization_id,
+            request_url: r.required(field_request_url, "request_url")?,
+            return_to: field_return_to,
+            session_token_exchange_code: field_session_token_exchange_code,
+            state: r.required(field_state, "state")?,
+            transient_payload: field_transient_payload,
+            r#type: r.required(field_type, "type")?,
+            ui: r.required(field_ui, "ui")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(RegistrationFlow);
 
 #[cfg(feature = "frontend")]
 impl RegistrationFlow {
@@ -3548,13 +5310,14 @@ impl serde::Serialize for RegistrationFlowActive {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for RegistrationFlowActive {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for RegistrationFlowActive {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(RegistrationFlowActive);
 
 /// The kind of client a flow was started for.
 ///
@@ -3566,37 +5329,88 @@ pub type SelfServiceFlowType = String;
 /// A signed-in session and the identity it belongs to.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct Session {
     /// False once the session was revoked or expired.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When the user last proved who they are in this session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authenticated_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication_methods: Option<SessionAuthenticationMethods>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authenticator_assurance_level: Option<AuthenticatorAssuranceLevel>,
     /// The devices that used the session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub devices: Option<Vec<SessionDevice>>,
     /// When the session ends.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// The session's id (not its token).
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
     /// When the session was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<String>,
     /// The session as a token (a JWT, say), when asked for with `tokenize_as`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tokenized: Option<String>,
 }
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+impl crate::decode::Decode for Session {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_active = None;
+        let mut field_authenticated_at = None;
+        let mut field_authentication_methods = None;
+        let mut field_authenticator_assurance_level = None;
+        let mut field_devices = None;
+        let mut field_expires_at = None;
+        let mut field_id = None;
+        let mut field_identity = None;
+        let mut field_issued_at = None;
+        let mut field_tokenized = None;
+        r.object(
+            "struct Session",
+            &mut |r, key| {
+                match key {
+                    "active" => field_active = r.read()?,
+                    "authenticated_at" => field_authenticated_at = r.read()?,
+                    "authentication_methods" => field_authentication_methods = r.read()?,
+                    "authenticator_assurance_level" => {
+                        field_authenticator_assurance_level = r.read()?;
+                    }
+                    "devices" => field_devices = r.read()?,
+                    "expires_at" => field_expires_at = r.read()?,
+                    "id" => field_id = Some(r.lenient()?),
+                    "identity" => field_identity = r.read()?,
+                    "issued_at" => field_issued_at = r.read()?,
+                    "tokenized" => field_tokenized = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            active: field_active,
+            authenticated_at: field_authenticated_at,
+            authentication_methods: field_authentication_methods,
+            authenticator_assurance_level: field_authenticator_assurance_level,
+            devices: field_devices,
+            expires_at: field_expires_at,
+            id: r.required(field_id, "id")?,
+            identity: field_identity,
+            issued_at: field_issued_at,
+            tokenized: field_tokenized,
+        })
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::decode::impl_deserialize!(Session);
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl Session {
@@ -3641,24 +5455,59 @@ impl std::fmt::Debug for Session {
 /// One way the user proved who they are.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct SessionAuthenticationMethod {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub aal: Option<AuthenticatorAssuranceLevel>,
     /// When this step was completed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
     /// The credential type used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<SessionAuthenticationMethodMethod>,
     /// The organization signed in through, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
     /// The OpenID Connect or SAML provider used, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
 }
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+impl crate::decode::Decode for SessionAuthenticationMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_aal = None;
+        let mut field_completed_at = None;
+        let mut field_method = None;
+        let mut field_organization = None;
+        let mut field_provider = None;
+        r.object(
+            "struct SessionAuthenticationMethod",
+            &mut |r, key| {
+                match key {
+                    "aal" => field_aal = r.read()?,
+                    "completed_at" => field_completed_at = r.read()?,
+                    "method" => field_method = r.read()?,
+                    "organization" => field_organization = r.read()?,
+                    "provider" => field_provider = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            aal: field_aal,
+            completed_at: field_completed_at,
+            method: field_method,
+            organization: field_organization,
+            provider: field_provider,
+        })
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::decode::impl_deserialize!(SessionAuthenticationMethod);
 
 /// The credential type used.
 ///
@@ -3750,13 +5599,14 @@ impl serde::Serialize for SessionAuthenticationMethodMethod {
 }
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
-impl<'de> serde::Deserialize<'de> for SessionAuthenticationMethodMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for SessionAuthenticationMethodMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::decode::impl_deserialize!(SessionAuthenticationMethodMethod);
 
 /// The ways the user proved who they are in this session.
 #[cfg(any(feature = "frontend", feature = "identity"))]
@@ -3766,22 +5616,53 @@ pub type SessionAuthenticationMethods = Vec<SessionAuthenticationMethod>;
 /// A device that used a session.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct SessionDevice {
     /// The device record's id.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     /// The address the device connected from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// Where that address is, roughly.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// The User-Agent the device sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
 }
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+impl crate::decode::Decode for SessionDevice {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_id = None;
+        let mut field_ip_address = None;
+        let mut field_location = None;
+        let mut field_user_agent = None;
+        r.object(
+            "struct SessionDevice",
+            &mut |r, key| {
+                match key {
+                    "id" => field_id = Some(r.lenient()?),
+                    "ip_address" => field_ip_address = r.read()?,
+                    "location" => field_location = r.read()?,
+                    "user_agent" => field_user_agent = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            id: r.required(field_id, "id")?,
+            ip_address: field_ip_address,
+            location: field_location,
+            user_agent: field_user_agent,
+        })
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::decode::impl_deserialize!(SessionDevice);
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl SessionDevice {
@@ -3801,41 +5682,91 @@ impl SessionDevice {
 /// A settings flow lets a signed-in user change their own account: profile traits, password, second factors, passkeys and linked social or SAML accounts. It holds the identity, the UI nodes to render and the outcome of the last submission.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct SettingsFlow {
     /// The settings method used by the most recent submission, for example `password` or `profile`. Empty until the first form has been sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<String>,
     /// Follow-up steps the app can take once this flow is done, for example a verification flow started for a newly added email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub continue_with: Option<Vec<ContinueWith>>,
     /// Time (UTC) after which the flow no longer accepts submissions. To change settings after that, start a new flow.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub expires_at: String,
     /// Unique ID of the flow. Send it as `flow` when submitting and as `id` when fetching; a browser-based settings page receives it in its `?flow=` query parameter.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     pub identity: Identity,
     /// Time (UTC) at which the flow was created.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub issued_at: String,
     /// The URL that was originally called on Kratos to start this flow. Read it to recover values the app put in that URL's path or query.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub request_url: String,
     /// The `return_to` URL supplied when the flow was started, if one was given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
     /// Progress of the flow. `show_form` means the form still needs input, or the last input was invalid; `success` means the changes were saved. A flow in `success` keeps that state on later reads and only returns to `show_form` if a later submission is rejected.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub state: serde_json::Value,
     /// Extra data sent along with the flow for webhooks and email templates. It is not saved on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub r#type: SelfServiceFlowType,
     pub ui: UiContainer,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for SettingsFlow {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_active = None;
+        let mut field_continue_with = None;
+        let mut field_expires_at = None;
+        let mut field_id = None;
+        let mut field_identity = None;
+        let mut field_issued_at = None;
+        let mut field_request_url = None;
+        let mut field_return_to = None;
+        let mut field_state = None;
+        let mut field_transient_payload = None;
+        let mut field_type = None;
+        let mut field_ui = None;
+        r.object(
+            "struct SettingsFlow",
+            &mut |r, key| {
+                match key {
+                    "active" => field_active = r.read()?,
+                    "continue_with" => field_continue_with = r.read()?,
+                    "expires_at" => field_expires_at = Some(r.lenient()?),
+                    "id" => field_id = Some(r.lenient()?),
+                    "identity" => field_identity = Some(r.read()?),
+                    "issued_at" => field_issued_at = Some(r.lenient()?),
+                    "request_url" => field_request_url = Some(r.lenient()?),
+                    "return_to" => field_return_to = r.read()?,
+                    "state" => field_state = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    "type" => field_type = Some(r.lenient()?),
+                    "ui" => field_ui = Some(r.read()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            active: field_active,
+            continue_with: field_continue_with,
+            expires_at: r.required(field_expires_at, "expires_at")?,
+            id: r.required(field_id, "id")?,
+            identity: r.required(field_identity, "identity")?,
+            issued_at: r.required(field_issued_at, "issued_at")?,
+            request_url: r.required(field_request_url, "request_url")?,
+            return_to: field_return_to,
+            state: r.required(field_state, "state")?,
+            transient_payload: field_transient_payload,
+            r#type: r.required(field_type, "type")?,
+            ui: r.required(field_ui, "ui")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(SettingsFlow);
 
 #[cfg(feature = "frontend")]
 impl SettingsFlow {
@@ -3897,17 +5828,46 @@ impl std::fmt::Debug for SettingsFlow {
 /// A session issued to a native app, with its token.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct SuccessfulNativeLogin {
     /// What the app may do next.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub continue_with: Option<Vec<ContinueWith>>,
     pub session: Session,
     /// The session token. Send it as `X-Session-Token`; treat it as a password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_token: Option<String>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for SuccessfulNativeLogin {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_continue_with = None;
+        let mut field_session = None;
+        let mut field_session_token = None;
+        r.object(
+            "struct SuccessfulNativeLogin",
+            &mut |r, key| {
+                match key {
+                    "continue_with" => field_continue_with = r.read()?,
+                    "session" => field_session = Some(r.read()?),
+                    "session_token" => field_session_token = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            continue_with: field_continue_with,
+            session: r.required(field_session, "session")?,
+            session_token: field_session_token,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(SuccessfulNativeLogin);
 
 #[cfg(feature = "frontend")]
 impl SuccessfulNativeLogin {
@@ -3938,19 +5898,51 @@ impl std::fmt::Debug for SuccessfulNativeLogin {
 /// What a completed registration returns to a native app.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct SuccessfulNativeRegistration {
     /// What the app may do next: store the session token, show a verification form, open a URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub continue_with: Option<Vec<ContinueWith>>,
     pub identity: Identity,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<Session>,
     /// The new session's token, when the server signs users in on registration. Send it as `X-Session-Token`; treat it as a password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_token: Option<String>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for SuccessfulNativeRegistration {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_continue_with = None;
+        let mut field_identity = None;
+        let mut field_session = None;
+        let mut field_session_token = None;
+        r.object(
+            "struct SuccessfulNativeRegistration",
+            &mut |r, key| {
+                match key {
+                    "continue_with" => field_continue_with = r.read()?,
+                    "identity" => field_identity = Some(r.read()?),
+                    "session" => field_session = r.read()?,
+                    "session_token" => field_session_token = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            continue_with: field_continue_with,
+            identity: r.required(field_identity, "identity")?,
+            session: field_session,
+            session_token: field_session_token,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(SuccessfulNativeRegistration);
 
 #[cfg(feature = "frontend")]
 impl SuccessfulNativeRegistration {
@@ -3983,20 +5975,49 @@ impl std::fmt::Debug for SuccessfulNativeRegistration {
 /// The form of a flow: where and how to submit it, its fields, and messages about the form as a whole.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UiContainer {
     /// The URL the form is submitted to.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub action: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<UiTexts>,
     /// The HTTP method to submit the form with, usually `POST`.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub method: String,
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub nodes: UiNodes,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UiContainer {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_action = None;
+        let mut field_messages = None;
+        let mut field_method = None;
+        let mut field_nodes = None;
+        r.object(
+            "struct UiContainer",
+            &mut |r, key| {
+                match key {
+                    "action" => field_action = Some(r.lenient()?),
+                    "messages" => field_messages = r.read()?,
+                    "method" => field_method = Some(r.lenient()?),
+                    "nodes" => field_nodes = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            action: r.required(field_action, "action")?,
+            messages: field_messages,
+            method: r.required(field_method, "method")?,
+            nodes: r.required(field_nodes, "nodes")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiContainer);
 
 #[cfg(feature = "frontend")]
 impl UiContainer {
@@ -4020,18 +6041,52 @@ impl UiContainer {
 /// A form element, such as an input field, a text, an image, a link or a script, with its messages and labels. The kind of element decides which attributes it has.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UiNode {
     pub attributes: UiNodeAttributes,
     /// The method this element belongs to. Elements of the `default` group (such as the CSRF token) go with every method.
     pub group: UiNodeGroup,
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub messages: UiTexts,
     pub meta: UiNodeMeta,
     /// The kind of element; always the same as `attributes.node_type`.
     pub r#type: UiNodeType,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UiNode {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_attributes = None;
+        let mut field_group = None;
+        let mut field_messages = None;
+        let mut field_meta = None;
+        let mut field_type = None;
+        r.object(
+            "struct UiNode",
+            &mut |r, key| {
+                match key {
+                    "attributes" => field_attributes = Some(r.read()?),
+                    "group" => field_group = Some(r.read()?),
+                    "messages" => field_messages = Some(r.lenient()?),
+                    "meta" => field_meta = Some(r.read()?),
+                    "type" => field_type = Some(r.read()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            attributes: r.required(field_attributes, "attributes")?,
+            group: r.required(field_group, "group")?,
+            messages: r.required(field_messages, "messages")?,
+            meta: r.required(field_meta, "meta")?,
+            r#type: r.required(field_type, "type")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiNode);
 
 #[cfg(feature = "frontend")]
 impl UiNode {
@@ -4056,17 +6111,44 @@ impl UiNode {
 /// A link to show.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UiNodeAnchorAttributes {
     /// Where the link points.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub href: String,
     /// An identifier for the element, unique within the form.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     pub title: UiText,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UiNodeAnchorAttributes {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_href = None;
+        let mut field_id = None;
+        let mut field_title = None;
+        r.object(
+            "struct UiNodeAnchorAttributes",
+            &mut |r, key| {
+                match key {
+                    "href" => field_href = Some(r.lenient()?),
+                    "id" => field_id = Some(r.lenient()?),
+                    "title" => field_title = Some(r.read()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            href: r.required(field_href, "href")?,
+            id: r.required(field_id, "id")?,
+            title: r.required(field_title, "title")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiNodeAnchorAttributes);
 
 #[cfg(feature = "frontend")]
 impl UiNodeAnchorAttributes {
@@ -4197,33 +6279,24 @@ impl serde::Serialize for UiNodeAttributes {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for UiNodeAttributes {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let object = serde_json::Map::<
-            String,
-            serde_json::Value,
-        >::deserialize(deserializer)?;
-        let tag = object
-            .get("node_type")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
+impl crate::decode::Decode for UiNodeAttributes {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         Ok(
-            match tag.as_deref() {
-                Some("input") => Self::Input(crate::serde_helpers::from_object(object)?),
-                Some("text") => Self::Text(crate::serde_helpers::from_object(object)?),
-                Some("img") => Self::Image(crate::serde_helpers::from_object(object)?),
-                Some("a") => Self::Anchor(crate::serde_helpers::from_object(object)?),
-                Some("script") => {
-                    Self::Script(crate::serde_helpers::from_object(object)?)
-                }
-                Some("div") => Self::Division(crate::serde_helpers::from_object(object)?),
-                _ => Self::Unknown(object),
+            match r.tag("node_type", "union UiNodeAttributes")?.as_deref() {
+                Some("input") => Self::Input(r.read()?),
+                Some("text") => Self::Text(r.read()?),
+                Some("img") => Self::Image(r.read()?),
+                Some("a") => Self::Anchor(r.read()?),
+                Some("script") => Self::Script(r.read()?),
+                Some("div") => Self::Division(r.read()?),
+                _ => Self::Unknown(r.read()?),
             },
         )
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiNodeAttributes);
 
 #[cfg(feature = "frontend")]
 impl UiNodeAttributes {
@@ -4258,19 +6331,47 @@ impl UiNodeAttributes {
 /// The widget's script finds the container by its id and reads its settings from `data`.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UiNodeDivisionAttributes {
     /// A CSS class name for the container.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub class: Option<String>,
     /// Settings for the widget, as string keys and values.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, String>>,
     /// An identifier for the element, unique within the form.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UiNodeDivisionAttributes {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_class = None;
+        let mut field_data = None;
+        let mut field_id = None;
+        r.object(
+            "struct UiNodeDivisionAttributes",
+            &mut |r, key| {
+                match key {
+                    "class" => field_class = r.read()?,
+                    "data" => field_data = r.read()?,
+                    "id" => field_id = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            class: field_class,
+            data: field_data,
+            id: r.required(field_id, "id")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiNodeDivisionAttributes);
 
 #[cfg(feature = "frontend")]
 impl UiNodeDivisionAttributes {
@@ -4382,33 +6483,62 @@ impl serde::Serialize for UiNodeGroup {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for UiNodeGroup {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for UiNodeGroup {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiNodeGroup);
 
 /// An image to show, such as a QR code to scan.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UiNodeImageAttributes {
     /// The image's height in pixels.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub height: i64,
     /// An identifier for the element, unique within the form.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     /// The image's URL, often a `data:` URL.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub src: String,
     /// The image's width in pixels.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub width: i64,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UiNodeImageAttributes {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_height = None;
+        let mut field_id = None;
+        let mut field_src = None;
+        let mut field_width = None;
+        r.object(
+            "struct UiNodeImageAttributes",
+            &mut |r, key| {
+                match key {
+                    "height" => field_height = Some(r.lenient()?),
+                    "id" => field_id = Some(r.lenient()?),
+                    "src" => field_src = Some(r.lenient()?),
+                    "width" => field_width = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            height: r.required(field_height, "height")?,
+            id: r.required(field_id, "id")?,
+            src: r.required(field_src, "src")?,
+            width: r.required(field_width, "width")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiNodeImageAttributes);
 
 #[cfg(feature = "frontend")]
 impl UiNodeImageAttributes {
@@ -4431,47 +6561,104 @@ impl UiNodeImageAttributes {
 /// An input field, a hidden value, or a submit button.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UiNodeInputAttributes {
     /// What a password manager or keyboard may fill in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub autocomplete: Option<UiNodeInputAttributesAutocomplete>,
     /// Whether the field is shown but cannot be changed.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub disabled: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<UiText>,
     /// The longest value the field accepts, when there is a limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub maxlength: Option<i64>,
     /// The field's name: the key its value is submitted under, such as `traits.email` or `password`.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub name: String,
     /// JavaScript for browsers to run on click. Deprecated by Kratos in favour of `onclickTrigger`; native apps ignore it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub onclick: Option<String>,
     /// The name of a WebAuthn or passkey helper function to call on click.
-    #[serde(rename = "onclickTrigger", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "onclickTrigger", skip_serializing_if = "Option::is_none")]
     pub onclick_trigger: Option<UiNodeInputAttributesOnclickTrigger>,
     /// JavaScript for browsers to run once the element loads. Deprecated by Kratos in favour of `onloadTrigger`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub onload: Option<String>,
     /// The name of a WebAuthn or passkey helper function to call when the element loads.
-    #[serde(rename = "onloadTrigger", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "onloadTrigger", skip_serializing_if = "Option::is_none")]
     pub onload_trigger: Option<UiNodeInputAttributesOnloadTrigger>,
     /// A regular expression the value has to match, when there is one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
     /// Whether the user has to fill in this field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// The HTML input type: how to render and validate the field.
     pub r#type: UiNodeInputAttributesType,
     /// The field's current or preset value: a string, number, boolean or object, or null.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UiNodeInputAttributes {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_autocomplete = None;
+        let mut field_disabled = None;
+        let mut field_label = None;
+        let mut field_maxlength = None;
+        let mut field_name = None;
+        let mut field_onclick = None;
+        let mut field_onclick_trigger = None;
+        let mut field_onload = None;
+        let mut field_onload_trigger = None;
+        let mut field_pattern = None;
+        let mut field_required = None;
+        let mut field_type = None;
+        let mut field_value = None;
+        r.object(
+            "struct UiNodeInputAttributes",
+            &mut |r, key| {
+                match key {
+                    "autocomplete" => field_autocomplete = r.read()?,
+                    "disabled" => field_disabled = Some(r.lenient()?),
+                    "label" => field_label = r.read()?,
+                    "maxlength" => field_maxlength = r.read()?,
+                    "name" => field_name = Some(r.lenient()?),
+                    "onclick" => field_onclick = r.read()?,
+                    "onclickTrigger" => field_onclick_trigger = r.read()?,
+                    "onload" => field_onload = r.read()?,
+                    "onloadTrigger" => field_onload_trigger = r.read()?,
+                    "pattern" => field_pattern = r.read()?,
+                    "required" => field_required = r.read()?,
+                    "type" => field_type = Some(r.read()?),
+                    "value" => field_value = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            autocomplete: field_autocomplete,
+            disabled: r.required(field_disabled, "disabled")?,
+            label: field_label,
+            maxlength: field_maxlength,
+            name: r.required(field_name, "name")?,
+            onclick: field_onclick,
+            onclick_trigger: field_onclick_trigger,
+            onload: field_onload,
+            onload_trigger: field_onload_trigger,
+            pattern: field_pattern,
+            required: field_required,
+            r#type: r.required(field_type, "type")?,
+            value: field_value,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiNodeInputAttributes);
 
 #[cfg(feature = "frontend")]
 impl UiNodeInputAttributes {
@@ -4594,13 +6781,14 @@ impl serde::Serialize for UiNodeInputAttributesAutocomplete {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for UiNodeInputAttributesAutocomplete {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for UiNodeInputAttributesAutocomplete {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiNodeInputAttributesAutocomplete);
 
 /// The name of a WebAuthn or passkey helper function to call on click.
 ///
@@ -4672,13 +6860,14 @@ impl serde::Serialize for UiNodeInputAttributesOnclickTrigger {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for UiNodeInputAttributesOnclickTrigger {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for UiNodeInputAttributesOnclickTrigger {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiNodeInputAttributesOnclickTrigger);
 
 /// The name of a WebAuthn or passkey helper function to call when the element loads.
 ///
@@ -4750,13 +6939,14 @@ impl serde::Serialize for UiNodeInputAttributesOnloadTrigger {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for UiNodeInputAttributesOnloadTrigger {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for UiNodeInputAttributesOnloadTrigger {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiNodeInputAttributesOnloadTrigger);
 
 /// The HTML input type: how to render and validate the field.
 ///
@@ -4852,59 +7042,117 @@ impl serde::Serialize for UiNodeInputAttributesType {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for UiNodeInputAttributesType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for UiNodeInputAttributesType {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiNodeInputAttributesType);
 
 /// Extra information about a form element.
 ///
 /// Today only the element's label; a client may use it or ignore it.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UiNodeMeta {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<UiText>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UiNodeMeta {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_label = None;
+        r.object(
+            "struct UiNodeMeta",
+            &mut |r, key| {
+                match key {
+                    "label" => field_label = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self { label: field_label })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiNodeMeta);
 
 /// A script for browsers to load, such as the WebAuthn helper.
 ///
 /// Native apps have no use for these elements other than knowing they are there.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UiNodeScriptAttributes {
     /// Whether the script may load asynchronously.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub r#async: bool,
     /// The script's cross-origin setting.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub crossorigin: String,
     /// An identifier for the element, unique within the form.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     /// The subresource integrity hash of the script.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub integrity: String,
     /// A nonce to allow the script under a content security policy.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub nonce: String,
     /// The referrer policy to load the script with.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub referrerpolicy: String,
     /// The script's URL.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub src: String,
     /// The script's MIME type.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub r#type: String,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UiNodeScriptAttributes {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_async = None;
+        let mut field_crossorigin = None;
+        let mut field_id = None;
+        let mut field_integrity = None;
+        let mut field_nonce = None;
+        let mut field_referrerpolicy = None;
+        let mut field_src = None;
+        let mut field_type = None;
+        r.object(
+            "struct UiNodeScriptAttributes",
+            &mut |r, key| {
+                match key {
+                    "async" => field_async = Some(r.lenient()?),
+                    "crossorigin" => field_crossorigin = Some(r.lenient()?),
+                    "id" => field_id = Some(r.lenient()?),
+                    "integrity" => field_integrity = Some(r.lenient()?),
+                    "nonce" => field_nonce = Some(r.lenient()?),
+                    "referrerpolicy" => field_referrerpolicy = Some(r.lenient()?),
+                    "src" => field_src = Some(r.lenient()?),
+                    "type" => field_type = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            r#async: r.required(field_async, "async")?,
+            crossorigin: r.required(field_crossorigin, "crossorigin")?,
+            id: r.required(field_id, "id")?,
+            integrity: r.required(field_integrity, "integrity")?,
+            nonce: r.required(field_nonce, "nonce")?,
+            referrerpolicy: r.required(field_referrerpolicy, "referrerpolicy")?,
+            src: r.required(field_src, "src")?,
+            r#type: r.required(field_type, "type")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiNodeScriptAttributes);
 
 #[cfg(feature = "frontend")]
 impl UiNodeScriptAttributes {
@@ -4936,14 +7184,39 @@ impl UiNodeScriptAttributes {
 /// A piece of text to show, such as recovery codes or a secret to copy.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UiNodeTextAttributes {
     /// An identifier for the element, unique within the form.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     pub text: UiText,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UiNodeTextAttributes {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_id = None;
+        let mut field_text = None;
+        r.object(
+            "struct UiNodeTextAttributes",
+            &mut |r, key| {
+                match key {
+                    "id" => field_id = Some(r.lenient()?),
+                    "text" => field_text = Some(r.read()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            id: r.required(field_id, "id")?,
+            text: r.required(field_text, "text")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiNodeTextAttributes);
 
 #[cfg(feature = "frontend")]
 impl UiNodeTextAttributes {
@@ -5023,13 +7296,14 @@ impl serde::Serialize for UiNodeType {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for UiNodeType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for UiNodeType {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiNodeType);
 
 /// The elements of a form, in the order to show them.
 #[cfg(feature = "frontend")]
@@ -5039,20 +7313,50 @@ pub type UiNodes = Vec<UiNode>;
 /// A message or label. `id` identifies the message independently of language, so an app can show its own translation; `text` is the English wording.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UiText {
     /// Values the message refers to (a minimum length, a field name, ...), for apps that write their own wording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: Id,
     /// The message in American English.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub text: String,
     /// Whether the message informs, reports an error, or confirms a success.
     pub r#type: UiTextType,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UiText {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_context = None;
+        let mut field_id = None;
+        let mut field_text = None;
+        let mut field_type = None;
+        r.object(
+            "struct UiText",
+            &mut |r, key| {
+                match key {
+                    "context" => field_context = r.read()?,
+                    "id" => field_id = Some(r.lenient()?),
+                    "text" => field_text = Some(r.lenient()?),
+                    "type" => field_type = Some(r.read()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            context: field_context,
+            id: r.required(field_id, "id")?,
+            text: r.required(field_text, "text")?,
+            r#type: r.required(field_type, "type")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiText);
 
 #[cfg(feature = "frontend")]
 impl UiText {
@@ -5137,13 +7441,14 @@ impl serde::Serialize for UiTextType {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for UiTextType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for UiTextType {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UiTextType);
 
 /// A list of messages.
 #[cfg(feature = "frontend")]
@@ -5152,22 +7457,52 @@ pub type UiTexts = Vec<UiText>;
 
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateFedcmFlowBody {
     /// Anti-CSRF token, as returned in `csrf_token` by the FedCM parameters call.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub csrf_token: String,
     /// The nonce that was passed to `navigator.credentials.get`. When sent, it has to equal the token's `nonce` claim.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
     /// The token the FedCM provider returned through `navigator.credentials.get`.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub token: String,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateFedcmFlowBody {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_nonce = None;
+        let mut field_token = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateFedcmFlowBody",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = Some(r.lenient()?),
+                    "nonce" => field_nonce = r.read()?,
+                    "token" => field_token = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: r.required(field_csrf_token, "csrf_token")?,
+            nonce: field_nonce,
+            token: r.required(field_token, "token")?,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateFedcmFlowBody);
 
 #[cfg(feature = "frontend")]
 impl UpdateFedcmFlowBody {
@@ -5200,29 +7535,68 @@ impl std::fmt::Debug for UpdateFedcmFlowBody {
 /// What an administrator sends to replace an identity. `schema_id`, `traits` and `state` are required.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateIdentityBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<IdentityWithCredentials>,
     /// An optional id from another system, for linking the identity to it. No two identities may share one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Any JSON value for administrators. It is returned only by admin endpoints, for example `GET /admin/identities/{id}`, and never shown to the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_admin: Option<serde_json::Value>,
     /// Any JSON value the user may read, for example in their own session. Keep secrets and sensitive data out of it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_public: Option<serde_json::Value>,
     /// The id of the identity schema that `traits` must follow. A different id than before moves the identity to that schema.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub schema_id: String,
     /// Whether the identity may sign in: `active` or `inactive`.
     pub state: UpdateIdentityBodyState,
     /// The identity's traits, such as an email address or name. Kratos checks them against the identity schema named by `schema_id`.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub traits: serde_json::Map<String, serde_json::Value>,
 }
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for UpdateIdentityBody {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_credentials = None;
+        let mut field_external_id = None;
+        let mut field_metadata_admin = None;
+        let mut field_metadata_public = None;
+        let mut field_schema_id = None;
+        let mut field_state = None;
+        let mut field_traits = None;
+        r.object(
+            "struct UpdateIdentityBody",
+            &mut |r, key| {
+                match key {
+                    "credentials" => field_credentials = r.read()?,
+                    "external_id" => field_external_id = r.read()?,
+                    "metadata_admin" => field_metadata_admin = r.read()?,
+                    "metadata_public" => field_metadata_public = r.read()?,
+                    "schema_id" => field_schema_id = Some(r.lenient()?),
+                    "state" => field_state = Some(r.read()?),
+                    "traits" => field_traits = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            credentials: field_credentials,
+            external_id: field_external_id,
+            metadata_admin: field_metadata_admin,
+            metadata_public: field_metadata_public,
+            schema_id: r.required(field_schema_id, "schema_id")?,
+            state: r.required(field_state, "state")?,
+            traits: r.required(field_traits, "traits")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(UpdateIdentityBody);
 
 #[cfg(feature = "identity")]
 impl UpdateIdentityBody {
@@ -5319,13 +7693,14 @@ impl serde::Serialize for UpdateIdentityBodyState {
 }
 
 #[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for UpdateIdentityBodyState {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for UpdateIdentityBodyState {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(UpdateIdentityBodyState);
 
 ///
 /// Told apart by the `method` property. An object whose `method` this crate does not
@@ -5486,44 +7861,27 @@ impl serde::Serialize for UpdateLoginFlowBody {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for UpdateLoginFlowBody {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let object = serde_json::Map::<
-            String,
-            serde_json::Value,
-        >::deserialize(deserializer)?;
-        let tag = object
-            .get("method")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
+impl crate::decode::Decode for UpdateLoginFlowBody {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         Ok(
-            match tag.as_deref() {
-                Some("password") => {
-                    Self::Password(crate::serde_helpers::from_object(object)?)
-                }
-                Some("oidc") => Self::Oidc(crate::serde_helpers::from_object(object)?),
-                Some("saml") => Self::Saml(crate::serde_helpers::from_object(object)?),
-                Some("totp") => Self::Totp(crate::serde_helpers::from_object(object)?),
-                Some("webauthn") => {
-                    Self::WebAuthn(crate::serde_helpers::from_object(object)?)
-                }
-                Some("lookup_secret") => {
-                    Self::LookupSecret(crate::serde_helpers::from_object(object)?)
-                }
-                Some("code") => Self::Code(crate::serde_helpers::from_object(object)?),
-                Some("passkey") => {
-                    Self::Passkey(crate::serde_helpers::from_object(object)?)
-                }
-                Some("identifier_first") => {
-                    Self::IdentifierFirst(crate::serde_helpers::from_object(object)?)
-                }
-                _ => Self::Unknown(object),
+            match r.tag("method", "union UpdateLoginFlowBody")?.as_deref() {
+                Some("password") => Self::Password(r.read()?),
+                Some("oidc") => Self::Oidc(r.read()?),
+                Some("saml") => Self::Saml(r.read()?),
+                Some("totp") => Self::Totp(r.read()?),
+                Some("webauthn") => Self::WebAuthn(r.read()?),
+                Some("lookup_secret") => Self::LookupSecret(r.read()?),
+                Some("code") => Self::Code(r.read()?),
+                Some("passkey") => Self::Passkey(r.read()?),
+                Some("identifier_first") => Self::IdentifierFirst(r.read()?),
+                _ => Self::Unknown(r.read()?),
             },
         )
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateLoginFlowBody);
 
 #[cfg(feature = "frontend")]
 impl UpdateLoginFlowBody {
@@ -5575,28 +7933,65 @@ impl UpdateLoginFlowBody {
 /// `updateLoginFlow` body for signing in with a one-time code (`method` = `code`). Send the `identifier` first; the server mails or texts a code and answers 400 with the flow in state `sent_email`. Then submit again with `code`.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithCodeMethod {
     /// Which of the user's addresses should receive the code, when there is more than one. Only used when the code is a second factor; passwordless login ignores it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// The 6-digit code the user received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Anti-CSRF token from the `csrf_token` node of the flow's form. Browser flows must send it; native flows may send an empty string.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub csrf_token: String,
     /// The email address or phone number to sign in with. It only works for an account that already has code login set up, through registration or settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// Set to a non-empty value (the form's resend button uses `code`) to have a new code sent instead of checking one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resend: Option<String>,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateLoginFlowWithCodeMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_address = None;
+        let mut field_code = None;
+        let mut field_csrf_token = None;
+        let mut field_identifier = None;
+        let mut field_resend = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateLoginFlowWithCodeMethod",
+            &mut |r, key| {
+                match key {
+                    "address" => field_address = r.read()?,
+                    "code" => field_code = r.read()?,
+                    "csrf_token" => field_csrf_token = Some(r.lenient()?),
+                    "identifier" => field_identifier = r.read()?,
+                    "resend" => field_resend = r.read()?,
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            address: field_address,
+            code: field_code,
+            csrf_token: r.required(field_csrf_token, "csrf_token")?,
+            identifier: field_identifier,
+            resend: field_resend,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateLoginFlowWithCodeMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithCodeMethod {
@@ -5633,19 +8028,47 @@ impl std::fmt::Debug for UpdateLoginFlowWithCodeMethod {
 /// `updateLoginFlow` body for the first step of identifier-first login: only the identifier is sent. The server replies 400 with the next form (for example a password field) and no error message.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithIdentifierFirstMethod {
     /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The user's email address or username.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub identifier: String,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateLoginFlowWithIdentifierFirstMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_identifier = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateLoginFlowWithIdentifierFirstMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "identifier" => field_identifier = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            identifier: r.required(field_identifier, "identifier")?,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateLoginFlowWithIdentifierFirstMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithIdentifierFirstMethod {
@@ -5679,16 +8102,41 @@ impl std::fmt::Debug for UpdateLoginFlowWithIdentifierFirstMethod {
 /// `updateLoginFlow` body for a second factor using one of the user's backup codes (`method` = `lookup_secret`).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithLookupSecretMethod {
     /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// One of the user's unused backup (lookup) codes.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub lookup_secret: String,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateLoginFlowWithLookupSecretMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_lookup_secret = None;
+        r.object(
+            "struct UpdateLoginFlowWithLookupSecretMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "lookup_secret" => field_lookup_secret = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            lookup_secret: r.required(field_lookup_secret, "lookup_secret")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateLoginFlowWithLookupSecretMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithLookupSecretMethod {
@@ -5717,31 +8165,71 @@ impl std::fmt::Debug for UpdateLoginFlowWithLookupSecretMethod {
 /// `updateLoginFlow` body for signing in through a social or OpenID Connect provider (`method` = `oidc`).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithOidcMethod {
     /// Anti-CSRF token from the flow's form; needed for browser flows.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// An ID token the app already obtained from the provider, for example through the platform's native Apple or Google sign-in. Kratos checks it against the provider's public keys and fills the OIDC credentials from its claims. Only Apple and Google are supported. If the token lacks claims such as the name (Apple puts only the email in it), supply them in `traits`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
     /// The nonce used when the ID token was requested. Required, and compared with the token, for providers that support nonce validation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token_nonce: Option<String>,
     /// ID of the provider to sign in with, as configured on the server (for example `google`).
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub provider: String,
     /// Identity traits. Only used if the sign-in registers a new identity; a plain login ignores them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub traits: Option<serde_json::Map<String, serde_json::Value>>,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// Extra parameters forwarded to the provider; which ones work depends on the provider. Recognised keys, all strings: `login_hint` (preselect an account or prefill the email and skip the account picker), `hd` (restrict sign-in to one Google organisation, e.g. `mycollege.edu`), `prompt` (e.g. `select_account`, to ask the provider to re-authenticate or ask for consent) and `acr_values` (requested authentication context class values).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_parameters: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateLoginFlowWithOidcMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_id_token = None;
+        let mut field_id_token_nonce = None;
+        let mut field_provider = None;
+        let mut field_traits = None;
+        let mut field_transient_payload = None;
+        let mut field_upstream_parameters = None;
+        r.object(
+            "struct UpdateLoginFlowWithOidcMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "id_token" => field_id_token = r.read()?,
+                    "id_token_nonce" => field_id_token_nonce = r.read()?,
+                    "provider" => field_provider = Some(r.lenient()?),
+                    "traits" => field_traits = r.read()?,
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    "upstream_parameters" => field_upstream_parameters = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            id_token: field_id_token,
+            id_token_nonce: field_id_token_nonce,
+            provider: r.required(field_provider, "provider")?,
+            traits: field_traits,
+            transient_payload: field_transient_payload,
+            upstream_parameters: field_upstream_parameters,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateLoginFlowWithOidcMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithOidcMethod {
@@ -5786,16 +8274,42 @@ impl std::fmt::Debug for UpdateLoginFlowWithOidcMethod {
 /// `updateLoginFlow` body for signing in with a passkey (`method` = `passkey`).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithPasskeyMethod {
     /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The WebAuthn assertion produced by the authenticator for the flow's challenge, serialised as JSON.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub passkey_login: Option<String>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateLoginFlowWithPasskeyMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_passkey_login = None;
+        r.object(
+            "struct UpdateLoginFlowWithPasskeyMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "passkey_login" => field_passkey_login = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            passkey_login: field_passkey_login,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateLoginFlowWithPasskeyMethod);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithPasskeyMethod {
@@ -5813,25 +8327,58 @@ impl std::fmt::Debug for UpdateLoginFlowWithPasskeyMethod {
 /// `updateLoginFlow` body for signing in with an identifier and password (`method` = `password`).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithPasswordMethod {
     /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The user's email address or username.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub identifier: String,
     /// The password the user entered.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub password: String,
     /// Deprecated; send `identifier` instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub password_identifier: Option<String>,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateLoginFlowWithPasswordMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_identifier = None;
+        let mut field_password = None;
+        let mut field_password_identifier = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateLoginFlowWithPasswordMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "identifier" => field_identifier = Some(r.lenient()?),
+                    "password" => field_password = Some(r.lenient()?),
+                    "password_identifier" => field_password_identifier = r.read()?,
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            identifier: r.required(field_identifier, "identifier")?,
+            password: r.required(field_password, "password")?,
+            password_identifier: field_password_identifier,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateLoginFlowWithPasswordMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithPasswordMethod {
@@ -5869,19 +8416,47 @@ impl std::fmt::Debug for UpdateLoginFlowWithPasswordMethod {
 /// `updateLoginFlow` body for signing in through a SAML identity provider (`method` = `saml`).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithSamlMethod {
     /// Anti-CSRF token from the flow's form; needed for browser flows.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// ID of the SAML provider to sign in with, as configured on the server.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub provider: String,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateLoginFlowWithSamlMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_provider = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateLoginFlowWithSamlMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "provider" => field_provider = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            provider: r.required(field_provider, "provider")?,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateLoginFlowWithSamlMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithSamlMethod {
@@ -5915,19 +8490,47 @@ impl std::fmt::Debug for UpdateLoginFlowWithSamlMethod {
 /// `updateLoginFlow` body for a second factor using an authenticator app code (`method` = `totp`).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithTotpMethod {
     /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The current code shown by the user's authenticator app.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub totp_code: String,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateLoginFlowWithTotpMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_totp_code = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateLoginFlowWithTotpMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "totp_code" => field_totp_code = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            totp_code: r.required(field_totp_code, "totp_code")?,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateLoginFlowWithTotpMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithTotpMethod {
@@ -5961,22 +8564,53 @@ impl std::fmt::Debug for UpdateLoginFlowWithTotpMethod {
 /// `updateLoginFlow` body for signing in with a WebAuthn security key (`method` = `webauthn`).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithWebAuthnMethod {
     /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The user's email address or username.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub identifier: String,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// The WebAuthn assertion produced by the security key for the flow's challenge, serialised as JSON. In browser forms the server's `webauthn.js` script fills it in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webauthn_login: Option<String>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateLoginFlowWithWebAuthnMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_identifier = None;
+        let mut field_transient_payload = None;
+        let mut field_webauthn_login = None;
+        r.object(
+            "struct UpdateLoginFlowWithWebAuthnMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "identifier" => field_identifier = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    "webauthn_login" => field_webauthn_login = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            identifier: r.required(field_identifier, "identifier")?,
+            transient_payload: field_transient_payload,
+            webauthn_login: field_webauthn_login,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateLoginFlowWithWebAuthnMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithWebAuthnMethod {
@@ -6074,27 +8708,20 @@ impl serde::Serialize for UpdateRecoveryFlowBody {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for UpdateRecoveryFlowBody {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let object = serde_json::Map::<
-            String,
-            serde_json::Value,
-        >::deserialize(deserializer)?;
-        let tag = object
-            .get("method")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
+impl crate::decode::Decode for UpdateRecoveryFlowBody {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         Ok(
-            match tag.as_deref() {
-                Some("link") => Self::Link(crate::serde_helpers::from_object(object)?),
-                Some("code") => Self::Code(crate::serde_helpers::from_object(object)?),
-                _ => Self::Unknown(object),
+            match r.tag("method", "union UpdateRecoveryFlowBody")?.as_deref() {
+                Some("link") => Self::Link(r.read()?),
+                Some("code") => Self::Code(r.read()?),
+                _ => Self::Unknown(r.read()?),
             },
         )
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateRecoveryFlowBody);
 
 #[cfg(feature = "frontend")]
 impl UpdateRecoveryFlowBody {
@@ -6124,34 +8751,82 @@ impl UpdateRecoveryFlowBody {
 /// Recovery form for the `code` method, where the user types a one-time code received by email.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRecoveryFlowWithCodeMethod {
     /// The one-time code from the recovery email. Send it on its own, without `email`; adding `email` would request a new code instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Address of the account to recover (email format). Kratos emails a code when an account has this recovery address. Sending it again after a code went out cancels that code and sends a fresh one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Recovery address of the user, such as an email address or a phone number for an SMS code. Only used by the newer (V2) recovery flow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_address: Option<String>,
     /// The full address, typed by the user to confirm a masked address they picked when it differs from the one they first entered. Only used by the newer (V2) recovery flow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_confirm_address: Option<String>,
     /// The address the user picked when the account has several. Addresses are shown masked, so treat this value as an opaque id and send it back as given. Only used by the newer (V2) recovery flow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_select_address: Option<String>,
     /// Send `previous` to step back to the preceding screen. Only used by the newer (V2) recovery flow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen: Option<String>,
     /// Free-form JSON object handed on to webhooks. Kratos does not store it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateRecoveryFlowWithCodeMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_code = None;
+        let mut field_csrf_token = None;
+        let mut field_email = None;
+        let mut field_recovery_address = None;
+        let mut field_recovery_confirm_address = None;
+        let mut field_recovery_select_address = None;
+        let mut field_screen = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateRecoveryFlowWithCodeMethod",
+            &mut |r, key| {
+                match key {
+                    "code" => field_code = r.read()?,
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "email" => field_email = r.read()?,
+                    "recovery_address" => field_recovery_address = r.read()?,
+                    "recovery_confirm_address" => {
+                        field_recovery_confirm_address = r.read()?;
+                    }
+                    "recovery_select_address" => {
+                        field_recovery_select_address = r.read()?;
+                    }
+                    "screen" => field_screen = r.read()?,
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            code: field_code,
+            csrf_token: field_csrf_token,
+            email: field_email,
+            recovery_address: field_recovery_address,
+            recovery_confirm_address: field_recovery_confirm_address,
+            recovery_select_address: field_recovery_select_address,
+            screen: field_screen,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateRecoveryFlowWithCodeMethod);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRecoveryFlowWithCodeMethod {
@@ -6178,19 +8853,47 @@ impl std::fmt::Debug for UpdateRecoveryFlowWithCodeMethod {
 /// Recovery form for the `link` method, where Kratos emails a link to open in a browser.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRecoveryFlowWithLinkMethod {
     /// Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Address of the account to recover (email format); required. A known recovery address gets a recovery link; an unknown one may get a message explaining that no account was found.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub email: String,
     /// Free-form JSON object handed on to webhooks. Kratos does not store it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateRecoveryFlowWithLinkMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_email = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateRecoveryFlowWithLinkMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "email" => field_email = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            email: r.required(field_email, "email")?,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateRecoveryFlowWithLinkMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateRecoveryFlowWithLinkMethod {
@@ -6351,40 +9054,25 @@ impl serde::Serialize for UpdateRegistrationFlowBody {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for UpdateRegistrationFlowBody {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let object = serde_json::Map::<
-            String,
-            serde_json::Value,
-        >::deserialize(deserializer)?;
-        let tag = object
-            .get("method")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
+impl crate::decode::Decode for UpdateRegistrationFlowBody {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         Ok(
-            match tag.as_deref() {
-                Some("password") => {
-                    Self::Password(crate::serde_helpers::from_object(object)?)
-                }
-                Some("oidc") => Self::Oidc(crate::serde_helpers::from_object(object)?),
-                Some("saml") => Self::Saml(crate::serde_helpers::from_object(object)?),
-                Some("webauthn") => {
-                    Self::WebAuthn(crate::serde_helpers::from_object(object)?)
-                }
-                Some("code") => Self::Code(crate::serde_helpers::from_object(object)?),
-                Some("passkey") => {
-                    Self::Passkey(crate::serde_helpers::from_object(object)?)
-                }
-                Some("profile") => {
-                    Self::Profile(crate::serde_helpers::from_object(object)?)
-                }
-                _ => Self::Unknown(object),
+            match r.tag("method", "union UpdateRegistrationFlowBody")?.as_deref() {
+                Some("password") => Self::Password(r.read()?),
+                Some("oidc") => Self::Oidc(r.read()?),
+                Some("saml") => Self::Saml(r.read()?),
+                Some("webauthn") => Self::WebAuthn(r.read()?),
+                Some("code") => Self::Code(r.read()?),
+                Some("passkey") => Self::Passkey(r.read()?),
+                Some("profile") => Self::Profile(r.read()?),
+                _ => Self::Unknown(r.read()?),
             },
         )
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateRegistrationFlowBody);
 
 #[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowBody {
@@ -6420,25 +9108,59 @@ impl UpdateRegistrationFlowBody {
 /// Register with a one-time code sent to the user.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithCodeMethod {
     /// The code the user received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The anti-CSRF token; only browser flows need it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Set to ask for a new code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resend: Option<String>,
     /// The identity's traits, shaped by its identity schema.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub traits: serde_json::Map<String, serde_json::Value>,
     /// Data for webhooks; Kratos does not store it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateRegistrationFlowWithCodeMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_code = None;
+        let mut field_csrf_token = None;
+        let mut field_resend = None;
+        let mut field_traits = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateRegistrationFlowWithCodeMethod",
+            &mut |r, key| {
+                match key {
+                    "code" => field_code = r.read()?,
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "resend" => field_resend = r.read()?,
+                    "traits" => field_traits = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            code: field_code,
+            csrf_token: field_csrf_token,
+            resend: field_resend,
+            traits: r.required(field_traits, "traits")?,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateRegistrationFlowWithCodeMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithCodeMethod {
@@ -6476,31 +9198,71 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithCodeMethod {
 /// Register through an OpenID Connect provider (social sign-in).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithOidcMethod {
     /// The anti-CSRF token; only browser flows need it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// An ID token the app already got from the provider, to register without a browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
     /// The nonce the ID token was made with, if the provider uses one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token_nonce: Option<String>,
     /// The provider's id, such as `google`.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub provider: String,
     /// The identity's traits, shaped by its identity schema.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub traits: Option<serde_json::Map<String, serde_json::Value>>,
     /// Data for webhooks; Kratos does not store it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// Extra parameters for the provider, such as `login_hint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_parameters: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateRegistrationFlowWithOidcMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_id_token = None;
+        let mut field_id_token_nonce = None;
+        let mut field_provider = None;
+        let mut field_traits = None;
+        let mut field_transient_payload = None;
+        let mut field_upstream_parameters = None;
+        r.object(
+            "struct UpdateRegistrationFlowWithOidcMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "id_token" => field_id_token = r.read()?,
+                    "id_token_nonce" => field_id_token_nonce = r.read()?,
+                    "provider" => field_provider = Some(r.lenient()?),
+                    "traits" => field_traits = r.read()?,
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    "upstream_parameters" => field_upstream_parameters = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            id_token: field_id_token,
+            id_token_nonce: field_id_token_nonce,
+            provider: r.required(field_provider, "provider")?,
+            traits: field_traits,
+            transient_payload: field_transient_payload,
+            upstream_parameters: field_upstream_parameters,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateRegistrationFlowWithOidcMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithOidcMethod {
@@ -6545,22 +9307,53 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithOidcMethod {
 /// Register with a passkey.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithPasskeyMethod {
     /// The anti-CSRF token; only browser flows need it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The JSON the WebAuthn API returned for the new passkey.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub passkey_register: Option<String>,
     /// The identity's traits, shaped by its identity schema.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub traits: serde_json::Map<String, serde_json::Value>,
     /// Data for webhooks; Kratos does not store it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateRegistrationFlowWithPasskeyMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_passkey_register = None;
+        let mut field_traits = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateRegistrationFlowWithPasskeyMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "passkey_register" => field_passkey_register = r.read()?,
+                    "traits" => field_traits = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            passkey_register: field_passkey_register,
+            traits: r.required(field_traits, "traits")?,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateRegistrationFlowWithPasskeyMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithPasskeyMethod {
@@ -6596,22 +9389,52 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithPasskeyMethod {
 /// Register with a password.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithPasswordMethod {
     /// The anti-CSRF token; only browser flows need it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The password to sign up with.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub password: String,
     /// The identity's traits, shaped by its identity schema.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub traits: serde_json::Map<String, serde_json::Value>,
     /// Data for webhooks; Kratos does not store it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateRegistrationFlowWithPasswordMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_password = None;
+        let mut field_traits = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateRegistrationFlowWithPasswordMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "password" => field_password = Some(r.lenient()?),
+                    "traits" => field_traits = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            password: r.required(field_password, "password")?,
+            traits: r.required(field_traits, "traits")?,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateRegistrationFlowWithPasswordMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithPasswordMethod {
@@ -6650,22 +9473,53 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithPasswordMethod {
 /// Send the profile step of a two-step registration.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithProfileMethod {
     /// The anti-CSRF token; only browser flows need it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Go back to a previous screen instead of going on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen: Option<UpdateRegistrationFlowWithProfileMethodScreen>,
     /// The identity's traits, shaped by its identity schema.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub traits: serde_json::Map<String, serde_json::Value>,
     /// Data for webhooks; Kratos does not store it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateRegistrationFlowWithProfileMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_screen = None;
+        let mut field_traits = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateRegistrationFlowWithProfileMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "screen" => field_screen = r.read()?,
+                    "traits" => field_traits = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            screen: field_screen,
+            traits: r.required(field_traits, "traits")?,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateRegistrationFlowWithProfileMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithProfileMethod {
@@ -6752,33 +9606,65 @@ impl serde::Serialize for UpdateRegistrationFlowWithProfileMethodScreen {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for UpdateRegistrationFlowWithProfileMethodScreen {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for UpdateRegistrationFlowWithProfileMethodScreen {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateRegistrationFlowWithProfileMethodScreen);
 
 /// Register through a SAML provider.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithSamlMethod {
     /// The anti-CSRF token; only browser flows need it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The provider's id.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub provider: String,
     /// The identity's traits, shaped by its identity schema.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub traits: Option<serde_json::Map<String, serde_json::Value>>,
     /// Data for webhooks; Kratos does not store it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateRegistrationFlowWithSamlMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_provider = None;
+        let mut field_traits = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateRegistrationFlowWithSamlMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "provider" => field_provider = Some(r.lenient()?),
+                    "traits" => field_traits = r.read()?,
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            provider: r.required(field_provider, "provider")?,
+            traits: field_traits,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateRegistrationFlowWithSamlMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithSamlMethod {
@@ -6814,25 +9700,61 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithSamlMethod {
 /// Register with a security key.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithWebAuthnMethod {
     /// The anti-CSRF token; only browser flows need it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The identity's traits, shaped by its identity schema.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub traits: serde_json::Map<String, serde_json::Value>,
     /// Data for webhooks; Kratos does not store it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// The JSON the WebAuthn API returned for the new key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webauthn_register: Option<String>,
     /// A name for the key, for the user to recognise it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webauthn_register_displayname: Option<String>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateRegistrationFlowWithWebAuthnMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_traits = None;
+        let mut field_transient_payload = None;
+        let mut field_webauthn_register = None;
+        let mut field_webauthn_register_displayname = None;
+        r.object(
+            "struct UpdateRegistrationFlowWithWebAuthnMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "traits" => field_traits = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    "webauthn_register" => field_webauthn_register = r.read()?,
+                    "webauthn_register_displayname" => {
+                        field_webauthn_register_displayname = r.read()?;
+                    }
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            traits: r.required(field_traits, "traits")?,
+            transient_payload: field_transient_payload,
+            webauthn_register: field_webauthn_register,
+            webauthn_register_displayname: field_webauthn_register_displayname,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateRegistrationFlowWithWebAuthnMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithWebAuthnMethod {
@@ -7010,43 +9932,26 @@ impl serde::Serialize for UpdateSettingsFlowBody {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for UpdateSettingsFlowBody {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let object = serde_json::Map::<
-            String,
-            serde_json::Value,
-        >::deserialize(deserializer)?;
-        let tag = object
-            .get("method")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
+impl crate::decode::Decode for UpdateSettingsFlowBody {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         Ok(
-            match tag.as_deref() {
-                Some("password") => {
-                    Self::Password(crate::serde_helpers::from_object(object)?)
-                }
-                Some("profile") => {
-                    Self::Profile(crate::serde_helpers::from_object(object)?)
-                }
-                Some("oidc") => Self::Oidc(crate::serde_helpers::from_object(object)?),
-                Some("saml") => Self::Saml(crate::serde_helpers::from_object(object)?),
-                Some("totp") => Self::Totp(crate::serde_helpers::from_object(object)?),
-                Some("webauthn") => {
-                    Self::WebAuthn(crate::serde_helpers::from_object(object)?)
-                }
-                Some("lookup_secret") => {
-                    Self::Lookup(crate::serde_helpers::from_object(object)?)
-                }
-                Some("passkey") => {
-                    Self::Passkey(crate::serde_helpers::from_object(object)?)
-                }
-                _ => Self::Unknown(object),
+            match r.tag("method", "union UpdateSettingsFlowBody")?.as_deref() {
+                Some("password") => Self::Password(r.read()?),
+                Some("profile") => Self::Profile(r.read()?),
+                Some("oidc") => Self::Oidc(r.read()?),
+                Some("saml") => Self::Saml(r.read()?),
+                Some("totp") => Self::Totp(r.read()?),
+                Some("webauthn") => Self::WebAuthn(r.read()?),
+                Some("lookup_secret") => Self::Lookup(r.read()?),
+                Some("passkey") => Self::Passkey(r.read()?),
+                _ => Self::Unknown(r.read()?),
             },
         )
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateSettingsFlowBody);
 
 #[cfg(feature = "frontend")]
 impl UpdateSettingsFlowBody {
@@ -7107,28 +10012,68 @@ impl UpdateSettingsFlowBody {
 /// Manages the identity's recovery codes (lookup secrets): show, regenerate, confirm or turn them off.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithLookupMethod {
     /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Set to `true` to save the codes produced by an earlier `lookup_secret_regenerate` submission, replacing the previous set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_secret_confirm: Option<bool>,
     /// Set to `true` to delete the recovery codes and turn this method off.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_secret_disable: Option<bool>,
     /// Set to `true` to create a fresh set of recovery codes. The returned flow shows them; they are only stored after a `lookup_secret_confirm` submission.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_secret_regenerate: Option<bool>,
     /// Set to `true` to have the returned flow display the identity's current recovery codes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_secret_reveal: Option<bool>,
     /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateSettingsFlowWithLookupMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_lookup_secret_confirm = None;
+        let mut field_lookup_secret_disable = None;
+        let mut field_lookup_secret_regenerate = None;
+        let mut field_lookup_secret_reveal = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateSettingsFlowWithLookupMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "lookup_secret_confirm" => field_lookup_secret_confirm = r.read()?,
+                    "lookup_secret_disable" => field_lookup_secret_disable = r.read()?,
+                    "lookup_secret_regenerate" => {
+                        field_lookup_secret_regenerate = r.read()?;
+                    }
+                    "lookup_secret_reveal" => field_lookup_secret_reveal = r.read()?,
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            lookup_secret_confirm: field_lookup_secret_confirm,
+            lookup_secret_disable: field_lookup_secret_disable,
+            lookup_secret_regenerate: field_lookup_secret_regenerate,
+            lookup_secret_reveal: field_lookup_secret_reveal,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateSettingsFlowWithLookupMethod);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithLookupMethod {
@@ -7153,28 +10098,66 @@ impl std::fmt::Debug for UpdateSettingsFlowWithLookupMethod {
 /// Connects a social sign-in (OpenID Connect) provider to the signed-in identity, or disconnects one.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithOidcMethod {
     /// ID of the settings flow this submission belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow: Option<String>,
     /// ID of the provider to connect, as configured on the server (for example `google`). Send exactly one of `link` and `unlink`. Linking continues on the provider's site, so JSON clients get a 422 `browser_location_change_required` with the URL to open.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
     /// Identity traits sent together with the link request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub traits: Option<serde_json::Map<String, serde_json::Value>>,
     /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// ID of a connected provider to remove from the identity. Send exactly one of `unlink` and `link`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unlink: Option<String>,
     /// Optional extra parameters forwarded to the provider's authorization request; whether each has an effect depends on the provider. Recognised keys, all strings: `login_hint` (pre-select or pre-fill the account, skipping the account picker), `hd` (restrict sign-in to one Google Workspace domain such as `mycollege.edu`), `prompt` (for example `select_account`) and `acr_values` (requested authentication context class references).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_parameters: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateSettingsFlowWithOidcMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_flow = None;
+        let mut field_link = None;
+        let mut field_traits = None;
+        let mut field_transient_payload = None;
+        let mut field_unlink = None;
+        let mut field_upstream_parameters = None;
+        r.object(
+            "struct UpdateSettingsFlowWithOidcMethod",
+            &mut |r, key| {
+                match key {
+                    "flow" => field_flow = r.read()?,
+                    "link" => field_link = r.read()?,
+                    "traits" => field_traits = r.read()?,
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    "unlink" => field_unlink = r.read()?,
+                    "upstream_parameters" => field_upstream_parameters = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            flow: field_flow,
+            link: field_link,
+            traits: field_traits,
+            transient_payload: field_transient_payload,
+            unlink: field_unlink,
+            upstream_parameters: field_upstream_parameters,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateSettingsFlowWithOidcMethod);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithOidcMethod {
@@ -7199,19 +10182,50 @@ impl std::fmt::Debug for UpdateSettingsFlowWithOidcMethod {
 /// Adds a passkey to the signed-in identity, or removes one.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithPasskeyMethod {
     /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// ID of the passkey credential to delete.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub passkey_remove: Option<String>,
     /// The result of the WebAuthn credential creation ceremony, encoded as JSON, for the passkey being added.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub passkey_settings_register: Option<String>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateSettingsFlowWithPasskeyMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_passkey_remove = None;
+        let mut field_passkey_settings_register = None;
+        r.object(
+            "struct UpdateSettingsFlowWithPasskeyMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "passkey_remove" => field_passkey_remove = r.read()?,
+                    "passkey_settings_register" => {
+                        field_passkey_settings_register = r.read()?;
+                    }
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            passkey_remove: field_passkey_remove,
+            passkey_settings_register: field_passkey_settings_register,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateSettingsFlowWithPasskeyMethod);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithPasskeyMethod {
@@ -7230,19 +10244,47 @@ impl std::fmt::Debug for UpdateSettingsFlowWithPasskeyMethod {
 /// Sets a new password for the signed-in identity.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithPasswordMethod {
     /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The new password.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub password: String,
     /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateSettingsFlowWithPasswordMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_password = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateSettingsFlowWithPasswordMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "password" => field_password = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            password: r.required(field_password, "password")?,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateSettingsFlowWithPasswordMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateSettingsFlowWithPasswordMethod {
@@ -7276,19 +10318,47 @@ impl std::fmt::Debug for UpdateSettingsFlowWithPasswordMethod {
 /// Changes the identity's traits, i.e. profile data such as name or email address.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithProfileMethod {
     /// Anti-CSRF token from the flow's UI nodes. Only browser flows need it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The identity's traits as they should read after the update. They must satisfy the identity schema.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub traits: serde_json::Map<String, serde_json::Value>,
     /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateSettingsFlowWithProfileMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_traits = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateSettingsFlowWithProfileMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "traits" => field_traits = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            traits: r.required(field_traits, "traits")?,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateSettingsFlowWithProfileMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateSettingsFlowWithProfileMethod {
@@ -7322,28 +10392,66 @@ impl std::fmt::Debug for UpdateSettingsFlowWithProfileMethod {
 /// Connects a SAML identity provider to the signed-in identity, or disconnects one.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithSamlMethod {
     /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// ID of the settings flow this submission belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow: Option<String>,
     /// ID of the SAML provider to connect. Send exactly one of `link` and `unlink`. Linking continues at the provider, so JSON clients get a 422 `browser_location_change_required` with the URL to open.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
     /// Identity traits sent together with the link request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub traits: Option<serde_json::Map<String, serde_json::Value>>,
     /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// ID of a connected SAML provider to remove from the identity. Send exactly one of `unlink` and `link`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unlink: Option<String>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateSettingsFlowWithSamlMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_flow = None;
+        let mut field_link = None;
+        let mut field_traits = None;
+        let mut field_transient_payload = None;
+        let mut field_unlink = None;
+        r.object(
+            "struct UpdateSettingsFlowWithSamlMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "flow" => field_flow = r.read()?,
+                    "link" => field_link = r.read()?,
+                    "traits" => field_traits = r.read()?,
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    "unlink" => field_unlink = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            flow: field_flow,
+            link: field_link,
+            traits: field_traits,
+            transient_payload: field_transient_payload,
+            unlink: field_unlink,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateSettingsFlowWithSamlMethod);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithSamlMethod {
@@ -7368,22 +10476,54 @@ impl std::fmt::Debug for UpdateSettingsFlowWithSamlMethod {
 /// Pairs an authenticator app (TOTP) with the signed-in identity, or removes the pairing.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithTotpMethod {
     /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// A current code from the authenticator app, computed from the secret the flow displays (as QR code or text). A valid code completes the pairing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub totp_code: Option<String>,
     /// Set to `true` to delete the TOTP credential. Do this first when the user wants to switch to a different device.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub totp_unlink: Option<bool>,
     /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateSettingsFlowWithTotpMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_totp_code = None;
+        let mut field_totp_unlink = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateSettingsFlowWithTotpMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "totp_code" => field_totp_code = r.read()?,
+                    "totp_unlink" => field_totp_unlink = r.read()?,
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            totp_code: field_totp_code,
+            totp_unlink: field_totp_unlink,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateSettingsFlowWithTotpMethod);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithTotpMethod {
@@ -7409,25 +10549,62 @@ impl std::fmt::Debug for UpdateSettingsFlowWithTotpMethod {
 /// Adds a WebAuthn security key to the signed-in identity, or removes one.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithWebAuthnMethod {
     /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// The result of the WebAuthn credential creation ceremony, encoded as JSON, for the key being added.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webauthn_register: Option<String>,
     /// A label for the new key, so the user can tell their keys apart later.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webauthn_register_displayname: Option<String>,
     /// ID of the WebAuthn credential to delete.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webauthn_remove: Option<String>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateSettingsFlowWithWebAuthnMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_transient_payload = None;
+        let mut field_webauthn_register = None;
+        let mut field_webauthn_register_displayname = None;
+        let mut field_webauthn_remove = None;
+        r.object(
+            "struct UpdateSettingsFlowWithWebAuthnMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    "webauthn_register" => field_webauthn_register = r.read()?,
+                    "webauthn_register_displayname" => {
+                        field_webauthn_register_displayname = r.read()?;
+                    }
+                    "webauthn_remove" => field_webauthn_remove = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            transient_payload: field_transient_payload,
+            webauthn_register: field_webauthn_register,
+            webauthn_register_displayname: field_webauthn_register_displayname,
+            webauthn_remove: field_webauthn_remove,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateSettingsFlowWithWebAuthnMethod);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithWebAuthnMethod {
@@ -7513,27 +10690,20 @@ impl serde::Serialize for UpdateVerificationFlowBody {
 }
 
 #[cfg(feature = "frontend")]
-impl<'de> serde::Deserialize<'de> for UpdateVerificationFlowBody {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let object = serde_json::Map::<
-            String,
-            serde_json::Value,
-        >::deserialize(deserializer)?;
-        let tag = object
-            .get("method")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
+impl crate::decode::Decode for UpdateVerificationFlowBody {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         Ok(
-            match tag.as_deref() {
-                Some("link") => Self::Link(crate::serde_helpers::from_object(object)?),
-                Some("code") => Self::Code(crate::serde_helpers::from_object(object)?),
-                _ => Self::Unknown(object),
+            match r.tag("method", "union UpdateVerificationFlowBody")?.as_deref() {
+                Some("link") => Self::Link(r.read()?),
+                Some("code") => Self::Code(r.read()?),
+                _ => Self::Unknown(r.read()?),
             },
         )
     }
 }
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateVerificationFlowBody);
 
 #[cfg(feature = "frontend")]
 impl UpdateVerificationFlowBody {
@@ -7562,22 +10732,54 @@ impl UpdateVerificationFlowBody {
 
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateVerificationFlowWithCodeMethod {
     /// The one-time code from the verification email. Send it on its own, without `email`; adding `email` would request a new code instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Address to verify (email format). Kratos emails a code when the address belongs to an account. Sending it again after a code went out cancels that code and sends a fresh one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Free-form JSON object handed on to webhooks. Kratos does not store it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateVerificationFlowWithCodeMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_code = None;
+        let mut field_csrf_token = None;
+        let mut field_email = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateVerificationFlowWithCodeMethod",
+            &mut |r, key| {
+                match key {
+                    "code" => field_code = r.read()?,
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "email" => field_email = r.read()?,
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            code: field_code,
+            csrf_token: field_csrf_token,
+            email: field_email,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateVerificationFlowWithCodeMethod);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateVerificationFlowWithCodeMethod {
@@ -7600,19 +10802,47 @@ impl std::fmt::Debug for UpdateVerificationFlowWithCodeMethod {
 /// Verification form for the `link` method, where Kratos emails a link to open in a browser.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct UpdateVerificationFlowWithLinkMethod {
     /// Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Address to verify (email format); required. A known address gets a verification link; an unknown one may get a message explaining that no account was found.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub email: String,
     /// Free-form JSON object handed on to webhooks. Kratos does not store it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for UpdateVerificationFlowWithLinkMethod {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_csrf_token = None;
+        let mut field_email = None;
+        let mut field_transient_payload = None;
+        r.object(
+            "struct UpdateVerificationFlowWithLinkMethod",
+            &mut |r, key| {
+                match key {
+                    "csrf_token" => field_csrf_token = r.read()?,
+                    "email" => field_email = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            csrf_token: field_csrf_token,
+            email: r.required(field_email, "email")?,
+            transient_payload: field_transient_payload,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(UpdateVerificationFlowWithLinkMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateVerificationFlowWithLinkMethod {
@@ -7646,31 +10876,72 @@ impl std::fmt::Debug for UpdateVerificationFlowWithLinkMethod {
 /// An address of an identity that can be verified.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VerifiableIdentityAddress {
     /// When it was added.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Its id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub status: IdentityVerifiableAddressStatus,
     /// When it last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The address, such as an email address.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub value: String,
     /// Whether it has been verified.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub verified: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<NullTime>,
     /// How it is reached.
     pub via: VerifiableIdentityAddressVia,
 }
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+impl crate::decode::Decode for VerifiableIdentityAddress {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_created_at = None;
+        let mut field_id = None;
+        let mut field_status = None;
+        let mut field_updated_at = None;
+        let mut field_value = None;
+        let mut field_verified = None;
+        let mut field_verified_at = None;
+        let mut field_via = None;
+        r.object(
+            "struct VerifiableIdentityAddress",
+            &mut |r, key| {
+                match key {
+                    "created_at" => field_created_at = r.read()?,
+                    "id" => field_id = r.read()?,
+                    "status" => field_status = Some(r.lenient()?),
+                    "updated_at" => field_updated_at = r.read()?,
+                    "value" => field_value = Some(r.lenient()?),
+                    "verified" => field_verified = Some(r.lenient()?),
+                    "verified_at" => field_verified_at = r.read()?,
+                    "via" => field_via = Some(r.read()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            created_at: field_created_at,
+            id: field_id,
+            status: r.required(field_status, "status")?,
+            updated_at: field_updated_at,
+            value: r.required(field_value, "value")?,
+            verified: r.required(field_verified, "verified")?,
+            verified_at: field_verified_at,
+            via: r.required(field_via, "via")?,
+        })
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::decode::impl_deserialize!(VerifiableIdentityAddress);
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl VerifiableIdentityAddress {
@@ -7748,50 +11019,98 @@ impl serde::Serialize for VerifiableIdentityAddressVia {
 }
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
-impl<'de> serde::Deserialize<'de> for VerifiableIdentityAddressVia {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::serde_helpers::deserialize_str_enum(deserializer)
+impl crate::decode::Decode for VerifiableIdentityAddressVia {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
     }
 }
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::decode::impl_deserialize!(VerifiableIdentityAddressVia);
 
 /// Verification flow
 ///
 /// State of one attempt to prove that the user controls an address, such as an email address or phone number. Render its `ui` as a form and submit it with the update call until the flow reaches `passed_challenge`.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct VerificationFlow {
     /// The verification method in use (`code` or `link`). Empty until the user has picked one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<String>,
     /// When the flow stops accepting input (UTC). After this time, create a new flow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// Unique id of the flow (a UUID). Pass it as `flow` when submitting the form and as `id` when fetching the flow; browser flows carry it to your verification page as the `flow` query parameter.
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub id: String,
     /// When the flow was created (UTC).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<String>,
     /// The URL originally called to create the flow. Useful for reading back query values, such as `return_to`, that were part of that call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_url: Option<String>,
     /// The `return_to` URL given when the flow was created, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
     /// Where the flow stands: `choose_method` (waiting for the address), `sent_email` (a code or link is on its way and, for `code`, the app should now ask for it) or `passed_challenge` (the address is verified).
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub state: serde_json::Value,
     /// Extra data from the request that is passed to webhooks and email templates during this flow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(deserialize_with = "crate::serde_helpers::null_as_default")]
     pub r#type: SelfServiceFlowType,
     pub ui: UiContainer,
 }
+
+#[cfg(feature = "frontend")]
+impl crate::decode::Decode for VerificationFlow {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_active = None;
+        let mut field_expires_at = None;
+        let mut field_id = None;
+        let mut field_issued_at = None;
+        let mut field_request_url = None;
+        let mut field_return_to = None;
+        let mut field_state = None;
+        let mut field_transient_payload = None;
+        let mut field_type = None;
+        let mut field_ui = None;
+        r.object(
+            "struct VerificationFlow",
+            &mut |r, key| {
+                match key {
+                    "active" => field_active = r.read()?,
+                    "expires_at" => field_expires_at = r.read()?,
+                    "id" => field_id = Some(r.lenient()?),
+                    "issued_at" => field_issued_at = r.read()?,
+                    "request_url" => field_request_url = r.read()?,
+                    "return_to" => field_return_to = r.read()?,
+                    "state" => field_state = Some(r.lenient()?),
+                    "transient_payload" => field_transient_payload = r.read()?,
+                    "type" => field_type = Some(r.lenient()?),
+                    "ui" => field_ui = Some(r.read()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            active: field_active,
+            expires_at: field_expires_at,
+            id: r.required(field_id, "id")?,
+            issued_at: field_issued_at,
+            request_url: field_request_url,
+            return_to: field_return_to,
+            state: r.required(field_state, "state")?,
+            transient_payload: field_transient_payload,
+            r#type: r.required(field_type, "type")?,
+            ui: r.required(field_ui, "ui")?,
+        })
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::decode::impl_deserialize!(VerificationFlow);
 
 #[cfg(feature = "frontend")]
 impl VerificationFlow {
