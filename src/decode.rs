@@ -607,9 +607,14 @@ impl<'a> Reader<'a> {
         T::decode(self)
     }
 
-    /// A required field's value, or the error for its absence.
-    pub(crate) fn required<T>(&self, value: Option<T>, name: &str) -> Result<T> {
-        value.ok_or_else(|| self.error(Category::Data, format!("missing field `{name}`")))
+    /// The error for the first of a struct's required fields that is
+    /// missing: `(name, missing)` for each.
+    pub(crate) fn missing(&self, fields: &[(&str, bool)]) -> JsonError {
+        let name = fields
+            .iter()
+            .find(|(_, missing)| *missing)
+            .map_or("", |(name, _)| name);
+        self.error(Category::Data, format!("missing field `{name}`"))
     }
 }
 

@@ -1,5 +1,6 @@
 //! Writing the Rust source of the model types.
 
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use super::kratos::{ERROR_WRAPPER, FLOW_STATE_FIELD, REPLACEMENT_FLOW_FIELD};
@@ -7,16 +8,20 @@ use super::types::{Field, Item, Ty, TypeSet, UnionVariant};
 use super::write_doc;
 
 /// The source of every item in `types`, meant for `crate::models`.
-pub fn models(types: &TypeSet) -> String {
+///
+/// `decoded` names the models some answer holds. The decoders of the others
+/// (request bodies) are `#[inline]`: compiled only in a crate that decodes one.
+pub fn models(types: &TypeSet, decoded: &BTreeSet<String>) -> String {
     let mut out = String::new();
     for (name, item) in &types.items {
+        let decoded = decoded.contains(name);
         match item {
             Item::Struct { doc, fields } => {
-                write_struct(&mut out, types, name, doc.as_deref(), fields)
+                write_struct(&mut out, types, name, doc.as_deref(), fields, decoded)
             }
             Item::Enum { doc, values } => write_enum(&mut out, name, doc.as_deref(), values),
             Item::Union { doc, tag, variants } => {
-                write_union(&mut out, name, doc.as_deref(), tag, variants);
+                write_union(&mut out, name, doc.as_deref(), tag, variants, decoded);
                 write_shared_accessors(&mut out, types, name, tag, variants);
             }
             Item::Alias { doc, ty, .. } => {
@@ -86,12 +91,21 @@ fn read_of(types: &TypeSet, f: &Field) -> Read {
     }
 }
 
+/// Before the `decode` of a model no answer holds: `#[inline]`, so that it
+/// is compiled only where used (by a user's `serde::Deserialize`).
+fn write_inline_unless(out: &mut String, decoded: bool) {
+    if !decoded {
+        let _ = writeln!(out, "    #[inline]");
+    }
+}
+
 /// The decoder of a struct: one pass over the object's keys, each field
 /// read by its type's `Decode`; unknown keys skipped; a missing required
 /// field is an error.
-fn write_decode(out: &mut String, types: &TypeSet, name: &str, fields: &[Field]) {
+fn write_decode(out: &mut String, types: &TypeSet, name: &str, fields: &[Field], decoded: bool) {
     let slot = |f: &Field| format!("field_{}", f.rust.trim_start_matches("r#"));
     let _ = writeln!(out, "impl crate::decode::Decode for {name} {{");
+    write_inline_unless(out, decoded);
     let _ = writeln!(
         out,
         "    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {{"
@@ -120,19 +134,41 @@ fn write_decode(out: &mut String, types: &TypeSet, name: &str, fields: &[Field])
         let _ = writeln!(out, "            }}\n            Ok(())");
     }
     let _ = writeln!(out, "        }})?;");
-    let _ = writeln!(out, "        Ok(Self {{");
-    for f in fields {
-        if read_of(types, f) == Read::Optional {
-            let _ = writeln!(out, "            {}: {},", f.rust, slot(f));
-        } else {
+    // Every required field is checked at once, so that a missing one
+    // leaves one path that drops what was read, not one per field.
+    let required: Vec<&Field> = fields
+        .iter()
+        .filter(|f| read_of(types, f) != Read::Optional)
+        .collect();
+    match required.as_slice() {
+        [] => {}
+        [f] => {
             let _ = writeln!(
                 out,
-                "            {}: r.required({}, {:?})?,",
-                f.rust,
-                slot(f),
-                f.json
+                "        let Some({slot}) = {slot} else {{\n            return Err(r.missing(&[({:?}, true)]));\n        }};",
+                f.json,
+                slot = slot(f)
             );
         }
+        _ => {
+            let names: Vec<String> = required.iter().map(|f| slot(f)).collect();
+            let checks: Vec<String> = required
+                .iter()
+                .map(|f| format!("({:?}, {}.is_none())", f.json, slot(f)))
+                .collect();
+            let somes: Vec<String> = names.iter().map(|n| format!("Some({n})")).collect();
+            let _ = writeln!(out, "        let missing = [{}];", checks.join(", "));
+            let _ = writeln!(
+                out,
+                "        let ({}) = ({}) else {{\n            return Err(r.missing(&missing));\n        }};",
+                somes.join(", "),
+                names.join(", ")
+            );
+        }
+    }
+    let _ = writeln!(out, "        Ok(Self {{");
+    for f in fields {
+        let _ = writeln!(out, "            {}: {},", f.rust, slot(f));
     }
     let _ = writeln!(out, "        }})\n    }}\n}}\n");
     let _ = writeln!(out, "crate::decode::impl_deserialize!({name});\n");
@@ -144,6 +180,7 @@ fn write_struct(
     name: &str,
     doc: Option<&str>,
     fields: &[Field],
+    decoded: bool,
 ) {
     write_doc(out, "", doc);
     // Secret fields, and free-form JSON that may hold secrets under any
@@ -169,7 +206,7 @@ fn write_struct(
         let _ = writeln!(out, "    pub {}: {},", f.rust, field_type(types, f));
     }
     let _ = writeln!(out, "}}\n");
-    write_decode(out, types, name, fields);
+    write_decode(out, types, name, fields, decoded);
 
     // A constructor taking the required fields; the others start empty.
     let required: Vec<&Field> = fields.iter().filter(|f| !optional(types, f)).collect();
@@ -409,6 +446,7 @@ fn write_union(
     doc: Option<&str>,
     tag: &str,
     variants: &[UnionVariant],
+    decoded: bool,
 ) {
     write_doc(out, "", doc);
     let _ = writeln!(
@@ -495,6 +533,7 @@ fn write_union(
     // Decoding reads the tag ahead, wherever it is in the object, then
     // decodes the object as the variant it names, or keeps it as `Unknown`.
     let _ = writeln!(out, "impl crate::decode::Decode for {name} {{");
+    write_inline_unless(out, decoded);
     let _ = writeln!(
         out,
         "    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {{"
@@ -528,7 +567,8 @@ mod tests {
         .unwrap();
         let mut types = TypeSet::new(&spec);
         types.component(root).unwrap();
-        models(&types)
+        let decoded = types.items.keys().cloned().collect();
+        models(&types, &decoded)
     }
 
     /// The line of the field `name` and the attribute line above it.
@@ -562,8 +602,10 @@ mod tests {
             r#""nodes" => field_nodes = Some(r.lenient()?),"#,
             r#""ui" => field_ui = Some(r.read()?),"#,
             r#""note" => field_note = r.read()?,"#,
-            r#"id: r.required(field_id, "id")?,"#,
-            r#"ui: r.required(field_ui, "ui")?,"#,
+            r#"let missing = [("id", field_id.is_none()), ("nodes", field_nodes.is_none()), ("ui", field_ui.is_none())];"#,
+            "let (Some(field_id), Some(field_nodes), Some(field_ui)) = (field_id, field_nodes, field_ui) else {",
+            "return Err(r.missing(&missing));",
+            "id: field_id,",
             "note: field_note,",
             "_ => r.skip()?,",
         ] {
@@ -689,6 +731,29 @@ mod tests {
             !source.contains("impl_flow!(OptionalUi"),
             "an optional form is no flow"
         );
+    }
+
+    #[test]
+    fn only_the_decoders_of_answers_are_compiled_in_the_crate() {
+        let spec = Spec::from_value(
+            json!({"openapi": "3.0.3", "paths": {}, "components": {"schemas": {
+                "answer": {"type": "object", "properties": {"id": {"type": "string"}}},
+                "body": {"type": "object", "properties": {"id": {"type": "string"}}}
+            }}}),
+        )
+        .unwrap();
+        let mut types = TypeSet::new(&spec);
+        types.component("answer").unwrap();
+        types.component("body").unwrap();
+        let source = models(&types, &BTreeSet::from(["Answer".to_string()]));
+        let decoder = |name: &str| {
+            let at = source
+                .find(&format!("impl crate::decode::Decode for {name} {{"))
+                .unwrap();
+            source[at..].lines().nth(1).unwrap().trim().to_string()
+        };
+        assert!(decoder("Answer").starts_with("fn decode("), "{source}");
+        assert_eq!(decoder("Body"), "#[inline]");
     }
 
     #[test]

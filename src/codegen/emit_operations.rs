@@ -332,6 +332,9 @@ pub struct Written {
     /// Item name (an API, builder, error enum or model) → the features any
     /// one of which compiles it. Items not listed are always compiled.
     pub features: BTreeMap<String, BTreeSet<String>>,
+    /// The models some answer (success or error) holds: the ones this crate
+    /// decodes. The others (request bodies) are only written.
+    pub decoded: BTreeSet<String>,
 }
 
 pub fn operations(
@@ -359,10 +362,22 @@ pub fn operations(
         }
     }
     let features = features(&by_tag, types);
+    let mut answers = vec![
+        Ty::Named(ERROR_WRAPPER.into()),
+        Ty::Named(super::kratos::ERROR_OBJECT.into()),
+    ];
+    for op in by_tag.values().flatten() {
+        for outcome in op.successes.iter().chain(&op.errors).chain(&op.default) {
+            if let Body::Json(ty) = &outcome.body {
+                answers.push(ty.clone());
+            }
+        }
+    }
     Ok(Written {
         source: out,
         exports,
         features,
+        decoded: types.closure(&answers),
     })
 }
 

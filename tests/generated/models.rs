@@ -258,9 +258,10 @@ impl crate::decode::Decode for ContinueWithRecoveryUi {
                 Ok(())
             },
         )?;
-        Ok(Self {
-            flow: r.required(field_flow, "flow")?,
-        })
+        let Some(field_flow) = field_flow else {
+            return Err(r.missing(&[("flow", true)]));
+        };
+        Ok(Self { flow: field_flow })
     }
 }
 
@@ -304,8 +305,11 @@ impl crate::decode::Decode for ContinueWithRecoveryUiFlow {
                 Ok(())
             },
         )?;
+        let Some(field_id) = field_id else {
+            return Err(r.missing(&[("id", true)]));
+        };
         Ok(Self {
-            id: r.required(field_id, "id")?,
+            id: field_id,
             url: field_url,
         })
     }
@@ -348,9 +352,11 @@ impl crate::decode::Decode for ContinueWithRedirectBrowserTo {
                 Ok(())
             },
         )?;
+        let Some(field_redirect_browser_to) = field_redirect_browser_to else {
+            return Err(r.missing(&[("redirect_browser_to", true)]));
+        };
         Ok(Self {
-            redirect_browser_to: r
-                .required(field_redirect_browser_to, "redirect_browser_to")?,
+            redirect_browser_to: field_redirect_browser_to,
         })
     }
 }
@@ -392,8 +398,11 @@ impl crate::decode::Decode for ContinueWithSetOrySessionToken {
                 Ok(())
             },
         )?;
+        let Some(field_ory_session_token) = field_ory_session_token else {
+            return Err(r.missing(&[("ory_session_token", true)]));
+        };
         Ok(Self {
-            ory_session_token: r.required(field_ory_session_token, "ory_session_token")?,
+            ory_session_token: field_ory_session_token,
         })
     }
 }
@@ -443,9 +452,10 @@ impl crate::decode::Decode for ContinueWithSettingsUi {
                 Ok(())
             },
         )?;
-        Ok(Self {
-            flow: r.required(field_flow, "flow")?,
-        })
+        let Some(field_flow) = field_flow else {
+            return Err(r.missing(&[("flow", true)]));
+        };
+        Ok(Self { flow: field_flow })
     }
 }
 
@@ -489,8 +499,11 @@ impl crate::decode::Decode for ContinueWithSettingsUiFlow {
                 Ok(())
             },
         )?;
+        let Some(field_id) = field_id else {
+            return Err(r.missing(&[("id", true)]));
+        };
         Ok(Self {
-            id: r.required(field_id, "id")?,
+            id: field_id,
             url: field_url,
         })
     }
@@ -530,9 +543,10 @@ impl crate::decode::Decode for ContinueWithVerificationUi {
                 Ok(())
             },
         )?;
-        Ok(Self {
-            flow: r.required(field_flow, "flow")?,
-        })
+        let Some(field_flow) = field_flow else {
+            return Err(r.missing(&[("flow", true)]));
+        };
+        Ok(Self { flow: field_flow })
     }
 }
 
@@ -580,11 +594,20 @@ impl crate::decode::Decode for ContinueWithVerificationUiFlow {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("id", field_id.is_none()),
+            ("verifiable_address", field_verifiable_address.is_none()),
+        ];
+        let (Some(field_id), Some(field_verifiable_address)) = (
+            field_id,
+            field_verifiable_address,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
-            id: r.required(field_id, "id")?,
+            id: field_id,
             url: field_url,
-            verifiable_address: r
-                .required(field_verifiable_address, "verifiable_address")?,
+            verifiable_address: field_verifiable_address,
         })
     }
 }
@@ -829,6 +852,7 @@ pub struct CreateIdentityBody {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for CreateIdentityBody {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_credentials = None;
         let mut field_external_id = None;
@@ -859,6 +883,14 @@ impl crate::decode::Decode for CreateIdentityBody {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("schema_id", field_schema_id.is_none()),
+            ("traits", field_traits.is_none()),
+        ];
+        let (Some(field_schema_id), Some(field_traits)) = (field_schema_id, field_traits)
+        else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             credentials: field_credentials,
             external_id: field_external_id,
@@ -866,9 +898,9 @@ impl crate::decode::Decode for CreateIdentityBody {
             metadata_public: field_metadata_public,
             organization_id: field_organization_id,
             recovery_addresses: field_recovery_addresses,
-            schema_id: r.required(field_schema_id, "schema_id")?,
+            schema_id: field_schema_id,
             state: field_state,
-            traits: r.required(field_traits, "traits")?,
+            traits: field_traits,
             verifiable_addresses: field_verifiable_addresses,
         })
     }
@@ -1003,6 +1035,7 @@ pub struct CreateRecoveryCodeForIdentityBody {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for CreateRecoveryCodeForIdentityBody {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_expires_in = None;
         let mut field_flow_type = None;
@@ -1019,10 +1052,13 @@ impl crate::decode::Decode for CreateRecoveryCodeForIdentityBody {
                 Ok(())
             },
         )?;
+        let Some(field_identity_id) = field_identity_id else {
+            return Err(r.missing(&[("identity_id", true)]));
+        };
         Ok(Self {
             expires_in: field_expires_in,
             flow_type: field_flow_type,
-            identity_id: r.required(field_identity_id, "identity_id")?,
+            identity_id: field_identity_id,
         })
     }
 }
@@ -1057,6 +1093,7 @@ pub struct CreateRecoveryLinkForIdentityBody {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for CreateRecoveryLinkForIdentityBody {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_expires_in = None;
         let mut field_identity_id = None;
@@ -1071,9 +1108,12 @@ impl crate::decode::Decode for CreateRecoveryLinkForIdentityBody {
                 Ok(())
             },
         )?;
+        let Some(field_identity_id) = field_identity_id else {
+            return Err(r.missing(&[("identity_id", true)]));
+        };
         Ok(Self {
             expires_in: field_expires_in,
-            identity_id: r.required(field_identity_id, "identity_id")?,
+            identity_id: field_identity_id,
         })
     }
 }
@@ -1302,8 +1342,11 @@ impl crate::decode::Decode for ErrorGeneric {
                 Ok(())
             },
         )?;
+        let Some(field_error) = field_error else {
+            return Err(r.missing(&[("error", true)]));
+        };
         Ok(Self {
-            error: r.required(field_error, "error")?,
+            error: field_error,
             expired_at: field_expired_at,
             since: field_since,
             use_flow_id: field_use_flow_id,
@@ -1369,10 +1412,13 @@ impl crate::decode::Decode for FlowError {
                 Ok(())
             },
         )?;
+        let Some(field_id) = field_id else {
+            return Err(r.missing(&[("id", true)]));
+        };
         Ok(Self {
             created_at: field_created_at,
             error: field_error,
-            id: r.required(field_id, "id")?,
+            id: field_id,
             updated_at: field_updated_at,
         })
     }
@@ -1462,12 +1508,15 @@ impl crate::decode::Decode for GenericError {
                 Ok(())
             },
         )?;
+        let Some(field_message) = field_message else {
+            return Err(r.missing(&[("message", true)]));
+        };
         Ok(Self {
             code: field_code,
             debug: field_debug,
             details: field_details,
             id: field_id,
-            message: r.required(field_message, "message")?,
+            message: field_message,
             reason: field_reason,
             request: field_request,
             status: field_status,
@@ -1789,9 +1838,10 @@ impl crate::decode::Decode for GetVersionStatus200Body {
                 Ok(())
             },
         )?;
-        Ok(Self {
-            version: r.required(field_version, "version")?,
-        })
+        let Some(field_version) = field_version else {
+            return Err(r.missing(&[("version", true)]));
+        };
+        Ok(Self { version: field_version })
     }
 }
 
@@ -1899,20 +1949,34 @@ impl crate::decode::Decode for Identity {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("id", field_id.is_none()),
+            ("schema_id", field_schema_id.is_none()),
+            ("schema_url", field_schema_url.is_none()),
+            ("traits", field_traits.is_none()),
+        ];
+        let (
+            Some(field_id),
+            Some(field_schema_id),
+            Some(field_schema_url),
+            Some(field_traits),
+        ) = (field_id, field_schema_id, field_schema_url, field_traits) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             created_at: field_created_at,
             credentials: field_credentials,
             external_id: field_external_id,
-            id: r.required(field_id, "id")?,
+            id: field_id,
             metadata_admin: field_metadata_admin,
             metadata_public: field_metadata_public,
             organization_id: field_organization_id,
             recovery_addresses: field_recovery_addresses,
-            schema_id: r.required(field_schema_id, "schema_id")?,
-            schema_url: r.required(field_schema_url, "schema_url")?,
+            schema_id: field_schema_id,
+            schema_url: field_schema_url,
             state: field_state,
             state_changed_at: field_state_changed_at,
-            traits: r.required(field_traits, "traits")?,
+            traits: field_traits,
             updated_at: field_updated_at,
             verifiable_addresses: field_verifiable_addresses,
         })
@@ -2171,6 +2235,7 @@ pub struct IdentityPatch {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for IdentityPatch {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_create = None;
         let mut field_patch_id = None;
@@ -2354,9 +2419,13 @@ impl crate::decode::Decode for IdentitySchemaContainer {
                 Ok(())
             },
         )?;
+        let missing = [("id", field_id.is_none()), ("schema", field_schema.is_none())];
+        let (Some(field_id), Some(field_schema)) = (field_id, field_schema) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
-            id: r.required(field_id, "id")?,
-            schema: r.required(field_schema, "schema")?,
+            id: field_id,
+            schema: field_schema,
         })
     }
 }
@@ -2479,6 +2548,7 @@ pub struct IdentityWithCredentials {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for IdentityWithCredentials {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_oidc = None;
         let mut field_password = None;
@@ -2518,6 +2588,7 @@ pub struct IdentityWithCredentialsOidc {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for IdentityWithCredentialsOidc {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_config = None;
         r.object(
@@ -2549,6 +2620,7 @@ pub struct IdentityWithCredentialsOidcConfig {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for IdentityWithCredentialsOidcConfig {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_providers = None;
         r.object(
@@ -2587,6 +2659,7 @@ pub struct IdentityWithCredentialsOidcConfigProvider {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for IdentityWithCredentialsOidcConfigProvider {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_organization = None;
         let mut field_provider = None;
@@ -2605,10 +2678,18 @@ impl crate::decode::Decode for IdentityWithCredentialsOidcConfigProvider {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("provider", field_provider.is_none()),
+            ("subject", field_subject.is_none()),
+        ];
+        let (Some(field_provider), Some(field_subject)) = (field_provider, field_subject)
+        else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             organization: field_organization,
-            provider: r.required(field_provider, "provider")?,
-            subject: r.required(field_subject, "subject")?,
+            provider: field_provider,
+            subject: field_subject,
             use_auto_link: field_use_auto_link,
         })
     }
@@ -2642,6 +2723,7 @@ pub struct IdentityWithCredentialsPassword {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for IdentityWithCredentialsPassword {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_config = None;
         r.object(
@@ -2680,6 +2762,7 @@ pub struct IdentityWithCredentialsPasswordConfig {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for IdentityWithCredentialsPasswordConfig {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_hashed_password = None;
         let mut field_password = None;
@@ -2735,6 +2818,7 @@ pub struct IdentityWithCredentialsSaml {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for IdentityWithCredentialsSaml {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_config = None;
         r.object(
@@ -2767,6 +2851,7 @@ pub struct IdentityWithCredentialsSamlConfig {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for IdentityWithCredentialsSamlConfig {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_providers = None;
         r.object(
@@ -2802,6 +2887,7 @@ pub struct IdentityWithCredentialsSamlConfigProvider {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for IdentityWithCredentialsSamlConfigProvider {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_organization = None;
         let mut field_provider = None;
@@ -2818,10 +2904,18 @@ impl crate::decode::Decode for IdentityWithCredentialsSamlConfigProvider {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("provider", field_provider.is_none()),
+            ("subject", field_subject.is_none()),
+        ];
+        let (Some(field_provider), Some(field_subject)) = (field_provider, field_subject)
+        else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             organization: field_organization,
-            provider: r.required(field_provider, "provider")?,
-            subject: r.required(field_subject, "subject")?,
+            provider: field_provider,
+            subject: field_subject,
         })
     }
 }
@@ -2864,9 +2958,10 @@ impl crate::decode::Decode for IsAliveStatus200Body {
                 Ok(())
             },
         )?;
-        Ok(Self {
-            status: r.required(field_status, "status")?,
-        })
+        let Some(field_status) = field_status else {
+            return Err(r.missing(&[("status", true)]));
+        };
+        Ok(Self { status: field_status })
     }
 }
 
@@ -2904,9 +2999,10 @@ impl crate::decode::Decode for IsReadyServiceUnavailableBody {
                 Ok(())
             },
         )?;
-        Ok(Self {
-            errors: r.required(field_errors, "errors")?,
-        })
+        let Some(field_errors) = field_errors else {
+            return Err(r.missing(&[("errors", true)]));
+        };
+        Ok(Self { errors: field_errors })
     }
 }
 
@@ -2944,9 +3040,10 @@ impl crate::decode::Decode for IsReadyStatus200Body {
                 Ok(())
             },
         )?;
-        Ok(Self {
-            status: r.required(field_status, "status")?,
-        })
+        let Some(field_status) = field_status else {
+            return Err(r.missing(&[("status", true)]));
+        };
+        Ok(Self { status: field_status })
     }
 }
 
@@ -2981,6 +3078,7 @@ pub struct JsonPatch {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for JsonPatch {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_from = None;
         let mut field_op = None;
@@ -2999,10 +3097,14 @@ impl crate::decode::Decode for JsonPatch {
                 Ok(())
             },
         )?;
+        let missing = [("op", field_op.is_none()), ("path", field_path.is_none())];
+        let (Some(field_op), Some(field_path)) = (field_op, field_path) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             from: field_from,
-            op: r.required(field_op, "op")?,
-            path: r.required(field_path, "path")?,
+            op: field_op,
+            path: field_path,
             value: field_value,
         })
     }
@@ -3284,25 +3386,53 @@ impl crate::decode::Decode for LoginFlow {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("expires_at", field_expires_at.is_none()),
+            ("id", field_id.is_none()),
+            ("issued_at", field_issued_at.is_none()),
+            ("request_url", field_request_url.is_none()),
+            ("state", field_state.is_none()),
+            ("type", field_type.is_none()),
+            ("ui", field_ui.is_none()),
+        ];
+        let (
+            Some(field_expires_at),
+            Some(field_id),
+            Some(field_issued_at),
+            Some(field_request_url),
+            Some(field_state),
+            Some(field_type),
+            Some(field_ui),
+        ) = (
+            field_expires_at,
+            field_id,
+            field_issued_at,
+            field_request_url,
+            field_state,
+            field_type,
+            field_ui,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             active: field_active,
             created_at: field_created_at,
-            expires_at: r.required(field_expires_at, "expires_at")?,
-            id: r.required(field_id, "id")?,
+            expires_at: field_expires_at,
+            id: field_id,
             identity_schema: field_identity_schema,
-            issued_at: r.required(field_issued_at, "issued_at")?,
+            issued_at: field_issued_at,
             oauth2_login_challenge: field_oauth2_login_challenge,
             oauth2_login_request: field_oauth2_login_request,
             organization_id: field_organization_id,
             refresh: field_refresh,
-            request_url: r.required(field_request_url, "request_url")?,
+            request_url: field_request_url,
             requested_aal: field_requested_aal,
             return_to: field_return_to,
             session_token_exchange_code: field_session_token_exchange_code,
-            state: r.required(field_state, "state")?,
+            state: field_state,
             transient_payload: field_transient_payload,
-            r#type: r.required(field_type, "type")?,
-            ui: r.required(field_ui, "ui")?,
+            r#type: field_type,
+            ui: field_ui,
             updated_at: field_updated_at,
         })
     }
@@ -3513,9 +3643,19 @@ impl crate::decode::Decode for LogoutFlow {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("logout_token", field_logout_token.is_none()),
+            ("logout_url", field_logout_url.is_none()),
+        ];
+        let (Some(field_logout_token), Some(field_logout_url)) = (
+            field_logout_token,
+            field_logout_url,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
-            logout_token: r.required(field_logout_token, "logout_token")?,
-            logout_url: r.required(field_logout_url, "logout_url")?,
+            logout_token: field_logout_token,
+            logout_url: field_logout_url,
         })
     }
 }
@@ -3605,19 +3745,56 @@ impl crate::decode::Decode for Message {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("body", field_body.is_none()),
+            ("created_at", field_created_at.is_none()),
+            ("id", field_id.is_none()),
+            ("recipient", field_recipient.is_none()),
+            ("send_count", field_send_count.is_none()),
+            ("status", field_status.is_none()),
+            ("subject", field_subject.is_none()),
+            ("template_type", field_template_type.is_none()),
+            ("type", field_type.is_none()),
+            ("updated_at", field_updated_at.is_none()),
+        ];
+        let (
+            Some(field_body),
+            Some(field_created_at),
+            Some(field_id),
+            Some(field_recipient),
+            Some(field_send_count),
+            Some(field_status),
+            Some(field_subject),
+            Some(field_template_type),
+            Some(field_type),
+            Some(field_updated_at),
+        ) = (
+            field_body,
+            field_created_at,
+            field_id,
+            field_recipient,
+            field_send_count,
+            field_status,
+            field_subject,
+            field_template_type,
+            field_type,
+            field_updated_at,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
-            body: r.required(field_body, "body")?,
+            body: field_body,
             channel: field_channel,
-            created_at: r.required(field_created_at, "created_at")?,
+            created_at: field_created_at,
             dispatches: field_dispatches,
-            id: r.required(field_id, "id")?,
-            recipient: r.required(field_recipient, "recipient")?,
-            send_count: r.required(field_send_count, "send_count")?,
-            status: r.required(field_status, "status")?,
-            subject: r.required(field_subject, "subject")?,
-            template_type: r.required(field_template_type, "template_type")?,
-            r#type: r.required(field_type, "type")?,
-            updated_at: r.required(field_updated_at, "updated_at")?,
+            id: field_id,
+            recipient: field_recipient,
+            send_count: field_send_count,
+            status: field_status,
+            subject: field_subject,
+            template_type: field_template_type,
+            r#type: field_type,
+            updated_at: field_updated_at,
         })
     }
 }
@@ -3702,13 +3879,35 @@ impl crate::decode::Decode for MessageDispatch {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("created_at", field_created_at.is_none()),
+            ("id", field_id.is_none()),
+            ("message_id", field_message_id.is_none()),
+            ("status", field_status.is_none()),
+            ("updated_at", field_updated_at.is_none()),
+        ];
+        let (
+            Some(field_created_at),
+            Some(field_id),
+            Some(field_message_id),
+            Some(field_status),
+            Some(field_updated_at),
+        ) = (
+            field_created_at,
+            field_id,
+            field_message_id,
+            field_status,
+            field_updated_at,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
-            created_at: r.required(field_created_at, "created_at")?,
+            created_at: field_created_at,
             error: field_error,
-            id: r.required(field_id, "id")?,
-            message_id: r.required(field_message_id, "message_id")?,
-            status: r.required(field_status, "status")?,
-            updated_at: r.required(field_updated_at, "updated_at")?,
+            id: field_id,
+            message_id: field_message_id,
+            status: field_status,
+            updated_at: field_updated_at,
         })
     }
 }
@@ -4558,6 +4757,7 @@ pub struct PatchIdentitiesBody {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for PatchIdentitiesBody {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_identities = None;
         r.object(
@@ -4591,6 +4791,7 @@ pub struct PerformNativeLogoutBody {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for PerformNativeLogoutBody {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_session_token = None;
         r.object(
@@ -4603,8 +4804,11 @@ impl crate::decode::Decode for PerformNativeLogoutBody {
                 Ok(())
             },
         )?;
+        let Some(field_session_token) = field_session_token else {
+            return Err(r.missing(&[("session_token", true)]));
+        };
         Ok(Self {
-            session_token: r.required(field_session_token, "session_token")?,
+            session_token: field_session_token,
         })
     }
 }
@@ -4735,10 +4939,20 @@ impl crate::decode::Decode for RecoveryCodeForIdentity {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("recovery_code", field_recovery_code.is_none()),
+            ("recovery_link", field_recovery_link.is_none()),
+        ];
+        let (Some(field_recovery_code), Some(field_recovery_link)) = (
+            field_recovery_code,
+            field_recovery_link,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             expires_at: field_expires_at,
-            recovery_code: r.required(field_recovery_code, "recovery_code")?,
-            recovery_link: r.required(field_recovery_link, "recovery_link")?,
+            recovery_code: field_recovery_code,
+            recovery_link: field_recovery_link,
         })
     }
 }
@@ -4840,18 +5054,46 @@ impl crate::decode::Decode for RecoveryFlow {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("expires_at", field_expires_at.is_none()),
+            ("id", field_id.is_none()),
+            ("issued_at", field_issued_at.is_none()),
+            ("request_url", field_request_url.is_none()),
+            ("state", field_state.is_none()),
+            ("type", field_type.is_none()),
+            ("ui", field_ui.is_none()),
+        ];
+        let (
+            Some(field_expires_at),
+            Some(field_id),
+            Some(field_issued_at),
+            Some(field_request_url),
+            Some(field_state),
+            Some(field_type),
+            Some(field_ui),
+        ) = (
+            field_expires_at,
+            field_id,
+            field_issued_at,
+            field_request_url,
+            field_state,
+            field_type,
+            field_ui,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             active: field_active,
             continue_with: field_continue_with,
-            expires_at: r.required(field_expires_at, "expires_at")?,
-            id: r.required(field_id, "id")?,
-            issued_at: r.required(field_issued_at, "issued_at")?,
-            request_url: r.required(field_request_url, "request_url")?,
+            expires_at: field_expires_at,
+            id: field_id,
+            issued_at: field_issued_at,
+            request_url: field_request_url,
             return_to: field_return_to,
-            state: r.required(field_state, "state")?,
+            state: field_state,
             transient_payload: field_transient_payload,
-            r#type: r.required(field_type, "type")?,
-            ui: r.required(field_ui, "ui")?,
+            r#type: field_type,
+            ui: field_ui,
         })
     }
 }
@@ -4955,12 +5197,16 @@ impl crate::decode::Decode for RecoveryIdentityAddress {
                 Ok(())
             },
         )?;
+        let missing = [("value", field_value.is_none()), ("via", field_via.is_none())];
+        let (Some(field_value), Some(field_via)) = (field_value, field_via) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             created_at: field_created_at,
             id: field_id,
             updated_at: field_updated_at,
-            value: r.required(field_value, "value")?,
-            via: r.required(field_via, "via")?,
+            value: field_value,
+            via: field_via,
         })
     }
 }
@@ -5013,9 +5259,12 @@ impl crate::decode::Decode for RecoveryLinkForIdentity {
                 Ok(())
             },
         )?;
+        let Some(field_recovery_link) = field_recovery_link else {
+            return Err(r.missing(&[("recovery_link", true)]));
+        };
         Ok(Self {
             expires_at: field_expires_at,
-            recovery_link: r.required(field_recovery_link, "recovery_link")?,
+            recovery_link: field_recovery_link,
         })
     }
 }
@@ -5130,22 +5379,50 @@ impl crate::decode::Decode for RegistrationFlow {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("expires_at", field_expires_at.is_none()),
+            ("id", field_id.is_none()),
+            ("issued_at", field_issued_at.is_none()),
+            ("request_url", field_request_url.is_none()),
+            ("state", field_state.is_none()),
+            ("type", field_type.is_none()),
+            ("ui", field_ui.is_none()),
+        ];
+        let (
+            Some(field_expires_at),
+            Some(field_id),
+            Some(field_issued_at),
+            Some(field_request_url),
+            Some(field_state),
+            Some(field_type),
+            Some(field_ui),
+        ) = (
+            field_expires_at,
+            field_id,
+            field_issued_at,
+            field_request_url,
+            field_state,
+            field_type,
+            field_ui,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             active: field_active,
-            expires_at: r.required(field_expires_at, "expires_at")?,
-            id: r.required(field_id, "id")?,
+            expires_at: field_expires_at,
+            id: field_id,
             identity_schema: field_identity_schema,
-            issued_at: r.required(field_issued_at, "issued_at")?,
+            issued_at: field_issued_at,
             oauth2_login_challenge: field_oauth2_login_challenge,
             oauth2_login_request: field_oauth2_login_request,
             organization_id: field_organization_id,
-            request_url: r.required(field_request_url, "request_url")?,
+            request_url: field_request_url,
             return_to: field_return_to,
             session_token_exchange_code: field_session_token_exchange_code,
-            state: r.required(field_state, "state")?,
+            state: field_state,
             transient_payload: field_transient_payload,
-            r#type: r.required(field_type, "type")?,
-            ui: r.required(field_ui, "ui")?,
+            r#type: field_type,
+            ui: field_ui,
         })
     }
 }
@@ -5394,6 +5671,9 @@ impl crate::decode::Decode for Session {
                 Ok(())
             },
         )?;
+        let Some(field_id) = field_id else {
+            return Err(r.missing(&[("id", true)]));
+        };
         Ok(Self {
             active: field_active,
             authenticated_at: field_authenticated_at,
@@ -5401,7 +5681,7 @@ impl crate::decode::Decode for Session {
             authenticator_assurance_level: field_authenticator_assurance_level,
             devices: field_devices,
             expires_at: field_expires_at,
-            id: r.required(field_id, "id")?,
+            id: field_id,
             identity: field_identity,
             issued_at: field_issued_at,
             tokenized: field_tokenized,
@@ -5652,8 +5932,11 @@ impl crate::decode::Decode for SessionDevice {
                 Ok(())
             },
         )?;
+        let Some(field_id) = field_id else {
+            return Err(r.missing(&[("id", true)]));
+        };
         Ok(Self {
-            id: r.required(field_id, "id")?,
+            id: field_id,
             ip_address: field_ip_address,
             location: field_location,
             user_agent: field_user_agent,
@@ -5748,19 +6031,50 @@ impl crate::decode::Decode for SettingsFlow {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("expires_at", field_expires_at.is_none()),
+            ("id", field_id.is_none()),
+            ("identity", field_identity.is_none()),
+            ("issued_at", field_issued_at.is_none()),
+            ("request_url", field_request_url.is_none()),
+            ("state", field_state.is_none()),
+            ("type", field_type.is_none()),
+            ("ui", field_ui.is_none()),
+        ];
+        let (
+            Some(field_expires_at),
+            Some(field_id),
+            Some(field_identity),
+            Some(field_issued_at),
+            Some(field_request_url),
+            Some(field_state),
+            Some(field_type),
+            Some(field_ui),
+        ) = (
+            field_expires_at,
+            field_id,
+            field_identity,
+            field_issued_at,
+            field_request_url,
+            field_state,
+            field_type,
+            field_ui,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             active: field_active,
             continue_with: field_continue_with,
-            expires_at: r.required(field_expires_at, "expires_at")?,
-            id: r.required(field_id, "id")?,
-            identity: r.required(field_identity, "identity")?,
-            issued_at: r.required(field_issued_at, "issued_at")?,
-            request_url: r.required(field_request_url, "request_url")?,
+            expires_at: field_expires_at,
+            id: field_id,
+            identity: field_identity,
+            issued_at: field_issued_at,
+            request_url: field_request_url,
             return_to: field_return_to,
-            state: r.required(field_state, "state")?,
+            state: field_state,
             transient_payload: field_transient_payload,
-            r#type: r.required(field_type, "type")?,
-            ui: r.required(field_ui, "ui")?,
+            r#type: field_type,
+            ui: field_ui,
         })
     }
 }
@@ -5858,9 +6172,12 @@ impl crate::decode::Decode for SuccessfulNativeLogin {
                 Ok(())
             },
         )?;
+        let Some(field_session) = field_session else {
+            return Err(r.missing(&[("session", true)]));
+        };
         Ok(Self {
             continue_with: field_continue_with,
-            session: r.required(field_session, "session")?,
+            session: field_session,
             session_token: field_session_token,
         })
     }
@@ -5932,9 +6249,12 @@ impl crate::decode::Decode for SuccessfulNativeRegistration {
                 Ok(())
             },
         )?;
+        let Some(field_identity) = field_identity else {
+            return Err(r.missing(&[("identity", true)]));
+        };
         Ok(Self {
             continue_with: field_continue_with,
-            identity: r.required(field_identity, "identity")?,
+            identity: field_identity,
             session: field_session,
             session_token: field_session_token,
         })
@@ -6007,11 +6327,23 @@ impl crate::decode::Decode for UiContainer {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("action", field_action.is_none()),
+            ("method", field_method.is_none()),
+            ("nodes", field_nodes.is_none()),
+        ];
+        let (Some(field_action), Some(field_method), Some(field_nodes)) = (
+            field_action,
+            field_method,
+            field_nodes,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
-            action: r.required(field_action, "action")?,
+            action: field_action,
             messages: field_messages,
-            method: r.required(field_method, "method")?,
-            nodes: r.required(field_nodes, "nodes")?,
+            method: field_method,
+            nodes: field_nodes,
         })
     }
 }
@@ -6075,12 +6407,28 @@ impl crate::decode::Decode for UiNode {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("attributes", field_attributes.is_none()),
+            ("group", field_group.is_none()),
+            ("messages", field_messages.is_none()),
+            ("meta", field_meta.is_none()),
+            ("type", field_type.is_none()),
+        ];
+        let (
+            Some(field_attributes),
+            Some(field_group),
+            Some(field_messages),
+            Some(field_meta),
+            Some(field_type),
+        ) = (field_attributes, field_group, field_messages, field_meta, field_type) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
-            attributes: r.required(field_attributes, "attributes")?,
-            group: r.required(field_group, "group")?,
-            messages: r.required(field_messages, "messages")?,
-            meta: r.required(field_meta, "meta")?,
-            r#type: r.required(field_type, "type")?,
+            attributes: field_attributes,
+            group: field_group,
+            messages: field_messages,
+            meta: field_meta,
+            r#type: field_type,
         })
     }
 }
@@ -6139,10 +6487,22 @@ impl crate::decode::Decode for UiNodeAnchorAttributes {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("href", field_href.is_none()),
+            ("id", field_id.is_none()),
+            ("title", field_title.is_none()),
+        ];
+        let (Some(field_href), Some(field_id), Some(field_title)) = (
+            field_href,
+            field_id,
+            field_title,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
-            href: r.required(field_href, "href")?,
-            id: r.required(field_id, "id")?,
-            title: r.required(field_title, "title")?,
+            href: field_href,
+            id: field_id,
+            title: field_title,
         })
     }
 }
@@ -6362,10 +6722,13 @@ impl crate::decode::Decode for UiNodeDivisionAttributes {
                 Ok(())
             },
         )?;
+        let Some(field_id) = field_id else {
+            return Err(r.missing(&[("id", true)]));
+        };
         Ok(Self {
             class: field_class,
             data: field_data,
-            id: r.required(field_id, "id")?,
+            id: field_id,
         })
     }
 }
@@ -6528,11 +6891,25 @@ impl crate::decode::Decode for UiNodeImageAttributes {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("height", field_height.is_none()),
+            ("id", field_id.is_none()),
+            ("src", field_src.is_none()),
+            ("width", field_width.is_none()),
+        ];
+        let (Some(field_height), Some(field_id), Some(field_src), Some(field_width)) = (
+            field_height,
+            field_id,
+            field_src,
+            field_width,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
-            height: r.required(field_height, "height")?,
-            id: r.required(field_id, "id")?,
-            src: r.required(field_src, "src")?,
-            width: r.required(field_width, "width")?,
+            height: field_height,
+            id: field_id,
+            src: field_src,
+            width: field_width,
         })
     }
 }
@@ -6639,19 +7016,31 @@ impl crate::decode::Decode for UiNodeInputAttributes {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("disabled", field_disabled.is_none()),
+            ("name", field_name.is_none()),
+            ("type", field_type.is_none()),
+        ];
+        let (Some(field_disabled), Some(field_name), Some(field_type)) = (
+            field_disabled,
+            field_name,
+            field_type,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             autocomplete: field_autocomplete,
-            disabled: r.required(field_disabled, "disabled")?,
+            disabled: field_disabled,
             label: field_label,
             maxlength: field_maxlength,
-            name: r.required(field_name, "name")?,
+            name: field_name,
             onclick: field_onclick,
             onclick_trigger: field_onclick_trigger,
             onload: field_onload,
             onload_trigger: field_onload_trigger,
             pattern: field_pattern,
             required: field_required,
-            r#type: r.required(field_type, "type")?,
+            r#type: field_type,
             value: field_value,
         })
     }
@@ -7138,15 +7527,46 @@ impl crate::decode::Decode for UiNodeScriptAttributes {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("async", field_async.is_none()),
+            ("crossorigin", field_crossorigin.is_none()),
+            ("id", field_id.is_none()),
+            ("integrity", field_integrity.is_none()),
+            ("nonce", field_nonce.is_none()),
+            ("referrerpolicy", field_referrerpolicy.is_none()),
+            ("src", field_src.is_none()),
+            ("type", field_type.is_none()),
+        ];
+        let (
+            Some(field_async),
+            Some(field_crossorigin),
+            Some(field_id),
+            Some(field_integrity),
+            Some(field_nonce),
+            Some(field_referrerpolicy),
+            Some(field_src),
+            Some(field_type),
+        ) = (
+            field_async,
+            field_crossorigin,
+            field_id,
+            field_integrity,
+            field_nonce,
+            field_referrerpolicy,
+            field_src,
+            field_type,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
-            r#async: r.required(field_async, "async")?,
-            crossorigin: r.required(field_crossorigin, "crossorigin")?,
-            id: r.required(field_id, "id")?,
-            integrity: r.required(field_integrity, "integrity")?,
-            nonce: r.required(field_nonce, "nonce")?,
-            referrerpolicy: r.required(field_referrerpolicy, "referrerpolicy")?,
-            src: r.required(field_src, "src")?,
-            r#type: r.required(field_type, "type")?,
+            r#async: field_async,
+            crossorigin: field_crossorigin,
+            id: field_id,
+            integrity: field_integrity,
+            nonce: field_nonce,
+            referrerpolicy: field_referrerpolicy,
+            src: field_src,
+            r#type: field_type,
         })
     }
 }
@@ -7208,9 +7628,13 @@ impl crate::decode::Decode for UiNodeTextAttributes {
                 Ok(())
             },
         )?;
+        let missing = [("id", field_id.is_none()), ("text", field_text.is_none())];
+        let (Some(field_id), Some(field_text)) = (field_id, field_text) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
-            id: r.required(field_id, "id")?,
-            text: r.required(field_text, "text")?,
+            id: field_id,
+            text: field_text,
         })
     }
 }
@@ -7346,11 +7770,23 @@ impl crate::decode::Decode for UiText {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("id", field_id.is_none()),
+            ("text", field_text.is_none()),
+            ("type", field_type.is_none()),
+        ];
+        let (Some(field_id), Some(field_text), Some(field_type)) = (
+            field_id,
+            field_text,
+            field_type,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             context: field_context,
-            id: r.required(field_id, "id")?,
-            text: r.required(field_text, "text")?,
-            r#type: r.required(field_type, "type")?,
+            id: field_id,
+            text: field_text,
+            r#type: field_type,
         })
     }
 }
@@ -7474,6 +7910,7 @@ pub struct UpdateFedcmFlowBody {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateFedcmFlowBody {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_nonce = None;
@@ -7492,10 +7929,18 @@ impl crate::decode::Decode for UpdateFedcmFlowBody {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("csrf_token", field_csrf_token.is_none()),
+            ("token", field_token.is_none()),
+        ];
+        let (Some(field_csrf_token), Some(field_token)) = (field_csrf_token, field_token)
+        else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
-            csrf_token: r.required(field_csrf_token, "csrf_token")?,
+            csrf_token: field_csrf_token,
             nonce: field_nonce,
-            token: r.required(field_token, "token")?,
+            token: field_token,
             transient_payload: field_transient_payload,
         })
     }
@@ -7559,6 +8004,7 @@ pub struct UpdateIdentityBody {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for UpdateIdentityBody {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_credentials = None;
         let mut field_external_id = None;
@@ -7583,14 +8029,26 @@ impl crate::decode::Decode for UpdateIdentityBody {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("schema_id", field_schema_id.is_none()),
+            ("state", field_state.is_none()),
+            ("traits", field_traits.is_none()),
+        ];
+        let (Some(field_schema_id), Some(field_state), Some(field_traits)) = (
+            field_schema_id,
+            field_state,
+            field_traits,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             credentials: field_credentials,
             external_id: field_external_id,
             metadata_admin: field_metadata_admin,
             metadata_public: field_metadata_public,
-            schema_id: r.required(field_schema_id, "schema_id")?,
-            state: r.required(field_state, "state")?,
-            traits: r.required(field_traits, "traits")?,
+            schema_id: field_schema_id,
+            state: field_state,
+            traits: field_traits,
         })
     }
 }
@@ -7862,6 +8320,7 @@ impl serde::Serialize for UpdateLoginFlowBody {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateLoginFlowBody {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         Ok(
             match r.tag("method", "union UpdateLoginFlowBody")?.as_deref() {
@@ -7957,6 +8416,7 @@ pub struct UpdateLoginFlowWithCodeMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateLoginFlowWithCodeMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_address = None;
         let mut field_code = None;
@@ -7979,10 +8439,13 @@ impl crate::decode::Decode for UpdateLoginFlowWithCodeMethod {
                 Ok(())
             },
         )?;
+        let Some(field_csrf_token) = field_csrf_token else {
+            return Err(r.missing(&[("csrf_token", true)]));
+        };
         Ok(Self {
             address: field_address,
             code: field_code,
-            csrf_token: r.required(field_csrf_token, "csrf_token")?,
+            csrf_token: field_csrf_token,
             identifier: field_identifier,
             resend: field_resend,
             transient_payload: field_transient_payload,
@@ -8043,6 +8506,7 @@ pub struct UpdateLoginFlowWithIdentifierFirstMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateLoginFlowWithIdentifierFirstMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_identifier = None;
@@ -8059,9 +8523,12 @@ impl crate::decode::Decode for UpdateLoginFlowWithIdentifierFirstMethod {
                 Ok(())
             },
         )?;
+        let Some(field_identifier) = field_identifier else {
+            return Err(r.missing(&[("identifier", true)]));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
-            identifier: r.required(field_identifier, "identifier")?,
+            identifier: field_identifier,
             transient_payload: field_transient_payload,
         })
     }
@@ -8114,6 +8581,7 @@ pub struct UpdateLoginFlowWithLookupSecretMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateLoginFlowWithLookupSecretMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_lookup_secret = None;
@@ -8128,9 +8596,12 @@ impl crate::decode::Decode for UpdateLoginFlowWithLookupSecretMethod {
                 Ok(())
             },
         )?;
+        let Some(field_lookup_secret) = field_lookup_secret else {
+            return Err(r.missing(&[("lookup_secret", true)]));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
-            lookup_secret: r.required(field_lookup_secret, "lookup_secret")?,
+            lookup_secret: field_lookup_secret,
         })
     }
 }
@@ -8192,6 +8663,7 @@ pub struct UpdateLoginFlowWithOidcMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateLoginFlowWithOidcMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_id_token = None;
@@ -8216,11 +8688,14 @@ impl crate::decode::Decode for UpdateLoginFlowWithOidcMethod {
                 Ok(())
             },
         )?;
+        let Some(field_provider) = field_provider else {
+            return Err(r.missing(&[("provider", true)]));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
             id_token: field_id_token,
             id_token_nonce: field_id_token_nonce,
-            provider: r.required(field_provider, "provider")?,
+            provider: field_provider,
             traits: field_traits,
             transient_payload: field_transient_payload,
             upstream_parameters: field_upstream_parameters,
@@ -8287,6 +8762,7 @@ pub struct UpdateLoginFlowWithPasskeyMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateLoginFlowWithPasskeyMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_passkey_login = None;
@@ -8347,6 +8823,7 @@ pub struct UpdateLoginFlowWithPasswordMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateLoginFlowWithPasswordMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_identifier = None;
@@ -8367,10 +8844,20 @@ impl crate::decode::Decode for UpdateLoginFlowWithPasswordMethod {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("identifier", field_identifier.is_none()),
+            ("password", field_password.is_none()),
+        ];
+        let (Some(field_identifier), Some(field_password)) = (
+            field_identifier,
+            field_password,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
-            identifier: r.required(field_identifier, "identifier")?,
-            password: r.required(field_password, "password")?,
+            identifier: field_identifier,
+            password: field_password,
             password_identifier: field_password_identifier,
             transient_payload: field_transient_payload,
         })
@@ -8431,6 +8918,7 @@ pub struct UpdateLoginFlowWithSamlMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateLoginFlowWithSamlMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_provider = None;
@@ -8447,9 +8935,12 @@ impl crate::decode::Decode for UpdateLoginFlowWithSamlMethod {
                 Ok(())
             },
         )?;
+        let Some(field_provider) = field_provider else {
+            return Err(r.missing(&[("provider", true)]));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
-            provider: r.required(field_provider, "provider")?,
+            provider: field_provider,
             transient_payload: field_transient_payload,
         })
     }
@@ -8505,6 +8996,7 @@ pub struct UpdateLoginFlowWithTotpMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateLoginFlowWithTotpMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_totp_code = None;
@@ -8521,9 +9013,12 @@ impl crate::decode::Decode for UpdateLoginFlowWithTotpMethod {
                 Ok(())
             },
         )?;
+        let Some(field_totp_code) = field_totp_code else {
+            return Err(r.missing(&[("totp_code", true)]));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
-            totp_code: r.required(field_totp_code, "totp_code")?,
+            totp_code: field_totp_code,
             transient_payload: field_transient_payload,
         })
     }
@@ -8582,6 +9077,7 @@ pub struct UpdateLoginFlowWithWebAuthnMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateLoginFlowWithWebAuthnMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_identifier = None;
@@ -8600,9 +9096,12 @@ impl crate::decode::Decode for UpdateLoginFlowWithWebAuthnMethod {
                 Ok(())
             },
         )?;
+        let Some(field_identifier) = field_identifier else {
+            return Err(r.missing(&[("identifier", true)]));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
-            identifier: r.required(field_identifier, "identifier")?,
+            identifier: field_identifier,
             transient_payload: field_transient_payload,
             webauthn_login: field_webauthn_login,
         })
@@ -8709,6 +9208,7 @@ impl serde::Serialize for UpdateRecoveryFlowBody {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateRecoveryFlowBody {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         Ok(
             match r.tag("method", "union UpdateRecoveryFlowBody")?.as_deref() {
@@ -8782,6 +9282,7 @@ pub struct UpdateRecoveryFlowWithCodeMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateRecoveryFlowWithCodeMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_code = None;
         let mut field_csrf_token = None;
@@ -8868,6 +9369,7 @@ pub struct UpdateRecoveryFlowWithLinkMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateRecoveryFlowWithLinkMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_email = None;
@@ -8884,9 +9386,12 @@ impl crate::decode::Decode for UpdateRecoveryFlowWithLinkMethod {
                 Ok(())
             },
         )?;
+        let Some(field_email) = field_email else {
+            return Err(r.missing(&[("email", true)]));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
-            email: r.required(field_email, "email")?,
+            email: field_email,
             transient_payload: field_transient_payload,
         })
     }
@@ -9055,6 +9560,7 @@ impl serde::Serialize for UpdateRegistrationFlowBody {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateRegistrationFlowBody {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         Ok(
             match r.tag("method", "union UpdateRegistrationFlowBody")?.as_deref() {
@@ -9129,6 +9635,7 @@ pub struct UpdateRegistrationFlowWithCodeMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateRegistrationFlowWithCodeMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_code = None;
         let mut field_csrf_token = None;
@@ -9149,11 +9656,14 @@ impl crate::decode::Decode for UpdateRegistrationFlowWithCodeMethod {
                 Ok(())
             },
         )?;
+        let Some(field_traits) = field_traits else {
+            return Err(r.missing(&[("traits", true)]));
+        };
         Ok(Self {
             code: field_code,
             csrf_token: field_csrf_token,
             resend: field_resend,
-            traits: r.required(field_traits, "traits")?,
+            traits: field_traits,
             transient_payload: field_transient_payload,
         })
     }
@@ -9225,6 +9735,7 @@ pub struct UpdateRegistrationFlowWithOidcMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateRegistrationFlowWithOidcMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_id_token = None;
@@ -9249,11 +9760,14 @@ impl crate::decode::Decode for UpdateRegistrationFlowWithOidcMethod {
                 Ok(())
             },
         )?;
+        let Some(field_provider) = field_provider else {
+            return Err(r.missing(&[("provider", true)]));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
             id_token: field_id_token,
             id_token_nonce: field_id_token_nonce,
-            provider: r.required(field_provider, "provider")?,
+            provider: field_provider,
             traits: field_traits,
             transient_payload: field_transient_payload,
             upstream_parameters: field_upstream_parameters,
@@ -9325,6 +9839,7 @@ pub struct UpdateRegistrationFlowWithPasskeyMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateRegistrationFlowWithPasskeyMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_passkey_register = None;
@@ -9343,10 +9858,13 @@ impl crate::decode::Decode for UpdateRegistrationFlowWithPasskeyMethod {
                 Ok(())
             },
         )?;
+        let Some(field_traits) = field_traits else {
+            return Err(r.missing(&[("traits", true)]));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
             passkey_register: field_passkey_register,
-            traits: r.required(field_traits, "traits")?,
+            traits: field_traits,
             transient_payload: field_transient_payload,
         })
     }
@@ -9406,6 +9924,7 @@ pub struct UpdateRegistrationFlowWithPasswordMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateRegistrationFlowWithPasswordMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_password = None;
@@ -9424,10 +9943,18 @@ impl crate::decode::Decode for UpdateRegistrationFlowWithPasswordMethod {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("password", field_password.is_none()),
+            ("traits", field_traits.is_none()),
+        ];
+        let (Some(field_password), Some(field_traits)) = (field_password, field_traits)
+        else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
-            password: r.required(field_password, "password")?,
-            traits: r.required(field_traits, "traits")?,
+            password: field_password,
+            traits: field_traits,
             transient_payload: field_transient_payload,
         })
     }
@@ -9491,6 +10018,7 @@ pub struct UpdateRegistrationFlowWithProfileMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateRegistrationFlowWithProfileMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_screen = None;
@@ -9509,10 +10037,13 @@ impl crate::decode::Decode for UpdateRegistrationFlowWithProfileMethod {
                 Ok(())
             },
         )?;
+        let Some(field_traits) = field_traits else {
+            return Err(r.missing(&[("traits", true)]));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
             screen: field_screen,
-            traits: r.required(field_traits, "traits")?,
+            traits: field_traits,
             transient_payload: field_transient_payload,
         })
     }
@@ -9636,6 +10167,7 @@ pub struct UpdateRegistrationFlowWithSamlMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateRegistrationFlowWithSamlMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_provider = None;
@@ -9654,9 +10186,12 @@ impl crate::decode::Decode for UpdateRegistrationFlowWithSamlMethod {
                 Ok(())
             },
         )?;
+        let Some(field_provider) = field_provider else {
+            return Err(r.missing(&[("provider", true)]));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
-            provider: r.required(field_provider, "provider")?,
+            provider: field_provider,
             traits: field_traits,
             transient_payload: field_transient_payload,
         })
@@ -9721,6 +10256,7 @@ pub struct UpdateRegistrationFlowWithWebAuthnMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateRegistrationFlowWithWebAuthnMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_traits = None;
@@ -9743,9 +10279,12 @@ impl crate::decode::Decode for UpdateRegistrationFlowWithWebAuthnMethod {
                 Ok(())
             },
         )?;
+        let Some(field_traits) = field_traits else {
+            return Err(r.missing(&[("traits", true)]));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
-            traits: r.required(field_traits, "traits")?,
+            traits: field_traits,
             transient_payload: field_transient_payload,
             webauthn_register: field_webauthn_register,
             webauthn_register_displayname: field_webauthn_register_displayname,
@@ -9933,6 +10472,7 @@ impl serde::Serialize for UpdateSettingsFlowBody {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateSettingsFlowBody {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         Ok(
             match r.tag("method", "union UpdateSettingsFlowBody")?.as_deref() {
@@ -10037,6 +10577,7 @@ pub struct UpdateSettingsFlowWithLookupMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateSettingsFlowWithLookupMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_lookup_secret_confirm = None;
@@ -10123,6 +10664,7 @@ pub struct UpdateSettingsFlowWithOidcMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateSettingsFlowWithOidcMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_flow = None;
         let mut field_link = None;
@@ -10198,6 +10740,7 @@ pub struct UpdateSettingsFlowWithPasskeyMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateSettingsFlowWithPasskeyMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_passkey_remove = None;
@@ -10259,6 +10802,7 @@ pub struct UpdateSettingsFlowWithPasswordMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateSettingsFlowWithPasswordMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_password = None;
@@ -10275,9 +10819,12 @@ impl crate::decode::Decode for UpdateSettingsFlowWithPasswordMethod {
                 Ok(())
             },
         )?;
+        let Some(field_password) = field_password else {
+            return Err(r.missing(&[("password", true)]));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
-            password: r.required(field_password, "password")?,
+            password: field_password,
             transient_payload: field_transient_payload,
         })
     }
@@ -10333,6 +10880,7 @@ pub struct UpdateSettingsFlowWithProfileMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateSettingsFlowWithProfileMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_traits = None;
@@ -10349,9 +10897,12 @@ impl crate::decode::Decode for UpdateSettingsFlowWithProfileMethod {
                 Ok(())
             },
         )?;
+        let Some(field_traits) = field_traits else {
+            return Err(r.missing(&[("traits", true)]));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
-            traits: r.required(field_traits, "traits")?,
+            traits: field_traits,
             transient_payload: field_transient_payload,
         })
     }
@@ -10417,6 +10968,7 @@ pub struct UpdateSettingsFlowWithSamlMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateSettingsFlowWithSamlMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_flow = None;
@@ -10495,6 +11047,7 @@ pub struct UpdateSettingsFlowWithTotpMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateSettingsFlowWithTotpMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_totp_code = None;
@@ -10571,6 +11124,7 @@ pub struct UpdateSettingsFlowWithWebAuthnMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateSettingsFlowWithWebAuthnMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_transient_payload = None;
@@ -10691,6 +11245,7 @@ impl serde::Serialize for UpdateVerificationFlowBody {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateVerificationFlowBody {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         Ok(
             match r.tag("method", "union UpdateVerificationFlowBody")?.as_deref() {
@@ -10751,6 +11306,7 @@ pub struct UpdateVerificationFlowWithCodeMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateVerificationFlowWithCodeMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_code = None;
         let mut field_csrf_token = None;
@@ -10817,6 +11373,7 @@ pub struct UpdateVerificationFlowWithLinkMethod {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateVerificationFlowWithLinkMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_email = None;
@@ -10833,9 +11390,12 @@ impl crate::decode::Decode for UpdateVerificationFlowWithLinkMethod {
                 Ok(())
             },
         )?;
+        let Some(field_email) = field_email else {
+            return Err(r.missing(&[("email", true)]));
+        };
         Ok(Self {
             csrf_token: field_csrf_token,
-            email: r.required(field_email, "email")?,
+            email: field_email,
             transient_payload: field_transient_payload,
         })
     }
@@ -10927,15 +11487,29 @@ impl crate::decode::Decode for VerifiableIdentityAddress {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("status", field_status.is_none()),
+            ("value", field_value.is_none()),
+            ("verified", field_verified.is_none()),
+            ("via", field_via.is_none()),
+        ];
+        let (
+            Some(field_status),
+            Some(field_value),
+            Some(field_verified),
+            Some(field_via),
+        ) = (field_status, field_value, field_verified, field_via) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             created_at: field_created_at,
             id: field_id,
-            status: r.required(field_status, "status")?,
+            status: field_status,
             updated_at: field_updated_at,
-            value: r.required(field_value, "value")?,
-            verified: r.required(field_verified, "verified")?,
+            value: field_value,
+            verified: field_verified,
             verified_at: field_verified_at,
-            via: r.required(field_via, "via")?,
+            via: field_via,
         })
     }
 }
@@ -11094,17 +11668,31 @@ impl crate::decode::Decode for VerificationFlow {
                 Ok(())
             },
         )?;
+        let missing = [
+            ("id", field_id.is_none()),
+            ("state", field_state.is_none()),
+            ("type", field_type.is_none()),
+            ("ui", field_ui.is_none()),
+        ];
+        let (Some(field_id), Some(field_state), Some(field_type), Some(field_ui)) = (
+            field_id,
+            field_state,
+            field_type,
+            field_ui,
+        ) else {
+            return Err(r.missing(&missing));
+        };
         Ok(Self {
             active: field_active,
             expires_at: field_expires_at,
-            id: r.required(field_id, "id")?,
+            id: field_id,
             issued_at: field_issued_at,
             request_url: field_request_url,
             return_to: field_return_to,
-            state: r.required(field_state, "state")?,
+            state: field_state,
             transient_payload: field_transient_payload,
-            r#type: r.required(field_type, "type")?,
-            ui: r.required(field_ui, "ui")?,
+            r#type: field_type,
+            ui: field_ui,
         })
     }
 }
