@@ -52,6 +52,7 @@ mod error;
 mod flow;
 mod operation;
 mod page;
+mod patch;
 mod response;
 mod retry;
 mod secret;

@@ -14,7 +14,7 @@ use std::pin::Pin;
 use common::{fixture, outcome, Outcome};
 use kratos_client::models::{
     CreateIdentityBody, CreateRecoveryCodeForIdentityBody, CreateRecoveryLinkForIdentityBody,
-    JsonPatch, PatchIdentitiesBody, UpdateIdentityBody,
+    JsonPatch, JsonPatchOp, PatchIdentitiesBody, UpdateIdentityBody,
 };
 use kratos_client::{Client, Error};
 use serde_json::{json, Map, Value};
@@ -172,7 +172,7 @@ fn cases() -> Vec<Case> {
             ],
             call: |c| {
                 Box::pin(async move {
-                    let mut patch = JsonPatch::new("replace", "/traits/email");
+                    let mut patch = JsonPatch::new(JsonPatchOp::Replace, "/traits/email");
                     patch.value = Some(json!("grace@example.com"));
                     outcome(c.identity().patch_identity(ID, vec![patch]).send().await)
                 })
@@ -578,6 +578,46 @@ async fn an_id_that_is_not_a_uuid_is_refused_and_nothing_is_sent() {
         server.received_requests().await.unwrap().is_empty(),
         "nothing was sent"
     );
+}
+
+/// A JSON Patch whose `op` RFC 6902 does not define, or that lacks the
+/// `value` or `from` its operation needs, is refused with a clear error
+/// before anything is sent.
+#[tokio::test]
+async fn a_json_patch_that_cannot_apply_is_refused_and_nothing_is_sent() {
+    let server = MockServer::start().await;
+    let admin = Client::new(server.uri()).unwrap().identity();
+    let mut valid = JsonPatch::new(JsonPatchOp::Replace, "/state");
+    valid.value = Some(json!("inactive"));
+    let unknown = JsonPatch::new(JsonPatchOp::from("merge"), "/traits");
+    let no_value = JsonPatch::new(JsonPatchOp::Add, "/traits/name");
+    let no_from = JsonPatch::new(JsonPatchOp::Move, "/traits/name");
+    for (patch, expected) in [
+        (
+            unknown,
+            "patch 1: `op` must be add, remove, replace, move, copy or test, not \"merge\"",
+        ),
+        (no_value, "patch 1: `add` needs `value`"),
+        (no_from, "patch 1: `move` needs `from`"),
+    ] {
+        let err = admin
+            .patch_identity(ID, vec![valid.clone(), patch])
+            .send()
+            .await
+            .unwrap_err();
+        let Error::InvalidInput(reason) = &err else {
+            panic!("expected InvalidInput, got {err:?}");
+        };
+        assert_eq!(reason, expected);
+    }
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing was sent"
+    );
+    // A patch read from a newer tool's JSON keeps its unknown op, and is
+    // refused the same way.
+    let read: JsonPatch = serde_json::from_value(json!({"op": "merge", "path": "/x"})).unwrap();
+    assert_eq!(read.op, JsonPatchOp::Unknown("merge".into()));
 }
 
 /// Imported passwords in every hash format Kratos imports decode and write

@@ -671,12 +671,20 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
             );
         }
     }
+    let set_body = |ty: &Ty| match ty {
+        Ty::Named(name) if name == super::kratos::JSON_PATCH_DOCUMENT => "json_patch",
+        _ => "json",
+    };
     match &op.body {
-        Some((_, true)) => {
-            let _ = writeln!(adds, "        request.json(&self.body);");
+        Some((ty, true)) => {
+            let _ = writeln!(adds, "        request.{}(&self.body);", set_body(ty));
         }
-        Some((_, false)) => {
-            let _ = writeln!(adds, "        if let Some(body) = &self.body {{\n            request.json(body);\n        }}");
+        Some((ty, false)) => {
+            let _ = writeln!(
+                adds,
+                "        if let Some(body) = &self.body {{\n            request.{}(body);\n        }}",
+                set_body(ty)
+            );
         }
         None => {}
     }

@@ -40,3 +40,9 @@ pub const REPLACEMENT_FLOW_FIELD: &str = "use_flow_id";
 /// compiled only with its feature (or one of its features). Operations of
 /// any other tag are always compiled.
 pub const FEATURE_TAGS: &[&str] = &["frontend", "identity", "courier", "metadata"];
+
+/// The Rust name of the JSON Patch document (`jsonPatchDocument`). A body
+/// of this type is checked before it is sent (`Request::json_patch`): an
+/// `op` RFC 6902 does not define, or a patch without its `value` or `from`,
+/// is refused.
+pub const JSON_PATCH_DOCUMENT: &str = "JsonPatchDocument";

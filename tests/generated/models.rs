@@ -3061,14 +3061,14 @@ impl IsReadyStatus200Body {
 /// One JSON Patch operation (RFC 6902).
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonPatch {
     /// For `move` and `copy`: a JSON Pointer (RFC 6901) to the value to take.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The operation: `add`, `remove`, `replace`, `move`, `copy` or `test`.
-    pub op: String,
+    pub op: JsonPatchOp,
     /// A JSON Pointer (RFC 6901) to the place the operation acts on, such as `/traits/email`.
     pub path: String,
     /// The value to add, to replace with, or to compare against for `test`.
@@ -3089,7 +3089,7 @@ impl crate::decode::Decode for JsonPatch {
             &mut |r, key| {
                 match key {
                     "from" => field_from = r.read()?,
-                    "op" => field_op = Some(r.lenient()?),
+                    "op" => field_op = Some(r.read()?),
                     "path" => field_path = Some(r.lenient()?),
                     "value" => field_value = r.read()?,
                     _ => r.skip()?,
@@ -3116,10 +3116,10 @@ crate::decode::impl_deserialize!(JsonPatch);
 #[cfg(feature = "identity")]
 impl JsonPatch {
     /// Creates one from its required fields; the optional ones start unset.
-    pub fn new(op: impl Into<String>, path: impl Into<String>) -> Self {
+    pub fn new(op: JsonPatchOp, path: impl Into<String>) -> Self {
         Self {
             from: None,
-            op: op.into(),
+            op,
             path: path.into(),
             value: None,
         }
@@ -3142,6 +3142,85 @@ impl std::fmt::Debug for JsonPatch {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 pub type JsonPatchDocument = Vec<JsonPatch>;
+
+/// The operation: `add`, `remove`, `replace`, `move`, `copy` or `test`.
+///
+/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JsonPatchOp {
+    /// `add`
+    Add,
+    /// `remove`
+    Remove,
+    /// `replace`
+    Replace,
+    /// `move`
+    Move,
+    /// `copy`
+    Copy,
+    /// `test`
+    Test,
+    /// A value this version of the crate does not know, as the server sent it.
+    Unknown(String),
+}
+
+#[cfg(feature = "identity")]
+impl JsonPatchOp {
+    /// The value as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Add => "add",
+            Self::Remove => "remove",
+            Self::Replace => "replace",
+            Self::Move => "move",
+            Self::Copy => "copy",
+            Self::Test => "test",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl From<&str> for JsonPatchOp {
+    fn from(value: &str) -> Self {
+        match value {
+            "add" => Self::Add,
+            "remove" => Self::Remove,
+            "replace" => Self::Replace,
+            "move" => Self::Move,
+            "copy" => Self::Copy,
+            "test" => Self::Test,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl std::fmt::Display for JsonPatchOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for JsonPatchOp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "identity")]
+impl crate::decode::Decode for JsonPatchOp {
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        r.str_enum()
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::decode::impl_deserialize!(JsonPatchOp);
 
 /// Any JSON object.
 #[cfg(any(feature = "courier", feature = "frontend", feature = "identity"))]

@@ -7012,7 +7012,7 @@ impl crate::operation::Operation for PatchIdentity {
                 &["admin", "identities", &self.id.to_string()],
             );
         request.expect_uuid("id", &self.id);
-        request.json(&self.body);
+        request.json_patch(&self.body);
         request
     }
 
