@@ -226,42 +226,20 @@ impl<'a> Reader<'a> {
         what: &str,
         field: &mut dyn FnMut(&mut Reader<'a>, &str) -> Result<()>,
     ) -> Result<()> {
-        if self.peek_value()? != b'{' {
-            return Err(self.invalid_type(what));
-        }
-        self.enter()?;
-        self.at += 1;
-        if self.peek() == Some(b'}') {
-            self.at += 1;
-            self.depth -= 1;
-            return Ok(());
-        }
-        loop {
-            match self.peek() {
+        self.items(b'{', b'}', what, "an object", &mut |r| {
+            match r.peek() {
                 Some(b'"') => {}
-                None => return Err(self.error(Category::Eof, "EOF while parsing an object")),
-                Some(_) => return Err(self.error(Category::Syntax, "key must be a string")),
+                None => return Err(r.error(Category::Eof, "EOF while parsing an object")),
+                Some(_) => return Err(r.error(Category::Syntax, "key must be a string")),
             }
-            let key = self.string_token()?;
-            match self.peek() {
-                Some(b':') => self.at += 1,
-                None => return Err(self.error(Category::Eof, "EOF while parsing an object")),
-                Some(_) => return Err(self.error(Category::Syntax, "expected `:`")),
+            let key = r.string_token()?;
+            match r.peek() {
+                Some(b':') => r.at += 1,
+                None => return Err(r.error(Category::Eof, "EOF while parsing an object")),
+                Some(_) => return Err(r.error(Category::Syntax, "expected `:`")),
             }
-            field(self, &key)?;
-            match self.peek() {
-                Some(b',') => self.at += 1,
-                Some(b'}') => {
-                    self.at += 1;
-                    self.depth -= 1;
-                    return Ok(());
-                }
-                None => return Err(self.error(Category::Eof, "EOF while parsing an object")),
-                Some(_) => {
-                    return Err(self.error(Category::Syntax, "expected `,` or `}`"));
-                }
-            }
-        }
+            field(r, &key)
+        })
     }
 
     /// Reads the items of an array, calling `item` for each.
@@ -270,29 +248,47 @@ impl<'a> Reader<'a> {
         what: &str,
         item: &mut dyn FnMut(&mut Reader<'a>) -> Result<()>,
     ) -> Result<()> {
-        if self.peek_value()? != b'[' {
+        self.items(b'[', b']', what, "a list", item)
+    }
+
+    /// What objects and arrays share: the opening bracket (else a type
+    /// error naming `what`), the depth, `item` for each member, the commas
+    /// between them and the closing bracket. `kind` names the container in
+    /// an end-of-input error.
+    fn items(
+        &mut self,
+        open: u8,
+        close: u8,
+        what: &str,
+        kind: &str,
+        item: &mut dyn FnMut(&mut Reader<'a>) -> Result<()>,
+    ) -> Result<()> {
+        if self.peek_value()? != open {
             return Err(self.invalid_type(what));
         }
         self.enter()?;
         self.at += 1;
-        if self.peek() == Some(b']') {
-            self.at += 1;
-            self.depth -= 1;
-            return Ok(());
-        }
-        loop {
-            item(self)?;
-            match self.peek() {
-                Some(b',') => self.at += 1,
-                Some(b']') => {
-                    self.at += 1;
-                    self.depth -= 1;
-                    return Ok(());
+        if self.peek() != Some(close) {
+            loop {
+                item(self)?;
+                match self.peek() {
+                    Some(b',') => self.at += 1,
+                    Some(b) if b == close => break,
+                    None => {
+                        return Err(self.error(Category::Eof, format!("EOF while parsing {kind}")))
+                    }
+                    Some(_) => {
+                        return Err(self.error(
+                            Category::Syntax,
+                            format!("expected `,` or `{}`", close as char),
+                        ))
+                    }
                 }
-                None => return Err(self.error(Category::Eof, "EOF while parsing a list")),
-                Some(_) => return Err(self.error(Category::Syntax, "expected `,` or `]`")),
             }
         }
+        self.at += 1;
+        self.depth -= 1;
+        Ok(())
     }
 
     /// Skips one value of any kind.
