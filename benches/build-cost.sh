@@ -4,7 +4,10 @@
 #  2. clean `cargo build --release` of a hello-world using kratos-client with each
 #     TLS choice, and of one using only ory-kratos-client 26.2.0;
 #  3. each client crate alone, its dependencies already built: ours generated
-#     from the full upstream v26.2.0 document, against ory-kratos-client.
+#     from the full upstream v26.2.0 document, against ory-kratos-client;
+#  4. the same with an app that sends six operations (src/bin/journey.rs of
+#     each hello-world), so that code compiled where an operation is used
+#     counts too.
 # Dependencies are fetched first, so no download is timed.
 # Usage: bash benches/build-cost.sh   (from anywhere; takes 10-20 minutes)
 set -euo pipefail
@@ -79,5 +82,15 @@ fi
 alone ring "kratos-client, default features (frontend)" "$here/build-cost/hello-ours" kratos-client KRATOS_OPENAPI_SPEC=
 alone ring "kratos-client, all API groups" "$here/build-cost/hello-ours" kratos-client KRATOS_OPENAPI_SPEC= --features kratos-client/admin
 alone ory "ory-kratos-client 26.2.0" "$here/build-cost/hello-ory" ory-kratos-client UNUSED=1
+
+echo
+echo "4. the client crate and an app sending six operations, dependencies already built"
+for side in ours:kratos-client ory:ory-kratos-client; do
+  # The app's own dependencies (tokio's runtime) are built first, untimed.
+  (cd "$here/build-cost/hello-${side%%:*}" && CARGO_TARGET_DIR="$work/target-journey-${side%%:*}" \
+    cargo build --release --features journey >>"$work/log" 2>&1)
+done
+alone journey-ours "kratos-client, default features, and the app" "$here/build-cost/hello-ours" kratos-client KRATOS_OPENAPI_SPEC= --features journey
+alone journey-ory "ory-kratos-client 26.2.0 and the app" "$here/build-cost/hello-ory" ory-kratos-client UNUSED=1 --features journey
 echo
 echo "log: $work/log"

@@ -36,6 +36,12 @@ impl Base {
 }
 
 /// An operation as the runtime sees it: implemented by each generated builder.
+///
+/// The generated `request` and `decode` are `#[inline]`: like the generic
+/// code of [`send`], an operation's own code, and the decoders of the models
+/// it reads, are compiled in the crate that uses the operation, and only if
+/// it does. What all operations share (the client, the JSON reader,
+/// redaction) is compiled once, here.
 pub(crate) trait Operation {
     /// What a successful answer decodes to.
     type Output;
@@ -146,6 +152,7 @@ macro_rules! impl_operation {
             /// (a recorded response, another HTTP stack) by the same rules as
             /// [`send`](Self::send): the same success type, error variants and
             /// decode errors.
+            #[inline]
             pub fn decode_response(
                 status: crate::StatusCode,
                 headers: &crate::HeaderMap,

@@ -1,6 +1,5 @@
 //! Writing the Rust source of the model types.
 
-use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use super::kratos::{ERROR_WRAPPER, FLOW_STATE_FIELD, REPLACEMENT_FLOW_FIELD};
@@ -8,20 +7,16 @@ use super::types::{Field, Item, Ty, TypeSet, UnionVariant};
 use super::write_doc;
 
 /// The source of every item in `types`, meant for `crate::models`.
-///
-/// `decoded` names the models some answer holds. The decoders of the others
-/// (request bodies) are `#[inline]`: compiled only in a crate that decodes one.
-pub fn models(types: &TypeSet, decoded: &BTreeSet<String>) -> String {
+pub fn models(types: &TypeSet) -> String {
     let mut out = String::new();
     for (name, item) in &types.items {
-        let decoded = decoded.contains(name);
         match item {
             Item::Struct { doc, fields } => {
-                write_struct(&mut out, types, name, doc.as_deref(), fields, decoded)
+                write_struct(&mut out, types, name, doc.as_deref(), fields)
             }
             Item::Enum { doc, values } => write_enum(&mut out, name, doc.as_deref(), values),
             Item::Union { doc, tag, variants } => {
-                write_union(&mut out, name, doc.as_deref(), tag, variants, decoded);
+                write_union(&mut out, name, doc.as_deref(), tag, variants);
                 write_shared_accessors(&mut out, types, name, tag, variants);
             }
             Item::Alias { doc, ty, .. } => {
@@ -91,21 +86,20 @@ fn read_of(types: &TypeSet, f: &Field) -> Read {
     }
 }
 
-/// Before the `decode` of a model no answer holds: `#[inline]`, so that it
-/// is compiled only where used (by a user's `serde::Deserialize`).
-fn write_inline_unless(out: &mut String, decoded: bool) {
-    if !decoded {
-        let _ = writeln!(out, "    #[inline]");
-    }
+/// Before each model's `decode`: `#[inline]`, so that, like the operations
+/// reading answers with it, it is compiled in the crate that uses it, and
+/// only if it does. The reader it calls is compiled once, in this crate.
+fn write_inline(out: &mut String) {
+    let _ = writeln!(out, "    #[inline]");
 }
 
 /// The decoder of a struct: one pass over the object's keys, each field
 /// read by its type's `Decode`; unknown keys skipped; a missing required
 /// field is an error.
-fn write_decode(out: &mut String, types: &TypeSet, name: &str, fields: &[Field], decoded: bool) {
+fn write_decode(out: &mut String, types: &TypeSet, name: &str, fields: &[Field]) {
     let slot = |f: &Field| format!("field_{}", f.rust.trim_start_matches("r#"));
     let _ = writeln!(out, "impl crate::decode::Decode for {name} {{");
-    write_inline_unless(out, decoded);
+    write_inline(out);
     let _ = writeln!(
         out,
         "    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {{"
@@ -180,7 +174,6 @@ fn write_struct(
     name: &str,
     doc: Option<&str>,
     fields: &[Field],
-    decoded: bool,
 ) {
     write_doc(out, "", doc);
     // Secret fields, and free-form JSON that may hold secrets under any
@@ -206,7 +199,7 @@ fn write_struct(
         let _ = writeln!(out, "    pub {}: {},", f.rust, field_type(types, f));
     }
     let _ = writeln!(out, "}}\n");
-    write_decode(out, types, name, fields, decoded);
+    write_decode(out, types, name, fields);
 
     // A constructor taking the required fields; the others start empty.
     let required: Vec<&Field> = fields.iter().filter(|f| !optional(types, f)).collect();
@@ -369,6 +362,7 @@ impl serde::Serialize for {name} {{
 }}
 
 impl crate::decode::Decode for {name} {{
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {{
         r.str_enum()
     }}
@@ -446,7 +440,6 @@ fn write_union(
     doc: Option<&str>,
     tag: &str,
     variants: &[UnionVariant],
-    decoded: bool,
 ) {
     write_doc(out, "", doc);
     let _ = writeln!(
@@ -533,7 +526,7 @@ fn write_union(
     // Decoding reads the tag ahead, wherever it is in the object, then
     // decodes the object as the variant it names, or keeps it as `Unknown`.
     let _ = writeln!(out, "impl crate::decode::Decode for {name} {{");
-    write_inline_unless(out, decoded);
+    write_inline(out);
     let _ = writeln!(
         out,
         "    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {{"
@@ -567,8 +560,7 @@ mod tests {
         .unwrap();
         let mut types = TypeSet::new(&spec);
         types.component(root).unwrap();
-        let decoded = types.items.keys().cloned().collect();
-        models(&types, &decoded)
+        models(&types)
     }
 
     /// The line of the field `name` and the attribute line above it.
@@ -734,26 +726,33 @@ mod tests {
     }
 
     #[test]
-    fn only_the_decoders_of_answers_are_compiled_in_the_crate() {
-        let spec = Spec::from_value(
-            json!({"openapi": "3.0.3", "paths": {}, "components": {"schemas": {
-                "answer": {"type": "object", "properties": {"id": {"type": "string"}}},
-                "body": {"type": "object", "properties": {"id": {"type": "string"}}}
-            }}}),
-        )
-        .unwrap();
-        let mut types = TypeSet::new(&spec);
-        types.component("answer").unwrap();
-        types.component("body").unwrap();
-        let source = models(&types, &BTreeSet::from(["Answer".to_string()]));
-        let decoder = |name: &str| {
-            let at = source
-                .find(&format!("impl crate::decode::Decode for {name} {{"))
-                .unwrap();
-            source[at..].lines().nth(1).unwrap().trim().to_string()
-        };
-        assert!(decoder("Answer").starts_with("fn decode("), "{source}");
-        assert_eq!(decoder("Body"), "#[inline]");
+    fn every_decoder_is_compiled_where_it_is_used() {
+        let source = generate(
+            json!({
+                "node": {"type": "object", "required": ["attributes"], "properties": {
+                    "attributes": {"$ref": "#/components/schemas/attrs"},
+                    "state": {"type": "string", "enum": ["choose", "sent"]}
+                }},
+                "attrs": {
+                    "oneOf": [{"$ref": "#/components/schemas/attrsText"}],
+                    "discriminator": {"propertyName": "node_type", "mapping": {"text": "#/components/schemas/attrsText"}}
+                },
+                "attrsText": {"type": "object", "properties": {"text": {"type": "string"}}}
+            }),
+            "node",
+        );
+        // The line after each `impl Decode for ...`: a struct, a union, its
+        // variant's struct and an enum.
+        let first_lines: Vec<&str> = source
+            .split("impl crate::decode::Decode for ")
+            .skip(1)
+            .map(|rest| rest.lines().nth(1).unwrap_or("").trim())
+            .collect();
+        assert_eq!(first_lines.len(), 4, "{source}");
+        assert!(
+            first_lines.iter().all(|line| *line == "#[inline]"),
+            "{source}"
+        );
     }
 
     #[test]

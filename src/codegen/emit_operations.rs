@@ -332,9 +332,6 @@ pub struct Written {
     /// Item name (an API, builder, error enum or model) → the features any
     /// one of which compiles it. Items not listed are always compiled.
     pub features: BTreeMap<String, BTreeSet<String>>,
-    /// The models some answer (success or error) holds: the ones this crate
-    /// decodes. The others (request bodies) are only written.
-    pub decoded: BTreeSet<String>,
 }
 
 pub fn operations(
@@ -362,22 +359,10 @@ pub fn operations(
         }
     }
     let features = features(&by_tag, types);
-    let mut answers = vec![
-        Ty::Named(ERROR_WRAPPER.into()),
-        Ty::Named(super::kratos::ERROR_OBJECT.into()),
-    ];
-    for op in by_tag.values().flatten() {
-        for outcome in op.successes.iter().chain(&op.errors).chain(&op.default) {
-            if let Body::Json(ty) = &outcome.body {
-                answers.push(ty.clone());
-            }
-        }
-    }
     Ok(Written {
         source: out,
         exports,
         features,
-        decoded: types.closure(&answers),
     })
 }
 
@@ -613,7 +598,13 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
             ""
         }
     );
-    let _ = writeln!(out, "    fn request(&self) -> crate::client::Request {{");
+    // `request` and `decode` are `#[inline]`, like `send`'s generic code
+    // around them: an operation's own code is compiled in the crate that
+    // sends it, and only if it does (BENCHMARKS.md, section 10).
+    let _ = writeln!(
+        out,
+        "    #[inline]\n    fn request(&self) -> crate::client::Request {{"
+    );
     let segments: Vec<String> = op
         .raw
         .path
@@ -699,7 +690,7 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
 
     let _ = writeln!(
         out,
-        "    fn decode(response: &crate::client::RawResponse) -> Result<Self::Output, crate::Error<Self::Error>> {{"
+        "    #[inline]\n    fn decode(response: &crate::client::RawResponse) -> Result<Self::Output, crate::Error<Self::Error>> {{"
     );
     if !op.errors.is_empty() || op.default.is_some() {
         let _ = writeln!(out, "        use {error} as E;");

@@ -65,7 +65,7 @@ pub fn generate_unformatted(document: &str) -> Result<Generated, GenError> {
     let mut types = types::TypeSet::new(&spec);
     let written = emit_operations::operations(&spec.operations, &spec.tags, &mut types)?;
     types.box_recursive_fields();
-    let models = emit_models::models(&types, &written.decoded);
+    let models = emit_models::models(&types);
     let mut export_lines = String::new();
     for name in &written.exports {
         let _ = writeln!(export_lines, "pub use crate::operations::{name};");

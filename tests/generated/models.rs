@@ -65,6 +65,7 @@ impl serde::Serialize for AuthenticatorAssuranceLevel {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl crate::decode::Decode for AuthenticatorAssuranceLevel {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -86,6 +87,7 @@ pub struct BatchPatchIdentitiesResponse {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for BatchPatchIdentitiesResponse {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_identities = None;
         r.object(
@@ -218,6 +220,7 @@ impl serde::Serialize for ContinueWith {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for ContinueWith {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         Ok(
             match r.tag("action", "union ContinueWith")?.as_deref() {
@@ -246,6 +249,7 @@ pub struct ContinueWithRecoveryUi {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for ContinueWithRecoveryUi {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_flow = None;
         r.object(
@@ -291,6 +295,7 @@ pub struct ContinueWithRecoveryUiFlow {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for ContinueWithRecoveryUiFlow {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_id = None;
         let mut field_url = None;
@@ -338,6 +343,7 @@ pub struct ContinueWithRedirectBrowserTo {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for ContinueWithRedirectBrowserTo {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_redirect_browser_to = None;
         r.object(
@@ -386,6 +392,7 @@ pub struct ContinueWithSetOrySessionToken {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for ContinueWithSetOrySessionToken {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_ory_session_token = None;
         r.object(
@@ -440,6 +447,7 @@ pub struct ContinueWithSettingsUi {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for ContinueWithSettingsUi {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_flow = None;
         r.object(
@@ -485,6 +493,7 @@ pub struct ContinueWithSettingsUiFlow {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for ContinueWithSettingsUiFlow {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_id = None;
         let mut field_url = None;
@@ -531,6 +540,7 @@ pub struct ContinueWithVerificationUi {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for ContinueWithVerificationUi {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_flow = None;
         r.object(
@@ -578,6 +588,7 @@ pub struct ContinueWithVerificationUiFlow {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for ContinueWithVerificationUiFlow {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_id = None;
         let mut field_url = None;
@@ -690,6 +701,7 @@ impl serde::Serialize for CourierMessageStatus {
 
 #[cfg(feature = "courier")]
 impl crate::decode::Decode for CourierMessageStatus {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -755,6 +767,7 @@ impl serde::Serialize for CourierMessageType {
 
 #[cfg(feature = "courier")]
 impl crate::decode::Decode for CourierMessageType {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -779,6 +792,7 @@ pub struct CreateFedcmFlowResponse {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for CreateFedcmFlowResponse {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_csrf_token = None;
         let mut field_providers = None;
@@ -1010,6 +1024,7 @@ impl serde::Serialize for CreateIdentityBodyState {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for CreateIdentityBodyState {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -1226,6 +1241,7 @@ impl serde::Serialize for DeleteIdentityCredentialsType {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for DeleteIdentityCredentialsType {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -1247,6 +1263,7 @@ pub struct DeleteMySessionsCount {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for DeleteMySessionsCount {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_count = None;
         r.object(
@@ -1281,6 +1298,7 @@ pub struct ErrorBrowserLocationChangeRequired {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for ErrorBrowserLocationChangeRequired {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_error = None;
         let mut field_redirect_browser_to = None;
@@ -1324,6 +1342,7 @@ pub struct ErrorGeneric {
 }
 
 impl crate::decode::Decode for ErrorGeneric {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_error = None;
         let mut field_expired_at = None;
@@ -1394,6 +1413,7 @@ pub struct FlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for FlowError {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_created_at = None;
         let mut field_error = None;
@@ -1482,6 +1502,7 @@ pub struct GenericError {
 }
 
 impl crate::decode::Decode for GenericError {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_code = None;
         let mut field_debug = None;
@@ -1647,6 +1668,7 @@ impl serde::Serialize for GetIdentityByExternalIdIncludeCredentialItem {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for GetIdentityByExternalIdIncludeCredentialItem {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -1745,6 +1767,7 @@ impl serde::Serialize for GetIdentityIncludeCredentialItem {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for GetIdentityIncludeCredentialItem {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -1807,6 +1830,7 @@ impl serde::Serialize for GetSessionExpandItem {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for GetSessionExpandItem {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -1826,6 +1850,7 @@ pub struct GetVersionStatus200Body {
 
 #[cfg(feature = "metadata")]
 impl crate::decode::Decode for GetVersionStatus200Body {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_version = None;
         r.object(
@@ -1909,6 +1934,7 @@ pub struct Identity {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl crate::decode::Decode for Identity {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_created_at = None;
         let mut field_credentials = None;
@@ -2071,6 +2097,7 @@ pub struct IdentityCredentials {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl crate::decode::Decode for IdentityCredentials {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_config = None;
         let mut field_created_at = None;
@@ -2212,6 +2239,7 @@ impl serde::Serialize for IdentityCredentialsType {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl crate::decode::Decode for IdentityCredentialsType {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -2281,6 +2309,7 @@ pub struct IdentityPatchResponse {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for IdentityPatchResponse {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_action = None;
         let mut field_error = None;
@@ -2378,6 +2407,7 @@ impl serde::Serialize for IdentityPatchResponseAction {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for IdentityPatchResponseAction {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -2405,6 +2435,7 @@ pub struct IdentitySchemaContainer {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for IdentitySchemaContainer {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_id = None;
         let mut field_schema = None;
@@ -2514,6 +2545,7 @@ impl serde::Serialize for IdentityState {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl crate::decode::Decode for IdentityState {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -2946,6 +2978,7 @@ pub struct IsAliveStatus200Body {
 
 #[cfg(feature = "metadata")]
 impl crate::decode::Decode for IsAliveStatus200Body {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_status = None;
         r.object(
@@ -2987,6 +3020,7 @@ pub struct IsReadyServiceUnavailableBody {
 
 #[cfg(feature = "metadata")]
 impl crate::decode::Decode for IsReadyServiceUnavailableBody {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_errors = None;
         r.object(
@@ -3028,6 +3062,7 @@ pub struct IsReadyStatus200Body {
 
 #[cfg(feature = "metadata")]
 impl crate::decode::Decode for IsReadyStatus200Body {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_status = None;
         r.object(
@@ -3214,6 +3249,7 @@ impl serde::Serialize for JsonPatchOp {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for JsonPatchOp {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -3288,6 +3324,7 @@ impl serde::Serialize for ListIdentitiesConsistency {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for ListIdentitiesConsistency {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -3350,6 +3387,7 @@ impl serde::Serialize for ListSessionsExpandItem {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for ListSessionsExpandItem {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -3415,6 +3453,7 @@ pub struct LoginFlow {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for LoginFlow {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_active = None;
         let mut field_created_at = None;
@@ -3686,6 +3725,7 @@ impl serde::Serialize for LoginFlowActive {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for LoginFlowActive {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -3708,6 +3748,7 @@ pub struct LogoutFlow {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for LogoutFlow {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_logout_token = None;
         let mut field_logout_url = None;
@@ -3790,6 +3831,7 @@ pub struct Message {
 
 #[cfg(feature = "courier")]
 impl crate::decode::Decode for Message {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_body = None;
         let mut field_channel = None;
@@ -3936,6 +3978,7 @@ pub struct MessageDispatch {
 
 #[cfg(feature = "courier")]
 impl crate::decode::Decode for MessageDispatch {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_created_at = None;
         let mut field_error = None;
@@ -4084,6 +4127,7 @@ impl serde::Serialize for MessageDispatchStatus {
 
 #[cfg(feature = "courier")]
 impl crate::decode::Decode for MessageDispatchStatus {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -4183,6 +4227,7 @@ impl serde::Serialize for MessageTemplateType {
 
 #[cfg(feature = "courier")]
 impl crate::decode::Decode for MessageTemplateType {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -4362,6 +4407,7 @@ pub struct OAuth2Client {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for OAuth2Client {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_access_token_strategy = None;
         let mut field_allowed_cors_origins = None;
@@ -4692,6 +4738,7 @@ pub struct OAuth2ConsentRequestOpenIdConnectContext {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for OAuth2ConsentRequestOpenIdConnectContext {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_acr_values = None;
         let mut field_display = None;
@@ -4776,6 +4823,7 @@ pub struct OAuth2LoginRequest {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for OAuth2LoginRequest {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_challenge = None;
         let mut field_client = None;
@@ -4944,6 +4992,7 @@ pub struct Provider {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for Provider {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_client_id = None;
         let mut field_config_url = None;
@@ -5002,6 +5051,7 @@ pub struct RecoveryCodeForIdentity {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for RecoveryCodeForIdentity {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_expires_at = None;
         let mut field_recovery_code = None;
@@ -5101,6 +5151,7 @@ pub struct RecoveryFlow {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for RecoveryFlow {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_active = None;
         let mut field_continue_with = None;
@@ -5256,6 +5307,7 @@ pub struct RecoveryIdentityAddress {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl crate::decode::Decode for RecoveryIdentityAddress {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_created_at = None;
         let mut field_id = None;
@@ -5324,6 +5376,7 @@ pub struct RecoveryLinkForIdentity {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for RecoveryLinkForIdentity {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_expires_at = None;
         let mut field_recovery_link = None;
@@ -5416,6 +5469,7 @@ pub struct RegistrationFlow {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for RegistrationFlow {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_active = None;
         let mut field_expires_at = None;
@@ -5667,6 +5721,7 @@ impl serde::Serialize for RegistrationFlowActive {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for RegistrationFlowActive {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -5718,6 +5773,7 @@ pub struct Session {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl crate::decode::Decode for Session {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_active = None;
         let mut field_authenticated_at = None;
@@ -5835,6 +5891,7 @@ pub struct SessionAuthenticationMethod {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl crate::decode::Decode for SessionAuthenticationMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_aal = None;
         let mut field_completed_at = None;
@@ -5959,6 +6016,7 @@ impl serde::Serialize for SessionAuthenticationMethodMethod {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl crate::decode::Decode for SessionAuthenticationMethodMethod {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -5993,6 +6051,7 @@ pub struct SessionDevice {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl crate::decode::Decode for SessionDevice {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_id = None;
         let mut field_ip_address = None;
@@ -6076,6 +6135,7 @@ pub struct SettingsFlow {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for SettingsFlow {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_active = None;
         let mut field_continue_with = None;
@@ -6235,6 +6295,7 @@ pub struct SuccessfulNativeLogin {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for SuccessfulNativeLogin {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_continue_with = None;
         let mut field_session = None;
@@ -6310,6 +6371,7 @@ pub struct SuccessfulNativeRegistration {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for SuccessfulNativeRegistration {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_continue_with = None;
         let mut field_identity = None;
@@ -6388,6 +6450,7 @@ pub struct UiContainer {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiContainer {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_action = None;
         let mut field_messages = None;
@@ -6466,6 +6529,7 @@ pub struct UiNode {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiNode {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_attributes = None;
         let mut field_group = None;
@@ -6550,6 +6614,7 @@ pub struct UiNodeAnchorAttributes {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiNodeAnchorAttributes {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_href = None;
         let mut field_id = None;
@@ -6719,6 +6784,7 @@ impl serde::Serialize for UiNodeAttributes {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiNodeAttributes {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         Ok(
             match r.tag("node_type", "union UiNodeAttributes")?.as_deref() {
@@ -6785,6 +6851,7 @@ pub struct UiNodeDivisionAttributes {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiNodeDivisionAttributes {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_class = None;
         let mut field_data = None;
@@ -6926,6 +6993,7 @@ impl serde::Serialize for UiNodeGroup {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiNodeGroup {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -6952,6 +7020,7 @@ pub struct UiNodeImageAttributes {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiNodeImageAttributes {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_height = None;
         let mut field_id = None;
@@ -7059,6 +7128,7 @@ pub struct UiNodeInputAttributes {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiNodeInputAttributes {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_autocomplete = None;
         let mut field_disabled = None;
@@ -7250,6 +7320,7 @@ impl serde::Serialize for UiNodeInputAttributesAutocomplete {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiNodeInputAttributesAutocomplete {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -7329,6 +7400,7 @@ impl serde::Serialize for UiNodeInputAttributesOnclickTrigger {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiNodeInputAttributesOnclickTrigger {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -7408,6 +7480,7 @@ impl serde::Serialize for UiNodeInputAttributesOnloadTrigger {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiNodeInputAttributesOnloadTrigger {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -7511,6 +7584,7 @@ impl serde::Serialize for UiNodeInputAttributesType {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiNodeInputAttributesType {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -7533,6 +7607,7 @@ pub struct UiNodeMeta {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiNodeMeta {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_label = None;
         r.object(
@@ -7580,6 +7655,7 @@ pub struct UiNodeScriptAttributes {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiNodeScriptAttributes {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_async = None;
         let mut field_crossorigin = None;
@@ -7693,6 +7769,7 @@ pub struct UiNodeTextAttributes {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiNodeTextAttributes {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_id = None;
         let mut field_text = None;
@@ -7800,6 +7877,7 @@ impl serde::Serialize for UiNodeType {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiNodeType {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -7831,6 +7909,7 @@ pub struct UiText {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiText {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_context = None;
         let mut field_id = None;
@@ -7957,6 +8036,7 @@ impl serde::Serialize for UiTextType {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UiTextType {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -8231,6 +8311,7 @@ impl serde::Serialize for UpdateIdentityBodyState {
 
 #[cfg(feature = "identity")]
 impl crate::decode::Decode for UpdateIdentityBodyState {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -10217,6 +10298,7 @@ impl serde::Serialize for UpdateRegistrationFlowWithProfileMethodScreen {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for UpdateRegistrationFlowWithProfileMethodScreen {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -11540,6 +11622,7 @@ pub struct VerifiableIdentityAddress {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl crate::decode::Decode for VerifiableIdentityAddress {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_created_at = None;
         let mut field_id = None;
@@ -11673,6 +11756,7 @@ impl serde::Serialize for VerifiableIdentityAddressVia {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl crate::decode::Decode for VerifiableIdentityAddressVia {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         r.str_enum()
     }
@@ -11717,6 +11801,7 @@ pub struct VerificationFlow {
 
 #[cfg(feature = "frontend")]
 impl crate::decode::Decode for VerificationFlow {
+    #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
         let mut field_active = None;
         let mut field_expires_at = None;

@@ -91,6 +91,7 @@ impl crate::operation::Operation for GetCourierMessage {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -102,6 +103,7 @@ impl crate::operation::Operation for GetCourierMessage {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -220,6 +222,7 @@ impl crate::operation::Operation for ListCourierMessages {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -239,6 +242,7 @@ impl crate::operation::Operation for ListCourierMessages {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -854,6 +858,7 @@ impl crate::operation::Operation for CreateBrowserLoginFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -885,6 +890,7 @@ impl crate::operation::Operation for CreateBrowserLoginFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -993,6 +999,7 @@ impl crate::operation::Operation for CreateBrowserLogoutFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -1006,6 +1013,7 @@ impl crate::operation::Operation for CreateBrowserLogoutFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -1101,6 +1109,7 @@ impl crate::operation::Operation for CreateBrowserRecoveryFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -1111,6 +1120,7 @@ impl crate::operation::Operation for CreateBrowserRecoveryFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -1246,6 +1256,7 @@ impl crate::operation::Operation for CreateBrowserRegistrationFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -1268,6 +1279,7 @@ impl crate::operation::Operation for CreateBrowserRegistrationFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -1374,6 +1386,7 @@ impl crate::operation::Operation for CreateBrowserSettingsFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -1387,6 +1400,7 @@ impl crate::operation::Operation for CreateBrowserSettingsFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -1502,6 +1516,7 @@ impl crate::operation::Operation for CreateBrowserVerificationFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -1512,6 +1527,7 @@ impl crate::operation::Operation for CreateBrowserVerificationFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -1597,11 +1613,13 @@ impl crate::operation::Operation for CreateFedcmFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         self.base
             .request(reqwest::Method::GET, &["self-service", "fed-cm", "parameters"])
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -1746,6 +1764,7 @@ impl crate::operation::Operation for CreateNativeLoginFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -1774,6 +1793,7 @@ impl crate::operation::Operation for CreateNativeLoginFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -1859,10 +1879,12 @@ impl crate::operation::Operation for CreateNativeRecoveryFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         self.base.request(reqwest::Method::GET, &["self-service", "recovery", "api"])
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -1986,6 +2008,7 @@ impl crate::operation::Operation for CreateNativeRegistrationFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -2005,6 +2028,7 @@ impl crate::operation::Operation for CreateNativeRegistrationFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -2093,10 +2117,12 @@ impl crate::operation::Operation for CreateNativeSettingsFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         self.base.request(reqwest::Method::GET, &["self-service", "settings", "api"])
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -2192,6 +2218,7 @@ impl crate::operation::Operation for CreateNativeVerificationFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -2202,6 +2229,7 @@ impl crate::operation::Operation for CreateNativeVerificationFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -2296,6 +2324,7 @@ impl crate::operation::Operation for DisableMyOtherSessions {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self.base.request(reqwest::Method::DELETE, &["sessions"]);
         if let Some(value) = &self.cookie {
@@ -2304,6 +2333,7 @@ impl crate::operation::Operation for DisableMyOtherSessions {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -2406,6 +2436,7 @@ impl crate::operation::Operation for DisableMySession {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -2417,6 +2448,7 @@ impl crate::operation::Operation for DisableMySession {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -2507,6 +2539,7 @@ impl crate::operation::Operation for ExchangeSessionToken {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -2516,6 +2549,7 @@ impl crate::operation::Operation for ExchangeSessionToken {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -2615,6 +2649,7 @@ impl crate::operation::Operation for GetFlowError {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -2623,6 +2658,7 @@ impl crate::operation::Operation for GetFlowError {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -2721,6 +2757,7 @@ impl crate::operation::Operation for GetLoginFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -2732,6 +2769,7 @@ impl crate::operation::Operation for GetLoginFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -2841,6 +2879,7 @@ impl crate::operation::Operation for GetRecoveryFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -2852,6 +2891,7 @@ impl crate::operation::Operation for GetRecoveryFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -2955,6 +2995,7 @@ impl crate::operation::Operation for GetRegistrationFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -2966,6 +3007,7 @@ impl crate::operation::Operation for GetRegistrationFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -3075,6 +3117,7 @@ impl crate::operation::Operation for GetSettingsFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -3086,6 +3129,7 @@ impl crate::operation::Operation for GetSettingsFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -3199,6 +3243,7 @@ impl crate::operation::Operation for GetVerificationFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -3210,6 +3255,7 @@ impl crate::operation::Operation for GetVerificationFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -3300,10 +3346,12 @@ impl crate::operation::Operation for GetWebAuthnJavaScript {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         self.base.request(reqwest::Method::GET, &[".well-known", "ory", "webauthn.js"])
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -3396,6 +3444,7 @@ impl crate::operation::Operation for ListMySessions {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self.base.request(reqwest::Method::GET, &["sessions"]);
         if let Some(value) = &self.per_page {
@@ -3416,6 +3465,7 @@ impl crate::operation::Operation for ListMySessions {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -3509,6 +3559,7 @@ impl crate::operation::Operation for PerformNativeLogout {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -3517,6 +3568,7 @@ impl crate::operation::Operation for PerformNativeLogout {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -3624,6 +3676,7 @@ impl crate::operation::Operation for ToSession {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -3637,6 +3690,7 @@ impl crate::operation::Operation for ToSession {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -3726,6 +3780,7 @@ impl crate::operation::Operation for UpdateFedcmFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -3734,6 +3789,7 @@ impl crate::operation::Operation for UpdateFedcmFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -3868,6 +3924,7 @@ impl crate::operation::Operation for UpdateLoginFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -3880,6 +3937,7 @@ impl crate::operation::Operation for UpdateLoginFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -4024,6 +4082,7 @@ impl crate::operation::Operation for UpdateLogoutFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -4040,6 +4099,7 @@ impl crate::operation::Operation for UpdateLogoutFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -4143,6 +4203,7 @@ impl crate::operation::Operation for UpdateRecoveryFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -4158,6 +4219,7 @@ impl crate::operation::Operation for UpdateRecoveryFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -4285,6 +4347,7 @@ impl crate::operation::Operation for UpdateRegistrationFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -4297,6 +4360,7 @@ impl crate::operation::Operation for UpdateRegistrationFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -4436,6 +4500,7 @@ impl crate::operation::Operation for UpdateSettingsFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -4448,6 +4513,7 @@ impl crate::operation::Operation for UpdateSettingsFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -4593,6 +4659,7 @@ impl crate::operation::Operation for UpdateVerificationFlow {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -4608,6 +4675,7 @@ impl crate::operation::Operation for UpdateVerificationFlow {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -5024,6 +5092,7 @@ impl crate::operation::Operation for BatchPatchIdentities {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -5032,6 +5101,7 @@ impl crate::operation::Operation for BatchPatchIdentities {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -5125,6 +5195,7 @@ impl crate::operation::Operation for CreateIdentity {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -5133,6 +5204,7 @@ impl crate::operation::Operation for CreateIdentity {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -5225,6 +5297,7 @@ impl crate::operation::Operation for CreateRecoveryCodeForIdentity {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -5233,6 +5306,7 @@ impl crate::operation::Operation for CreateRecoveryCodeForIdentity {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -5335,6 +5409,7 @@ impl crate::operation::Operation for CreateRecoveryLinkForIdentity {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -5346,6 +5421,7 @@ impl crate::operation::Operation for CreateRecoveryLinkForIdentity {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -5439,6 +5515,7 @@ impl crate::operation::Operation for DeleteIdentity {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -5450,6 +5527,7 @@ impl crate::operation::Operation for DeleteIdentity {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -5544,6 +5622,7 @@ impl crate::operation::Operation for DeleteIdentityCredentials {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -5564,6 +5643,7 @@ impl crate::operation::Operation for DeleteIdentityCredentials {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -5649,6 +5729,7 @@ impl crate::operation::Operation for DeleteIdentitySessions {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -5660,6 +5741,7 @@ impl crate::operation::Operation for DeleteIdentitySessions {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -5758,6 +5840,7 @@ impl crate::operation::Operation for DisableSession {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -5769,6 +5852,7 @@ impl crate::operation::Operation for DisableSession {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -5859,6 +5943,7 @@ impl crate::operation::Operation for ExtendSession {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -5870,6 +5955,7 @@ impl crate::operation::Operation for ExtendSession {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -5976,6 +6062,7 @@ impl crate::operation::Operation for GetIdentity {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -5990,6 +6077,7 @@ impl crate::operation::Operation for GetIdentity {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -6090,6 +6178,7 @@ impl crate::operation::Operation for GetIdentityByExternalId {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -6103,6 +6192,7 @@ impl crate::operation::Operation for GetIdentityByExternalId {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -6187,10 +6277,12 @@ impl crate::operation::Operation for GetIdentitySchema {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         self.base.request(reqwest::Method::GET, &["schemas", &self.id.to_string()])
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -6286,6 +6378,7 @@ impl crate::operation::Operation for GetSession {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -6297,6 +6390,7 @@ impl crate::operation::Operation for GetSession {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -6469,6 +6563,7 @@ impl crate::operation::Operation for ListIdentities {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -6506,6 +6601,7 @@ impl crate::operation::Operation for ListIdentities {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -6615,6 +6711,7 @@ impl crate::operation::Operation for ListIdentitySchemas {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self.base.request(reqwest::Method::GET, &["schemas"]);
         if let Some(value) = &self.per_page {
@@ -6632,6 +6729,7 @@ impl crate::operation::Operation for ListIdentitySchemas {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -6751,6 +6849,7 @@ impl crate::operation::Operation for ListIdentitySessions {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -6777,6 +6876,7 @@ impl crate::operation::Operation for ListIdentitySessions {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -6899,6 +6999,7 @@ impl crate::operation::Operation for ListSessions {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -6918,6 +7019,7 @@ impl crate::operation::Operation for ListSessions {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -7004,6 +7106,7 @@ impl crate::operation::Operation for PatchIdentity {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -7016,6 +7119,7 @@ impl crate::operation::Operation for PatchIdentity {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -7115,6 +7219,7 @@ impl crate::operation::Operation for UpdateIdentity {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
@@ -7127,6 +7232,7 @@ impl crate::operation::Operation for UpdateIdentity {
         request
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -7294,10 +7400,12 @@ impl crate::operation::Operation for GetVersion {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         self.base.request(reqwest::Method::GET, &["version"])
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -7350,10 +7458,12 @@ impl crate::operation::Operation for IsAlive {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         self.base.request(reqwest::Method::GET, &["health", "alive"])
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
@@ -7420,10 +7530,12 @@ impl crate::operation::Operation for IsReady {
         &self.base
     }
 
+    #[inline]
     fn request(&self) -> crate::client::Request {
         self.base.request(reqwest::Method::GET, &["health", "ready"])
     }
 
+    #[inline]
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
