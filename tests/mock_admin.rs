@@ -2,7 +2,9 @@
 //! flows: identities created there sign in through the frontend (cleartext
 //! or bcrypt passwords), deleting one ends its sessions, lists page with
 //! Kratos's `Link` header, the courier lists the outbox, recovery codes
-//! finish through the frontend, and an API key is enforced when configured.
+//! finish through the frontend, an API key is enforced when configured, and
+//! identities are patched, created in batches and keep their last first
+//! factor as in Kratos.
 
 //! Needs our document: upstream's leaves `create_identity`'s body optional,
 //! so the call is spelled differently there.
@@ -13,12 +15,16 @@ mod common;
 use std::collections::BTreeSet;
 
 use kratos_client::models::{
-    ContinueWith, CreateIdentityBody, CreateRecoveryCodeForIdentityBody, IdentityWithCredentials,
-    IdentityWithCredentialsPassword, IdentityWithCredentialsPasswordConfig,
-    UpdateLoginFlowWithPasswordMethod, UpdateRecoveryFlowWithCodeMethod,
+    ContinueWith, CreateIdentityBody, CreateRecoveryCodeForIdentityBody,
+    DeleteIdentityCredentialsType, IdentityPatch, IdentityWithCredentials,
+    IdentityWithCredentialsPassword, IdentityWithCredentialsPasswordConfig, JsonPatch, JsonPatchOp,
+    PatchIdentitiesBody, UpdateLoginFlowWithPasswordMethod, UpdateRecoveryFlowWithCodeMethod,
 };
 use kratos_client::testing::MockKratos;
-use kratos_client::{Client, CreateIdentityError, Error, FrontendApi};
+use kratos_client::{
+    BatchPatchIdentitiesError, Client, CreateIdentityError, DeleteIdentityCredentialsError, Error,
+    FrontendApi, PatchIdentityError,
+};
 use serde_json::{json, Value};
 
 fn body(email: &str, password: Option<&str>, hash: Option<&str>) -> CreateIdentityBody {
@@ -249,4 +255,246 @@ async fn admin_identities_have_the_shape_of_kratos_ones() {
     );
     // And it decodes with our models.
     serde_json::from_value::<kratos_client::models::Identity>(raw).unwrap();
+}
+
+fn patch(op: JsonPatchOp, path: &str, value: Option<Value>) -> JsonPatch {
+    let mut patch = JsonPatch::new(op, path);
+    patch.value = value;
+    patch
+}
+
+/// A JSON Patch changes the identity as stored: a new email signs in, the
+/// old one no longer does, and metadata is kept. What Kratos refuses, the
+/// mock refuses with the same statuses.
+#[tokio::test]
+async fn a_patched_identity_signs_in_with_its_new_email() {
+    let kratos = MockKratos::start().await;
+    let id = kratos.add_identity("ada@example.com", "correct horse battery", None);
+    kratos.add_identity("grace@example.com", "correct horse battery", None);
+    let admin = kratos.identity();
+    let patched = admin
+        .patch_identity(
+            &id,
+            vec![
+                patch(
+                    JsonPatchOp::Replace,
+                    "/traits/email",
+                    Some(json!("ada@lovelace.example")),
+                ),
+                patch(
+                    JsonPatchOp::Add,
+                    "/metadata_admin",
+                    Some(json!({"plan": "gold"})),
+                ),
+            ],
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.traits["email"], "ada@lovelace.example");
+    assert_eq!(patched.metadata_admin, Some(json!({"plan": "gold"})));
+    let api = kratos.frontend();
+    assert!(
+        sign_in(&api, "ada@lovelace.example", "correct horse battery")
+            .await
+            .is_some()
+    );
+    assert!(sign_in(&api, "ada@example.com", "correct horse battery")
+        .await
+        .is_none());
+
+    let refused = |patches: Vec<JsonPatch>, on: &str| {
+        let admin = admin.clone();
+        let on = on.to_string();
+        async move { admin.patch_identity(on, patches).send().await.unwrap_err() }
+    };
+    // Off limits, as in Kratos.
+    let err = refused(
+        vec![patch(JsonPatchOp::Replace, "/id", Some(json!("x")))],
+        &id,
+    )
+    .await;
+    assert!(
+        matches!(err, Error::Api(PatchIdentityError::BadRequest(_))),
+        "{err:?}"
+    );
+    let err = refused(
+        vec![patch(JsonPatchOp::Remove, "/credentials/password", None)],
+        &id,
+    )
+    .await;
+    assert!(
+        matches!(err, Error::Api(PatchIdentityError::BadRequest(_))),
+        "{err:?}"
+    );
+    // A state Kratos does not know.
+    let err = refused(
+        vec![patch(JsonPatchOp::Replace, "/state", Some(json!("frozen")))],
+        &id,
+    )
+    .await;
+    assert!(
+        matches!(err, Error::Api(PatchIdentityError::BadRequest(_))),
+        "{err:?}"
+    );
+    // Another identity's email.
+    let err = refused(
+        vec![patch(
+            JsonPatchOp::Replace,
+            "/traits/email",
+            Some(json!("grace@example.com")),
+        )],
+        &id,
+    )
+    .await;
+    assert!(
+        matches!(err, Error::Api(PatchIdentityError::Conflict(_))),
+        "{err:?}"
+    );
+    // No such identity.
+    let err = refused(
+        vec![patch(JsonPatchOp::Test, "/state", Some(json!("active")))],
+        "00000000-0000-4000-8000-000000000000",
+    )
+    .await;
+    assert!(
+        matches!(err, Error::Api(PatchIdentityError::NotFound(_))),
+        "{err:?}"
+    );
+    // A refused patch changes nothing.
+    let now = admin.get_identity(&id).send().await.unwrap();
+    assert_eq!(now.traits["email"], "ada@lovelace.example");
+    assert_eq!(now.state.map(|s| s.to_string()).as_deref(), Some("active"));
+}
+
+/// A batch creates what it can: each result pairs with its patch by
+/// `patch_id`, a taken identifier is an `error` entry carrying Kratos's 409,
+/// and the created identities sign in. A batch that creates nothing fails.
+#[tokio::test]
+async fn a_batch_creates_what_it_can_and_says_which_failed() {
+    let kratos = MockKratos::start().await;
+    kratos.add_identity("taken@example.com", "correct horse battery", None);
+    let admin = kratos.identity();
+    let entry = |email: &str, patch_id: &str| {
+        let mut entry = IdentityPatch::default();
+        entry.create = Some(body(email, Some("correct horse battery"), None));
+        entry.patch_id = Some(patch_id.to_string());
+        entry
+    };
+    let ids = [
+        "00000000-0000-4000-8000-00000000000a",
+        "00000000-0000-4000-8000-00000000000b",
+        "00000000-0000-4000-8000-00000000000c",
+    ];
+    let mut batch = PatchIdentitiesBody::default();
+    batch.identities = Some(vec![
+        entry("one@example.com", ids[0]),
+        entry("taken@example.com", ids[1]),
+        entry("two@example.com", ids[2]),
+    ]);
+    let answer = admin.batch_patch_identities(batch).send().await.unwrap();
+    let results = answer.identities.unwrap();
+    let summary: Vec<(Option<String>, String, bool)> = results
+        .iter()
+        .map(|r| {
+            (
+                r.patch_id.clone(),
+                r.action.as_ref().map(|a| a.to_string()).unwrap_or_default(),
+                r.identity.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (Some(ids[0].to_string()), "create".to_string(), true),
+            (Some(ids[1].to_string()), "error".to_string(), false),
+            (Some(ids[2].to_string()), "create".to_string(), true),
+        ]
+    );
+    assert_eq!(results[1].error.as_ref().unwrap()["code"], 409);
+    let api = kratos.frontend();
+    for email in ["one@example.com", "two@example.com"] {
+        assert!(sign_in(&api, email, "correct horse battery")
+            .await
+            .is_some());
+    }
+
+    // Nothing created: 409 for the whole batch.
+    let mut batch = PatchIdentitiesBody::default();
+    batch.identities = Some(vec![entry("taken@example.com", ids[0])]);
+    let err = admin
+        .batch_patch_identities(batch)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Api(BatchPatchIdentitiesError::Conflict(_))),
+        "{err:?}"
+    );
+    // One invalid body refuses the batch before anything is stored.
+    let mut invalid = entry("three@example.com", ids[1]);
+    if let Some(create) = invalid.create.as_mut() {
+        create.traits = serde_json::Map::new();
+    }
+    let mut batch = PatchIdentitiesBody::default();
+    batch.identities = Some(vec![entry("four@example.com", ids[0]), invalid]);
+    let err = admin
+        .batch_patch_identities(batch)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Api(BatchPatchIdentitiesError::BadRequest(_))),
+        "{err:?}"
+    );
+    let four = admin
+        .list_identities()
+        .credentials_identifier("four@example.com")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        four.items.is_empty(),
+        "nothing of a refused batch is stored"
+    );
+}
+
+/// Kratos keeps an identity's last first-factor credential: in the mock,
+/// whose identities sign in by password only, deleting it is refused (400,
+/// which the document leaves to `Default`), and a type the identity lacks
+/// is 404.
+#[tokio::test]
+async fn the_last_first_factor_cannot_be_deleted() {
+    let kratos = MockKratos::start().await;
+    let id = kratos.add_identity("ada@example.com", "correct horse battery", None);
+    let admin = kratos.identity();
+    let err = admin
+        .delete_identity_credentials(&id, DeleteIdentityCredentialsType::Password)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Api(DeleteIdentityCredentialsError::Default { status, .. }) if status.as_u16() == 400),
+        "{err:?}"
+    );
+    let err = admin
+        .delete_identity_credentials(&id, DeleteIdentityCredentialsType::Totp)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Api(DeleteIdentityCredentialsError::NotFound(_))),
+        "{err:?}"
+    );
+    assert!(
+        sign_in(
+            &kratos.frontend(),
+            "ada@example.com",
+            "correct horse battery"
+        )
+        .await
+        .is_some(),
+        "the password still signs in"
+    );
 }

@@ -1,7 +1,10 @@
 //! The admin API over the same store as the self-service flows: identities
 //! (created with a cleartext password or a bcrypt hash, they sign in
 //! through the frontend), their sessions, recovery codes, the courier's
-//! messages (the outbox), health and version. With an API key configured,
+//! messages (the outbox), health and version. Identities can be replaced,
+//! patched (JSON Patch) and created in batches; deleting a credential is
+//! refused as Kratos refuses it for an identity whose only first factor is
+//! its password. With an API key configured,
 //! the admin endpoints refuse requests without it (401), as the Ory Network
 //! does; health and version need none.
 
@@ -33,6 +36,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
     Some(match (call.method(), &segments[1..]) {
         ("GET", ["identities"]) => list_identities(store, call),
         ("POST", ["identities"]) => create_identity(store, call),
+        ("PATCH", ["identities"]) => batch_create(store, call),
         ("GET", ["identities", id]) => match store.identity(id) {
             Some(identity) => json_response(200, store.admin_identity_json(identity)),
             None => no_identity(),
@@ -48,6 +52,20 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             }
         }
         ("PUT", ["identities", id]) => update_identity(store, id, call),
+        ("PATCH", ["identities", id]) => patch_identity(store, id, call),
+        ("DELETE", ["identities", id, "credentials", kind]) => {
+            let Some(identity) = store.identity(id) else {
+                return Some(no_identity());
+            };
+            // The mock's identities have at most a password, their only
+            // first factor; Kratos keeps the last one.
+            if *kind != "password" || identity.password.is_none() {
+                return Some(not_found(&format!(
+                    "You tried to remove a {kind} but this user have no {kind} set up."
+                )));
+            }
+            bad_request("You cannot remove the last first factor credential.")
+        }
         ("DELETE", ["identities", id]) => {
             let before = store.identities.len();
             store.identities.retain(|i| i.id != *id);
@@ -143,15 +161,16 @@ fn no_identity() -> ResponseTemplate {
 
 /// Kratos's 409 for an identifier or external id taken already.
 fn conflict() -> ResponseTemplate {
-    json_response(
+    json_response(409, conflict_body())
+}
+
+fn conflict_body() -> Value {
+    error_body(
         409,
-        error_body(
-            409,
-            "Conflict",
-            None,
-            "The resource could not be created due to a conflict",
-            "This identity conflicts with another identity that already exists.",
-        ),
+        "Conflict",
+        None,
+        "The resource could not be created due to a conflict",
+        "This identity conflicts with another identity that already exists.",
     )
 }
 
@@ -230,24 +249,18 @@ fn taken(store: &Store, given: &Given, except: Option<&str>) -> bool {
     })
 }
 
-fn create_identity(store: &mut Store, call: &Call) -> ResponseTemplate {
-    let body = call.form().0;
-    let given = match read(store, &body) {
-        Ok(given) => given,
-        Err(refused) => return *refused,
-    };
-    if taken(store, &given, None) {
-        return conflict();
-    }
+/// An identity to create, read and checked from a `createIdentityBody`.
+struct New {
+    given: Given,
+    password: Option<Password>,
+    verified: bool,
+}
+
+fn prepare(store: &Store, body: &Value) -> Result<New, Box<ResponseTemplate>> {
+    let given = read(store, body)?;
     let config = body.pointer("/credentials/password/config");
-    let password = match (
-        config
-            .and_then(|c| c.get("password"))
-            .and_then(Value::as_str),
-        config
-            .and_then(|c| c.get("hashed_password"))
-            .and_then(Value::as_str),
-    ) {
+    let text = |name: &str| config.and_then(|c| c.get(name)).and_then(Value::as_str);
+    let password = match (text("password"), text("hashed_password")) {
         (Some(clear), _) => Some(Password::Clear(clear.to_string())),
         (None, Some(hash)) => Some(Password::Hashed(hash.to_string())),
         (None, None) => None,
@@ -256,7 +269,25 @@ fn create_identity(store: &mut Store, call: &Call) -> ResponseTemplate {
         .pointer("/verifiable_addresses/0/verified")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let id = store.add_identity(given.identifier.clone(), given.traits.clone(), password);
+    Ok(New {
+        given,
+        password,
+        verified,
+    })
+}
+
+/// Stores `new` and returns its id; `None` when its identifier or external
+/// id is taken.
+fn insert(store: &mut Store, new: New) -> Option<String> {
+    if taken(store, &new.given, None) {
+        return None;
+    }
+    let New {
+        given,
+        password,
+        verified,
+    } = new;
+    let id = store.add_identity(given.identifier, given.traits, password);
     if let Some(identity) = store.identities.iter_mut().find(|i| i.id == id) {
         identity.state = given.state;
         identity.external_id = given.external_id;
@@ -264,18 +295,115 @@ fn create_identity(store: &mut Store, call: &Call) -> ResponseTemplate {
         identity.metadata_admin = given.metadata_admin;
         identity.verified = verified;
     }
-    match store.identity(&id) {
-        Some(identity) => json_response(201, store.admin_identity_json(identity)),
-        None => no_identity(),
+    Some(id)
+}
+
+fn create_identity(store: &mut Store, call: &Call) -> ResponseTemplate {
+    let new = match prepare(store, &call.form().0) {
+        Ok(new) => new,
+        Err(refused) => return *refused,
+    };
+    match insert(store, new) {
+        Some(id) => identity_answer(store, &id, 201),
+        None => conflict(),
     }
+}
+
+/// Kratos's limits on one batch: identities, and of them ones with a
+/// cleartext password (hashing is slow).
+const BATCH_LIMIT: usize = 1000;
+const BATCH_CLEARTEXT_LIMIT: usize = 200;
+
+/// `PATCH /admin/identities`: every `create` is read and checked first (one
+/// invalid body refuses the batch, as in Kratos), then each is stored; one
+/// whose identifier is taken gets `action: error` with a 409 in its entry.
+/// Only when none is stored does the call fail, with 409.
+fn batch_create(store: &mut Store, call: &Call) -> ResponseTemplate {
+    let body = call.form().0;
+    let Some(patches) = body.get("identities").and_then(Value::as_array) else {
+        return bad_request("The request body needs `identities`, an array.");
+    };
+    if patches.len() > BATCH_LIMIT {
+        return bad_request(&format!(
+            "The maximum number of identities that can be created or deleted at once is {BATCH_LIMIT}."
+        ));
+    }
+    let cleartext = patches
+        .iter()
+        .filter(|p| {
+            p.pointer("/create/credentials/password/config/password")
+                .is_some()
+        })
+        .count();
+    if cleartext > BATCH_CLEARTEXT_LIMIT {
+        return bad_request(&format!(
+            "The maximum number of identities per request that can be created with a plaintext password is {BATCH_CLEARTEXT_LIMIT}."
+        ));
+    }
+    let mut prepared = Vec::new();
+    for patch in patches {
+        let new = match patch.get("create").map(|body| prepare(store, body)) {
+            Some(Ok(new)) => Some(new),
+            Some(Err(refused)) => return *refused,
+            None => None,
+        };
+        prepared.push((patch.get("patch_id").cloned(), new));
+    }
+    let mut created = 0;
+    let mut results = Vec::new();
+    for (patch_id, new) in prepared {
+        let mut result = json!({"action": "create"});
+        if let Some(patch_id) = patch_id {
+            result["patch_id"] = patch_id;
+        }
+        match new.map(|new| insert(store, new)) {
+            Some(Some(id)) => {
+                created += 1;
+                result["identity"] = json!(id);
+            }
+            Some(None) => {
+                result["action"] = json!("error");
+                result["error"] = conflict_body()["error"].take();
+            }
+            None => {}
+        }
+        results.push(result);
+    }
+    if created == 0 && !results.is_empty() {
+        return conflict();
+    }
+    json_response(200, json!({ "identities": results }))
 }
 
 fn update_identity(store: &mut Store, id: &str, call: &Call) -> ResponseTemplate {
     if store.identity(id).is_none() {
         return no_identity();
     }
-    let body = call.form().0;
-    let given = match read(store, &body) {
+    replace(store, id, &call.form().0)
+}
+
+/// `PATCH /admin/identities/{id}`: the JSON Patch applied to the identity as
+/// the admin API shows it (with `metadata_admin`), then stored as a `PUT` of
+/// the result would be. `id`, `stateChangedAt` and `credentials` are off
+/// limits, as in Kratos.
+fn patch_identity(store: &mut Store, id: &str, call: &Call) -> ResponseTemplate {
+    let Some(identity) = store.identity(id) else {
+        return no_identity();
+    };
+    let current = store.admin_identity_json(identity);
+    let denied = ["/id", "/stateChangedAt", "/credentials"];
+    match super::json_patch::apply(&current, &call.form().0, &denied) {
+        Ok(patched) => replace(store, id, &patched),
+        Err(why) => bad_request(&format!(
+            "An error occurred when applying the JSON patch: {why}"
+        )),
+    }
+}
+
+/// Replaces the identity `id` with what `body` gives (traits checked
+/// against the schema); its credentials stay.
+fn replace(store: &mut Store, id: &str, body: &Value) -> ResponseTemplate {
+    let given = match read(store, body) {
         Ok(given) => given,
         Err(refused) => return *refused,
     };
@@ -293,8 +421,13 @@ fn update_identity(store: &mut Store, id: &str, call: &Call) -> ResponseTemplate
         identity.metadata_public = given.metadata_public;
         identity.metadata_admin = given.metadata_admin;
     }
+    identity_answer(store, id, 200)
+}
+
+/// The identity `id` as the admin API answers it, with `status`.
+fn identity_answer(store: &Store, id: &str, status: u16) -> ResponseTemplate {
     match store.identity(id) {
-        Some(identity) => json_response(200, store.admin_identity_json(identity)),
+        Some(identity) => json_response(status, store.admin_identity_json(identity)),
         None => no_identity(),
     }
 }

@@ -15,7 +15,11 @@
 //! - recovery and verification by a code sent to the outbox (a recovery
 //!   ends as Kratos does with `feature_flags.use_continue_with_transitions`:
 //!   the session token and a settings flow in `continue_with`);
-//! - 410 with a replacement flow for an expired flow of any kind.
+//! - 410 with a replacement flow for an expired flow of any kind;
+//! - the admin API over the same identities: create (one or a batch),
+//!   list, get, replace, patch, delete (ending their sessions), their
+//!   sessions, recovery codes, the courier's outbox, health and version,
+//!   behind an API key when one is set.
 //!
 //! Inside, one store (identities with their credentials, sessions with
 //! their assurance level and authentication time, flows with their kind,
@@ -49,6 +53,7 @@ use crate::{Client, FrontendApi};
 mod admin;
 mod by_code;
 mod http;
+mod json_patch;
 mod login;
 mod recovery;
 mod registration;

@@ -1,0 +1,260 @@
+//! Applying a JSON Patch (RFC 6902), as Kratos does to an identity's JSON
+//! in `PATCH /admin/identities/{id}`: every operation in order, the whole
+//! patch refused if one fails, and some paths off limits.
+
+use serde_json::Value;
+
+/// `patch` applied to a copy of `document`; an error says which operation
+/// failed and why. An operation whose `path` or `from` is one of `denied`,
+/// or lies under one, is refused.
+pub(super) fn apply(document: &Value, patch: &Value, denied: &[&str]) -> Result<Value, String> {
+    let Some(operations) = patch.as_array() else {
+        return Err("a JSON Patch is an array of operations".into());
+    };
+    let mut doc = document.clone();
+    for (n, op) in operations.iter().enumerate() {
+        apply_one(&mut doc, op, denied).map_err(|why| format!("operation {n}: {why}"))?;
+    }
+    Ok(doc)
+}
+
+fn apply_one(doc: &mut Value, op: &Value, denied: &[&str]) -> Result<(), String> {
+    let pointer = |name: &str| -> Result<String, String> {
+        let p = op
+            .get(name)
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("`{name}` is missing"))?;
+        if !p.is_empty() && !p.starts_with('/') {
+            return Err(format!("`{name}` is not a JSON pointer"));
+        }
+        if denied
+            .iter()
+            .any(|d| p == *d || p.strip_prefix(d).is_some_and(|rest| rest.starts_with('/')))
+        {
+            return Err(format!("`{p}` may not be patched"));
+        }
+        Ok(p.to_string())
+    };
+    let value = || op.get("value").cloned().ok_or("`value` is missing");
+    let path = pointer("path")?;
+    match op.get("op").and_then(Value::as_str) {
+        Some("add") => add(doc, &path, value()?),
+        Some("remove") => remove(doc, &path).map(drop),
+        Some("replace") => {
+            let new = value()?;
+            *doc.pointer_mut(&path).ok_or("nothing at `path`")? = new;
+            Ok(())
+        }
+        Some("move") => {
+            let from = pointer("from")?;
+            if path.starts_with(&format!("{from}/")) {
+                return Err("cannot move a value into itself".into());
+            }
+            let moved = remove(doc, &from)?;
+            add(doc, &path, moved)
+        }
+        Some("copy") => {
+            let copied = doc
+                .pointer(&pointer("from")?)
+                .cloned()
+                .ok_or("nothing at `from`")?;
+            add(doc, &path, copied)
+        }
+        Some("test") => match doc.pointer(&path) {
+            Some(found) if *found == value()? => Ok(()),
+            _ => Err("the test failed".into()),
+        },
+        _ => Err("`op` is none of add, remove, replace, move, copy, test".into()),
+    }
+}
+
+/// The parent of what `path` points at, and the last token, unescaped.
+fn split(path: &str) -> Result<(&str, String), String> {
+    let at = path
+        .rfind('/')
+        .ok_or("the root cannot be added or removed")?;
+    let token = path[at + 1..].replace("~1", "/").replace("~0", "~");
+    Ok((&path[..at], token))
+}
+
+fn add(doc: &mut Value, path: &str, value: Value) -> Result<(), String> {
+    if path.is_empty() {
+        *doc = value;
+        return Ok(());
+    }
+    let (parent, token) = split(path)?;
+    match doc.pointer_mut(parent) {
+        Some(Value::Object(map)) => {
+            map.insert(token, value);
+            Ok(())
+        }
+        Some(Value::Array(items)) => {
+            let at = match token.as_str() {
+                "-" => items.len(),
+                index => index_in(index, items.len() + 1)?,
+            };
+            items.insert(at, value);
+            Ok(())
+        }
+        _ => Err("the parent of `path` is no object or array".into()),
+    }
+}
+
+fn remove(doc: &mut Value, path: &str) -> Result<Value, String> {
+    let (parent, token) = split(path)?;
+    match doc.pointer_mut(parent) {
+        Some(Value::Object(map)) => map
+            .remove(&token)
+            .ok_or_else(|| "nothing at the path".into()),
+        Some(Value::Array(items)) => {
+            let at = index_in(&token, items.len())?;
+            Ok(items.remove(at))
+        }
+        _ => Err("nothing at the path".into()),
+    }
+}
+
+/// An array index as RFC 6901 spells it (no sign, no leading zero), below `len`.
+fn index_in(token: &str, len: usize) -> Result<usize, String> {
+    let valid = !token.is_empty()
+        && token.bytes().all(|b| b.is_ascii_digit())
+        && (token == "0" || !token.starts_with('0'));
+    match token.parse::<usize>() {
+        Ok(at) if valid && at < len => Ok(at),
+        _ => Err("the array index is out of range".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn patched(doc: Value, patch: Value) -> Result<Value, String> {
+        apply(&doc, &patch, &["/id", "/credentials"])
+    }
+
+    // The cases of RFC 6902, appendix A, that this mock meets.
+    #[test]
+    fn the_rfc_examples() {
+        let cases = [
+            (
+                json!({"foo": "bar"}),
+                json!([{"op": "add", "path": "/baz", "value": "qux"}]),
+                json!({"baz": "qux", "foo": "bar"}),
+            ),
+            (
+                json!({"foo": ["bar", "baz"]}),
+                json!([{"op": "add", "path": "/foo/1", "value": "qux"}]),
+                json!({"foo": ["bar", "qux", "baz"]}),
+            ),
+            (
+                json!({"baz": "qux", "foo": "bar"}),
+                json!([{"op": "remove", "path": "/baz"}]),
+                json!({"foo": "bar"}),
+            ),
+            (
+                json!({"foo": ["bar", "qux", "baz"]}),
+                json!([{"op": "remove", "path": "/foo/1"}]),
+                json!({"foo": ["bar", "baz"]}),
+            ),
+            (
+                json!({"baz": "qux", "foo": "bar"}),
+                json!([{"op": "replace", "path": "/baz", "value": "boo"}]),
+                json!({"baz": "boo", "foo": "bar"}),
+            ),
+            (
+                json!({"foo": {"bar": "baz", "waldo": "fred"}, "qux": {"corge": "grault"}}),
+                json!([{"op": "move", "from": "/foo/waldo", "path": "/qux/thud"}]),
+                json!({"foo": {"bar": "baz"}, "qux": {"corge": "grault", "thud": "fred"}}),
+            ),
+            (
+                json!({"foo": ["all", "grass", "cows", "eat"]}),
+                json!([{"op": "move", "from": "/foo/1", "path": "/foo/3"}]),
+                json!({"foo": ["all", "cows", "eat", "grass"]}),
+            ),
+            (
+                json!({"baz": "qux", "foo": ["a", 2, "c"]}),
+                json!([{"op": "test", "path": "/baz", "value": "qux"}, {"op": "test", "path": "/foo/1", "value": 2}]),
+                json!({"baz": "qux", "foo": ["a", 2, "c"]}),
+            ),
+            (
+                json!({"foo": ["bar"]}),
+                json!([{"op": "add", "path": "/foo/-", "value": ["abc", "def"]}]),
+                json!({"foo": ["bar", ["abc", "def"]]}),
+            ),
+            (
+                json!({"/": 9, "~1": 10}),
+                json!([{"op": "test", "path": "/~01", "value": 10}]),
+                json!({"/": 9, "~1": 10}),
+            ),
+            (
+                json!({"foo": "bar"}),
+                json!([{"op": "copy", "from": "/foo", "path": "/baz"}]),
+                json!({"foo": "bar", "baz": "bar"}),
+            ),
+        ];
+        for (doc, patch, want) in cases {
+            assert_eq!(patched(doc, patch.clone()).unwrap(), want, "{patch}");
+        }
+    }
+
+    #[test]
+    fn a_failing_operation_refuses_the_whole_patch() {
+        let doc = json!({"baz": "qux", "foo": ["bar"]});
+        for (patch, why) in [
+            (
+                json!([{"op": "test", "path": "/baz", "value": "bar"}]),
+                "the test failed",
+            ),
+            (
+                json!([{"op": "add", "path": "/baz/bat", "value": "qux"}]),
+                "no object or array",
+            ),
+            (
+                json!([{"op": "remove", "path": "/nope"}]),
+                "nothing at the path",
+            ),
+            (
+                json!([{"op": "add", "path": "/foo/01", "value": 1}]),
+                "out of range",
+            ),
+            (
+                json!([{"op": "add", "path": "/foo/2", "value": 1}]),
+                "out of range",
+            ),
+            (
+                json!([{"op": "replace", "path": "/nope", "value": 1}]),
+                "nothing at `path`",
+            ),
+            (json!([{"op": "add", "path": "/x"}]), "`value` is missing"),
+            (json!([{"op": "frob", "path": "/x"}]), "`op` is none of"),
+            (
+                json!([{"op": "replace", "path": "/id", "value": "x"}]),
+                "`/id` may not be patched",
+            ),
+            (
+                json!([{"op": "remove", "path": "/credentials/password"}]),
+                "may not be patched",
+            ),
+            (
+                json!([{"op": "copy", "from": "/credentials", "path": "/x"}]),
+                "may not be patched",
+            ),
+            (
+                json!([{"op": "move", "from": "/foo", "path": "/foo/0"}]),
+                "into itself",
+            ),
+            (json!({"op": "add"}), "an array of operations"),
+        ] {
+            let err = patched(doc.clone(), patch.clone()).unwrap_err();
+            assert!(err.contains(why), "{patch}: {err}");
+        }
+        // An earlier operation's change is not kept when a later one fails.
+        let patch = json!([{"op": "replace", "path": "/baz", "value": "new"}, {"op": "remove", "path": "/nope"}]);
+        assert!(patched(doc.clone(), patch).is_err());
+        // A path that merely starts like a denied one is allowed.
+        let patch = json!([{"op": "add", "path": "/identity", "value": 1}]);
+        assert_eq!(patched(json!({}), patch).unwrap(), json!({"identity": 1}));
+    }
+}
