@@ -47,6 +47,7 @@
 
 mod client;
 mod decode;
+mod encode;
 mod error;
 #[cfg(feature = "frontend")]
 mod flow;

@@ -46,21 +46,34 @@ fn optional(types: &TypeSet, f: &Field) -> bool {
     types.is_optional(f)
 }
 
-/// The `#[serde(...)]` attribute of a field, if it needs one. serde only
-/// writes the models; [`write_decode`] reads them.
-fn serde_attribute(f: &Field) -> Option<String> {
-    let mut parts = Vec::new();
-    if f.rust.trim_start_matches("r#") != f.json {
-        parts.push(format!("rename = {:?}", f.json));
+/// How a struct is written with serde: its fields, in order, into a map,
+/// optional ones only when set (`crate::encode`).
+fn write_fields(out: &mut String, name: &str, fields: &[Field]) {
+    let map = if fields.is_empty() { "_map" } else { "map" };
+    let _ = writeln!(
+        out,
+        "impl crate::encode::Fields for {name} {{
+    fn fields<M: serde::ser::SerializeMap>(&self, {map}: &mut M) -> Result<(), M::Error> {{"
+    );
+    for f in fields {
+        let _ = if f.required {
+            writeln!(
+                out,
+                "        map.serialize_entry({:?}, &self.{})?;",
+                f.json, f.rust
+            )
+        } else {
+            writeln!(
+                out,
+                "        crate::encode::optional(map, {:?}, &self.{})?;",
+                f.json, f.rust
+            )
+        };
     }
-    if !f.required {
-        parts.push("skip_serializing_if = \"Option::is_none\"".to_string());
-    }
-    if parts.is_empty() {
-        None
-    } else {
-        Some(format!("#[serde({})]", parts.join(", ")))
-    }
+    let _ = writeln!(
+        out,
+        "        Ok(())\n    }}\n}}\n\ncrate::encode::impl_serialize!({name});\n"
+    );
 }
 
 /// How a struct's decoder reads a field.
@@ -181,7 +194,7 @@ fn write_struct(
     let free_json = |f: &Field| !f.secret && types.holds_free_json(&f.ty);
     let has_secret = fields.iter().any(|f| f.secret || free_json(f));
     let all_default = types.has_default(&Ty::Named(name.to_string()));
-    let mut derives = vec!["Clone", "PartialEq", "serde::Serialize"];
+    let mut derives = vec!["Clone", "PartialEq"];
     if !has_secret {
         derives.insert(0, "Debug");
     }
@@ -193,13 +206,11 @@ fn write_struct(
     let _ = writeln!(out, "pub struct {name} {{");
     for f in fields {
         write_doc(out, "    ", f.doc.as_deref());
-        if let Some(attribute) = serde_attribute(f) {
-            let _ = writeln!(out, "    {attribute}");
-        }
         let _ = writeln!(out, "    pub {}: {},", f.rust, field_type(types, f));
     }
     let _ = writeln!(out, "}}\n");
     write_decode(out, types, name, fields);
+    write_fields(out, name, fields);
 
     // A constructor taking the required fields; the others start empty.
     let required: Vec<&Field> = fields.iter().filter(|f| !optional(types, f)).collect();
@@ -272,7 +283,7 @@ fn write_struct(
         let _ = writeln!(out, "impl std::fmt::Debug for {name} {{");
         let _ = writeln!(
             out,
-            "    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{"
+            "    #[inline]\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{"
         );
         let _ = writeln!(out, "        f.debug_struct({name:?})");
         for field in fields {
@@ -327,7 +338,7 @@ fn write_enum(out: &mut String, name: &str, doc: Option<&str>, values: &[(String
 
     let _ = writeln!(out, "impl {name} {{");
     let _ = writeln!(out, "    /// The value as it is written in JSON.");
-    let _ = writeln!(out, "    pub fn as_str(&self) -> &str {{");
+    let _ = writeln!(out, "    #[inline]\n    pub fn as_str(&self) -> &str {{");
     let _ = writeln!(out, "        match self {{");
     for (variant, value) in values {
         let _ = writeln!(out, "            Self::{variant} => {value:?},");
@@ -336,7 +347,7 @@ fn write_enum(out: &mut String, name: &str, doc: Option<&str>, values: &[(String
     let _ = writeln!(out, "        }}\n    }}\n}}\n");
 
     let _ = writeln!(out, "impl From<&str> for {name} {{");
-    let _ = writeln!(out, "    fn from(value: &str) -> Self {{");
+    let _ = writeln!(out, "    #[inline]\n    fn from(value: &str) -> Self {{");
     let _ = writeln!(out, "        match value {{");
     for (variant, value) in values {
         let _ = writeln!(out, "            {value:?} => Self::{variant},");
@@ -350,6 +361,7 @@ fn write_enum(out: &mut String, name: &str, doc: Option<&str>, values: &[(String
     let _ = writeln!(
         out,
         "impl std::fmt::Display for {name} {{
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{
         f.write_str(self.as_str())
     }}
@@ -412,7 +424,10 @@ fn write_shared_accessors(
             out,
             "    /// The `{json}` of the variants that have one (an unknown variant's too, when it is text)."
         );
-        let _ = writeln!(out, "    pub fn {method}(&self) -> Option<&str> {{");
+        let _ = writeln!(
+            out,
+            "    #[inline]\n    pub fn {method}(&self) -> Option<&str> {{"
+        );
         let _ = writeln!(out, "        match self {{");
         for (variant, field) in &having {
             let value = if optional(types, field) {
@@ -471,7 +486,7 @@ fn write_union(
     );
     let _ = writeln!(
         out,
-        "    pub fn {}(&self) -> &str {{",
+        "    #[inline]\n    pub fn {}(&self) -> &str {{",
         accessor.trim_start_matches("r#")
     );
     let _ = writeln!(out, "        match self {{");
@@ -501,20 +516,12 @@ fn write_union(
     // Serializing writes the tag once, then the variant's own fields.
     let _ = writeln!(out, "impl serde::Serialize for {name} {{");
     let _ = writeln!(out, "    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{");
-    let _ = writeln!(out, "        #[derive(serde::Serialize)]");
-    let _ = writeln!(out, "        #[serde(tag = {tag:?})]");
-    let _ = writeln!(out, "        enum Tagged<'a> {{");
-    for v in variants {
-        let _ = writeln!(out, "            #[serde(rename = {:?})]", v.tag);
-        let _ = writeln!(out, "            {}(&'a {}),", v.name, v.ty);
-    }
-    let _ = writeln!(out, "        }}");
     let _ = writeln!(out, "        match self {{");
     for v in variants {
         let _ = writeln!(
             out,
-            "            Self::{0}(value) => Tagged::{0}(value).serialize(serializer),",
-            v.name
+            "            Self::{}(value) => crate::encode::tagged::<{}, S>(serializer, {tag:?}, {:?}, value),",
+            v.name, v.ty, v.tag
         );
     }
     let _ = writeln!(
@@ -610,13 +617,16 @@ mod tests {
             field_lines(&source, "id"),
             ("pub struct Flow {", "pub id: String,")
         );
-        assert_eq!(
-            field_lines(&source, "note"),
-            (
-                "#[serde(skip_serializing_if = \"Option::is_none\")]",
-                "pub note: Option<String>,"
-            )
-        );
+        // Written with serde: a required field always, an optional one when set.
+        for line in [
+            r#"map.serialize_entry("id", &self.id)?;"#,
+            r#"crate::encode::optional(map, "note", &self.note)?;"#,
+        ] {
+            assert!(
+                source.lines().any(|l| l.trim() == line),
+                "no line {line} in\n{source}"
+            );
+        }
         assert!(source
             .contains("pub fn new(id: impl Into<String>, nodes: Vec<String>, ui: Ui) -> Self {"));
     }
@@ -638,7 +648,9 @@ mod tests {
         );
         assert!(source.contains("    Unknown(String),"), "{source}");
         assert!(source.contains("            other => Self::Unknown(other.to_string()),"));
-        assert!(source.contains("        #[serde(tag = \"node_type\")]"));
+        assert!(source.contains(
+            r#"Self::AttrsText(value) => crate::encode::tagged::<AttrsText, S>(serializer, "node_type", "text", value),"#
+        ), "{source}");
         assert!(
             source.contains("        Ok(match r.tag(\"node_type\", \"union Attrs\")?.as_deref() {")
         );
@@ -763,8 +775,10 @@ mod tests {
             }}}),
             "login",
         );
-        assert!(source.contains("#[derive(Clone, PartialEq, serde::Serialize"));
+        assert!(source.contains("#[derive(Clone, PartialEq"));
+        assert!(!source.contains("serde::Serialize,"), "no derive: {source}");
         assert!(source.contains("crate::decode::impl_deserialize!(Login);"));
+        assert!(source.contains("crate::encode::impl_serialize!(Login);"));
         assert!(source.contains(".field(\"password\", &crate::secret::Redacted)"));
         assert!(source.contains(".field(\"identifier\", &self.identifier)"));
     }

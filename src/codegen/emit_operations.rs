@@ -889,7 +889,7 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
     }
     let _ = writeln!(
         out,
-        "impl crate::OperationError for {error} {{\n    fn status(&self) -> reqwest::StatusCode {{"
+        "impl crate::OperationError for {error} {{\n    #[inline]\n    fn status(&self) -> reqwest::StatusCode {{"
     );
     if statuses.is_empty() {
         let _ = writeln!(out, "        match *self {{}}");
@@ -904,7 +904,7 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
     if !generic.is_empty() {
         let _ = writeln!(
             out,
-            "\n    fn generic_error(&self) -> Option<&crate::models::GenericError> {{\n        match self {{"
+            "\n    #[inline]\n    fn generic_error(&self) -> Option<&crate::models::GenericError> {{\n        match self {{"
         );
         for (pattern, path) in &generic {
             let _ = writeln!(out, "            {pattern} => {path},");
@@ -917,7 +917,7 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
     if !wrapped.is_empty() {
         let _ = writeln!(
             out,
-            "\n    fn error_body(&self) -> Option<&crate::models::{ERROR_WRAPPER}> {{\n        match self {{\n            {} => Some(body),",
+            "\n    #[inline]\n    fn error_body(&self) -> Option<&crate::models::{ERROR_WRAPPER}> {{\n        match self {{\n            {} => Some(body),",
             wrapped.join(" | ")
         );
         if wrapped.len() < op.errors.len() + usize::from(op.default.is_some()) {

@@ -197,8 +197,9 @@ fn gate(
 }
 
 /// Puts a blank line between items, which `prettyplease` leaves out: before
-/// a line that starts an item (its docs, attributes or keyword) when the
-/// line above ends one (`}` or `;`) at the same depth or deeper.
+/// a line that starts an item (its docs, attributes or keyword, or a macro
+/// call at the top level) when the line above ends one (`}` or `;`) at the
+/// same depth or deeper.
 fn space_items(source: &str) -> String {
     const ITEM_STARTS: &[&str] = &[
         "///",
@@ -212,7 +213,6 @@ fn space_items(source: &str) -> String {
         "type ",
         "struct ",
         "enum ",
-        "crate::",
     ];
     let indent = |line: &str| line.len() - line.trim_start().len();
     let mut out = String::with_capacity(source.len() + source.len() / 20);
@@ -221,7 +221,10 @@ fn space_items(source: &str) -> String {
         let trimmed = line.trim_start();
         if let Some(above) = previous {
             let ends_item = above.ends_with('}') || above.ends_with(';');
-            let starts_item = ITEM_STARTS.iter().any(|s| trimmed.starts_with(s));
+            // A macro call at the top level (`crate::...!(...)`) is an item;
+            // inside a function, a call is a statement.
+            let starts_item =
+                ITEM_STARTS.iter().any(|s| trimmed.starts_with(s)) || line.starts_with("crate::");
             // Associated types and constants stay together.
             let associated = |l: &str| {
                 let l = l.trim_start();

@@ -25,6 +25,7 @@ pub enum AuthenticatorAssuranceLevel {
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl AuthenticatorAssuranceLevel {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Aal0 => "aal0",
@@ -38,6 +39,7 @@ impl AuthenticatorAssuranceLevel {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl From<&str> for AuthenticatorAssuranceLevel {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "aal0" => Self::Aal0,
@@ -51,6 +53,7 @@ impl From<&str> for AuthenticatorAssuranceLevel {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl std::fmt::Display for AuthenticatorAssuranceLevel {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -77,11 +80,10 @@ crate::decode::impl_deserialize!(AuthenticatorAssuranceLevel);
 /// The answer to a batch of identity patches: one result per patch sent.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct BatchPatchIdentitiesResponse {
     /// One result for each patch, telling whether its identity was created or why not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identities: Option<Vec<IdentityPatchResponse>>,
 }
 
@@ -109,6 +111,17 @@ impl crate::decode::Decode for BatchPatchIdentitiesResponse {
 #[cfg(feature = "identity")]
 crate::decode::impl_deserialize!(BatchPatchIdentitiesResponse);
 
+#[cfg(feature = "identity")]
+impl crate::encode::Fields for BatchPatchIdentitiesResponse {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "identities", &self.identities)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(BatchPatchIdentitiesResponse);
+
 /// Something the app may do once a flow is done, told apart by `action`.
 ///
 /// Told apart by the `action` property. An object whose `action` this crate does not
@@ -135,6 +148,7 @@ pub enum ContinueWith {
 #[cfg(feature = "frontend")]
 impl ContinueWith {
     /// The `action` value that tells the variants apart.
+    #[inline]
     pub fn action(&self) -> &str {
         match self {
             Self::VerificationUi(_) => "show_verification_ui",
@@ -187,31 +201,36 @@ impl From<ContinueWithRedirectBrowserTo> for ContinueWith {
 #[cfg(feature = "frontend")]
 impl serde::Serialize for ContinueWith {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(serde::Serialize)]
-        #[serde(tag = "action")]
-        enum Tagged<'a> {
-            #[serde(rename = "show_verification_ui")]
-            VerificationUi(&'a ContinueWithVerificationUi),
-            #[serde(rename = "set_ory_session_token")]
-            SetOrySessionToken(&'a ContinueWithSetOrySessionToken),
-            #[serde(rename = "show_settings_ui")]
-            SettingsUi(&'a ContinueWithSettingsUi),
-            #[serde(rename = "show_recovery_ui")]
-            RecoveryUi(&'a ContinueWithRecoveryUi),
-            #[serde(rename = "redirect_browser_to")]
-            RedirectBrowserTo(&'a ContinueWithRedirectBrowserTo),
-        }
         match self {
             Self::VerificationUi(value) => {
-                Tagged::VerificationUi(value).serialize(serializer)
+                crate::encode::tagged::<
+                    ContinueWithVerificationUi,
+                    S,
+                >(serializer, "action", "show_verification_ui", value)
             }
             Self::SetOrySessionToken(value) => {
-                Tagged::SetOrySessionToken(value).serialize(serializer)
+                crate::encode::tagged::<
+                    ContinueWithSetOrySessionToken,
+                    S,
+                >(serializer, "action", "set_ory_session_token", value)
             }
-            Self::SettingsUi(value) => Tagged::SettingsUi(value).serialize(serializer),
-            Self::RecoveryUi(value) => Tagged::RecoveryUi(value).serialize(serializer),
+            Self::SettingsUi(value) => {
+                crate::encode::tagged::<
+                    ContinueWithSettingsUi,
+                    S,
+                >(serializer, "action", "show_settings_ui", value)
+            }
+            Self::RecoveryUi(value) => {
+                crate::encode::tagged::<
+                    ContinueWithRecoveryUi,
+                    S,
+                >(serializer, "action", "show_recovery_ui", value)
+            }
             Self::RedirectBrowserTo(value) => {
-                Tagged::RedirectBrowserTo(value).serialize(serializer)
+                crate::encode::tagged::<
+                    ContinueWithRedirectBrowserTo,
+                    S,
+                >(serializer, "action", "redirect_browser_to", value)
             }
             Self::Unknown(object) => object.serialize(serializer),
         }
@@ -241,7 +260,7 @@ crate::decode::impl_deserialize!(ContinueWith);
 /// Show the recovery flow.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ContinueWithRecoveryUi {
     pub flow: ContinueWithRecoveryUiFlow,
@@ -273,6 +292,17 @@ impl crate::decode::Decode for ContinueWithRecoveryUi {
 crate::decode::impl_deserialize!(ContinueWithRecoveryUi);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for ContinueWithRecoveryUi {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("flow", &self.flow)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(ContinueWithRecoveryUi);
+
+#[cfg(feature = "frontend")]
 impl ContinueWithRecoveryUi {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(flow: ContinueWithRecoveryUiFlow) -> Self {
@@ -283,13 +313,12 @@ impl ContinueWithRecoveryUi {
 /// The recovery flow to show.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ContinueWithRecoveryUiFlow {
     /// The recovery flow's id.
     pub id: String,
     /// Where a browser would show the flow; set for browser flows.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
@@ -324,6 +353,18 @@ impl crate::decode::Decode for ContinueWithRecoveryUiFlow {
 crate::decode::impl_deserialize!(ContinueWithRecoveryUiFlow);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for ContinueWithRecoveryUiFlow {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("id", &self.id)?;
+        crate::encode::optional(map, "url", &self.url)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(ContinueWithRecoveryUiFlow);
+
+#[cfg(feature = "frontend")]
 impl ContinueWithRecoveryUiFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
@@ -334,7 +375,7 @@ impl ContinueWithRecoveryUiFlow {
 /// Open this URL in a browser.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ContinueWithRedirectBrowserTo {
     /// The URL to open.
@@ -371,6 +412,17 @@ impl crate::decode::Decode for ContinueWithRedirectBrowserTo {
 crate::decode::impl_deserialize!(ContinueWithRedirectBrowserTo);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for ContinueWithRedirectBrowserTo {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("redirect_browser_to", &self.redirect_browser_to)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(ContinueWithRedirectBrowserTo);
+
+#[cfg(feature = "frontend")]
 impl ContinueWithRedirectBrowserTo {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(redirect_browser_to: impl Into<String>) -> Self {
@@ -383,7 +435,7 @@ impl ContinueWithRedirectBrowserTo {
 /// Store this session token and send it with later requests.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ContinueWithSetOrySessionToken {
     /// The session token; treat it as a password.
@@ -418,6 +470,17 @@ impl crate::decode::Decode for ContinueWithSetOrySessionToken {
 crate::decode::impl_deserialize!(ContinueWithSetOrySessionToken);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for ContinueWithSetOrySessionToken {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("ory_session_token", &self.ory_session_token)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(ContinueWithSetOrySessionToken);
+
+#[cfg(feature = "frontend")]
 impl ContinueWithSetOrySessionToken {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(ory_session_token: impl Into<String>) -> Self {
@@ -429,6 +492,7 @@ impl ContinueWithSetOrySessionToken {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for ContinueWithSetOrySessionToken {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ContinueWithSetOrySessionToken")
             .field("ory_session_token", &crate::secret::Redacted)
@@ -439,7 +503,7 @@ impl std::fmt::Debug for ContinueWithSetOrySessionToken {
 /// Show the settings flow.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ContinueWithSettingsUi {
     pub flow: ContinueWithSettingsUiFlow,
@@ -471,6 +535,17 @@ impl crate::decode::Decode for ContinueWithSettingsUi {
 crate::decode::impl_deserialize!(ContinueWithSettingsUi);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for ContinueWithSettingsUi {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("flow", &self.flow)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(ContinueWithSettingsUi);
+
+#[cfg(feature = "frontend")]
 impl ContinueWithSettingsUi {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(flow: ContinueWithSettingsUiFlow) -> Self {
@@ -481,13 +556,12 @@ impl ContinueWithSettingsUi {
 /// The settings flow to show.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ContinueWithSettingsUiFlow {
     /// The settings flow's id.
     pub id: String,
     /// Where a browser would show the flow; set for browser flows.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
@@ -522,6 +596,18 @@ impl crate::decode::Decode for ContinueWithSettingsUiFlow {
 crate::decode::impl_deserialize!(ContinueWithSettingsUiFlow);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for ContinueWithSettingsUiFlow {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("id", &self.id)?;
+        crate::encode::optional(map, "url", &self.url)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(ContinueWithSettingsUiFlow);
+
+#[cfg(feature = "frontend")]
 impl ContinueWithSettingsUiFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
@@ -532,7 +618,7 @@ impl ContinueWithSettingsUiFlow {
 /// Show the verification flow, so that the user can confirm an address.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ContinueWithVerificationUi {
     pub flow: ContinueWithVerificationUiFlow,
@@ -564,6 +650,17 @@ impl crate::decode::Decode for ContinueWithVerificationUi {
 crate::decode::impl_deserialize!(ContinueWithVerificationUi);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for ContinueWithVerificationUi {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("flow", &self.flow)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(ContinueWithVerificationUi);
+
+#[cfg(feature = "frontend")]
 impl ContinueWithVerificationUi {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(flow: ContinueWithVerificationUiFlow) -> Self {
@@ -574,13 +671,12 @@ impl ContinueWithVerificationUi {
 /// The verification flow to show.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ContinueWithVerificationUiFlow {
     /// The verification flow's id.
     pub id: String,
     /// Where a browser would show the flow; set for browser flows.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// The address to verify.
     pub verifiable_address: String,
@@ -627,6 +723,19 @@ impl crate::decode::Decode for ContinueWithVerificationUiFlow {
 crate::decode::impl_deserialize!(ContinueWithVerificationUiFlow);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for ContinueWithVerificationUiFlow {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("id", &self.id)?;
+        crate::encode::optional(map, "url", &self.url)?;
+        map.serialize_entry("verifiable_address", &self.verifiable_address)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(ContinueWithVerificationUiFlow);
+
+#[cfg(feature = "frontend")]
 impl ContinueWithVerificationUiFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>, verifiable_address: impl Into<String>) -> Self {
@@ -661,6 +770,7 @@ pub enum CourierMessageStatus {
 #[cfg(feature = "courier")]
 impl CourierMessageStatus {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Queued => "queued",
@@ -674,6 +784,7 @@ impl CourierMessageStatus {
 
 #[cfg(feature = "courier")]
 impl From<&str> for CourierMessageStatus {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "queued" => Self::Queued,
@@ -687,6 +798,7 @@ impl From<&str> for CourierMessageStatus {
 
 #[cfg(feature = "courier")]
 impl std::fmt::Display for CourierMessageStatus {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -731,6 +843,7 @@ pub enum CourierMessageType {
 #[cfg(feature = "courier")]
 impl CourierMessageType {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Email => "email",
@@ -742,6 +855,7 @@ impl CourierMessageType {
 
 #[cfg(feature = "courier")]
 impl From<&str> for CourierMessageType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "email" => Self::Email,
@@ -753,6 +867,7 @@ impl From<&str> for CourierMessageType {
 
 #[cfg(feature = "courier")]
 impl std::fmt::Display for CourierMessageType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -781,12 +896,10 @@ crate::decode::impl_deserialize!(CourierMessageType);
 /// The FedCM providers available for sign-in, together with the anti-CSRF token to send back with the provider's token.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CreateFedcmFlowResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub providers: Option<Vec<Provider>>,
 }
 
@@ -818,7 +931,20 @@ impl crate::decode::Decode for CreateFedcmFlowResponse {
 crate::decode::impl_deserialize!(CreateFedcmFlowResponse);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for CreateFedcmFlowResponse {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "providers", &self.providers)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(CreateFedcmFlowResponse);
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for CreateFedcmFlowResponse {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateFedcmFlowResponse")
             .field(
@@ -833,34 +959,26 @@ impl std::fmt::Debug for CreateFedcmFlowResponse {
 /// What an administrator sends to create an identity, optionally with credentials to import. `schema_id` and `traits` are required.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CreateIdentityBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<IdentityWithCredentials>,
     /// An optional id from another system, for linking the identity to it. No two identities may share one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Any JSON value for administrators. It is returned only by admin endpoints, for example `GET /admin/identities/{id}`, and never shown to the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_admin: Option<serde_json::Value>,
     /// Any JSON value the user may read, for example in their own session. Keep secrets and sensitive data out of it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_public: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<NullUuid>,
     /// Recovery addresses to import with the identity. Each must also appear in the traits as a recovery address per the identity schema, or the next update of the identity replaces it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_addresses: Option<Vec<RecoveryIdentityAddress>>,
     /// The id of the identity schema that `traits` must follow.
     pub schema_id: String,
     /// Whether the identity may sign in: `active` or `inactive`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<CreateIdentityBodyState>,
     /// The identity's traits, such as an email address or name. Kratos checks them against the identity schema named by `schema_id`; the user can change them later through self-service settings.
     pub traits: serde_json::Map<String, serde_json::Value>,
     /// Verifiable addresses to import with the identity, for example addresses already verified elsewhere. Each must also appear in the traits as a verifiable address per the identity schema, or the next update of the identity replaces it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verifiable_addresses: Option<Vec<VerifiableIdentityAddress>>,
 }
 
@@ -924,6 +1042,30 @@ impl crate::decode::Decode for CreateIdentityBody {
 crate::decode::impl_deserialize!(CreateIdentityBody);
 
 #[cfg(feature = "identity")]
+impl crate::encode::Fields for CreateIdentityBody {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "credentials", &self.credentials)?;
+        crate::encode::optional(map, "external_id", &self.external_id)?;
+        crate::encode::optional(map, "metadata_admin", &self.metadata_admin)?;
+        crate::encode::optional(map, "metadata_public", &self.metadata_public)?;
+        crate::encode::optional(map, "organization_id", &self.organization_id)?;
+        crate::encode::optional(map, "recovery_addresses", &self.recovery_addresses)?;
+        map.serialize_entry("schema_id", &self.schema_id)?;
+        crate::encode::optional(map, "state", &self.state)?;
+        map.serialize_entry("traits", &self.traits)?;
+        crate::encode::optional(
+            map,
+            "verifiable_addresses",
+            &self.verifiable_addresses,
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(CreateIdentityBody);
+
+#[cfg(feature = "identity")]
 impl CreateIdentityBody {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -947,6 +1089,7 @@ impl CreateIdentityBody {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Debug for CreateIdentityBody {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateIdentityBody")
             .field("credentials", &self.credentials)
@@ -988,6 +1131,7 @@ pub enum CreateIdentityBodyState {
 #[cfg(feature = "identity")]
 impl CreateIdentityBodyState {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "active",
@@ -999,6 +1143,7 @@ impl CreateIdentityBodyState {
 
 #[cfg(feature = "identity")]
 impl From<&str> for CreateIdentityBodyState {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "active" => Self::Active,
@@ -1010,6 +1155,7 @@ impl From<&str> for CreateIdentityBodyState {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Display for CreateIdentityBodyState {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1036,13 +1182,11 @@ crate::decode::impl_deserialize!(CreateIdentityBodyState);
 /// What an administrator sends to create a recovery code for an identity.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CreateRecoveryCodeForIdentityBody {
     /// How long the code stays valid, as a duration such as `1h` or `30m`. Without it, Kratos uses its `selfservice.methods.code.config.lifespan` setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_type: Option<SelfServiceFlowType>,
     /// The id of the identity whose account is to be recovered.
     pub identity_id: String,
@@ -1082,6 +1226,19 @@ impl crate::decode::Decode for CreateRecoveryCodeForIdentityBody {
 crate::decode::impl_deserialize!(CreateRecoveryCodeForIdentityBody);
 
 #[cfg(feature = "identity")]
+impl crate::encode::Fields for CreateRecoveryCodeForIdentityBody {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "expires_in", &self.expires_in)?;
+        crate::encode::optional(map, "flow_type", &self.flow_type)?;
+        map.serialize_entry("identity_id", &self.identity_id)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(CreateRecoveryCodeForIdentityBody);
+
+#[cfg(feature = "identity")]
 impl CreateRecoveryCodeForIdentityBody {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(identity_id: impl Into<String>) -> Self {
@@ -1096,11 +1253,10 @@ impl CreateRecoveryCodeForIdentityBody {
 /// What an administrator sends to create a recovery link for an identity.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CreateRecoveryLinkForIdentityBody {
     /// How long the link stays valid, as a duration such as `1h` or `30m`. Without it, Kratos uses its `selfservice.methods.link.config.lifespan` setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<String>,
     /// The id of the identity whose account is to be recovered.
     pub identity_id: String,
@@ -1135,6 +1291,18 @@ impl crate::decode::Decode for CreateRecoveryLinkForIdentityBody {
 
 #[cfg(feature = "identity")]
 crate::decode::impl_deserialize!(CreateRecoveryLinkForIdentityBody);
+
+#[cfg(feature = "identity")]
+impl crate::encode::Fields for CreateRecoveryLinkForIdentityBody {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "expires_in", &self.expires_in)?;
+        map.serialize_entry("identity_id", &self.identity_id)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(CreateRecoveryLinkForIdentityBody);
 
 #[cfg(feature = "identity")]
 impl CreateRecoveryLinkForIdentityBody {
@@ -1187,6 +1355,7 @@ pub enum DeleteIdentityCredentialsType {
 #[cfg(feature = "identity")]
 impl DeleteIdentityCredentialsType {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Password => "password",
@@ -1207,6 +1376,7 @@ impl DeleteIdentityCredentialsType {
 
 #[cfg(feature = "identity")]
 impl From<&str> for DeleteIdentityCredentialsType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "password" => Self::Password,
@@ -1227,6 +1397,7 @@ impl From<&str> for DeleteIdentityCredentialsType {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Display for DeleteIdentityCredentialsType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1253,11 +1424,10 @@ crate::decode::impl_deserialize!(DeleteIdentityCredentialsType);
 /// Result of signing out the user's other sessions.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct DeleteMySessionsCount {
     /// How many sessions the call ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
 }
 
@@ -1283,16 +1453,25 @@ impl crate::decode::Decode for DeleteMySessionsCount {
 #[cfg(feature = "frontend")]
 crate::decode::impl_deserialize!(DeleteMySessionsCount);
 
+#[cfg(feature = "frontend")]
+impl crate::encode::Fields for DeleteMySessionsCount {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "count", &self.count)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(DeleteMySessionsCount);
+
 /// The body of a 422: the flow has to go on in a browser.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ErrorBrowserLocationChangeRequired {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<GenericError>,
     /// The URL to open in a browser.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_browser_to: Option<String>,
 }
 
@@ -1323,21 +1502,30 @@ impl crate::decode::Decode for ErrorBrowserLocationChangeRequired {
 #[cfg(feature = "frontend")]
 crate::decode::impl_deserialize!(ErrorBrowserLocationChangeRequired);
 
+#[cfg(feature = "frontend")]
+impl crate::encode::Fields for ErrorBrowserLocationChangeRequired {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "error", &self.error)?;
+        crate::encode::optional(map, "redirect_browser_to", &self.redirect_browser_to)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(ErrorBrowserLocationChangeRequired);
+
 /// The body of a Kratos error response.
 ///
 /// Every error Kratos answers with has this shape: one `error` object, and for some errors a few fields beside it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ErrorGeneric {
     pub error: GenericError,
     /// For `self_service_flow_expired`: when the flow expired.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expired_at: Option<String>,
     /// For `self_service_flow_expired`: how long ago the flow expired, in nanoseconds. Kratos deprecates it in favour of `expired_at`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub since: Option<i64>,
     /// For `self_service_flow_expired`: the id of a new flow to continue with, when Kratos made one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_flow_id: Option<String>,
 }
 
@@ -1375,6 +1563,18 @@ impl crate::decode::Decode for ErrorGeneric {
 
 crate::decode::impl_deserialize!(ErrorGeneric);
 
+impl crate::encode::Fields for ErrorGeneric {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("error", &self.error)?;
+        crate::encode::optional(map, "expired_at", &self.expired_at)?;
+        crate::encode::optional(map, "since", &self.since)?;
+        crate::encode::optional(map, "use_flow_id", &self.use_flow_id)?;
+        Ok(())
+    }
+}
+
+crate::encode::impl_serialize!(ErrorGeneric);
+
 impl ErrorGeneric {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(error: GenericError) -> Self {
@@ -1396,18 +1596,15 @@ impl ErrorGeneric {
 
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct FlowError {
     /// When the server stored this error record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<serde_json::Map<String, serde_json::Value>>,
     /// Unique ID of the error. The error page receives it in its `id` query parameter.
     pub id: String,
     /// When the server last changed this error record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -1448,6 +1645,20 @@ impl crate::decode::Decode for FlowError {
 crate::decode::impl_deserialize!(FlowError);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for FlowError {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "created_at", &self.created_at)?;
+        crate::encode::optional(map, "error", &self.error)?;
+        map.serialize_entry("id", &self.id)?;
+        crate::encode::optional(map, "updated_at", &self.updated_at)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(FlowError);
+
+#[cfg(feature = "frontend")]
 impl FlowError {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
@@ -1462,6 +1673,7 @@ impl FlowError {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for FlowError {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FlowError")
             .field("created_at", &self.created_at)
@@ -1473,31 +1685,24 @@ impl std::fmt::Debug for FlowError {
 }
 
 /// What went wrong, for people and for programs.
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GenericError {
     /// The HTTP status code of the response.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// Diagnostic detail, only present when the server runs with debugging exposed. Never show it to users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub debug: Option<String>,
     /// Machine-readable facts about the error, such as the id of a replacement flow or a URL to send the user to. Keys depend on `id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Map<String, serde_json::Value>>,
     /// A stable, language-independent name for the error, such as `session_already_available`. Match on this, not on `message`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A short English description of the error.
     pub message: String,
     /// A longer English explanation, often saying what to do about the error.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The id of the request, for finding it in the server's logs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
     /// The reason phrase of the HTTP status, such as `Bad Request`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
@@ -1547,6 +1752,22 @@ impl crate::decode::Decode for GenericError {
 
 crate::decode::impl_deserialize!(GenericError);
 
+impl crate::encode::Fields for GenericError {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "code", &self.code)?;
+        crate::encode::optional(map, "debug", &self.debug)?;
+        crate::encode::optional(map, "details", &self.details)?;
+        crate::encode::optional(map, "id", &self.id)?;
+        map.serialize_entry("message", &self.message)?;
+        crate::encode::optional(map, "reason", &self.reason)?;
+        crate::encode::optional(map, "request", &self.request)?;
+        crate::encode::optional(map, "status", &self.status)?;
+        Ok(())
+    }
+}
+
+crate::encode::impl_serialize!(GenericError);
+
 impl GenericError {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(message: impl Into<String>) -> Self {
@@ -1564,6 +1785,7 @@ impl GenericError {
 }
 
 impl std::fmt::Debug for GenericError {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GenericError")
             .field("code", &self.code)
@@ -1614,6 +1836,7 @@ pub enum GetIdentityByExternalIdIncludeCredentialItem {
 #[cfg(feature = "identity")]
 impl GetIdentityByExternalIdIncludeCredentialItem {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Password => "password",
@@ -1634,6 +1857,7 @@ impl GetIdentityByExternalIdIncludeCredentialItem {
 
 #[cfg(feature = "identity")]
 impl From<&str> for GetIdentityByExternalIdIncludeCredentialItem {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "password" => Self::Password,
@@ -1654,6 +1878,7 @@ impl From<&str> for GetIdentityByExternalIdIncludeCredentialItem {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Display for GetIdentityByExternalIdIncludeCredentialItem {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1713,6 +1938,7 @@ pub enum GetIdentityIncludeCredentialItem {
 #[cfg(feature = "identity")]
 impl GetIdentityIncludeCredentialItem {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Password => "password",
@@ -1733,6 +1959,7 @@ impl GetIdentityIncludeCredentialItem {
 
 #[cfg(feature = "identity")]
 impl From<&str> for GetIdentityIncludeCredentialItem {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "password" => Self::Password,
@@ -1753,6 +1980,7 @@ impl From<&str> for GetIdentityIncludeCredentialItem {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Display for GetIdentityIncludeCredentialItem {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1794,6 +2022,7 @@ pub enum GetSessionExpandItem {
 #[cfg(feature = "identity")]
 impl GetSessionExpandItem {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Identity => "identity",
@@ -1805,6 +2034,7 @@ impl GetSessionExpandItem {
 
 #[cfg(feature = "identity")]
 impl From<&str> for GetSessionExpandItem {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "identity" => Self::Identity,
@@ -1816,6 +2046,7 @@ impl From<&str> for GetSessionExpandItem {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Display for GetSessionExpandItem {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1841,7 +2072,7 @@ crate::decode::impl_deserialize!(GetSessionExpandItem);
 
 #[cfg(feature = "metadata")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetVersionStatus200Body {
     /// The version of this Kratos instance.
@@ -1874,6 +2105,17 @@ impl crate::decode::Decode for GetVersionStatus200Body {
 crate::decode::impl_deserialize!(GetVersionStatus200Body);
 
 #[cfg(feature = "metadata")]
+impl crate::encode::Fields for GetVersionStatus200Body {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("version", &self.version)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "metadata")]
+crate::encode::impl_serialize!(GetVersionStatus200Body);
+
+#[cfg(feature = "metadata")]
 impl GetVersionStatus200Body {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(version: impl Into<String>) -> Self {
@@ -1891,44 +2133,33 @@ pub type Id = i64;
 /// Its traits follow its identity schema; its credentials say how it signs in.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Identity {
     /// When the identity was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Its credentials, by type (`password`, `oidc`, ...). Public endpoints leave them out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<std::collections::BTreeMap<String, IdentityCredentials>>,
     /// An id from another system, for linking.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// The identity's id, which never changes.
     pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_admin: Option<NullJsonRawMessage>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_public: Option<NullJsonRawMessage>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<NullUuid>,
     /// Addresses it can recover the account with.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_addresses: Option<Vec<RecoveryIdentityAddress>>,
     /// The id of its identity schema.
     pub schema_id: String,
     /// Where its identity schema can be fetched.
     pub schema_url: String,
     /// Whether it may sign in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<IdentityState>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state_changed_at: Option<NullTime>,
     pub traits: IdentityTraits,
     /// When the identity last changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Addresses that can be (or were) verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verifiable_addresses: Option<Vec<VerifiableIdentityAddress>>,
 }
 
@@ -2013,6 +2244,35 @@ impl crate::decode::Decode for Identity {
 crate::decode::impl_deserialize!(Identity);
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
+impl crate::encode::Fields for Identity {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "created_at", &self.created_at)?;
+        crate::encode::optional(map, "credentials", &self.credentials)?;
+        crate::encode::optional(map, "external_id", &self.external_id)?;
+        map.serialize_entry("id", &self.id)?;
+        crate::encode::optional(map, "metadata_admin", &self.metadata_admin)?;
+        crate::encode::optional(map, "metadata_public", &self.metadata_public)?;
+        crate::encode::optional(map, "organization_id", &self.organization_id)?;
+        crate::encode::optional(map, "recovery_addresses", &self.recovery_addresses)?;
+        map.serialize_entry("schema_id", &self.schema_id)?;
+        map.serialize_entry("schema_url", &self.schema_url)?;
+        crate::encode::optional(map, "state", &self.state)?;
+        crate::encode::optional(map, "state_changed_at", &self.state_changed_at)?;
+        map.serialize_entry("traits", &self.traits)?;
+        crate::encode::optional(map, "updated_at", &self.updated_at)?;
+        crate::encode::optional(
+            map,
+            "verifiable_addresses",
+            &self.verifiable_addresses,
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::encode::impl_serialize!(Identity);
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl Identity {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -2043,6 +2303,7 @@ impl Identity {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl std::fmt::Debug for Identity {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Identity")
             .field("created_at", &self.created_at)
@@ -2073,25 +2334,19 @@ impl std::fmt::Debug for Identity {
 /// One credential of an identity.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IdentityCredentials {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<JsonRawMessage>,
     /// When the credential was added.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The identifiers it signs in with (an email address, a provider subject, ...).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identifiers: Option<Vec<String>>,
     /// The credential type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<IdentityCredentialsType>,
     /// When the credential last changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The version of the credential's configuration format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
 }
 
@@ -2135,7 +2390,24 @@ impl crate::decode::Decode for IdentityCredentials {
 crate::decode::impl_deserialize!(IdentityCredentials);
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
+impl crate::encode::Fields for IdentityCredentials {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "config", &self.config)?;
+        crate::encode::optional(map, "created_at", &self.created_at)?;
+        crate::encode::optional(map, "identifiers", &self.identifiers)?;
+        crate::encode::optional(map, "type", &self.r#type)?;
+        crate::encode::optional(map, "updated_at", &self.updated_at)?;
+        crate::encode::optional(map, "version", &self.version)?;
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::encode::impl_serialize!(IdentityCredentials);
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl std::fmt::Debug for IdentityCredentials {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdentityCredentials")
             .field("config", &self.config.as_ref().map(crate::secret::JsonDebug))
@@ -2185,6 +2457,7 @@ pub enum IdentityCredentialsType {
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl IdentityCredentialsType {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Password => "password",
@@ -2205,6 +2478,7 @@ impl IdentityCredentialsType {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl From<&str> for IdentityCredentialsType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "password" => Self::Password,
@@ -2225,6 +2499,7 @@ impl From<&str> for IdentityCredentialsType {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl std::fmt::Display for IdentityCredentialsType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2251,13 +2526,11 @@ crate::decode::impl_deserialize!(IdentityCredentialsType);
 /// One entry of a batch of identity patches: an identity to create.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IdentityPatch {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create: Option<CreateIdentityBody>,
     /// An optional id of your choosing for this patch. Kratos echoes it in the matching result so you can pair results with patches.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub patch_id: Option<String>,
 }
 
@@ -2288,22 +2561,30 @@ impl crate::decode::Decode for IdentityPatch {
 #[cfg(feature = "identity")]
 crate::decode::impl_deserialize!(IdentityPatch);
 
+#[cfg(feature = "identity")]
+impl crate::encode::Fields for IdentityPatch {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "create", &self.create)?;
+        crate::encode::optional(map, "patch_id", &self.patch_id)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(IdentityPatch);
+
 /// The result of one patch in a batch.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IdentityPatchResponse {
     /// What happened: `create` if the identity was created, `error` if the patch failed (see `error`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<IdentityPatchResponseAction>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<DefaultError>,
     /// The id of the identity this patch created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
     /// The `patch_id` of the patch this result belongs to, if the patch had one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub patch_id: Option<String>,
 }
 
@@ -2341,7 +2622,22 @@ impl crate::decode::Decode for IdentityPatchResponse {
 crate::decode::impl_deserialize!(IdentityPatchResponse);
 
 #[cfg(feature = "identity")]
+impl crate::encode::Fields for IdentityPatchResponse {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "action", &self.action)?;
+        crate::encode::optional(map, "error", &self.error)?;
+        crate::encode::optional(map, "identity", &self.identity)?;
+        crate::encode::optional(map, "patch_id", &self.patch_id)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(IdentityPatchResponse);
+
+#[cfg(feature = "identity")]
 impl std::fmt::Debug for IdentityPatchResponse {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdentityPatchResponse")
             .field("action", &self.action)
@@ -2371,6 +2667,7 @@ pub enum IdentityPatchResponseAction {
 #[cfg(feature = "identity")]
 impl IdentityPatchResponseAction {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Create => "create",
@@ -2382,6 +2679,7 @@ impl IdentityPatchResponseAction {
 
 #[cfg(feature = "identity")]
 impl From<&str> for IdentityPatchResponseAction {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "create" => Self::Create,
@@ -2393,6 +2691,7 @@ impl From<&str> for IdentityPatchResponseAction {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Display for IdentityPatchResponseAction {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2424,7 +2723,7 @@ pub type IdentitySchema = serde_json::Map<String, serde_json::Value>;
 /// An identity schema together with its id.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IdentitySchemaContainer {
     /// The schema's id, as used in an identity's `schema_id`.
@@ -2465,6 +2764,18 @@ impl crate::decode::Decode for IdentitySchemaContainer {
 crate::decode::impl_deserialize!(IdentitySchemaContainer);
 
 #[cfg(feature = "identity")]
+impl crate::encode::Fields for IdentitySchemaContainer {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("schema", &self.schema)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(IdentitySchemaContainer);
+
+#[cfg(feature = "identity")]
 impl IdentitySchemaContainer {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -2477,6 +2788,7 @@ impl IdentitySchemaContainer {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Debug for IdentitySchemaContainer {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdentitySchemaContainer")
             .field("id", &self.id)
@@ -2509,6 +2821,7 @@ pub enum IdentityState {
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl IdentityState {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "active",
@@ -2520,6 +2833,7 @@ impl IdentityState {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl From<&str> for IdentityState {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "active" => Self::Active,
@@ -2531,6 +2845,7 @@ impl From<&str> for IdentityState {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl std::fmt::Display for IdentityState {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2567,14 +2882,11 @@ pub type IdentityVerifiableAddressStatus = String;
 /// Credentials to import when an identity is created: a password, social sign-in (`oidc`) links, or SAML links.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentials {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc: Option<IdentityWithCredentialsOidc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<IdentityWithCredentialsPassword>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub saml: Option<IdentityWithCredentialsSaml>,
 }
 
@@ -2608,13 +2920,25 @@ impl crate::decode::Decode for IdentityWithCredentials {
 #[cfg(feature = "identity")]
 crate::decode::impl_deserialize!(IdentityWithCredentials);
 
+#[cfg(feature = "identity")]
+impl crate::encode::Fields for IdentityWithCredentials {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "oidc", &self.oidc)?;
+        crate::encode::optional(map, "password", &self.password)?;
+        crate::encode::optional(map, "saml", &self.saml)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(IdentityWithCredentials);
+
 /// Social sign-in credentials to import: links between the identity and accounts at OpenID Connect providers.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsOidc {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<IdentityWithCredentialsOidcConfig>,
 }
 
@@ -2641,12 +2965,22 @@ impl crate::decode::Decode for IdentityWithCredentialsOidc {
 crate::decode::impl_deserialize!(IdentityWithCredentialsOidc);
 
 #[cfg(feature = "identity")]
+impl crate::encode::Fields for IdentityWithCredentialsOidc {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "config", &self.config)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(IdentityWithCredentialsOidc);
+
+#[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsOidcConfig {
     /// The provider accounts to link to the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub providers: Option<Vec<IdentityWithCredentialsOidcConfigProvider>>,
 }
 
@@ -2672,20 +3006,29 @@ impl crate::decode::Decode for IdentityWithCredentialsOidcConfig {
 #[cfg(feature = "identity")]
 crate::decode::impl_deserialize!(IdentityWithCredentialsOidcConfig);
 
+#[cfg(feature = "identity")]
+impl crate::encode::Fields for IdentityWithCredentialsOidcConfig {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "providers", &self.providers)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(IdentityWithCredentialsOidcConfig);
+
 /// One account at an OpenID Connect provider to link to the identity.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsOidcConfigProvider {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<NullUuid>,
     /// The id of the provider as configured in Kratos, such as `google` or `github`.
     pub provider: String,
     /// The user's id at the provider, normally the `sub` claim of its ID token.
     pub subject: String,
     /// If `true`, Kratos links the provider account to this identity when the user first signs in through `provider`, rather than needing the subject to be known beforehand.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_auto_link: Option<bool>,
 }
 
@@ -2731,6 +3074,20 @@ impl crate::decode::Decode for IdentityWithCredentialsOidcConfigProvider {
 crate::decode::impl_deserialize!(IdentityWithCredentialsOidcConfigProvider);
 
 #[cfg(feature = "identity")]
+impl crate::encode::Fields for IdentityWithCredentialsOidcConfigProvider {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "organization", &self.organization)?;
+        map.serialize_entry("provider", &self.provider)?;
+        map.serialize_entry("subject", &self.subject)?;
+        crate::encode::optional(map, "use_auto_link", &self.use_auto_link)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(IdentityWithCredentialsOidcConfigProvider);
+
+#[cfg(feature = "identity")]
 impl IdentityWithCredentialsOidcConfigProvider {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(provider: impl Into<String>, subject: impl Into<String>) -> Self {
@@ -2746,10 +3103,9 @@ impl IdentityWithCredentialsOidcConfigProvider {
 /// A password credential to import.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsPassword {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<IdentityWithCredentialsPasswordConfig>,
 }
 
@@ -2775,20 +3131,28 @@ impl crate::decode::Decode for IdentityWithCredentialsPassword {
 #[cfg(feature = "identity")]
 crate::decode::impl_deserialize!(IdentityWithCredentialsPassword);
 
+#[cfg(feature = "identity")]
+impl crate::encode::Fields for IdentityWithCredentialsPassword {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "config", &self.config)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(IdentityWithCredentialsPassword);
+
 /// The password to import: a plain password, an existing hash, or neither with `use_password_migration_hook`. Password policies are not applied to imported passwords.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsPasswordConfig {
     /// An existing password hash, in the PHC-like string format Kratos reads (for example `$argon2id$v=19$m=...`). Kratos accepts bcrypt, argon2id/argon2i, pbkdf2, scrypt, firescrypt, md5, md5-crypt, sha1/sha256/sha512, sha256-crypt/sha512-crypt, ssha and hmac hashes; anything else is rejected with a 400.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hashed_password: Option<String>,
     /// A plain password, for when no hash is available. Kratos hashes it with its configured hasher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// If `true` and no hash is given, Kratos calls the configured password migration webhook at the user's first sign-in to check the password, then stores its hash.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_password_migration_hook: Option<bool>,
 }
 
@@ -2825,7 +3189,25 @@ impl crate::decode::Decode for IdentityWithCredentialsPasswordConfig {
 crate::decode::impl_deserialize!(IdentityWithCredentialsPasswordConfig);
 
 #[cfg(feature = "identity")]
+impl crate::encode::Fields for IdentityWithCredentialsPasswordConfig {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "hashed_password", &self.hashed_password)?;
+        crate::encode::optional(map, "password", &self.password)?;
+        crate::encode::optional(
+            map,
+            "use_password_migration_hook",
+            &self.use_password_migration_hook,
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(IdentityWithCredentialsPasswordConfig);
+
+#[cfg(feature = "identity")]
 impl std::fmt::Debug for IdentityWithCredentialsPasswordConfig {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdentityWithCredentialsPasswordConfig")
             .field(
@@ -2841,10 +3223,9 @@ impl std::fmt::Debug for IdentityWithCredentialsPasswordConfig {
 /// SAML credentials to import: links between the identity and accounts at SAML providers.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsSaml {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<IdentityWithCredentialsSamlConfig>,
 }
 
@@ -2870,14 +3251,24 @@ impl crate::decode::Decode for IdentityWithCredentialsSaml {
 #[cfg(feature = "identity")]
 crate::decode::impl_deserialize!(IdentityWithCredentialsSaml);
 
+#[cfg(feature = "identity")]
+impl crate::encode::Fields for IdentityWithCredentialsSaml {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "config", &self.config)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(IdentityWithCredentialsSaml);
+
 /// The SAML accounts to link to the identity.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsSamlConfig {
     /// The SAML provider accounts to link.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub providers: Option<Vec<IdentityWithCredentialsSamlConfigProvider>>,
 }
 
@@ -2903,13 +3294,23 @@ impl crate::decode::Decode for IdentityWithCredentialsSamlConfig {
 #[cfg(feature = "identity")]
 crate::decode::impl_deserialize!(IdentityWithCredentialsSamlConfig);
 
+#[cfg(feature = "identity")]
+impl crate::encode::Fields for IdentityWithCredentialsSamlConfig {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "providers", &self.providers)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(IdentityWithCredentialsSamlConfig);
+
 /// One account at a SAML provider to link to the identity.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IdentityWithCredentialsSamlConfigProvider {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<NullUuid>,
     /// The id of the SAML provider as configured in Kratos.
     pub provider: String,
@@ -2956,6 +3357,19 @@ impl crate::decode::Decode for IdentityWithCredentialsSamlConfigProvider {
 crate::decode::impl_deserialize!(IdentityWithCredentialsSamlConfigProvider);
 
 #[cfg(feature = "identity")]
+impl crate::encode::Fields for IdentityWithCredentialsSamlConfigProvider {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "organization", &self.organization)?;
+        map.serialize_entry("provider", &self.provider)?;
+        map.serialize_entry("subject", &self.subject)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(IdentityWithCredentialsSamlConfigProvider);
+
+#[cfg(feature = "identity")]
 impl IdentityWithCredentialsSamlConfigProvider {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(provider: impl Into<String>, subject: impl Into<String>) -> Self {
@@ -2969,7 +3383,7 @@ impl IdentityWithCredentialsSamlConfigProvider {
 
 #[cfg(feature = "metadata")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IsAliveStatus200Body {
     /// Always `ok`.
@@ -3002,6 +3416,17 @@ impl crate::decode::Decode for IsAliveStatus200Body {
 crate::decode::impl_deserialize!(IsAliveStatus200Body);
 
 #[cfg(feature = "metadata")]
+impl crate::encode::Fields for IsAliveStatus200Body {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("status", &self.status)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "metadata")]
+crate::encode::impl_serialize!(IsAliveStatus200Body);
+
+#[cfg(feature = "metadata")]
 impl IsAliveStatus200Body {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(status: impl Into<String>) -> Self {
@@ -3011,7 +3436,7 @@ impl IsAliveStatus200Body {
 
 #[cfg(feature = "metadata")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IsReadyServiceUnavailableBody {
     /// The checks that failed, each mapped to its error message.
@@ -3044,6 +3469,17 @@ impl crate::decode::Decode for IsReadyServiceUnavailableBody {
 crate::decode::impl_deserialize!(IsReadyServiceUnavailableBody);
 
 #[cfg(feature = "metadata")]
+impl crate::encode::Fields for IsReadyServiceUnavailableBody {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("errors", &self.errors)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "metadata")]
+crate::encode::impl_serialize!(IsReadyServiceUnavailableBody);
+
+#[cfg(feature = "metadata")]
 impl IsReadyServiceUnavailableBody {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(errors: std::collections::BTreeMap<String, String>) -> Self {
@@ -3053,7 +3489,7 @@ impl IsReadyServiceUnavailableBody {
 
 #[cfg(feature = "metadata")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct IsReadyStatus200Body {
     /// Always `ok`.
@@ -3086,6 +3522,17 @@ impl crate::decode::Decode for IsReadyStatus200Body {
 crate::decode::impl_deserialize!(IsReadyStatus200Body);
 
 #[cfg(feature = "metadata")]
+impl crate::encode::Fields for IsReadyStatus200Body {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("status", &self.status)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "metadata")]
+crate::encode::impl_serialize!(IsReadyStatus200Body);
+
+#[cfg(feature = "metadata")]
 impl IsReadyStatus200Body {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(status: impl Into<String>) -> Self {
@@ -3096,18 +3543,16 @@ impl IsReadyStatus200Body {
 /// One JSON Patch operation (RFC 6902).
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct JsonPatch {
     /// For `move` and `copy`: a JSON Pointer (RFC 6901) to the value to take.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The operation: `add`, `remove`, `replace`, `move`, `copy` or `test`.
     pub op: JsonPatchOp,
     /// A JSON Pointer (RFC 6901) to the place the operation acts on, such as `/traits/email`.
     pub path: String,
     /// The value to add, to replace with, or to compare against for `test`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
 }
 
@@ -3149,6 +3594,20 @@ impl crate::decode::Decode for JsonPatch {
 crate::decode::impl_deserialize!(JsonPatch);
 
 #[cfg(feature = "identity")]
+impl crate::encode::Fields for JsonPatch {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "from", &self.from)?;
+        map.serialize_entry("op", &self.op)?;
+        map.serialize_entry("path", &self.path)?;
+        crate::encode::optional(map, "value", &self.value)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(JsonPatch);
+
+#[cfg(feature = "identity")]
 impl JsonPatch {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(op: JsonPatchOp, path: impl Into<String>) -> Self {
@@ -3163,6 +3622,7 @@ impl JsonPatch {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Debug for JsonPatch {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JsonPatch")
             .field("from", &self.from)
@@ -3205,6 +3665,7 @@ pub enum JsonPatchOp {
 #[cfg(feature = "identity")]
 impl JsonPatchOp {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Add => "add",
@@ -3220,6 +3681,7 @@ impl JsonPatchOp {
 
 #[cfg(feature = "identity")]
 impl From<&str> for JsonPatchOp {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "add" => Self::Add,
@@ -3235,6 +3697,7 @@ impl From<&str> for JsonPatchOp {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Display for JsonPatchOp {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3286,6 +3749,7 @@ pub enum ListIdentitiesConsistency {
 #[cfg(feature = "identity")]
 impl ListIdentitiesConsistency {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Empty => "",
@@ -3298,6 +3762,7 @@ impl ListIdentitiesConsistency {
 
 #[cfg(feature = "identity")]
 impl From<&str> for ListIdentitiesConsistency {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "" => Self::Empty,
@@ -3310,6 +3775,7 @@ impl From<&str> for ListIdentitiesConsistency {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Display for ListIdentitiesConsistency {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3351,6 +3817,7 @@ pub enum ListSessionsExpandItem {
 #[cfg(feature = "identity")]
 impl ListSessionsExpandItem {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Identity => "identity",
@@ -3362,6 +3829,7 @@ impl ListSessionsExpandItem {
 
 #[cfg(feature = "identity")]
 impl From<&str> for ListSessionsExpandItem {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "identity" => Self::Identity,
@@ -3373,6 +3841,7 @@ impl From<&str> for ListSessionsExpandItem {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Display for ListSessionsExpandItem {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3401,53 +3870,41 @@ crate::decode::impl_deserialize!(ListSessionsExpandItem);
 /// A login in progress. Create one with `createNativeLoginFlow` (native apps) or `createBrowserLoginFlow` (browser-based and server-side web apps), render the form in `ui`, and submit it with `updateLoginFlow`. When the login succeeds, the user gets a session token (native) or a session cookie (browser).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct LoginFlow {
     /// The sign-in method the user last submitted; absent on a fresh flow. One of `password`, `oidc`, `totp`, `lookup_secret`, `webauthn`, `code`, `passkey`, `profile`, `saml`, `link_recovery` or `code_recovery` (the last two are recovery-flow methods and are not stored as credentials).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<LoginFlowActive>,
     /// When the server stored this flow record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// UTC time after which the flow can no longer be submitted. Past it, `updateLoginFlow` answers 410 `self_service_flow_expired` and the app has to start a new flow.
     pub expires_at: String,
     /// Unique ID of the flow. Pass it as the `flow` parameter when fetching or submitting the flow; a browser login page receives it in its `?flow=` query parameter.
     pub id: String,
     /// Identity schema chosen for this flow when it was created, if any. The value carries over if the flow is saved or converted into another kind of flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_schema: Option<String>,
     /// UTC time at which the flow was created.
     pub issued_at: String,
     /// The Ory OAuth2 login challenge, taken from the `login_challenge` query parameter when the flow was created. When present, the login is part of an OAuth2 / OpenID Connect authorization handled by Ory Hydra.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth2_login_challenge: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth2_login_request: Option<OAuth2LoginRequest>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<NullUuid>,
     /// `true` if the flow makes the user sign in again even though they already have a session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh: Option<bool>,
     /// The URL that was called to create this flow. Useful for reading back path or query values the app passed at that point.
     pub request_url: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requested_aal: Option<AuthenticatorAssuranceLevel>,
     /// The `return_to` URL given when the flow was created, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
     /// Secret code the app can exchange for the session token once the login has finished. Only present on native (`api`) flows created with `return_session_token_exchange_code`, and only in the response that creates the flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_token_exchange_code: Option<String>,
     /// Where the flow stands: `choose_method` (the user still has to pick and fill in a method), `sent_email` (a code has been sent and the form now asks for it) or `passed_challenge` (the login succeeded).
     pub state: serde_json::Value,
     /// JSON object sent along with the login, forwarded to webhooks and email templates.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     pub r#type: SelfServiceFlowType,
     pub ui: UiContainer,
     /// When the server last changed this flow record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -3560,6 +4017,47 @@ impl crate::decode::Decode for LoginFlow {
 crate::decode::impl_deserialize!(LoginFlow);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for LoginFlow {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "active", &self.active)?;
+        crate::encode::optional(map, "created_at", &self.created_at)?;
+        map.serialize_entry("expires_at", &self.expires_at)?;
+        map.serialize_entry("id", &self.id)?;
+        crate::encode::optional(map, "identity_schema", &self.identity_schema)?;
+        map.serialize_entry("issued_at", &self.issued_at)?;
+        crate::encode::optional(
+            map,
+            "oauth2_login_challenge",
+            &self.oauth2_login_challenge,
+        )?;
+        crate::encode::optional(
+            map,
+            "oauth2_login_request",
+            &self.oauth2_login_request,
+        )?;
+        crate::encode::optional(map, "organization_id", &self.organization_id)?;
+        crate::encode::optional(map, "refresh", &self.refresh)?;
+        map.serialize_entry("request_url", &self.request_url)?;
+        crate::encode::optional(map, "requested_aal", &self.requested_aal)?;
+        crate::encode::optional(map, "return_to", &self.return_to)?;
+        crate::encode::optional(
+            map,
+            "session_token_exchange_code",
+            &self.session_token_exchange_code,
+        )?;
+        map.serialize_entry("state", &self.state)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        map.serialize_entry("type", &self.r#type)?;
+        map.serialize_entry("ui", &self.ui)?;
+        crate::encode::optional(map, "updated_at", &self.updated_at)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(LoginFlow);
+
+#[cfg(feature = "frontend")]
 impl LoginFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -3600,6 +4098,7 @@ crate::flow::impl_flow!(LoginFlow, with state);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for LoginFlow {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoginFlow")
             .field("active", &self.active)
@@ -3671,6 +4170,7 @@ pub enum LoginFlowActive {
 #[cfg(feature = "frontend")]
 impl LoginFlowActive {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Password => "password",
@@ -3691,6 +4191,7 @@ impl LoginFlowActive {
 
 #[cfg(feature = "frontend")]
 impl From<&str> for LoginFlowActive {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "password" => Self::Password,
@@ -3711,6 +4212,7 @@ impl From<&str> for LoginFlowActive {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Display for LoginFlowActive {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3737,7 +4239,7 @@ crate::decode::impl_deserialize!(LoginFlowActive);
 /// What a browser needs to sign out: a URL to open and the equivalent token.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct LogoutFlow {
     /// Token that ends the session when passed as `token` to `/self-service/logout`, for signing out with a script or backend call instead of a page load.
@@ -3784,6 +4286,18 @@ impl crate::decode::Decode for LogoutFlow {
 crate::decode::impl_deserialize!(LogoutFlow);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for LogoutFlow {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("logout_token", &self.logout_token)?;
+        map.serialize_entry("logout_url", &self.logout_url)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(LogoutFlow);
+
+#[cfg(feature = "frontend")]
 impl LogoutFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(logout_token: impl Into<String>, logout_url: impl Into<String>) -> Self {
@@ -3796,6 +4310,7 @@ impl LogoutFlow {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for LogoutFlow {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LogoutFlow")
             .field("logout_token", &crate::secret::Redacted)
@@ -3806,16 +4321,14 @@ impl std::fmt::Debug for LogoutFlow {
 
 #[cfg(feature = "courier")]
 #[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Message {
     pub body: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// When the message was queued.
     pub created_at: String,
     /// The attempts at delivering the message, each with its outcome and, for a failed one, the error.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dispatches: Option<Vec<MessageDispatch>>,
     pub id: String,
     pub recipient: String,
@@ -3924,6 +4437,28 @@ impl crate::decode::Decode for Message {
 crate::decode::impl_deserialize!(Message);
 
 #[cfg(feature = "courier")]
+impl crate::encode::Fields for Message {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("body", &self.body)?;
+        crate::encode::optional(map, "channel", &self.channel)?;
+        map.serialize_entry("created_at", &self.created_at)?;
+        crate::encode::optional(map, "dispatches", &self.dispatches)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("recipient", &self.recipient)?;
+        map.serialize_entry("send_count", &self.send_count)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("subject", &self.subject)?;
+        map.serialize_entry("template_type", &self.template_type)?;
+        map.serialize_entry("type", &self.r#type)?;
+        map.serialize_entry("updated_at", &self.updated_at)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "courier")]
+crate::encode::impl_serialize!(Message);
+
+#[cfg(feature = "courier")]
 impl Message {
     /// Creates one from its required fields; the optional ones start unset.
     #[allow(clippy::too_many_arguments)]
@@ -3959,12 +4494,11 @@ impl Message {
 /// One attempt at delivering a courier message: whether it worked, and the error if not.
 #[cfg(feature = "courier")]
 #[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
-#[derive(Clone, PartialEq, serde::Serialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MessageDispatch {
     /// When the attempt was made.
     pub created_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<JsonRawMessage>,
     /// The attempt's id.
     pub id: String,
@@ -4038,6 +4572,22 @@ impl crate::decode::Decode for MessageDispatch {
 crate::decode::impl_deserialize!(MessageDispatch);
 
 #[cfg(feature = "courier")]
+impl crate::encode::Fields for MessageDispatch {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("created_at", &self.created_at)?;
+        crate::encode::optional(map, "error", &self.error)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("message_id", &self.message_id)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("updated_at", &self.updated_at)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "courier")]
+crate::encode::impl_serialize!(MessageDispatch);
+
+#[cfg(feature = "courier")]
 impl MessageDispatch {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -4060,6 +4610,7 @@ impl MessageDispatch {
 
 #[cfg(feature = "courier")]
 impl std::fmt::Debug for MessageDispatch {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MessageDispatch")
             .field("created_at", &self.created_at)
@@ -4091,6 +4642,7 @@ pub enum MessageDispatchStatus {
 #[cfg(feature = "courier")]
 impl MessageDispatchStatus {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Failed => "failed",
@@ -4102,6 +4654,7 @@ impl MessageDispatchStatus {
 
 #[cfg(feature = "courier")]
 impl From<&str> for MessageDispatchStatus {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "failed" => Self::Failed,
@@ -4113,6 +4666,7 @@ impl From<&str> for MessageDispatchStatus {
 
 #[cfg(feature = "courier")]
 impl std::fmt::Display for MessageDispatchStatus {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4173,6 +4727,7 @@ pub enum MessageTemplateType {
 #[cfg(feature = "courier")]
 impl MessageTemplateType {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::RecoveryInvalid => "recovery_invalid",
@@ -4193,6 +4748,7 @@ impl MessageTemplateType {
 
 #[cfg(feature = "courier")]
 impl From<&str> for MessageTemplateType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "recovery_invalid" => Self::RecoveryInvalid,
@@ -4213,6 +4769,7 @@ impl From<&str> for MessageTemplateType {
 
 #[cfg(feature = "courier")]
 impl std::fmt::Display for MessageTemplateType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4256,152 +4813,104 @@ pub type NullUuid = String;
 /// Only its public settings matter to a registration flow; the other fields are kept for completeness.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OAuth2Client {
     /// How access tokens are issued: `jwt` or `opaque`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token_strategy: Option<String>,
     /// Origins allowed to call the token endpoint from a browser.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_cors_origins: Option<Vec<String>>,
     /// Audiences the client may request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audience: Option<Vec<String>>,
     /// Lifetime of access tokens from the authorization code grant, as a duration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_code_grant_access_token_lifespan: Option<String>,
     /// Lifetime of ID tokens from the authorization code grant, as a duration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_code_grant_id_token_lifespan: Option<String>,
     /// Lifetime of refresh tokens from the authorization code grant, as a duration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_code_grant_refresh_token_lifespan: Option<String>,
     /// Whether back-channel logout calls must carry the session id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub backchannel_logout_session_required: Option<bool>,
     /// Where the client receives back-channel logout calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub backchannel_logout_uri: Option<String>,
     /// Lifetime of access tokens from the client credentials grant, as a duration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_credentials_grant_access_token_lifespan: Option<String>,
     /// The client's id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// The name shown to users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_name: Option<String>,
     /// The client's secret; only ever returned when the client is created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// When the secret expires; not supported, always 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret_expires_at: Option<i64>,
     /// The client's home page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_uri: Option<String>,
     /// People responsible for the client, usually email addresses.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<String>>,
     /// When the client was registered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Whether front-channel logout calls must carry the issuer and session id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub frontchannel_logout_session_required: Option<bool>,
     /// Where the client receives front-channel logout calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub frontchannel_logout_uri: Option<String>,
     /// The grant types the client may use.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_types: Option<Vec<String>>,
     /// Lifetime of access tokens from the implicit grant, as a duration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub implicit_grant_access_token_lifespan: Option<String>,
     /// Lifetime of ID tokens from the implicit grant, as a duration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub implicit_grant_id_token_lifespan: Option<String>,
     /// The client's JSON Web Key Set, given by value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks: Option<serde_json::Value>,
     /// Where the client's JSON Web Key Set can be fetched.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks_uri: Option<String>,
     /// Lifetime of access tokens from the JWT bearer grant, as a duration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jwt_bearer_grant_access_token_lifespan: Option<String>,
     /// The client's logo.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo_uri: Option<String>,
     /// Free-form data attached to the client.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
     /// Who owns the client.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
     /// The client's privacy policy.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_uri: Option<String>,
     /// Where users may be sent after logging out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_logout_redirect_uris: Option<Vec<String>>,
     /// Where users may be sent after authorizing.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uris: Option<Vec<String>>,
     /// Lifetime of access tokens from the refresh token grant, as a duration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token_grant_access_token_lifespan: Option<String>,
     /// Lifetime of ID tokens from the refresh token grant, as a duration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token_grant_id_token_lifespan: Option<String>,
     /// Lifetime of refresh tokens from the refresh token grant, as a duration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token_grant_refresh_token_lifespan: Option<String>,
     /// Token for managing the client through dynamic client registration; only returned on creation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_access_token: Option<String>,
     /// Where the client can be managed through dynamic client registration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_client_uri: Option<String>,
     /// The algorithm request objects must be signed with.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_object_signing_alg: Option<String>,
     /// Pre-registered request object URLs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_uris: Option<Vec<String>>,
     /// The response types the client may use.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub response_types: Option<Vec<String>>,
     /// The scopes the client may request, separated by spaces.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// URL of the redirect URI list used to compute pairwise subject identifiers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sector_identifier_uri: Option<String>,
     /// Whether the consent screen is skipped for this client.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_consent: Option<bool>,
     /// Whether the logout confirmation is skipped for this client.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_logout_consent: Option<bool>,
     /// How subject identifiers are given to the client: `public` or `pairwise`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject_type: Option<String>,
     /// How the client authenticates at the token endpoint.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_method: Option<String>,
     /// The signing algorithm for JWT client authentication at the token endpoint.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_signing_alg: Option<String>,
     /// The client's terms of service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tos_uri: Option<String>,
     /// When the client was last changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The algorithm userinfo responses are signed with, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub userinfo_signed_response_alg: Option<String>,
 }
 
@@ -4613,7 +5122,166 @@ impl crate::decode::Decode for OAuth2Client {
 crate::decode::impl_deserialize!(OAuth2Client);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for OAuth2Client {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(
+            map,
+            "access_token_strategy",
+            &self.access_token_strategy,
+        )?;
+        crate::encode::optional(
+            map,
+            "allowed_cors_origins",
+            &self.allowed_cors_origins,
+        )?;
+        crate::encode::optional(map, "audience", &self.audience)?;
+        crate::encode::optional(
+            map,
+            "authorization_code_grant_access_token_lifespan",
+            &self.authorization_code_grant_access_token_lifespan,
+        )?;
+        crate::encode::optional(
+            map,
+            "authorization_code_grant_id_token_lifespan",
+            &self.authorization_code_grant_id_token_lifespan,
+        )?;
+        crate::encode::optional(
+            map,
+            "authorization_code_grant_refresh_token_lifespan",
+            &self.authorization_code_grant_refresh_token_lifespan,
+        )?;
+        crate::encode::optional(
+            map,
+            "backchannel_logout_session_required",
+            &self.backchannel_logout_session_required,
+        )?;
+        crate::encode::optional(
+            map,
+            "backchannel_logout_uri",
+            &self.backchannel_logout_uri,
+        )?;
+        crate::encode::optional(
+            map,
+            "client_credentials_grant_access_token_lifespan",
+            &self.client_credentials_grant_access_token_lifespan,
+        )?;
+        crate::encode::optional(map, "client_id", &self.client_id)?;
+        crate::encode::optional(map, "client_name", &self.client_name)?;
+        crate::encode::optional(map, "client_secret", &self.client_secret)?;
+        crate::encode::optional(
+            map,
+            "client_secret_expires_at",
+            &self.client_secret_expires_at,
+        )?;
+        crate::encode::optional(map, "client_uri", &self.client_uri)?;
+        crate::encode::optional(map, "contacts", &self.contacts)?;
+        crate::encode::optional(map, "created_at", &self.created_at)?;
+        crate::encode::optional(
+            map,
+            "frontchannel_logout_session_required",
+            &self.frontchannel_logout_session_required,
+        )?;
+        crate::encode::optional(
+            map,
+            "frontchannel_logout_uri",
+            &self.frontchannel_logout_uri,
+        )?;
+        crate::encode::optional(map, "grant_types", &self.grant_types)?;
+        crate::encode::optional(
+            map,
+            "implicit_grant_access_token_lifespan",
+            &self.implicit_grant_access_token_lifespan,
+        )?;
+        crate::encode::optional(
+            map,
+            "implicit_grant_id_token_lifespan",
+            &self.implicit_grant_id_token_lifespan,
+        )?;
+        crate::encode::optional(map, "jwks", &self.jwks)?;
+        crate::encode::optional(map, "jwks_uri", &self.jwks_uri)?;
+        crate::encode::optional(
+            map,
+            "jwt_bearer_grant_access_token_lifespan",
+            &self.jwt_bearer_grant_access_token_lifespan,
+        )?;
+        crate::encode::optional(map, "logo_uri", &self.logo_uri)?;
+        crate::encode::optional(map, "metadata", &self.metadata)?;
+        crate::encode::optional(map, "owner", &self.owner)?;
+        crate::encode::optional(map, "policy_uri", &self.policy_uri)?;
+        crate::encode::optional(
+            map,
+            "post_logout_redirect_uris",
+            &self.post_logout_redirect_uris,
+        )?;
+        crate::encode::optional(map, "redirect_uris", &self.redirect_uris)?;
+        crate::encode::optional(
+            map,
+            "refresh_token_grant_access_token_lifespan",
+            &self.refresh_token_grant_access_token_lifespan,
+        )?;
+        crate::encode::optional(
+            map,
+            "refresh_token_grant_id_token_lifespan",
+            &self.refresh_token_grant_id_token_lifespan,
+        )?;
+        crate::encode::optional(
+            map,
+            "refresh_token_grant_refresh_token_lifespan",
+            &self.refresh_token_grant_refresh_token_lifespan,
+        )?;
+        crate::encode::optional(
+            map,
+            "registration_access_token",
+            &self.registration_access_token,
+        )?;
+        crate::encode::optional(
+            map,
+            "registration_client_uri",
+            &self.registration_client_uri,
+        )?;
+        crate::encode::optional(
+            map,
+            "request_object_signing_alg",
+            &self.request_object_signing_alg,
+        )?;
+        crate::encode::optional(map, "request_uris", &self.request_uris)?;
+        crate::encode::optional(map, "response_types", &self.response_types)?;
+        crate::encode::optional(map, "scope", &self.scope)?;
+        crate::encode::optional(
+            map,
+            "sector_identifier_uri",
+            &self.sector_identifier_uri,
+        )?;
+        crate::encode::optional(map, "skip_consent", &self.skip_consent)?;
+        crate::encode::optional(map, "skip_logout_consent", &self.skip_logout_consent)?;
+        crate::encode::optional(map, "subject_type", &self.subject_type)?;
+        crate::encode::optional(
+            map,
+            "token_endpoint_auth_method",
+            &self.token_endpoint_auth_method,
+        )?;
+        crate::encode::optional(
+            map,
+            "token_endpoint_auth_signing_alg",
+            &self.token_endpoint_auth_signing_alg,
+        )?;
+        crate::encode::optional(map, "tos_uri", &self.tos_uri)?;
+        crate::encode::optional(map, "updated_at", &self.updated_at)?;
+        crate::encode::optional(
+            map,
+            "userinfo_signed_response_alg",
+            &self.userinfo_signed_response_alg,
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(OAuth2Client);
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for OAuth2Client {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OAuth2Client")
             .field("access_token_strategy", &self.access_token_strategy)
@@ -4716,23 +5384,18 @@ impl std::fmt::Debug for OAuth2Client {
 /// OpenID Connect parameters of the authorization request.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OAuth2ConsentRequestOpenIdConnectContext {
     /// Authentication context classes the client asked for, most preferred first.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub acr_values: Option<Vec<String>>,
     /// How the client asked the login page to be displayed (`page`, `popup`, `touch` or `wap`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
     /// The claims of an ID token the client passed as a hint about the current user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token_hint_claims: Option<serde_json::Map<String, serde_json::Value>>,
     /// A hint about the identifier the user may sign in with, such as an email address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<String>,
     /// The user's preferred languages, most preferred first, as BCP 47 tags.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ui_locales: Option<Vec<String>>,
 }
 
@@ -4773,7 +5436,27 @@ impl crate::decode::Decode for OAuth2ConsentRequestOpenIdConnectContext {
 crate::decode::impl_deserialize!(OAuth2ConsentRequestOpenIdConnectContext);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for OAuth2ConsentRequestOpenIdConnectContext {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "acr_values", &self.acr_values)?;
+        crate::encode::optional(map, "display", &self.display)?;
+        crate::encode::optional(
+            map,
+            "id_token_hint_claims",
+            &self.id_token_hint_claims,
+        )?;
+        crate::encode::optional(map, "login_hint", &self.login_hint)?;
+        crate::encode::optional(map, "ui_locales", &self.ui_locales)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(OAuth2ConsentRequestOpenIdConnectContext);
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for OAuth2ConsentRequestOpenIdConnectContext {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OAuth2ConsentRequestOpenIdConnectContext")
             .field("acr_values", &self.acr_values)
@@ -4791,33 +5474,24 @@ impl std::fmt::Debug for OAuth2ConsentRequestOpenIdConnectContext {
 /// The Ory OAuth2 login request a flow was started for, as Ory Hydra describes it.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OAuth2LoginRequest {
     /// The login challenge that identifies this request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub challenge: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<OAuth2Client>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_context: Option<OAuth2ConsentRequestOpenIdConnectContext>,
     /// The authorization URL the OAuth2 client first sent the user to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_url: Option<String>,
     /// The audiences the client asked the access token to be valid for.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requested_access_token_audience: Option<Vec<String>>,
     /// The scopes the client asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requested_scope: Option<Vec<String>>,
     /// The id of the OAuth2 login session, stable across requests that reuse it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// True when the user authenticated recently enough that the login screen may be skipped.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip: Option<bool>,
     /// The user the request is for, when already known.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
 }
 
@@ -4871,14 +5545,36 @@ impl crate::decode::Decode for OAuth2LoginRequest {
 #[cfg(feature = "frontend")]
 crate::decode::impl_deserialize!(OAuth2LoginRequest);
 
+#[cfg(feature = "frontend")]
+impl crate::encode::Fields for OAuth2LoginRequest {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "challenge", &self.challenge)?;
+        crate::encode::optional(map, "client", &self.client)?;
+        crate::encode::optional(map, "oidc_context", &self.oidc_context)?;
+        crate::encode::optional(map, "request_url", &self.request_url)?;
+        crate::encode::optional(
+            map,
+            "requested_access_token_audience",
+            &self.requested_access_token_audience,
+        )?;
+        crate::encode::optional(map, "requested_scope", &self.requested_scope)?;
+        crate::encode::optional(map, "session_id", &self.session_id)?;
+        crate::encode::optional(map, "skip", &self.skip)?;
+        crate::encode::optional(map, "subject", &self.subject)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(OAuth2LoginRequest);
+
 /// A batch of identity patches, sent to create many identities in one request.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PatchIdentitiesBody {
     /// The patches to apply. Kratos limits how many one request may hold.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identities: Option<Vec<IdentityPatch>>,
 }
 
@@ -4906,10 +5602,21 @@ impl crate::decode::Decode for PatchIdentitiesBody {
 #[cfg(feature = "identity")]
 crate::decode::impl_deserialize!(PatchIdentitiesBody);
 
+#[cfg(feature = "identity")]
+impl crate::encode::Fields for PatchIdentitiesBody {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "identities", &self.identities)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(PatchIdentitiesBody);
+
 /// Request body for signing out a native app's session.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PerformNativeLogoutBody {
     /// The session token to revoke.
@@ -4944,6 +5651,17 @@ impl crate::decode::Decode for PerformNativeLogoutBody {
 crate::decode::impl_deserialize!(PerformNativeLogoutBody);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for PerformNativeLogoutBody {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("session_token", &self.session_token)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(PerformNativeLogoutBody);
+
+#[cfg(feature = "frontend")]
 impl PerformNativeLogoutBody {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(session_token: impl Into<String>) -> Self {
@@ -4955,6 +5673,7 @@ impl PerformNativeLogoutBody {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for PerformNativeLogoutBody {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PerformNativeLogoutBody")
             .field("session_token", &crate::secret::Redacted)
@@ -4964,29 +5683,22 @@ impl std::fmt::Debug for PerformNativeLogoutBody {
 
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Provider {
     /// Client ID that the identity provider assigned to this site (the relying party).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// Absolute URL at which the identity provider publishes its FedCM configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub config_url: Option<String>,
     /// Narrows the FedCM dialog to matching accounts: set it to one of the `domain_hints` values that the provider's accounts endpoint returned.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain_hint: Option<String>,
     /// User details the site wants the provider to share, such as `name`, `email` and `picture`. Chrome honours this from version 132.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<String>>,
     /// Restricts the FedCM dialog to a single account: set it to one of the `login_hints` values that the accounts endpoint returned.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<String>,
     /// Random value tied to this one request, so that a provider response cannot be replayed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
     /// Extra key-value pairs handed to the provider: for example `scope` (space-separated extra permissions such as `drive.readonly calendar.readonly`), `nonce`, or any provider-specific key. Chrome honours this from version 132.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::BTreeMap<String, String>>,
 }
 
@@ -5032,16 +5744,32 @@ impl crate::decode::Decode for Provider {
 #[cfg(feature = "frontend")]
 crate::decode::impl_deserialize!(Provider);
 
+#[cfg(feature = "frontend")]
+impl crate::encode::Fields for Provider {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "client_id", &self.client_id)?;
+        crate::encode::optional(map, "config_url", &self.config_url)?;
+        crate::encode::optional(map, "domain_hint", &self.domain_hint)?;
+        crate::encode::optional(map, "fields", &self.fields)?;
+        crate::encode::optional(map, "login_hint", &self.login_hint)?;
+        crate::encode::optional(map, "nonce", &self.nonce)?;
+        crate::encode::optional(map, "parameters", &self.parameters)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(Provider);
+
 /// Recovery code for an identity
 ///
 /// A recovery code an administrator created for an identity, with the link where the user enters it.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct RecoveryCodeForIdentity {
     /// When the code and its recovery flow expire.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// The code the user enters to recover the account.
     pub recovery_code: String,
@@ -5090,6 +5818,19 @@ impl crate::decode::Decode for RecoveryCodeForIdentity {
 crate::decode::impl_deserialize!(RecoveryCodeForIdentity);
 
 #[cfg(feature = "identity")]
+impl crate::encode::Fields for RecoveryCodeForIdentity {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "expires_at", &self.expires_at)?;
+        map.serialize_entry("recovery_code", &self.recovery_code)?;
+        map.serialize_entry("recovery_link", &self.recovery_link)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(RecoveryCodeForIdentity);
+
+#[cfg(feature = "identity")]
 impl RecoveryCodeForIdentity {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -5106,6 +5847,7 @@ impl RecoveryCodeForIdentity {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Debug for RecoveryCodeForIdentity {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RecoveryCodeForIdentity")
             .field("expires_at", &self.expires_at)
@@ -5120,14 +5862,12 @@ impl std::fmt::Debug for RecoveryCodeForIdentity {
 /// State of one attempt to regain access to an account, for example after a forgotten password. Render its `ui` as a form and submit it with the update call until the flow reaches `passed_challenge`.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct RecoveryFlow {
     /// The recovery method in use (`code` or `link`). Empty until the user has picked one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<String>,
     /// Next steps once recovery succeeded. For a native app this holds the new session token and a settings flow in which the user chooses a new password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub continue_with: Option<Vec<ContinueWith>>,
     /// When the flow stops accepting input (UTC). After this time, create a new flow.
     pub expires_at: String,
@@ -5138,12 +5878,10 @@ pub struct RecoveryFlow {
     /// The URL originally called to create the flow. Useful for reading back query values, such as `return_to`, that were part of that call.
     pub request_url: String,
     /// The `return_to` URL given when the flow was created, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
     /// Where the flow stands: `choose_method` (waiting for the address), `sent_email` (a code or link is on its way and, for `code`, the app should now ask for it) or `passed_challenge` (recovery is done).
     pub state: serde_json::Value,
     /// Extra data from the request that is passed to webhooks and email templates during this flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     pub r#type: SelfServiceFlowType,
     pub ui: UiContainer,
@@ -5232,6 +5970,27 @@ impl crate::decode::Decode for RecoveryFlow {
 crate::decode::impl_deserialize!(RecoveryFlow);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for RecoveryFlow {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "active", &self.active)?;
+        crate::encode::optional(map, "continue_with", &self.continue_with)?;
+        map.serialize_entry("expires_at", &self.expires_at)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("issued_at", &self.issued_at)?;
+        map.serialize_entry("request_url", &self.request_url)?;
+        crate::encode::optional(map, "return_to", &self.return_to)?;
+        map.serialize_entry("state", &self.state)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        map.serialize_entry("type", &self.r#type)?;
+        map.serialize_entry("ui", &self.ui)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(RecoveryFlow);
+
+#[cfg(feature = "frontend")]
 impl RecoveryFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -5264,6 +6023,7 @@ crate::flow::impl_flow!(RecoveryFlow, with state);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for RecoveryFlow {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RecoveryFlow")
             .field("active", &self.active)
@@ -5287,17 +6047,14 @@ impl std::fmt::Debug for RecoveryFlow {
 /// An address an identity can recover its account with.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct RecoveryIdentityAddress {
     /// When it was added.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Its id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// When it last changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The address.
     pub value: String,
@@ -5346,6 +6103,21 @@ impl crate::decode::Decode for RecoveryIdentityAddress {
 crate::decode::impl_deserialize!(RecoveryIdentityAddress);
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
+impl crate::encode::Fields for RecoveryIdentityAddress {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "created_at", &self.created_at)?;
+        crate::encode::optional(map, "id", &self.id)?;
+        crate::encode::optional(map, "updated_at", &self.updated_at)?;
+        map.serialize_entry("value", &self.value)?;
+        map.serialize_entry("via", &self.via)?;
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::encode::impl_serialize!(RecoveryIdentityAddress);
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl RecoveryIdentityAddress {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(value: impl Into<String>, via: impl Into<String>) -> Self {
@@ -5364,11 +6136,10 @@ impl RecoveryIdentityAddress {
 /// A recovery link an administrator created for an identity.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct RecoveryLinkForIdentity {
     /// When the link expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// The link the user opens to recover the account.
     pub recovery_link: String,
@@ -5405,6 +6176,18 @@ impl crate::decode::Decode for RecoveryLinkForIdentity {
 crate::decode::impl_deserialize!(RecoveryLinkForIdentity);
 
 #[cfg(feature = "identity")]
+impl crate::encode::Fields for RecoveryLinkForIdentity {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "expires_at", &self.expires_at)?;
+        map.serialize_entry("recovery_link", &self.recovery_link)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(RecoveryLinkForIdentity);
+
+#[cfg(feature = "identity")]
 impl RecoveryLinkForIdentity {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(recovery_link: impl Into<String>) -> Self {
@@ -5417,6 +6200,7 @@ impl RecoveryLinkForIdentity {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Debug for RecoveryLinkForIdentity {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RecoveryLinkForIdentity")
             .field("expires_at", &self.expires_at)
@@ -5428,40 +6212,32 @@ impl std::fmt::Debug for RecoveryLinkForIdentity {
 /// A registration in progress: the form to show the user and what Kratos knows about the attempt so far.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct RegistrationFlow {
     /// The method the user is registering with, once one has been picked; unset on a fresh flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<RegistrationFlowActive>,
     /// When the flow stops accepting submissions (RFC 3339, UTC). After that the user has to start over.
     pub expires_at: String,
     /// The flow's id: pass it as `flow` when submitting the form and as `id` when fetching the flow again.
     pub id: String,
     /// The identity schema this registration uses, when one was asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_schema: Option<String>,
     /// When the flow was created (RFC 3339, UTC).
     pub issued_at: String,
     /// The Ory OAuth2 login challenge this registration serves, when it was started from an OAuth2 authorization request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth2_login_challenge: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth2_login_request: Option<OAuth2LoginRequest>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<NullUuid>,
     /// The URL the flow was started from, including its query. Useful to rebuild the original request.
     pub request_url: String,
     /// The return URL the flow was started with.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
     /// A one-time code to trade for the session token once registration completes. Present only on a freshly created API flow that asked for it with `return_session_token_exchange_code`. Treat it as a secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_token_exchange_code: Option<String>,
     /// Where the flow stands, for example `choose_method`, `sent_email` or `passed_challenge`. Left untyped because the set of states grows with the server.
     pub state: serde_json::Value,
     /// Data the client sent along with the flow for webhooks to read; Kratos does not store it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     pub r#type: SelfServiceFlowType,
     pub ui: UiContainer,
@@ -5564,6 +6340,43 @@ impl crate::decode::Decode for RegistrationFlow {
 crate::decode::impl_deserialize!(RegistrationFlow);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for RegistrationFlow {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "active", &self.active)?;
+        map.serialize_entry("expires_at", &self.expires_at)?;
+        map.serialize_entry("id", &self.id)?;
+        crate::encode::optional(map, "identity_schema", &self.identity_schema)?;
+        map.serialize_entry("issued_at", &self.issued_at)?;
+        crate::encode::optional(
+            map,
+            "oauth2_login_challenge",
+            &self.oauth2_login_challenge,
+        )?;
+        crate::encode::optional(
+            map,
+            "oauth2_login_request",
+            &self.oauth2_login_request,
+        )?;
+        crate::encode::optional(map, "organization_id", &self.organization_id)?;
+        map.serialize_entry("request_url", &self.request_url)?;
+        crate::encode::optional(map, "return_to", &self.return_to)?;
+        crate::encode::optional(
+            map,
+            "session_token_exchange_code",
+            &self.session_token_exchange_code,
+        )?;
+        map.serialize_entry("state", &self.state)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        map.serialize_entry("type", &self.r#type)?;
+        map.serialize_entry("ui", &self.ui)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(RegistrationFlow);
+
+#[cfg(feature = "frontend")]
 impl RegistrationFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -5600,6 +6413,7 @@ crate::flow::impl_flow!(RegistrationFlow, with state);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for RegistrationFlow {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RegistrationFlow")
             .field("active", &self.active)
@@ -5667,6 +6481,7 @@ pub enum RegistrationFlowActive {
 #[cfg(feature = "frontend")]
 impl RegistrationFlowActive {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Password => "password",
@@ -5687,6 +6502,7 @@ impl RegistrationFlowActive {
 
 #[cfg(feature = "frontend")]
 impl From<&str> for RegistrationFlowActive {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "password" => Self::Password,
@@ -5707,6 +6523,7 @@ impl From<&str> for RegistrationFlowActive {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Display for RegistrationFlowActive {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5740,34 +6557,25 @@ pub type SelfServiceFlowType = String;
 /// A signed-in session and the identity it belongs to.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Session {
     /// False once the session was revoked or expired.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When the user last proved who they are in this session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authenticated_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication_methods: Option<SessionAuthenticationMethods>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authenticator_assurance_level: Option<AuthenticatorAssuranceLevel>,
     /// The devices that used the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub devices: Option<Vec<SessionDevice>>,
     /// When the session ends.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// The session's id (not its token).
     pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
     /// When the session was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<String>,
     /// The session as a token (a JWT, say), when asked for with `tokenize_as`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tokenized: Option<String>,
 }
 
@@ -5828,6 +6636,34 @@ impl crate::decode::Decode for Session {
 crate::decode::impl_deserialize!(Session);
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
+impl crate::encode::Fields for Session {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "active", &self.active)?;
+        crate::encode::optional(map, "authenticated_at", &self.authenticated_at)?;
+        crate::encode::optional(
+            map,
+            "authentication_methods",
+            &self.authentication_methods,
+        )?;
+        crate::encode::optional(
+            map,
+            "authenticator_assurance_level",
+            &self.authenticator_assurance_level,
+        )?;
+        crate::encode::optional(map, "devices", &self.devices)?;
+        crate::encode::optional(map, "expires_at", &self.expires_at)?;
+        map.serialize_entry("id", &self.id)?;
+        crate::encode::optional(map, "identity", &self.identity)?;
+        crate::encode::optional(map, "issued_at", &self.issued_at)?;
+        crate::encode::optional(map, "tokenized", &self.tokenized)?;
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::encode::impl_serialize!(Session);
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl Session {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
@@ -5848,6 +6684,7 @@ impl Session {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl std::fmt::Debug for Session {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
             .field("active", &self.active)
@@ -5870,22 +6707,17 @@ impl std::fmt::Debug for Session {
 /// One way the user proved who they are.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SessionAuthenticationMethod {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub aal: Option<AuthenticatorAssuranceLevel>,
     /// When this step was completed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
     /// The credential type used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<SessionAuthenticationMethodMethod>,
     /// The organization signed in through, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
     /// The OpenID Connect or SAML provider used, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
 }
 
@@ -5925,6 +6757,21 @@ impl crate::decode::Decode for SessionAuthenticationMethod {
 #[cfg(any(feature = "frontend", feature = "identity"))]
 crate::decode::impl_deserialize!(SessionAuthenticationMethod);
 
+#[cfg(any(feature = "frontend", feature = "identity"))]
+impl crate::encode::Fields for SessionAuthenticationMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "aal", &self.aal)?;
+        crate::encode::optional(map, "completed_at", &self.completed_at)?;
+        crate::encode::optional(map, "method", &self.method)?;
+        crate::encode::optional(map, "organization", &self.organization)?;
+        crate::encode::optional(map, "provider", &self.provider)?;
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::encode::impl_serialize!(SessionAuthenticationMethod);
+
 /// The credential type used.
 ///
 /// Values a newer server sends that this crate does not know are kept in `Unknown`.
@@ -5962,6 +6809,7 @@ pub enum SessionAuthenticationMethodMethod {
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl SessionAuthenticationMethodMethod {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Password => "password",
@@ -5982,6 +6830,7 @@ impl SessionAuthenticationMethodMethod {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl From<&str> for SessionAuthenticationMethodMethod {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "password" => Self::Password,
@@ -6002,6 +6851,7 @@ impl From<&str> for SessionAuthenticationMethodMethod {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl std::fmt::Display for SessionAuthenticationMethodMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -6033,19 +6883,16 @@ pub type SessionAuthenticationMethods = Vec<SessionAuthenticationMethod>;
 /// A device that used a session.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SessionDevice {
     /// The device record's id.
     pub id: String,
     /// The address the device connected from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// Where that address is, roughly.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// The User-Agent the device sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
 }
 
@@ -6086,6 +6933,20 @@ impl crate::decode::Decode for SessionDevice {
 crate::decode::impl_deserialize!(SessionDevice);
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
+impl crate::encode::Fields for SessionDevice {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("id", &self.id)?;
+        crate::encode::optional(map, "ip_address", &self.ip_address)?;
+        crate::encode::optional(map, "location", &self.location)?;
+        crate::encode::optional(map, "user_agent", &self.user_agent)?;
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::encode::impl_serialize!(SessionDevice);
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl SessionDevice {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
@@ -6103,14 +6964,12 @@ impl SessionDevice {
 /// A settings flow lets a signed-in user change their own account: profile traits, password, second factors, passkeys and linked social or SAML accounts. It holds the identity, the UI nodes to render and the outcome of the last submission.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SettingsFlow {
     /// The settings method used by the most recent submission, for example `password` or `profile`. Empty until the first form has been sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<String>,
     /// Follow-up steps the app can take once this flow is done, for example a verification flow started for a newly added email address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub continue_with: Option<Vec<ContinueWith>>,
     /// Time (UTC) after which the flow no longer accepts submissions. To change settings after that, start a new flow.
     pub expires_at: String,
@@ -6122,12 +6981,10 @@ pub struct SettingsFlow {
     /// The URL that was originally called on Kratos to start this flow. Read it to recover values the app put in that URL's path or query.
     pub request_url: String,
     /// The `return_to` URL supplied when the flow was started, if one was given.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
     /// Progress of the flow. `show_form` means the form still needs input, or the last input was invalid; `success` means the changes were saved. A flow in `success` keeps that state on later reads and only returns to `show_form` if a later submission is rejected.
     pub state: serde_json::Value,
     /// Extra data sent along with the flow for webhooks and email templates. It is not saved on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     pub r#type: SelfServiceFlowType,
     pub ui: UiContainer,
@@ -6222,6 +7079,28 @@ impl crate::decode::Decode for SettingsFlow {
 crate::decode::impl_deserialize!(SettingsFlow);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for SettingsFlow {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "active", &self.active)?;
+        crate::encode::optional(map, "continue_with", &self.continue_with)?;
+        map.serialize_entry("expires_at", &self.expires_at)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("identity", &self.identity)?;
+        map.serialize_entry("issued_at", &self.issued_at)?;
+        map.serialize_entry("request_url", &self.request_url)?;
+        crate::encode::optional(map, "return_to", &self.return_to)?;
+        map.serialize_entry("state", &self.state)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        map.serialize_entry("type", &self.r#type)?;
+        map.serialize_entry("ui", &self.ui)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(SettingsFlow);
+
+#[cfg(feature = "frontend")]
 impl SettingsFlow {
     /// Creates one from its required fields; the optional ones start unset.
     #[allow(clippy::too_many_arguments)]
@@ -6257,6 +7136,7 @@ crate::flow::impl_flow!(SettingsFlow, with state);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for SettingsFlow {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SettingsFlow")
             .field("active", &self.active)
@@ -6281,15 +7161,13 @@ impl std::fmt::Debug for SettingsFlow {
 /// A session issued to a native app, with its token.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SuccessfulNativeLogin {
     /// What the app may do next.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub continue_with: Option<Vec<ContinueWith>>,
     pub session: Session,
     /// The session token. Send it as `X-Session-Token`; treat it as a password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_token: Option<String>,
 }
 
@@ -6327,6 +7205,19 @@ impl crate::decode::Decode for SuccessfulNativeLogin {
 crate::decode::impl_deserialize!(SuccessfulNativeLogin);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for SuccessfulNativeLogin {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "continue_with", &self.continue_with)?;
+        map.serialize_entry("session", &self.session)?;
+        crate::encode::optional(map, "session_token", &self.session_token)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(SuccessfulNativeLogin);
+
+#[cfg(feature = "frontend")]
 impl SuccessfulNativeLogin {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(session: Session) -> Self {
@@ -6340,6 +7231,7 @@ impl SuccessfulNativeLogin {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for SuccessfulNativeLogin {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SuccessfulNativeLogin")
             .field("continue_with", &self.continue_with)
@@ -6355,17 +7247,14 @@ impl std::fmt::Debug for SuccessfulNativeLogin {
 /// What a completed registration returns to a native app.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SuccessfulNativeRegistration {
     /// What the app may do next: store the session token, show a verification form, open a URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub continue_with: Option<Vec<ContinueWith>>,
     pub identity: Identity,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<Session>,
     /// The new session's token, when the server signs users in on registration. Send it as `X-Session-Token`; treat it as a password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_token: Option<String>,
 }
 
@@ -6406,6 +7295,20 @@ impl crate::decode::Decode for SuccessfulNativeRegistration {
 crate::decode::impl_deserialize!(SuccessfulNativeRegistration);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for SuccessfulNativeRegistration {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "continue_with", &self.continue_with)?;
+        map.serialize_entry("identity", &self.identity)?;
+        crate::encode::optional(map, "session", &self.session)?;
+        crate::encode::optional(map, "session_token", &self.session_token)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(SuccessfulNativeRegistration);
+
+#[cfg(feature = "frontend")]
 impl SuccessfulNativeRegistration {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(identity: Identity) -> Self {
@@ -6420,6 +7323,7 @@ impl SuccessfulNativeRegistration {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for SuccessfulNativeRegistration {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SuccessfulNativeRegistration")
             .field("continue_with", &self.continue_with)
@@ -6436,12 +7340,11 @@ impl std::fmt::Debug for SuccessfulNativeRegistration {
 /// The form of a flow: where and how to submit it, its fields, and messages about the form as a whole.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UiContainer {
     /// The URL the form is submitted to.
     pub action: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<UiTexts>,
     /// The HTTP method to submit the form with, usually `POST`.
     pub method: String,
@@ -6494,6 +7397,20 @@ impl crate::decode::Decode for UiContainer {
 crate::decode::impl_deserialize!(UiContainer);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UiContainer {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("action", &self.action)?;
+        crate::encode::optional(map, "messages", &self.messages)?;
+        map.serialize_entry("method", &self.method)?;
+        map.serialize_entry("nodes", &self.nodes)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UiContainer);
+
+#[cfg(feature = "frontend")]
 impl UiContainer {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -6515,7 +7432,7 @@ impl UiContainer {
 /// A form element, such as an input field, a text, an image, a link or a script, with its messages and labels. The kind of element decides which attributes it has.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UiNode {
     pub attributes: UiNodeAttributes,
@@ -6580,6 +7497,21 @@ impl crate::decode::Decode for UiNode {
 crate::decode::impl_deserialize!(UiNode);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UiNode {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("attributes", &self.attributes)?;
+        map.serialize_entry("group", &self.group)?;
+        map.serialize_entry("messages", &self.messages)?;
+        map.serialize_entry("meta", &self.meta)?;
+        map.serialize_entry("type", &self.r#type)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UiNode);
+
+#[cfg(feature = "frontend")]
 impl UiNode {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -6602,7 +7534,7 @@ impl UiNode {
 /// A link to show.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UiNodeAnchorAttributes {
     /// Where the link points.
@@ -6655,6 +7587,19 @@ impl crate::decode::Decode for UiNodeAnchorAttributes {
 crate::decode::impl_deserialize!(UiNodeAnchorAttributes);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UiNodeAnchorAttributes {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("href", &self.href)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("title", &self.title)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UiNodeAnchorAttributes);
+
+#[cfg(feature = "frontend")]
 impl UiNodeAnchorAttributes {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(href: impl Into<String>, id: impl Into<String>, title: UiText) -> Self {
@@ -6694,6 +7639,7 @@ pub enum UiNodeAttributes {
 #[cfg(feature = "frontend")]
 impl UiNodeAttributes {
     /// The `node_type` value that tells the variants apart.
+    #[inline]
     pub fn node_type(&self) -> &str {
         match self {
             Self::Input(_) => "input",
@@ -6754,29 +7700,43 @@ impl From<UiNodeDivisionAttributes> for UiNodeAttributes {
 #[cfg(feature = "frontend")]
 impl serde::Serialize for UiNodeAttributes {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(serde::Serialize)]
-        #[serde(tag = "node_type")]
-        enum Tagged<'a> {
-            #[serde(rename = "input")]
-            Input(&'a UiNodeInputAttributes),
-            #[serde(rename = "text")]
-            Text(&'a UiNodeTextAttributes),
-            #[serde(rename = "img")]
-            Image(&'a UiNodeImageAttributes),
-            #[serde(rename = "a")]
-            Anchor(&'a UiNodeAnchorAttributes),
-            #[serde(rename = "script")]
-            Script(&'a UiNodeScriptAttributes),
-            #[serde(rename = "div")]
-            Division(&'a UiNodeDivisionAttributes),
-        }
         match self {
-            Self::Input(value) => Tagged::Input(value).serialize(serializer),
-            Self::Text(value) => Tagged::Text(value).serialize(serializer),
-            Self::Image(value) => Tagged::Image(value).serialize(serializer),
-            Self::Anchor(value) => Tagged::Anchor(value).serialize(serializer),
-            Self::Script(value) => Tagged::Script(value).serialize(serializer),
-            Self::Division(value) => Tagged::Division(value).serialize(serializer),
+            Self::Input(value) => {
+                crate::encode::tagged::<
+                    UiNodeInputAttributes,
+                    S,
+                >(serializer, "node_type", "input", value)
+            }
+            Self::Text(value) => {
+                crate::encode::tagged::<
+                    UiNodeTextAttributes,
+                    S,
+                >(serializer, "node_type", "text", value)
+            }
+            Self::Image(value) => {
+                crate::encode::tagged::<
+                    UiNodeImageAttributes,
+                    S,
+                >(serializer, "node_type", "img", value)
+            }
+            Self::Anchor(value) => {
+                crate::encode::tagged::<
+                    UiNodeAnchorAttributes,
+                    S,
+                >(serializer, "node_type", "a", value)
+            }
+            Self::Script(value) => {
+                crate::encode::tagged::<
+                    UiNodeScriptAttributes,
+                    S,
+                >(serializer, "node_type", "script", value)
+            }
+            Self::Division(value) => {
+                crate::encode::tagged::<
+                    UiNodeDivisionAttributes,
+                    S,
+                >(serializer, "node_type", "div", value)
+            }
             Self::Unknown(object) => object.serialize(serializer),
         }
     }
@@ -6806,6 +7766,7 @@ crate::decode::impl_deserialize!(UiNodeAttributes);
 #[cfg(feature = "frontend")]
 impl UiNodeAttributes {
     /// The `id` of the variants that have one (an unknown variant's too, when it is text).
+    #[inline]
     pub fn id(&self) -> Option<&str> {
         match self {
             Self::Text(value) => Some(&value.id),
@@ -6819,6 +7780,7 @@ impl UiNodeAttributes {
     }
 
     /// The `src` of the variants that have one (an unknown variant's too, when it is text).
+    #[inline]
     pub fn src(&self) -> Option<&str> {
         match self {
             Self::Image(value) => Some(&value.src),
@@ -6836,14 +7798,12 @@ impl UiNodeAttributes {
 /// The widget's script finds the container by its id and reads its settings from `data`.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UiNodeDivisionAttributes {
     /// A CSS class name for the container.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub class: Option<String>,
     /// Settings for the widget, as string keys and values.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, String>>,
     /// An identifier for the element, unique within the form.
     pub id: String,
@@ -6881,6 +7841,19 @@ impl crate::decode::Decode for UiNodeDivisionAttributes {
 
 #[cfg(feature = "frontend")]
 crate::decode::impl_deserialize!(UiNodeDivisionAttributes);
+
+#[cfg(feature = "frontend")]
+impl crate::encode::Fields for UiNodeDivisionAttributes {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "class", &self.class)?;
+        crate::encode::optional(map, "data", &self.data)?;
+        map.serialize_entry("id", &self.id)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UiNodeDivisionAttributes);
 
 #[cfg(feature = "frontend")]
 impl UiNodeDivisionAttributes {
@@ -6935,6 +7908,7 @@ pub enum UiNodeGroup {
 #[cfg(feature = "frontend")]
 impl UiNodeGroup {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Default => "default",
@@ -6957,6 +7931,7 @@ impl UiNodeGroup {
 
 #[cfg(feature = "frontend")]
 impl From<&str> for UiNodeGroup {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "default" => Self::Default,
@@ -6979,6 +7954,7 @@ impl From<&str> for UiNodeGroup {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Display for UiNodeGroup {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7005,7 +7981,7 @@ crate::decode::impl_deserialize!(UiNodeGroup);
 /// An image to show, such as a QR code to scan.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UiNodeImageAttributes {
     /// The image's height in pixels.
@@ -7066,6 +8042,20 @@ impl crate::decode::Decode for UiNodeImageAttributes {
 crate::decode::impl_deserialize!(UiNodeImageAttributes);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UiNodeImageAttributes {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("height", &self.height)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("src", &self.src)?;
+        map.serialize_entry("width", &self.width)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UiNodeImageAttributes);
+
+#[cfg(feature = "frontend")]
 impl UiNodeImageAttributes {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -7086,43 +8076,33 @@ impl UiNodeImageAttributes {
 /// An input field, a hidden value, or a submit button.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UiNodeInputAttributes {
     /// What a password manager or keyboard may fill in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub autocomplete: Option<UiNodeInputAttributesAutocomplete>,
     /// Whether the field is shown but cannot be changed.
     pub disabled: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<UiText>,
     /// The longest value the field accepts, when there is a limit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub maxlength: Option<i64>,
     /// The field's name: the key its value is submitted under, such as `traits.email` or `password`.
     pub name: String,
     /// JavaScript for browsers to run on click. Deprecated by Kratos in favour of `onclickTrigger`; native apps ignore it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub onclick: Option<String>,
     /// The name of a WebAuthn or passkey helper function to call on click.
-    #[serde(rename = "onclickTrigger", skip_serializing_if = "Option::is_none")]
     pub onclick_trigger: Option<UiNodeInputAttributesOnclickTrigger>,
     /// JavaScript for browsers to run once the element loads. Deprecated by Kratos in favour of `onloadTrigger`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub onload: Option<String>,
     /// The name of a WebAuthn or passkey helper function to call when the element loads.
-    #[serde(rename = "onloadTrigger", skip_serializing_if = "Option::is_none")]
     pub onload_trigger: Option<UiNodeInputAttributesOnloadTrigger>,
     /// A regular expression the value has to match, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
     /// Whether the user has to fill in this field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// The HTML input type: how to render and validate the field.
     pub r#type: UiNodeInputAttributesType,
     /// The field's current or preset value: a string, number, boolean or object, or null.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
 }
 
@@ -7199,6 +8179,29 @@ impl crate::decode::Decode for UiNodeInputAttributes {
 crate::decode::impl_deserialize!(UiNodeInputAttributes);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UiNodeInputAttributes {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "autocomplete", &self.autocomplete)?;
+        map.serialize_entry("disabled", &self.disabled)?;
+        crate::encode::optional(map, "label", &self.label)?;
+        crate::encode::optional(map, "maxlength", &self.maxlength)?;
+        map.serialize_entry("name", &self.name)?;
+        crate::encode::optional(map, "onclick", &self.onclick)?;
+        crate::encode::optional(map, "onclickTrigger", &self.onclick_trigger)?;
+        crate::encode::optional(map, "onload", &self.onload)?;
+        crate::encode::optional(map, "onloadTrigger", &self.onload_trigger)?;
+        crate::encode::optional(map, "pattern", &self.pattern)?;
+        crate::encode::optional(map, "required", &self.required)?;
+        map.serialize_entry("type", &self.r#type)?;
+        crate::encode::optional(map, "value", &self.value)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UiNodeInputAttributes);
+
+#[cfg(feature = "frontend")]
 impl UiNodeInputAttributes {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -7226,6 +8229,7 @@ impl UiNodeInputAttributes {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UiNodeInputAttributes {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UiNodeInputAttributes")
             .field("autocomplete", &self.autocomplete)
@@ -7274,6 +8278,7 @@ pub enum UiNodeInputAttributesAutocomplete {
 #[cfg(feature = "frontend")]
 impl UiNodeInputAttributesAutocomplete {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Email => "email",
@@ -7290,6 +8295,7 @@ impl UiNodeInputAttributesAutocomplete {
 
 #[cfg(feature = "frontend")]
 impl From<&str> for UiNodeInputAttributesAutocomplete {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "email" => Self::Email,
@@ -7306,6 +8312,7 @@ impl From<&str> for UiNodeInputAttributesAutocomplete {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Display for UiNodeInputAttributesAutocomplete {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7356,6 +8363,7 @@ pub enum UiNodeInputAttributesOnclickTrigger {
 #[cfg(feature = "frontend")]
 impl UiNodeInputAttributesOnclickTrigger {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::OryWebAuthnRegistration => "oryWebAuthnRegistration",
@@ -7371,6 +8379,7 @@ impl UiNodeInputAttributesOnclickTrigger {
 
 #[cfg(feature = "frontend")]
 impl From<&str> for UiNodeInputAttributesOnclickTrigger {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "oryWebAuthnRegistration" => Self::OryWebAuthnRegistration,
@@ -7386,6 +8395,7 @@ impl From<&str> for UiNodeInputAttributesOnclickTrigger {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Display for UiNodeInputAttributesOnclickTrigger {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7436,6 +8446,7 @@ pub enum UiNodeInputAttributesOnloadTrigger {
 #[cfg(feature = "frontend")]
 impl UiNodeInputAttributesOnloadTrigger {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::OryWebAuthnRegistration => "oryWebAuthnRegistration",
@@ -7451,6 +8462,7 @@ impl UiNodeInputAttributesOnloadTrigger {
 
 #[cfg(feature = "frontend")]
 impl From<&str> for UiNodeInputAttributesOnloadTrigger {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "oryWebAuthnRegistration" => Self::OryWebAuthnRegistration,
@@ -7466,6 +8478,7 @@ impl From<&str> for UiNodeInputAttributesOnloadTrigger {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Display for UiNodeInputAttributesOnloadTrigger {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7528,6 +8541,7 @@ pub enum UiNodeInputAttributesType {
 #[cfg(feature = "frontend")]
 impl UiNodeInputAttributesType {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -7549,6 +8563,7 @@ impl UiNodeInputAttributesType {
 
 #[cfg(feature = "frontend")]
 impl From<&str> for UiNodeInputAttributesType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -7570,6 +8585,7 @@ impl From<&str> for UiNodeInputAttributesType {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Display for UiNodeInputAttributesType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7598,10 +8614,9 @@ crate::decode::impl_deserialize!(UiNodeInputAttributesType);
 /// Today only the element's label; a client may use it or ignore it.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UiNodeMeta {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<UiText>,
 }
 
@@ -7627,12 +8642,23 @@ impl crate::decode::Decode for UiNodeMeta {
 #[cfg(feature = "frontend")]
 crate::decode::impl_deserialize!(UiNodeMeta);
 
+#[cfg(feature = "frontend")]
+impl crate::encode::Fields for UiNodeMeta {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "label", &self.label)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UiNodeMeta);
+
 /// A script for browsers to load, such as the WebAuthn helper.
 ///
 /// Native apps have no use for these elements other than knowing they are there.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UiNodeScriptAttributes {
     /// Whether the script may load asynchronously.
@@ -7730,6 +8756,24 @@ impl crate::decode::Decode for UiNodeScriptAttributes {
 crate::decode::impl_deserialize!(UiNodeScriptAttributes);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UiNodeScriptAttributes {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("async", &self.r#async)?;
+        map.serialize_entry("crossorigin", &self.crossorigin)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("integrity", &self.integrity)?;
+        map.serialize_entry("nonce", &self.nonce)?;
+        map.serialize_entry("referrerpolicy", &self.referrerpolicy)?;
+        map.serialize_entry("src", &self.src)?;
+        map.serialize_entry("type", &self.r#type)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UiNodeScriptAttributes);
+
+#[cfg(feature = "frontend")]
 impl UiNodeScriptAttributes {
     /// Creates one from its required fields; the optional ones start unset.
     #[allow(clippy::too_many_arguments)]
@@ -7759,7 +8803,7 @@ impl UiNodeScriptAttributes {
 /// A piece of text to show, such as recovery codes or a secret to copy.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UiNodeTextAttributes {
     /// An identifier for the element, unique within the form.
@@ -7799,6 +8843,18 @@ impl crate::decode::Decode for UiNodeTextAttributes {
 crate::decode::impl_deserialize!(UiNodeTextAttributes);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UiNodeTextAttributes {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("text", &self.text)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UiNodeTextAttributes);
+
+#[cfg(feature = "frontend")]
 impl UiNodeTextAttributes {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>, text: UiText) -> Self {
@@ -7833,6 +8889,7 @@ pub enum UiNodeType {
 #[cfg(feature = "frontend")]
 impl UiNodeType {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -7848,6 +8905,7 @@ impl UiNodeType {
 
 #[cfg(feature = "frontend")]
 impl From<&str> for UiNodeType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -7863,6 +8921,7 @@ impl From<&str> for UiNodeType {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Display for UiNodeType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7894,11 +8953,10 @@ pub type UiNodes = Vec<UiNode>;
 /// A message or label. `id` identifies the message independently of language, so an app can show its own translation; `text` is the English wording.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UiText {
     /// Values the message refers to (a minimum length, a field name, ...), for apps that write their own wording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<serde_json::Map<String, serde_json::Value>>,
     pub id: Id,
     /// The message in American English.
@@ -7953,6 +9011,20 @@ impl crate::decode::Decode for UiText {
 crate::decode::impl_deserialize!(UiText);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UiText {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "context", &self.context)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("text", &self.text)?;
+        map.serialize_entry("type", &self.r#type)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UiText);
+
+#[cfg(feature = "frontend")]
 impl UiText {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(id: Id, text: impl Into<String>, r#type: UiTextType) -> Self {
@@ -7967,6 +9039,7 @@ impl UiText {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UiText {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UiText")
             .field("context", &self.context.as_ref().map(crate::secret::JsonDebug))
@@ -7998,6 +9071,7 @@ pub enum UiTextType {
 #[cfg(feature = "frontend")]
 impl UiTextType {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Info => "info",
@@ -8010,6 +9084,7 @@ impl UiTextType {
 
 #[cfg(feature = "frontend")]
 impl From<&str> for UiTextType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "info" => Self::Info,
@@ -8022,6 +9097,7 @@ impl From<&str> for UiTextType {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Display for UiTextType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8052,18 +9128,16 @@ pub type UiTexts = Vec<UiText>;
 
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateFedcmFlowBody {
     /// Anti-CSRF token, as returned in `csrf_token` by the FedCM parameters call.
     pub csrf_token: String,
     /// The nonce that was passed to `navigator.credentials.get`. When sent, it has to equal the token's `nonce` claim.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
     /// The token the FedCM provider returned through `navigator.credentials.get`.
     pub token: String,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -8109,6 +9183,20 @@ impl crate::decode::Decode for UpdateFedcmFlowBody {
 crate::decode::impl_deserialize!(UpdateFedcmFlowBody);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateFedcmFlowBody {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "nonce", &self.nonce)?;
+        map.serialize_entry("token", &self.token)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateFedcmFlowBody);
+
+#[cfg(feature = "frontend")]
 impl UpdateFedcmFlowBody {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(csrf_token: impl Into<String>, token: impl Into<String>) -> Self {
@@ -8123,6 +9211,7 @@ impl UpdateFedcmFlowBody {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateFedcmFlowBody {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateFedcmFlowBody")
             .field("csrf_token", &crate::secret::Redacted)
@@ -8139,19 +9228,15 @@ impl std::fmt::Debug for UpdateFedcmFlowBody {
 /// What an administrator sends to replace an identity. `schema_id`, `traits` and `state` are required.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
-#[derive(Clone, PartialEq, serde::Serialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateIdentityBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<IdentityWithCredentials>,
     /// An optional id from another system, for linking the identity to it. No two identities may share one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Any JSON value for administrators. It is returned only by admin endpoints, for example `GET /admin/identities/{id}`, and never shown to the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_admin: Option<serde_json::Value>,
     /// Any JSON value the user may read, for example in their own session. Keep secrets and sensitive data out of it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_public: Option<serde_json::Value>,
     /// The id of the identity schema that `traits` must follow. A different id than before moves the identity to that schema.
     pub schema_id: String,
@@ -8216,6 +9301,23 @@ impl crate::decode::Decode for UpdateIdentityBody {
 crate::decode::impl_deserialize!(UpdateIdentityBody);
 
 #[cfg(feature = "identity")]
+impl crate::encode::Fields for UpdateIdentityBody {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "credentials", &self.credentials)?;
+        crate::encode::optional(map, "external_id", &self.external_id)?;
+        crate::encode::optional(map, "metadata_admin", &self.metadata_admin)?;
+        crate::encode::optional(map, "metadata_public", &self.metadata_public)?;
+        map.serialize_entry("schema_id", &self.schema_id)?;
+        map.serialize_entry("state", &self.state)?;
+        map.serialize_entry("traits", &self.traits)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "identity")]
+crate::encode::impl_serialize!(UpdateIdentityBody);
+
+#[cfg(feature = "identity")]
 impl UpdateIdentityBody {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -8237,6 +9339,7 @@ impl UpdateIdentityBody {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Debug for UpdateIdentityBody {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateIdentityBody")
             .field("credentials", &self.credentials)
@@ -8275,6 +9378,7 @@ pub enum UpdateIdentityBodyState {
 #[cfg(feature = "identity")]
 impl UpdateIdentityBodyState {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "active",
@@ -8286,6 +9390,7 @@ impl UpdateIdentityBodyState {
 
 #[cfg(feature = "identity")]
 impl From<&str> for UpdateIdentityBodyState {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "active" => Self::Active,
@@ -8297,6 +9402,7 @@ impl From<&str> for UpdateIdentityBodyState {
 
 #[cfg(feature = "identity")]
 impl std::fmt::Display for UpdateIdentityBodyState {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8353,6 +9459,7 @@ pub enum UpdateLoginFlowBody {
 #[cfg(feature = "frontend")]
 impl UpdateLoginFlowBody {
     /// The `method` value that tells the variants apart.
+    #[inline]
     pub fn method(&self) -> &str {
         match self {
             Self::Password(_) => "password",
@@ -8437,41 +9544,60 @@ impl From<UpdateLoginFlowWithIdentifierFirstMethod> for UpdateLoginFlowBody {
 #[cfg(feature = "frontend")]
 impl serde::Serialize for UpdateLoginFlowBody {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(serde::Serialize)]
-        #[serde(tag = "method")]
-        enum Tagged<'a> {
-            #[serde(rename = "password")]
-            Password(&'a UpdateLoginFlowWithPasswordMethod),
-            #[serde(rename = "oidc")]
-            Oidc(&'a UpdateLoginFlowWithOidcMethod),
-            #[serde(rename = "saml")]
-            Saml(&'a UpdateLoginFlowWithSamlMethod),
-            #[serde(rename = "totp")]
-            Totp(&'a UpdateLoginFlowWithTotpMethod),
-            #[serde(rename = "webauthn")]
-            WebAuthn(&'a UpdateLoginFlowWithWebAuthnMethod),
-            #[serde(rename = "lookup_secret")]
-            LookupSecret(&'a UpdateLoginFlowWithLookupSecretMethod),
-            #[serde(rename = "code")]
-            Code(&'a UpdateLoginFlowWithCodeMethod),
-            #[serde(rename = "passkey")]
-            Passkey(&'a UpdateLoginFlowWithPasskeyMethod),
-            #[serde(rename = "identifier_first")]
-            IdentifierFirst(&'a UpdateLoginFlowWithIdentifierFirstMethod),
-        }
         match self {
-            Self::Password(value) => Tagged::Password(value).serialize(serializer),
-            Self::Oidc(value) => Tagged::Oidc(value).serialize(serializer),
-            Self::Saml(value) => Tagged::Saml(value).serialize(serializer),
-            Self::Totp(value) => Tagged::Totp(value).serialize(serializer),
-            Self::WebAuthn(value) => Tagged::WebAuthn(value).serialize(serializer),
-            Self::LookupSecret(value) => {
-                Tagged::LookupSecret(value).serialize(serializer)
+            Self::Password(value) => {
+                crate::encode::tagged::<
+                    UpdateLoginFlowWithPasswordMethod,
+                    S,
+                >(serializer, "method", "password", value)
             }
-            Self::Code(value) => Tagged::Code(value).serialize(serializer),
-            Self::Passkey(value) => Tagged::Passkey(value).serialize(serializer),
+            Self::Oidc(value) => {
+                crate::encode::tagged::<
+                    UpdateLoginFlowWithOidcMethod,
+                    S,
+                >(serializer, "method", "oidc", value)
+            }
+            Self::Saml(value) => {
+                crate::encode::tagged::<
+                    UpdateLoginFlowWithSamlMethod,
+                    S,
+                >(serializer, "method", "saml", value)
+            }
+            Self::Totp(value) => {
+                crate::encode::tagged::<
+                    UpdateLoginFlowWithTotpMethod,
+                    S,
+                >(serializer, "method", "totp", value)
+            }
+            Self::WebAuthn(value) => {
+                crate::encode::tagged::<
+                    UpdateLoginFlowWithWebAuthnMethod,
+                    S,
+                >(serializer, "method", "webauthn", value)
+            }
+            Self::LookupSecret(value) => {
+                crate::encode::tagged::<
+                    UpdateLoginFlowWithLookupSecretMethod,
+                    S,
+                >(serializer, "method", "lookup_secret", value)
+            }
+            Self::Code(value) => {
+                crate::encode::tagged::<
+                    UpdateLoginFlowWithCodeMethod,
+                    S,
+                >(serializer, "method", "code", value)
+            }
+            Self::Passkey(value) => {
+                crate::encode::tagged::<
+                    UpdateLoginFlowWithPasskeyMethod,
+                    S,
+                >(serializer, "method", "passkey", value)
+            }
             Self::IdentifierFirst(value) => {
-                Tagged::IdentifierFirst(value).serialize(serializer)
+                crate::encode::tagged::<
+                    UpdateLoginFlowWithIdentifierFirstMethod,
+                    S,
+                >(serializer, "method", "identifier_first", value)
             }
             Self::Unknown(object) => object.serialize(serializer),
         }
@@ -8505,6 +9631,7 @@ crate::decode::impl_deserialize!(UpdateLoginFlowBody);
 #[cfg(feature = "frontend")]
 impl UpdateLoginFlowBody {
     /// The `csrf_token` of the variants that have one (an unknown variant's too, when it is text).
+    #[inline]
     pub fn csrf_token(&self) -> Option<&str> {
         match self {
             Self::Password(value) => value.csrf_token.as_deref(),
@@ -8523,6 +9650,7 @@ impl UpdateLoginFlowBody {
     }
 
     /// The `identifier` of the variants that have one (an unknown variant's too, when it is text).
+    #[inline]
     pub fn identifier(&self) -> Option<&str> {
         match self {
             Self::Password(value) => Some(&value.identifier),
@@ -8537,6 +9665,7 @@ impl UpdateLoginFlowBody {
     }
 
     /// The `provider` of the variants that have one (an unknown variant's too, when it is text).
+    #[inline]
     pub fn provider(&self) -> Option<&str> {
         match self {
             Self::Oidc(value) => Some(&value.provider),
@@ -8552,25 +9681,20 @@ impl UpdateLoginFlowBody {
 /// `updateLoginFlow` body for signing in with a one-time code (`method` = `code`). Send the `identifier` first; the server mails or texts a code and answers 400 with the flow in state `sent_email`. Then submit again with `code`.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithCodeMethod {
     /// Which of the user's addresses should receive the code, when there is more than one. Only used when the code is a second factor; passwordless login ignores it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// The 6-digit code the user received.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Anti-CSRF token from the `csrf_token` node of the flow's form. Browser flows must send it; native flows may send an empty string.
     pub csrf_token: String,
     /// The email address or phone number to sign in with. It only works for an account that already has code login set up, through registration or settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// Set to a non-empty value (the form's resend button uses `code`) to have a new code sent instead of checking one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resend: Option<String>,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -8617,6 +9741,22 @@ impl crate::decode::Decode for UpdateLoginFlowWithCodeMethod {
 crate::decode::impl_deserialize!(UpdateLoginFlowWithCodeMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateLoginFlowWithCodeMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "address", &self.address)?;
+        crate::encode::optional(map, "code", &self.code)?;
+        map.serialize_entry("csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "identifier", &self.identifier)?;
+        crate::encode::optional(map, "resend", &self.resend)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateLoginFlowWithCodeMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithCodeMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(csrf_token: impl Into<String>) -> Self {
@@ -8633,6 +9773,7 @@ impl UpdateLoginFlowWithCodeMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithCodeMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithCodeMethod")
             .field("address", &self.address)
@@ -8651,16 +9792,14 @@ impl std::fmt::Debug for UpdateLoginFlowWithCodeMethod {
 /// `updateLoginFlow` body for the first step of identifier-first login: only the identifier is sent. The server replies 400 with the next form (for example a password field) and no error message.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithIdentifierFirstMethod {
     /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The user's email address or username.
     pub identifier: String,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -8698,6 +9837,19 @@ impl crate::decode::Decode for UpdateLoginFlowWithIdentifierFirstMethod {
 crate::decode::impl_deserialize!(UpdateLoginFlowWithIdentifierFirstMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateLoginFlowWithIdentifierFirstMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        map.serialize_entry("identifier", &self.identifier)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateLoginFlowWithIdentifierFirstMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithIdentifierFirstMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(identifier: impl Into<String>) -> Self {
@@ -8711,6 +9863,7 @@ impl UpdateLoginFlowWithIdentifierFirstMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithIdentifierFirstMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithIdentifierFirstMethod")
             .field(
@@ -8729,11 +9882,10 @@ impl std::fmt::Debug for UpdateLoginFlowWithIdentifierFirstMethod {
 /// `updateLoginFlow` body for a second factor using one of the user's backup codes (`method` = `lookup_secret`).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithLookupSecretMethod {
     /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// One of the user's unused backup (lookup) codes.
     pub lookup_secret: String,
@@ -8770,6 +9922,18 @@ impl crate::decode::Decode for UpdateLoginFlowWithLookupSecretMethod {
 crate::decode::impl_deserialize!(UpdateLoginFlowWithLookupSecretMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateLoginFlowWithLookupSecretMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        map.serialize_entry("lookup_secret", &self.lookup_secret)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateLoginFlowWithLookupSecretMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithLookupSecretMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(lookup_secret: impl Into<String>) -> Self {
@@ -8782,6 +9946,7 @@ impl UpdateLoginFlowWithLookupSecretMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithLookupSecretMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithLookupSecretMethod")
             .field(
@@ -8796,28 +9961,22 @@ impl std::fmt::Debug for UpdateLoginFlowWithLookupSecretMethod {
 /// `updateLoginFlow` body for signing in through a social or OpenID Connect provider (`method` = `oidc`).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithOidcMethod {
     /// Anti-CSRF token from the flow's form; needed for browser flows.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// An ID token the app already obtained from the provider, for example through the platform's native Apple or Google sign-in. Kratos checks it against the provider's public keys and fills the OIDC credentials from its claims. Only Apple and Google are supported. If the token lacks claims such as the name (Apple puts only the email in it), supply them in `traits`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
     /// The nonce used when the ID token was requested. Required, and compared with the token, for providers that support nonce validation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token_nonce: Option<String>,
     /// ID of the provider to sign in with, as configured on the server (for example `google`).
     pub provider: String,
     /// Identity traits. Only used if the sign-in registers a new identity; a plain login ignores them.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub traits: Option<serde_json::Map<String, serde_json::Value>>,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// Extra parameters forwarded to the provider; which ones work depends on the provider. Recognised keys, all strings: `login_hint` (preselect an account or prefill the email and skip the account picker), `hd` (restrict sign-in to one Google organisation, e.g. `mycollege.edu`), `prompt` (e.g. `select_account`, to ask the provider to re-authenticate or ask for consent) and `acr_values` (requested authentication context class values).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_parameters: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -8867,6 +10026,23 @@ impl crate::decode::Decode for UpdateLoginFlowWithOidcMethod {
 crate::decode::impl_deserialize!(UpdateLoginFlowWithOidcMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateLoginFlowWithOidcMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "id_token", &self.id_token)?;
+        crate::encode::optional(map, "id_token_nonce", &self.id_token_nonce)?;
+        map.serialize_entry("provider", &self.provider)?;
+        crate::encode::optional(map, "traits", &self.traits)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        crate::encode::optional(map, "upstream_parameters", &self.upstream_parameters)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateLoginFlowWithOidcMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithOidcMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(provider: impl Into<String>) -> Self {
@@ -8884,6 +10060,7 @@ impl UpdateLoginFlowWithOidcMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithOidcMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithOidcMethod")
             .field(
@@ -8909,14 +10086,12 @@ impl std::fmt::Debug for UpdateLoginFlowWithOidcMethod {
 /// `updateLoginFlow` body for signing in with a passkey (`method` = `passkey`).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithPasskeyMethod {
     /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The WebAuthn assertion produced by the authenticator for the flow's challenge, serialised as JSON.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub passkey_login: Option<String>,
 }
 
@@ -8948,7 +10123,20 @@ impl crate::decode::Decode for UpdateLoginFlowWithPasskeyMethod {
 crate::decode::impl_deserialize!(UpdateLoginFlowWithPasskeyMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateLoginFlowWithPasskeyMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "passkey_login", &self.passkey_login)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateLoginFlowWithPasskeyMethod);
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithPasskeyMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithPasskeyMethod")
             .field(
@@ -8963,21 +10151,18 @@ impl std::fmt::Debug for UpdateLoginFlowWithPasskeyMethod {
 /// `updateLoginFlow` body for signing in with an identifier and password (`method` = `password`).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithPasswordMethod {
     /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The user's email address or username.
     pub identifier: String,
     /// The password the user entered.
     pub password: String,
     /// Deprecated; send `identifier` instead.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub password_identifier: Option<String>,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -9028,6 +10213,21 @@ impl crate::decode::Decode for UpdateLoginFlowWithPasswordMethod {
 crate::decode::impl_deserialize!(UpdateLoginFlowWithPasswordMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateLoginFlowWithPasswordMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        map.serialize_entry("identifier", &self.identifier)?;
+        map.serialize_entry("password", &self.password)?;
+        crate::encode::optional(map, "password_identifier", &self.password_identifier)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateLoginFlowWithPasswordMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithPasswordMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(identifier: impl Into<String>, password: impl Into<String>) -> Self {
@@ -9043,6 +10243,7 @@ impl UpdateLoginFlowWithPasswordMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithPasswordMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithPasswordMethod")
             .field(
@@ -9063,16 +10264,14 @@ impl std::fmt::Debug for UpdateLoginFlowWithPasswordMethod {
 /// `updateLoginFlow` body for signing in through a SAML identity provider (`method` = `saml`).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithSamlMethod {
     /// Anti-CSRF token from the flow's form; needed for browser flows.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// ID of the SAML provider to sign in with, as configured on the server.
     pub provider: String,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -9110,6 +10309,19 @@ impl crate::decode::Decode for UpdateLoginFlowWithSamlMethod {
 crate::decode::impl_deserialize!(UpdateLoginFlowWithSamlMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateLoginFlowWithSamlMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        map.serialize_entry("provider", &self.provider)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateLoginFlowWithSamlMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithSamlMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(provider: impl Into<String>) -> Self {
@@ -9123,6 +10335,7 @@ impl UpdateLoginFlowWithSamlMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithSamlMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithSamlMethod")
             .field(
@@ -9141,16 +10354,14 @@ impl std::fmt::Debug for UpdateLoginFlowWithSamlMethod {
 /// `updateLoginFlow` body for a second factor using an authenticator app code (`method` = `totp`).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithTotpMethod {
     /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The current code shown by the user's authenticator app.
     pub totp_code: String,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -9188,6 +10399,19 @@ impl crate::decode::Decode for UpdateLoginFlowWithTotpMethod {
 crate::decode::impl_deserialize!(UpdateLoginFlowWithTotpMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateLoginFlowWithTotpMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        map.serialize_entry("totp_code", &self.totp_code)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateLoginFlowWithTotpMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithTotpMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(totp_code: impl Into<String>) -> Self {
@@ -9201,6 +10425,7 @@ impl UpdateLoginFlowWithTotpMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithTotpMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithTotpMethod")
             .field(
@@ -9219,19 +10444,16 @@ impl std::fmt::Debug for UpdateLoginFlowWithTotpMethod {
 /// `updateLoginFlow` body for signing in with a WebAuthn security key (`method` = `webauthn`).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateLoginFlowWithWebAuthnMethod {
     /// Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The user's email address or username.
     pub identifier: String,
     /// Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// The WebAuthn assertion produced by the security key for the flow's challenge, serialised as JSON. In browser forms the server's `webauthn.js` script fills it in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webauthn_login: Option<String>,
 }
 
@@ -9272,6 +10494,20 @@ impl crate::decode::Decode for UpdateLoginFlowWithWebAuthnMethod {
 crate::decode::impl_deserialize!(UpdateLoginFlowWithWebAuthnMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateLoginFlowWithWebAuthnMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        map.serialize_entry("identifier", &self.identifier)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        crate::encode::optional(map, "webauthn_login", &self.webauthn_login)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateLoginFlowWithWebAuthnMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithWebAuthnMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(identifier: impl Into<String>) -> Self {
@@ -9286,6 +10522,7 @@ impl UpdateLoginFlowWithWebAuthnMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithWebAuthnMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateLoginFlowWithWebAuthnMethod")
             .field(
@@ -9322,6 +10559,7 @@ pub enum UpdateRecoveryFlowBody {
 #[cfg(feature = "frontend")]
 impl UpdateRecoveryFlowBody {
     /// The `method` value that tells the variants apart.
+    #[inline]
     pub fn method(&self) -> &str {
         match self {
             Self::Link(_) => "link",
@@ -9350,17 +10588,19 @@ impl From<UpdateRecoveryFlowWithCodeMethod> for UpdateRecoveryFlowBody {
 #[cfg(feature = "frontend")]
 impl serde::Serialize for UpdateRecoveryFlowBody {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(serde::Serialize)]
-        #[serde(tag = "method")]
-        enum Tagged<'a> {
-            #[serde(rename = "link")]
-            Link(&'a UpdateRecoveryFlowWithLinkMethod),
-            #[serde(rename = "code")]
-            Code(&'a UpdateRecoveryFlowWithCodeMethod),
-        }
         match self {
-            Self::Link(value) => Tagged::Link(value).serialize(serializer),
-            Self::Code(value) => Tagged::Code(value).serialize(serializer),
+            Self::Link(value) => {
+                crate::encode::tagged::<
+                    UpdateRecoveryFlowWithLinkMethod,
+                    S,
+                >(serializer, "method", "link", value)
+            }
+            Self::Code(value) => {
+                crate::encode::tagged::<
+                    UpdateRecoveryFlowWithCodeMethod,
+                    S,
+                >(serializer, "method", "code", value)
+            }
             Self::Unknown(object) => object.serialize(serializer),
         }
     }
@@ -9386,6 +10626,7 @@ crate::decode::impl_deserialize!(UpdateRecoveryFlowBody);
 #[cfg(feature = "frontend")]
 impl UpdateRecoveryFlowBody {
     /// The `csrf_token` of the variants that have one (an unknown variant's too, when it is text).
+    #[inline]
     pub fn csrf_token(&self) -> Option<&str> {
         match self {
             Self::Link(value) => value.csrf_token.as_deref(),
@@ -9397,6 +10638,7 @@ impl UpdateRecoveryFlowBody {
     }
 
     /// The `email` of the variants that have one (an unknown variant's too, when it is text).
+    #[inline]
     pub fn email(&self) -> Option<&str> {
         match self {
             Self::Link(value) => Some(&value.email),
@@ -9411,32 +10653,24 @@ impl UpdateRecoveryFlowBody {
 /// Recovery form for the `code` method, where the user types a one-time code received by email.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateRecoveryFlowWithCodeMethod {
     /// The one-time code from the recovery email. Send it on its own, without `email`; adding `email` would request a new code instead.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Address of the account to recover (email format). Kratos emails a code when an account has this recovery address. Sending it again after a code went out cancels that code and sends a fresh one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Recovery address of the user, such as an email address or a phone number for an SMS code. Only used by the newer (V2) recovery flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_address: Option<String>,
     /// The full address, typed by the user to confirm a masked address they picked when it differs from the one they first entered. Only used by the newer (V2) recovery flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_confirm_address: Option<String>,
     /// The address the user picked when the account has several. Addresses are shown masked, so treat this value as an opaque id and send it back as given. Only used by the newer (V2) recovery flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_select_address: Option<String>,
     /// Send `previous` to step back to the preceding screen. Only used by the newer (V2) recovery flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen: Option<String>,
     /// Free-form JSON object handed on to webhooks. Kratos does not store it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -9490,7 +10724,34 @@ impl crate::decode::Decode for UpdateRecoveryFlowWithCodeMethod {
 crate::decode::impl_deserialize!(UpdateRecoveryFlowWithCodeMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateRecoveryFlowWithCodeMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "code", &self.code)?;
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "email", &self.email)?;
+        crate::encode::optional(map, "recovery_address", &self.recovery_address)?;
+        crate::encode::optional(
+            map,
+            "recovery_confirm_address",
+            &self.recovery_confirm_address,
+        )?;
+        crate::encode::optional(
+            map,
+            "recovery_select_address",
+            &self.recovery_select_address,
+        )?;
+        crate::encode::optional(map, "screen", &self.screen)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateRecoveryFlowWithCodeMethod);
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRecoveryFlowWithCodeMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRecoveryFlowWithCodeMethod")
             .field("code", &self.code.as_ref().map(|_| crate::secret::Redacted))
@@ -9514,16 +10775,14 @@ impl std::fmt::Debug for UpdateRecoveryFlowWithCodeMethod {
 /// Recovery form for the `link` method, where Kratos emails a link to open in a browser.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateRecoveryFlowWithLinkMethod {
     /// Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Address of the account to recover (email format); required. A known recovery address gets a recovery link; an unknown one may get a message explaining that no account was found.
     pub email: String,
     /// Free-form JSON object handed on to webhooks. Kratos does not store it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -9561,6 +10820,19 @@ impl crate::decode::Decode for UpdateRecoveryFlowWithLinkMethod {
 crate::decode::impl_deserialize!(UpdateRecoveryFlowWithLinkMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateRecoveryFlowWithLinkMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        map.serialize_entry("email", &self.email)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateRecoveryFlowWithLinkMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateRecoveryFlowWithLinkMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(email: impl Into<String>) -> Self {
@@ -9574,6 +10846,7 @@ impl UpdateRecoveryFlowWithLinkMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRecoveryFlowWithLinkMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRecoveryFlowWithLinkMethod")
             .field(
@@ -9619,6 +10892,7 @@ pub enum UpdateRegistrationFlowBody {
 #[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowBody {
     /// The `method` value that tells the variants apart.
+    #[inline]
     pub fn method(&self) -> &str {
         match self {
             Self::Password(_) => "password",
@@ -9687,32 +10961,49 @@ impl From<UpdateRegistrationFlowWithProfileMethod> for UpdateRegistrationFlowBod
 #[cfg(feature = "frontend")]
 impl serde::Serialize for UpdateRegistrationFlowBody {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(serde::Serialize)]
-        #[serde(tag = "method")]
-        enum Tagged<'a> {
-            #[serde(rename = "password")]
-            Password(&'a UpdateRegistrationFlowWithPasswordMethod),
-            #[serde(rename = "oidc")]
-            Oidc(&'a UpdateRegistrationFlowWithOidcMethod),
-            #[serde(rename = "saml")]
-            Saml(&'a UpdateRegistrationFlowWithSamlMethod),
-            #[serde(rename = "webauthn")]
-            WebAuthn(&'a UpdateRegistrationFlowWithWebAuthnMethod),
-            #[serde(rename = "code")]
-            Code(&'a UpdateRegistrationFlowWithCodeMethod),
-            #[serde(rename = "passkey")]
-            Passkey(&'a UpdateRegistrationFlowWithPasskeyMethod),
-            #[serde(rename = "profile")]
-            Profile(&'a UpdateRegistrationFlowWithProfileMethod),
-        }
         match self {
-            Self::Password(value) => Tagged::Password(value).serialize(serializer),
-            Self::Oidc(value) => Tagged::Oidc(value).serialize(serializer),
-            Self::Saml(value) => Tagged::Saml(value).serialize(serializer),
-            Self::WebAuthn(value) => Tagged::WebAuthn(value).serialize(serializer),
-            Self::Code(value) => Tagged::Code(value).serialize(serializer),
-            Self::Passkey(value) => Tagged::Passkey(value).serialize(serializer),
-            Self::Profile(value) => Tagged::Profile(value).serialize(serializer),
+            Self::Password(value) => {
+                crate::encode::tagged::<
+                    UpdateRegistrationFlowWithPasswordMethod,
+                    S,
+                >(serializer, "method", "password", value)
+            }
+            Self::Oidc(value) => {
+                crate::encode::tagged::<
+                    UpdateRegistrationFlowWithOidcMethod,
+                    S,
+                >(serializer, "method", "oidc", value)
+            }
+            Self::Saml(value) => {
+                crate::encode::tagged::<
+                    UpdateRegistrationFlowWithSamlMethod,
+                    S,
+                >(serializer, "method", "saml", value)
+            }
+            Self::WebAuthn(value) => {
+                crate::encode::tagged::<
+                    UpdateRegistrationFlowWithWebAuthnMethod,
+                    S,
+                >(serializer, "method", "webauthn", value)
+            }
+            Self::Code(value) => {
+                crate::encode::tagged::<
+                    UpdateRegistrationFlowWithCodeMethod,
+                    S,
+                >(serializer, "method", "code", value)
+            }
+            Self::Passkey(value) => {
+                crate::encode::tagged::<
+                    UpdateRegistrationFlowWithPasskeyMethod,
+                    S,
+                >(serializer, "method", "passkey", value)
+            }
+            Self::Profile(value) => {
+                crate::encode::tagged::<
+                    UpdateRegistrationFlowWithProfileMethod,
+                    S,
+                >(serializer, "method", "profile", value)
+            }
             Self::Unknown(object) => object.serialize(serializer),
         }
     }
@@ -9743,6 +11034,7 @@ crate::decode::impl_deserialize!(UpdateRegistrationFlowBody);
 #[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowBody {
     /// The `csrf_token` of the variants that have one (an unknown variant's too, when it is text).
+    #[inline]
     pub fn csrf_token(&self) -> Option<&str> {
         match self {
             Self::Password(value) => value.csrf_token.as_deref(),
@@ -9759,6 +11051,7 @@ impl UpdateRegistrationFlowBody {
     }
 
     /// The `provider` of the variants that have one (an unknown variant's too, when it is text).
+    #[inline]
     pub fn provider(&self) -> Option<&str> {
         match self {
             Self::Oidc(value) => Some(&value.provider),
@@ -9774,22 +11067,18 @@ impl UpdateRegistrationFlowBody {
 /// Register with a one-time code sent to the user.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithCodeMethod {
     /// The code the user received.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The anti-CSRF token; only browser flows need it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Set to ask for a new code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resend: Option<String>,
     /// The identity's traits, shaped by its identity schema.
     pub traits: serde_json::Map<String, serde_json::Value>,
     /// Data for webhooks; Kratos does not store it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -9833,6 +11122,21 @@ impl crate::decode::Decode for UpdateRegistrationFlowWithCodeMethod {
 crate::decode::impl_deserialize!(UpdateRegistrationFlowWithCodeMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateRegistrationFlowWithCodeMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "code", &self.code)?;
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "resend", &self.resend)?;
+        map.serialize_entry("traits", &self.traits)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateRegistrationFlowWithCodeMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithCodeMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(traits: serde_json::Map<String, serde_json::Value>) -> Self {
@@ -9848,6 +11152,7 @@ impl UpdateRegistrationFlowWithCodeMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRegistrationFlowWithCodeMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRegistrationFlowWithCodeMethod")
             .field("code", &self.code.as_ref().map(|_| crate::secret::Redacted))
@@ -9868,28 +11173,22 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithCodeMethod {
 /// Register through an OpenID Connect provider (social sign-in).
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithOidcMethod {
     /// The anti-CSRF token; only browser flows need it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// An ID token the app already got from the provider, to register without a browser.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
     /// The nonce the ID token was made with, if the provider uses one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token_nonce: Option<String>,
     /// The provider's id, such as `google`.
     pub provider: String,
     /// The identity's traits, shaped by its identity schema.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub traits: Option<serde_json::Map<String, serde_json::Value>>,
     /// Data for webhooks; Kratos does not store it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// Extra parameters for the provider, such as `login_hint`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_parameters: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -9939,6 +11238,23 @@ impl crate::decode::Decode for UpdateRegistrationFlowWithOidcMethod {
 crate::decode::impl_deserialize!(UpdateRegistrationFlowWithOidcMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateRegistrationFlowWithOidcMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "id_token", &self.id_token)?;
+        crate::encode::optional(map, "id_token_nonce", &self.id_token_nonce)?;
+        map.serialize_entry("provider", &self.provider)?;
+        crate::encode::optional(map, "traits", &self.traits)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        crate::encode::optional(map, "upstream_parameters", &self.upstream_parameters)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateRegistrationFlowWithOidcMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithOidcMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(provider: impl Into<String>) -> Self {
@@ -9956,6 +11272,7 @@ impl UpdateRegistrationFlowWithOidcMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRegistrationFlowWithOidcMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRegistrationFlowWithOidcMethod")
             .field(
@@ -9981,19 +11298,16 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithOidcMethod {
 /// Register with a passkey.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithPasskeyMethod {
     /// The anti-CSRF token; only browser flows need it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The JSON the WebAuthn API returned for the new passkey.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub passkey_register: Option<String>,
     /// The identity's traits, shaped by its identity schema.
     pub traits: serde_json::Map<String, serde_json::Value>,
     /// Data for webhooks; Kratos does not store it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -10034,6 +11348,20 @@ impl crate::decode::Decode for UpdateRegistrationFlowWithPasskeyMethod {
 crate::decode::impl_deserialize!(UpdateRegistrationFlowWithPasskeyMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateRegistrationFlowWithPasskeyMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "passkey_register", &self.passkey_register)?;
+        map.serialize_entry("traits", &self.traits)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateRegistrationFlowWithPasskeyMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithPasskeyMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(traits: serde_json::Map<String, serde_json::Value>) -> Self {
@@ -10048,6 +11376,7 @@ impl UpdateRegistrationFlowWithPasskeyMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRegistrationFlowWithPasskeyMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRegistrationFlowWithPasskeyMethod")
             .field(
@@ -10067,18 +11396,16 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithPasskeyMethod {
 /// Register with a password.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithPasswordMethod {
     /// The anti-CSRF token; only browser flows need it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The password to sign up with.
     pub password: String,
     /// The identity's traits, shaped by its identity schema.
     pub traits: serde_json::Map<String, serde_json::Value>,
     /// Data for webhooks; Kratos does not store it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -10124,6 +11451,20 @@ impl crate::decode::Decode for UpdateRegistrationFlowWithPasswordMethod {
 crate::decode::impl_deserialize!(UpdateRegistrationFlowWithPasswordMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateRegistrationFlowWithPasswordMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        map.serialize_entry("password", &self.password)?;
+        map.serialize_entry("traits", &self.traits)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateRegistrationFlowWithPasswordMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithPasswordMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -10141,6 +11482,7 @@ impl UpdateRegistrationFlowWithPasswordMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRegistrationFlowWithPasswordMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRegistrationFlowWithPasswordMethod")
             .field(
@@ -10160,19 +11502,16 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithPasswordMethod {
 /// Send the profile step of a two-step registration.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithProfileMethod {
     /// The anti-CSRF token; only browser flows need it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Go back to a previous screen instead of going on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen: Option<UpdateRegistrationFlowWithProfileMethodScreen>,
     /// The identity's traits, shaped by its identity schema.
     pub traits: serde_json::Map<String, serde_json::Value>,
     /// Data for webhooks; Kratos does not store it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -10213,6 +11552,20 @@ impl crate::decode::Decode for UpdateRegistrationFlowWithProfileMethod {
 crate::decode::impl_deserialize!(UpdateRegistrationFlowWithProfileMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateRegistrationFlowWithProfileMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "screen", &self.screen)?;
+        map.serialize_entry("traits", &self.traits)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateRegistrationFlowWithProfileMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithProfileMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(traits: serde_json::Map<String, serde_json::Value>) -> Self {
@@ -10227,6 +11580,7 @@ impl UpdateRegistrationFlowWithProfileMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRegistrationFlowWithProfileMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRegistrationFlowWithProfileMethod")
             .field(
@@ -10262,6 +11616,7 @@ pub enum UpdateRegistrationFlowWithProfileMethodScreen {
 #[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithProfileMethodScreen {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CredentialSelection => "credential-selection",
@@ -10273,6 +11628,7 @@ impl UpdateRegistrationFlowWithProfileMethodScreen {
 
 #[cfg(feature = "frontend")]
 impl From<&str> for UpdateRegistrationFlowWithProfileMethodScreen {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "credential-selection" => Self::CredentialSelection,
@@ -10284,6 +11640,7 @@ impl From<&str> for UpdateRegistrationFlowWithProfileMethodScreen {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Display for UpdateRegistrationFlowWithProfileMethodScreen {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -10310,19 +11667,16 @@ crate::decode::impl_deserialize!(UpdateRegistrationFlowWithProfileMethodScreen);
 /// Register through a SAML provider.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithSamlMethod {
     /// The anti-CSRF token; only browser flows need it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The provider's id.
     pub provider: String,
     /// The identity's traits, shaped by its identity schema.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub traits: Option<serde_json::Map<String, serde_json::Value>>,
     /// Data for webhooks; Kratos does not store it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -10363,6 +11717,20 @@ impl crate::decode::Decode for UpdateRegistrationFlowWithSamlMethod {
 crate::decode::impl_deserialize!(UpdateRegistrationFlowWithSamlMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateRegistrationFlowWithSamlMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        map.serialize_entry("provider", &self.provider)?;
+        crate::encode::optional(map, "traits", &self.traits)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateRegistrationFlowWithSamlMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithSamlMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(provider: impl Into<String>) -> Self {
@@ -10377,6 +11745,7 @@ impl UpdateRegistrationFlowWithSamlMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRegistrationFlowWithSamlMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRegistrationFlowWithSamlMethod")
             .field(
@@ -10396,22 +11765,18 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithSamlMethod {
 /// Register with a security key.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateRegistrationFlowWithWebAuthnMethod {
     /// The anti-CSRF token; only browser flows need it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The identity's traits, shaped by its identity schema.
     pub traits: serde_json::Map<String, serde_json::Value>,
     /// Data for webhooks; Kratos does not store it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// The JSON the WebAuthn API returned for the new key.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webauthn_register: Option<String>,
     /// A name for the key, for the user to recognise it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webauthn_register_displayname: Option<String>,
 }
 
@@ -10457,6 +11822,25 @@ impl crate::decode::Decode for UpdateRegistrationFlowWithWebAuthnMethod {
 crate::decode::impl_deserialize!(UpdateRegistrationFlowWithWebAuthnMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateRegistrationFlowWithWebAuthnMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        map.serialize_entry("traits", &self.traits)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        crate::encode::optional(map, "webauthn_register", &self.webauthn_register)?;
+        crate::encode::optional(
+            map,
+            "webauthn_register_displayname",
+            &self.webauthn_register_displayname,
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateRegistrationFlowWithWebAuthnMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateRegistrationFlowWithWebAuthnMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(traits: serde_json::Map<String, serde_json::Value>) -> Self {
@@ -10472,6 +11856,7 @@ impl UpdateRegistrationFlowWithWebAuthnMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRegistrationFlowWithWebAuthnMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateRegistrationFlowWithWebAuthnMethod")
             .field(
@@ -10521,6 +11906,7 @@ pub enum UpdateSettingsFlowBody {
 #[cfg(feature = "frontend")]
 impl UpdateSettingsFlowBody {
     /// The `method` value that tells the variants apart.
+    #[inline]
     pub fn method(&self) -> &str {
         match self {
             Self::Password(_) => "password",
@@ -10597,35 +11983,55 @@ impl From<UpdateSettingsFlowWithPasskeyMethod> for UpdateSettingsFlowBody {
 #[cfg(feature = "frontend")]
 impl serde::Serialize for UpdateSettingsFlowBody {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(serde::Serialize)]
-        #[serde(tag = "method")]
-        enum Tagged<'a> {
-            #[serde(rename = "password")]
-            Password(&'a UpdateSettingsFlowWithPasswordMethod),
-            #[serde(rename = "profile")]
-            Profile(&'a UpdateSettingsFlowWithProfileMethod),
-            #[serde(rename = "oidc")]
-            Oidc(&'a UpdateSettingsFlowWithOidcMethod),
-            #[serde(rename = "saml")]
-            Saml(&'a UpdateSettingsFlowWithSamlMethod),
-            #[serde(rename = "totp")]
-            Totp(&'a UpdateSettingsFlowWithTotpMethod),
-            #[serde(rename = "webauthn")]
-            WebAuthn(&'a UpdateSettingsFlowWithWebAuthnMethod),
-            #[serde(rename = "lookup_secret")]
-            Lookup(&'a UpdateSettingsFlowWithLookupMethod),
-            #[serde(rename = "passkey")]
-            Passkey(&'a UpdateSettingsFlowWithPasskeyMethod),
-        }
         match self {
-            Self::Password(value) => Tagged::Password(value).serialize(serializer),
-            Self::Profile(value) => Tagged::Profile(value).serialize(serializer),
-            Self::Oidc(value) => Tagged::Oidc(value).serialize(serializer),
-            Self::Saml(value) => Tagged::Saml(value).serialize(serializer),
-            Self::Totp(value) => Tagged::Totp(value).serialize(serializer),
-            Self::WebAuthn(value) => Tagged::WebAuthn(value).serialize(serializer),
-            Self::Lookup(value) => Tagged::Lookup(value).serialize(serializer),
-            Self::Passkey(value) => Tagged::Passkey(value).serialize(serializer),
+            Self::Password(value) => {
+                crate::encode::tagged::<
+                    UpdateSettingsFlowWithPasswordMethod,
+                    S,
+                >(serializer, "method", "password", value)
+            }
+            Self::Profile(value) => {
+                crate::encode::tagged::<
+                    UpdateSettingsFlowWithProfileMethod,
+                    S,
+                >(serializer, "method", "profile", value)
+            }
+            Self::Oidc(value) => {
+                crate::encode::tagged::<
+                    UpdateSettingsFlowWithOidcMethod,
+                    S,
+                >(serializer, "method", "oidc", value)
+            }
+            Self::Saml(value) => {
+                crate::encode::tagged::<
+                    UpdateSettingsFlowWithSamlMethod,
+                    S,
+                >(serializer, "method", "saml", value)
+            }
+            Self::Totp(value) => {
+                crate::encode::tagged::<
+                    UpdateSettingsFlowWithTotpMethod,
+                    S,
+                >(serializer, "method", "totp", value)
+            }
+            Self::WebAuthn(value) => {
+                crate::encode::tagged::<
+                    UpdateSettingsFlowWithWebAuthnMethod,
+                    S,
+                >(serializer, "method", "webauthn", value)
+            }
+            Self::Lookup(value) => {
+                crate::encode::tagged::<
+                    UpdateSettingsFlowWithLookupMethod,
+                    S,
+                >(serializer, "method", "lookup_secret", value)
+            }
+            Self::Passkey(value) => {
+                crate::encode::tagged::<
+                    UpdateSettingsFlowWithPasskeyMethod,
+                    S,
+                >(serializer, "method", "passkey", value)
+            }
             Self::Unknown(object) => object.serialize(serializer),
         }
     }
@@ -10657,6 +12063,7 @@ crate::decode::impl_deserialize!(UpdateSettingsFlowBody);
 #[cfg(feature = "frontend")]
 impl UpdateSettingsFlowBody {
     /// The `csrf_token` of the variants that have one (an unknown variant's too, when it is text).
+    #[inline]
     pub fn csrf_token(&self) -> Option<&str> {
         match self {
             Self::Password(value) => value.csrf_token.as_deref(),
@@ -10674,6 +12081,7 @@ impl UpdateSettingsFlowBody {
     }
 
     /// The `flow` of the variants that have one (an unknown variant's too, when it is text).
+    #[inline]
     pub fn flow(&self) -> Option<&str> {
         match self {
             Self::Oidc(value) => value.flow.as_deref(),
@@ -10686,6 +12094,7 @@ impl UpdateSettingsFlowBody {
     }
 
     /// The `link` of the variants that have one (an unknown variant's too, when it is text).
+    #[inline]
     pub fn link(&self) -> Option<&str> {
         match self {
             Self::Oidc(value) => value.link.as_deref(),
@@ -10698,6 +12107,7 @@ impl UpdateSettingsFlowBody {
     }
 
     /// The `unlink` of the variants that have one (an unknown variant's too, when it is text).
+    #[inline]
     pub fn unlink(&self) -> Option<&str> {
         match self {
             Self::Oidc(value) => value.unlink.as_deref(),
@@ -10713,26 +12123,20 @@ impl UpdateSettingsFlowBody {
 /// Manages the identity's recovery codes (lookup secrets): show, regenerate, confirm or turn them off.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithLookupMethod {
     /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Set to `true` to save the codes produced by an earlier `lookup_secret_regenerate` submission, replacing the previous set.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_secret_confirm: Option<bool>,
     /// Set to `true` to delete the recovery codes and turn this method off.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_secret_disable: Option<bool>,
     /// Set to `true` to create a fresh set of recovery codes. The returned flow shows them; they are only stored after a `lookup_secret_confirm` submission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_secret_regenerate: Option<bool>,
     /// Set to `true` to have the returned flow display the identity's current recovery codes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_secret_reveal: Option<bool>,
     /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -10778,7 +12182,40 @@ impl crate::decode::Decode for UpdateSettingsFlowWithLookupMethod {
 crate::decode::impl_deserialize!(UpdateSettingsFlowWithLookupMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateSettingsFlowWithLookupMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        crate::encode::optional(
+            map,
+            "lookup_secret_confirm",
+            &self.lookup_secret_confirm,
+        )?;
+        crate::encode::optional(
+            map,
+            "lookup_secret_disable",
+            &self.lookup_secret_disable,
+        )?;
+        crate::encode::optional(
+            map,
+            "lookup_secret_regenerate",
+            &self.lookup_secret_regenerate,
+        )?;
+        crate::encode::optional(
+            map,
+            "lookup_secret_reveal",
+            &self.lookup_secret_reveal,
+        )?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateSettingsFlowWithLookupMethod);
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithLookupMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateSettingsFlowWithLookupMethod")
             .field(
@@ -10800,26 +12237,20 @@ impl std::fmt::Debug for UpdateSettingsFlowWithLookupMethod {
 /// Connects a social sign-in (OpenID Connect) provider to the signed-in identity, or disconnects one.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithOidcMethod {
     /// ID of the settings flow this submission belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow: Option<String>,
     /// ID of the provider to connect, as configured on the server (for example `google`). Send exactly one of `link` and `unlink`. Linking continues on the provider's site, so JSON clients get a 422 `browser_location_change_required` with the URL to open.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
     /// Identity traits sent together with the link request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub traits: Option<serde_json::Map<String, serde_json::Value>>,
     /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// ID of a connected provider to remove from the identity. Send exactly one of `unlink` and `link`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unlink: Option<String>,
     /// Optional extra parameters forwarded to the provider's authorization request; whether each has an effect depends on the provider. Recognised keys, all strings: `login_hint` (pre-select or pre-fill the account, skipping the account picker), `hd` (restrict sign-in to one Google Workspace domain such as `mycollege.edu`), `prompt` (for example `select_account`) and `acr_values` (requested authentication context class references).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_parameters: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -10863,7 +12294,24 @@ impl crate::decode::Decode for UpdateSettingsFlowWithOidcMethod {
 crate::decode::impl_deserialize!(UpdateSettingsFlowWithOidcMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateSettingsFlowWithOidcMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "flow", &self.flow)?;
+        crate::encode::optional(map, "link", &self.link)?;
+        crate::encode::optional(map, "traits", &self.traits)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        crate::encode::optional(map, "unlink", &self.unlink)?;
+        crate::encode::optional(map, "upstream_parameters", &self.upstream_parameters)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateSettingsFlowWithOidcMethod);
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithOidcMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateSettingsFlowWithOidcMethod")
             .field("flow", &self.flow)
@@ -10885,17 +12333,14 @@ impl std::fmt::Debug for UpdateSettingsFlowWithOidcMethod {
 /// Adds a passkey to the signed-in identity, or removes one.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithPasskeyMethod {
     /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// ID of the passkey credential to delete.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub passkey_remove: Option<String>,
     /// The result of the WebAuthn credential creation ceremony, encoded as JSON, for the passkey being added.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub passkey_settings_register: Option<String>,
 }
 
@@ -10932,7 +12377,25 @@ impl crate::decode::Decode for UpdateSettingsFlowWithPasskeyMethod {
 crate::decode::impl_deserialize!(UpdateSettingsFlowWithPasskeyMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateSettingsFlowWithPasskeyMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "passkey_remove", &self.passkey_remove)?;
+        crate::encode::optional(
+            map,
+            "passkey_settings_register",
+            &self.passkey_settings_register,
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateSettingsFlowWithPasskeyMethod);
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithPasskeyMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateSettingsFlowWithPasskeyMethod")
             .field(
@@ -10948,16 +12411,14 @@ impl std::fmt::Debug for UpdateSettingsFlowWithPasskeyMethod {
 /// Sets a new password for the signed-in identity.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithPasswordMethod {
     /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The new password.
     pub password: String,
     /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -10995,6 +12456,19 @@ impl crate::decode::Decode for UpdateSettingsFlowWithPasswordMethod {
 crate::decode::impl_deserialize!(UpdateSettingsFlowWithPasswordMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateSettingsFlowWithPasswordMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        map.serialize_entry("password", &self.password)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateSettingsFlowWithPasswordMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateSettingsFlowWithPasswordMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(password: impl Into<String>) -> Self {
@@ -11008,6 +12482,7 @@ impl UpdateSettingsFlowWithPasswordMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithPasswordMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateSettingsFlowWithPasswordMethod")
             .field(
@@ -11026,16 +12501,14 @@ impl std::fmt::Debug for UpdateSettingsFlowWithPasswordMethod {
 /// Changes the identity's traits, i.e. profile data such as name or email address.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithProfileMethod {
     /// Anti-CSRF token from the flow's UI nodes. Only browser flows need it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// The identity's traits as they should read after the update. They must satisfy the identity schema.
     pub traits: serde_json::Map<String, serde_json::Value>,
     /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -11073,6 +12546,19 @@ impl crate::decode::Decode for UpdateSettingsFlowWithProfileMethod {
 crate::decode::impl_deserialize!(UpdateSettingsFlowWithProfileMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateSettingsFlowWithProfileMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        map.serialize_entry("traits", &self.traits)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateSettingsFlowWithProfileMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateSettingsFlowWithProfileMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(traits: serde_json::Map<String, serde_json::Value>) -> Self {
@@ -11086,6 +12572,7 @@ impl UpdateSettingsFlowWithProfileMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithProfileMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateSettingsFlowWithProfileMethod")
             .field(
@@ -11104,26 +12591,20 @@ impl std::fmt::Debug for UpdateSettingsFlowWithProfileMethod {
 /// Connects a SAML identity provider to the signed-in identity, or disconnects one.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithSamlMethod {
     /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// ID of the settings flow this submission belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow: Option<String>,
     /// ID of the SAML provider to connect. Send exactly one of `link` and `unlink`. Linking continues at the provider, so JSON clients get a 422 `browser_location_change_required` with the URL to open.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
     /// Identity traits sent together with the link request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub traits: Option<serde_json::Map<String, serde_json::Value>>,
     /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// ID of a connected SAML provider to remove from the identity. Send exactly one of `unlink` and `link`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unlink: Option<String>,
 }
 
@@ -11167,7 +12648,24 @@ impl crate::decode::Decode for UpdateSettingsFlowWithSamlMethod {
 crate::decode::impl_deserialize!(UpdateSettingsFlowWithSamlMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateSettingsFlowWithSamlMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "flow", &self.flow)?;
+        crate::encode::optional(map, "link", &self.link)?;
+        crate::encode::optional(map, "traits", &self.traits)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        crate::encode::optional(map, "unlink", &self.unlink)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateSettingsFlowWithSamlMethod);
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithSamlMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateSettingsFlowWithSamlMethod")
             .field(
@@ -11189,20 +12687,16 @@ impl std::fmt::Debug for UpdateSettingsFlowWithSamlMethod {
 /// Pairs an authenticator app (TOTP) with the signed-in identity, or removes the pairing.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithTotpMethod {
     /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// A current code from the authenticator app, computed from the secret the flow displays (as QR code or text). A valid code completes the pairing.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub totp_code: Option<String>,
     /// Set to `true` to delete the TOTP credential. Do this first when the user wants to switch to a different device.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub totp_unlink: Option<bool>,
     /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -11240,7 +12734,22 @@ impl crate::decode::Decode for UpdateSettingsFlowWithTotpMethod {
 crate::decode::impl_deserialize!(UpdateSettingsFlowWithTotpMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateSettingsFlowWithTotpMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "totp_code", &self.totp_code)?;
+        crate::encode::optional(map, "totp_unlink", &self.totp_unlink)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateSettingsFlowWithTotpMethod);
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithTotpMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateSettingsFlowWithTotpMethod")
             .field(
@@ -11263,23 +12772,18 @@ impl std::fmt::Debug for UpdateSettingsFlowWithTotpMethod {
 /// Adds a WebAuthn security key to the signed-in identity, or removes one.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateSettingsFlowWithWebAuthnMethod {
     /// Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Optional extra data handed to webhooks for this submission. It is not stored on the identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// The result of the WebAuthn credential creation ceremony, encoded as JSON, for the key being added.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webauthn_register: Option<String>,
     /// A label for the new key, so the user can tell their keys apart later.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webauthn_register_displayname: Option<String>,
     /// ID of the WebAuthn credential to delete.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webauthn_remove: Option<String>,
 }
 
@@ -11322,7 +12826,27 @@ impl crate::decode::Decode for UpdateSettingsFlowWithWebAuthnMethod {
 crate::decode::impl_deserialize!(UpdateSettingsFlowWithWebAuthnMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateSettingsFlowWithWebAuthnMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        crate::encode::optional(map, "webauthn_register", &self.webauthn_register)?;
+        crate::encode::optional(
+            map,
+            "webauthn_register_displayname",
+            &self.webauthn_register_displayname,
+        )?;
+        crate::encode::optional(map, "webauthn_remove", &self.webauthn_remove)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateSettingsFlowWithWebAuthnMethod);
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithWebAuthnMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateSettingsFlowWithWebAuthnMethod")
             .field(
@@ -11360,6 +12884,7 @@ pub enum UpdateVerificationFlowBody {
 #[cfg(feature = "frontend")]
 impl UpdateVerificationFlowBody {
     /// The `method` value that tells the variants apart.
+    #[inline]
     pub fn method(&self) -> &str {
         match self {
             Self::Link(_) => "link",
@@ -11388,17 +12913,19 @@ impl From<UpdateVerificationFlowWithCodeMethod> for UpdateVerificationFlowBody {
 #[cfg(feature = "frontend")]
 impl serde::Serialize for UpdateVerificationFlowBody {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(serde::Serialize)]
-        #[serde(tag = "method")]
-        enum Tagged<'a> {
-            #[serde(rename = "link")]
-            Link(&'a UpdateVerificationFlowWithLinkMethod),
-            #[serde(rename = "code")]
-            Code(&'a UpdateVerificationFlowWithCodeMethod),
-        }
         match self {
-            Self::Link(value) => Tagged::Link(value).serialize(serializer),
-            Self::Code(value) => Tagged::Code(value).serialize(serializer),
+            Self::Link(value) => {
+                crate::encode::tagged::<
+                    UpdateVerificationFlowWithLinkMethod,
+                    S,
+                >(serializer, "method", "link", value)
+            }
+            Self::Code(value) => {
+                crate::encode::tagged::<
+                    UpdateVerificationFlowWithCodeMethod,
+                    S,
+                >(serializer, "method", "code", value)
+            }
             Self::Unknown(object) => object.serialize(serializer),
         }
     }
@@ -11424,6 +12951,7 @@ crate::decode::impl_deserialize!(UpdateVerificationFlowBody);
 #[cfg(feature = "frontend")]
 impl UpdateVerificationFlowBody {
     /// The `csrf_token` of the variants that have one (an unknown variant's too, when it is text).
+    #[inline]
     pub fn csrf_token(&self) -> Option<&str> {
         match self {
             Self::Link(value) => value.csrf_token.as_deref(),
@@ -11435,6 +12963,7 @@ impl UpdateVerificationFlowBody {
     }
 
     /// The `email` of the variants that have one (an unknown variant's too, when it is text).
+    #[inline]
     pub fn email(&self) -> Option<&str> {
         match self {
             Self::Link(value) => Some(&value.email),
@@ -11448,20 +12977,16 @@ impl UpdateVerificationFlowBody {
 
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateVerificationFlowWithCodeMethod {
     /// The one-time code from the verification email. Send it on its own, without `email`; adding `email` would request a new code instead.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Address to verify (email format). Kratos emails a code when the address belongs to an account. Sending it again after a code went out cancels that code and sends a fresh one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Free-form JSON object handed on to webhooks. Kratos does not store it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -11499,7 +13024,22 @@ impl crate::decode::Decode for UpdateVerificationFlowWithCodeMethod {
 crate::decode::impl_deserialize!(UpdateVerificationFlowWithCodeMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateVerificationFlowWithCodeMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "code", &self.code)?;
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "email", &self.email)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateVerificationFlowWithCodeMethod);
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateVerificationFlowWithCodeMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateVerificationFlowWithCodeMethod")
             .field("code", &self.code.as_ref().map(|_| crate::secret::Redacted))
@@ -11519,16 +13059,14 @@ impl std::fmt::Debug for UpdateVerificationFlowWithCodeMethod {
 /// Verification form for the `link` method, where Kratos emails a link to open in a browser.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateVerificationFlowWithLinkMethod {
     /// Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
     /// Address to verify (email format); required. A known address gets a verification link; an unknown one may get a message explaining that no account was found.
     pub email: String,
     /// Free-form JSON object handed on to webhooks. Kratos does not store it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -11566,6 +13104,19 @@ impl crate::decode::Decode for UpdateVerificationFlowWithLinkMethod {
 crate::decode::impl_deserialize!(UpdateVerificationFlowWithLinkMethod);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for UpdateVerificationFlowWithLinkMethod {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
+        map.serialize_entry("email", &self.email)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(UpdateVerificationFlowWithLinkMethod);
+
+#[cfg(feature = "frontend")]
 impl UpdateVerificationFlowWithLinkMethod {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(email: impl Into<String>) -> Self {
@@ -11579,6 +13130,7 @@ impl UpdateVerificationFlowWithLinkMethod {
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateVerificationFlowWithLinkMethod {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateVerificationFlowWithLinkMethod")
             .field(
@@ -11597,24 +13149,20 @@ impl std::fmt::Debug for UpdateVerificationFlowWithLinkMethod {
 /// An address of an identity that can be verified.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct VerifiableIdentityAddress {
     /// When it was added.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Its id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub status: IdentityVerifiableAddressStatus,
     /// When it last changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The address, such as an email address.
     pub value: String,
     /// Whether it has been verified.
     pub verified: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<NullTime>,
     /// How it is reached.
     pub via: VerifiableIdentityAddressVia,
@@ -11680,6 +13228,24 @@ impl crate::decode::Decode for VerifiableIdentityAddress {
 crate::decode::impl_deserialize!(VerifiableIdentityAddress);
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
+impl crate::encode::Fields for VerifiableIdentityAddress {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "created_at", &self.created_at)?;
+        crate::encode::optional(map, "id", &self.id)?;
+        map.serialize_entry("status", &self.status)?;
+        crate::encode::optional(map, "updated_at", &self.updated_at)?;
+        map.serialize_entry("value", &self.value)?;
+        map.serialize_entry("verified", &self.verified)?;
+        crate::encode::optional(map, "verified_at", &self.verified_at)?;
+        map.serialize_entry("via", &self.via)?;
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+crate::encode::impl_serialize!(VerifiableIdentityAddress);
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
 impl VerifiableIdentityAddress {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -11720,6 +13286,7 @@ pub enum VerifiableIdentityAddressVia {
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl VerifiableIdentityAddressVia {
     /// The value as it is written in JSON.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Email => "email",
@@ -11731,6 +13298,7 @@ impl VerifiableIdentityAddressVia {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl From<&str> for VerifiableIdentityAddressVia {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "email" => Self::Email,
@@ -11742,6 +13310,7 @@ impl From<&str> for VerifiableIdentityAddressVia {
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
 impl std::fmt::Display for VerifiableIdentityAddressVia {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11770,30 +13339,24 @@ crate::decode::impl_deserialize!(VerifiableIdentityAddressVia);
 /// State of one attempt to prove that the user controls an address, such as an email address or phone number. Render its `ui` as a form and submit it with the update call until the flow reaches `passed_challenge`.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Clone, PartialEq, serde::Serialize, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct VerificationFlow {
     /// The verification method in use (`code` or `link`). Empty until the user has picked one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<String>,
     /// When the flow stops accepting input (UTC). After this time, create a new flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// Unique id of the flow (a UUID). Pass it as `flow` when submitting the form and as `id` when fetching the flow; browser flows carry it to your verification page as the `flow` query parameter.
     pub id: String,
     /// When the flow was created (UTC).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<String>,
     /// The URL originally called to create the flow. Useful for reading back query values, such as `return_to`, that were part of that call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_url: Option<String>,
     /// The `return_to` URL given when the flow was created, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
     /// Where the flow stands: `choose_method` (waiting for the address), `sent_email` (a code or link is on its way and, for `code`, the app should now ask for it) or `passed_challenge` (the address is verified).
     pub state: serde_json::Value,
     /// Extra data from the request that is passed to webhooks and email templates during this flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     pub r#type: SelfServiceFlowType,
     pub ui: UiContainer,
@@ -11865,6 +13428,26 @@ impl crate::decode::Decode for VerificationFlow {
 crate::decode::impl_deserialize!(VerificationFlow);
 
 #[cfg(feature = "frontend")]
+impl crate::encode::Fields for VerificationFlow {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        crate::encode::optional(map, "active", &self.active)?;
+        crate::encode::optional(map, "expires_at", &self.expires_at)?;
+        map.serialize_entry("id", &self.id)?;
+        crate::encode::optional(map, "issued_at", &self.issued_at)?;
+        crate::encode::optional(map, "request_url", &self.request_url)?;
+        crate::encode::optional(map, "return_to", &self.return_to)?;
+        map.serialize_entry("state", &self.state)?;
+        crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
+        map.serialize_entry("type", &self.r#type)?;
+        map.serialize_entry("ui", &self.ui)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "frontend")]
+crate::encode::impl_serialize!(VerificationFlow);
+
+#[cfg(feature = "frontend")]
 impl VerificationFlow {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(
@@ -11893,6 +13476,7 @@ crate::flow::impl_flow!(VerificationFlow, with state);
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for VerificationFlow {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VerificationFlow")
             .field("active", &self.active)

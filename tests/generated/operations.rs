@@ -143,6 +143,7 @@ pub enum GetCourierMessageError {
 
 #[cfg(feature = "courier")]
 impl crate::OperationError for GetCourierMessageError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -150,6 +151,7 @@ impl crate::OperationError for GetCourierMessageError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -157,6 +159,7 @@ impl crate::OperationError for GetCourierMessageError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
@@ -282,6 +285,7 @@ pub enum ListCourierMessagesError {
 
 #[cfg(feature = "courier")]
 impl crate::OperationError for ListCourierMessagesError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -289,6 +293,7 @@ impl crate::OperationError for ListCourierMessagesError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -296,6 +301,7 @@ impl crate::OperationError for ListCourierMessagesError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
@@ -933,6 +939,7 @@ pub enum CreateBrowserLoginFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for CreateBrowserLoginFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::SeeOther => crate::error::status_code(303),
@@ -941,6 +948,7 @@ impl crate::OperationError for CreateBrowserLoginFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -949,6 +957,7 @@ impl crate::OperationError for CreateBrowserLoginFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
@@ -1049,6 +1058,7 @@ pub enum CreateBrowserLogoutFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for CreateBrowserLogoutFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -1057,6 +1067,7 @@ impl crate::OperationError for CreateBrowserLogoutFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -1065,6 +1076,7 @@ impl crate::OperationError for CreateBrowserLogoutFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -1164,6 +1176,7 @@ pub enum CreateBrowserRecoveryFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for CreateBrowserRecoveryFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::SeeOther => crate::error::status_code(303),
@@ -1172,6 +1185,7 @@ impl crate::OperationError for CreateBrowserRecoveryFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -1180,6 +1194,7 @@ impl crate::OperationError for CreateBrowserRecoveryFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
@@ -1320,6 +1335,7 @@ pub enum CreateBrowserRegistrationFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for CreateBrowserRegistrationFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::SeeOther => crate::error::status_code(303),
@@ -1327,6 +1343,7 @@ impl crate::OperationError for CreateBrowserRegistrationFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Default { body, .. } => Some(&body.error),
@@ -1334,6 +1351,7 @@ impl crate::OperationError for CreateBrowserRegistrationFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Default { body, .. } => Some(body),
@@ -1450,6 +1468,7 @@ pub enum CreateBrowserSettingsFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for CreateBrowserSettingsFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::SeeOther => crate::error::status_code(303),
@@ -1460,6 +1479,7 @@ impl crate::OperationError for CreateBrowserSettingsFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -1470,6 +1490,7 @@ impl crate::OperationError for CreateBrowserSettingsFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -1568,6 +1589,7 @@ pub enum CreateBrowserVerificationFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for CreateBrowserVerificationFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::SeeOther => crate::error::status_code(303),
@@ -1575,6 +1597,7 @@ impl crate::OperationError for CreateBrowserVerificationFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Default { body, .. } => Some(&body.error),
@@ -1582,6 +1605,7 @@ impl crate::OperationError for CreateBrowserVerificationFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Default { body, .. } => Some(body),
@@ -1659,6 +1683,7 @@ pub enum CreateFedcmFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for CreateFedcmFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -1666,6 +1691,7 @@ impl crate::OperationError for CreateFedcmFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -1673,6 +1699,7 @@ impl crate::OperationError for CreateFedcmFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
@@ -1833,6 +1860,7 @@ pub enum CreateNativeLoginFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for CreateNativeLoginFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -1840,6 +1868,7 @@ impl crate::OperationError for CreateNativeLoginFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -1847,6 +1876,7 @@ impl crate::OperationError for CreateNativeLoginFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
@@ -1924,6 +1954,7 @@ pub enum CreateNativeRecoveryFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for CreateNativeRecoveryFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -1931,6 +1962,7 @@ impl crate::OperationError for CreateNativeRecoveryFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -1938,6 +1970,7 @@ impl crate::OperationError for CreateNativeRecoveryFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
@@ -2069,6 +2102,7 @@ pub enum CreateNativeRegistrationFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for CreateNativeRegistrationFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -2076,6 +2110,7 @@ impl crate::OperationError for CreateNativeRegistrationFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -2083,6 +2118,7 @@ impl crate::OperationError for CreateNativeRegistrationFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
@@ -2162,6 +2198,7 @@ pub enum CreateNativeSettingsFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for CreateNativeSettingsFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -2169,6 +2206,7 @@ impl crate::OperationError for CreateNativeSettingsFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -2176,6 +2214,7 @@ impl crate::OperationError for CreateNativeSettingsFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
@@ -2270,6 +2309,7 @@ pub enum CreateNativeVerificationFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for CreateNativeVerificationFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -2277,6 +2317,7 @@ impl crate::OperationError for CreateNativeVerificationFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -2284,6 +2325,7 @@ impl crate::OperationError for CreateNativeVerificationFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
@@ -2377,6 +2419,7 @@ pub enum DisableMyOtherSessionsError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for DisableMyOtherSessionsError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -2385,6 +2428,7 @@ impl crate::OperationError for DisableMyOtherSessionsError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -2393,6 +2437,7 @@ impl crate::OperationError for DisableMyOtherSessionsError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -2489,6 +2534,7 @@ pub enum DisableMySessionError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for DisableMySessionError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -2497,6 +2543,7 @@ impl crate::OperationError for DisableMySessionError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -2505,6 +2552,7 @@ impl crate::OperationError for DisableMySessionError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -2595,6 +2643,7 @@ pub enum ExchangeSessionTokenError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for ExchangeSessionTokenError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::Forbidden(_) => crate::error::status_code(403),
@@ -2604,6 +2653,7 @@ impl crate::OperationError for ExchangeSessionTokenError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Forbidden(body) => Some(&body.error),
@@ -2613,6 +2663,7 @@ impl crate::OperationError for ExchangeSessionTokenError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Forbidden(body)
@@ -2694,6 +2745,7 @@ pub enum GetFlowErrorError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for GetFlowErrorError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::Forbidden(_) => crate::error::status_code(403),
@@ -2702,6 +2754,7 @@ impl crate::OperationError for GetFlowErrorError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Forbidden(body) => Some(&body.error),
@@ -2710,6 +2763,7 @@ impl crate::OperationError for GetFlowErrorError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Forbidden(body)
@@ -2815,6 +2869,7 @@ pub enum GetLoginFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for GetLoginFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::Forbidden(_) => crate::error::status_code(403),
@@ -2824,6 +2879,7 @@ impl crate::OperationError for GetLoginFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Forbidden(body) => Some(&body.error),
@@ -2833,6 +2889,7 @@ impl crate::OperationError for GetLoginFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Forbidden(body)
@@ -2934,6 +2991,7 @@ pub enum GetRecoveryFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for GetRecoveryFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::NotFound(_) => crate::error::status_code(404),
@@ -2942,6 +3000,7 @@ impl crate::OperationError for GetRecoveryFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::NotFound(body) => Some(&body.error),
@@ -2950,6 +3009,7 @@ impl crate::OperationError for GetRecoveryFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::NotFound(body) | Self::Gone(body) | Self::Default { body, .. } => {
@@ -3053,6 +3113,7 @@ pub enum GetRegistrationFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for GetRegistrationFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::Forbidden(_) => crate::error::status_code(403),
@@ -3062,6 +3123,7 @@ impl crate::OperationError for GetRegistrationFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Forbidden(body) => Some(&body.error),
@@ -3071,6 +3133,7 @@ impl crate::OperationError for GetRegistrationFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Forbidden(body)
@@ -3178,6 +3241,7 @@ pub enum GetSettingsFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for GetSettingsFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::Unauthorized(_) => crate::error::status_code(401),
@@ -3188,6 +3252,7 @@ impl crate::OperationError for GetSettingsFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Unauthorized(body) => Some(&body.error),
@@ -3198,6 +3263,7 @@ impl crate::OperationError for GetSettingsFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Unauthorized(body)
@@ -3298,6 +3364,7 @@ pub enum GetVerificationFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for GetVerificationFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::Forbidden(_) => crate::error::status_code(403),
@@ -3306,6 +3373,7 @@ impl crate::OperationError for GetVerificationFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Forbidden(body) => Some(&body.error),
@@ -3314,6 +3382,7 @@ impl crate::OperationError for GetVerificationFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Forbidden(body) | Self::NotFound(body) | Self::Default { body, .. } => {
@@ -3376,6 +3445,7 @@ pub enum GetWebAuthnJavaScriptError {}
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for GetWebAuthnJavaScriptError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match *self {}
     }
@@ -3508,6 +3578,7 @@ pub enum ListMySessionsError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for ListMySessionsError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -3516,6 +3587,7 @@ impl crate::OperationError for ListMySessionsError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -3524,6 +3596,7 @@ impl crate::OperationError for ListMySessionsError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -3609,6 +3682,7 @@ pub enum PerformNativeLogoutError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for PerformNativeLogoutError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -3617,6 +3691,7 @@ impl crate::OperationError for PerformNativeLogoutError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -3625,6 +3700,7 @@ impl crate::OperationError for PerformNativeLogoutError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -3731,6 +3807,7 @@ pub enum ToSessionError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for ToSessionError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::Unauthorized(_) => crate::error::status_code(401),
@@ -3739,6 +3816,7 @@ impl crate::OperationError for ToSessionError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Unauthorized(body) => Some(&body.error),
@@ -3747,6 +3825,7 @@ impl crate::OperationError for ToSessionError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Unauthorized(body)
@@ -3851,6 +3930,7 @@ crate::flow::impl_next_step!(UpdateFedcmFlowError, BadRequest, LoginFlow);
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateFedcmFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::SeeOther => crate::error::status_code(303),
@@ -3861,6 +3941,7 @@ impl crate::OperationError for UpdateFedcmFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Gone(body) => Some(&body.error),
@@ -3870,6 +3951,7 @@ impl crate::OperationError for UpdateFedcmFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Gone(body) | Self::Default { body, .. } => Some(body),
@@ -4002,6 +4084,7 @@ crate::flow::impl_next_step!(UpdateLoginFlowError, BadRequest, LoginFlow);
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateLoginFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::SeeOther => crate::error::status_code(303),
@@ -4013,6 +4096,7 @@ impl crate::OperationError for UpdateLoginFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Forbidden(body) => Some(&body.error),
@@ -4023,6 +4107,7 @@ impl crate::OperationError for UpdateLoginFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Forbidden(body) | Self::Gone(body) | Self::Default { body, .. } => {
@@ -4137,6 +4222,7 @@ pub enum UpdateLogoutFlowError {
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateLogoutFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::SeeOther => crate::error::status_code(303),
@@ -4144,6 +4230,7 @@ impl crate::OperationError for UpdateLogoutFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Default { body, .. } => Some(&body.error),
@@ -4151,6 +4238,7 @@ impl crate::OperationError for UpdateLogoutFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Default { body, .. } => Some(body),
@@ -4281,6 +4369,7 @@ crate::flow::impl_next_step!(UpdateRecoveryFlowError, BadRequest, RecoveryFlow);
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateRecoveryFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::SeeOther => crate::error::status_code(303),
@@ -4291,6 +4380,7 @@ impl crate::OperationError for UpdateRecoveryFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Gone(body) => Some(&body.error),
@@ -4300,6 +4390,7 @@ impl crate::OperationError for UpdateRecoveryFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Gone(body) | Self::Default { body, .. } => Some(body),
@@ -4423,6 +4514,7 @@ crate::flow::impl_next_step!(UpdateRegistrationFlowError, BadRequest, Registrati
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateRegistrationFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::SeeOther => crate::error::status_code(303),
@@ -4433,6 +4525,7 @@ impl crate::OperationError for UpdateRegistrationFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Gone(body) => Some(&body.error),
@@ -4442,6 +4535,7 @@ impl crate::OperationError for UpdateRegistrationFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Gone(body) | Self::Default { body, .. } => Some(body),
@@ -4581,6 +4675,7 @@ crate::flow::impl_next_step!(UpdateSettingsFlowError, BadRequest, SettingsFlow);
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateSettingsFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::SeeOther => crate::error::status_code(303),
@@ -4593,6 +4688,7 @@ impl crate::OperationError for UpdateSettingsFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Unauthorized(body) => Some(&body.error),
@@ -4604,6 +4700,7 @@ impl crate::OperationError for UpdateSettingsFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Unauthorized(body)
@@ -4734,6 +4831,7 @@ crate::flow::impl_next_step!(UpdateVerificationFlowError, BadRequest, Verificati
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateVerificationFlowError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::SeeOther => crate::error::status_code(303),
@@ -4743,6 +4841,7 @@ impl crate::OperationError for UpdateVerificationFlowError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Gone(body) => Some(&body.error),
@@ -4751,6 +4850,7 @@ impl crate::OperationError for UpdateVerificationFlowError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Gone(body) | Self::Default { body, .. } => Some(body),
@@ -5145,6 +5245,7 @@ pub enum BatchPatchIdentitiesError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for BatchPatchIdentitiesError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -5153,6 +5254,7 @@ impl crate::OperationError for BatchPatchIdentitiesError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -5161,6 +5263,7 @@ impl crate::OperationError for BatchPatchIdentitiesError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -5247,6 +5350,7 @@ pub enum CreateIdentityError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for CreateIdentityError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -5255,6 +5359,7 @@ impl crate::OperationError for CreateIdentityError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -5263,6 +5368,7 @@ impl crate::OperationError for CreateIdentityError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -5350,6 +5456,7 @@ pub enum CreateRecoveryCodeForIdentityError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for CreateRecoveryCodeForIdentityError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -5358,6 +5465,7 @@ impl crate::OperationError for CreateRecoveryCodeForIdentityError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -5366,6 +5474,7 @@ impl crate::OperationError for CreateRecoveryCodeForIdentityError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -5465,6 +5574,7 @@ pub enum CreateRecoveryLinkForIdentityError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for CreateRecoveryLinkForIdentityError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -5473,6 +5583,7 @@ impl crate::OperationError for CreateRecoveryLinkForIdentityError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -5481,6 +5592,7 @@ impl crate::OperationError for CreateRecoveryLinkForIdentityError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -5565,6 +5677,7 @@ pub enum DeleteIdentityError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for DeleteIdentityError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::NotFound(_) => crate::error::status_code(404),
@@ -5572,6 +5685,7 @@ impl crate::OperationError for DeleteIdentityError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::NotFound(body) => Some(&body.error),
@@ -5579,6 +5693,7 @@ impl crate::OperationError for DeleteIdentityError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::NotFound(body) | Self::Default { body, .. } => Some(body),
@@ -5683,6 +5798,7 @@ pub enum DeleteIdentityCredentialsError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for DeleteIdentityCredentialsError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::NotFound(_) => crate::error::status_code(404),
@@ -5690,6 +5806,7 @@ impl crate::OperationError for DeleteIdentityCredentialsError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::NotFound(body) => Some(&body.error),
@@ -5697,6 +5814,7 @@ impl crate::OperationError for DeleteIdentityCredentialsError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::NotFound(body) | Self::Default { body, .. } => Some(body),
@@ -5787,6 +5905,7 @@ pub enum DeleteIdentitySessionsError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for DeleteIdentitySessionsError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -5796,6 +5915,7 @@ impl crate::OperationError for DeleteIdentitySessionsError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -5805,6 +5925,7 @@ impl crate::OperationError for DeleteIdentitySessionsError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -5893,6 +6014,7 @@ pub enum DisableSessionError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for DisableSessionError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -5901,6 +6023,7 @@ impl crate::OperationError for DisableSessionError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -5909,6 +6032,7 @@ impl crate::OperationError for DisableSessionError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -5999,6 +6123,7 @@ pub enum ExtendSessionError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for ExtendSessionError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -6007,6 +6132,7 @@ impl crate::OperationError for ExtendSessionError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -6015,6 +6141,7 @@ impl crate::OperationError for ExtendSessionError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -6117,6 +6244,7 @@ pub enum GetIdentityError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for GetIdentityError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::NotFound(_) => crate::error::status_code(404),
@@ -6124,6 +6252,7 @@ impl crate::OperationError for GetIdentityError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::NotFound(body) => Some(&body.error),
@@ -6131,6 +6260,7 @@ impl crate::OperationError for GetIdentityError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::NotFound(body) | Self::Default { body, .. } => Some(body),
@@ -6232,6 +6362,7 @@ pub enum GetIdentityByExternalIdError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for GetIdentityByExternalIdError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::NotFound(_) => crate::error::status_code(404),
@@ -6239,6 +6370,7 @@ impl crate::OperationError for GetIdentityByExternalIdError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::NotFound(body) => Some(&body.error),
@@ -6246,6 +6378,7 @@ impl crate::OperationError for GetIdentityByExternalIdError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::NotFound(body) | Self::Default { body, .. } => Some(body),
@@ -6322,6 +6455,7 @@ pub enum GetIdentitySchemaError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for GetIdentitySchemaError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::NotFound(_) => crate::error::status_code(404),
@@ -6329,6 +6463,7 @@ impl crate::OperationError for GetIdentitySchemaError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::NotFound(body) => Some(&body.error),
@@ -6336,6 +6471,7 @@ impl crate::OperationError for GetIdentitySchemaError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::NotFound(body) | Self::Default { body, .. } => Some(body),
@@ -6428,6 +6564,7 @@ pub enum GetSessionError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for GetSessionError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -6435,6 +6572,7 @@ impl crate::OperationError for GetSessionError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -6442,6 +6580,7 @@ impl crate::OperationError for GetSessionError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
@@ -6638,18 +6777,21 @@ pub enum ListIdentitiesError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for ListIdentitiesError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::Default { status, .. } => *status,
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Default { body, .. } => Some(&body.error),
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Default { body, .. } => Some(body),
@@ -6767,18 +6909,21 @@ pub enum ListIdentitySchemasError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for ListIdentitySchemasError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::Default { status, .. } => *status,
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::Default { body, .. } => Some(&body.error),
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::Default { body, .. } => Some(body),
@@ -6919,6 +7064,7 @@ pub enum ListIdentitySessionsError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for ListIdentitySessionsError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -6927,6 +7073,7 @@ impl crate::OperationError for ListIdentitySessionsError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -6935,6 +7082,7 @@ impl crate::OperationError for ListIdentitySessionsError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -7059,6 +7207,7 @@ pub enum ListSessionsError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for ListSessionsError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -7066,6 +7215,7 @@ impl crate::OperationError for ListSessionsError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -7073,6 +7223,7 @@ impl crate::OperationError for ListSessionsError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body) | Self::Default { body, .. } => Some(body),
@@ -7165,6 +7316,7 @@ pub enum PatchIdentityError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for PatchIdentityError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -7174,6 +7326,7 @@ impl crate::OperationError for PatchIdentityError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -7183,6 +7336,7 @@ impl crate::OperationError for PatchIdentityError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -7278,6 +7432,7 @@ pub enum UpdateIdentityError {
 
 #[cfg(feature = "identity")]
 impl crate::OperationError for UpdateIdentityError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::BadRequest(_) => crate::error::status_code(400),
@@ -7287,6 +7442,7 @@ impl crate::OperationError for UpdateIdentityError {
         }
     }
 
+    #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
             Self::BadRequest(body) => Some(&body.error),
@@ -7296,6 +7452,7 @@ impl crate::OperationError for UpdateIdentityError {
         }
     }
 
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
             Self::BadRequest(body)
@@ -7430,6 +7587,7 @@ pub enum GetVersionError {}
 
 #[cfg(feature = "metadata")]
 impl crate::OperationError for GetVersionError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match *self {}
     }
@@ -7500,6 +7658,7 @@ pub enum IsAliveError {
 
 #[cfg(feature = "metadata")]
 impl crate::OperationError for IsAliveError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::Default { status, .. } => *status,
@@ -7575,6 +7734,7 @@ pub enum IsReadyError {
 
 #[cfg(feature = "metadata")]
 impl crate::OperationError for IsReadyError {
+    #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
             Self::ServiceUnavailable(_) => crate::error::status_code(503),
