@@ -15,7 +15,10 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 shared="$root/../shared/kratos"
 work="${BUILD_COST_DIR:-/tmp/kratos-client-build-cost}"
-rm -rf "$work" && mkdir -p "$work"
+# BUILD_COST_REUSE=1 keeps the target directories of an earlier run and
+# measures sections 3 and 4 only.
+if [ -z "${BUILD_COST_REUSE:-}" ]; then rm -rf "$work"; fi
+mkdir -p "$work"
 export CARGO_TERM_COLOR=never
 
 seconds() { # command... -> wall seconds, output to the log
@@ -33,6 +36,7 @@ for hello in hello-ours hello-ory; do
   (cd "$here/build-cost/$hello" && cargo fetch -q)
 done
 
+if [ -z "${BUILD_COST_REUSE:-}" ]; then
 echo "2. clean cargo build --release of a hello-world"
 build_clean() { # slug name dir cargo-args...
   local slug=$1 name=$2 dir=$3; shift 3
@@ -66,31 +70,57 @@ for doc in "$shared"/api-*.json; do
   [ -f "$doc" ] && printf "  %-42s %7.3f s\n" "upstream $(basename "$doc")" "$(run_script "$doc")"
 done
 
-echo
-echo "3. the client crate alone, dependencies already built"
-alone() { # slug name dir package VAR=value [cargo-args...]
-  local slug=$1 name=$2 dir=$3 package=$4 setting=$5; shift 5
-  local target="$work/target-$slug"
-  (cd "$dir" && CARGO_TARGET_DIR="$target" cargo clean --release -p "$package" >>"$work/log" 2>&1)
-  local s
-  s=$(cd "$dir" && export "$setting" && CARGO_TARGET_DIR="$target" seconds cargo build --release "$@")
-  printf "  %-42s %7.1f s\n" "$name" "$s"
-}
-if [ -f "$shared/api-v26.2.0.json" ]; then
-  alone ring "kratos-client from upstream v26.2.0, all groups" "$here/build-cost/hello-ours" kratos-client KRATOS_OPENAPI_SPEC="$shared/api-v26.2.0.json" --features kratos-client/admin
 fi
-alone ring "kratos-client, default features (frontend)" "$here/build-cost/hello-ours" kratos-client KRATOS_OPENAPI_SPEC=
-alone ring "kratos-client, all API groups" "$here/build-cost/hello-ours" kratos-client KRATOS_OPENAPI_SPEC= --features kratos-client/admin
-alone ory "ory-kratos-client 26.2.0" "$here/build-cost/hello-ory" ory-kratos-client UNUSED=1
 
 echo
-echo "4. the client crate and an app sending six operations, dependencies already built"
-for side in ours:kratos-client ory:ory-kratos-client; do
+echo "3. the client crate alone, dependencies already built; median of 5 rounds,"
+echo "   each round building every candidate once, so that a slow spell of the"
+echo "   machine falls on all of them"
+alone() { # slug dir package VAR=value [cargo-args...] -> seconds of one build
+  local slug=$1 dir=$2 package=$3 setting=$4; shift 4
+  local target="$work/target-$slug"
+  (cd "$dir" && CARGO_TARGET_DIR="$target" cargo clean --release -p "$package" >>"$work/log" 2>&1)
+  (cd "$dir" && export "$setting" && CARGO_TARGET_DIR="$target" seconds cargo build --release "$@")
+}
+rounds() { # name|slug|dir|package|VAR=value|cargo-args ... -> the median of each
+  local -A times=()
+  local candidate
+  for _ in 1 2 3 4 5; do
+    for candidate in "$@"; do
+      IFS='|' read -r name slug dir package setting args <<<"$candidate"
+      # shellcheck disable=SC2086 # args is a word list
+      times[$name]+="$(alone "$slug" "$dir" "$package" "$setting" $args) "
+    done
+  done
+  for candidate in "$@"; do
+    name=${candidate%%|*}
+    printf "  %-48s %5.1f s  (%s)\n" "$name" \
+      "$(tr ' ' '\n' <<<"${times[$name]}" | grep . | sort -n | sed -n 3p)" \
+      "$(tr ' ' '\n' <<<"${times[$name]}" | grep . | xargs printf '%.1f ' | sed 's/ $//')"
+  done
+}
+ours="$here/build-cost/hello-ours"
+ory="$here/build-cost/hello-ory"
+candidates=(
+  "kratos-client, default features (frontend)|ring|$ours|kratos-client|KRATOS_OPENAPI_SPEC=|"
+  "kratos-client, all API groups|ring|$ours|kratos-client|KRATOS_OPENAPI_SPEC=|--features kratos-client/admin"
+  "ory-kratos-client 26.2.0|ory|$ory|ory-kratos-client|UNUSED=1|"
+)
+if [ -f "$shared/api-v26.2.0.json" ]; then
+  candidates+=("kratos-client from upstream v26.2.0, all groups|ring|$ours|kratos-client|KRATOS_OPENAPI_SPEC=$shared/api-v26.2.0.json|--features kratos-client/admin")
+fi
+rounds "${candidates[@]}"
+
+echo
+echo "4. the client crate and an app sending six operations, dependencies already"
+echo "   built; median of 5 rounds"
+for side in ours ory; do
   # The app's own dependencies (tokio's runtime) are built first, untimed.
-  (cd "$here/build-cost/hello-${side%%:*}" && CARGO_TARGET_DIR="$work/target-journey-${side%%:*}" \
+  (cd "$here/build-cost/hello-$side" && CARGO_TARGET_DIR="$work/target-journey-$side" \
     cargo build --release --features journey >>"$work/log" 2>&1)
 done
-alone journey-ours "kratos-client, default features, and the app" "$here/build-cost/hello-ours" kratos-client KRATOS_OPENAPI_SPEC= --features journey
-alone journey-ory "ory-kratos-client 26.2.0 and the app" "$here/build-cost/hello-ory" ory-kratos-client UNUSED=1 --features journey
+rounds \
+  "kratos-client, default features, and the app|journey-ours|$ours|kratos-client|KRATOS_OPENAPI_SPEC=|--features journey" \
+  "ory-kratos-client 26.2.0 and the app|journey-ory|$ory|ory-kratos-client|UNUSED=1|--features journey"
 echo
 echo "log: $work/log"
