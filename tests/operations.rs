@@ -183,7 +183,11 @@ async fn update_registration_flow_posts_the_body_once_and_decodes_the_success() 
         json!({"method": "password", "password": "correct horse battery staple", "traits": {"email": "ada@example.com"}})
     );
     let text = String::from_utf8_lossy(&request.body);
-    assert_eq!(text.matches("\"method\"").count(), 1, "the tag once: {text}");
+    assert_eq!(
+        text.matches("\"method\"").count(),
+        1,
+        "the tag once: {text}"
+    );
 
     assert_eq!(done.session_token.as_deref(), Some(TOKEN));
     assert_eq!(done.identity.traits["email"], "ada@example.com");
