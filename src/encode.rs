@@ -28,6 +28,7 @@ pub(crate) fn serialize<T: Fields + ?Sized, S: Serializer>(
 }
 
 /// A union's variant: its tag first, then the variant's own fields.
+#[allow(dead_code)] // Some API groups alone have no union.
 pub(crate) fn tagged<T: Fields + ?Sized, S: Serializer>(
     serializer: S,
     tag: &'static str,
