@@ -37,10 +37,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
         ("GET", ["identities"]) => list_identities(store, call),
         ("POST", ["identities"]) => create_identity(store, call),
         ("PATCH", ["identities"]) => batch_create(store, call),
-        ("GET", ["identities", id]) => match store.identity(id) {
-            Some(identity) => json_response(200, store.admin_identity_json(identity)),
-            None => no_identity(),
-        },
+        ("GET", ["identities", id]) => identity_answer(store, id, 200),
         ("GET", ["identities", "by", "external", external]) => {
             match store
                 .identities
