@@ -131,6 +131,12 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// The HTTP client, for the crate's own test servers.
+    #[cfg(feature = "testing")]
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
     /// The API key sent on the operations that take one.
     pub(crate) fn api_key(&self) -> Option<&Secret> {
         self.inner.api_key.as_ref()

@@ -52,17 +52,24 @@ use crate::{Client, FrontendApi};
 
 mod admin;
 mod by_code;
+mod either;
 mod http;
 mod json_patch;
 mod login;
+mod options;
 mod recovery;
 mod registration;
 mod schema;
+mod server;
 mod sessions;
 mod settings;
 mod store;
 mod verification;
 
+pub use either::{TestKratos, TestKratosBuilder};
+use options::Options;
+pub use options::TraitKind;
+pub use server::{KratosServer, KratosServerBuilder, KratosServerError};
 use store::Store;
 
 /// The flow modules, each answering its own endpoints: adding a flow means
@@ -80,130 +87,33 @@ const MODULES: &[fn(&mut Store, &Call) -> Option<ResponseTemplate>] = &[
 /// The shortest password the mock accepts, as Kratos's default policy.
 pub const MIN_PASSWORD_LENGTH: usize = 8;
 
-/// What kind of value an identity trait holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TraitKind {
-    /// An email address (`format: email`); the first one is the identifier
-    /// users sign in with, and must be unique.
-    Email,
-    /// Free text.
-    Text,
-}
-
-/// One trait of the mock's identity schema.
-#[derive(Debug, Clone)]
-struct Trait {
-    name: String,
-    title: String,
-    kind: TraitKind,
-    required: bool,
-}
-
-/// Configures a [`MockKratos`]. Made by [`MockKratos::builder`].
+/// Configures a [`MockKratos`]. Made by [`MockKratos::builder`]; its
+/// options are [`KratosServerBuilder`]'s, so a test can run on both.
 #[derive(Debug, Clone)]
 #[must_use = "call .start().await to run the server"]
 pub struct MockKratosBuilder {
-    traits: Vec<Trait>,
-    custom_traits: bool,
-    flow_lifetime: Duration,
-    registration_enabled: bool,
-    oidc_providers: Vec<String>,
-    identifier_first: bool,
-    second_factor: bool,
-    privileged_session_max_age: Duration,
-    api_key: Option<String>,
+    options: Options,
 }
 
 impl MockKratosBuilder {
-    /// Adds a trait to the identity schema. The first call replaces the
-    /// default schema (a required email `email` and an optional text `name`).
-    pub fn identity_trait(
-        mut self,
-        name: &str,
-        title: &str,
-        kind: TraitKind,
-        required: bool,
-    ) -> Self {
-        if !self.custom_traits {
-            self.traits.clear();
-            self.custom_traits = true;
-        }
-        self.traits.push(Trait {
-            name: name.to_string(),
-            title: title.to_string(),
-            kind,
-            required,
-        });
-        self
-    }
+    options::kratos_options!();
 
-    /// How long a new flow stays valid. Default: one hour.
-    pub fn flow_lifetime(mut self, lifetime: Duration) -> Self {
-        self.flow_lifetime = lifetime;
-        self
-    }
-
-    /// Whether registration is enabled. When it is not, creating a flow
-    /// fails with `self_service_flow_disabled`, as in Kratos.
-    pub fn registration_enabled(mut self, enabled: bool) -> Self {
-        self.registration_enabled = enabled;
-        self
-    }
-
-    /// The social sign-in providers the form offers. Default: `github`.
-    /// Submitting with one answers 422 `browser_location_change_required`.
-    pub fn oidc_providers<I>(mut self, providers: I) -> Self
-    where
-        I: IntoIterator,
-        I::Item: Into<String>,
-    {
-        self.oidc_providers = providers.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Whether login asks for the identifier first and then for the
-    /// password (`selfservice.flows.login.style: identifier_first`): the
-    /// identifier is answered with 400 and the password form, without an
-    /// error. Default: off.
-    pub fn identifier_first(mut self, enabled: bool) -> Self {
-        self.identifier_first = enabled;
-        self
-    }
-
-    /// Whether the server requires a second factor: a code sent to the
-    /// identity's email (`selfservice.methods.code.mfa_enabled` with
-    /// `session.whoami.required_aal: highest_available`). A password login
-    /// then answers 200 with a session token but an `aal1` session without
-    /// its identity; `whoami` and settings answer 403
-    /// `session_aal2_required` until an `aal2` login with that token.
-    /// Default: off.
-    pub fn second_factor(mut self, required: bool) -> Self {
-        self.second_factor = required;
-        self
-    }
-
-    /// How long after signing in a session may change settings
-    /// (`selfservice.flows.settings.privileged_session_max_age`); later
-    /// submissions get 403 `session_refresh_required`. Default: 15 minutes,
-    /// as Kratos.
-    pub fn privileged_session_max_age(mut self, age: Duration) -> Self {
-        self.privileged_session_max_age = age;
-        self
+    fn from_options(options: Options) -> Self {
+        MockKratosBuilder { options }
     }
 
     /// Has the admin API require `Authorization: Bearer <key>` (401
     /// without it), as the Ory Network does. Default: no key, as
     /// self-hosted Kratos's admin port.
     pub fn api_key(mut self, key: &str) -> Self {
-        self.api_key = Some(key.to_string());
+        self.options.api_key = Some(key.to_string());
         self
     }
 
     /// Starts the server on a free local port.
     pub async fn start(self) -> MockKratos {
         let server = MockServer::start().await;
-        let state = Arc::new(Mutex::new(Store::new(server.uri(), self)));
+        let state = Arc::new(Mutex::new(Store::new(server.uri(), self.options)));
         Mock::given(wiremock::matchers::any())
             .respond_with(Routes(state.clone()))
             .mount(&server)
@@ -235,33 +145,18 @@ impl MockKratos {
     /// Configures a mock before starting it.
     pub fn builder() -> MockKratosBuilder {
         MockKratosBuilder {
-            traits: vec![
-                Trait {
-                    name: "email".into(),
-                    title: "E-Mail".into(),
-                    kind: TraitKind::Email,
-                    required: true,
-                },
-                Trait {
-                    name: "name".into(),
-                    title: "Name".into(),
-                    kind: TraitKind::Text,
-                    required: false,
-                },
-            ],
-            custom_traits: false,
-            flow_lifetime: Duration::from_secs(3600),
-            registration_enabled: true,
-            oidc_providers: vec!["github".into()],
-            identifier_first: false,
-            second_factor: false,
-            privileged_session_max_age: Duration::from_secs(15 * 60),
-            api_key: None,
+            options: Options::default(),
         }
     }
 
     /// The server's base URL, such as `http://127.0.0.1:40123`.
     pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    /// The admin API's base URL: the same as [`uri`](Self::uri), as the
+    /// mock serves both APIs on one port.
+    pub fn admin_uri(&self) -> String {
         self.server.uri()
     }
 
@@ -418,12 +313,23 @@ impl Message {
     }
 }
 
+impl Message {
+    /// The subject with the code blanked: Kratos's subjects carry it
+    /// ("Use code 123456 to verify your account").
+    fn subject_without_code(&self) -> String {
+        match self.code.is_empty() {
+            true => self.subject.clone(),
+            false => self.subject.replace(&self.code, crate::secret::REDACTED),
+        }
+    }
+}
+
 impl fmt::Debug for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Message")
             .field("recipient", &self.recipient)
             .field("template_type", &self.template_type)
-            .field("subject", &self.subject)
+            .field("subject", &self.subject_without_code())
             .finish_non_exhaustive()
     }
 }

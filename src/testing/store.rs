@@ -10,7 +10,8 @@ use serde_json::{json, Map, Value};
 use wiremock::ResponseTemplate;
 
 use super::http::{bad_request, error_body, json_response, not_found};
-use super::{Call, MockKratosBuilder};
+use super::options::Options;
+use super::Call;
 
 /// The kinds of self-service flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,7 +195,7 @@ pub(super) struct Exchange {
 pub(super) struct Store {
     /// The server's base URL.
     pub(super) base: String,
-    pub(super) config: MockKratosBuilder,
+    pub(super) config: Options,
     pub(super) flows: HashMap<String, Flow>,
     pub(super) identities: Vec<Identity>,
     pub(super) sessions: Vec<Session>,
@@ -206,7 +207,7 @@ pub(super) struct Store {
 }
 
 impl Store {
-    pub(super) fn new(base: String, config: MockKratosBuilder) -> Self {
+    pub(super) fn new(base: String, config: Options) -> Self {
         Store {
             base,
             config,

@@ -1,0 +1,198 @@
+//! What a test Kratos is set up with, shared by [`MockKratos`](super::MockKratos),
+//! which plays these options, and [`KratosServer`](super::KratosServer),
+//! which writes them into a real Kratos's configuration. Each builder gets
+//! the same setters from [`kratos_options!`], so an option means the same
+//! thing on both servers.
+
+use std::time::Duration;
+
+/// What kind of value an identity trait holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TraitKind {
+    /// An email address (`format: email`); the first one is the identifier
+    /// users sign in with, and must be unique.
+    Email,
+    /// Free text.
+    Text,
+}
+
+/// One trait of the identity schema.
+#[derive(Debug, Clone)]
+pub(crate) struct Trait {
+    pub(crate) name: String,
+    pub(crate) title: String,
+    pub(crate) kind: TraitKind,
+    pub(crate) required: bool,
+}
+
+/// The options both test servers share, with Kratos's defaults where Kratos
+/// has the option.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub(crate) traits: Vec<Trait>,
+    /// Whether `traits` was set by the user (the first trait they add
+    /// replaces the default schema).
+    custom_traits: bool,
+    pub(crate) flow_lifetime: Duration,
+    pub(crate) registration_enabled: bool,
+    pub(crate) oidc_providers: Vec<String>,
+    pub(crate) identifier_first: bool,
+    pub(crate) second_factor: bool,
+    pub(crate) privileged_session_max_age: Duration,
+    pub(crate) allowed_return_urls: Vec<String>,
+    /// MockKratos only: the Ory Network's API key on the admin API.
+    pub(crate) api_key: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            traits: vec![
+                Trait {
+                    name: "email".into(),
+                    title: "E-Mail".into(),
+                    kind: TraitKind::Email,
+                    required: true,
+                },
+                Trait {
+                    name: "name".into(),
+                    title: "Name".into(),
+                    kind: TraitKind::Text,
+                    required: false,
+                },
+            ],
+            custom_traits: false,
+            flow_lifetime: Duration::from_secs(3600),
+            registration_enabled: true,
+            oidc_providers: vec!["github".into()],
+            identifier_first: false,
+            second_factor: false,
+            // Kratos's default (`SelfServiceFlowSettingsPrivilegedSessionMaxAge`).
+            privileged_session_max_age: Duration::from_secs(3600),
+            allowed_return_urls: Vec::new(),
+            api_key: None,
+        }
+    }
+}
+
+impl Options {
+    pub(crate) fn add_trait(&mut self, name: &str, title: &str, kind: TraitKind, required: bool) {
+        if !self.custom_traits {
+            self.traits.clear();
+            self.custom_traits = true;
+        }
+        self.traits.push(Trait {
+            name: name.to_string(),
+            title: title.to_string(),
+            kind,
+            required,
+        });
+    }
+
+    /// The trait users sign in with: the first email trait.
+    pub(crate) fn identifier_trait(&self) -> Option<&Trait> {
+        self.traits.iter().find(|t| t.kind == TraitKind::Email)
+    }
+}
+
+/// The setters every test-server builder shares, written once. Each builder
+/// has a field `options: Options`.
+macro_rules! kratos_options {
+    () => {
+        /// Adds a trait to the identity schema. The first call replaces the
+        /// default schema (a required email `email` and an optional text
+        /// `name`). The first email trait is the identifier users sign in
+        /// with and where recovery and verification codes go.
+        pub fn identity_trait(
+            mut self,
+            name: &str,
+            title: &str,
+            kind: $crate::testing::TraitKind,
+            required: bool,
+        ) -> Self {
+            self.options.add_trait(name, title, kind, required);
+            self
+        }
+
+        /// How long a new flow of any kind stays valid
+        /// (`selfservice.flows.*.lifespan`). Default: one hour, as Kratos.
+        pub fn flow_lifetime(mut self, lifetime: std::time::Duration) -> Self {
+            self.options.flow_lifetime = lifetime;
+            self
+        }
+
+        /// Whether registration is enabled
+        /// (`selfservice.flows.registration.enabled`). When it is not,
+        /// creating a flow fails with `self_service_flow_disabled`.
+        /// Default: enabled.
+        pub fn registration_enabled(mut self, enabled: bool) -> Self {
+            self.options.registration_enabled = enabled;
+            self
+        }
+
+        /// The social sign-in providers the forms offer
+        /// (`selfservice.methods.oidc.config.providers`). Default: `github`.
+        /// Submitting with one answers 422 `browser_location_change_required`:
+        /// social sign-in happens in a browser.
+        pub fn oidc_providers<I>(mut self, providers: I) -> Self
+        where
+            I: IntoIterator,
+            I::Item: Into<String>,
+        {
+            self.options.oidc_providers = providers.into_iter().map(Into::into).collect();
+            self
+        }
+
+        /// Whether login asks for the identifier first and then for the
+        /// password (`selfservice.flows.login.style: identifier_first`): the
+        /// identifier is answered with 400 and the password form, without an
+        /// error. Default: off.
+        pub fn identifier_first(mut self, enabled: bool) -> Self {
+            self.options.identifier_first = enabled;
+            self
+        }
+
+        /// Whether the server requires a second factor: a code sent to the
+        /// identity's email (`selfservice.methods.code.mfa_enabled` with
+        /// `session.whoami.required_aal` and
+        /// `selfservice.flows.settings.required_aal` set to
+        /// `highest_available`). A password login then answers 200 with a
+        /// session token but an `aal1` session without its identity;
+        /// `whoami` and settings answer 403 `session_aal2_required` until an
+        /// `aal2` login with that token. Default: off.
+        pub fn second_factor(mut self, required: bool) -> Self {
+            self.options.second_factor = required;
+            self
+        }
+
+        /// How long after signing in a session may change its password or
+        /// sign-in address
+        /// (`selfservice.flows.settings.privileged_session_max_age`); later
+        /// submissions get 403 `session_refresh_required`. Default: one
+        /// hour, as Kratos.
+        pub fn privileged_session_max_age(mut self, age: std::time::Duration) -> Self {
+            self.options.privileged_session_max_age = age;
+            self
+        }
+
+        /// The addresses a flow's `return_to` may name
+        /// (`selfservice.allowed_return_urls`), such as `myapp://done` or
+        /// `https://*.example.com/app`: the scheme must be the same, the
+        /// host the same (or under a `*.` wildcard), and the path start
+        /// with the allowed one. Others are refused with 400
+        /// `self_service_flow_return_to_forbidden` when the flow starts.
+        /// The server's own `/self-service` addresses are always allowed.
+        /// Default: none.
+        pub fn allowed_return_urls<I>(mut self, urls: I) -> Self
+        where
+            I: IntoIterator,
+            I::Item: Into<String>,
+        {
+            self.options.allowed_return_urls = urls.into_iter().map(Into::into).collect();
+            self
+        }
+    };
+}
+
+pub(crate) use kratos_options;

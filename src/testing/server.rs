@@ -1,0 +1,1197 @@
+//! A real Kratos for tests: [`KratosServer`] runs a Kratos binary the user
+//! provides as a child process, configured like [`MockKratos`](super::MockKratos)
+//! from the same options, on loopback ports of its own, with a SQLite file
+//! of its own, and stops it when dropped.
+
+use std::fmt;
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::options::{kratos_options, Options, TraitKind};
+use super::store::Random;
+use super::Message;
+use crate::Client;
+
+/// How long `version` and the migrations may take.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the server may take to answer `/health/ready`, by default.
+const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often start-up checks on the server.
+const POLL: Duration = Duration::from_millis(25);
+/// How many lines of Kratos's log an error shows.
+const LOG_TAIL_LINES: usize = 25;
+/// How often a start is tried again when a free port was taken by another
+/// process before Kratos could bind it.
+const PORT_ATTEMPTS: usize = 3;
+
+/// Configures a [`KratosServer`]. Made by [`KratosServer::builder`]; its
+/// options are [`MockKratosBuilder`](super::MockKratosBuilder)'s, so a test
+/// can run on both.
+#[derive(Debug, Clone)]
+#[must_use = "call .start().await to run the server"]
+pub struct KratosServerBuilder {
+    pub(super) options: Options,
+    binary: Option<PathBuf>,
+    ports: Option<(u16, u16)>,
+    start_timeout: Duration,
+}
+
+impl KratosServerBuilder {
+    kratos_options!();
+
+    /// The Kratos binary to run. Default: the path in the environment
+    /// variable `KRATOS_BIN`.
+    pub fn binary(mut self, path: impl Into<PathBuf>) -> Self {
+        self.binary = Some(path.into());
+        self
+    }
+
+    /// Binds the public and the admin API to these ports on 127.0.0.1.
+    /// Default: two free ports, chosen at start (and chosen again should
+    /// another process take one first).
+    pub fn ports(mut self, public: u16, admin: u16) -> Self {
+        self.ports = Some((public, admin));
+        self
+    }
+
+    /// How long the server may take to migrate its database and answer
+    /// `/health/ready`. Default: 60 seconds.
+    pub fn start_timeout(mut self, timeout: Duration) -> Self {
+        self.start_timeout = timeout;
+        self
+    }
+
+    /// The binary this builder would run: the one given, or `KRATOS_BIN`.
+    pub(super) fn binary_path(&self) -> Option<PathBuf> {
+        self.binary.clone().or_else(binary_from_env)
+    }
+
+    /// Checks the binary, writes the configuration and identity schema into
+    /// a new temporary folder, migrates a SQLite database there, starts
+    /// `kratos serve` and waits until both APIs answer `/health/ready`.
+    ///
+    /// Fails with an error naming the cause (no binary, not Kratos, a port
+    /// taken, an exit or a timeout during start-up, with the end of
+    /// Kratos's log); no process is left running then.
+    pub async fn start(self) -> Result<KratosServer, KratosServerError> {
+        let binary = self.binary_path().ok_or(KratosServerError::NoBinary)?;
+        let version = kratos_version(&binary).await?;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let ports = match self.ports {
+                Some(ports) => ports,
+                None => (free_port()?, free_port()?),
+            };
+            match self.start_on(&binary, &version, ports).await {
+                Err(KratosServerError::PortTaken { .. })
+                    if self.ports.is_none() && attempts < PORT_ATTEMPTS =>
+                {
+                    continue
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn start_on(
+        &self,
+        binary: &Path,
+        version: &str,
+        (public_port, admin_port): (u16, u16),
+    ) -> Result<KratosServer, KratosServerError> {
+        let mut dir = Folder::create()?;
+        let mut random = Random::new();
+        let secrets = [random.code(32), random.code(32), random.code(32)];
+        let public = format!("http://127.0.0.1:{public_port}");
+        let admin = format!("http://127.0.0.1:{admin_port}");
+        let schema_path = dir.path.join("identity.schema.json");
+        write(&schema_path, &identity_schema(&self.options))?;
+        let config = kratos_config(
+            &self.options,
+            &dir.path,
+            &schema_path,
+            (public_port, admin_port),
+            &secrets,
+        );
+        let config_path = dir.path.join("kratos.json");
+        write(&config_path, &config.to_string())?;
+        let log = Log {
+            path: dir.path.join("kratos.log"),
+            secrets: secrets.to_vec(),
+        };
+        let config_arg = config_path.to_string_lossy().into_owned();
+        let deadline = Instant::now() + self.start_timeout;
+
+        // Migrations write thousands of lines: a log of their own keeps
+        // the server's log short.
+        let migrate_log = Log {
+            path: dir.path.join("migrate.log"),
+            secrets: log.secrets.clone(),
+        };
+        let mut migrate = kratos_command(binary, &migrate_log)?;
+        migrate.args(["migrate", "sql", "-e", "--yes", "-c", &config_arg]);
+        let status = run(migrate, binary, COMMAND_TIMEOUT.min(self.start_timeout)).await?;
+        if !status.success() {
+            return Err(KratosServerError::Migration {
+                status: describe(status),
+                log: migrate_log.tail(),
+                log_path: dir.keep().join("migrate.log"),
+            });
+        }
+
+        let mut serve = kratos_command(binary, &log)?;
+        serve.args(["serve", "--dev", "--sqa-opt-out", "-c", &config_arg]);
+        let child = spawn(serve, binary)?;
+        let mut process = Process::new(child);
+        // The crate's own client (no redirects, its TLS set up).
+        let http = client(&admin).http().clone();
+        loop {
+            if let Some(status) = process.exited() {
+                let tail = log.tail();
+                let taken = taken_port(&log.text(), &[public_port, admin_port]);
+                return Err(match taken {
+                    Some(port) => KratosServerError::PortTaken {
+                        port,
+                        log: tail,
+                        log_path: dir.keep_log(),
+                    },
+                    None => KratosServerError::Exited {
+                        status: describe(status),
+                        log: tail,
+                        log_path: dir.keep_log(),
+                    },
+                });
+            }
+            if ready(&http, &public).await && ready(&http, &admin).await {
+                break;
+            }
+            if Instant::now() >= deadline {
+                process.stop();
+                return Err(KratosServerError::NotReady {
+                    timeout: self.start_timeout,
+                    log: log.tail(),
+                    log_path: dir.keep_log(),
+                });
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        Ok(KratosServer {
+            process: Mutex::new(process),
+            dir,
+            log,
+            public,
+            admin,
+            version: version.to_string(),
+            http,
+        })
+    }
+}
+
+/// A real Kratos, started from a binary the user provides, for tests.
+/// Stops when dropped, also when the test panics; if the test binary ends
+/// without dropping it (a server kept in a `static`), it is stopped then
+/// too (on Unix).
+///
+/// It is configured like [`MockKratos`](super::MockKratos) from the same
+/// options: the same identity schema, registration, login (by password,
+/// identifier-first, a second factor by code), settings, recovery and
+/// verification by code. It binds 127.0.0.1 only, keeps its SQLite
+/// database and its log in a temporary folder of its own (kept, and named
+/// on stderr, when the test panics), runs in dev mode so the courier API
+/// shows message bodies, and makes no outgoing connection (telemetry and
+/// the HaveIBeenPwned check off, the courier never dispatching).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use kratos_client::testing::KratosServer;
+///
+/// // KRATOS_BIN=/path/to/kratos
+/// let kratos = KratosServer::builder().second_factor(true).start().await?;
+/// let flow = kratos.frontend().create_native_login_flow().send().await?;
+/// assert_eq!(flow.ui.method, "POST");
+/// # Ok(())
+/// # }
+/// ```
+pub struct KratosServer {
+    process: Mutex<Process>,
+    dir: Folder,
+    log: Log,
+    public: String,
+    admin: String,
+    version: String,
+    http: reqwest::Client,
+}
+
+impl fmt::Debug for KratosServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KratosServer")
+            .field("version", &self.version)
+            .field("uri", &self.public)
+            .field("admin_uri", &self.admin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KratosServer {
+    /// Starts a server with the default options from the binary in
+    /// `KRATOS_BIN`.
+    pub async fn start() -> Result<KratosServer, KratosServerError> {
+        Self::builder().start().await
+    }
+
+    /// Configures a server before starting it.
+    pub fn builder() -> KratosServerBuilder {
+        KratosServerBuilder {
+            options: Options::default(),
+            binary: None,
+            ports: None,
+            start_timeout: DEFAULT_START_TIMEOUT,
+        }
+    }
+
+    /// The public API's base URL, such as `http://127.0.0.1:40123`.
+    pub fn uri(&self) -> String {
+        self.public.clone()
+    }
+
+    /// The admin API's base URL.
+    pub fn admin_uri(&self) -> String {
+        self.admin.clone()
+    }
+
+    /// The version the binary reports, such as `v26.2.0`.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The temporary folder with the server's configuration, identity
+    /// schema, database and log (`kratos.log`).
+    pub fn folder(&self) -> &Path {
+        &self.dir.path
+    }
+
+    /// A client for the public API.
+    pub fn client(&self) -> Client {
+        client(&self.public)
+    }
+
+    /// The frontend API of this server.
+    pub fn frontend(&self) -> crate::FrontendApi {
+        self.client().frontend()
+    }
+
+    /// The admin API for identities, their sessions and recovery.
+    #[cfg(feature = "identity")]
+    pub fn identity(&self) -> crate::IdentityApi {
+        client(&self.admin).identity()
+    }
+
+    /// The courier API: the messages Kratos queued.
+    #[cfg(feature = "courier")]
+    pub fn courier(&self) -> crate::CourierApi {
+        client(&self.admin).courier()
+    }
+
+    /// Ok while the server runs; once it has exited, an error with its
+    /// exit status and the end of its log.
+    pub fn running(&self) -> Result<(), KratosServerError> {
+        let exited = self
+            .process
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .exited();
+        match exited {
+            None => Ok(()),
+            Some(status) => Err(KratosServerError::Stopped {
+                status: describe(status),
+                log: self.log.tail(),
+            }),
+        }
+    }
+
+    /// The operating system's id of the Kratos process.
+    pub fn pid(&self) -> u32 {
+        self.process
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .child
+            .id()
+    }
+
+    /// Adds an identity through the admin API that signs in with `email`
+    /// and `password` (traits `email`, and `name` when given), and returns
+    /// its id.
+    pub async fn add_identity(
+        &self,
+        email: &str,
+        password: &str,
+        name: Option<&str>,
+    ) -> Result<String, KratosServerError> {
+        self.running()?;
+        let mut traits = json!({ "email": email });
+        if let Some(name) = name {
+            traits["name"] = json!(name);
+        }
+        let body = json!({
+            "schema_id": "default",
+            "traits": traits,
+            "credentials": {"password": {"config": {"password": password}}},
+        });
+        let url = format!("{}/admin/identities", self.admin);
+        let request = self
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        let answer = self.admin_call(request).await?;
+        answer
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| self.admin_error("POST /admin/identities", 201, "no id"))
+    }
+
+    /// The messages Kratos queued (recovery, verification and login
+    /// codes), oldest first, read from the courier API. `Debug` leaves out
+    /// their bodies and codes.
+    pub async fn messages(&self) -> Result<Vec<Message>, KratosServerError> {
+        self.running()?;
+        let mut messages = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut url = url::Url::parse(&format!("{}/admin/courier/messages", self.admin))
+                .map_err(|e| self.admin_error("GET /admin/courier/messages", 0, &e.to_string()))?;
+            url.query_pairs_mut().append_pair("page_size", "500");
+            if let Some(token) = &token {
+                url.query_pairs_mut().append_pair("page_token", token);
+            }
+            let response =
+                self.http.get(url).send().await.map_err(|e| {
+                    self.admin_error("GET /admin/courier/messages", 0, &e.to_string())
+                })?;
+            let next = crate::page::next_page_token(response.headers())
+                .ok()
+                .flatten();
+            let status = response.status().as_u16();
+            let bytes = response.bytes().await.map_err(|e| {
+                self.admin_error("GET /admin/courier/messages", status, &e.to_string())
+            })?;
+            let page: Value = serde_json::from_slice(&bytes).map_err(|e| {
+                self.admin_error("GET /admin/courier/messages", status, &e.to_string())
+            })?;
+            let Some(items) = page.as_array() else {
+                return Err(self.admin_error("GET /admin/courier/messages", status, "not a list"));
+            };
+            messages.extend(items.iter().filter_map(message));
+            match next {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        messages.sort_by_key(|m| m.created_at);
+        Ok(messages)
+    }
+
+    /// The code in the last message queued for `address`, if any: what a
+    /// user would type in from their inbox.
+    pub async fn last_code(&self, address: &str) -> Result<Option<String>, KratosServerError> {
+        let address = address.trim().to_lowercase();
+        Ok(self
+            .messages()
+            .await?
+            .into_iter()
+            .rev()
+            .find(|m| m.recipient == address)
+            .map(|m| m.code().to_string()))
+    }
+
+    async fn admin_call(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Value, KratosServerError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.admin_error("the admin API", 0, &e.to_string()))?;
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        if !(200..300).contains(&status) {
+            return Err(self.admin_error("the admin API", status, &text));
+        }
+        serde_json::from_str(&text)
+            .map_err(|e| self.admin_error("the admin API", status, &e.to_string()))
+    }
+
+    /// An admin call that did not work: because Kratos stopped, if it did.
+    fn admin_error(&self, call: &str, status: u16, detail: &str) -> KratosServerError {
+        if let Err(stopped) = self.running() {
+            return stopped;
+        }
+        KratosServerError::Admin {
+            call: call.to_string(),
+            status,
+            detail: self.log.blank(detail),
+        }
+    }
+}
+
+impl Drop for KratosServer {
+    fn drop(&mut self) {
+        let process = self
+            .process
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        let exited = process.exited();
+        process.stop();
+        if let Some(status) = exited {
+            let _ = writeln_stderr(&format!(
+                "Kratos exited during the test ({}); the end of its log:\n{}",
+                describe(status),
+                self.log.tail()
+            ));
+        }
+        if std::thread::panicking() {
+            let path = self.dir.keep();
+            let _ = writeln_stderr(&format!(
+                "the test panicked: Kratos's configuration and log are kept in {}",
+                path.display()
+            ));
+        }
+    }
+}
+
+/// Why a [`KratosServer`] did not start, or stopped working.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KratosServerError {
+    /// No binary was given and `KRATOS_BIN` is not set.
+    #[error("KRATOS_BIN is not set: point it at a Kratos binary (a release from https://github.com/ory/kratos/releases), or pass one to KratosServerBuilder::binary")]
+    NoBinary,
+    /// The binary does not exist.
+    #[error("the Kratos binary {} does not exist", path.display())]
+    Missing {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The binary cannot be run.
+    #[error("the Kratos binary {} is not executable", path.display())]
+    NotExecutable {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The binary ran but is not Kratos: `version` did not answer as
+    /// Kratos does.
+    #[error("{} is not Kratos: `{} version` answered {output:?}", path.display(), path.display())]
+    NotKratos {
+        /// The path given.
+        path: PathBuf,
+        /// The start of what it printed.
+        output: String,
+    },
+    /// Another process bound one of the ports first.
+    #[error("port {port} on 127.0.0.1 was taken by another process before Kratos could bind it; the end of Kratos's log ({}):\n{log}", log_path.display())]
+    PortTaken {
+        /// The port.
+        port: u16,
+        /// The end of Kratos's log, secrets blanked.
+        log: String,
+        /// Where the whole log is kept.
+        log_path: PathBuf,
+    },
+    /// Migrating the database failed.
+    #[error("Kratos could not migrate its database ({status}); the end of its log ({}):\n{log}", log_path.display())]
+    Migration {
+        /// How the migration ended.
+        status: String,
+        /// The end of Kratos's log, secrets blanked.
+        log: String,
+        /// Where the whole log is kept.
+        log_path: PathBuf,
+    },
+    /// Kratos exited before it was ready.
+    #[error("Kratos exited during start-up ({status}); the end of its log ({}):\n{log}", log_path.display())]
+    Exited {
+        /// How it ended.
+        status: String,
+        /// The end of Kratos's log, secrets blanked.
+        log: String,
+        /// Where the whole log is kept.
+        log_path: PathBuf,
+    },
+    /// Kratos did not answer `/health/ready` in time; it was stopped.
+    #[error("Kratos was not ready within {timeout:?}; the end of its log ({}):\n{log}", log_path.display())]
+    NotReady {
+        /// The start timeout.
+        timeout: Duration,
+        /// The end of Kratos's log, secrets blanked.
+        log: String,
+        /// Where the whole log is kept.
+        log_path: PathBuf,
+    },
+    /// A running server exited.
+    #[error("Kratos has exited ({status}); the end of its log:\n{log}")]
+    Stopped {
+        /// How it ended.
+        status: String,
+        /// The end of Kratos's log, secrets blanked.
+        log: String,
+    },
+    /// A call to the admin API by one of the server's helpers failed.
+    #[error("{call} answered {status}: {detail}")]
+    Admin {
+        /// What was called.
+        call: String,
+        /// The HTTP status, 0 when there was no answer.
+        status: u16,
+        /// What went wrong, secrets blanked.
+        detail: String,
+    },
+    /// A file or process could not be made.
+    #[error("could not make {what}: {source}")]
+    Io {
+        /// What was being made.
+        what: String,
+        /// Why not.
+        source: io::Error,
+    },
+}
+
+impl KratosServerError {
+    /// Where Kratos's whole log is kept, for errors during start-up.
+    pub fn log_path(&self) -> Option<&Path> {
+        match self {
+            KratosServerError::PortTaken { log_path, .. }
+            | KratosServerError::Migration { log_path, .. }
+            | KratosServerError::Exited { log_path, .. }
+            | KratosServerError::NotReady { log_path, .. } => Some(log_path),
+            _ => None,
+        }
+    }
+}
+
+/// `KRATOS_BIN`, when set and not empty.
+pub(super) fn binary_from_env() -> Option<PathBuf> {
+    std::env::var_os("KRATOS_BIN")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+fn client(base: &str) -> Client {
+    // Our own base URLs, built from a port number, always parse.
+    Client::new(base).unwrap_or_else(|e| unreachable!("Kratos's URL {base}: {e}"))
+}
+
+/// Writes a line to stderr directly: the test harness captures only
+/// `eprintln!`, and a kept log must be found also when output is captured.
+fn writeln_stderr(text: &str) -> io::Result<()> {
+    use io::Write;
+    writeln!(io::stderr().lock(), "{text}")
+}
+
+/// What `version` says, when the binary is Kratos.
+async fn kratos_version(binary: &Path) -> Result<String, KratosServerError> {
+    match fs::metadata(binary) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(KratosServerError::Missing {
+                path: binary.to_path_buf(),
+            })
+        }
+        Ok(meta) if !meta.is_file() || !is_executable(&meta) => {
+            return Err(KratosServerError::NotExecutable {
+                path: binary.to_path_buf(),
+            })
+        }
+        _ => {}
+    }
+    let output_path = std::env::temp_dir().join(format!("kratos-client-version-{}", unique()));
+    let output = File::create(&output_path).map_err(|source| KratosServerError::Io {
+        what: format!("{}", output_path.display()),
+        source,
+    })?;
+    let mut command = Command::new(binary);
+    command
+        .arg("version")
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(stdio(&output, &output_path)?)
+        .stderr(stdio(&output, &output_path)?);
+    let status = run(command, binary, COMMAND_TIMEOUT).await;
+    let printed = fs::read_to_string(&output_path).unwrap_or_default();
+    let _ = fs::remove_file(&output_path);
+    let not_kratos = || KratosServerError::NotKratos {
+        path: binary.to_path_buf(),
+        output: printed.chars().take(200).collect(),
+    };
+    match status {
+        Ok(status) if status.success() => {}
+        Ok(_) => return Err(not_kratos()),
+        Err(KratosServerError::NotKratos { path, .. }) => {
+            return Err(KratosServerError::NotKratos {
+                path,
+                output: printed.chars().take(200).collect(),
+            })
+        }
+        Err(e) => return Err(e),
+    }
+    // Kratos prints `Version:\t\t\tv26.2.0` among its build details.
+    printed
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Version:"))
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(not_kratos)
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_: &fs::Metadata) -> bool {
+    true
+}
+
+/// A command for `binary` with a cleared environment (Kratos reads any
+/// variable named like a configuration key: `DSN`, `DEV`, `SERVE_...`),
+/// writing to the log.
+fn kratos_command(binary: &Path, log: &Log) -> Result<Command, KratosServerError> {
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log.path)
+        .map_err(|source| KratosServerError::Io {
+            what: format!("{}", log.path.display()),
+            source,
+        })?;
+    let mut command = Command::new(binary);
+    command
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(stdio(&file, &log.path)?)
+        .stderr(stdio(&file, &log.path)?);
+    Ok(command)
+}
+
+fn stdio(file: &File, path: &Path) -> Result<Stdio, KratosServerError> {
+    file.try_clone()
+        .map(Stdio::from)
+        .map_err(|source| KratosServerError::Io {
+            what: format!("{}", path.display()),
+            source,
+        })
+}
+
+fn spawn(mut command: Command, binary: &Path) -> Result<Child, KratosServerError> {
+    command.spawn().map_err(|e| {
+        let path = binary.to_path_buf();
+        match e.kind() {
+            io::ErrorKind::NotFound => KratosServerError::Missing { path },
+            io::ErrorKind::PermissionDenied => KratosServerError::NotExecutable { path },
+            // ENOEXEC: a file the system cannot run, such as text.
+            _ if e.raw_os_error() == Some(8) => KratosServerError::NotKratos {
+                path,
+                output: String::new(),
+            },
+            _ => KratosServerError::Io {
+                what: format!("a process for {}", binary.display()),
+                source: e,
+            },
+        }
+    })
+}
+
+/// Runs a short command to its end, killing it after `timeout`.
+async fn run(
+    command: Command,
+    binary: &Path,
+    timeout: Duration,
+) -> Result<ExitStatus, KratosServerError> {
+    let mut process = Process::new(spawn(command, binary)?);
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = process.exited() {
+            return Ok(status);
+        }
+        if Instant::now() >= deadline {
+            process.stop();
+            return Err(KratosServerError::Io {
+                what: format!("{} answer", binary.display()),
+                source: io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("no answer within {timeout:?}"),
+                ),
+            });
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// A child process, and on Unix a watchdog that kills it if this process
+/// ends without stopping it (a server held in a `static` is never dropped).
+struct Process {
+    child: Child,
+    exited: Option<ExitStatus>,
+    #[cfg(unix)]
+    watchdog: Option<Child>,
+}
+
+impl Process {
+    fn new(child: Child) -> Process {
+        // The watchdog reads its stdin, a pipe only this process writes to:
+        // the read ends when this process ends (or stops the watchdog), and
+        // the watchdog then kills the child.
+        #[cfg(unix)]
+        let watchdog = Command::new("sh")
+            .args([
+                "-c",
+                "read -r _; kill -9 \"$1\" 2>/dev/null",
+                "kratos-watchdog",
+            ])
+            .arg(child.id().to_string())
+            .env_clear()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok();
+        Process {
+            child,
+            exited: None,
+            #[cfg(unix)]
+            watchdog,
+        }
+    }
+
+    /// How the child ended, once it has.
+    fn exited(&mut self) -> Option<ExitStatus> {
+        if self.exited.is_none() {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                self.exited = Some(status);
+                self.stop_watchdog();
+            }
+        }
+        self.exited
+    }
+
+    /// Kills the child and waits for it.
+    fn stop(&mut self) {
+        if self.exited.is_none() {
+            let _ = self.child.kill();
+            // The child is not reaped yet, so its pid cannot be reused
+            // before the watchdog is gone.
+            self.stop_watchdog();
+            if let Ok(status) = self.child.wait() {
+                self.exited = Some(status);
+            }
+        }
+        self.stop_watchdog();
+    }
+
+    fn stop_watchdog(&mut self) {
+        #[cfg(unix)]
+        if let Some(mut watchdog) = self.watchdog.take() {
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Kratos's log file, and the secrets to blank when showing it.
+struct Log {
+    path: PathBuf,
+    secrets: Vec<String>,
+}
+
+impl Log {
+    fn text(&self) -> String {
+        fs::read(&self.path)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// The last lines of the log, secrets blanked.
+    fn tail(&self) -> String {
+        let text = self.text();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let tail = lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n");
+        self.blank(&tail)
+    }
+
+    /// `text` with the server's secrets, session tokens, and the values of
+    /// secret fields and query parameters blanked.
+    fn blank(&self, text: &str) -> String {
+        let mut redactor = crate::secret::Redactor::default();
+        for secret in &self.secrets {
+            redactor.add(secret);
+        }
+        blank_tokens(&redactor.text(text))
+    }
+}
+
+/// Blanks Ory tokens (`ory_st_...`, `ory_ht_...`, any `ory_xx_` prefix)
+/// and the values of query parameters named like secret fields
+/// (`code=...`, `token=...`), as a request log writes them.
+fn blank_tokens(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(|c: char| c.is_ascii_alphabetic()) {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let word_end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let word = &rest[..word_end];
+        let is_token =
+            word.len() > 7 && word.starts_with("ory_") && word.as_bytes().get(6) == Some(&b'_');
+        if is_token {
+            out.push_str(&word[..7]);
+            out.push_str(crate::secret::REDACTED);
+            rest = &rest[word_end..];
+            continue;
+        }
+        out.push_str(word);
+        rest = &rest[word_end..];
+        if crate::secret::SECRET_FIELDS.contains(&word) {
+            if let Some(value) = rest.strip_prefix('=') {
+                let end = value
+                    .find(['&', ' ', ']', '"', '\n', ','])
+                    .unwrap_or(value.len());
+                out.push('=');
+                out.push_str(crate::secret::REDACTED);
+                rest = &value[end..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The port among `ours` that the log says another process had bound.
+fn taken_port(log: &str, ours: &[u16]) -> Option<u16> {
+    log.lines()
+        .filter(|line| line.contains("address already in use"))
+        .find_map(|line| {
+            ours.iter()
+                .copied()
+                .find(|port| line.contains(&format!("127.0.0.1:{port}:")))
+        })
+}
+
+async fn ready(http: &reqwest::Client, base: &str) -> bool {
+    let request = http
+        .get(format!("{base}/health/ready"))
+        .timeout(Duration::from_secs(2));
+    match request.send().await {
+        Ok(response) => response.status().is_success(),
+        Err(_) => false,
+    }
+}
+
+/// A port that was free a moment ago.
+fn free_port() -> Result<u16, KratosServerError> {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .map_err(|source| KratosServerError::Io {
+            what: "a free port on 127.0.0.1".into(),
+            source,
+        })
+}
+
+fn describe(status: ExitStatus) -> String {
+    status.to_string()
+}
+
+/// A number no other folder or file of this process has used.
+fn unique() -> String {
+    static COUNT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{}-{}-{:x}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed),
+        crate::retry::random_seed() & 0xffff_ffff
+    )
+}
+
+fn write(path: &Path, text: &str) -> Result<(), KratosServerError> {
+    fs::write(path, text).map_err(|source| KratosServerError::Io {
+        what: format!("{}", path.display()),
+        source,
+    })
+}
+
+/// The server's temporary folder: removed with the server, unless kept.
+struct Folder {
+    path: PathBuf,
+    kept: bool,
+}
+
+impl Folder {
+    fn create() -> Result<Folder, KratosServerError> {
+        let path = std::env::temp_dir().join(format!("kratos-server-{}", unique()));
+        fs::create_dir_all(&path).map_err(|source| KratosServerError::Io {
+            what: format!("{}", path.display()),
+            source,
+        })?;
+        Ok(Folder { path, kept: false })
+    }
+
+    /// Keeps the folder after the server is gone, and says where it is.
+    fn keep(&mut self) -> PathBuf {
+        self.kept = true;
+        self.path.clone()
+    }
+
+    /// Keeps the folder, and says where its log is.
+    fn keep_log(&mut self) -> PathBuf {
+        self.keep().join("kratos.log")
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// An email as the courier API lists it, in the shape MockKratos keeps.
+fn message(value: &Value) -> Option<Message> {
+    let text = |key: &str| value.get(key).and_then(Value::as_str).unwrap_or_default();
+    let body = text("body").to_string();
+    let created_at = humantime::parse_rfc3339(text("created_at")).ok()?;
+    Some(Message {
+        id: text("id").to_string(),
+        created_at,
+        recipient: text("recipient").to_lowercase(),
+        template_type: text("template_type").to_string(),
+        subject: text("subject").to_string(),
+        code: code_in(&body),
+        body,
+    })
+}
+
+/// The one-time code in an email Kratos writes: its templates put the code
+/// on a line of its own.
+fn code_in(body: &str) -> String {
+    body.lines()
+        .map(str::trim)
+        .find(|line| line.len() >= 6 && line.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The identity schema for `options`: the first email trait is the
+/// identifier for passwords and codes and the address for verification and
+/// recovery, as MockKratos plays it.
+fn identity_schema(options: &Options) -> String {
+    let identifier = options.identifier_trait().map(|t| t.name.as_str());
+    // Kratos orders form fields by the schema's properties as written, so
+    // they are written in the order of the traits (serde_json's map would
+    // sort them).
+    let properties: Vec<String> = options
+        .traits
+        .iter()
+        .map(|t| {
+            let mut property = json!({"type": "string", "title": t.title});
+            if t.kind == TraitKind::Email {
+                property["format"] = json!("email");
+            }
+            if identifier == Some(t.name.as_str()) {
+                property["ory.sh/kratos"] = json!({
+                    "credentials": {
+                        "password": {"identifier": true},
+                        "code": {"identifier": true, "via": "email"},
+                    },
+                    "verification": {"via": "email"},
+                    "recovery": {"via": "email"},
+                });
+            }
+            format!("{}: {property}", Value::from(t.name.as_str()))
+        })
+        .collect();
+    let required: Vec<&str> = options
+        .traits
+        .iter()
+        .filter(|t| t.required)
+        .map(|t| t.name.as_str())
+        .collect();
+    format!(
+        r#"{{
+  "$id": "https://kratos-client.test/identity.schema.json",
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "title": "Person",
+  "type": "object",
+  "properties": {{
+    "traits": {{
+      "type": "object",
+      "properties": {{
+        {}
+      }},
+      "required": {},
+      "additionalProperties": false
+    }}
+  }}
+}}
+"#,
+        properties.join(",\n        "),
+        json!(required)
+    )
+}
+
+/// A duration as Kratos's configuration reads it (Go's syntax).
+fn go_duration(duration: Duration) -> String {
+    format!("{}ms", duration.as_millis().max(1))
+}
+
+/// Kratos's configuration for `options`.
+fn kratos_config(
+    options: &Options,
+    dir: &Path,
+    schema: &Path,
+    (public_port, admin_port): (u16, u16),
+    [cookie, cipher, default]: &[String; 3],
+) -> Value {
+    let public = format!("http://127.0.0.1:{public_port}/");
+    let lifespan = go_duration(options.flow_lifetime);
+    let highest = |on: bool| if on { "highest_available" } else { "aal1" };
+    let schema_url = url::Url::from_file_path(schema)
+        .map(String::from)
+        .unwrap_or_else(|()| format!("file://{}", schema.display()));
+    let providers: Vec<Value> = options
+        .oidc_providers
+        .iter()
+        .map(|id| {
+            json!({
+                "id": id,
+                "provider": "github",
+                "client_id": "kratos-client-test",
+                "client_secret": "kratos-client-test",
+                // Maps the provider's email claim to the identifier trait.
+                "mapper_url": "base64://bG9jYWwgY2xhaW1zID0gc3RkLmV4dFZhcignY2xhaW1zJyk7IHsgaWRlbnRpdHk6IHsgdHJhaXRzOiB7IGVtYWlsOiBjbGFpbXMuZW1haWwgfSB9IH0=",
+                "scope": ["user:email"],
+            })
+        })
+        .collect();
+    json!({
+        "dsn": format!("sqlite://{}?_fk=true&mode=rwc", dir.join("kratos.sqlite").display()),
+        "serve": {
+            "public": {
+                "base_url": public,
+                "host": "127.0.0.1",
+                "port": public_port,
+                "request_log": {"disable_for_health": true},
+            },
+            "admin": {
+                "base_url": format!("http://127.0.0.1:{admin_port}/"),
+                "host": "127.0.0.1",
+                "port": admin_port,
+                "request_log": {"disable_for_health": true},
+            },
+        },
+        "selfservice": {
+            "default_browser_return_url": public,
+            "allowed_return_urls": options.allowed_return_urls,
+            "methods": {
+                "password": {
+                    "enabled": true,
+                    // No outgoing connection to api.pwnedpasswords.com.
+                    "config": {"haveibeenpwned_enabled": false},
+                },
+                "code": {"enabled": true, "mfa_enabled": options.second_factor},
+                "profile": {"enabled": true},
+                "oidc": {
+                    "enabled": !providers.is_empty(),
+                    "config": {"providers": providers},
+                },
+            },
+            "flows": {
+                "registration": {
+                    "enabled": options.registration_enabled,
+                    "lifespan": lifespan,
+                    // One form with the traits and the password, as
+                    // MockKratos plays it (Kratos's default asks for the
+                    // traits first).
+                    "enable_legacy_one_step": true,
+                    "after": {"password": {"hooks": [{"hook": "session"}]}},
+                },
+                "login": {
+                    "lifespan": lifespan,
+                    "style": if options.identifier_first { "identifier_first" } else { "unified" },
+                },
+                "settings": {
+                    "lifespan": lifespan,
+                    "privileged_session_max_age": go_duration(options.privileged_session_max_age),
+                    "required_aal": highest(options.second_factor),
+                },
+                "recovery": {"enabled": true, "use": "code", "lifespan": lifespan},
+                "verification": {"enabled": true, "use": "code", "lifespan": lifespan},
+            },
+        },
+        "session": {"whoami": {"required_aal": highest(options.second_factor)}},
+        "identity": {
+            "default_schema_id": "default",
+            "schemas": [{"id": "default", "url": schema_url}],
+        },
+        // The courier only queues: `serve` runs without `--watch-courier`,
+        // and this address takes no mail.
+        "courier": {"smtp": {"connection_uri": "smtp://127.0.0.1:1/?disable_starttls=true"}},
+        "secrets": {"cookie": [cookie], "cipher": [cipher], "default": [default]},
+        // The cheapest cost Kratos allows: tests hash many passwords.
+        "hashers": {"algorithm": "bcrypt", "bcrypt": {"cost": 4}},
+        "feature_flags": {"use_continue_with_transitions": true},
+        "log": {"level": "info", "format": "text"},
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_and_secret_parameters_are_blanked_in_logs() {
+        let line = "query:flow=1f&code=123456&init_code=abc other ory_st_AbC123 and token=xyz]";
+        assert_eq!(
+            blank_tokens(line),
+            "query:flow=1f&code=<redacted>&init_code=<redacted> other ory_st_<redacted> and token=<redacted>]"
+        );
+        assert_eq!(blank_tokens("a story_st_x"), "a story_st_x");
+    }
+
+    #[test]
+    fn the_code_is_the_line_of_digits() {
+        let body = "Verify your account with the following code:\n\n131945\n\nor clicking http://x/?code=131945\n";
+        assert_eq!(code_in(body), "131945");
+        assert_eq!(code_in("no code here 12"), "");
+    }
+
+    #[test]
+    fn the_taken_port_is_read_from_the_log() {
+        let log = "Usage...\nlisten tcp 127.0.0.1:4433: bind: address already in use\n";
+        assert_eq!(taken_port(log, &[4434, 4433]), Some(4433));
+        assert_eq!(taken_port(log, &[4435]), None);
+    }
+
+    #[test]
+    fn durations_are_written_as_go_reads_them() {
+        assert_eq!(go_duration(Duration::from_secs(3600)), "3600000ms");
+        assert_eq!(go_duration(Duration::from_micros(10)), "1ms");
+    }
+}
