@@ -54,7 +54,12 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// A page of `items` followed by the page `next_page_token` starts, if any.
+    ///
+    /// An empty page is the last, whatever token it names: Kratos v26.2.0
+    /// links a `next` page after an empty list of sessions, and after that
+    /// page another, without end.
     pub fn new(items: Vec<T>, next_page_token: Option<String>) -> Self {
+        let next_page_token = next_page_token.filter(|_| !items.is_empty());
         Page {
             items,
             next_page_token,
@@ -336,5 +341,14 @@ mod tests {
         assert!(!page.is_last());
         assert_eq!(page.next_page_token(), Some("t"));
         assert_eq!(page.into_iter().sum::<i32>(), 3);
+    }
+
+    #[test]
+    fn an_empty_page_is_the_last_whatever_it_links() {
+        // Kratos v26.2.0's answer to an empty list of sessions links a next
+        // page, and that page the one after it.
+        let page: Page<i32> = Page::new(Vec::new(), Some("eyJvZmZzZXQiOiIyIn0".into()));
+        assert!(page.is_last());
+        assert_eq!(page.next_page_token(), None);
     }
 }

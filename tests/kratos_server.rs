@@ -407,3 +407,30 @@ async fn a_real_kratos_on_a_taken_port_says_so() {
     );
     remove_kept(&err);
 }
+
+/// Measures a start and a stop of a real Kratos, five times, for
+/// BENCHMARKS.md (`KRATOS_BIN=... cargo test --release --test kratos_server
+/// -- --ignored --nocapture start_up_time`).
+#[tokio::test]
+#[ignore = "a measurement, run by hand"]
+async fn start_up_time() {
+    let Some(bin) = real_kratos("start_up_time") else {
+        return;
+    };
+    let mut starts = Vec::new();
+    let mut stops = Vec::new();
+    for _ in 0..5 {
+        let at = Instant::now();
+        let server = KratosServer::builder().binary(&bin).start().await.unwrap();
+        starts.push(at.elapsed());
+        let at = Instant::now();
+        drop(server);
+        stops.push(at.elapsed());
+    }
+    starts.sort();
+    stops.sort();
+    println!(
+        "start (migrations included): median {:?}, min {:?}, max {:?}; stop: median {:?}",
+        starts[2], starts[0], starts[4], stops[2]
+    );
+}

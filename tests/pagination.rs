@@ -185,9 +185,12 @@ async fn an_empty_page_and_a_page_without_link_are_last_pages() {
     assert_eq!(ids(&api.list_my_sessions().all().await.unwrap()), ["a"]);
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 
-    // An empty page that still names a next one is followed.
-    let (_server, api) = answering(vec![page_of(&[], Some("more")), page_of(&["b"], None)]).await;
-    assert_eq!(ids(&api.list_my_sessions().all().await.unwrap()), ["b"]);
+    // An empty page that still names a next one ends the list: Kratos
+    // v26.2.0 names a next page after an empty list of sessions, and
+    // another after that one, without end.
+    let (server, api) = answering(vec![page_of(&[], Some("more")), page_of(&["b"], None)]).await;
+    assert!(api.list_my_sessions().all().await.unwrap().is_empty());
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -13,7 +13,10 @@ use std::time::{Duration, SystemTime};
 use serde_json::{json, Map, Value};
 use wiremock::ResponseTemplate;
 
-use super::http::{bad_request, error_body, json_response, not_found, paged, text};
+use super::http::{
+    bad_request, bad_request_message, error_body, json_response, not_found, not_found_because,
+    paged, paged_by_offset,
+};
 use super::schema::{identifier, trait_messages};
 use super::store::{rfc3339, FlowKind, Password, Store};
 use super::Call;
@@ -37,7 +40,19 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
         ("GET", ["identities"]) => list_identities(store, call),
         ("POST", ["identities"]) => create_identity(store, call),
         ("PATCH", ["identities"]) => batch_create(store, call),
-        ("GET", ["identities", id]) => identity_answer(store, id, 200),
+        ("GET", ["identities", id]) => {
+            let include = call.query_all("include_credential");
+            match store.identity(id) {
+                Some(identity) => {
+                    let mut body = store.admin_identity_json(identity);
+                    if include.iter().any(|c| c == "password") {
+                        include_password(&mut body, identity);
+                    }
+                    json_response(200, body)
+                }
+                None => no_identity(),
+            }
+        }
         ("GET", ["identities", "by", "external", external]) => {
             match store
                 .identities
@@ -57,7 +72,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             // The mock's identities have at most a password, their only
             // first factor; Kratos keeps the last one.
             if *kind != "password" || identity.password.is_none() {
-                return Some(not_found(&format!(
+                return Some(not_found_because(&format!(
                     "You tried to remove a {kind} but this user have no {kind} set up."
                 )));
             }
@@ -77,42 +92,52 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             if store.identity(id).is_none() {
                 return Some(no_identity());
             }
-            let sessions: Vec<_> = store
+            // Newest first, inactive ones too unless `active` says otherwise,
+            // paged by offset as Kratos v26.2.0 pages them.
+            let active = call.query("active").map(|a| a == "true");
+            let mut sessions: Vec<_> = store
                 .sessions
                 .iter()
-                .filter(|s| s.identity_id == *id)
+                .filter(|s| s.identity_id == *id && active.is_none_or(|a| s.active == a))
                 .collect();
-            paged(call, sessions, |s| &s.id, |s| store.session_json(s))
+            sessions.reverse();
+            paged_by_offset(call, sessions, |s| store.session_json(s))
         }
         ("DELETE", ["identities", id, "sessions"]) => {
             if store.end_sessions(|s| s.identity_id == *id) == 0 {
-                return Some(not_found("The identity has no sessions to delete."));
+                return Some(not_found());
             }
             ResponseTemplate::new(204)
         }
         ("GET", ["sessions"]) => {
-            let sessions: Vec<_> = store.sessions.iter().collect();
+            let active = call.query("active").map(|a| a == "true");
+            let sessions: Vec<_> = store
+                .sessions
+                .iter()
+                .filter(|s| active.is_none_or(|a| s.active == a))
+                .collect();
             paged(call, sessions, |s| &s.id, |s| store.session_json(s))
         }
         ("GET", ["sessions", id]) => match store.sessions.iter().find(|s| s.id == *id) {
             Some(session) => json_response(200, store.session_json(session)),
-            None => not_found("The session could not be found."),
+            None => not_found(),
         },
         ("DELETE", ["sessions", id]) => {
-            if store.end_sessions(|s| s.id == *id) == 0 {
-                return Some(not_found("The session could not be found."));
+            // Kratos revokes it: it stays, inactive.
+            if store.revoke_sessions(|s| s.id == *id) == 0 {
+                return Some(not_found());
             }
             ResponseTemplate::new(204)
         }
         ("PATCH", ["sessions", id, "extend"]) => {
             let Some(session) = store.sessions.iter_mut().find(|s| s.id == *id) else {
-                return Some(not_found("The session could not be found."));
+                return Some(not_found());
             };
             session.expires_at = SystemTime::now() + Duration::from_secs(24 * 3600);
             let id = session.id.clone();
             match store.sessions.iter().find(|s| s.id == id) {
                 Some(session) => json_response(200, store.session_json(session)),
-                None => not_found("The session could not be found."),
+                None => not_found(),
             }
         }
         ("POST", ["recovery", "code"]) => recovery_code(store, call),
@@ -127,9 +152,9 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
         }
         ("GET", ["courier", "messages", id]) => match store.outbox.iter().find(|m| m.id == *id) {
             Some(message) => json_response(200, message_json(message)),
-            None => not_found("The message could not be found."),
+            None => not_found(),
         },
-        _ => not_found("This mock does not serve this path."),
+        _ => not_found_because("This mock does not serve this path."),
     })
 }
 
@@ -153,10 +178,11 @@ fn unauthorized(store: &Store, call: &Call) -> Option<ResponseTemplate> {
 }
 
 fn no_identity() -> ResponseTemplate {
-    not_found("Unable to locate the resource")
+    not_found()
 }
 
-/// Kratos's 409 for an identifier or external id taken already.
+/// Kratos's 409 for an identifier or external id taken already, as it
+/// answers creating one identity.
 fn conflict() -> ResponseTemplate {
     json_response(409, conflict_body())
 }
@@ -169,6 +195,29 @@ fn conflict_body() -> Value {
         "The resource could not be created due to a conflict",
         "This identity conflicts with another identity that already exists.",
     )
+}
+
+/// Kratos's 409 for the same when it stores a change or a batch: its
+/// database layer's words.
+fn taken_on_update() -> ResponseTemplate {
+    json_response(
+        409,
+        json!({"error": {"code": 409, "status": "Conflict", "message": "Unable to insert or update resource because a resource with that value exists already"}}),
+    )
+}
+
+/// `include_credential=password`: the password credential's configuration
+/// with its hash, as Kratos shows it then (a cleartext password is hashed
+/// here, as Kratos hashed it when it was set).
+fn include_password(body: &mut Value, identity: &super::store::Identity) {
+    let hash = match &identity.password {
+        Some(Password::Hashed(hash)) => hash.clone(),
+        Some(Password::Clear(clear)) => bcrypt::hash(clear, 4).unwrap_or_default(),
+        None => return,
+    };
+    if let Some(config) = body.pointer_mut("/credentials/password/config") {
+        *config = json!({ "hashed_password": hash });
+    }
 }
 
 fn list_identities(store: &Store, call: &Call) -> ResponseTemplate {
@@ -217,11 +266,7 @@ fn read(store: &Store, body: &Value) -> Result<Given, Box<ResponseTemplate>> {
     let state = match body.get("state").and_then(Value::as_str) {
         None | Some("active") => "active",
         Some("inactive") => "inactive",
-        Some(other) => {
-            return Err(Box::new(bad_request(&format!(
-                "state {other:?} is none of `active`, `inactive`"
-            ))))
-        }
+        Some(_) => return Err(Box::new(bad_request_message("identity state is not valid"))),
     };
     Ok(Given {
         identifier: identifier(store, &traits),
@@ -290,7 +335,9 @@ fn insert(store: &mut Store, new: New) -> Option<String> {
         identity.external_id = given.external_id;
         identity.metadata_public = given.metadata_public;
         identity.metadata_admin = given.metadata_admin;
-        identity.verified = verified;
+        if verified {
+            identity.address_status = "completed";
+        }
     }
     Some(id)
 }
@@ -367,7 +414,7 @@ fn batch_create(store: &mut Store, call: &Call) -> ResponseTemplate {
         results.push(result);
     }
     if created == 0 && !results.is_empty() {
-        return conflict();
+        return taken_on_update();
     }
     json_response(200, json!({ "identities": results }))
 }
@@ -389,7 +436,22 @@ fn patch_identity(store: &mut Store, id: &str, call: &Call) -> ResponseTemplate 
     };
     let current = store.admin_identity_json(identity);
     let denied = ["/id", "/stateChangedAt", "/credentials"];
-    match super::json_patch::apply(&current, &call.form().0, &denied) {
+    let patch = call.form().0;
+    // Kratos looks for paths it denies before it applies anything.
+    let paths = patch.as_array().into_iter().flatten().flat_map(|op| {
+        ["path", "from"]
+            .into_iter()
+            .filter_map(|key| op.get(key).and_then(Value::as_str))
+    });
+    for path in paths {
+        if denied
+            .iter()
+            .any(|d| path == *d || path.starts_with(&format!("{d}/")))
+        {
+            return bad_request_message(&format!("patch includes denied path: {path}"));
+        }
+    }
+    match super::json_patch::apply(&current, &patch, &denied) {
         Ok(patched) => replace(store, id, &patched),
         Err(why) => bad_request(&format!(
             "An error occurred when applying the JSON patch: {why}"
@@ -405,11 +467,11 @@ fn replace(store: &mut Store, id: &str, body: &Value) -> ResponseTemplate {
         Err(refused) => return *refused,
     };
     if taken(store, &given, Some(id)) {
-        return conflict();
+        return taken_on_update();
     }
     if let Some(identity) = store.identities.iter_mut().find(|i| i.id == id) {
         if identity.identifier != given.identifier {
-            identity.verified = false;
+            identity.address_status = "pending";
         }
         identity.traits = given.traits;
         identity.identifier = given.identifier;
@@ -429,17 +491,23 @@ fn identity_answer(store: &Store, id: &str, status: u16) -> ResponseTemplate {
     }
 }
 
-/// A recovery code for an identity: a recovery flow waiting for that code,
-/// so that the user can finish it through the frontend.
+/// Kratos's default address of the recovery page, where an admin's
+/// recovery link points (the mock, like a Kratos without
+/// `selfservice.flows.recovery.ui_url`, has no pages of its own).
+const RECOVERY_UI: &str = "https://www.ory.sh/kratos/docs/fallback/recovery";
+
+/// A recovery code for an identity: a browser recovery flow waiting for
+/// that code, so that the user can finish it through the frontend.
 fn recovery_code(store: &mut Store, call: &Call) -> ResponseTemplate {
     let body = call.form();
     let identity_id = body.field("identity_id").to_string();
     let Some(address) = store.identity(&identity_id).map(|i| i.identifier.clone()) else {
         return no_identity();
     };
-    let request_url = format!("{}/self-service/recovery/api", store.base);
+    let request_url = format!("{}/self-service/recovery/browser", store.base);
     let flow_id = store.new_flow(FlowKind::Recovery, request_url, None);
     let code = store.random.digits(6);
+    let csrf = store.random.code(64);
     let expires_at = store
         .flows
         .get(&flow_id)
@@ -451,36 +519,34 @@ fn recovery_code(store: &mut Store, call: &Call) -> ResponseTemplate {
         flow.code = Some(code.clone());
         flow.active = Some("code");
         flow.state = "sent_email";
-        flow.form_messages = vec![text(
-            1060003,
-            "An email containing a recovery code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with.",
-            "info",
-            None,
-        )];
+        flow.browser = true;
+        flow.csrf_token = csrf;
     }
     json_response(
         201,
         json!({
-            "recovery_link": format!("{}/self-service/recovery?flow={flow_id}", store.base),
+            "recovery_link": format!("{RECOVERY_UI}?flow={flow_id}"),
             "recovery_code": code,
             "expires_at": rfc3339(expires_at),
         }),
     )
 }
 
-/// A courier message as Kratos lists it; the body is hidden outside dev mode.
+/// A courier message as Kratos lists it.
 fn message_json(message: &super::Message) -> Value {
     let at = rfc3339(message.created_at);
     json!({
         "id": message.id,
-        "status": "sent",
+        // The mock sends nothing, as KratosServer's courier: messages stay
+        // queued, and their bodies show, as in dev mode.
+        "status": "queued",
         "type": "email",
         "channel": "email",
         "recipient": message.recipient,
         "subject": message.subject,
-        "body": "<redacted-unless-dev-mode>",
+        "body": message.body,
         "template_type": message.template_type,
-        "send_count": 1,
+        "send_count": 0,
         "created_at": at,
         "updated_at": at,
     })

@@ -24,9 +24,8 @@ pub(super) struct CodeFlow {
     pub(super) sent: (i64, &'static str),
     /// The message for a wrong or used code.
     pub(super) invalid: (i64, &'static str),
-    /// Kratos's template type for the email, and its subject.
+    /// Kratos's template type for the email.
     pub(super) template: &'static str,
-    pub(super) subject: &'static str,
     /// What a right code does to the store for the flow and identity given:
     /// it sets the flow's state, messages and `continue_with`.
     pub(super) passed: fn(&mut Store, &str, &str),
@@ -43,11 +42,10 @@ pub(super) fn route(flow: &CodeFlow, store: &mut Store, call: &Call) -> Option<R
             if let (Some(reason), true) = (flow.refuse_signed_in, signed_in) {
                 return Some(already_signed_in(reason));
             }
-            let id = store.new_flow(
-                flow.kind,
-                call.request_url(&store.base),
-                call.query("return_to"),
-            );
+            let id = match store.start_flow(flow.kind, call) {
+                Ok(id) => id,
+                Err(refused) => return Some(*refused),
+            };
             if let Some(f) = store.flows.get_mut(&id) {
                 f.active = Some("code");
             }
@@ -65,49 +63,89 @@ pub(super) fn route(flow: &CodeFlow, store: &mut Store, call: &Call) -> Option<R
     })
 }
 
-/// The flow with the form of its state, as Kratos writes it.
+/// The flow with the form of its state, as Kratos writes it. Recovery
+/// forms carry the CSRF field first; verification forms only once done.
 pub(super) fn flow_json(flow: &CodeFlow, store: &Store, id: &str) -> Value {
     let Some(f) = store.flows.get(id) else {
         return Value::Null;
     };
-    let csrf = f.csrf();
-    let mut code_attributes = json!({"name": "code", "type": "text", "required": true, "autocomplete": "one-time-code", "disabled": false, "node_type": "input"});
+    let recovery = flow.kind == FlowKind::Recovery;
+    let mut code_attributes = json!({"name": "code", "type": "text", "required": true, "disabled": false, "node_type": "input"});
     if flow.code_digits {
         code_attributes["pattern"] = json!("[0-9]+");
         code_attributes["maxlength"] = json!(6);
     }
-    let nodes = match (f.state, f.address.as_deref()) {
-        ("sent_email", Some(address)) => vec![
-            csrf,
-            f.input("code", code_attributes, Some(text(flow.code_label.0, flow.code_label.1, "info", None)), "code"),
-            f.hidden("code", "method", "code"),
-            f.submit("code", "method", "code", text(1070009, "Continue", "info", None)),
-            f.submit("code", "email", address, text(1070008, "Resend code", "info", None)),
-        ],
-        // Done: a link onwards, as Kratos ends a verification.
-        ("passed_challenge", _) => {
-            let href = f.return_to.clone().unwrap_or_else(|| store.base.clone());
+    let code = || {
+        f.input(
+            "code",
+            code_attributes.clone(),
+            Some(text(flow.code_label.0, flow.code_label.1, "info", None)),
+            "code",
+        )
+    };
+    let continue_button = || {
+        f.submit(
+            "code",
+            "method",
+            "code",
+            text(1070009, "Continue", "info", None),
+        )
+    };
+    let mut nodes = Vec::new();
+    let done = f.state == "passed_challenge";
+    // The browser flow behind an admin's recovery code: the code alone.
+    if recovery && f.browser {
+        nodes.extend([code(), continue_button(), f.csrf()]);
+        return store.flow_json(f, nodes);
+    }
+    if recovery {
+        nodes.push(f.csrf());
+    }
+    match (f.state, f.address.as_deref()) {
+        // Done: a verification ends with a link onwards.
+        ("passed_challenge", _) if !recovery => {
             let title = text(1070009, "Continue", "info", None);
-            vec![json!({
+            nodes.push(f.csrf());
+            nodes.push(json!({
                 "type": "a",
                 "group": "code",
-                "attributes": {"id": "continue", "href": href, "title": title, "node_type": "a"},
+                "attributes": {"id": "continue", "href": continue_to(store, f), "title": title, "node_type": "a"},
                 "messages": [],
                 "meta": {"label": title},
-            })]
+            }));
         }
-        _ => vec![
-            csrf,
+        ("sent_email" | "passed_challenge", Some(address)) => {
+            if recovery {
+                nodes.extend([code(), f.hidden("code", "method", "code"), continue_button()]);
+            } else {
+                nodes.extend([f.hidden("code", "method", "code"), code(), continue_button()]);
+            }
+            nodes.push(f.submit("code", "email", address, text(1070008, "Resend code", "info", None)));
+        }
+        _ => nodes.extend([
             f.input(
                 "code",
-                json!({"name": "email", "type": "email", "required": true, "disabled": false, "node_type": "input", "value": f.values.get("email").cloned().unwrap_or(json!(""))}),
+                json!({"name": "email", "type": "email", "required": true, "disabled": false, "node_type": "input"}),
                 Some(text(1070007, "Email", "info", None)),
                 "email",
             ),
-            f.submit("code", "method", "code", text(1070009, "Continue", "info", None)),
-        ],
-    };
-    store.flow_json(f, nodes)
+            continue_button(),
+        ]),
+    }
+    let mut body = store.flow_json(f, nodes);
+    if done && !recovery {
+        body["ui"]["action"] = json!(continue_to(store, f));
+        body["ui"]["method"] = json!("GET");
+    }
+    body
+}
+
+/// Where a finished verification sends the user: the flow's `return_to`,
+/// or the server's default return address.
+fn continue_to(store: &Store, flow: &super::store::Flow) -> String {
+    flow.return_to
+        .clone()
+        .unwrap_or_else(|| format!("{}/", store.base))
 }
 
 /// An address (send a code; again to resend) or a code (check it).
@@ -160,7 +198,15 @@ fn submit(flow: &CodeFlow, store: &mut Store, id: &str, call: &Call) -> Response
     let identity_id = store.identity_by_address(&address).map(|i| i.id.clone());
     let code = identity_id
         .as_ref()
-        .map(|_| store.send_code(&address, flow.template, flow.subject));
+        .map(|_| store.send_code(&address, flow.template, id));
+    if flow.kind == FlowKind::Verification {
+        let sent = identity_id
+            .as_deref()
+            .and_then(|i| store.identities.iter_mut().find(|x| x.id == i));
+        if let Some(identity) = sent.filter(|i| i.address_status != "completed") {
+            identity.address_status = "sent";
+        }
+    }
     if let Some(f) = store.flows.get_mut(id) {
         f.values.insert("email".into(), json!(address));
         f.address = Some(address);

@@ -53,6 +53,27 @@ impl TestKratosBuilder {
         self
     }
 
+    /// Starts one server: a real Kratos when a binary is given or
+    /// `KRATOS_BIN` is set, MockKratos otherwise. A test written on it runs
+    /// on the mock everywhere, and on a real Kratos wherever one is
+    /// provided.
+    pub async fn start(self) -> Result<TestKratos, KratosServerError> {
+        let mut real = KratosServer::builder();
+        real.options = self.options.clone();
+        let real = match self.binary {
+            Some(binary) => real.binary(binary),
+            None => real,
+        };
+        Ok(match real.binary_path() {
+            Some(_) => TestKratos::Real(real.start().await?),
+            None => TestKratos::Mock(
+                super::MockKratosBuilder::from_options(self.options)
+                    .start()
+                    .await,
+            ),
+        })
+    }
+
     /// Starts MockKratos, then a real Kratos when a binary is given or
     /// `KRATOS_BIN` is set. Without one, says `SKIPPED: KRATOS_BIN is not
     /// set` on stderr (once per test binary) and gives the mock alone.
@@ -91,6 +112,12 @@ fn say_skipped() {
 }
 
 impl TestKratos {
+    /// Starts a real Kratos with the default options when `KRATOS_BIN` is
+    /// set, MockKratos otherwise.
+    pub async fn start() -> Result<TestKratos, KratosServerError> {
+        Self::builder().start().await
+    }
+
     /// Configures the servers to start.
     pub fn builder() -> TestKratosBuilder {
         TestKratosBuilder {

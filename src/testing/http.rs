@@ -33,8 +33,17 @@ pub(super) fn error_body(
     json!({ "error": error })
 }
 
-/// Kratos's 404, with `reason`.
-pub(super) fn not_found(reason: &str) -> ResponseTemplate {
+/// Kratos's 404 for a record it does not have: a flow, an identity, a
+/// session.
+pub(super) fn not_found() -> ResponseTemplate {
+    json_response(
+        404,
+        json!({"error": {"code": 404, "status": "Not Found", "message": "Unable to locate the resource"}}),
+    )
+}
+
+/// Kratos's 404 with a reason of its own.
+pub(super) fn not_found_because(reason: &str) -> ResponseTemplate {
     json_response(
         404,
         error_body(
@@ -61,7 +70,44 @@ pub(super) fn bad_request(reason: &str) -> ResponseTemplate {
     )
 }
 
-/// Kratos's 401 for a request without a valid session.
+/// Kratos's 400 whose message says what is wrong, without a reason.
+pub(super) fn bad_request_message(message: &str) -> ResponseTemplate {
+    json_response(
+        400,
+        json!({"error": {"code": 400, "status": "Bad Request", "message": message}}),
+    )
+}
+
+/// Kratos's 401 without an error id: the request carries no session it
+/// accepts (whoami, the session list), with `reason`.
+pub(super) fn unauthorized(reason: &str) -> ResponseTemplate {
+    json_response(
+        401,
+        error_body(
+            401,
+            "Unauthorized",
+            None,
+            "The request could not be authorized",
+            reason,
+        ),
+    )
+}
+
+/// Kratos's 403 without an error id, with `reason`.
+pub(super) fn forbidden(reason: &str) -> ResponseTemplate {
+    json_response(
+        403,
+        error_body(
+            403,
+            "Forbidden",
+            None,
+            "The requested action was forbidden",
+            reason,
+        ),
+    )
+}
+
+/// Kratos's 401 `session_inactive`: a flow that needs a session got none.
 pub(super) fn no_session() -> ResponseTemplate {
     json_response(
         401,
@@ -90,6 +136,36 @@ pub(super) fn already_signed_in(reason: &str) -> ResponseTemplate {
     )
 }
 
+/// Kratos's answer to a native app that chose social sign-in with
+/// `provider`: 422 `browser_location_change_required`, naming the
+/// provider's page a browser has to open (GitHub's, as the providers of
+/// KratosServer's configuration are).
+pub(super) fn social_sign_in(store: &mut super::store::Store, provider: &str) -> ResponseTemplate {
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", "kratos-client-test")
+        .append_pair(
+            "redirect_uri",
+            &format!(
+                "{}/self-service/methods/oidc/callback/{provider}",
+                store.base
+            ),
+        )
+        .append_pair("response_type", "code")
+        .append_pair("scope", "user:email")
+        .append_pair("state", &store.random.code(32))
+        .finish();
+    let to = format!("https://github.com/login/oauth/authorize?{query}");
+    let mut body = error_body(
+        422,
+        "Unprocessable Entity",
+        Some("browser_location_change_required"),
+        "browser location change required",
+        &format!("In order to complete this flow please redirect the browser to: {to}"),
+    );
+    body["redirect_browser_to"] = json!(to);
+    json_response(422, body)
+}
+
 /// A Kratos UI text: `{id, text, type, context?}`.
 pub(super) fn text(id: i64, text: &str, kind: &str, context: Option<Value>) -> Value {
     let mut t = json!({"id": id, "text": text, "type": kind});
@@ -97,6 +173,144 @@ pub(super) fn text(id: i64, text: &str, kind: &str, context: Option<Value>) -> V
         t["context"] = context;
     }
     t
+}
+
+/// One page of `items` (newest first) as Kratos v26.2.0 pages a user's
+/// sessions and the admin's list of one identity's sessions: by offset,
+/// in a `page_token` that encodes it, with the `Link` relations and the
+/// `X-Total-Count` header its older paginator writes. Kratos reads the
+/// page number the token gives (offset / size, from 0) as a page counted
+/// from 1, so the first two pages are both the first, and every later
+/// page is the one before the one asked for; the mock does the same.
+pub(super) fn paged_by_offset<T>(
+    call: &Call,
+    items: Vec<T>,
+    write: impl Fn(&T) -> Value,
+) -> ResponseTemplate {
+    let size = call
+        .query("page_size")
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(250)
+        .clamp(1, 1000);
+    let offset = call
+        .query("page_token")
+        .and_then(|token| offset_of(&token))
+        .unwrap_or(0);
+    let page = (offset / size).max(0);
+    let start = ((page.max(1) - 1) * size) as usize;
+    let total = items.len() as i64;
+    let written: Vec<Value> = items
+        .iter()
+        .skip(start)
+        .take(size as usize)
+        .map(write)
+        .collect();
+    let link = |rel: &str, offset: i64| {
+        let mut pairs: Vec<(String, String)> = call
+            .0
+            .url
+            .query_pairs()
+            .filter(|(k, _)| {
+                !matches!(k.as_ref(), "page" | "page_size" | "page_token" | "per_page")
+            })
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        pairs.push(("page".into(), (offset / size).to_string()));
+        pairs.push(("page_size".into(), size.to_string()));
+        pairs.push(("page_token".into(), offset_token(offset)));
+        pairs.push(("per_page".into(), size.to_string()));
+        pairs.sort();
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        format!("<{}?{query}>; rel=\"{rel}\"", call.path())
+    };
+    let this = page * size;
+    let last = if total % size == 0 {
+        total - size
+    } else {
+        total / size * size
+    };
+    let links: Vec<String> = if this >= last {
+        if total == 0 {
+            vec![
+                link("first", 0),
+                link("next", (page + 1) * size),
+                link("prev", (page - 1) * size),
+            ]
+        } else if total <= size {
+            // Kratos writes this one with the total as its size.
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("page", "0")
+                .append_pair("page_size", &total.to_string())
+                .append_pair("page_token", &offset_token(0))
+                .append_pair("per_page", &total.to_string())
+                .finish();
+            vec![format!("<{}?{query}>; rel=\"first\"", call.path())]
+        } else {
+            vec![link("first", 0), link("prev", last - size)]
+        }
+    } else if this < size {
+        vec![link("next", size), link("last", last)]
+    } else {
+        vec![
+            link("first", 0),
+            link("next", (page + 1) * size),
+            link("prev", (page - 1) * size),
+            link("last", last),
+        ]
+    };
+    json_response(200, json!(written))
+        .insert_header("link", links.join(","))
+        .insert_header("x-total-count", total.to_string())
+}
+
+/// Kratos's offset page token: `{"offset":"N","v":2}` in unpadded URL-safe
+/// base64.
+fn offset_token(offset: i64) -> String {
+    base64_url(format!(r#"{{"offset":"{offset}","v":2}}"#).as_bytes())
+}
+
+fn offset_of(token: &str) -> Option<i64> {
+    let json = String::from_utf8(unbase64_url(token)?).ok()?;
+    let value: Value = serde_json::from_str(&json).ok()?;
+    match &value["offset"] {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.as_i64(),
+        _ => None,
+    }
+}
+
+const BASE64_URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn base64_url(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(BASE64_URL[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+fn unbase64_url(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut bits = 0u32;
+    let mut count = 0;
+    for c in text.trim_end_matches('=').bytes() {
+        let value = BASE64_URL.iter().position(|b| *b == c)? as u32;
+        bits = (bits << 6) | value;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    Some(out)
 }
 
 /// One page of `items`, ordered by id, as Kratos's lists answer: the page
@@ -149,4 +363,18 @@ fn link(call: &Call, size: usize, next: Option<&str>) -> String {
         links.push(format!("{}; rel=\"next\"", page(next)));
     }
     links.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offset_tokens_are_kratos_own() {
+        // As Kratos v26.2.0 wrote them in a Link header.
+        assert_eq!(offset_token(2), "eyJvZmZzZXQiOiIyIiwidiI6Mn0");
+        assert_eq!(offset_token(0), "eyJvZmZzZXQiOiIwIiwidiI6Mn0");
+        assert_eq!(offset_of("eyJvZmZzZXQiOiIyIiwidiI6Mn0"), Some(2));
+        assert_eq!(offset_of("not base64!"), None);
+    }
 }

@@ -33,7 +33,8 @@ fn apply_one(doc: &mut Value, op: &Value, denied: &[&str]) -> Result<(), String>
             .iter()
             .any(|d| p == *d || p.strip_prefix(d).is_some_and(|rest| rest.starts_with('/')))
         {
-            return Err(format!("`{p}` may not be patched"));
+            // Kratos's own words, which the mock answers as they are.
+            return Err(format!("patch includes denied path: {p}"));
         }
         Ok(p.to_string())
     };
@@ -236,15 +237,15 @@ mod tests {
             ),
             (
                 json!([{"op": "replace", "path": "/id", "value": "x"}]),
-                "`/id` may not be patched",
+                "patch includes denied path: /id",
             ),
             (
                 json!([{"op": "remove", "path": "/credentials/password"}]),
-                "may not be patched",
+                "patch includes denied path: /credentials",
             ),
             (
                 json!([{"op": "copy", "from": "/credentials", "path": "/x"}]),
-                "may not be patched",
+                "patch includes denied path: /credentials",
             ),
             (
                 json!([{"op": "move", "from": "/foo", "path": "/foo/0"}]),

@@ -1,13 +1,17 @@
 //! The native login flow: start (fresh, `refresh` for a signed-in user,
-//! `aal2` for a second factor), fetch, submit.
+//! `aal2` for a second factor), fetch, submit; the forms are Kratos
+//! v26.2.0's, node for node.
 //!
 //! - By password: a wrong identifier or password answers 400 with the flow
 //!   and message 4000006; success answers the session token and session.
-//! - Identifier-first (when enabled): the identifier is answered with 400
-//!   and the password form, without an error.
-//! - A second factor by code: choosing the address sends a code to the
-//!   outbox (400, `state: sent_email`, message 1010025); the right code
-//!   lifts the same session to `aal2`, a wrong one gets 4010008.
+//! - Identifier-first (when enabled): a known identifier is answered with
+//!   400 and the password form, without an error; an unknown one with
+//!   4000037 on the field (Kratos's default, without account enumeration
+//!   mitigation).
+//! - A second factor by code: with the one address an identity has, the
+//!   `aal2` flow sends the code as it starts (`state: sent_email`); the
+//!   right code lifts the same session to `aal2` (and verifies the
+//!   address), a wrong one gets 4010008, none 4000002.
 
 use std::time::SystemTime;
 
@@ -15,6 +19,7 @@ use serde_json::{json, Value};
 use wiremock::ResponseTemplate;
 
 use super::http::{already_signed_in, error_body, json_response, text};
+use super::schema::trait_label;
 use super::store::{Flow, FlowKind, Store};
 use super::{Call, Form};
 
@@ -81,50 +86,105 @@ fn start(store: &mut Store, call: &Call) -> ResponseTemplate {
             "A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?",
         );
     }
-    let id = store.new_flow(KIND, call.request_url(&store.base), call.query("return_to"));
+    let id = match store.start_flow(KIND, call) {
+        Ok(id) => id,
+        Err(refused) => return *refused,
+    };
     if let Some(flow) = store.flows.get_mut(&id) {
         flow.refresh = refresh;
         flow.requested_aal = aal;
         if aal == "aal2" || refresh {
             flow.identity_id = identity_id;
         }
+        if refresh && aal == "aal1" {
+            flow.form_messages = vec![text(
+                1010003,
+                "Please confirm this action by verifying that it is you.",
+                "info",
+                None,
+            )];
+        }
+    }
+    if aal == "aal2" {
+        send_login_code(store, &id);
+        if let Some(flow) = store.flows.get_mut(&id) {
+            flow.form_messages = vec![text(
+                1010014,
+                "A code was sent to the address you provided. If you didn't receive it, please check the spelling of the address and try again.",
+                "info",
+                None,
+            )];
+        }
     }
     json_response(200, flow_json(store, &id))
+}
+
+/// Sends a login code to the address of the flow's identity, and has the
+/// flow wait for it.
+fn send_login_code(store: &mut Store, id: &str) {
+    let address = store
+        .flows
+        .get(id)
+        .and_then(|f| f.identity_id.as_deref())
+        .and_then(|i| store.identity(i))
+        .and_then(|i| i.identifier.clone())
+        .unwrap_or_default();
+    let code = store.send_code(&address, "login_code_valid", id);
+    if let Some(flow) = store.flows.get_mut(id) {
+        flow.code = Some(code);
+        flow.address = Some(address);
+        flow.active = Some("code");
+        flow.state = "sent_email";
+    }
 }
 
 /// Which form a flow shows.
 enum Step {
     /// Identifier and password together.
     Password,
+    /// A signed-in user confirms with the password.
+    Refresh(String),
     /// Identifier-first: the identifier alone.
     Identifier,
     /// Identifier-first: the password for the identifier given.
     PasswordFor(Value),
-    /// Second factor: a button per address to send a code to.
-    ChooseAddress(String),
-    /// Second factor: the code sent to the address.
-    Code(String),
+    /// Second factor: the code sent to the address, as the flow starts.
+    CodeSent(String),
+    /// Second factor: the code form once something was submitted.
+    CodeAgain(Value),
 }
 
 fn step(store: &Store, flow: &Flow) -> Step {
-    if flow.requested_aal == "aal2" {
-        let address = flow
-            .identity_id
+    let address = || {
+        flow.identity_id
             .as_deref()
             .and_then(|id| store.identity(id))
             .and_then(|i| i.identifier.clone())
-            .unwrap_or_default();
-        return match flow.code {
-            Some(_) => Step::Code(address),
-            None => Step::ChooseAddress(address),
+            .unwrap_or_default()
+    };
+    if flow.requested_aal == "aal2" {
+        return match flow.values.get("identifier") {
+            Some(identifier) => Step::CodeAgain(identifier.clone()),
+            None => Step::CodeSent(address()),
         };
     }
-    if !store.config.identifier_first || flow.refresh {
+    if flow.refresh {
+        return Step::Refresh(address());
+    }
+    if !store.config.identifier_first {
         return Step::Password;
     }
-    match flow.values.get("identifier") {
-        Some(identifier) if identifier != "" => Step::PasswordFor(identifier.clone()),
+    match (flow.active, flow.values.get("identifier")) {
+        (Some("identifier_first"), Some(identifier)) => Step::PasswordFor(identifier.clone()),
         _ => Step::Identifier,
+    }
+}
+
+/// The label of the identifier field: the identifier trait's title.
+fn identifier_label(store: &Store) -> Value {
+    match store.config.identifier_trait() {
+        Some(t) => trait_label(&format!("traits.{}", t.name), &t.title),
+        None => text(1070004, "ID", "info", None),
     }
 }
 
@@ -133,63 +193,104 @@ fn flow_json(store: &Store, id: &str) -> Value {
     let Some(flow) = store.flows.get(id) else {
         return Value::Null;
     };
-    let csrf = flow.csrf();
-    let password = || {
+    let typed = flow.values.get("identifier").cloned().unwrap_or(json!(""));
+    let oidc = || -> Vec<Value> {
+        store
+            .config
+            .oidc_providers
+            .iter()
+            .map(|provider| {
+                flow.submit(
+                    "oidc",
+                    "provider",
+                    provider,
+                    text(
+                        1010002,
+                        &format!("Sign in with {provider}"),
+                        "info",
+                        Some(json!({"provider": provider, "provider_id": provider})),
+                    ),
+                )
+            })
+            .collect()
+    };
+    let password = |label: Value| {
         [
             flow.password_field("current-password"),
-            flow.submit(
-                "password",
-                "method",
-                "password",
-                text(1010022, "Sign in with password", "info", None),
-            ),
+            flow.submit("password", "method", "password", label),
         ]
+    };
+    let with_password = || text(1010022, "Sign in with password", "info", None);
+    let code_field = || {
+        flow.input(
+            "code",
+            json!({"name": "code", "type": "text", "required": true, "disabled": false, "node_type": "input"}),
+            Some(text(1070013, "Login code", "info", None)),
+            "code",
+        )
+    };
+    let resend = || {
+        flow.submit(
+            "code",
+            "resend",
+            "code",
+            text(1070008, "Resend code", "info", None),
+        )
+    };
+    let continue_button = || {
+        flow.submit(
+            "code",
+            "method",
+            "code",
+            text(1070009, "Continue", "info", None),
+        )
     };
     let nodes = match step(store, flow) {
         Step::Password => {
-            let identifier = flow.values.get("identifier").cloned().unwrap_or(json!(""));
-            let mut nodes = vec![
-                flow.input(
-                    "default",
-                    json!({"name": "identifier", "type": "text", "value": identifier, "required": true, "disabled": false, "node_type": "input"}),
-                    Some(text(1070004, "ID", "info", None)),
-                    "identifier",
-                ),
-                csrf,
-            ];
-            nodes.extend(password());
+            let mut nodes = oidc();
+            nodes.push(flow.csrf());
+            nodes.push(flow.input(
+                "default",
+                json!({"name": "identifier", "type": "text", "value": typed, "required": true, "disabled": false, "node_type": "input"}),
+                Some(identifier_label(store)),
+                "identifier",
+            ));
+            nodes.extend(password(with_password()));
+            nodes
+        }
+        Step::Refresh(address) => {
+            let mut nodes = vec![flow.csrf(), flow.hidden("default", "identifier", &address)];
+            nodes.extend(password(text(1010001, "Sign in", "info", None)));
             nodes
         }
         Step::Identifier => {
-            let identifier = flow.values.get("identifier").cloned().unwrap_or(json!(""));
-            vec![
-                csrf,
+            let mut nodes = vec![
                 flow.input(
                     "identifier_first",
-                    json!({"name": "identifier", "type": "text", "value": identifier, "required": true, "autocomplete": "username webauthn", "disabled": false, "node_type": "input"}),
-                    Some(text(1070004, "ID", "info", None)),
+                    json!({"name": "identifier", "type": "text", "value": typed, "required": true, "autocomplete": "username webauthn", "disabled": false, "node_type": "input"}),
+                    Some(identifier_label(store)),
                     "identifier",
                 ),
                 flow.submit("identifier_first", "method", "identifier_first", text(1070009, "Continue", "info", None)),
-            ]
+            ];
+            nodes.extend(oidc());
+            nodes.push(flow.csrf());
+            nodes
         }
         Step::PasswordFor(identifier) => {
             let mut nodes = vec![
-                csrf,
-                flow.hidden(
+                flow.input(
                     "identifier_first",
+                    json!({"name": "identifier", "type": "hidden", "value": identifier, "required": true, "autocomplete": "username webauthn", "disabled": false, "node_type": "input"}),
+                    Some(identifier_label(store)),
                     "identifier",
-                    identifier.as_str().unwrap_or_default(),
                 ),
+                flow.csrf(),
             ];
-            nodes.extend(password());
+            nodes.extend(password(with_password()));
             nodes
         }
-        Step::ChooseAddress(address) => vec![
-            flow.submit("code", "address", &address, text(1010023, &format!("Send code to {address}"), "info", Some(json!({"address": address, "channel": "email"})))),
-            csrf,
-        ],
-        Step::Code(address) => vec![
+        Step::CodeSent(address) => vec![
             flow.input(
                 "code",
                 json!({"name": "identifier", "type": "hidden", "value": address, "disabled": false, "node_type": "input"}),
@@ -197,26 +298,20 @@ fn flow_json(store: &Store, id: &str) -> Value {
                 "identifier",
             ),
             flow.hidden("code", "method", "code"),
-            flow.input(
-                "code",
-                json!({"name": "code", "type": "text", "required": true, "autocomplete": "one-time-code", "disabled": false, "node_type": "input"}),
-                Some(text(1070013, "Login code", "info", None)),
-                "code",
-            ),
-            flow.submit("code", "method", "code", text(1070009, "Continue", "info", None)),
-            flow.submit("code", "resend", "code", text(1070008, "Resend code", "info", None)),
-            csrf,
+            code_field(),
+            continue_button(),
+            resend(),
+        ],
+        Step::CodeAgain(identifier) => vec![
+            flow.csrf(),
+            flow.hidden("default", "identifier", identifier.as_str().unwrap_or_default()),
+            code_field(),
+            resend(),
+            flow.hidden("code", "method", "code"),
+            continue_button(),
         ],
     };
     let mut body = store.flow_json(flow, nodes);
-    if flow.requested_aal == "aal2" && flow.code.is_none() && flow.form_messages.is_empty() {
-        body["ui"]["messages"] = json!([text(
-            1010004,
-            "Please complete the second authentication challenge.",
-            "info",
-            None
-        )]);
-    }
     body["refresh"] = json!(flow.refresh);
     body["requested_aal"] = json!(flow.requested_aal);
     body
@@ -230,38 +325,55 @@ fn submit(store: &mut Store, id: &str, call: &Call) -> ResponseTemplate {
     };
     let second_factor = flow.requested_aal == "aal2";
     match (form.field("method"), second_factor) {
+        (_, _) if !form.field("provider").is_empty() && !second_factor => {
+            let provider = form.field("provider").to_string();
+            if store.config.oidc_providers.contains(&provider) {
+                return super::http::social_sign_in(store, &provider);
+            }
+            reject(store, id, None, no_strategy())
+        }
         ("code", true) => code(store, id, call, &form),
         ("identifier_first", false) if store.config.identifier_first => {
-            let identifier = form.field("identifier").to_string();
-            if let Some(flow) = store.flows.get_mut(id) {
-                flow.form_messages.clear();
-                flow.field_messages.clear();
-                if identifier.trim().is_empty() {
-                    flow.field_messages.insert(
-                        "identifier".into(),
-                        vec![text(4000002, "Property identifier is missing.", "error", Some(json!({"property": "identifier"})))],
-                    );
-                } else {
-                    flow.values.insert("identifier".into(), json!(identifier));
-                }
-            }
-            // With account enumeration mitigation Kratos shows the password
-            // form whether the identifier exists or not.
-            json_response(400, flow_json(store, id))
+            identifier_first(store, id, &form)
         }
         ("password", false) => password(store, id, call, &form),
-        _ => reject(
-            store,
-            id,
-            None,
-            text(
-                4010002,
-                "Could not find a strategy to log you in with. Did you fill out the form correctly?",
-                "error",
-                None,
-            ),
-        ),
+        _ => reject(store, id, None, no_strategy()),
     }
+}
+
+fn no_strategy() -> Value {
+    text(
+        4010002,
+        "Could not find a strategy to log you in with. Did you fill out the form correctly?",
+        "error",
+        None,
+    )
+}
+
+/// Identifier-first: the password form for a known identifier; the same
+/// form again with 4000037 for one nobody has.
+fn identifier_first(store: &mut Store, id: &str, form: &Form) -> ResponseTemplate {
+    let identifier = form.field("identifier").to_string();
+    let known = store.identity_by_address(&identifier).is_some();
+    if let Some(flow) = store.flows.get_mut(id) {
+        flow.form_messages.clear();
+        flow.field_messages.clear();
+        flow.values.insert("identifier".into(), json!(identifier));
+        if known {
+            flow.active = Some("identifier_first");
+        } else {
+            flow.field_messages.insert(
+                "identifier".into(),
+                vec![text(
+                    4000037,
+                    "This account does not exist or has no login method configured.",
+                    "error",
+                    None,
+                )],
+            );
+        }
+    }
+    json_response(400, flow_json(store, id))
 }
 
 /// A password submission: the first factor, or a refresh.
@@ -286,18 +398,18 @@ fn password(store: &mut Store, id: &str, call: &Call, form: &Form) -> ResponseTe
         .and_then(|t| store.session(t))
         .filter(|s| refresh && s.identity_id == identity_id)
         .map(|s| s.token.clone());
-    let token = match current {
+    let (token, again) = match current {
         // A refresh proves the user is still there: the same session, authenticated now.
         Some(token) => {
             authenticated_again(store, &token, "password", "aal1");
-            token
+            (token, true)
         }
-        None => store.start_session(&identity_id, "password", "aal1"),
+        None => (store.start_session(&identity_id, "password", "aal1"), false),
     };
-    finish(store, id, "password", token)
+    finish(store, id, "password", token, again)
 }
 
-/// A second-factor submission: send a code to the address, or check it.
+/// A second-factor submission: check the code, or send another.
 fn code(store: &mut Store, id: &str, call: &Call, form: &Form) -> ResponseTemplate {
     let Some(flow) = store.flows.get(id) else {
         return json_response(400, Value::Null);
@@ -321,29 +433,33 @@ fn code(store: &mut Store, id: &str, call: &Call, form: &Form) -> ResponseTempla
             ),
         );
     };
-    let address = owner
-        .as_deref()
-        .and_then(|id| store.identity(id))
-        .and_then(|i| i.identifier.clone())
-        .unwrap_or_default();
-    let typed = form.field("code");
-    if sent.is_none() || !form.field("resend").is_empty() || typed.is_empty() {
-        let code = store.send_code(&address, "login_code_valid", "Your sign-in code");
+    let typed = form.field("code").to_string();
+    let resend = !form.field("resend").is_empty();
+    if let Some(flow) = store.flows.get_mut(id) {
+        flow.values
+            .insert("identifier".into(), json!(form.field("identifier")));
+        flow.form_messages.clear();
+        flow.field_messages.clear();
+    }
+    if resend {
+        send_login_code(store, id);
+        return json_response(400, flow_json(store, id));
+    }
+    if typed.is_empty() {
         if let Some(flow) = store.flows.get_mut(id) {
-            flow.code = Some(code);
-            flow.active = Some("code");
-            flow.state = "sent_email";
-            flow.field_messages.clear();
-            flow.form_messages = vec![text(
-                1010025,
-                "A code was sent to your address. If you didn't receive it, please try again.",
-                "info",
-                None,
-            )];
+            flow.field_messages.insert(
+                "code".into(),
+                vec![text(
+                    4000002,
+                    "Property code is missing.",
+                    "error",
+                    Some(json!({"property": "code"})),
+                )],
+            );
         }
         return json_response(400, flow_json(store, id));
     }
-    if sent.as_deref() != Some(typed) {
+    if sent.as_deref() != Some(typed.as_str()) {
         if let Some(flow) = store.flows.get_mut(id) {
             flow.form_messages = vec![text(
                 4010008,
@@ -358,7 +474,11 @@ fn code(store: &mut Store, id: &str, call: &Call, form: &Form) -> ResponseTempla
     if let Some(session) = store.sessions.iter_mut().find(|s| s.token == token) {
         session.aal = "aal2";
     }
-    finish(store, id, "code", token)
+    // The code reached the address: it counts as verified.
+    if let Some(identity) = owner.and_then(|o| store.identities.iter_mut().find(|i| i.id == o)) {
+        identity.address_status = "completed";
+    }
+    finish(store, id, "code", token, true)
 }
 
 /// Records that the session `token` was just authenticated with `method`.
@@ -371,14 +491,31 @@ fn authenticated_again(store: &mut Store, token: &str, method: &'static str, aal
 }
 
 /// The success answer: the session token and the session (without its
-/// identity while a required second factor is missing).
-fn finish(store: &mut Store, id: &str, method: &'static str, token: String) -> ResponseTemplate {
+/// identity while a required second factor is missing). A session signed
+/// in to again lists the device of this sign-in too, as Kratos writes it,
+/// though whoami does not keep it.
+fn finish(
+    store: &mut Store,
+    id: &str,
+    method: &'static str,
+    token: String,
+    again: bool,
+) -> ResponseTemplate {
     if let Some(flow) = store.flows.get_mut(id) {
         flow.state = "passed_challenge";
         flow.active = Some(method);
         flow.code = None;
     }
-    let session = store.session(&token).map(|s| store.session_json(s));
+    let device = store.random.uuid();
+    let mut session = store
+        .session(&token)
+        .map(|s| store.session_json(s))
+        .unwrap_or(Value::Null);
+    if again {
+        if let Some(devices) = session["devices"].as_array_mut() {
+            devices.push(json!({"id": device, "ip_address": "127.0.0.1", "user_agent": "kratos-client", "location": ""}));
+        }
+    }
     json_response(200, json!({"session_token": token, "session": session}))
 }
 

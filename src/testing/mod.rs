@@ -216,19 +216,6 @@ impl MockKratos {
         }
     }
 
-    /// The code Kratos would append to the flow's `return_to` URL once the
-    /// flow is complete, for flows created with
-    /// `return_session_token_exchange_code(true)`. The app trades it, with the
-    /// flow's `session_token_exchange_code`, for the session token.
-    pub fn return_to_code(&self, flow_id: &str) -> Option<String> {
-        let state = self.state();
-        state
-            .exchanges
-            .values()
-            .find(|e| e.flow_id == flow_id && e.session_token.is_some())
-            .map(|e| e.return_to_code.clone())
-    }
-
     /// Adds an identity that signs in with `email` and `password`, as if it
     /// had registered (traits `email`, and `name` when given), and returns
     /// its id. Seeds a mock for tests and demos.
@@ -400,6 +387,16 @@ impl Call<'_> {
         query_value(&self.0.url, name)
     }
 
+    /// Every value of the query parameter `name`, decoded.
+    fn query_all(&self, name: &str) -> Vec<String> {
+        self.0
+            .url
+            .query_pairs()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .collect()
+    }
+
     /// The first value of the header `name`, if it is text.
     fn header(&self, name: &str) -> Option<&str> {
         self.0.headers.get(name)?.to_str().ok()
@@ -452,6 +449,6 @@ impl Respond for Routes {
         MODULES
             .iter()
             .find_map(|route| route(&mut store, &call))
-            .unwrap_or_else(|| http::not_found("This mock does not serve this path."))
+            .unwrap_or_else(|| http::not_found_because("This mock does not serve this path."))
     }
 }

@@ -1,12 +1,14 @@
 //! The native recovery flow by code: the address, a code through the
 //! outbox, then a session and a settings flow to set a new password.
 
+use std::time::SystemTime;
+
 use serde_json::json;
 use wiremock::ResponseTemplate;
 
 use super::by_code::{self, CodeFlow};
 use super::http::text;
-use super::store::{FlowKind, Store};
+use super::store::{rfc3339, FlowKind, Store};
 use super::Call;
 
 const RECOVERY: CodeFlow = CodeFlow {
@@ -17,7 +19,6 @@ const RECOVERY: CodeFlow = CodeFlow {
     sent: (1060003, "An email containing a recovery code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with."),
     invalid: (4060006, "The recovery code is invalid or has already been used. Please try again."),
     template: "recovery_code_valid",
-    subject: "Recover access to your account",
     passed,
 };
 
@@ -26,37 +27,56 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
     by_code::route(&RECOVERY, store, call)
 }
 
+/// Kratos's default address of the settings page, used where a recovery
+/// names the settings flow to continue with (the mock, like a Kratos
+/// without `selfservice.flows.settings.ui_url`, has no pages of its own).
+pub(super) const SETTINGS_UI: &str = "https://www.ory.sh/kratos/docs/fallback/settings";
+
 /// A right code signs the user in (the address counts as verified: the
-/// code reached it) and opens a settings flow for the new password; the
-/// app finds both in `continue_with`.
+/// code reached it) and opens a settings flow for the new password; a
+/// native app finds both in `continue_with`. A browser flow (an admin's
+/// recovery code) signs the browser in with a cookie instead: it names the
+/// settings flow only.
 fn passed(store: &mut Store, flow_id: &str, identity_id: &str) {
     if let Some(identity) = store.identities.iter_mut().find(|i| i.id == identity_id) {
-        identity.verified = true;
+        identity.address_status = "completed";
     }
     let token = store.start_session(identity_id, "code_recovery", "aal1");
     let request_url = format!("{}/self-service/settings/api", store.base);
     let settings_id = store.new_flow(FlowKind::Settings, request_url, None);
-    let minutes = store.config.privileged_session_max_age.as_secs_f64() / 60.0;
+    let age = store.config.privileged_session_max_age;
+    let until = SystemTime::now() + age;
+    let unix = until
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let browser = store.flows.get(flow_id).is_some_and(|f| f.browser);
     if let Some(settings) = store.flows.get_mut(&settings_id) {
         settings.identity_id = Some(identity_id.to_string());
         settings.state = "show_form";
+        settings.browser = browser;
         settings.form_messages = vec![text(
             1060001,
-            &format!("You successfully recovered your account. Please change your password or set up an alternative login method (e.g. social sign in) within the next {minutes:.2} minutes."),
+            &format!("You successfully recovered your account. Please change your password or set up an alternative login method (e.g. social sign in) within the next {:.2} minutes.", age.as_secs_f64() / 60.0),
             "success",
-            None,
+            Some(json!({
+                "privilegedSessionExpiresAt": rfc3339(until),
+                "privileged_session_expires_at": rfc3339(until),
+                "privileged_session_expires_at_unix": unix,
+            })),
         )];
     }
-    let url = format!(
-        "{}/self-service/settings/flows?id={settings_id}",
-        store.base
-    );
+    let url = format!("{SETTINGS_UI}?flow={settings_id}");
+    let settings = json!({"action": "show_settings_ui", "flow": {"id": settings_id, "url": url}});
     if let Some(flow) = store.flows.get_mut(flow_id) {
         flow.state = "passed_challenge";
         flow.form_messages.clear();
-        flow.continue_with = vec![
-            json!({"action": "set_ory_session_token", "ory_session_token": token}),
-            json!({"action": "show_settings_ui", "flow": {"id": settings_id, "url": url}}),
-        ];
+        flow.continue_with = match browser {
+            true => vec![settings],
+            false => vec![
+                json!({"action": "set_ory_session_token", "ory_session_token": token}),
+                settings,
+            ],
+        };
     }
 }

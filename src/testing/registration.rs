@@ -1,5 +1,6 @@
 //! The native registration flow: start, fetch, submit (password, with
-//! Kratos's validation messages; social sign-in answers 422).
+//! Kratos's validation messages; social sign-in answers 422). Registering
+//! signs the user in and sends a verification code to the new address.
 
 use std::collections::HashMap;
 
@@ -7,8 +8,8 @@ use serde_json::{json, Map, Value};
 use wiremock::ResponseTemplate;
 
 use super::http::{already_signed_in, error_body, json_response, text};
-use super::schema::{identifier, password_message, trait_messages, trait_nodes};
-use super::store::{Exchange, FlowKind, Password, Store};
+use super::schema::{identifier, password_message, trait_messages_filling, trait_nodes};
+use super::store::{FlowKind, Password, Store};
 use super::{Call, Form};
 
 const KIND: FlowKind = FlowKind::Registration;
@@ -36,20 +37,16 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             if signed_in {
                 return Some(already_signed_in(SIGNED_IN));
             }
-            let id = store.new_flow(KIND, call.request_url(&store.base), call.query("return_to"));
+            let id = match store.start_flow(KIND, call) {
+                Ok(id) => id,
+                Err(refused) => return Some(*refused),
+            };
             let mut body = flow_json(store, &id);
+            // Kratos links the code to a session only when social sign-in
+            // finishes in a browser, which the mock does not play: the
+            // exchange of this code never succeeds.
             if call.query("return_session_token_exchange_code").as_deref() == Some("true") {
-                let init_code = store.random.code(32);
-                let return_to_code = store.random.code(32);
-                store.exchanges.insert(
-                    init_code.clone(),
-                    Exchange {
-                        flow_id: id,
-                        return_to_code,
-                        session_token: None,
-                    },
-                );
-                body["session_token_exchange_code"] = json!(init_code);
+                body["session_token_exchange_code"] = json!(store.random.code(64));
             }
             json_response(200, body)
         }
@@ -71,33 +68,42 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
     })
 }
 
-/// The flow as Kratos writes it, with the form the mock's schema makes.
+/// The flow as Kratos writes it, with the form the mock's schema makes:
+/// social sign-in first, then the CSRF field, the first trait, the
+/// password, the other traits, and the button.
 fn flow_json(store: &Store, id: &str) -> Value {
     let Some(flow) = store.flows.get(id) else {
         return Value::Null;
     };
-    let mut nodes = vec![flow.csrf()];
-    nodes.extend(trait_nodes(store, flow, "default", &flow.values));
+    let mut nodes: Vec<Value> = store
+        .config
+        .oidc_providers
+        .iter()
+        .map(|provider| {
+            flow.submit(
+                "oidc",
+                "provider",
+                provider,
+                text(
+                    1040002,
+                    &format!("Sign up with {provider}"),
+                    "info",
+                    Some(json!({"provider": provider, "provider_id": provider})),
+                ),
+            )
+        })
+        .collect();
+    nodes.push(flow.csrf());
+    let mut traits = trait_nodes(store, flow, "default", &flow.values).into_iter();
+    nodes.extend(traits.next());
     nodes.push(flow.password_field("new-password"));
+    nodes.extend(traits);
     nodes.push(flow.submit(
         "password",
         "method",
         "password",
         text(1040001, "Sign up", "info", None),
     ));
-    for provider in &store.config.oidc_providers {
-        nodes.push(flow.submit(
-            "oidc",
-            "provider",
-            provider,
-            text(
-                1040002,
-                &format!("Sign up with {provider}"),
-                "info",
-                Some(json!({"provider": provider, "provider_id": provider})),
-            ),
-        ));
-    }
     store.flow_json(flow, nodes)
 }
 
@@ -112,62 +118,58 @@ fn submit(store: &mut Store, id: &str, form: &Form) -> ResponseTemplate {
     if method == "oidc" || method == "saml" {
         let provider = form.field("provider");
         if store.config.oidc_providers.iter().any(|p| p == provider) {
-            let to = format!(
-                "https://{provider}.example/oauth/authorize?client_id=kratos&state={}",
-                store.random.code(16)
-            );
-            let mut body = error_body(
-                422,
-                "Unprocessable Entity",
-                Some("browser_location_change_required"),
-                "browser location change required",
-                &format!("In order to complete this flow please redirect the browser to: {to}"),
-            );
-            body["redirect_browser_to"] = json!(to);
-            return json_response(422, body);
+            return super::http::social_sign_in(store, provider);
         }
     }
     let password = form.field("password");
     let mut form_messages = Vec::new();
-    let mut field_messages: HashMap<String, Vec<Value>> = HashMap::new();
-    if method != "password" {
-        form_messages.push(text(
-            4010003,
-            "Could not find a strategy to sign you up with. Did you fill out the form correctly?",
-            "error",
-            None,
-        ));
-    } else {
-        field_messages = trait_messages(store, &traits);
-        if field_messages.is_empty() {
-            if let Some(message) = password_message(password) {
-                field_messages.insert("password".into(), vec![message]);
-            }
-        }
-        if field_messages.is_empty() {
-            if let Some(identifier) = identifier(store, &traits) {
-                if store
-                    .identities
-                    .iter()
-                    .any(|i| i.identifier.as_ref() == Some(&identifier))
-                {
-                    form_messages.push(text(4000007, "An account with the same identifier (email, phone, username, ...) exists already.", "error", None));
-                }
-            }
+    let mut values = traits.clone();
+    let mut field_messages: HashMap<String, Vec<Value>> =
+        trait_messages_filling(store, &traits, &mut values);
+    if field_messages.is_empty() {
+        if method != "password" {
+            form_messages.push(text(
+                4010003,
+                "Could not find a strategy to sign you up with. Did you fill out the form correctly?",
+                "error",
+                None,
+            ));
+        } else if let Some(message) =
+            password_message(password, identifier(store, &traits).as_deref())
+        {
+            field_messages.insert("password".into(), vec![message]);
         }
     }
     if form_messages.is_empty() && field_messages.is_empty() {
-        return json_response(200, register(store, id, traits, password));
+        let taken = identifier(store, &traits).is_some_and(|id| {
+            store
+                .identities
+                .iter()
+                .any(|i| i.identifier.as_ref() == Some(&id))
+        });
+        if !taken {
+            return json_response(200, register(store, id, traits, password));
+        }
+        // Kratos finds the address taken only when it stores the identity,
+        // and shows the form again without what was typed.
+        form_messages.push(text(
+            4000007,
+            "An account with the same identifier (email, phone, username, ...) exists already.",
+            "error",
+            None,
+        ));
+        values = Map::new();
     }
     if let Some(flow) = store.flows.get_mut(id) {
-        flow.values = traits;
+        flow.values = values;
         flow.form_messages = form_messages;
         flow.field_messages = field_messages;
     }
     json_response(400, flow_json(store, id))
 }
 
-/// Creates the identity and its session, and returns the registration answer.
+/// Creates the identity and its session, sends the verification code, and
+/// returns the registration answer.
 fn register(store: &mut Store, flow_id: &str, traits: Map<String, Value>, password: &str) -> Value {
     let identifier = identifier(store, &traits);
     let identity_id = store.add_identity(
@@ -175,10 +177,8 @@ fn register(store: &mut Store, flow_id: &str, traits: Map<String, Value>, passwo
         traits,
         Some(Password::Clear(password.to_string())),
     );
+    store.send_verification(&identity_id, false);
     let token = store.start_session(&identity_id, "password", "aal1");
-    if let Some(exchange) = store.exchanges.values_mut().find(|e| e.flow_id == flow_id) {
-        exchange.session_token = Some(token.clone());
-    }
     if let Some(flow) = store.flows.get_mut(flow_id) {
         flow.state = "passed_challenge";
     }

@@ -10,8 +10,8 @@ use super::http::text;
 use super::store::{Flow, Store};
 use super::{TraitKind, MIN_PASSWORD_LENGTH};
 
-/// The form fields of the schema's traits, in `group`, filled in with
-/// `values`.
+/// The form field of each of the schema's traits, in `group`, filled in with
+/// `values` (a value is shown once the user has sent one, even empty).
 pub(super) fn trait_nodes(
     store: &Store,
     flow: &Flow,
@@ -36,62 +36,132 @@ pub(super) fn trait_nodes(
             if let Some(value) = values.get(&t.name) {
                 attributes["value"] = value.clone();
             }
-            let label = text(1070002, &t.title, "info", Some(json!({"title": t.title})));
-            flow.input(group, attributes, Some(label), &name)
+            flow.input(group, attributes, Some(trait_label(&name, &t.title)), &name)
         })
         .collect()
 }
 
+/// The label Kratos gives a trait's field: its title, with the field's name.
+pub(super) fn trait_label(name: &str, title: &str) -> Value {
+    text(
+        1070002,
+        title,
+        "info",
+        Some(json!({"name": name, "title": title})),
+    )
+}
+
 /// Kratos's messages for `traits` that do not fit the schema, by field.
+/// A required trait that is missing is shown empty in the form again
+/// (`values` gets `""` for it), as Kratos shows it.
 pub(super) fn trait_messages(
     store: &Store,
     traits: &Map<String, Value>,
 ) -> HashMap<String, Vec<Value>> {
+    trait_messages_filling(store, traits, &mut Map::new())
+}
+
+/// [`trait_messages`], and what the form shows again for missing traits.
+pub(super) fn trait_messages_filling(
+    store: &Store,
+    traits: &Map<String, Value>,
+    values: &mut Map<String, Value>,
+) -> HashMap<String, Vec<Value>> {
     let mut messages: HashMap<String, Vec<Value>> = HashMap::new();
     for t in &store.config.traits {
-        let value = traits.get(&t.name).and_then(Value::as_str).unwrap_or("");
         let field = format!("traits.{}", t.name);
-        if value.is_empty() {
-            if t.required {
-                messages.entry(field).or_default().push(text(
+        let message = match (traits.get(&t.name).and_then(Value::as_str), t.kind) {
+            (None, _) if t.required => {
+                values.insert(t.name.clone(), json!(""));
+                text(
                     4000002,
                     &format!("Property {} is missing.", t.name),
                     "error",
                     Some(json!({"property": t.name})),
-                ));
+                )
             }
-        } else if t.kind == TraitKind::Email && !looks_like_email(value) {
-            messages.entry(field).or_default().push(text(
+            // The format check reads an empty string as no address at all.
+            (Some(""), TraitKind::Email) => {
+                let reason = r#""" is not valid "email""#;
+                text(4000001, reason, "error", Some(json!({"reason": reason})))
+            }
+            (Some(value), TraitKind::Email) if !looks_like_email(value) => text(
                 4000040,
                 "Enter a valid email address",
                 "error",
-                None,
-            ));
-        }
+                Some(json!({"value": value})),
+            ),
+            _ => continue,
+        };
+        messages.entry(field).or_default().push(message);
     }
     messages
 }
 
-/// Kratos's message for a password its policy refuses, if it does.
-pub(super) fn password_message(password: &str) -> Option<Value> {
-    let length = password.chars().count();
-    (length < MIN_PASSWORD_LENGTH).then(|| {
-        text(
+/// Kratos's message for a password its policy refuses, if it does: too
+/// short (counted in bytes, as Kratos counts), or too like the identifier.
+pub(super) fn password_message(password: &str, identifier: Option<&str>) -> Option<Value> {
+    let length = password.len();
+    if length < MIN_PASSWORD_LENGTH {
+        return Some(text(
             4000032,
             &format!("The password must be at least {MIN_PASSWORD_LENGTH} characters long, but got {length}."),
             "error",
             Some(json!({"min_length": MIN_PASSWORD_LENGTH, "actual_length": length})),
+        ));
+    }
+    let identifier = identifier.filter(|i| !i.is_empty())?;
+    let (identifier, password) = (identifier.to_lowercase(), password.to_lowercase());
+    let substring = longest_common_substring(&identifier, &password) as f32 / password.len() as f32;
+    (levenshtein(&identifier, &password) < 5 || substring > 0.5).then(|| {
+        text(
+            4000031,
+            "The password can not be used because it is too similar to the identifier.",
+            "error",
+            None,
         )
     })
 }
 
+/// The length of the longest run of bytes `a` and `b` share.
+fn longest_common_substring(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut previous = vec![0usize; b.len() + 1];
+    let mut longest = 0;
+    for x in a {
+        let mut current = vec![0usize; b.len() + 1];
+        for (j, y) in b.iter().enumerate() {
+            if x == y {
+                current[j + 1] = previous[j] + 1;
+                longest = longest.max(current[j + 1]);
+            }
+        }
+        previous = current;
+    }
+    longest
+}
+
+/// The edit distance between `a` and `b`, in characters.
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(x != *y));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// The identifier trait's value: the first email trait, lower-cased.
 pub(super) fn identifier(store: &Store, traits: &Map<String, Value>) -> Option<String> {
-    let t = store
-        .config
-        .traits
-        .iter()
-        .find(|t| t.kind == TraitKind::Email)?;
+    let t = store.config.identifier_trait()?;
     traits
         .get(&t.name)
         .and_then(Value::as_str)
@@ -123,8 +193,23 @@ mod tests {
     }
 
     #[test]
-    fn short_passwords_get_kratos_message() {
-        assert_eq!(password_message("1234567").unwrap()["id"], 4000032);
-        assert!(password_message("12345678").is_none());
+    fn the_password_policy_is_kratos_default() {
+        assert_eq!(password_message("1234567", None).unwrap()["id"], 4000032);
+        assert!(password_message("12345678", None).is_none());
+        // Multibyte characters count by their bytes, as in Kratos.
+        assert!(password_message("ééééé", None).is_none());
+        let too_like = password_message("ada@example.com1", Some("ada@example.com"));
+        assert_eq!(too_like.unwrap()["id"], 4000031);
+        assert!(password_message("correct horse battery", Some("ada@example.com")).is_none());
+    }
+
+    #[test]
+    fn distances_are_counted_as_kratos_counts_them() {
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(
+            longest_common_substring("ada@example.com", "xxexamplexx"),
+            7
+        );
     }
 }

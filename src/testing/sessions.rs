@@ -1,13 +1,21 @@
-//! Sessions: whoami, the session-token exchange, the signed-in user's other
-//! sessions (paged with a `Link` header as Kratos writes it), revoking them,
-//! and signing out a native app.
+//! Sessions: whoami, the session-token exchange (which never has a session
+//! to give: only social sign-in links one), the signed-in user's other
+//! sessions (paged by offset, as Kratos v26.2.0 pages them), revoking
+//! them, and signing out a native app. Revoked sessions stay, inactive.
 
 use serde_json::{json, Value};
 use wiremock::ResponseTemplate;
 
-use super::http::{bad_request, error_body, json_response, no_session, not_found, paged};
+use super::http::{
+    bad_request, bad_request_message, forbidden, json_response, not_found_because, paged_by_offset,
+    unauthorized,
+};
 use super::store::Store;
 use super::Call;
+
+/// Kratos's reasons for a request without a session it accepts.
+const NO_CREDENTIALS: &str = "No valid session credentials found in the request.";
+const NO_COOKIE: &str = "No valid session cookie found.";
 
 /// Answers the session endpoints; `None` for any other request.
 pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
@@ -15,53 +23,36 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
         ("GET", "/sessions/whoami") => match call.token().and_then(|t| store.session(t)) {
             Some(session) if store.needs_second_factor(session) => store.aal2_required(),
             Some(session) => json_response(200, store.session_json(session)),
-            None => no_session(),
+            None => unauthorized(NO_CREDENTIALS),
         },
         ("GET", "/sessions/token-exchange") => {
-            let (Some(init), Some(ret)) = (call.query("init_code"), call.query("return_to_code"))
-            else {
+            if call.query("init_code").is_none() || call.query("return_to_code").is_none() {
                 return Some(bad_request(
-                    "Both `init_code` and `return_to_code` are required.",
+                    r#""init_code" and "return_to_code" query params must be set"#,
                 ));
-            };
-            let ready = store
-                .exchanges
-                .get(&init)
-                .filter(|e| e.return_to_code == ret)
-                .and_then(|e| e.session_token.clone());
-            match ready {
-                Some(token) => {
-                    store.exchanges.remove(&init);
-                    let session = store
-                        .session(&token)
-                        .map(|s| store.session_json(s))
-                        .unwrap_or(Value::Null);
-                    json_response(200, json!({"session_token": token, "session": session}))
-                }
-                None => not_found("no session yet for this code"),
             }
+            // Only social sign-in, finished in a browser, links a session to
+            // the codes; the mock plays none.
+            not_found_because(r#"no session yet for this "code""#)
         }
         ("GET", "/sessions") => list_other_sessions(store, call),
         ("DELETE", "/sessions") => {
             let Some(current) = current_session(store, call) else {
-                return Some(no_session());
+                return Some(unauthorized(NO_COOKIE));
             };
-            let ended = store.end_sessions(|s| s.identity_id == current.1 && s.id != current.0);
+            let ended = store.revoke_sessions(|s| s.identity_id == current.1 && s.id != current.0);
             json_response(200, json!({"count": ended}))
         }
         ("DELETE", path) if path.starts_with("/sessions/") => {
             let Some((current, identity)) = current_session(store, call) else {
-                return Some(no_session());
+                return Some(unauthorized(NO_COOKIE));
             };
             let id = &path["/sessions/".len()..];
             if id == current {
-                return Some(bad_request(
-                    "You tried to revoke the session you are using; sign out instead.",
-                ));
+                return Some(bad_request_message("cannot revoke current session"));
             }
-            if store.end_sessions(|s| s.id == id && s.identity_id == identity) == 0 {
-                return Some(not_found("The session could not be found."));
-            }
+            // Kratos answers 204 whether or not the session was there.
+            store.revoke_sessions(|s| s.id == id && s.identity_id == identity);
             ResponseTemplate::new(204)
         }
         ("DELETE", "/self-service/logout/api") => {
@@ -69,17 +60,10 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             let Some(token) = form.value("session_token").and_then(Value::as_str) else {
                 return Some(bad_request("The `session_token` is missing."));
             };
-            if store.end_sessions(|s| s.token == token) == 0 {
-                // What Kratos answers for a token it does not know.
-                return Some(json_response(
-                    403,
-                    error_body(
-                        403,
-                        "Forbidden",
-                        None,
-                        "The requested action was forbidden",
-                        "The provided Ory Session Token could not be found, is invalid, or otherwise malformed.",
-                    ),
+            // A token Kratos issued signs out, again and again; others are 403.
+            if store.revoke_sessions(|s| s.token == token) == 0 {
+                return Some(forbidden(
+                    "The provided Ory Session Token could not be found, is invalid, or otherwise malformed.",
                 ));
             }
             ResponseTemplate::new(204)
@@ -94,16 +78,17 @@ fn current_session(store: &Store, call: &Call) -> Option<(String, String)> {
     Some((session.id.clone(), session.identity_id.clone()))
 }
 
-/// The signed-in user's sessions other than the current one, a page at a
-/// time.
+/// The signed-in user's active sessions other than the current one,
+/// newest first, a page at a time.
 fn list_other_sessions(store: &Store, call: &Call) -> ResponseTemplate {
     let Some(current) = call.token().and_then(|t| store.session(t)) else {
-        return no_session();
+        return unauthorized(NO_COOKIE);
     };
-    let others: Vec<_> = store
+    let mut others: Vec<_> = store
         .sessions
         .iter()
-        .filter(|s| s.identity_id == current.identity_id && s.id != current.id)
+        .filter(|s| s.identity_id == current.identity_id && s.id != current.id && s.active)
         .collect();
-    paged(call, others, |s| &s.id, |s| store.session_json(s))
+    others.reverse();
+    paged_by_offset(call, others, |s| store.session_json(s))
 }

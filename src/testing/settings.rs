@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use serde_json::{json, Map, Value};
 use wiremock::ResponseTemplate;
 
-use super::http::{error_body, json_response, no_session, text};
+use super::http::{error_body, json_response, no_session, text, unauthorized};
 use super::schema::{identifier, password_message, trait_messages, trait_nodes};
 use super::store::{FlowKind, Password, Store};
 use super::Call;
@@ -26,7 +26,10 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
     // Every settings endpoint needs a session with the assurance level the
     // server requires.
     let Some(session) = call.token().and_then(|t| store.session(t)) else {
-        return Some(no_session());
+        return Some(match start {
+            true => no_session(),
+            false => unauthorized("A valid Ory Session Cookie or Ory Session Token is missing."),
+        });
     };
     if store.needs_second_factor(session) {
         return Some(store.aal2_required());
@@ -34,7 +37,10 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
     let identity_id = session.identity_id.clone();
     let token = session.token.clone();
     Some(if start {
-        let id = store.new_flow(KIND, call.request_url(&store.base), call.query("return_to"));
+        let id = match store.start_flow(KIND, call) {
+            Ok(id) => id,
+            Err(refused) => return Some(*refused),
+        };
         if let Some(flow) = store.flows.get_mut(&id) {
             flow.identity_id = Some(identity_id);
             flow.state = "show_form";
@@ -56,8 +62,8 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
     })
 }
 
-/// The settings flow with its profile and password forms, as Kratos
-/// writes it.
+/// The settings flow with its profile and password forms, and a button to
+/// link each social sign-in provider, as Kratos writes it.
 fn flow_json(store: &Store, id: &str) -> Value {
     let Some(flow) = store.flows.get(id) else {
         return Value::Null;
@@ -82,6 +88,19 @@ fn flow_json(store: &Store, id: &str) -> Value {
         "password",
         text(1070003, "Save", "info", None),
     ));
+    for provider in &store.config.oidc_providers {
+        nodes.push(flow.submit(
+            "oidc",
+            "link",
+            provider,
+            text(
+                1050002,
+                &format!("Link {provider}"),
+                "info",
+                Some(json!({ "provider": provider })),
+            ),
+        ));
+    }
     let mut body = store.flow_json(flow, nodes);
     body["identity"] = identity
         .map(|i| store.identity_json(i))
@@ -107,7 +126,8 @@ fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> ResponseTemp
     let mut form_messages = Vec::new();
     match method.as_str() {
         "password" => {
-            if let Some(message) = password_message(form.field("password")) {
+            let identifier = store.identity(&identity_id).and_then(|i| i.identifier.clone());
+            if let Some(message) = password_message(form.field("password"), identifier.as_deref()) {
                 field_messages.insert("password".to_string(), vec![message]);
             }
         }
@@ -163,7 +183,7 @@ fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> ResponseTemp
             }
             _ => {
                 if identity.identifier != new_identifier {
-                    identity.verified = false;
+                    identity.address_status = "pending";
                 }
                 identity.traits = traits;
                 identity.identifier = new_identifier;
@@ -174,11 +194,6 @@ fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> ResponseTemp
         flow.values = Map::new();
         flow.field_messages.clear();
         flow.state = "success";
-        flow.active = Some(if method == "password" {
-            "password"
-        } else {
-            "profile"
-        });
         flow.form_messages = vec![text(
             1050001,
             "Your changes have been saved!",
@@ -186,6 +201,7 @@ fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> ResponseTemp
             None,
         )];
     }
+    store.send_verification(&identity_id, true);
     json_response(200, flow_json(store, id))
 }
 

@@ -10,6 +10,14 @@ use serde_json::{json, Map, Value};
 use wiremock::ResponseTemplate;
 
 use super::http::{bad_request, error_body, json_response, not_found};
+
+/// Kratos's reason for a flow that expired `ago`.
+fn expired_reason(ago: Duration) -> String {
+    format!(
+        "The self-service flow expired {:.2} minutes ago, initialize a new one.",
+        ago.as_secs_f64() / 60.0
+    )
+}
 use super::options::Options;
 use super::Call;
 
@@ -65,6 +73,11 @@ pub(super) struct Flow {
     pub(super) code: Option<String>,
     /// What the app may do next, once the flow is done.
     pub(super) continue_with: Vec<Value>,
+    /// A browser flow (`type: browser`), such as the one behind an admin
+    /// recovery code; native flows are `api`.
+    pub(super) browser: bool,
+    /// The value of the form's `csrf_token` field: empty in native flows.
+    pub(super) csrf_token: String,
 }
 
 impl Flow {
@@ -91,7 +104,7 @@ impl Flow {
         self.hidden_input(
             "default",
             "csrf_token",
-            json!({"required": true, "value": ""}),
+            json!({"required": true, "value": self.csrf_token}),
         )
     }
 
@@ -140,8 +153,9 @@ pub(super) struct Identity {
     pub(super) password: Option<Password>,
     pub(super) created_at: SystemTime,
     pub(super) address_ids: (String, String),
-    /// Whether its address has been verified.
-    pub(super) verified: bool,
+    /// Where verifying its address stands, as Kratos writes it: `pending`
+    /// (nothing sent), `sent` (a code is on its way), `completed`.
+    pub(super) address_status: &'static str,
     /// What the admin API sets: `active` or `inactive`, an id in another
     /// system, and metadata.
     pub(super) state: String,
@@ -175,6 +189,8 @@ impl Password {
 pub(super) struct Session {
     pub(super) id: String,
     pub(super) token: String,
+    /// Revoked sessions stay, inactive, as in Kratos.
+    pub(super) active: bool,
     pub(super) identity_id: String,
     /// `aal1` or `aal2`.
     pub(super) aal: &'static str,
@@ -183,13 +199,8 @@ pub(super) struct Session {
     pub(super) authenticated_at: SystemTime,
     pub(super) issued_at: SystemTime,
     pub(super) expires_at: SystemTime,
-    pub(super) device_id: String,
-}
-
-pub(super) struct Exchange {
-    pub(super) flow_id: String,
-    pub(super) return_to_code: String,
-    pub(super) session_token: Option<String>,
+    /// A device for every sign-in to this session (a refresh adds one).
+    pub(super) devices: Vec<String>,
 }
 
 pub(super) struct Store {
@@ -199,8 +210,6 @@ pub(super) struct Store {
     pub(super) flows: HashMap<String, Flow>,
     pub(super) identities: Vec<Identity>,
     pub(super) sessions: Vec<Session>,
-    /// Init code → exchange.
-    pub(super) exchanges: HashMap<String, Exchange>,
     /// The emails Kratos would have sent, oldest first.
     pub(super) outbox: Vec<super::Message>,
     pub(super) random: Random,
@@ -214,7 +223,6 @@ impl Store {
             flows: HashMap::new(),
             identities: Vec::new(),
             sessions: Vec::new(),
-            exchanges: HashMap::new(),
             outbox: Vec::new(),
             random: Random::new(),
         }
@@ -249,48 +257,69 @@ impl Store {
                 address: None,
                 code: None,
                 continue_with: Vec::new(),
+                browser: false,
+                csrf_token: String::new(),
             },
         );
         id
     }
 
-    /// Ok when a flow of `kind` with this id exists and has not expired;
-    /// otherwise the answer Kratos gives: 404, or 410 with a new flow to
-    /// continue with.
-    pub(super) fn check_flow(
+    /// Starts a flow of `kind` for `call`, once its `return_to` (if any)
+    /// is one the server allows: its id, or Kratos's 400
+    /// `self_service_flow_return_to_forbidden`.
+    pub(super) fn start_flow(
         &mut self,
         kind: FlowKind,
-        id: &str,
-    ) -> Result<(), Box<ResponseTemplate>> {
-        let Some(flow) = self.flows.get(id).filter(|f| f.kind == kind) else {
-            return Err(Box::new(not_found(&format!(
-                "The {} flow could not be found.",
-                kind.name()
-            ))));
-        };
-        let now = SystemTime::now();
-        if now <= flow.expires_at {
-            return Ok(());
+        call: &Call,
+    ) -> Result<String, Box<ResponseTemplate>> {
+        let return_to = call.query("return_to").filter(|r| !r.is_empty());
+        if let Some(return_to) = &return_to {
+            if !self.allows_return_to(return_to) {
+                let body = error_body(
+                    400,
+                    "Bad Request",
+                    Some("self_service_flow_return_to_forbidden"),
+                    "The request was malformed or contained invalid parameters",
+                    &format!("Requested return_to URL {return_to:?} is not allowed."),
+                );
+                return Err(Box::new(json_response(400, body)));
+            }
         }
-        let expired_at = flow.expires_at;
-        let ago = now.duration_since(expired_at).unwrap_or_default();
-        let request_url = format!("{}/self-service/{}/api", self.base, kind.name());
-        let return_to = flow.return_to.clone();
-        let new_id = self.new_flow(kind, request_url, return_to);
-        let mut body = error_body(
-            410,
-            "Gone",
-            Some("self_service_flow_expired"),
-            "self-service flow expired",
-            &format!(
-                "The self-service flow expired {:.2} minutes ago, initialize a new one.",
-                ago.as_secs_f64() / 60.0
-            ),
-        );
-        body["expired_at"] = json!(rfc3339(expired_at));
-        body["since"] = json!(ago.as_nanos() as u64);
-        body["use_flow_id"] = json!(new_id);
-        Err(Box::new(json_response(410, body)))
+        let request_url = call.request_url(&self.base);
+        Ok(self.new_flow(kind, request_url, return_to))
+    }
+
+    /// Whether Kratos would let a flow return to `to`: an address under one
+    /// of `allowed_return_urls` (the same scheme, the same host or one
+    /// under a `*.` wildcard, a path that starts with the allowed one), or
+    /// under the server's own `/self-service`.
+    fn allows_return_to(&self, to: &str) -> bool {
+        let Ok(to) = url::Url::parse(to) else {
+            return false;
+        };
+        let own = format!("{}/self-service", self.base);
+        let host = |u: &url::Url| match (u.host_str(), u.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => String::new(),
+        };
+        let path = |u: &url::Url| match u.path() {
+            "" => "/".to_string(),
+            p => p.to_string(),
+        };
+        std::iter::once(own.as_str())
+            .chain(self.config.allowed_return_urls.iter().map(String::as_str))
+            .filter_map(|allowed| url::Url::parse(allowed).ok())
+            .any(|allowed| {
+                let (want, got) = (host(&allowed).to_lowercase(), host(&to).to_lowercase());
+                let host_ok = match want.strip_prefix('*') {
+                    Some(suffix) => got.ends_with(suffix),
+                    None => want == got,
+                };
+                allowed.scheme().eq_ignore_ascii_case(to.scheme())
+                    && host_ok
+                    && path(&to).starts_with(&path(&allowed))
+            })
     }
 
     /// The flow of `kind` named by the query parameter `param` of `call`
@@ -307,22 +336,149 @@ impl Store {
                 "The `{param}` query parameter is missing."
             ))));
         };
-        self.check_flow(kind, &id)?;
+        if !self.flows.get(&id).is_some_and(|f| f.kind == kind) {
+            return Err(Box::new(not_found()));
+        }
+        match param {
+            "flow" => self.check_submitted(kind, &id)?,
+            _ => self.check_fetched(kind, &id)?,
+        }
         Ok(id)
     }
 
-    /// Ends the sessions `ends` picks and says how many there were.
+    /// How long ago the flow `id` expired, if it has.
+    fn expired(&self, id: &str) -> Option<Duration> {
+        let flow = self.flows.get(id)?;
+        SystemTime::now().duration_since(flow.expires_at).ok()
+    }
+
+    /// A flow fetched after its expiry: Kratos's 410, naming the endpoint
+    /// that starts a new one (and no flow to continue with).
+    fn check_fetched(&self, kind: FlowKind, id: &str) -> Result<(), Box<ResponseTemplate>> {
+        let Some(ago) = self.expired(id) else {
+            return Ok(());
+        };
+        let name = kind.name();
+        let api = format!("{}/self-service/{name}/api", self.base);
+        let mut body = match kind {
+            FlowKind::Recovery => error_body(
+                410,
+                "Gone",
+                Some("self_service_flow_expired"),
+                "self-service flow expired",
+                &expired_reason(ago),
+            ),
+            _ => error_body(
+                410,
+                "Gone",
+                // Kratos leaves the id out of these two.
+                (!matches!(kind, FlowKind::Settings | FlowKind::Verification))
+                    .then_some("self_service_flow_expired"),
+                "The requested resource is no longer available because it has expired or is otherwise invalid.",
+                &format!("The {name} flow has expired. Call the {name} flow init API endpoint to initialize a new {name} flow."),
+            ),
+        };
+        body["error"]["details"] = json!({ "api": api });
+        Err(Box::new(json_response(410, body)))
+    }
+
+    /// A flow submitted after its expiry: Kratos starts a new one and
+    /// answers 410 naming it (`use_flow_id`); a verification flow is
+    /// instead redirected (303) to the new flow.
+    fn check_submitted(&mut self, kind: FlowKind, id: &str) -> Result<(), Box<ResponseTemplate>> {
+        let Some(ago) = self.expired(id) else {
+            return Ok(());
+        };
+        let Some(flow) = self.flows.get(id) else {
+            return Ok(());
+        };
+        let (expired_at, return_to) = (flow.expires_at, flow.return_to.clone());
+        let (identity_id, refresh, requested_aal) =
+            (flow.identity_id.clone(), flow.refresh, flow.requested_aal);
+        let request_url = format!("{}/self-service/{}/api", self.base, kind.name());
+        let new_id = self.new_flow(kind, request_url, return_to);
+        let message_id = match kind {
+            FlowKind::Login => 4010001,
+            FlowKind::Registration => 4040001,
+            FlowKind::Settings => 4050001,
+            FlowKind::Recovery => 4060005,
+            FlowKind::Verification => 4070005,
+        };
+        let unix = expired_at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        if let Some(flow) = self.flows.get_mut(&new_id) {
+            flow.identity_id = identity_id;
+            flow.refresh = refresh;
+            flow.requested_aal = requested_aal;
+            if kind == FlowKind::Settings {
+                flow.state = "show_form";
+            }
+            // The new flow says why it replaced the old one.
+            flow.form_messages = vec![super::http::text(
+                message_id,
+                &format!(
+                    "The {} flow expired {:.2} minutes ago, please try again.",
+                    kind.name(),
+                    ago.as_secs_f64() / 60.0
+                ),
+                "error",
+                Some(json!({"expired_at": rfc3339(expired_at), "expired_at_unix": unix})),
+            )];
+        }
+        if kind == FlowKind::Verification {
+            let to = format!("{}/self-service/verification/flows?id={new_id}", self.base);
+            return Err(Box::new(
+                ResponseTemplate::new(303).insert_header("location", to),
+            ));
+        }
+        if let Some(flow) = self.flows.get_mut(&new_id) {
+            if matches!(kind, FlowKind::Recovery | FlowKind::Verification) {
+                flow.active = Some("code");
+            }
+        }
+        let mut body = error_body(
+            410,
+            "Gone",
+            Some("self_service_flow_expired"),
+            "self-service flow expired",
+            &expired_reason(ago),
+        );
+        if kind == FlowKind::Recovery {
+            body["error"]["details"] = json!({"continue_with": [
+                {"action": "show_recovery_ui", "flow": {"id": new_id}}
+            ]});
+        }
+        body["expired_at"] = json!(rfc3339(expired_at));
+        body["since"] = json!(ago.as_nanos() as u64);
+        body["use_flow_id"] = json!(new_id);
+        Err(Box::new(json_response(410, body)))
+    }
+
+    /// Deletes the sessions `ends` picks and says how many there were.
     pub(super) fn end_sessions(&mut self, ends: impl Fn(&Session) -> bool) -> usize {
         let before = self.sessions.len();
         self.sessions.retain(|s| !ends(s));
         before - self.sessions.len()
     }
 
+    /// Marks the sessions `picks` picks inactive, as Kratos revokes them,
+    /// and says how many it picked, the inactive ones included.
+    pub(super) fn revoke_sessions(&mut self, picks: impl Fn(&Session) -> bool) -> usize {
+        let mut count = 0;
+        for session in self.sessions.iter_mut().filter(|s| picks(s)) {
+            session.active = false;
+            count += 1;
+        }
+        count
+    }
+
     /// The session a token belongs to, if it is active.
     pub(super) fn session(&self, token: &str) -> Option<&Session> {
         self.sessions
             .iter()
-            .find(|s| s.token == token && s.expires_at > SystemTime::now())
+            .find(|s| s.token == token && s.active && s.expires_at > SystemTime::now())
     }
 
     pub(super) fn identity(&self, id: &str) -> Option<&Identity> {
@@ -345,7 +501,7 @@ impl Store {
             password,
             created_at: SystemTime::now(),
             address_ids,
-            verified: false,
+            address_status: "pending",
             state: "active".into(),
             external_id: None,
             metadata_public: Value::Null,
@@ -362,22 +518,72 @@ impl Store {
             .find(|i| i.identifier.as_deref() == Some(address.as_str()))
     }
 
-    /// Puts an email with a fresh six-digit code in the outbox and returns
-    /// the code. `template` is Kratos's template type, such as
-    /// `recovery_code_valid`.
-    pub(super) fn send_code(&mut self, to: &str, template: &str, subject: &str) -> String {
+    /// Queues an email of Kratos's `template` (`recovery_code_valid`,
+    /// `verification_code_valid`, `login_code_valid`) with a fresh
+    /// six-digit code to `to`, written as Kratos's built-in templates write
+    /// it, and returns the code. `flow_id` is the flow the code is for.
+    pub(super) fn send_code(&mut self, to: &str, template: &str, flow_id: &str) -> String {
         let code = self.random.digits(6);
         let id = self.random.uuid();
+        // Codes live as long as Kratos's default code lifespan, an hour.
+        let minutes = 60;
+        let (subject, body) = match template {
+            "recovery_code_valid" => (
+                format!("Use code {code} to recover access to your account"),
+                format!("Recover access to your account by entering the following code:\n\n{code}\n\nIf this was not you, do nothing. This code expires in {minutes} minutes.\n"),
+            ),
+            "verification_code_valid" => {
+                let link = format!("{}/self-service/verification?code={code}&flow={flow_id}", self.base);
+                (
+                    format!("Use code {code} to verify your account"),
+                    format!("Verify your account with the following code:\n\n{code}\n\nor clicking the following link:\n\n{link}\n\nIf this was not you, do nothing. This code / link expires in {minutes} minutes.\n"),
+                )
+            }
+            _ => (
+                format!("Use code {code} to log in"),
+                format!("Login to your account with the following code:\n\n{code}\n\nIt expires in {minutes} minutes.\n"),
+            ),
+        };
         self.outbox.push(super::Message {
             id,
             created_at: SystemTime::now(),
             recipient: to.to_string(),
             template_type: template.to_string(),
-            subject: subject.to_string(),
-            body: format!("{subject}\n\nEnter this code: {code}\n"),
+            subject,
+            body,
             code: code.clone(),
         });
         code
+    }
+
+    /// What Kratos's verification hook does once an identity is saved by
+    /// registration (an address not yet verified) or settings (an address
+    /// nothing was sent to yet): a verification flow waiting for a code,
+    /// and the code sent to the address.
+    pub(super) fn send_verification(&mut self, identity_id: &str, after_settings: bool) {
+        let Some(identity) = self.identity(identity_id) else {
+            return;
+        };
+        let due = match after_settings {
+            true => identity.address_status == "pending",
+            false => identity.address_status != "completed",
+        };
+        let Some(address) = identity.identifier.clone().filter(|_| due) else {
+            return;
+        };
+        let request_url = format!("{}/self-service/verification/api", self.base);
+        let flow_id = self.new_flow(FlowKind::Verification, request_url, None);
+        let code = self.send_code(&address, "verification_code_valid", &flow_id);
+        if let Some(flow) = self.flows.get_mut(&flow_id) {
+            flow.state = "sent_email";
+            flow.active = Some("code");
+            flow.identity_id = Some(identity_id.to_string());
+            flow.address = Some(address);
+            flow.code = Some(code);
+        }
+        if let Some(identity) = self.identities.iter_mut().find(|i| i.id == identity_id) {
+            identity.address_status = "sent";
+        }
     }
 
     /// Whether `session` is below what the server requires: the server
@@ -426,7 +632,8 @@ impl Store {
             authenticated_at: now,
             issued_at: now,
             expires_at: now + Duration::from_secs(24 * 3600),
-            device_id: self.random.uuid(),
+            active: true,
+            devices: vec![self.random.uuid()],
         };
         self.sessions.push(session);
         token
@@ -444,7 +651,7 @@ impl Store {
         }
         let mut body = json!({
             "id": flow.id,
-            "type": "api",
+            "type": if flow.browser { "browser" } else { "api" },
             "expires_at": rfc3339(flow.expires_at),
             "issued_at": rfc3339(flow.issued_at),
             "request_url": flow.request_url,
@@ -467,10 +674,8 @@ impl Store {
     /// An identity as Kratos writes it.
     pub(super) fn identity_json(&self, identity: &Identity) -> Value {
         let at = rfc3339(identity.created_at);
-        let (verified, status) = match identity.verified {
-            true => (true, "completed"),
-            false => (false, "pending"),
-        };
+        let status = identity.address_status;
+        let verified = status == "completed";
         let (addresses, recovery) = match &identity.identifier {
             Some(identifier) => (
                 json!([{"id": identity.address_ids.0, "value": identifier, "verified": verified, "via": "email", "status": status, "created_at": at, "updated_at": at}]),
@@ -530,15 +735,20 @@ impl Store {
             .identity(&session.identity_id)
             .filter(|_| !self.needs_second_factor(session))
             .map(|i| self.identity_json(i));
+        let devices: Vec<Value> = session
+            .devices
+            .iter()
+            .map(|id| json!({"id": id, "ip_address": "127.0.0.1", "user_agent": "kratos-client", "location": ""}))
+            .collect();
         let mut body = json!({
             "id": session.id,
-            "active": true,
+            "active": session.active,
             "expires_at": rfc3339(session.expires_at),
             "authenticated_at": rfc3339(session.authenticated_at),
             "authenticator_assurance_level": session.aal,
             "authentication_methods": methods,
             "issued_at": rfc3339(session.issued_at),
-            "devices": [{"id": session.device_id, "ip_address": "127.0.0.1", "user_agent": "kratos-client", "location": ""}],
+            "devices": devices,
         });
         if let Some(identity) = identity {
             body["identity"] = identity;

@@ -16,7 +16,6 @@ const VERIFICATION: CodeFlow = CodeFlow {
     sent: (1080003, "An email containing a verification code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with."),
     invalid: (4070006, "The verification code is invalid or has already been used. Please try again."),
     template: "verification_code_valid",
-    subject: "Please verify your email address",
     passed,
 };
 
@@ -28,7 +27,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
 /// A right code verifies the address.
 fn passed(store: &mut Store, flow_id: &str, identity_id: &str) {
     if let Some(identity) = store.identities.iter_mut().find(|i| i.id == identity_id) {
-        identity.verified = true;
+        identity.address_status = "completed";
     }
     if let Some(flow) = store.flows.get_mut(flow_id) {
         flow.state = "passed_challenge";

@@ -3023,7 +3023,7 @@ impl crate::OperationError for GetRecoveryFlowError {
 ///
 /// Returns a registration flow by its id, with its current form and messages. Native apps call it to show the form again, for example after the app was restarted.
 ///
-/// Error ids: `self_service_flow_expired` (410; the body names a fresh flow in `use_flow_id`), `security_csrf_violation` and `security_identity_mismatch` (403).
+/// Error ids: `self_service_flow_expired` (410; a flow fetched after its expiry names no replacement, only `details.api`, where to start a new one), `security_csrf_violation` and `security_identity_mismatch` (403).
 ///
 /// Made by [`FrontendApi::get_registration_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
 #[cfg(feature = "frontend")]
@@ -3148,7 +3148,7 @@ impl crate::OperationError for GetRegistrationFlowError {
 ///
 /// Loads a settings flow by its ID, for example to render the form once the browser has landed on the settings UI with `?flow=<id>`, or to refresh it in a native app. On the public API the request must carry the session of the identity that owns the flow: `X-Session-Token` from native apps, the forwarded `Cookie` header from server-side web apps. The admin API returns the flow without credentials.
 ///
-/// Errors: 401 or `session_inactive` without a valid session; 403 `session_aal2_required` when the session's assurance level is too low; `security_identity_mismatch` when a different identity signed in after the flow was interrupted by `session_refresh_required`; 404 when no such flow exists; 410 `self_service_flow_expired` once the flow has expired; `security_csrf_violation` on a failed CSRF check.
+/// Errors: 401 or `session_inactive` without a valid session; 403 `session_aal2_required` when the session's assurance level is too low; `security_identity_mismatch` when a different identity signed in after the flow was interrupted by `session_refresh_required`; 404 when no such flow exists; 410 once the flow has expired (without an error id, and naming no replacement: start a new flow); `security_csrf_violation` on a failed CSRF check.
 ///
 /// Made by [`FrontendApi::get_settings_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
 #[cfg(feature = "frontend")]
@@ -3455,7 +3455,7 @@ impl crate::OperationError for GetWebAuthnJavaScriptError {
 ///
 /// Returns the active sessions of the signed-in user other than the one the request is made with (whoami returns that one), one page at a time. An app shows them so that the user can end sessions on devices they no longer use.
 ///
-/// The token of the next page comes only in the `Link` header of the answer (`rel="next"`); the last page has none.
+/// The token of the next page comes only in the `Link` header of the answer (`rel="next"`); the last page has none. Kratos v26.2.0 pages this list by offset and off by one: the page after the first repeats it, and an empty list still links a next page. Ask for one page as large as the sessions are many (`page_size` up to 1000).
 ///
 /// Made by [`FrontendApi::list_my_sessions`]. Nothing is sent until [`send`](Self::send) is awaited.
 #[cfg(feature = "frontend")]
@@ -3714,7 +3714,7 @@ impl crate::OperationError for PerformNativeLogoutError {
 ///
 /// Returns the session belonging to the session token (or cookie) sent, with its identity. An app calls it to find out whether the user is signed in and who they are.
 ///
-/// Error ids: `session_inactive` (401: no valid session), `session_aal2_required` (403: a second factor is needed first).
+/// Without a valid session the answer is 401, and Kratos v26.2.0 sends it without an error id; a session that still lacks a second factor the server requires gets 403 `session_aal2_required`.
 ///
 /// Made by [`FrontendApi::to_session`]. Nothing is sent until [`send`](Self::send) is awaited.
 #[cfg(feature = "frontend")]
@@ -4716,7 +4716,7 @@ impl crate::OperationError for UpdateSettingsFlowError {
 ///
 /// Sends the user's input for a verification flow. With the `code` method the app first submits the address in `email`; Kratos answers with the flow in state `sent_email` and emails a code, which the app then submits in `code`. A wrong or used code is answered with 200 and the flow still in `sent_email`, carrying error 4070006. When the code is accepted the flow moves to `passed_challenge` and the address counts as verified. The `link` method emails a link instead, which suits browsers.
 ///
-/// A 400 returns the flow again, either with messages about what was wrong or as the next step to show. A 410 with `self_service_flow_expired` means the flow timed out: start a new one. Browsers that do not ask for JSON get a 303 redirect to the verification page instead.
+/// A 400 returns the flow again, either with messages about what was wrong or as the next step to show. An expired flow is not answered 410 here: Kratos v26.2.0 answers even a native app with a 303 redirect to a new verification flow, which the client reports as an unexpected status; start a new flow. Browsers that do not ask for JSON get a 303 redirect to the verification page too.
 ///
 /// Made by [`FrontendApi::update_verification_flow`]. Nothing is sent until [`send`](Self::send) is awaited.
 #[cfg(feature = "frontend")]

@@ -1,0 +1,378 @@
+//! The admin API over the same identities as the self-service flows.
+
+use std::collections::BTreeSet;
+
+use kratos_client::models::GetIdentityIncludeCredentialItem;
+use kratos_client::models::{
+    ContinueWith, CreateIdentityBody, CreateRecoveryCodeForIdentityBody, IdentityPatch,
+    IdentityWithCredentials, IdentityWithCredentialsPassword,
+    IdentityWithCredentialsPasswordConfig, JsonPatch, JsonPatchOp, PatchIdentitiesBody,
+    UpdateRecoveryFlowWithCodeMethod,
+};
+use kratos_client::testing::TestKratos;
+use kratos_client::{CreateIdentityError, Error};
+use serde_json::{json, Value};
+
+use crate::login::sign_in;
+use crate::seen::{on_each, Seen};
+use crate::sessions::rels;
+use crate::PASSWORD;
+
+fn body(email: &str, password: Option<&str>, hash: Option<&str>) -> CreateIdentityBody {
+    let traits = json!({"email": email}).as_object().cloned().unwrap();
+    let mut body = CreateIdentityBody::new("default", traits);
+    let mut config = IdentityWithCredentialsPasswordConfig::default();
+    config.password = password.map(str::to_string);
+    config.hashed_password = hash.map(str::to_string);
+    let mut credential = IdentityWithCredentialsPassword::default();
+    credential.config = Some(config);
+    let mut credentials = IdentityWithCredentials::default();
+    credentials.password = Some(credential);
+    body.credentials = Some(credentials);
+    body
+}
+
+fn patch(op: JsonPatchOp, path: &str, value: Option<Value>) -> JsonPatch {
+    let mut patch = JsonPatch::new(op, path);
+    patch.value = value;
+    patch
+}
+
+#[tokio::test]
+async fn imported_identities_sign_in_and_are_read_back_with_their_credentials() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            let admin = kratos.identity();
+            let created = admin
+                .create_identity(body("ada@example.com", Some("a cleartext battery"), None))
+                .send()
+                .await;
+            seen.outcome("create, cleartext", &created);
+            let ada = created.unwrap();
+            let hash = bcrypt::hash("a hashed battery", 4).unwrap();
+            let created = admin
+                .create_identity(body("grace@example.com", None, Some(&hash)))
+                .send()
+                .await;
+            seen.outcome("create, bcrypt", &created);
+
+            let api = kratos.frontend();
+            assert!(sign_in(&api, "ada@example.com", "a cleartext battery")
+                .await
+                .is_some());
+            assert!(sign_in(&api, "grace@example.com", "a hashed battery")
+                .await
+                .is_some());
+            assert!(sign_in(&api, "grace@example.com", "wrong").await.is_none());
+
+            let err = admin
+                .create_identity(body("ADA@example.com", Some("another battery"), None))
+                .send()
+                .await
+                .unwrap_err();
+            seen.error("create, taken", &err);
+            assert!(
+                matches!(err, Error::Api(CreateIdentityError::Conflict(_))),
+                "{err:?}"
+            );
+
+            let read = admin
+                .get_identity(&ada.id)
+                .include_credential(vec![GetIdentityIncludeCredentialItem::Password])
+                .send()
+                .await
+                .unwrap();
+            let credentials = serde_json::to_value(&read.credentials).unwrap();
+            let password = &credentials["password"];
+            seen.note(
+                "get with credentials",
+                format!(
+                    "type={} identifiers={} config keys={:?}",
+                    password["type"],
+                    password["identifiers"],
+                    password["config"]
+                        .as_object()
+                        .map(|c| c.keys().cloned().collect::<Vec<_>>())
+                ),
+            );
+            assert_eq!(password["identifiers"], json!(["ada@example.com"]));
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn identities_are_listed_in_pages_through_link_patched_and_deleted() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            let mut ids = BTreeSet::new();
+            for n in 0..5 {
+                let id = kratos
+                    .add_identity(&format!("user{n}@example.com"), PASSWORD, None)
+                    .await
+                    .unwrap();
+                ids.insert(id);
+            }
+            let admin = kratos.identity();
+            let first = admin
+                .list_identities()
+                .page_size(2)
+                .send_with_response()
+                .await
+                .unwrap();
+            seen.note("page 1, link rels", rels(first.header("link")));
+            let first = first.into_inner();
+            seen.note(
+                "page 1",
+                format!("{} items, last={}", first.items.len(), first.is_last()),
+            );
+            let all = admin.list_identities().page_size(2).all().await.unwrap();
+            let listed: BTreeSet<String> = all.iter().map(|i| i.id.clone()).collect();
+            assert_eq!(listed, ids, "every identity once");
+            let one = admin
+                .list_identities()
+                .credentials_identifier("user3@example.com")
+                .send()
+                .await
+                .unwrap();
+            seen.note("by identifier", one.items.len());
+            assert_eq!(one.items.len(), 1);
+
+            // A JSON Patch: a new email signs in, the old one no longer does.
+            let id = one.items[0].id.clone();
+            let patched = admin
+                .patch_identity(
+                    &id,
+                    vec![
+                        patch(
+                            JsonPatchOp::Replace,
+                            "/traits/email",
+                            Some(json!("ada@lovelace.example")),
+                        ),
+                        patch(
+                            JsonPatchOp::Add,
+                            "/metadata_admin",
+                            Some(json!({"plan": "gold"})),
+                        ),
+                    ],
+                )
+                .send()
+                .await;
+            seen.outcome("patch", &patched);
+            let patched = patched.unwrap();
+            assert_eq!(patched.traits["email"], "ada@lovelace.example");
+            let api = kratos.frontend();
+            assert!(sign_in(&api, "ada@lovelace.example", PASSWORD)
+                .await
+                .is_some());
+            assert!(sign_in(&api, "user3@example.com", PASSWORD).await.is_none());
+            for (path, value) in [("/id", json!("x")), ("/state", json!("frozen"))] {
+                let err = admin
+                    .patch_identity(&id, vec![patch(JsonPatchOp::Replace, path, Some(value))])
+                    .send()
+                    .await
+                    .unwrap_err();
+                seen.error(&format!("patch {path}"), &err);
+            }
+            let err = admin
+                .patch_identity(
+                    &id,
+                    vec![patch(
+                        JsonPatchOp::Replace,
+                        "/traits/email",
+                        Some(json!("user1@example.com")),
+                    )],
+                )
+                .send()
+                .await
+                .unwrap_err();
+            seen.error("patch to a taken email", &err);
+
+            // Deleting ends the identity's sessions.
+            let token = sign_in(&api, "ada@lovelace.example", PASSWORD)
+                .await
+                .unwrap();
+            let sessions = admin.list_identity_sessions(&id).all().await.unwrap();
+            seen.note("its sessions", sessions.len());
+            admin.delete_identity(&id).send().await.unwrap();
+            let err = api
+                .to_session()
+                .session_token(&token)
+                .send()
+                .await
+                .unwrap_err();
+            seen.error("whoami after delete", &err);
+            let err = admin.get_identity(&id).send().await.unwrap_err();
+            seen.error("get after delete", &err);
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_batch_creates_what_it_can_and_says_which_failed() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            kratos
+                .add_identity("taken@example.com", PASSWORD, None)
+                .await
+                .unwrap();
+            let admin = kratos.identity();
+            let entry = |email: &str, patch_id: &str| {
+                let mut entry = IdentityPatch::default();
+                entry.create = Some(body(email, Some(PASSWORD), None));
+                entry.patch_id = Some(patch_id.to_string());
+                entry
+            };
+            let ids = [
+                "00000000-0000-4000-8000-00000000000a",
+                "00000000-0000-4000-8000-00000000000b",
+                "00000000-0000-4000-8000-00000000000c",
+            ];
+            let mut batch = PatchIdentitiesBody::default();
+            batch.identities = Some(vec![
+                entry("one@example.com", ids[0]),
+                entry("taken@example.com", ids[1]),
+                entry("two@example.com", ids[2]),
+            ]);
+            let answer = admin.batch_patch_identities(batch).send().await.unwrap();
+            for result in answer.identities.unwrap_or_default() {
+                seen.note(
+                    "batch",
+                    format!(
+                        "{:?} {} identity={} error={}",
+                        result.patch_id,
+                        result
+                            .action
+                            .as_ref()
+                            .map(|a| a.to_string())
+                            .unwrap_or_default(),
+                        result.identity.is_some(),
+                        result
+                            .error
+                            .as_ref()
+                            .map(|e| e["code"].clone())
+                            .unwrap_or_default(),
+                    ),
+                );
+            }
+            let api = kratos.frontend();
+            for email in ["one@example.com", "two@example.com"] {
+                assert!(sign_in(&api, email, PASSWORD).await.is_some());
+            }
+            let mut batch = PatchIdentitiesBody::default();
+            batch.identities = Some(vec![entry("taken@example.com", ids[0])]);
+            let all_taken = admin.batch_patch_identities(batch).send().await;
+            seen.outcome("batch, all taken", &all_taken);
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_recovery_code_from_the_admin_api_finishes_through_the_frontend() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            let id = kratos
+                .add_identity("ada@example.com", "forgotten", None)
+                .await
+                .unwrap();
+            let code = kratos
+                .identity()
+                .create_recovery_code_for_identity(CreateRecoveryCodeForIdentityBody::new(&id))
+                .send()
+                .await
+                .unwrap();
+            let link = code
+                .recovery_link
+                .split("flow=")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            seen.note("recovery link", link);
+            let flow_id = code
+                .recovery_link
+                .split("flow=")
+                .nth(1)
+                .expect("the link names the flow")
+                .to_string();
+            let mut answer = UpdateRecoveryFlowWithCodeMethod::default();
+            answer.code = Some(code.recovery_code.clone());
+            let done = kratos
+                .frontend()
+                .update_recovery_flow(&flow_id, answer)
+                .send()
+                .await;
+            seen.outcome("code", &done);
+            let done = done.unwrap();
+            seen.flow("code", &done);
+            // Kratos makes the flow of an admin recovery code a browser flow:
+            // it signs the browser in with a cookie, and gives no token.
+            assert_eq!(done.r#type.as_str(), "browser");
+            let items = done.continue_with.unwrap_or_default();
+            assert!(ContinueWith::session_token(&items).is_none());
+            assert!(items.iter().any(|c| c.action() == "show_settings_ui"));
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_courier_lists_the_messages_sent() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            kratos
+                .add_identity("ada@example.com", "forgotten", None)
+                .await
+                .unwrap();
+            let api = kratos.frontend();
+            let flow = api.create_native_recovery_flow().send().await.unwrap();
+            let mut address = UpdateRecoveryFlowWithCodeMethod::default();
+            address.email = Some("ada@example.com".into());
+            api.update_recovery_flow(&flow.id, address)
+                .send()
+                .await
+                .unwrap();
+            let messages = kratos
+                .courier()
+                .list_courier_messages()
+                .recipient("ada@example.com")
+                .all()
+                .await
+                .unwrap();
+            for message in &messages {
+                seen.note(
+                    "message",
+                    format!(
+                        "{} {} {:?} {:?}",
+                        message.template_type.as_str(),
+                        message.r#type.as_str(),
+                        message.status,
+                        message.subject.replace(char::is_numeric, "9"),
+                    ),
+                );
+            }
+            assert_eq!(messages.len(), 1);
+            let one = kratos
+                .courier()
+                .get_courier_message(&messages[0].id)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(one.id, messages[0].id);
+            let first = kratos
+                .courier()
+                .list_courier_messages()
+                .send_with_response()
+                .await
+                .unwrap();
+            seen.note("link rels", rels(first.header("link")));
+        },
+    )
+    .await;
+}

@@ -1,0 +1,233 @@
+//! Login: by password and with a wrong one, a refresh of a signed-in
+//! session, a second factor by code up to `aal2`, and identifier-first.
+
+use kratos_client::models::{
+    UpdateLoginFlowWithCodeMethod, UpdateLoginFlowWithIdentifierFirstMethod,
+    UpdateLoginFlowWithPasswordMethod as Password,
+};
+use kratos_client::testing::TestKratos;
+use kratos_client::{
+    Error, ErrorId, FrontendApi, SignInAgain, ToSessionError, UpdateLoginFlowError,
+};
+
+use crate::seen::{on_each, Seen};
+use crate::{EMAIL, PASSWORD};
+
+/// Signs in by password and returns the session token.
+pub async fn sign_in(api: &FrontendApi, email: &str, password: &str) -> Option<String> {
+    let flow = api.create_native_login_flow().send().await.ok()?;
+    let done = api
+        .update_login_flow(&flow.id, Password::new(email, password))
+        .send()
+        .await
+        .ok()?;
+    done.session_token
+}
+
+#[tokio::test]
+async fn login_by_password_a_wrong_one_then_a_refresh() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            kratos.add_identity(EMAIL, PASSWORD, None).await.unwrap();
+            let api = kratos.frontend();
+
+            let login = api.create_native_login_flow().send().await.unwrap();
+            seen.flow("new flow", &login);
+            let wrong = api
+                .update_login_flow(&login.id, Password::new(EMAIL, "not my password"))
+                .send()
+                .await
+                .unwrap_err();
+            seen.error("wrong password", &wrong);
+            let Error::Api(UpdateLoginFlowError::BadRequest(again)) = &wrong else {
+                panic!("expected the flow back, got {wrong:?}")
+            };
+            assert_eq!(again.errors()[0].id(), 4000006);
+            assert!(wrong.next_step().is_none(), "a refusal, not a next step");
+
+            let done = api
+                .update_login_flow(&login.id, Password::new(EMAIL, PASSWORD))
+                .send()
+                .await
+                .unwrap();
+            seen.session("signed in", &done.session);
+            let token = done.session_token.clone().expect("a token");
+            assert!(!done.needs_second_factor());
+
+            // Signed in, a login flow needs `refresh`; a refresh keeps the session.
+            let err = api
+                .create_native_login_flow()
+                .session_token(&token)
+                .send()
+                .await
+                .unwrap_err();
+            seen.error("signed in, new flow", &err);
+            assert_eq!(err.error_id(), Some(ErrorId::SessionAlreadyAvailable));
+            let refresh = api
+                .create_native_login_flow()
+                .refresh(true)
+                .session_token(&token)
+                .send()
+                .await
+                .unwrap();
+            seen.flow("refresh flow", &refresh);
+            assert_eq!(refresh.refresh, Some(true));
+            let again = api
+                .update_login_flow(&refresh.id, Password::new(EMAIL, PASSWORD))
+                .session_token(&token)
+                .send()
+                .await
+                .unwrap();
+            seen.session("refreshed", &again.session);
+            assert_eq!(again.session.id, done.session.id, "the same session");
+            assert!(again.session.authenticated_at >= done.session.authenticated_at);
+        },
+    )
+    .await;
+}
+
+/// The code method's body with `code`.
+fn code_body(code: Option<&str>) -> UpdateLoginFlowWithCodeMethod {
+    let mut body = UpdateLoginFlowWithCodeMethod::new("");
+    body.code = code.map(str::to_string);
+    body
+}
+
+#[tokio::test]
+async fn a_second_factor_by_code_lifts_the_session_to_aal2() {
+    let builder = TestKratos::builder().second_factor(true);
+    on_each(builder, async |kratos: &TestKratos, seen: &mut Seen| {
+        kratos.add_identity(EMAIL, PASSWORD, None).await.unwrap();
+        let api = kratos.frontend();
+
+        let flow = api.create_native_login_flow().send().await.unwrap();
+        seen.flow("new flow", &flow);
+        let first = api
+            .update_login_flow(&flow.id, Password::new(EMAIL, PASSWORD))
+            .send()
+            .await
+            .unwrap();
+        seen.session("first factor", &first.session);
+        assert!(first.needs_second_factor());
+        assert_eq!(first.sign_in_again(), Some(SignInAgain::SecondFactor));
+        let token = first.session_token.clone().unwrap();
+
+        let err = api
+            .to_session()
+            .session_token(&token)
+            .send()
+            .await
+            .unwrap_err();
+        seen.error("whoami at aal1", &err);
+        assert!(
+            matches!(err, Error::Api(ToSessionError::Forbidden(_))),
+            "{err:?}"
+        );
+        assert_eq!(err.sign_in_again(), Some(SignInAgain::SecondFactor));
+
+        // With one address to send a code to, Kratos sends it as the flow
+        // starts: the flow waits for the code.
+        let flow = SignInAgain::SecondFactor
+            .login_flow(&api, &token)
+            .send()
+            .await
+            .unwrap();
+        seen.flow("aal2 flow", &flow);
+        assert_eq!(
+            flow.requested_aal.as_ref().map(|a| a.as_str()),
+            Some("aal2")
+        );
+        assert_eq!(flow.state_name(), Some("sent_email"));
+        assert!(flow.node("code").is_some());
+        let code = kratos.last_code(EMAIL).await.unwrap().expect("a code");
+        let messages = kratos.messages().await.unwrap();
+        let kinds: Vec<&str> = messages.iter().map(|m| m.template_type.as_str()).collect();
+        seen.note("messages", format!("{kinds:?}"));
+
+        // Submitting without the code is a refusal.
+        let err = api
+            .update_login_flow(&flow.id, code_body(None))
+            .session_token(&token)
+            .send()
+            .await
+            .unwrap_err();
+        seen.error("no code", &err);
+        assert!(err.next_step().is_none());
+
+        let err = api
+            .update_login_flow(&flow.id, code_body(Some("000000x")))
+            .session_token(&token)
+            .send()
+            .await
+            .unwrap_err();
+        seen.error("wrong code", &err);
+        assert!(err.next_step().is_none());
+
+        let done = api
+            .update_login_flow(&flow.id, code_body(Some(&code)))
+            .session_token(&token)
+            .send()
+            .await
+            .unwrap();
+        seen.session("second factor", &done.session);
+        assert!(!done.needs_second_factor());
+        assert_eq!(done.session_token.as_deref(), Some(token.as_str()));
+        let session = api.to_session().session_token(&token).send().await.unwrap();
+        seen.session("whoami at aal2", &session);
+        assert_eq!(
+            session
+                .authenticator_assurance_level
+                .as_ref()
+                .map(|a| a.as_str()),
+            Some("aal2")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn identifier_first_login_answers_the_identifier_with_the_password_form() {
+    let builder = TestKratos::builder().identifier_first(true);
+    on_each(builder, async |kratos: &TestKratos, seen: &mut Seen| {
+        kratos.add_identity(EMAIL, PASSWORD, None).await.unwrap();
+        let api = kratos.frontend();
+
+        let flow = api.create_native_login_flow().send().await.unwrap();
+        seen.flow("new flow", &flow);
+        assert!(flow.node("password").is_none());
+
+        let err = api
+            .update_login_flow(
+                &flow.id,
+                UpdateLoginFlowWithIdentifierFirstMethod::new(EMAIL),
+            )
+            .send()
+            .await
+            .unwrap_err();
+        seen.error("identifier", &err);
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+        let next = err.into_next_step().expect("the password step");
+        assert!(next.node("password").is_some());
+
+        let done = api
+            .update_login_flow(&next.id, Password::new(EMAIL, PASSWORD))
+            .send()
+            .await
+            .unwrap();
+        seen.session("signed in", &done.session);
+        assert!(done.session_token.is_some());
+
+        // An identifier nobody has.
+        let flow = api.create_native_login_flow().send().await.unwrap();
+        let unknown = api
+            .update_login_flow(
+                &flow.id,
+                UpdateLoginFlowWithIdentifierFirstMethod::new("nobody@example.com"),
+            )
+            .send()
+            .await;
+        seen.outcome("unknown identifier", &unknown);
+    })
+    .await;
+}
