@@ -874,6 +874,9 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(err.to_string().contains("user_agent"), "{err}");
+        // A bare reqwest client needs the TLS provider our builder installs;
+        // this test must not depend on another having built one first.
+        install_ring_provider();
         let err = Client::builder("https://x.example")
             .http_client(reqwest::Client::new())
             .connect_timeout(Duration::from_secs(1))
