@@ -9,43 +9,18 @@
 
 mod common;
 
+use common::accounts::{identity_body as body, patch, sign_in};
+
 use std::collections::BTreeSet;
 
 use kratos_client::models::{
-    CreateIdentityBody, DeleteIdentityCredentialsType, IdentityPatch, IdentityWithCredentials,
-    IdentityWithCredentialsPassword, IdentityWithCredentialsPasswordConfig, JsonPatch, JsonPatchOp,
-    PatchIdentitiesBody, UpdateLoginFlowWithPasswordMethod,
+    DeleteIdentityCredentialsType, IdentityPatch, JsonPatch, JsonPatchOp, PatchIdentitiesBody,
 };
 use kratos_client::testing::MockKratos;
 use kratos_client::{
-    BatchPatchIdentitiesError, Client, DeleteIdentityCredentialsError, Error, FrontendApi,
-    PatchIdentityError,
+    BatchPatchIdentitiesError, Client, DeleteIdentityCredentialsError, Error, PatchIdentityError,
 };
 use serde_json::{json, Value};
-
-fn body(email: &str, password: Option<&str>, hash: Option<&str>) -> CreateIdentityBody {
-    let traits = json!({"email": email}).as_object().cloned().unwrap();
-    let mut body = CreateIdentityBody::new("default", traits);
-    let mut config = IdentityWithCredentialsPasswordConfig::default();
-    config.password = password.map(str::to_string);
-    config.hashed_password = hash.map(str::to_string);
-    let mut credential = IdentityWithCredentialsPassword::default();
-    credential.config = Some(config);
-    let mut credentials = IdentityWithCredentials::default();
-    credentials.password = Some(credential);
-    body.credentials = Some(credentials);
-    body
-}
-
-async fn sign_in(api: &FrontendApi, email: &str, password: &str) -> Option<String> {
-    let flow = api.create_native_login_flow().send().await.ok()?;
-    let body = UpdateLoginFlowWithPasswordMethod::new(email, password);
-    api.update_login_flow(&flow.id, body)
-        .send()
-        .await
-        .ok()?
-        .session_token
-}
 
 #[tokio::test]
 async fn an_api_key_is_enforced_when_configured() {
@@ -111,12 +86,6 @@ async fn admin_identities_have_the_shape_of_kratos_ones() {
     );
     // And it decodes with our models.
     serde_json::from_value::<kratos_client::models::Identity>(raw).unwrap();
-}
-
-fn patch(op: JsonPatchOp, path: &str, value: Option<Value>) -> JsonPatch {
-    let mut patch = JsonPatch::new(op, path);
-    patch.value = value;
-    patch
 }
 
 /// A JSON Patch changes the identity as stored: a new email signs in, the

@@ -194,26 +194,7 @@ fn flow_json(store: &Store, id: &str) -> Value {
         return Value::Null;
     };
     let typed = flow.values.get("identifier").cloned().unwrap_or(json!(""));
-    let oidc = || -> Vec<Value> {
-        store
-            .config
-            .oidc_providers
-            .iter()
-            .map(|provider| {
-                flow.submit(
-                    "oidc",
-                    "provider",
-                    provider,
-                    text(
-                        1010002,
-                        &format!("Sign in with {provider}"),
-                        "info",
-                        Some(json!({"provider": provider, "provider_id": provider})),
-                    ),
-                )
-            })
-            .collect()
-    };
+    let oidc = || store.provider_buttons(flow, 1010002, "Sign in");
     let password = |label: Value| {
         [
             flow.password_field("current-password"),

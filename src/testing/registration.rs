@@ -75,24 +75,7 @@ fn flow_json(store: &Store, id: &str) -> Value {
     let Some(flow) = store.flows.get(id) else {
         return Value::Null;
     };
-    let mut nodes: Vec<Value> = store
-        .config
-        .oidc_providers
-        .iter()
-        .map(|provider| {
-            flow.submit(
-                "oidc",
-                "provider",
-                provider,
-                text(
-                    1040002,
-                    &format!("Sign up with {provider}"),
-                    "info",
-                    Some(json!({"provider": provider, "provider_id": provider})),
-                ),
-            )
-        })
-        .collect();
+    let mut nodes = store.provider_buttons(flow, 1040002, "Sign up");
     nodes.push(flow.csrf());
     let mut traits = trait_nodes(store, flow, "default", &flow.values).into_iter();
     nodes.extend(traits.next());

@@ -639,6 +639,29 @@ impl Store {
         token
     }
 
+    /// A button per social sign-in provider, labelled `{verb} with
+    /// {provider}` (Kratos's text `id`), as Kratos starts its login and
+    /// registration forms.
+    pub(super) fn provider_buttons(&self, flow: &Flow, id: i64, verb: &str) -> Vec<Value> {
+        self.config
+            .oidc_providers
+            .iter()
+            .map(|provider| {
+                flow.submit(
+                    "oidc",
+                    "provider",
+                    provider,
+                    super::http::text(
+                        id,
+                        &format!("{verb} with {provider}"),
+                        "info",
+                        Some(json!({"provider": provider, "provider_id": provider})),
+                    ),
+                )
+            })
+            .collect()
+    }
+
     /// A flow as Kratos writes it, around the form `nodes`.
     pub(super) fn flow_json(&self, flow: &Flow, nodes: Vec<Value>) -> Value {
         let mut ui = json!({

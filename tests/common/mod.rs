@@ -125,6 +125,9 @@ fn walk(at: &str, input: &Value, output: &Value, dropped: &mut BTreeSet<String>)
 }
 pub mod raw;
 
+#[cfg(kratos_bundled_spec)]
+pub mod accounts;
+
 /// What a call came to, in a form every operation shares: a table of
 /// operations can compare outcomes without naming each one's types.
 #[derive(Debug, PartialEq)]

@@ -4,39 +4,17 @@ use std::collections::BTreeSet;
 
 use kratos_client::models::GetIdentityIncludeCredentialItem;
 use kratos_client::models::{
-    ContinueWith, CreateIdentityBody, CreateRecoveryCodeForIdentityBody, IdentityPatch,
-    IdentityWithCredentials, IdentityWithCredentialsPassword,
-    IdentityWithCredentialsPasswordConfig, JsonPatch, JsonPatchOp, PatchIdentitiesBody,
-    UpdateRecoveryFlowWithCodeMethod,
+    ContinueWith, CreateRecoveryCodeForIdentityBody, IdentityPatch, JsonPatchOp,
+    PatchIdentitiesBody, UpdateRecoveryFlowWithCodeMethod,
 };
 use kratos_client::testing::TestKratos;
 use kratos_client::{CreateIdentityError, Error};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::login::sign_in;
+use crate::common::accounts::{identity_body as body, patch, sign_in};
 use crate::seen::{on_each, Seen};
 use crate::sessions::rels;
 use crate::PASSWORD;
-
-fn body(email: &str, password: Option<&str>, hash: Option<&str>) -> CreateIdentityBody {
-    let traits = json!({"email": email}).as_object().cloned().unwrap();
-    let mut body = CreateIdentityBody::new("default", traits);
-    let mut config = IdentityWithCredentialsPasswordConfig::default();
-    config.password = password.map(str::to_string);
-    config.hashed_password = hash.map(str::to_string);
-    let mut credential = IdentityWithCredentialsPassword::default();
-    credential.config = Some(config);
-    let mut credentials = IdentityWithCredentials::default();
-    credentials.password = Some(credential);
-    body.credentials = Some(credentials);
-    body
-}
-
-fn patch(op: JsonPatchOp, path: &str, value: Option<Value>) -> JsonPatch {
-    let mut patch = JsonPatch::new(op, path);
-    patch.value = value;
-    patch
-}
 
 #[tokio::test]
 async fn imported_identities_sign_in_and_are_read_back_with_their_credentials() {

@@ -6,23 +6,11 @@ use kratos_client::models::{
     UpdateLoginFlowWithPasswordMethod as Password,
 };
 use kratos_client::testing::TestKratos;
-use kratos_client::{
-    Error, ErrorId, FrontendApi, SignInAgain, ToSessionError, UpdateLoginFlowError,
-};
+use kratos_client::{Error, ErrorId, SignInAgain, ToSessionError, UpdateLoginFlowError};
 
+pub use crate::common::accounts::sign_in;
 use crate::seen::{on_each, Seen};
 use crate::{EMAIL, PASSWORD};
-
-/// Signs in by password and returns the session token.
-pub async fn sign_in(api: &FrontendApi, email: &str, password: &str) -> Option<String> {
-    let flow = api.create_native_login_flow().send().await.ok()?;
-    let done = api
-        .update_login_flow(&flow.id, Password::new(email, password))
-        .send()
-        .await
-        .ok()?;
-    done.session_token
-}
 
 #[tokio::test]
 async fn login_by_password_a_wrong_one_then_a_refresh() {

@@ -10,6 +10,8 @@
 
 use std::time::Duration;
 
+#[path = "../common/mod.rs"]
+mod common;
 mod seen;
 
 mod admin;
