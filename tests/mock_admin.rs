@@ -1,7 +1,7 @@
 //! What MockKratos's admin API does beyond the journeys that run on the
 //! mock and a real Kratos (`tests/journeys/admin.rs`): an API key enforced
 //! when configured, identities of the shape of Kratos's snapshots, every
-//! refusal of a JSON Patch and of a batch, and the last first factor kept.
+//! refusal of a JSON Patch and of a batch.
 
 //! Needs our document: upstream's leaves `create_identity`'s body optional,
 //! so the call is spelled differently there.
@@ -13,13 +13,9 @@ use common::accounts::{identity_body as body, patch, sign_in};
 
 use std::collections::BTreeSet;
 
-use kratos_client::models::{
-    DeleteIdentityCredentialsType, IdentityPatch, JsonPatch, JsonPatchOp, PatchIdentitiesBody,
-};
+use kratos_client::models::{IdentityPatch, JsonPatch, JsonPatchOp, PatchIdentitiesBody};
 use kratos_client::testing::MockKratos;
-use kratos_client::{
-    BatchPatchIdentitiesError, Client, DeleteIdentityCredentialsError, Error, PatchIdentityError,
-};
+use kratos_client::{BatchPatchIdentitiesError, Client, Error, PatchIdentityError};
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -282,44 +278,5 @@ async fn a_batch_creates_what_it_can_and_says_which_failed() {
     assert!(
         four.items.is_empty(),
         "nothing of a refused batch is stored"
-    );
-}
-
-/// Kratos keeps an identity's last first-factor credential: in the mock,
-/// whose identities sign in by password only, deleting it is refused (400,
-/// which the document leaves to `Default`), and a type the identity lacks
-/// is 404.
-#[tokio::test]
-async fn the_last_first_factor_cannot_be_deleted() {
-    let kratos = MockKratos::start().await;
-    let id = kratos.add_identity("ada@example.com", "correct horse battery", None);
-    let admin = kratos.identity();
-    let err = admin
-        .delete_identity_credentials(&id, DeleteIdentityCredentialsType::Password)
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::Api(DeleteIdentityCredentialsError::Default { status, .. }) if status.as_u16() == 400),
-        "{err:?}"
-    );
-    let err = admin
-        .delete_identity_credentials(&id, DeleteIdentityCredentialsType::Totp)
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Api(DeleteIdentityCredentialsError::NotFound(_))),
-        "{err:?}"
-    );
-    assert!(
-        sign_in(
-            &kratos.frontend(),
-            "ada@example.com",
-            "correct horse battery"
-        )
-        .await
-        .is_some(),
-        "the password still signs in"
     );
 }

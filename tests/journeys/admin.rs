@@ -2,13 +2,13 @@
 
 use std::collections::BTreeSet;
 
-use kratos_client::models::GetIdentityIncludeCredentialItem;
 use kratos_client::models::{
-    ContinueWith, CreateRecoveryCodeForIdentityBody, IdentityPatch, JsonPatchOp,
-    PatchIdentitiesBody, UpdateRecoveryFlowWithCodeMethod,
+    ContinueWith, CreateRecoveryCodeForIdentityBody, DeleteIdentityCredentialsType,
+    GetIdentityIncludeCredentialItem, IdentityPatch, JsonPatchOp, PatchIdentitiesBody,
+    UpdateRecoveryFlowWithCodeMethod,
 };
 use kratos_client::testing::TestKratos;
-use kratos_client::{CreateIdentityError, Error};
+use kratos_client::{CreateIdentityError, DeleteIdentityCredentialsError, Error};
 use serde_json::json;
 
 use crate::common::accounts::{identity_body as body, patch, sign_in};
@@ -350,6 +350,40 @@ async fn the_courier_lists_the_messages_sent() {
                 .await
                 .unwrap();
             seen.note("link rels", rels(first.header("link")));
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_last_first_factor_cannot_be_deleted() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            let id = kratos
+                .add_identity("ada@example.com", PASSWORD, None)
+                .await
+                .unwrap();
+            let admin = kratos.identity();
+            let err = admin
+                .delete_identity_credentials(&id, DeleteIdentityCredentialsType::Password)
+                .send()
+                .await
+                .unwrap_err();
+            seen.error("delete the password", &err);
+            assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+            let err = admin
+                .delete_identity_credentials(&id, DeleteIdentityCredentialsType::Totp)
+                .send()
+                .await
+                .unwrap_err();
+            seen.error("delete a TOTP it has not", &err);
+            assert!(
+                matches!(err, Error::Api(DeleteIdentityCredentialsError::NotFound(_))),
+                "{err:?}"
+            );
+            let api = kratos.frontend();
+            assert!(sign_in(&api, "ada@example.com", PASSWORD).await.is_some());
         },
     )
     .await;
