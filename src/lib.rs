@@ -26,7 +26,9 @@
 //!   helpers to read their form ([`models::RegistrationFlow::inputs_for`],
 //!   [`models::RegistrationFlow::errors`]).
 //! - `testing::MockKratos` (feature `testing`) is a mock Kratos for the tests
-//!   of apps using this crate.
+//!   of apps using this crate, held to a real Kratos v26.2.0;
+//!   `testing::KratosServer` runs a real Kratos binary for them, and
+//!   `testing::TestKratos` runs a test on either.
 //!
 //! The README walks through the whole registration journey, one runnable
 //! program per step.

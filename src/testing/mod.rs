@@ -1,25 +1,29 @@
-//! A mock Kratos for tests, built on wiremock (cargo feature `testing`).
+//! Kratos for tests (cargo feature `testing`): a mock, a real one, and a
+//! way to write a test once for both.
 //!
-//! [`MockKratos`] runs a local HTTP server that plays Kratos's native (API)
-//! journeys, with Kratos's message ids and texts:
+//! [`MockKratos`] runs a local HTTP server (built on wiremock) that plays
+//! Kratos v26.2.0's native (API) journeys as a real Kratos v26.2.0 plays
+//! them, form node for form node, with Kratos's message ids and texts:
 //!
 //! - registration by password, validated against a small identity schema
-//!   (400 with the flow and its messages; 422 for social sign-in);
+//!   (400 with the flow and its messages; 422 for social sign-in), which
+//!   signs the user in and emails a verification code;
 //! - login by password (4000006 for a wrong one; `refresh` for a signed-in
 //!   user), identifier-first when enabled, and a second factor by a code
-//!   sent to the outbox when required;
-//! - `whoami`, the session-token exchange, the user's sessions a page at a
-//!   time with Kratos's `Link` header, revoking them, signing out;
+//!   the `aal2` flow sends as it starts;
+//! - `whoami`, the user's sessions a page at a time with Kratos's `Link`
+//!   header, revoking them (they stay, inactive), signing out;
 //! - settings (password and profile), refused with 403
 //!   `session_refresh_required` once the privileged window has passed;
 //! - recovery and verification by a code sent to the outbox (a recovery
 //!   ends as Kratos does with `feature_flags.use_continue_with_transitions`:
 //!   the session token and a settings flow in `continue_with`);
-//! - 410 with a replacement flow for an expired flow of any kind;
+//! - 410 for an expired flow of any kind (with a replacement when it is
+//!   submitted); `return_to` checked against the allowed addresses;
 //! - the admin API over the same identities: create (one or a batch),
-//!   list, get, replace, patch, delete (ending their sessions), their
-//!   sessions, recovery codes, the courier's outbox, health and version,
-//!   behind an API key when one is set.
+//!   list, get (with credentials), replace, patch, delete (ending their
+//!   sessions), their sessions, recovery codes, the courier's messages,
+//!   health and version, behind an API key when one is set.
 //!
 //! Inside, one store (identities with their credentials, sessions with
 //! their assurance level and authentication time, flows with their kind,
@@ -36,8 +40,11 @@
 //! # }
 //! ```
 //!
-//! Its answers are JSON written the way Kratos writes them; the crate's
-//! tests check them against real Kratos snapshots.
+//! [`KratosServer`] runs a real Kratos binary (`KRATOS_BIN`) configured from
+//! the same options, and [`TestKratos`] is either: the crate's journey
+//! suite runs every journey on both and compares what an app sees, line by
+//! line, and holds the mock to the real server's recorded answers where no
+//! Kratos runs.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
