@@ -434,3 +434,55 @@ async fn start_up_time() {
         starts[2], starts[0], starts[4], stops[2]
     );
 }
+
+/// One real Kratos for the whole test binary: started once, on a thread of
+/// its own, by the first test that asks; each test then runs on its own
+/// runtime against it. The watchdog stops it when the binary ends.
+fn shared_kratos() -> Option<&'static KratosServer> {
+    static SERVER: std::sync::OnceLock<Option<KratosServer>> = std::sync::OnceLock::new();
+    SERVER
+        .get_or_init(|| {
+            let bin = real_kratos("the tests of a shared KratosServer")?;
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(KratosServer::builder().binary(bin).start())
+            })
+            .join()
+            .unwrap()
+            .ok()
+        })
+        .as_ref()
+}
+
+#[tokio::test]
+async fn a_shared_server_serves_one_test() {
+    let Some(kratos) = shared_kratos() else {
+        return;
+    };
+    kratos
+        .add_identity("one@example.com", "correct horse battery", None)
+        .await
+        .unwrap();
+    let flow = kratos.frontend().create_native_login_flow().send().await;
+    assert!(flow.is_ok(), "{flow:?}");
+}
+
+#[tokio::test]
+async fn a_shared_server_serves_another_test_on_another_runtime() {
+    let Some(kratos) = shared_kratos() else {
+        return;
+    };
+    kratos
+        .add_identity("two@example.com", "correct horse battery", None)
+        .await
+        .unwrap();
+    assert!(!kratos
+        .messages()
+        .await
+        .unwrap()
+        .iter()
+        .any(|m| m.code().is_empty()));
+}

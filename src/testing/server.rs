@@ -190,7 +190,6 @@ impl KratosServerBuilder {
             public,
             admin,
             version: version.to_string(),
-            http,
         })
     }
 }
@@ -227,7 +226,6 @@ pub struct KratosServer {
     public: String,
     admin: String,
     version: String,
-    http: reqwest::Client,
 }
 
 impl fmt::Debug for KratosServer {
@@ -317,6 +315,13 @@ impl KratosServer {
         }
     }
 
+    /// An HTTP client for the admin API, made for each call: a server kept
+    /// in a `static` serves tests that each run their own async runtime,
+    /// and a pooled connection dies with the runtime that opened it.
+    fn http(&self) -> reqwest::Client {
+        client(&self.admin).http().clone()
+    }
+
     /// The operating system's id of the Kratos process.
     pub fn pid(&self) -> u32 {
         self.process
@@ -347,7 +352,7 @@ impl KratosServer {
         });
         let url = format!("{}/admin/identities", self.admin);
         let request = self
-            .http
+            .http()
             .post(&url)
             .header("content-type", "application/json")
             .body(body.to_string());
@@ -374,7 +379,7 @@ impl KratosServer {
                 url.query_pairs_mut().append_pair("page_token", token);
             }
             let response =
-                self.http.get(url).send().await.map_err(|e| {
+                self.http().get(url).send().await.map_err(|e| {
                     self.admin_error("GET /admin/courier/messages", 0, &e.to_string())
                 })?;
             let next = crate::page::next_page_token(response.headers())
