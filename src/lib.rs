@@ -59,6 +59,9 @@ mod patch;
 mod response;
 mod retry;
 mod secret;
+#[cfg(feature = "session")]
+#[cfg_attr(docsrs, doc(cfg(feature = "session")))]
+pub mod session;
 #[cfg(feature = "frontend")]
 mod sign_in_again;
 

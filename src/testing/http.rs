@@ -107,6 +107,20 @@ pub(super) fn forbidden(reason: &str) -> ResponseTemplate {
     )
 }
 
+/// What a Kratos that is down (or a proxy in front of it) answers: 503.
+pub(super) fn unavailable() -> ResponseTemplate {
+    json_response(
+        503,
+        error_body(
+            503,
+            "Service Unavailable",
+            None,
+            "The service is unavailable",
+            "MockKratos plays being down.",
+        ),
+    )
+}
+
 /// Kratos's 401 `session_inactive`: a flow that needs a session got none.
 pub(super) fn no_session() -> ResponseTemplate {
     json_response(

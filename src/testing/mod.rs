@@ -91,6 +91,9 @@ const MODULES: &[fn(&mut Store, &Call) -> Option<ResponseTemplate>] = &[
     admin::route,
 ];
 
+/// The name of Kratos's session cookie.
+pub const SESSION_COOKIE: &str = "ory_kratos_session";
+
 /// The shortest password the mock accepts, as Kratos's default policy.
 pub const MIN_PASSWORD_LENGTH: usize = 8;
 
@@ -257,6 +260,23 @@ impl MockKratos {
             .map(|m| m.code.clone())
     }
 
+    /// How many whoami requests the server has answered.
+    pub fn whoami_calls(&self) -> usize {
+        self.state().whoami_calls
+    }
+
+    /// Plays Kratos being down: every request is answered 503 while
+    /// `unavailable` is true.
+    pub fn set_unavailable(&self, unavailable: bool) {
+        self.state().unavailable = unavailable;
+    }
+
+    /// Makes every answer take `delay` (`None`: answer at once), to play a
+    /// slow Kratos.
+    pub fn set_delay(&self, delay: Option<Duration>) {
+        self.state().delay = delay;
+    }
+
     /// How many identities have registered.
     pub fn identity_count(&self) -> usize {
         self.state().identities.len()
@@ -409,9 +429,33 @@ impl Call<'_> {
         self.0.headers.get(name)?.to_str().ok()
     }
 
-    /// The session token it carries.
+    /// The session token it carries: `X-Session-Token`, or the
+    /// `ory_kratos_session` cookie, whose value in the mock is the session's
+    /// token (Kratos seals its cookie; the mock does not).
     fn token(&self) -> Option<&str> {
-        self.0.headers.get("x-session-token")?.to_str().ok()
+        if let Some(token) = self.0.headers.get("x-session-token") {
+            return token.to_str().ok();
+        }
+        self.cookie(SESSION_COOKIE)
+    }
+
+    /// The value of the cookie `name`, if the request carries it.
+    fn cookie(&self, name: &str) -> Option<&str> {
+        self.0
+            .headers
+            .get_all("cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(n, _)| *n == name)
+            .map(|(_, value)| value)
+    }
+
+    /// Whether it carries any credential Kratos reads: a session token or
+    /// a `Cookie` header.
+    fn has_credentials(&self) -> bool {
+        self.0.headers.contains_key("x-session-token") || self.0.headers.contains_key("cookie")
     }
 
     /// The body as JSON (`null` when it is not).
@@ -453,9 +497,17 @@ impl Respond for Routes {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let mut store = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let call = Call(request);
-        MODULES
-            .iter()
-            .find_map(|route| route(&mut store, &call))
-            .unwrap_or_else(|| http::not_found_because("This mock does not serve this path."))
+        let answer = if store.unavailable {
+            http::unavailable()
+        } else {
+            MODULES
+                .iter()
+                .find_map(|route| route(&mut store, &call))
+                .unwrap_or_else(|| http::not_found_because("This mock does not serve this path."))
+        };
+        match store.delay {
+            Some(delay) => answer.set_delay(delay),
+            None => answer,
+        }
     }
 }

@@ -41,6 +41,8 @@ pub(crate) struct Options {
     pub(crate) second_factor: bool,
     pub(crate) privileged_session_max_age: Duration,
     pub(crate) allowed_return_urls: Vec<String>,
+    /// `feature_flags.cacheable_sessions` with its maximum age.
+    pub(crate) cacheable_sessions: Option<Duration>,
     /// MockKratos only: the Ory Network's API key on the admin API.
     pub(crate) api_key: Option<String>,
 }
@@ -71,6 +73,7 @@ impl Default for Options {
             // Kratos's default (`SelfServiceFlowSettingsPrivilegedSessionMaxAge`).
             privileged_session_max_age: Duration::from_secs(3600),
             allowed_return_urls: Vec::new(),
+            cacheable_sessions: None,
             api_key: None,
         }
     }
@@ -190,6 +193,16 @@ macro_rules! kratos_options {
             I::Item: Into<String>,
         {
             self.options.allowed_return_urls = urls.into_iter().map(Into::into).collect();
+            self
+        }
+
+        /// Has whoami say how long its answer may be cached, in the
+        /// `Ory-Session-Cache-For` header (`feature_flags.cacheable_sessions`
+        /// with `cacheable_sessions_max_age`): the seconds until the session
+        /// expires, at most `max_age`; 60 on a 401 to a request that
+        /// carried no credentials. Default: off, as in Kratos.
+        pub fn cacheable_sessions(mut self, max_age: std::time::Duration) -> Self {
+            self.options.cacheable_sessions = Some(max_age);
             self
         }
     };

@@ -1161,7 +1161,11 @@ fn kratos_config(
         "secrets": {"cookie": [cookie], "cipher": [cipher], "default": [default]},
         // The cheapest cost Kratos allows: tests hash many passwords.
         "hashers": {"algorithm": "bcrypt", "bcrypt": {"cost": 4}},
-        "feature_flags": {"use_continue_with_transitions": true},
+        "feature_flags": {
+            "use_continue_with_transitions": true,
+            "cacheable_sessions": options.cacheable_sessions.is_some(),
+            "cacheable_sessions_max_age": go_duration(options.cacheable_sessions.unwrap_or_default()),
+        },
         "log": {"level": "info", "format": "text"},
     })
 }

@@ -20,11 +20,7 @@ const NO_COOKIE: &str = "No valid session cookie found.";
 /// Answers the session endpoints; `None` for any other request.
 pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
     Some(match (call.method(), call.path()) {
-        ("GET", "/sessions/whoami") => match call.token().and_then(|t| store.session(t)) {
-            Some(session) if store.needs_second_factor(session) => store.aal2_required(),
-            Some(session) => json_response(200, store.session_json(session)),
-            None => unauthorized(NO_CREDENTIALS),
-        },
+        ("GET", "/sessions/whoami") => whoami(store, call),
         ("GET", "/sessions/token-exchange") => {
             if call.query("init_code").is_none() || call.query("return_to_code").is_none() {
                 return Some(bad_request(
@@ -70,6 +66,45 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
         }
         _ => return None,
     })
+}
+
+/// whoami: the session of the request's token, with the headers Kratos
+/// adds (the identity's id; how long the answer may be cached, when
+/// cacheable sessions are on).
+fn whoami(store: &mut Store, call: &Call) -> ResponseTemplate {
+    store.whoami_calls += 1;
+    let cacheable = store.config.cacheable_sessions;
+    match call.token().and_then(|t| store.session(t)) {
+        Some(session) if store.needs_second_factor(session) => store.aal2_required(),
+        Some(session) => {
+            let mut response = json_response(200, store.session_json(session)).insert_header(
+                "x-kratos-authenticated-identity-id",
+                session.identity_id.as_str(),
+            );
+            if let Some(max_age) = cacheable {
+                // Until the session expires, at most the maximum (zero: none).
+                let mut left = session
+                    .expires_at
+                    .duration_since(std::time::SystemTime::now())
+                    .unwrap_or_default();
+                if !max_age.is_zero() {
+                    left = left.min(max_age);
+                }
+                response = response.insert_header(
+                    "ory-session-cache-for",
+                    format!("{:.0}", left.as_secs_f64()),
+                );
+            }
+            response
+        }
+        None => {
+            let response = unauthorized(NO_CREDENTIALS);
+            match (cacheable, call.has_credentials()) {
+                (Some(_), false) => response.insert_header("ory-session-cache-for", "60"),
+                _ => response,
+            }
+        }
+    }
 }
 
 /// The id of the request's session and of its identity, when it has a valid one.

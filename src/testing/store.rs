@@ -212,6 +212,12 @@ pub(super) struct Store {
     pub(super) sessions: Vec<Session>,
     /// The emails Kratos would have sent, oldest first.
     pub(super) outbox: Vec<super::Message>,
+    /// How many whoami requests came.
+    pub(super) whoami_calls: usize,
+    /// Whether the server plays being down (503 to everything), and how
+    /// long each answer takes.
+    pub(super) unavailable: bool,
+    pub(super) delay: Option<Duration>,
     pub(super) random: Random,
 }
 
@@ -224,6 +230,9 @@ impl Store {
             identities: Vec::new(),
             sessions: Vec::new(),
             outbox: Vec::new(),
+            whoami_calls: 0,
+            unavailable: false,
+            delay: None,
             random: Random::new(),
         }
     }

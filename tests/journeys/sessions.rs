@@ -177,3 +177,60 @@ pub fn rels(link: Option<&str>) -> String {
         .collect();
     rels.join(",")
 }
+
+#[tokio::test]
+async fn whoami_says_how_long_its_answer_may_be_cached() {
+    let builder = TestKratos::builder().cacheable_sessions(std::time::Duration::from_secs(60));
+    on_each(builder, async |kratos: &TestKratos, seen: &mut Seen| {
+        let api = kratos.frontend();
+        kratos.add_identity(EMAIL, PASSWORD, None).await.unwrap();
+        let token = sign_in(&api, EMAIL, PASSWORD).await.expect("signed in");
+        let response = api
+            .to_session()
+            .session_token(&token)
+            .send_with_response()
+            .await
+            .unwrap();
+        let headers = |r: &kratos_client::HeaderMap| {
+            let value = |name: &str| {
+                r.get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-")
+                    .to_string()
+            };
+            format!(
+                "cache-for={} identity-id={}",
+                value("ory-session-cache-for"),
+                value("x-kratos-authenticated-identity-id")
+            )
+        };
+        seen.note("signed in", headers(response.headers()));
+        assert_eq!(response.header("ory-session-cache-for"), Some("60"));
+        let identity = response.into_inner().identity.expect("the identity").id;
+
+        // A 401 to a request without credentials may be kept a minute too;
+        // one with a token Kratos does not know says nothing.
+        // Building one of the crate's clients (above) installed the TLS
+        // provider a bare reqwest client needs.
+        let client = reqwest::Client::new();
+        let raw = |token: Option<&str>| {
+            let mut request = client.get(format!("{}/sessions/whoami", kratos.uri()));
+            if let Some(token) = token {
+                request = request.header("x-session-token", token);
+            }
+            request.header("accept", "application/json").send()
+        };
+        let none = raw(None).await.unwrap();
+        seen.note(
+            "no credentials",
+            format!("{} {}", none.status(), headers(none.headers())),
+        );
+        let unknown = raw(Some("ory_st_unknown")).await.unwrap();
+        seen.note(
+            "unknown token",
+            format!("{} {}", unknown.status(), headers(unknown.headers())),
+        );
+        assert!(!identity.is_empty());
+    })
+    .await;
+}
