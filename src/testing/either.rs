@@ -7,7 +7,7 @@ use std::sync::Once;
 
 use super::options::{kratos_options, Options};
 use super::server::binary_from_env;
-use super::{KratosServer, KratosServerError, Message, MockKratos};
+use super::{KratosServer, KratosServerBuilder, KratosServerError, Message, MockKratos};
 
 /// A Kratos for a test: [`MockKratos`], or a real Kratos run by
 /// [`KratosServer`]. A test written against it runs on both:
@@ -58,19 +58,10 @@ impl TestKratosBuilder {
     /// on the mock everywhere, and on a real Kratos wherever one is
     /// provided.
     pub async fn start(self) -> Result<TestKratos, KratosServerError> {
-        let mut real = KratosServer::builder();
-        real.options = self.options.clone();
-        let real = match self.binary {
-            Some(binary) => real.binary(binary),
-            None => real,
-        };
+        let real = self.real();
         Ok(match real.binary_path() {
             Some(_) => TestKratos::Real(real.start().await?),
-            None => TestKratos::Mock(
-                super::MockKratosBuilder::from_options(self.options)
-                    .start()
-                    .await,
-            ),
+            None => TestKratos::Mock(self.mock().start().await),
         })
     }
 
@@ -81,21 +72,28 @@ impl TestKratosBuilder {
     /// Fails when the real Kratos does not start: a binary that is set
     /// but broken is an error, not a skip.
     pub async fn start_each(self) -> Result<Vec<TestKratos>, KratosServerError> {
-        let mock = super::MockKratosBuilder::from_options(self.options.clone())
-            .start()
-            .await;
-        let mut servers = vec![TestKratos::Mock(mock)];
-        let mut real = KratosServer::builder();
-        real.options = self.options;
-        let real = match self.binary {
-            Some(binary) => real.binary(binary),
-            None => real,
-        };
+        let mut servers = vec![TestKratos::Mock(self.mock().start().await)];
+        let real = self.real();
         match real.binary_path() {
             Some(_) => servers.push(TestKratos::Real(real.start().await?)),
             None => say_skipped(),
         }
         Ok(servers)
+    }
+
+    /// The mock with these options.
+    fn mock(&self) -> super::MockKratosBuilder {
+        super::MockKratosBuilder::from_options(self.options.clone())
+    }
+
+    /// The real server with these options and binary.
+    fn real(&self) -> KratosServerBuilder {
+        let mut real = KratosServer::builder();
+        real.options = self.options.clone();
+        match &self.binary {
+            Some(binary) => real.binary(binary.clone()),
+            None => real,
+        }
     }
 }
 
