@@ -10,10 +10,18 @@ use clap::Parser;
 use kratos_client::models::UpdateLoginFlowWithPasswordMethod;
 use kratos_client::testing::MockKratos;
 
+/// A file `name` in a folder of its own (the tests run side by side), which
+/// the test removes with [`remove_folder`] when done.
 fn temp_path(name: &str) -> std::path::PathBuf {
     std::env::temp_dir()
-        .join(format!("kratos-account-test-{}", std::process::id()))
+        .join(format!("kratos-account-test-{}-{name}", std::process::id()))
         .join(name)
+}
+
+fn remove_folder(file: &std::path::Path) {
+    if let Some(folder) = file.parent() {
+        let _ = std::fs::remove_dir_all(folder);
+    }
 }
 
 #[cfg(unix)]
@@ -66,6 +74,7 @@ async fn the_token_file_is_private_used_by_later_commands_and_removed_on_logout(
     );
     let err = account::run(cli("whoami")).await.unwrap_err();
     assert!(err.to_string().contains("not signed in"), "{err}");
+    remove_folder(&file);
 }
 
 #[cfg(unix)]
@@ -79,6 +88,7 @@ fn an_existing_token_file_is_made_private_again() {
     account::write_private(&file, "new").unwrap();
     assert_eq!(mode(&file), 0o600);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "new");
+    remove_folder(&file);
 }
 
 #[test]

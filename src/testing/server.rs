@@ -150,7 +150,7 @@ impl KratosServerBuilder {
         let mut serve = kratos_command(binary, &log)?;
         serve.args(["serve", "--dev", "--sqa-opt-out", "-c", &config_arg]);
         let child = spawn(serve, binary)?;
-        let mut process = Process::new(child);
+        let mut process = Process::new(child, Some(&dir.path));
         // The crate's own client (no redirects, its TLS set up).
         let http = client(&admin).http().clone();
         loop {
@@ -721,7 +721,7 @@ async fn run(
     binary: &Path,
     timeout: Duration,
 ) -> Result<ExitStatus, KratosServerError> {
-    let mut process = Process::new(spawn(command, binary)?);
+    let mut process = Process::new(spawn(command, binary)?, None);
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(status) = process.exited() {
@@ -751,7 +751,10 @@ struct Process {
 }
 
 impl Process {
-    fn new(child: Child) -> Process {
+    /// Watches `child`; `folder`, when given, is removed with it if this
+    /// process ends without stopping it (nothing drops a server kept in a
+    /// `static`, so nothing else would remove its folder).
+    fn new(child: Child, folder: Option<&Path>) -> Process {
         // The watchdog reads its stdin, a pipe only this process writes to:
         // the read ends when this process ends (or stops the watchdog), and
         // the watchdog then kills the child.
@@ -759,10 +762,11 @@ impl Process {
         let watchdog = Command::new("sh")
             .args([
                 "-c",
-                "read -r _; kill -9 \"$1\" 2>/dev/null",
+                "read -r _; kill -9 \"$1\" 2>/dev/null; [ -n \"$2\" ] && rm -rf -- \"$2\"",
                 "kratos-watchdog",
             ])
             .arg(child.id().to_string())
+            .arg(folder.map(Path::as_os_str).unwrap_or_default())
             .env_clear()
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
