@@ -428,35 +428,71 @@ fn update_identity(store: &mut Store, id: &str, call: &Call) -> ResponseTemplate
 
 /// `PATCH /admin/identities/{id}`: the JSON Patch applied to the identity as
 /// the admin API shows it (with `metadata_admin`), then stored as a `PUT` of
-/// the result would be. `id`, `stateChangedAt` and `credentials` are off
-/// limits, as in Kratos.
+/// the result would be, under Kratos's rules for these patches (below).
 fn patch_identity(store: &mut Store, id: &str, call: &Call) -> ResponseTemplate {
     let Some(identity) = store.identity(id) else {
         return no_identity();
     };
     let current = store.admin_identity_json(identity);
-    let denied = ["/id", "/stateChangedAt", "/credentials"];
-    let patch = call.form().0;
-    // Kratos looks for paths it denies before it applies anything.
-    let paths = patch.as_array().into_iter().flatten().flat_map(|op| {
-        ["path", "from"]
-            .into_iter()
-            .filter_map(|key| op.get(key).and_then(Value::as_str))
-    });
-    for path in paths {
-        if denied
-            .iter()
-            .any(|d| path == *d || path.starts_with(&format!("{d}/")))
-        {
-            return bad_request_message(&format!("patch includes denied path: {path}"));
-        }
+    let mut patch = call.form().0;
+    if let Err(refused) = kratos_patch_rules(&mut patch) {
+        return bad_request_message(&refused);
     }
-    match super::json_patch::apply(&current, &patch, &denied) {
-        Ok(patched) => replace(store, id, &patched),
+    match super::json_patch::apply(&current, &patch) {
+        Ok(patched) => {
+            // Removing the password credential empties it: Kratos still
+            // lists the credential, but no password signs in any more.
+            if patched.pointer("/credentials/password").is_none() {
+                if let Some(identity) = store.identities.iter_mut().find(|i| i.id == id) {
+                    if identity.password.is_some() {
+                        identity.password = Some(Password::Hashed(String::new()));
+                    }
+                }
+            }
+            replace(store, id, &patched)
+        }
         Err(why) => bad_request(&format!(
             "An error occurred when applying the JSON patch: {why}"
         )),
     }
+}
+
+/// Kratos's rules for an identity's JSON Patch, checked on every operation
+/// before any is applied: it takes `add`, `remove` and `replace` only; it
+/// denies the paths `/id`, `/stateChangedAt` and `/credentials` themselves
+/// and anything under `/credentials/oidc` (matched case-insensitively, on
+/// `path` only); and it turns a `replace` of a member into an `add`, so
+/// that a missing one is no error. The refusal is Kratos's message.
+fn kratos_patch_rules(patch: &mut Value) -> Result<(), String> {
+    for op in patch.as_array_mut().into_iter().flatten() {
+        let kind = op
+            .get("op")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if !matches!(kind.as_str(), "add" | "remove" | "replace") {
+            return Err(format!("unsupported operation: {kind}"));
+        }
+        let path = op
+            .get("path")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let lower = path.to_lowercase();
+        let denied = matches!(lower.as_str(), "/id" | "/statechangedat" | "/credentials")
+            || lower.starts_with("/credentials/oidc/");
+        if denied {
+            return Err(format!("patch includes denied path: {path}"));
+        }
+        let member = path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last != "-" && last.parse::<usize>().is_err());
+        if kind == "replace" && member {
+            op["op"] = json!("add");
+        }
+    }
+    Ok(())
 }
 
 /// Replaces the identity `id` with what `body` gives (traits checked
@@ -550,4 +586,46 @@ fn message_json(message: &super::Message) -> Value {
         "created_at": at,
         "updated_at": at,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patches_follow_kratos_rules() {
+        let refused = |patch: Value| kratos_patch_rules(&mut patch.clone()).unwrap_err();
+        let path = |p: &str| json!([{"op": "remove", "path": p}]);
+        assert_eq!(refused(path("/id")), "patch includes denied path: /id");
+        assert_eq!(refused(path("/ID")), "patch includes denied path: /ID");
+        assert_eq!(
+            refused(path("/credentials")),
+            "patch includes denied path: /credentials"
+        );
+        assert_eq!(
+            refused(path("/credentials/oidc/github")),
+            "patch includes denied path: /credentials/oidc/github"
+        );
+        assert_eq!(
+            refused(json!([{"op": "test", "path": "/state", "value": "active"}])),
+            "unsupported operation: test"
+        );
+        assert_eq!(
+            refused(json!([{"op": "copy", "from": "/credentials", "path": "/x"}])),
+            "unsupported operation: copy"
+        );
+        // Allowed: under /credentials but not /credentials/oidc, and a path
+        // that merely starts like a denied one.
+        for allowed in ["/credentials/password", "/identity", "/stateChangedAtX"] {
+            assert!(kratos_patch_rules(&mut path(allowed)).is_ok(), "{allowed}");
+        }
+        // A replace of a member becomes an add; of an array element, not.
+        let mut patch = json!([
+            {"op": "replace", "path": "/metadata_public", "value": 1},
+            {"op": "replace", "path": "/traits/emails/0", "value": "x"}
+        ]);
+        kratos_patch_rules(&mut patch).unwrap();
+        assert_eq!(patch[0]["op"], "add");
+        assert_eq!(patch[1]["op"], "replace");
+    }
 }

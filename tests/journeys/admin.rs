@@ -8,7 +8,9 @@ use kratos_client::models::{
     UpdateRecoveryFlowWithCodeMethod,
 };
 use kratos_client::testing::TestKratos;
-use kratos_client::{CreateIdentityError, DeleteIdentityCredentialsError, Error};
+use kratos_client::{
+    CreateIdentityError, DeleteIdentityCredentialsError, Error, PatchIdentityError,
+};
 use serde_json::json;
 
 use crate::common::accounts::{identity_body as body, patch, sign_in};
@@ -141,32 +143,101 @@ async fn identities_are_listed_in_pages_through_link_patched_and_deleted() {
             seen.outcome("patch", &patched);
             let patched = patched.unwrap();
             assert_eq!(patched.traits["email"], "ada@lovelace.example");
+            assert_eq!(patched.metadata_admin, Some(json!({"plan": "gold"})));
             let api = kratos.frontend();
             assert!(sign_in(&api, "ada@lovelace.example", PASSWORD)
                 .await
                 .is_some());
             assert!(sign_in(&api, "user3@example.com", PASSWORD).await.is_none());
-            for (path, value) in [("/id", json!("x")), ("/state", json!("frozen"))] {
-                let err = admin
-                    .patch_identity(&id, vec![patch(JsonPatchOp::Replace, path, Some(value))])
-                    .send()
-                    .await
-                    .unwrap_err();
-                seen.error(&format!("patch {path}"), &err);
-            }
-            let err = admin
-                .patch_identity(
+
+            // Off limits, a state Kratos does not know, another identity's
+            // email, and no such identity: each refused as Kratos refuses it.
+            let refusals = [
+                (
+                    "patch /id",
                     &id,
-                    vec![patch(
+                    patch(JsonPatchOp::Replace, "/id", Some(json!("x"))),
+                ),
+                (
+                    "patch /credentials",
+                    &id,
+                    patch(JsonPatchOp::Remove, "/credentials", None),
+                ),
+                (
+                    "patch by test, which Kratos does not take",
+                    &id,
+                    patch(JsonPatchOp::Test, "/state", Some(json!("active"))),
+                ),
+                (
+                    "patch /state",
+                    &id,
+                    patch(JsonPatchOp::Replace, "/state", Some(json!("frozen"))),
+                ),
+                (
+                    "patch to a taken email",
+                    &id,
+                    patch(
                         JsonPatchOp::Replace,
                         "/traits/email",
                         Some(json!("user1@example.com")),
-                    )],
+                    ),
+                ),
+            ];
+            for (step, on, refused) in refusals {
+                let err = admin
+                    .patch_identity(on, vec![refused])
+                    .send()
+                    .await
+                    .unwrap_err();
+                seen.error(step, &err);
+                let expected = if step.contains("taken") { 409 } else { 400 };
+                assert_eq!(
+                    err.status().map(|s| s.as_u16()),
+                    Some(expected),
+                    "{step}: {err:?}"
+                );
+            }
+            let err = admin
+                .patch_identity(
+                    "00000000-0000-4000-8000-000000000000",
+                    vec![patch(JsonPatchOp::Test, "/state", Some(json!("active")))],
                 )
                 .send()
                 .await
                 .unwrap_err();
-            seen.error("patch to a taken email", &err);
+            seen.error("patch no such identity", &err);
+            assert!(
+                matches!(err, Error::Api(PatchIdentityError::NotFound(_))),
+                "{err:?}"
+            );
+            // A refused patch changes nothing.
+            let now = admin.get_identity(&id).send().await.unwrap();
+            assert_eq!(now.traits["email"], "ada@lovelace.example");
+            assert_eq!(now.state.map(|s| s.to_string()).as_deref(), Some("active"));
+            assert!(sign_in(&api, "ada@lovelace.example", PASSWORD)
+                .await
+                .is_some());
+            // Removing the password credential is no refusal: the password
+            // stops signing in.
+            let user0 = admin
+                .list_identities()
+                .credentials_identifier("user0@example.com")
+                .send()
+                .await
+                .unwrap()
+                .items
+                .remove(0)
+                .id;
+            let removed = admin
+                .patch_identity(
+                    &user0,
+                    vec![patch(JsonPatchOp::Remove, "/credentials/password", None)],
+                )
+                .send()
+                .await;
+            seen.outcome("patch away the password", &removed);
+            assert!(removed.is_ok(), "{removed:?}");
+            assert!(sign_in(&api, "user0@example.com", PASSWORD).await.is_none());
 
             // Deleting ends the identity's sessions.
             let token = sign_in(&api, "ada@lovelace.example", PASSWORD)
