@@ -47,6 +47,9 @@
     allow(unused)
 )]
 
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum;
 mod client;
 mod decode;
 mod encode;

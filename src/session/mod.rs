@@ -343,6 +343,11 @@ impl SessionValidator {
         }
     }
 
+    /// The address of the Kratos the validator asks.
+    pub fn kratos_url(&self) -> &url::Url {
+        self.inner.api.client().base_url()
+    }
+
     /// How many answers are cached now.
     pub fn cached(&self) -> usize {
         self.state().cache.len()

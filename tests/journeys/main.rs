@@ -15,6 +15,7 @@ mod common;
 mod seen;
 
 mod admin;
+mod backend;
 mod expiry;
 mod login;
 mod recovery;
