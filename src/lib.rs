@@ -101,7 +101,7 @@ pub use error::{DecodeError, Error, ErrorId, OperationError};
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 pub use flow::{FormInput, FormMessage};
 pub use page::Page;
-pub use reqwest::header::{HeaderMap, HeaderValue};
+pub use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 pub use reqwest::StatusCode;
 pub use response::Response;
 pub use retry::RetryPolicy;

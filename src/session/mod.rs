@@ -184,7 +184,9 @@ impl SessionValidatorBuilder {
         self
     }
 
-    /// The most sessions kept. Default: [`DEFAULT_CAPACITY`].
+    /// The most sessions kept. Default: [`DEFAULT_CAPACITY`]. A cached
+    /// session takes about 4.5 KiB for a typical 1.3 KB answer (BENCHMARKS.md,
+    /// section 12), so the default bounds the cache near 45 MiB.
     pub fn capacity(mut self, entries: usize) -> Self {
         self.capacity = entries;
         self
