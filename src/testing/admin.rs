@@ -10,8 +10,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use super::http::Answer;
 use serde_json::{json, Map, Value};
-use wiremock::ResponseTemplate;
 
 use super::http::{
     bad_request, bad_request_message, error_body, json_response, not_found, not_found_because,
@@ -22,7 +22,7 @@ use super::store::{rfc3339, FlowKind, Password, Store};
 use super::Call;
 
 /// Answers the admin, health and version endpoints; `None` for any other.
-pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
+pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
     let path = call.path().to_string();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match (call.method(), segments.as_slice()) {
@@ -86,7 +86,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             }
             // Its sessions end with it.
             store.end_sessions(|s| s.identity_id == *id);
-            ResponseTemplate::new(204)
+            Answer::new(204)
         }
         ("GET", ["identities", id, "sessions"]) => {
             if store.identity(id).is_none() {
@@ -107,7 +107,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             if store.end_sessions(|s| s.identity_id == *id) == 0 {
                 return Some(not_found());
             }
-            ResponseTemplate::new(204)
+            Answer::new(204)
         }
         ("GET", ["sessions"]) => {
             let active = call.query("active").map(|a| a == "true");
@@ -127,7 +127,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             if store.revoke_sessions(|s| s.id == *id) == 0 {
                 return Some(not_found());
             }
-            ResponseTemplate::new(204)
+            Answer::new(204)
         }
         ("PATCH", ["sessions", id, "extend"]) => {
             let Some(session) = store.sessions.iter_mut().find(|s| s.id == *id) else {
@@ -159,7 +159,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
 }
 
 /// With an API key configured, the answer to a request without it.
-fn unauthorized(store: &Store, call: &Call) -> Option<ResponseTemplate> {
+fn unauthorized(store: &Store, call: &Call) -> Option<Answer> {
     let key = store.config.api_key.as_deref()?;
     let sent = call.header("authorization");
     if sent.and_then(|s| s.strip_prefix("Bearer ")) == Some(key) {
@@ -177,13 +177,13 @@ fn unauthorized(store: &Store, call: &Call) -> Option<ResponseTemplate> {
     ))
 }
 
-fn no_identity() -> ResponseTemplate {
+fn no_identity() -> Answer {
     not_found()
 }
 
 /// Kratos's 409 for an identifier or external id taken already, as it
 /// answers creating one identity.
-fn conflict() -> ResponseTemplate {
+fn conflict() -> Answer {
     json_response(409, conflict_body())
 }
 
@@ -199,7 +199,7 @@ fn conflict_body() -> Value {
 
 /// Kratos's 409 for the same when it stores a change or a batch: its
 /// database layer's words.
-fn taken_on_update() -> ResponseTemplate {
+fn taken_on_update() -> Answer {
     json_response(
         409,
         json!({"error": {"code": 409, "status": "Conflict", "message": "Unable to insert or update resource because a resource with that value exists already"}}),
@@ -220,7 +220,7 @@ fn include_password(body: &mut Value, identity: &super::store::Identity) {
     }
 }
 
-fn list_identities(store: &Store, call: &Call) -> ResponseTemplate {
+fn list_identities(store: &Store, call: &Call) -> Answer {
     let wanted = call
         .query("credentials_identifier")
         .map(|i| i.to_lowercase());
@@ -248,7 +248,7 @@ struct Given {
     metadata_admin: Value,
 }
 
-fn read(store: &Store, body: &Value) -> Result<Given, Box<ResponseTemplate>> {
+fn read(store: &Store, body: &Value) -> Result<Given, Box<Answer>> {
     let Some(traits) = body.get("traits").and_then(Value::as_object).cloned() else {
         return Err(Box::new(bad_request(
             "The request body needs `traits`, an object.",
@@ -298,7 +298,7 @@ struct New {
     verified: bool,
 }
 
-fn prepare(store: &Store, body: &Value) -> Result<New, Box<ResponseTemplate>> {
+fn prepare(store: &Store, body: &Value) -> Result<New, Box<Answer>> {
     let given = read(store, body)?;
     let config = body.pointer("/credentials/password/config");
     let text = |name: &str| config.and_then(|c| c.get(name)).and_then(Value::as_str);
@@ -342,7 +342,7 @@ fn insert(store: &mut Store, new: New) -> Option<String> {
     Some(id)
 }
 
-fn create_identity(store: &mut Store, call: &Call) -> ResponseTemplate {
+fn create_identity(store: &mut Store, call: &Call) -> Answer {
     let new = match prepare(store, &call.form().0) {
         Ok(new) => new,
         Err(refused) => return *refused,
@@ -362,7 +362,7 @@ const BATCH_CLEARTEXT_LIMIT: usize = 200;
 /// invalid body refuses the batch, as in Kratos), then each is stored; one
 /// whose identifier is taken gets `action: error` with a 409 in its entry.
 /// Only when none is stored does the call fail, with 409.
-fn batch_create(store: &mut Store, call: &Call) -> ResponseTemplate {
+fn batch_create(store: &mut Store, call: &Call) -> Answer {
     let body = call.form().0;
     let Some(patches) = body.get("identities").and_then(Value::as_array) else {
         return bad_request("The request body needs `identities`, an array.");
@@ -419,7 +419,7 @@ fn batch_create(store: &mut Store, call: &Call) -> ResponseTemplate {
     json_response(200, json!({ "identities": results }))
 }
 
-fn update_identity(store: &mut Store, id: &str, call: &Call) -> ResponseTemplate {
+fn update_identity(store: &mut Store, id: &str, call: &Call) -> Answer {
     if store.identity(id).is_none() {
         return no_identity();
     }
@@ -429,7 +429,7 @@ fn update_identity(store: &mut Store, id: &str, call: &Call) -> ResponseTemplate
 /// `PATCH /admin/identities/{id}`: the JSON Patch applied to the identity as
 /// the admin API shows it (with `metadata_admin`), then stored as a `PUT` of
 /// the result would be, under Kratos's rules for these patches (below).
-fn patch_identity(store: &mut Store, id: &str, call: &Call) -> ResponseTemplate {
+fn patch_identity(store: &mut Store, id: &str, call: &Call) -> Answer {
     let Some(identity) = store.identity(id) else {
         return no_identity();
     };
@@ -497,7 +497,7 @@ fn kratos_patch_rules(patch: &mut Value) -> Result<(), String> {
 
 /// Replaces the identity `id` with what `body` gives (traits checked
 /// against the schema); its credentials stay.
-fn replace(store: &mut Store, id: &str, body: &Value) -> ResponseTemplate {
+fn replace(store: &mut Store, id: &str, body: &Value) -> Answer {
     let given = match read(store, body) {
         Ok(given) => given,
         Err(refused) => return *refused,
@@ -520,21 +520,18 @@ fn replace(store: &mut Store, id: &str, body: &Value) -> ResponseTemplate {
 }
 
 /// The identity `id` as the admin API answers it, with `status`.
-fn identity_answer(store: &Store, id: &str, status: u16) -> ResponseTemplate {
+fn identity_answer(store: &Store, id: &str, status: u16) -> Answer {
     match store.identity(id) {
         Some(identity) => json_response(status, store.admin_identity_json(identity)),
         None => no_identity(),
     }
 }
 
-/// Kratos's default address of the recovery page, where an admin's
-/// recovery link points (the mock, like a Kratos without
-/// `selfservice.flows.recovery.ui_url`, has no pages of its own).
-const RECOVERY_UI: &str = "https://www.ory.sh/kratos/docs/fallback/recovery";
-
 /// A recovery code for an identity: a browser recovery flow waiting for
-/// that code, so that the user can finish it through the frontend.
-fn recovery_code(store: &mut Store, call: &Call) -> ResponseTemplate {
+/// that code, so that the user can finish it through the frontend; the
+/// link points at the app's recovery page (Kratos's fallback page without
+/// `ui_urls`).
+fn recovery_code(store: &mut Store, call: &Call) -> Answer {
     let body = call.form();
     let identity_id = body.field("identity_id").to_string();
     let Some(address) = store.identity(&identity_id).map(|i| i.identifier.clone()) else {
@@ -557,11 +554,13 @@ fn recovery_code(store: &mut Store, call: &Call) -> ResponseTemplate {
         flow.state = "sent_email";
         flow.browser = true;
         flow.csrf_token = csrf;
+        flow.skip_csrf = true;
     }
+    let recovery_ui = store.config.ui_url("recovery");
     json_response(
         201,
         json!({
-            "recovery_link": format!("{RECOVERY_UI}?flow={flow_id}"),
+            "recovery_link": format!("{recovery_ui}?flow={flow_id}"),
             "recovery_code": code,
             "expires_at": rfc3339(expires_at),
         }),

@@ -3,8 +3,8 @@
 //! (`state: sent_email`), and checks the code typed back. Each flow kind
 //! describes itself in a [`CodeFlow`] and says what a right code does.
 
+use super::http::Answer;
 use serde_json::{json, Value};
-use wiremock::ResponseTemplate;
 
 use super::http::{already_signed_in, json_response, text};
 use super::store::{FlowKind, Store};
@@ -32,7 +32,7 @@ pub(super) struct CodeFlow {
 }
 
 /// Answers the endpoints of `flow`'s kind; `None` for any other request.
-pub(super) fn route(flow: &CodeFlow, store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
+pub(super) fn route(flow: &CodeFlow, store: &mut Store, call: &Call) -> Option<Answer> {
     let name = flow.kind.name();
     let path = call.path();
     let under = path.strip_prefix("/self-service/")?;
@@ -94,7 +94,7 @@ pub(super) fn flow_json(flow: &CodeFlow, store: &Store, id: &str) -> Value {
     let mut nodes = Vec::new();
     let done = f.state == "passed_challenge";
     // The browser flow behind an admin's recovery code: the code alone.
-    if recovery && f.browser {
+    if recovery && f.skip_csrf {
         nodes.extend([code(), continue_button(), f.csrf()]);
         return store.flow_json(f, nodes);
     }
@@ -119,6 +119,10 @@ pub(super) fn flow_json(flow: &CodeFlow, store: &Store, id: &str) -> Value {
                 nodes.extend([code(), f.hidden("code", "method", "code"), continue_button()]);
             } else {
                 nodes.extend([f.hidden("code", "method", "code"), code(), continue_button()]);
+                // A browser's verification form carries its CSRF token here.
+                if f.browser {
+                    nodes.push(f.csrf());
+                }
             }
             nodes.push(f.submit("code", "email", address, text(1070008, "Resend code", "info", None)));
         }
@@ -131,6 +135,10 @@ pub(super) fn flow_json(flow: &CodeFlow, store: &Store, id: &str) -> Value {
             ),
             continue_button(),
         ]),
+    }
+    // ... and after the address form's button.
+    if !recovery && f.browser && !matches!(f.state, "sent_email" | "passed_challenge") {
+        nodes.push(f.csrf());
     }
     let mut body = store.flow_json(f, nodes);
     if done && !recovery {
@@ -149,7 +157,7 @@ fn continue_to(store: &Store, flow: &super::store::Flow) -> String {
 }
 
 /// An address (send a code; again to resend) or a code (check it).
-fn submit(flow: &CodeFlow, store: &mut Store, id: &str, call: &Call) -> ResponseTemplate {
+fn submit(flow: &CodeFlow, store: &mut Store, id: &str, call: &Call) -> Answer {
     let form = call.form();
     if form.field("method") != "code" {
         return again(flow, store, id, 400, text(4010002, "Could not find a strategy to complete this flow. Did you fill out the form correctly?", "error", None));
@@ -220,13 +228,7 @@ fn submit(flow: &CodeFlow, store: &mut Store, id: &str, call: &Call) -> Response
 }
 
 /// The flow again, answered with `status`, with `message` on its form.
-fn again(
-    flow: &CodeFlow,
-    store: &mut Store,
-    id: &str,
-    status: u16,
-    message: Value,
-) -> ResponseTemplate {
+fn again(flow: &CodeFlow, store: &mut Store, id: &str, status: u16, message: Value) -> Answer {
     if let Some(f) = store.flows.get_mut(id) {
         f.form_messages = vec![message];
     }

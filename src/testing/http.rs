@@ -10,12 +10,68 @@ use super::Call;
 const DEFAULT_PAGE_SIZE: usize = 250;
 const MAX_PAGE_SIZE: usize = 500;
 
+/// An answer of the mock: kept as data until it is sent, so that the
+/// browser endpoints can turn a native flow's answer into the redirect and
+/// cookies a browser gets.
+#[derive(Debug, Clone)]
+pub(super) struct Answer {
+    pub(super) status: u16,
+    /// A JSON body.
+    pub(super) body: Option<Value>,
+    pub(super) headers: Vec<(String, String)>,
+}
+
+impl Answer {
+    pub(super) fn new(status: u16) -> Self {
+        Answer {
+            status,
+            body: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// Sets the header `name` to `value` alone.
+    pub(super) fn insert_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// Adds a value of the header `name` (a `Set-Cookie`).
+    pub(super) fn append_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// The first value of the header `name`.
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The answer as wiremock sends it.
+    pub(super) fn into_template(self) -> ResponseTemplate {
+        let mut template = ResponseTemplate::new(self.status);
+        if let Some(body) = self.body {
+            template = template.set_body_raw(
+                body.to_string().into_bytes(),
+                "application/json; charset=utf-8",
+            );
+        }
+        for (name, value) in self.headers {
+            template = template.append_header(name.as_str(), value.as_str());
+        }
+        template
+    }
+}
+
 /// A JSON answer, with the content type Kratos sends.
-pub(super) fn json_response(status: u16, body: Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(
-        body.to_string().into_bytes(),
-        "application/json; charset=utf-8",
-    )
+pub(super) fn json_response(status: u16, body: Value) -> Answer {
+    let mut answer = Answer::new(status);
+    answer.body = Some(body);
+    answer
 }
 
 /// A body in Kratos's error format.
@@ -35,7 +91,7 @@ pub(super) fn error_body(
 
 /// Kratos's 404 for a record it does not have: a flow, an identity, a
 /// session.
-pub(super) fn not_found() -> ResponseTemplate {
+pub(super) fn not_found() -> Answer {
     json_response(
         404,
         json!({"error": {"code": 404, "status": "Not Found", "message": "Unable to locate the resource"}}),
@@ -43,7 +99,7 @@ pub(super) fn not_found() -> ResponseTemplate {
 }
 
 /// Kratos's 404 with a reason of its own.
-pub(super) fn not_found_because(reason: &str) -> ResponseTemplate {
+pub(super) fn not_found_because(reason: &str) -> Answer {
     json_response(
         404,
         error_body(
@@ -57,7 +113,7 @@ pub(super) fn not_found_because(reason: &str) -> ResponseTemplate {
 }
 
 /// Kratos's 400 for a request it cannot read, with `reason`.
-pub(super) fn bad_request(reason: &str) -> ResponseTemplate {
+pub(super) fn bad_request(reason: &str) -> Answer {
     json_response(
         400,
         error_body(
@@ -71,7 +127,7 @@ pub(super) fn bad_request(reason: &str) -> ResponseTemplate {
 }
 
 /// Kratos's 400 whose message says what is wrong, without a reason.
-pub(super) fn bad_request_message(message: &str) -> ResponseTemplate {
+pub(super) fn bad_request_message(message: &str) -> Answer {
     json_response(
         400,
         json!({"error": {"code": 400, "status": "Bad Request", "message": message}}),
@@ -80,7 +136,7 @@ pub(super) fn bad_request_message(message: &str) -> ResponseTemplate {
 
 /// Kratos's 401 without an error id: the request carries no session it
 /// accepts (whoami, the session list), with `reason`.
-pub(super) fn unauthorized(reason: &str) -> ResponseTemplate {
+pub(super) fn unauthorized(reason: &str) -> Answer {
     json_response(
         401,
         error_body(
@@ -94,7 +150,7 @@ pub(super) fn unauthorized(reason: &str) -> ResponseTemplate {
 }
 
 /// Kratos's 403 without an error id, with `reason`.
-pub(super) fn forbidden(reason: &str) -> ResponseTemplate {
+pub(super) fn forbidden(reason: &str) -> Answer {
     json_response(
         403,
         error_body(
@@ -108,7 +164,7 @@ pub(super) fn forbidden(reason: &str) -> ResponseTemplate {
 }
 
 /// What a Kratos that is down (or a proxy in front of it) answers: 503.
-pub(super) fn unavailable() -> ResponseTemplate {
+pub(super) fn unavailable() -> Answer {
     json_response(
         503,
         error_body(
@@ -122,7 +178,7 @@ pub(super) fn unavailable() -> ResponseTemplate {
 }
 
 /// Kratos's 401 `session_inactive`: a flow that needs a session got none.
-pub(super) fn no_session() -> ResponseTemplate {
+pub(super) fn no_session() -> Answer {
     json_response(
         401,
         error_body(
@@ -137,7 +193,7 @@ pub(super) fn no_session() -> ResponseTemplate {
 
 /// Kratos's refusal to start or submit a flow for a signed-in user, with
 /// the flow's own `reason`.
-pub(super) fn already_signed_in(reason: &str) -> ResponseTemplate {
+pub(super) fn already_signed_in(reason: &str) -> Answer {
     json_response(
         400,
         error_body(
@@ -154,7 +210,7 @@ pub(super) fn already_signed_in(reason: &str) -> ResponseTemplate {
 /// `provider`: 422 `browser_location_change_required`, naming the
 /// provider's page a browser has to open (GitHub's, as the providers of
 /// KratosServer's configuration are).
-pub(super) fn social_sign_in(store: &mut super::store::Store, provider: &str) -> ResponseTemplate {
+pub(super) fn social_sign_in(store: &mut super::store::Store, provider: &str) -> Answer {
     let query: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("client_id", "kratos-client-test")
         .append_pair(
@@ -200,7 +256,7 @@ pub(super) fn paged_by_offset<T>(
     call: &Call,
     items: Vec<T>,
     write: impl Fn(&T) -> Value,
-) -> ResponseTemplate {
+) -> Answer {
     let size = call
         .query("page_size")
         .and_then(|s| s.parse::<i64>().ok())
@@ -336,7 +392,7 @@ pub(super) fn paged<T>(
     mut items: Vec<T>,
     id: impl Fn(&T) -> &str,
     write: impl Fn(&T) -> Value,
-) -> ResponseTemplate {
+) -> Answer {
     let size = match call.query("page_size").map(|s| s.parse::<usize>()) {
         None => DEFAULT_PAGE_SIZE,
         Some(Ok(size)) if (1..=MAX_PAGE_SIZE).contains(&size) => size,

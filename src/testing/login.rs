@@ -15,8 +15,8 @@
 
 use std::time::SystemTime;
 
+use super::http::Answer;
 use serde_json::{json, Value};
-use wiremock::ResponseTemplate;
 
 use super::http::{already_signed_in, error_body, json_response, text};
 use super::schema::trait_label;
@@ -26,7 +26,7 @@ use super::{Call, Form};
 const KIND: FlowKind = FlowKind::Login;
 
 /// Answers the login endpoints; `None` for any other request.
-pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
+pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
     Some(match (call.method(), call.path()) {
         ("GET", "/self-service/login/api") => start(store, call),
         ("GET", "/self-service/login/flows") => match store.flow_named(KIND, call, "id") {
@@ -45,7 +45,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
 }
 
 /// Starts a flow: first factor, refresh, or second factor.
-fn start(store: &mut Store, call: &Call) -> ResponseTemplate {
+fn start(store: &mut Store, call: &Call) -> Answer {
     let refresh = call.query("refresh").as_deref() == Some("true");
     let aal = match call.query("aal").as_deref() {
         Some("aal2") => "aal2",
@@ -299,7 +299,7 @@ fn flow_json(store: &Store, id: &str) -> Value {
 }
 
 /// Handles a submission for the (existing, unexpired) flow `id`.
-fn submit(store: &mut Store, id: &str, call: &Call) -> ResponseTemplate {
+fn submit(store: &mut Store, id: &str, call: &Call) -> Answer {
     let form = call.form();
     let Some(flow) = store.flows.get(id) else {
         return json_response(400, Value::Null);
@@ -333,7 +333,7 @@ fn no_strategy() -> Value {
 
 /// Identifier-first: the password form for a known identifier; the same
 /// form again with 4000037 for one nobody has.
-fn identifier_first(store: &mut Store, id: &str, form: &Form) -> ResponseTemplate {
+fn identifier_first(store: &mut Store, id: &str, form: &Form) -> Answer {
     let identifier = form.field("identifier").to_string();
     let known = store.identity_by_address(&identifier).is_some();
     if let Some(flow) = store.flows.get_mut(id) {
@@ -358,7 +358,7 @@ fn identifier_first(store: &mut Store, id: &str, form: &Form) -> ResponseTemplat
 }
 
 /// A password submission: the first factor, or a refresh.
-fn password(store: &mut Store, id: &str, call: &Call, form: &Form) -> ResponseTemplate {
+fn password(store: &mut Store, id: &str, call: &Call, form: &Form) -> Answer {
     let identifier = form.field("identifier").trim().to_lowercase();
     let found = store
         .identity_by_address(&identifier)
@@ -391,7 +391,7 @@ fn password(store: &mut Store, id: &str, call: &Call, form: &Form) -> ResponseTe
 }
 
 /// A second-factor submission: check the code, or send another.
-fn code(store: &mut Store, id: &str, call: &Call, form: &Form) -> ResponseTemplate {
+fn code(store: &mut Store, id: &str, call: &Call, form: &Form) -> Answer {
     let Some(flow) = store.flows.get(id) else {
         return json_response(400, Value::Null);
     };
@@ -475,13 +475,7 @@ fn authenticated_again(store: &mut Store, token: &str, method: &'static str, aal
 /// identity while a required second factor is missing). A session signed
 /// in to again lists the device of this sign-in too, as Kratos writes it,
 /// though whoami does not keep it.
-fn finish(
-    store: &mut Store,
-    id: &str,
-    method: &'static str,
-    token: String,
-    again: bool,
-) -> ResponseTemplate {
+fn finish(store: &mut Store, id: &str, method: &'static str, token: String, again: bool) -> Answer {
     if let Some(flow) = store.flows.get_mut(id) {
         flow.state = "passed_challenge";
         flow.active = Some(method);
@@ -501,12 +495,7 @@ fn finish(
 }
 
 /// The flow again with `message` on the form, keeping the identifier typed.
-fn reject(
-    store: &mut Store,
-    id: &str,
-    identifier: Option<String>,
-    message: Value,
-) -> ResponseTemplate {
+fn reject(store: &mut Store, id: &str, identifier: Option<String>, message: Value) -> Answer {
     if let Some(flow) = store.flows.get_mut(id) {
         if let Some(identifier) = identifier {
             flow.values.insert("identifier".into(), json!(identifier));

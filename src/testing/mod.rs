@@ -20,6 +20,14 @@
 //!   the session token and a settings flow in `continue_with`);
 //! - 410 for an expired flow of any kind (with a replacement when it is
 //!   submitted); `return_to` checked against the allowed addresses;
+//! - every flow in a browser too (`/self-service/<flow>/browser`): Kratos's
+//!   CSRF cookie and the matching `csrf_token` node, 403
+//!   `security_csrf_violation` for a flow fetched without the cookie or a
+//!   form posted without the token, forms posted URL-encoded or as JSON,
+//!   redirects to the app's pages (`ui_urls`) with `?flow=`, to the error
+//!   page with `?id=` (`/self-service/errors`), and to `return_to` with the
+//!   `ory_kratos_session` cookie once signed in; JSON answers when asked
+//!   with `Accept: application/json`; logout URLs made for a browser;
 //! - the admin API over the same identities: create (one or a batch),
 //!   list, get (with credentials), replace, patch, delete (ending their
 //!   sessions), their sessions, recovery codes, the courier's messages,
@@ -58,6 +66,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 use crate::{Client, FrontendApi};
 
 mod admin;
+mod browser;
 mod by_code;
 mod either;
 mod http;
@@ -81,7 +90,7 @@ use store::Store;
 
 /// The flow modules, each answering its own endpoints: adding a flow means
 /// adding a module here.
-const MODULES: &[fn(&mut Store, &Call) -> Option<ResponseTemplate>] = &[
+const MODULES: &[fn(&mut Store, &Call) -> Option<http::Answer>] = &[
     registration::route,
     login::route,
     sessions::route,
@@ -490,7 +499,17 @@ impl Form {
     }
 }
 
-/// Sends each request to the first flow module that answers it.
+/// The answer of the first flow module that answers `call`, as it answers
+/// a native app.
+fn native(store: &mut Store, call: &Call) -> http::Answer {
+    MODULES
+        .iter()
+        .find_map(|route| route(store, call))
+        .unwrap_or_else(|| http::not_found_because("This mock does not serve this path."))
+}
+
+/// Sends each request to the browser flows' module, then to the first flow
+/// module that answers it.
 struct Routes(Arc<Mutex<Store>>);
 
 impl Respond for Routes {
@@ -500,11 +519,9 @@ impl Respond for Routes {
         let answer = if store.unavailable {
             http::unavailable()
         } else {
-            MODULES
-                .iter()
-                .find_map(|route| route(&mut store, &call))
-                .unwrap_or_else(|| http::not_found_because("This mock does not serve this path."))
-        };
+            browser::route(&mut store, &call).unwrap_or_else(|| native(&mut store, &call))
+        }
+        .into_template();
         match store.delay {
             Some(delay) => answer.set_delay(delay),
             None => answer,

@@ -43,6 +43,11 @@ pub(crate) struct Options {
     pub(crate) allowed_return_urls: Vec<String>,
     /// `feature_flags.cacheable_sessions` with its maximum age.
     pub(crate) cacheable_sessions: Option<Duration>,
+    /// Where the app's pages for the browser flows are: `{base}/login`,
+    /// `/registration`, `/settings`, `/recovery`, `/verification`, `/error`.
+    pub(crate) ui_base: Option<String>,
+    /// `selfservice.default_browser_return_url`.
+    pub(crate) default_browser_return_url: Option<String>,
     /// MockKratos only: the Ory Network's API key on the admin API.
     pub(crate) api_key: Option<String>,
 }
@@ -74,8 +79,39 @@ impl Default for Options {
             privileged_session_max_age: Duration::from_secs(3600),
             allowed_return_urls: Vec::new(),
             cacheable_sessions: None,
+            ui_base: None,
+            default_browser_return_url: None,
             api_key: None,
         }
+    }
+}
+
+/// The pages of an app's UI Kratos sends browsers to.
+pub(crate) const UI_PAGES: [&str; 6] = [
+    "login",
+    "registration",
+    "settings",
+    "recovery",
+    "verification",
+    "error",
+];
+
+impl Options {
+    /// The address of the app's page `page` (one of [`UI_PAGES`]): under
+    /// the configured base, or Kratos's fallback page when none is set.
+    pub(crate) fn ui_url(&self, page: &str) -> String {
+        match &self.ui_base {
+            Some(base) => format!("{}/{page}", base.trim_end_matches('/')),
+            None => format!("https://www.ory.sh/kratos/docs/fallback/{page}"),
+        }
+    }
+
+    /// Where a browser goes after a flow without `return_to`: the
+    /// configured address, or `public`, the server's own.
+    pub(crate) fn default_return(&self, public: &str) -> String {
+        self.default_browser_return_url
+            .clone()
+            .unwrap_or_else(|| public.to_string())
     }
 }
 
@@ -193,6 +229,25 @@ macro_rules! kratos_options {
             I::Item: Into<String>,
         {
             self.options.allowed_return_urls = urls.into_iter().map(Into::into).collect();
+            self
+        }
+
+        /// Where the app's own pages for the browser flows are (Kratos's
+        /// `selfservice.flows.<flow>.ui_url`): `{base}/login`,
+        /// `{base}/registration`, `{base}/settings`, `{base}/recovery`,
+        /// `{base}/verification`, and `{base}/error` for the error page.
+        /// Browsers are sent there with `?flow=<id>` (`?id=<id>` for an
+        /// error). Default: Kratos's fallback pages on ory.sh.
+        pub fn ui_urls(mut self, base: impl Into<String>) -> Self {
+            self.options.ui_base = Some(base.into());
+            self
+        }
+
+        /// Where a browser goes after a flow that names no `return_to`,
+        /// and after signing out (`selfservice.default_browser_return_url`).
+        /// Default: the server's own public address.
+        pub fn default_browser_return_url(mut self, url: impl Into<String>) -> Self {
+            self.options.default_browser_return_url = Some(url.into());
             self
         }
 

@@ -3,8 +3,8 @@
 
 use std::time::SystemTime;
 
+use super::http::Answer;
 use serde_json::json;
-use wiremock::ResponseTemplate;
 
 use super::by_code::{self, CodeFlow};
 use super::http::text;
@@ -23,14 +23,9 @@ const RECOVERY: CodeFlow = CodeFlow {
 };
 
 /// Answers the recovery endpoints; `None` for any other request.
-pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
+pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
     by_code::route(&RECOVERY, store, call)
 }
-
-/// Kratos's default address of the settings page, used where a recovery
-/// names the settings flow to continue with (the mock, like a Kratos
-/// without `selfservice.flows.settings.ui_url`, has no pages of its own).
-pub(super) const SETTINGS_UI: &str = "https://www.ory.sh/kratos/docs/fallback/settings";
 
 /// A right code signs the user in (the address counts as verified: the
 /// code reached it) and opens a settings flow for the new password; a
@@ -66,11 +61,12 @@ fn passed(store: &mut Store, flow_id: &str, identity_id: &str) {
             })),
         )];
     }
-    let url = format!("{SETTINGS_UI}?flow={settings_id}");
+    let url = format!("{}?flow={settings_id}", store.config.ui_url("settings"));
     let settings = json!({"action": "show_settings_ui", "flow": {"id": settings_id, "url": url}});
     if let Some(flow) = store.flows.get_mut(flow_id) {
         flow.state = "passed_challenge";
         flow.form_messages.clear();
+        flow.issued_session = browser.then(|| token.clone());
         flow.continue_with = match browser {
             true => vec![settings],
             false => vec![

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use super::http::Answer;
 use serde_json::{json, Map, Value};
-use wiremock::ResponseTemplate;
 
 use super::http::{already_signed_in, error_body, json_response, text};
 use super::schema::{identifier, password_message, trait_messages_filling, trait_nodes};
@@ -18,7 +18,7 @@ const KIND: FlowKind = FlowKind::Registration;
 const SIGNED_IN: &str = "A valid session was detected and thus registration is not possible.";
 
 /// Answers the registration endpoints; `None` for any other request.
-pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
+pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
     let signed_in = call.token().is_some_and(|t| store.session(t).is_some());
     Some(match (call.method(), call.path()) {
         ("GET", "/self-service/registration/api") => {
@@ -91,7 +91,7 @@ fn flow_json(store: &Store, id: &str) -> Value {
 }
 
 /// Handles a form submission for the (existing, unexpired) flow `id`.
-fn submit(store: &mut Store, id: &str, form: &Form) -> ResponseTemplate {
+fn submit(store: &mut Store, id: &str, form: &Form) -> Answer {
     let method = form.field("method");
     let traits = form
         .value("traits")

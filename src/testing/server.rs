@@ -1099,7 +1099,7 @@ fn kratos_config(
             })
         })
         .collect();
-    json!({
+    let mut config = json!({
         "dsn": format!("sqlite://{}?_fk=true&mode=rwc", dir.join("kratos.sqlite").display()),
         "serve": {
             "public": {
@@ -1116,7 +1116,7 @@ fn kratos_config(
             },
         },
         "selfservice": {
-            "default_browser_return_url": public,
+            "default_browser_return_url": options.default_return(&public),
             "allowed_return_urls": options.allowed_return_urls,
             "methods": {
                 "password": {
@@ -1171,7 +1171,13 @@ fn kratos_config(
             "cacheable_sessions_max_age": go_duration(options.cacheable_sessions.unwrap_or_default()),
         },
         "log": {"level": "info", "format": "text"},
-    })
+    });
+    if options.ui_base.is_some() {
+        for page in super::options::UI_PAGES {
+            config["selfservice"]["flows"][page]["ui_url"] = json!(options.ui_url(page));
+        }
+    }
+    config
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 //! sessions (paged by offset, as Kratos v26.2.0 pages them), revoking
 //! them, and signing out a native app. Revoked sessions stay, inactive.
 
+use super::http::Answer;
 use serde_json::{json, Value};
-use wiremock::ResponseTemplate;
 
 use super::http::{
     bad_request, bad_request_message, forbidden, json_response, not_found_because, paged_by_offset,
@@ -18,7 +18,7 @@ const NO_CREDENTIALS: &str = "No valid session credentials found in the request.
 const NO_COOKIE: &str = "No valid session cookie found.";
 
 /// Answers the session endpoints; `None` for any other request.
-pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
+pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
     Some(match (call.method(), call.path()) {
         ("GET", "/sessions/whoami") => whoami(store, call),
         ("GET", "/sessions/token-exchange") => {
@@ -49,7 +49,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
             }
             // Kratos answers 204 whether or not the session was there.
             store.revoke_sessions(|s| s.id == id && s.identity_id == identity);
-            ResponseTemplate::new(204)
+            Answer::new(204)
         }
         ("DELETE", "/self-service/logout/api") => {
             let form = call.form();
@@ -62,7 +62,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
                     "The provided Ory Session Token could not be found, is invalid, or otherwise malformed.",
                 ));
             }
-            ResponseTemplate::new(204)
+            Answer::new(204)
         }
         _ => return None,
     })
@@ -71,7 +71,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> 
 /// whoami: the session of the request's token, with the headers Kratos
 /// adds (the identity's id; how long the answer may be cached, when
 /// cacheable sessions are on).
-fn whoami(store: &mut Store, call: &Call) -> ResponseTemplate {
+fn whoami(store: &mut Store, call: &Call) -> Answer {
     store.whoami_calls += 1;
     let cacheable = store.config.cacheable_sessions;
     match call.token().and_then(|t| store.session(t)) {
@@ -115,7 +115,7 @@ fn current_session(store: &Store, call: &Call) -> Option<(String, String)> {
 
 /// The signed-in user's active sessions other than the current one,
 /// newest first, a page at a time.
-fn list_other_sessions(store: &Store, call: &Call) -> ResponseTemplate {
+fn list_other_sessions(store: &Store, call: &Call) -> Answer {
     let Some(current) = call.token().and_then(|t| store.session(t)) else {
         return unauthorized(NO_COOKIE);
     };

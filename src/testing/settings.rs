@@ -5,8 +5,8 @@
 
 use std::time::SystemTime;
 
+use super::http::Answer;
 use serde_json::{json, Map, Value};
-use wiremock::ResponseTemplate;
 
 use super::http::{error_body, json_response, no_session, text, unauthorized};
 use super::schema::{identifier, password_message, trait_messages, trait_nodes};
@@ -16,7 +16,7 @@ use super::Call;
 const KIND: FlowKind = FlowKind::Settings;
 
 /// Answers the settings endpoints; `None` for any other request.
-pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
+pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
     let (start, fetch, submit) = match (call.method(), call.path()) {
         ("GET", "/self-service/settings/api") => (true, false, false),
         ("GET", "/self-service/settings/flows") => (false, true, false),
@@ -109,7 +109,7 @@ fn flow_json(store: &Store, id: &str) -> Value {
 }
 
 /// Handles a submission by the session `token` for the flow `id`.
-fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> ResponseTemplate {
+fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> Answer {
     let form = call.form();
     let method = form.field("method").to_string();
     let traits = form
@@ -217,7 +217,7 @@ fn recently_signed_in(store: &Store, token: &str) -> bool {
 
 /// Kratos's 403 for a change that needs a fresh sign-in, with the browser
 /// URL native apps do not follow.
-fn refresh_required(store: &Store) -> ResponseTemplate {
+fn refresh_required(store: &Store) -> Answer {
     let redirect = format!("{}/self-service/login/browser?refresh=true", store.base);
     let mut body = error_body(
         403,
@@ -231,7 +231,7 @@ fn refresh_required(store: &Store) -> ResponseTemplate {
 }
 
 /// Kratos's 403 for a settings flow that belongs to another identity.
-fn identity_mismatch() -> ResponseTemplate {
+fn identity_mismatch() -> Answer {
     json_response(
         403,
         error_body(

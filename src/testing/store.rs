@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
+use super::http::Answer;
 use serde_json::{json, Map, Value};
-use wiremock::ResponseTemplate;
 
 use super::http::{bad_request, error_body, json_response, not_found};
 
@@ -78,6 +78,12 @@ pub(super) struct Flow {
     pub(super) browser: bool,
     /// The value of the form's `csrf_token` field: empty in native flows.
     pub(super) csrf_token: String,
+    /// Kratos's `DangerousSkipCSRFCheck`: the recovery flow behind an
+    /// admin's recovery code, which any client may finish.
+    pub(super) skip_csrf: bool,
+    /// The token of a session the flow started that a browser gets as its
+    /// cookie (a recovery names none in its answer).
+    pub(super) issued_session: Option<String>,
 }
 
 impl Flow {
@@ -219,6 +225,10 @@ pub(super) struct Store {
     pub(super) unavailable: bool,
     pub(super) delay: Option<Duration>,
     pub(super) random: Random,
+    /// Errors kept for the error page (`/self-service/errors?id=`), by id.
+    pub(super) errors: HashMap<String, Value>,
+    /// Logout tokens made for browsers, and the session each ends.
+    pub(super) logout_tokens: HashMap<String, String>,
 }
 
 impl Store {
@@ -234,6 +244,8 @@ impl Store {
             unavailable: false,
             delay: None,
             random: Random::new(),
+            errors: HashMap::new(),
+            logout_tokens: HashMap::new(),
         }
     }
 
@@ -268,6 +280,8 @@ impl Store {
                 continue_with: Vec::new(),
                 browser: false,
                 csrf_token: String::new(),
+                skip_csrf: false,
+                issued_session: None,
             },
         );
         id
@@ -280,7 +294,7 @@ impl Store {
         &mut self,
         kind: FlowKind,
         call: &Call,
-    ) -> Result<String, Box<ResponseTemplate>> {
+    ) -> Result<String, Box<Answer>> {
         let return_to = call.query("return_to").filter(|r| !r.is_empty());
         if let Some(return_to) = &return_to {
             if !self.allows_return_to(return_to) {
@@ -339,7 +353,7 @@ impl Store {
         kind: FlowKind,
         call: &Call,
         param: &str,
-    ) -> Result<String, Box<ResponseTemplate>> {
+    ) -> Result<String, Box<Answer>> {
         let Some(id) = call.query(param) else {
             return Err(Box::new(bad_request(&format!(
                 "The `{param}` query parameter is missing."
@@ -363,7 +377,7 @@ impl Store {
 
     /// A flow fetched after its expiry: Kratos's 410, naming the endpoint
     /// that starts a new one (and no flow to continue with).
-    fn check_fetched(&self, kind: FlowKind, id: &str) -> Result<(), Box<ResponseTemplate>> {
+    fn check_fetched(&self, kind: FlowKind, id: &str) -> Result<(), Box<Answer>> {
         let Some(ago) = self.expired(id) else {
             return Ok(());
         };
@@ -394,7 +408,7 @@ impl Store {
     /// A flow submitted after its expiry: Kratos starts a new one and
     /// answers 410 naming it (`use_flow_id`); a verification flow is
     /// instead redirected (303) to the new flow.
-    fn check_submitted(&mut self, kind: FlowKind, id: &str) -> Result<(), Box<ResponseTemplate>> {
+    fn check_submitted(&mut self, kind: FlowKind, id: &str) -> Result<(), Box<Answer>> {
         let Some(ago) = self.expired(id) else {
             return Ok(());
         };
@@ -438,9 +452,7 @@ impl Store {
         }
         if kind == FlowKind::Verification {
             let to = format!("{}/self-service/verification/flows?id={new_id}", self.base);
-            return Err(Box::new(
-                ResponseTemplate::new(303).insert_header("location", to),
-            ));
+            return Err(Box::new(Answer::new(303).insert_header("location", to)));
         }
         if let Some(flow) = self.flows.get_mut(&new_id) {
             if matches!(kind, FlowKind::Recovery | FlowKind::Verification) {
@@ -608,7 +620,7 @@ impl Store {
 
     /// Kratos's 403 `session_aal2_required`, pointing a browser at the
     /// second-factor login.
-    pub(super) fn aal2_required(&self) -> ResponseTemplate {
+    pub(super) fn aal2_required(&self) -> Answer {
         let redirect = format!("{}/self-service/login/browser?aal=aal2", self.base);
         let mut body = error_body(
             403,

@@ -1,7 +1,7 @@
 //! The native verification flow by code: the address, a code through the
 //! outbox, then the address counts as verified.
 
-use wiremock::ResponseTemplate;
+use super::http::Answer;
 
 use super::by_code::{self, CodeFlow};
 use super::http::text;
@@ -20,7 +20,7 @@ const VERIFICATION: CodeFlow = CodeFlow {
 };
 
 /// Answers the verification endpoints; `None` for any other request.
-pub(super) fn route(store: &mut Store, call: &Call) -> Option<ResponseTemplate> {
+pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
     by_code::route(&VERIFICATION, store, call)
 }
 

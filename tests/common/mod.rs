@@ -123,6 +123,7 @@ fn walk(at: &str, input: &Value, output: &Value, dropped: &mut BTreeSet<String>)
         _ => assert_eq!(input, output, "{at}: value changed"),
     }
 }
+pub mod browser;
 pub mod raw;
 
 #[cfg(kratos_bundled_spec)]

@@ -16,6 +16,7 @@ mod seen;
 
 mod admin;
 mod backend;
+mod browser;
 mod expiry;
 mod login;
 mod recovery;

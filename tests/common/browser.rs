@@ -1,0 +1,139 @@
+//! A browser, as far as Kratos's browser flows need one: a cookie jar
+//! (by name, for one host, ports shared as browsers share them), no
+//! redirect followed on its own, forms posted URL-encoded.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// What the browser got back.
+#[derive(Debug)]
+pub struct Page {
+    pub status: u16,
+    /// `Location`, for a redirect.
+    pub location: Option<String>,
+    /// The names of the cookies set (or cleared, `name=`) by the answer.
+    pub set_cookies: Vec<String>,
+    pub body: Value,
+}
+
+pub struct Browser {
+    client: reqwest::Client,
+    pub cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    pub fn new() -> Self {
+        // Building one of the crate's clients installs the TLS provider a
+        // bare reqwest client needs.
+        kratos_client::FrontendApi::new("http://127.0.0.1").unwrap();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser {
+            client,
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    /// The `Cookie` header the browser sends.
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let request = match self.cookies.is_empty() {
+            true => request,
+            false => request.header("cookie", self.cookie_header()),
+        };
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_string);
+        let mut set_cookies = Vec::new();
+        for cookie in response.headers().get_all("set-cookie") {
+            let text = cookie.to_str().unwrap_or_default();
+            let pair = text.split(';').next().unwrap_or_default();
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let cleared = value.is_empty() || text.contains("Max-Age=0");
+            if cleared {
+                self.cookies.remove(name);
+                set_cookies.push(format!("{name}="));
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+                set_cookies.push(name.to_string());
+            }
+        }
+        let text = response.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Page {
+            status,
+            location,
+            set_cookies,
+            body,
+        }
+    }
+
+    /// Opens `url` as a link or an address typed in.
+    pub async fn open(&mut self, url: &str) -> Page {
+        let request = self.client.get(url);
+        self.send(request).await
+    }
+
+    /// Fetches `url` as a page's script (or the app's server) asking for JSON.
+    pub async fn fetch_json(&mut self, url: &str) -> Page {
+        let request = self.client.get(url).header("accept", "application/json");
+        self.send(request).await
+    }
+
+    /// Posts a form, URL-encoded, as a browser submits it.
+    pub async fn post_form(&mut self, url: &str, fields: &[(&str, &str)]) -> Page {
+        let request = self.form(url, fields);
+        self.send(request).await
+    }
+
+    fn form(&self, url: &str, fields: &[(&str, &str)]) -> reqwest::RequestBuilder {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.client
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+    }
+
+    /// Posts a form as a page's script does, asking for JSON.
+    pub async fn post_form_json(&mut self, url: &str, fields: &[(&str, &str)]) -> Page {
+        let request = self.form(url, fields).header("accept", "application/json");
+        self.send(request).await
+    }
+}
+
+/// The `flow` (or `id`) query parameter of a redirect's target.
+pub fn query_of(location: &str, name: &str) -> Option<String> {
+    url::Url::parse(location)
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The value of a flow's `csrf_token` node.
+pub fn csrf_of(flow: &Value) -> String {
+    flow["ui"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|n| n["attributes"]["name"] == "csrf_token")
+        .and_then(|n| n["attributes"]["value"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
