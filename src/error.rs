@@ -377,6 +377,52 @@ impl<E> Error<E> {
             _ => None,
         }
     }
+
+    /// The same failure, with a documented error answer turned into another
+    /// type by `f` (every other variant is kept as it is): for code that
+    /// handles several operations' errors as one.
+    pub fn map_api<F>(self, f: impl FnOnce(E) -> F) -> Error<F> {
+        match self {
+            Error::Api(e) => Error::Api(f(e)),
+            Error::InvalidInput(reason) => Error::InvalidInput(reason),
+            Error::Timeout { status, source } => Error::Timeout { status, source },
+            Error::Transport { status, source } => Error::Transport { status, source },
+            Error::BodyTooLarge { status, limit } => Error::BodyTooLarge { status, limit },
+            Error::UnexpectedContentType {
+                status,
+                content_type,
+                excerpt,
+            } => Error::UnexpectedContentType {
+                status,
+                content_type,
+                excerpt,
+            },
+            Error::Decode {
+                status,
+                excerpt,
+                source,
+            } => Error::Decode {
+                status,
+                excerpt,
+                source,
+            },
+            Error::RetryLater {
+                status,
+                retry_after,
+                error,
+                excerpt,
+            } => Error::RetryLater {
+                status,
+                retry_after,
+                error,
+                excerpt,
+            },
+            Error::UnexpectedStatus { status, excerpt } => {
+                Error::UnexpectedStatus { status, excerpt }
+            }
+            Error::InvalidLink { status, link } => Error::InvalidLink { status, link },
+        }
+    }
 }
 
 /// The error ids Kratos sends in its error bodies, as a type to match on.

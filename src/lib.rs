@@ -50,7 +50,12 @@
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
+#[cfg(feature = "browser")]
+#[cfg_attr(docsrs, doc(cfg(feature = "browser")))]
+pub mod browser;
 mod client;
+#[cfg(feature = "session")]
+mod cookies;
 mod decode;
 mod encode;
 mod error;

@@ -3,19 +3,16 @@
 
 use std::hash::{BuildHasher, Hasher};
 
-use reqwest::header::{HeaderMap, AUTHORIZATION, COOKIE};
+use reqwest::header::{HeaderMap, AUTHORIZATION};
 
+use crate::cookies::{CookieNames, SESSION_COOKIES};
 use crate::Secret;
-
-/// Kratos's session cookie, and the Ory Network's (`ory_session_<slug>`).
-pub(super) const DEFAULT_COOKIES: &[&str] = &["ory_kratos_session", "ory_session_*"];
 
 /// Where a request's credential may come from.
 #[derive(Debug, Clone)]
 pub(super) struct Sources {
-    /// Cookie names forwarded to Kratos; a name ending in `*` stands for
-    /// every name that starts with what comes before it.
-    pub(super) cookies: Vec<String>,
+    /// Cookie names forwarded to Kratos.
+    pub(super) cookies: CookieNames,
     pub(super) session_token: bool,
     pub(super) bearer: bool,
 }
@@ -23,7 +20,7 @@ pub(super) struct Sources {
 impl Default for Sources {
     fn default() -> Self {
         Sources {
-            cookies: DEFAULT_COOKIES.iter().map(|c| c.to_string()).collect(),
+            cookies: CookieNames::new(SESSION_COOKIES.iter().copied()),
             session_token: true,
             bearer: false,
         }
@@ -69,28 +66,7 @@ impl Sources {
                 return Some(Credential::Token(Secret::from(token)));
             }
         }
-        let cookies: Vec<&str> = headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .map(str::trim)
-            .filter(|pair| {
-                pair.split_once('=').is_some_and(|(name, value)| {
-                    !value.is_empty() && self.allows_cookie(name.trim())
-                })
-            })
-            .collect();
-        (!cookies.is_empty()).then(|| Credential::Cookies(Secret::new(cookies.join("; "))))
-    }
-
-    fn allows_cookie(&self, name: &str) -> bool {
-        self.cookies
-            .iter()
-            .any(|allowed| match allowed.strip_suffix('*') {
-                Some(prefix) => name.starts_with(prefix) && name.len() > prefix.len(),
-                None => allowed == name,
-            })
+        self.cookies.cookie_header(headers).map(Credential::Cookies)
     }
 }
 

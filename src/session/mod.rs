@@ -150,7 +150,7 @@ impl SessionValidatorBuilder {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        self.sources.cookies = names.into_iter().map(Into::into).collect();
+        self.sources.cookies = crate::cookies::CookieNames::new(names);
         self
     }
 
@@ -255,7 +255,7 @@ impl fmt::Debug for SessionValidator {
         let cached = self.state().cache.len();
         f.debug_struct("SessionValidator")
             .field("kratos", &self.inner.api.client().base_url().as_str())
-            .field("cookies", &self.inner.sources.cookies)
+            .field("cookies", &self.inner.sources.cookies.0)
             .field("max_ttl", &self.inner.max_ttl)
             .field("cached", &cached)
             .finish_non_exhaustive()

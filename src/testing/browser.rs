@@ -270,7 +270,11 @@ fn fetch(store: &mut Store, call: &Call, kind: FlowKind) -> Option<Answer> {
     let flow = store
         .flows
         .get(&id)
-        .filter(|f| f.kind == kind && f.browser)?;
+        .filter(|f| f.kind == kind && f.browser && !f.skip_csrf)?;
+    // Kratos asks for the session of a settings flow first.
+    if kind == FlowKind::Settings && call.token().and_then(|t| store.session(t)).is_none() {
+        return None;
+    }
     if csrf_of(store, call) != Some(flow.csrf_token.as_str()) {
         let refusal = csrf_violation(
             "The anti-CSRF cookie was not sent with the request, or does not match the flow.",

@@ -3,6 +3,7 @@
 //! sent back to its page, signing up and in into the session cookie,
 //! whoami by cookie, an error page's content, signing out.
 
+use kratos_client::browser::{html, BrowserFlows, FlowKind, FlowPage};
 use kratos_client::testing::TestKratos;
 use serde_json::Value;
 
@@ -396,5 +397,222 @@ async fn a_browser_recovers_an_account_then_changes_the_password() {
             format!("{} {}", verified["state"], messages(&verified)),
         );
     })
+    .await;
+}
+
+/// The request headers the app's server gets from `browser`, with one of
+/// the app's own cookies beside Kratos's.
+fn headers_of(browser: &Browser) -> kratos_client::HeaderMap {
+    let mut headers = kratos_client::HeaderMap::new();
+    let cookie = format!("theme=dark; {}", browser.cookie_header());
+    headers.insert("cookie", cookie.parse().unwrap());
+    headers
+}
+
+fn outcome(page: &Result<FlowPage, kratos_client::browser::PageError>) -> String {
+    match page {
+        Ok(FlowPage::Show { flow, .. }) => format!(
+            "show {} flow, {} nodes, csrf {}",
+            flow.kind(),
+            flow.ui().nodes.len(),
+            if html::form(flow.ui()).contains(&format!(
+                "name=\"csrf_token\" value=\"{}\"",
+                csrf_of(
+                    &serde_json::to_value(flow.ui())
+                        .map(|ui| serde_json::json!({ "ui": ui }))
+                        .unwrap()
+                )
+            )) {
+                "in the form"
+            } else {
+                "missing"
+            }
+        ),
+        Ok(FlowPage::Redirect { to, because, .. }) => {
+            format!("redirect to {to} because {because:?}")
+        }
+        Err(e) => format!("error {e}"),
+    }
+}
+
+#[tokio::test]
+async fn an_app_server_renders_each_page_with_browser_flows() {
+    on_each(builder(), async |kratos: &TestKratos, seen: &mut Seen| {
+        let public = kratos.uri();
+        let flows = BrowserFlows::new(kratos.frontend());
+        let mut browser = Browser::new();
+
+        // No flow yet: start one, keeping return_to (and only what Kratos reads).
+        let page = flows.page(FlowKind::Login, "", &headers_of(&browser)).await;
+        seen.note("login page, no flow", outcome(&page));
+        let query = format!("?return_to={SITE}/welcome&refresh=true&theme=dark");
+        let page = flows
+            .page(FlowKind::Login, &query, &headers_of(&browser))
+            .await;
+        seen.note("with return_to", outcome(&page));
+        let page = flows
+            .page(FlowKind::Registration, &query, &headers_of(&browser))
+            .await;
+        seen.note("registration with return_to", outcome(&page));
+
+        let start = browser
+            .open(&flows.start_url(FlowKind::Registration, None))
+            .await;
+        let location = start.location.clone().expect("to the page");
+        let query = location.split_once('?').map(|(_, q)| q).unwrap_or("");
+        let id = query_of(&location, "flow").unwrap();
+
+        // The app's server must send the browser's cookies.
+        let page = flows
+            .page(
+                FlowKind::Registration,
+                query,
+                &kratos_client::HeaderMap::new(),
+            )
+            .await;
+        seen.note("without the browser's cookies", outcome(&page));
+        let page = flows
+            .page(FlowKind::Registration, query, &headers_of(&browser))
+            .await;
+        seen.note("registration page", outcome(&page));
+        let Ok(FlowPage::Show { flow, .. }) = page else {
+            panic!("the flow: {page:?}");
+        };
+        let form = html::form(flow.ui());
+        assert!(form.contains(&format!(
+            "action=\"{public}/self-service/registration?flow={id}\""
+        )));
+        assert!(form.contains(
+            "<button class=\"kratos-button\" type=\"submit\" name=\"method\" value=\"password\""
+        ));
+        let page = flows
+            .page(
+                FlowKind::Registration,
+                "flow=00000000-0000-0000-0000-000000000000",
+                &headers_of(&browser),
+            )
+            .await;
+        seen.note("unknown flow", outcome(&page));
+        let page = flows
+            .page(
+                FlowKind::Login,
+                &format!("flow={id}"),
+                &headers_of(&browser),
+            )
+            .await;
+        seen.note("a registration id on the login page", outcome(&page));
+
+        // The error page.
+        let action = flow.ui().action.clone();
+        let forged = browser
+            .post_form(
+                &action,
+                &[
+                    ("method", "password"),
+                    ("traits.email", EMAIL),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        let error_query = forged
+            .location
+            .as_deref()
+            .and_then(|l| l.split_once('?'))
+            .map(|(_, q)| q.to_string())
+            .unwrap_or_default();
+        let error = flows.error(&error_query).await.unwrap().expect("an error");
+        seen.note(
+            "error page",
+            error
+                .error
+                .as_ref()
+                .and_then(|e| e.get("id"))
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+        );
+        assert!(flows.error("").await.unwrap().is_none());
+        assert!(flows
+            .error("id=00000000-0000-0000-0000-000000000000")
+            .await
+            .unwrap()
+            .is_none());
+
+        // Signed up, the pages see the session and offer to sign out.
+        let csrf = csrf_of(&serde_json::json!({ "ui": serde_json::to_value(flow.ui()).unwrap() }));
+        browser
+            .post_form(
+                &action,
+                &[
+                    ("csrf_token", &csrf),
+                    ("method", "password"),
+                    ("traits.email", EMAIL),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        let session = flows.session(&headers_of(&browser)).await;
+        seen.note(
+            "session",
+            format!("{:?}", session.as_ref().map(|s| s.session.active)),
+        );
+        assert!(session.is_ok());
+        let logout = flows.logout_url(&headers_of(&browser), None).await.unwrap();
+        seen.note("logout url", logout.as_deref().unwrap_or("-"));
+
+        // Settings: started, rendered.
+        let start = browser
+            .open(&flows.start_url(FlowKind::Settings, None))
+            .await;
+        let location = start.location.clone().expect("to the page");
+        let query = location
+            .split_once('?')
+            .map(|(_, q)| q.to_string())
+            .unwrap_or_default();
+        let page = flows
+            .page(FlowKind::Settings, &query, &headers_of(&browser))
+            .await;
+        seen.note("settings page", outcome(&page));
+
+        // Signed out: no session, no logout link, and the settings page starts anew.
+        browser.open(logout.as_deref().expect("a logout URL")).await;
+        let session = flows.session(&headers_of(&browser)).await;
+        seen.note(
+            "session after",
+            format!("{:?}", session.map(|s| s.session.active)),
+        );
+        let logout = flows.logout_url(&headers_of(&browser), None).await.unwrap();
+        seen.note("logout url after", logout.as_deref().unwrap_or("-"));
+        let page = flows
+            .page(FlowKind::Settings, &query, &headers_of(&browser))
+            .await;
+        seen.note("settings page after", outcome(&page));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_expired_flow_s_page_starts_anew() {
+    on_each(
+        builder().flow_lifetime(crate::EXPIRING),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            let flows = BrowserFlows::new(kratos.frontend());
+            let mut browser = Browser::new();
+            let start = browser
+                .open(&flows.start_url(FlowKind::Login, Some(&format!("{SITE}/welcome"))))
+                .await;
+            let location = start.location.clone().expect("to the page");
+            let query = location
+                .split_once('?')
+                .map(|(_, q)| q.to_string())
+                .unwrap_or_default();
+            crate::wait_for_expiry().await;
+            // The page's own query keeps return_to when Kratos's redirect has it.
+            let query = format!("{query}&return_to={SITE}/welcome");
+            let page = flows
+                .page(FlowKind::Login, &query, &headers_of(&browser))
+                .await;
+            seen.note("expired login page", outcome(&page));
+        },
+    )
     .await;
 }
