@@ -1,8 +1,10 @@
 //! The web example in a real browser: headless Chromium, driven over the
 //! WebDriver protocol by `chromedriver`, signs up, out and in, sees a
 //! wrong password refused on the page, and recovers the account with a
-//! code from the demo's outbox. Every step is what a user sees: the page's
-//! address and text.
+//! code from the demo's outbox; then the same in front of a real Kratos
+//! configured for the site, when `KRATOS_BIN` names one (the code then
+//! comes from Kratos's courier). Every step is what a user sees: the
+//! page's address and text.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs
 //! them); `CHROMEDRIVER` and `CHROMIUM` name other binaries. Without them
@@ -15,11 +17,12 @@ mod common;
 #[allow(dead_code)]
 mod web;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use kratos_client::browser::BrowserFlows;
+use kratos_client::testing::{KratosServer, TestKratos};
 use serde_json::{json, Value};
 
 /// The key WebDriver names elements under.
@@ -299,8 +302,30 @@ async fn a_user_signs_up_out_and_in_and_recovers_the_account_in_chromium() {
     let kratos = web::demo_kratos(&site).await;
     let app = web::app(BrowserFlows::new(kratos.frontend()), Some(kratos));
     tokio::spawn(async move { axum::serve(listener, app).await });
+    walk(&driver, &chromium, &site, None).await;
 
-    let mut browser = Browser::start(driver, chromium).await;
+    // The site in front of a real Kratos configured for it, when there is one.
+    if !TestKratos::real_available() {
+        return;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    let kratos = KratosServer::builder()
+        .ui_urls(&site)
+        .default_browser_return_url(format!("{site}/"))
+        .allowed_return_urls([format!("{site}/")])
+        .start()
+        .await
+        .expect("Kratos starts");
+    let app = web::app(BrowserFlows::new(kratos.frontend()), None);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    walk(&driver, &chromium, &site, Some(&kratos)).await;
+}
+
+/// The user's walk through the site at `site`; the recovery code comes
+/// from the site's outbox, or from `real`'s courier.
+async fn walk(driver: &Path, chromium: &Path, site: &str, real: Option<&KratosServer>) {
+    let mut browser = Browser::start(driver.to_path_buf(), chromium.to_path_buf()).await;
     // Element lookups wait for the page a click led to.
     browser
         .call(
@@ -375,8 +400,17 @@ async fn a_user_signs_up_out_and_in_and_recovers_the_account_in_chromium() {
     browser.click("button[name='method'][value='code']").await;
     // The page now asks for the code.
     browser.element("input[name='code']").await;
-    browser.open(&format!("{site}/outbox")).await;
-    let code = browser.text("#outbox li:first-child .code").await;
+    let code = match real {
+        Some(kratos) => kratos
+            .last_code("ada@example.com")
+            .await
+            .expect("the courier answers")
+            .expect("a code was sent"),
+        None => {
+            browser.open(&format!("{site}/outbox")).await;
+            browser.text("#outbox li:first-child .code").await
+        }
+    };
     assert_eq!(code.len(), 6, "{code}");
     browser.open(&recovery).await;
     browser.fill("input[name='code']", &code).await;
