@@ -159,6 +159,7 @@ fn every_node_type_renders_and_unknown_ones_are_left_out() {
             {"type": "a", "group": "code", "attributes": {"node_type": "a", "id": "continue", "href": "https://app.example.com/?a=1&b=2", "title": {"id": 1070009, "text": "Continue", "type": "info"}}, "messages": [], "meta": {}},
             {"type": "script", "group": "webauthn", "attributes": {"node_type": "script", "id": "webauthn_script", "src": "https://auth.example.com/.well-known/ory/webauthn.js", "type": "text/javascript", "integrity": "sha512-x", "crossorigin": "anonymous", "referrerpolicy": "no-referrer", "nonce": "n", "async": true}, "messages": [], "meta": {}},
             {"type": "input", "group": "profile", "attributes": {"node_type": "input", "name": "traits.newsletter", "type": "checkbox", "value": true, "disabled": false}, "messages": [], "meta": {"label": {"id": 1070002, "text": "Newsletter", "type": "info"}}},
+            {"type": "div", "group": "captcha", "attributes": {"node_type": "div", "id": "captcha", "class": "box", "data": {"sitekey": "k\"1"}}, "messages": [], "meta": {}},
             {"type": "hologram", "group": "future", "attributes": {"node_type": "hologram", "id": "h"}, "messages": [], "meta": {}}
         ]
     }))
@@ -173,6 +174,10 @@ fn every_node_type_renders_and_unknown_ones_are_left_out() {
     assert!(form.contains(
         "<input type=\"checkbox\" name=\"traits.newsletter\" value=\"true\" checked> Newsletter"
     ));
+    assert!(
+        form.contains("<div id=\"captcha\" class=\"box\" data-sitekey=\"k&quot;1\"></div>"),
+        "{form}"
+    );
     assert!(!form.contains("hologram") && !form.contains("id=\"h\""));
     assert!(form.ends_with("</form>"));
 }

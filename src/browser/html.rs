@@ -128,26 +128,35 @@ pub fn node(node: &UiNode) -> String {
             escape(&script.nonce),
             if script.r#async { " async" } else { "" }
         ),
-        UiNodeAttributes::Division(division) => {
-            let mut body = format!("<div id=\"{}\"", escape(&division.id));
-            if let Some(class) = &division.class {
-                let _ = write!(body, " class=\"{}\"", escape(class));
-            }
-            for (name, value) in division.data.iter().flatten() {
-                let name: String = name
-                    .chars()
-                    .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-                    .collect();
-                let _ = write!(body, " data-{name}=\"{}\"", escape(value));
-            }
-            body.push_str("></div>");
-            body
-        }
-        // A kind of node this version of the crate does not know: left out
-        // rather than guessed at.
-        _ => return String::new(),
+        // A division (Kratos v26 has them; older documents do not, so it is
+        // read from its JSON, whatever variant holds it).
+        other => match serde_json::to_value(other) {
+            Ok(attributes) if attributes["node_type"] == "div" => division(&attributes),
+            // A kind of node this version of the crate does not know: left
+            // out rather than guessed at.
+            _ => return String::new(),
+        },
     };
     format!("<div class=\"kratos-node\" data-group=\"{group}\">{body}{notes}</div>")
+}
+
+/// A `div` node from its attributes: `id`, `class`, `data`.
+fn division(attributes: &Value) -> String {
+    let text = |name: &str| attributes[name].as_str().unwrap_or_default().to_string();
+    let mut body = format!("<div id=\"{}\"", escape(&text("id")));
+    if let Some(class) = attributes["class"].as_str() {
+        let _ = write!(body, " class=\"{}\"", escape(class));
+    }
+    for (name, value) in attributes["data"].as_object().into_iter().flatten() {
+        let name: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        let value = value.as_str().unwrap_or_default();
+        let _ = write!(body, " data-{name}=\"{}\"", escape(value));
+    }
+    body.push_str("></div>");
+    body
 }
 
 /// A value as an attribute: strings as they are, numbers and booleans as
