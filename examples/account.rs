@@ -250,8 +250,7 @@ async fn sign_in(target: &Target, email: &str, password: &str) -> Result<String,
             .login_flow(api, token.as_str())
             .send()
             .await?;
-        let mut ask = UpdateLoginFlowWithCodeMethod::new("");
-        ask.address = Some(email.to_string());
+        let ask = UpdateLoginFlowWithCodeMethod::new().address(email);
         match api
             .update_login_flow(&flow.id, ask)
             .session_token(token.as_str())
@@ -266,8 +265,11 @@ async fn sign_in(target: &Target, email: &str, password: &str) -> Result<String,
             .as_ref()
             .and_then(|m| m.last_code(email))
             .unwrap_or_default();
-        let mut answer = UpdateLoginFlowWithCodeMethod::new("");
-        answer.code = Some(target.ask("Code from the email", None, &demo)?);
+        let answer = UpdateLoginFlowWithCodeMethod::new().code(target.ask(
+            "Code from the email",
+            None,
+            &demo,
+        )?);
         api.update_login_flow(&flow.id, answer)
             .session_token(token.as_str())
             .send()
@@ -372,8 +374,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Recover { email } => {
             let email = target.ask("Email", email, DEMO_EMAIL)?;
             let flow = api.create_native_recovery_flow().send().await?;
-            let mut address = UpdateRecoveryFlowWithCodeMethod::default();
-            address.email = Some(email.clone());
+            let address = UpdateRecoveryFlowWithCodeMethod::new().email(email.clone());
             let sent = api.update_recovery_flow(&flow.id, address).send().await?;
             show(&sent.messages());
             let demo = target
@@ -381,8 +382,11 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
                 .as_ref()
                 .and_then(|m| m.last_code(&email))
                 .unwrap_or_default();
-            let mut code = UpdateRecoveryFlowWithCodeMethod::default();
-            code.code = Some(target.ask("Code from the email", None, &demo)?);
+            let code = UpdateRecoveryFlowWithCodeMethod::new().code(target.ask(
+                "Code from the email",
+                None,
+                &demo,
+            )?);
             let done = match api.update_recovery_flow(&flow.id, code).send().await {
                 Ok(done) => done,
                 Err(e) => {
@@ -406,8 +410,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Logout => {
             let token = target.token().await?;
-            let body = kratos_client::models::PerformNativeLogoutBody::new(token);
-            api.perform_native_logout(body).send().await?;
+            api.perform_native_logout(token).send().await?;
             target.forget()?;
             println!("Signed out.");
         }

@@ -30,7 +30,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use futures_util::StreamExt;
-use kratos_client::models::{CreateIdentityBody, CreateRecoveryCodeForIdentityBody, Identity};
+use kratos_client::models::{CreateIdentityBody, Identity};
 use kratos_client::testing::MockKratos;
 use kratos_client::{Client, IdentityApi};
 
@@ -210,8 +210,10 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             println!("Ended every session of {identity}.");
         }
         Command::RecoveryCode { identity } => {
-            let body = CreateRecoveryCodeForIdentityBody::new(identity);
-            let code = admin.create_recovery_code_for_identity(body).send().await?;
+            let code = admin
+                .create_recovery_code_for_identity(identity)
+                .send()
+                .await?;
             println!("code {}", code.recovery_code);
             println!("link {}", code.recovery_link);
             if let Some(at) = &code.expires_at {

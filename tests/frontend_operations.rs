@@ -14,7 +14,7 @@ use std::pin::Pin;
 
 use common::{fixture, outcome, Outcome};
 use kratos_client::models::{
-    PerformNativeLogoutBody, UpdateLoginFlowWithPasswordMethod, UpdateRecoveryFlowWithCodeMethod,
+    UpdateLoginFlowWithPasswordMethod, UpdateRecoveryFlowWithCodeMethod,
     UpdateSettingsFlowWithPasswordMethod, UpdateVerificationFlowWithCodeMethod,
 };
 use kratos_client::{Error, FrontendApi};
@@ -226,8 +226,7 @@ fn cases() -> Vec<Case> {
             ],
             call: |api| {
                 Box::pin(async move {
-                    let mut body = UpdateRecoveryFlowWithCodeMethod::default();
-                    body.email = Some("ada@example.com".into());
+                    let body = UpdateRecoveryFlowWithCodeMethod::new().email("ada@example.com");
                     outcome(api.update_recovery_flow("f", body).send().await)
                 })
             },
@@ -279,8 +278,7 @@ fn cases() -> Vec<Case> {
             errors: &[(410, "Gone"), (500, "Default")],
             call: |api| {
                 Box::pin(async move {
-                    let mut body = UpdateVerificationFlowWithCodeMethod::default();
-                    body.code = Some("482913".into());
+                    let body = UpdateVerificationFlowWithCodeMethod::new().code("482913");
                     outcome(api.update_verification_flow("f", body).send().await)
                 })
             },
@@ -304,13 +302,7 @@ fn cases() -> Vec<Case> {
             success: (204, None),
             errors: &[(400, "BadRequest"), (403, "Forbidden"), (500, "Default")],
             call: |api| {
-                Box::pin(async move {
-                    outcome(
-                        api.perform_native_logout(PerformNativeLogoutBody::new("ory_st_x"))
-                            .send()
-                            .await,
-                    )
-                })
+                Box::pin(async move { outcome(api.perform_native_logout("ory_st_x").send().await) })
             },
         },
         Case {
@@ -485,7 +477,7 @@ async fn values_that_matter_are_decoded() {
         .mount(&server)
         .await;
     let api = FrontendApi::new(server.uri()).unwrap();
-    api.perform_native_logout(PerformNativeLogoutBody::new("ory_st_bye"))
+    api.perform_native_logout("ory_st_bye")
         .send()
         .await
         .unwrap();

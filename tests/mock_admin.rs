@@ -94,10 +94,9 @@ async fn a_batch_creates_what_it_can_and_says_which_failed() {
     kratos.add_identity("taken@example.com", "correct horse battery", None);
     let admin = kratos.identity();
     let entry = |email: &str, patch_id: &str| {
-        let mut entry = IdentityPatch::default();
-        entry.create = Some(body(email, Some("correct horse battery"), None));
-        entry.patch_id = Some(patch_id.to_string());
-        entry
+        IdentityPatch::new()
+            .create(body(email, Some("correct horse battery"), None))
+            .patch_id(patch_id)
     };
     let ids = [
         "00000000-0000-4000-8000-00000000000a",
@@ -139,8 +138,7 @@ async fn a_batch_creates_what_it_can_and_says_which_failed() {
     }
 
     // Nothing created: 409 for the whole batch.
-    let mut batch = PatchIdentitiesBody::default();
-    batch.identities = Some(vec![entry("taken@example.com", ids[0])]);
+    let batch = PatchIdentitiesBody::new().identities(vec![entry("taken@example.com", ids[0])]);
     let err = admin
         .batch_patch_identities(batch)
         .send()
@@ -155,8 +153,8 @@ async fn a_batch_creates_what_it_can_and_says_which_failed() {
     if let Some(create) = invalid.create.as_mut() {
         create.traits = serde_json::Map::new();
     }
-    let mut batch = PatchIdentitiesBody::default();
-    batch.identities = Some(vec![entry("four@example.com", ids[0]), invalid]);
+    let batch =
+        PatchIdentitiesBody::new().identities(vec![entry("four@example.com", ids[0]), invalid]);
     let err = admin
         .batch_patch_identities(batch)
         .send()

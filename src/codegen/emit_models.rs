@@ -46,6 +46,61 @@ fn optional(types: &TypeSet, f: &Field) -> bool {
     types.is_optional(f)
 }
 
+/// A chaining setter for the optional field `f` of a request body: the
+/// value itself (anything that converts into it; a list from any iterator
+/// of such values), not an `Option`.
+fn write_setter(out: &mut String, f: &Field) {
+    let method = &f.rust;
+    let doc = f
+        .doc
+        .as_deref()
+        .and_then(|d| d.lines().next())
+        .filter(|d| !d.is_empty())
+        .map(|d| format!("Sets `{}`: {}", f.json, d.trim_end_matches('.')))
+        .unwrap_or_else(|| format!("Sets `{}`", f.json));
+    let _ = writeln!(out, "\n    /// {doc}.");
+    let (param, value) = match &f.ty {
+        Ty::Vec(inner) => (
+            format!("impl IntoIterator<Item = impl Into<{}>>", inner.rust()),
+            format!("{method}.into_iter().map(Into::into).collect()"),
+        ),
+        ty => (
+            format!("impl Into<{}>", ty.rust()),
+            format!("{method}.into()"),
+        ),
+    };
+    let value = if f.boxed {
+        format!("Box::new({value})")
+    } else {
+        value
+    };
+    let _ = writeln!(
+        out,
+        "    pub fn {method}(mut self, {method}: {param}) -> Self {{\n        self.{method} = Some({value});\n        self\n    }}"
+    );
+}
+
+/// `From` the value of a request body's one required field, so that an
+/// operation taking `impl Into<Body>` takes the value itself: text from a
+/// `String` or `&str`, anything else from its own type.
+fn write_from_value(out: &mut String, types: &TypeSet, name: &str, only: &Field) {
+    let sources: Vec<String> = match &only.ty {
+        Ty::String => vec!["String".into(), "&str".into(), "&String".into()],
+        _ => vec![field_type(types, only)],
+    };
+    for source in sources {
+        let value = match source.as_str() {
+            "&str" | "&String" => "value.to_string()",
+            _ => "value",
+        };
+        let _ = writeln!(
+            out,
+            "impl From<{source}> for {name} {{\n    /// A body of its one required field, `{}`.\n    fn from(value: {source}) -> Self {{\n        Self::new({value})\n    }}\n}}\n",
+            only.json
+        );
+    }
+}
+
 /// How a struct is written with serde: its fields, in order, into a map,
 /// optional ones only when set (`crate::encode`).
 fn write_fields(out: &mut String, name: &str, fields: &[Field]) {
@@ -213,13 +268,24 @@ fn write_struct(
     write_fields(out, name, fields);
 
     // A constructor taking the required fields; the others start empty.
+    // Request bodies always get one (empty when nothing is required),
+    // chaining setters for the optional fields, and, when one field is
+    // required, a `From` its value, so that a call takes the value itself.
+    let request = types.requests.contains(name);
     let required: Vec<&Field> = fields.iter().filter(|f| !optional(types, f)).collect();
-    if !required.is_empty() {
+    if !required.is_empty() || request {
         let _ = writeln!(out, "impl {name} {{");
-        let _ = writeln!(
-            out,
-            "    /// Creates one from its required fields; the optional ones start unset."
-        );
+        if required.is_empty() {
+            let _ = writeln!(
+                out,
+                "    /// Creates one with every field unset; set them with the methods below."
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "    /// Creates one from its required fields; the optional ones start unset."
+            );
+        }
         if required.len() > 7 {
             let _ = writeln!(out, "    #[allow(clippy::too_many_arguments)]");
         }
@@ -246,7 +312,16 @@ fn write_struct(
                 let _ = writeln!(out, "            {}: {value},", f.rust);
             }
         }
-        let _ = writeln!(out, "        }}\n    }}\n}}\n");
+        let _ = writeln!(out, "        }}\n    }}");
+        if request {
+            for f in fields.iter().filter(|f| optional(types, f)) {
+                write_setter(out, f);
+            }
+        }
+        let _ = writeln!(out, "}}\n");
+        if let ([only], true) = (required.as_slice(), types.bodies.contains(name)) {
+            write_from_value(out, types, name, only);
+        }
     }
 
     // Kratos's error answer: the id of the flow that replaces an expired

@@ -63,8 +63,13 @@ impl Param {
         }
         match &self.ty {
             Ty::String => ("impl Into<String>".into(), format!("{name}.into()")),
-            Ty::Vec(inner) if **inner == Ty::String => (
-                "impl IntoIterator<Item = impl Into<String>>".into(),
+            // A list takes any iterator of anything that converts into
+            // its items: `["password", "oidc"]` for a list of enums.
+            Ty::Vec(inner) => (
+                format!(
+                    "impl IntoIterator<Item = impl Into<{}>>",
+                    inner.rust_in_operations()
+                ),
                 format!("{name}.into_iter().map(Into::into).collect()"),
             ),
             Ty::Named(n) => (
@@ -153,7 +158,12 @@ struct Operation<'a> {
 
 impl Operation<'_> {
     fn error_enum(&self) -> String {
-        format!("{}Error", self.builder)
+        // `GetFlowError` fetches a flow's error: its own failures are
+        // `GetFlowErrorFailure`, not `GetFlowErrorError`.
+        match self.builder.ends_with("Error") {
+            true => format!("{}Failure", self.builder),
+            false => format!("{}Error", self.builder),
+        }
     }
 }
 
@@ -348,6 +358,19 @@ pub fn operations(
             .or_default()
             .push(plan(raw, types)?);
     }
+    let bodies: Vec<Ty> = by_tag
+        .values()
+        .flatten()
+        .filter_map(|op| op.body.as_ref().map(|(ty, _)| ty.clone()))
+        .collect();
+    types.requests = types.closure(&bodies);
+    types.bodies = bodies
+        .iter()
+        .filter_map(|ty| match ty {
+            Ty::Named(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
     for (tag, ops) in &by_tag {
         let api = format!("{}Api", names::pascal(tag));
         write_api(&mut out, &api, tag, tags.get(*tag).map(String::as_str), ops);

@@ -5,10 +5,41 @@
 //! `current-password`) are split into words, then joined the way Rust spells
 //! types, fields and variants.
 
+/// Words written as one though their spelling has two capitals: split
+/// apart they would read `web_authn` and `java_script`. Each is (the two
+/// halves in lower case, the word as a type name spells it).
+const COMPOUNDS: &[(&str, &str, &str)] = &[
+    ("web", "authn", "WebAuthn"),
+    ("java", "script", "JavaScript"),
+];
+
 /// Splits a name into words at separators (anything not alphanumeric), at a
 /// lower-to-upper change (`nodeType`) and at the end of an acronym
 /// (`UUIDValue` → `UUID`, `Value`). Digits stay with the word before them.
+/// The halves of a compound (`WebAuthn`, `JavaScript`) stay one word.
 pub fn words(name: &str) -> Vec<String> {
+    let split = split_words(name);
+    // Join the halves of a compound back into one word.
+    let mut words: Vec<String> = Vec::with_capacity(split.len());
+    for word in split {
+        let joined = words.last().and_then(|last| {
+            COMPOUNDS.iter().find(|(first, second, _)| {
+                last.eq_ignore_ascii_case(first) && word.eq_ignore_ascii_case(second)
+            })
+        });
+        match joined {
+            Some(_) => {
+                if let Some(last) = words.last_mut() {
+                    last.push_str(&word);
+                }
+            }
+            None => words.push(word),
+        }
+    }
+    words
+}
+
+fn split_words(name: &str) -> Vec<String> {
     let chars: Vec<char> = name.chars().collect();
     let mut words = Vec::new();
     let mut current = String::new();
@@ -39,6 +70,12 @@ pub fn words(name: &str) -> Vec<String> {
 
 fn capitalize(word: &str) -> String {
     let lower = word.to_ascii_lowercase();
+    if let Some((_, _, spelled)) = COMPOUNDS
+        .iter()
+        .find(|(first, second, _)| lower == format!("{first}{second}"))
+    {
+        return spelled.to_string();
+    }
     let mut chars = lower.chars();
     match chars.next() {
         Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
@@ -224,6 +261,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn compound_words_stay_one_word() {
+        assert_eq!(snake("getWebAuthnJavaScript"), "get_webauthn_javascript");
+        assert_eq!(pascal("getWebAuthnJavaScript"), "GetWebAuthnJavaScript");
+        assert_eq!(
+            pascal("updateLoginFlowWithWebAuthnMethod"),
+            "UpdateLoginFlowWithWebAuthnMethod"
+        );
+        assert_eq!(
+            snake("webauthn_register_displayname"),
+            "webauthn_register_displayname"
+        );
+        // Only the two halves together: "web" alone stays a word.
+        assert_eq!(snake("webHook"), "web_hook");
+    }
+
+    #[test]
     fn splits_camel_case_acronyms_and_separators() {
         assert_eq!(words("registrationFlow"), ["registration", "Flow"]);
         assert_eq!(words("NullUUID"), ["Null", "UUID"]);
@@ -268,7 +321,7 @@ mod tests {
 
     #[test]
     fn enum_values_become_variants() {
-        assert_eq!(variant("username webauthn"), "UsernameWebauthn");
+        assert_eq!(variant("username webauthn"), "UsernameWebAuthn");
         assert_eq!(variant("current-password"), "CurrentPassword");
         assert_eq!(variant("datetime-local"), "DatetimeLocal");
         assert_eq!(

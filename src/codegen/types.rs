@@ -111,6 +111,15 @@ pub struct TypeSet<'a> {
     components: HashMap<String, String>,
     /// Component schema name → the discriminator property of a union it belongs to.
     union_members: HashMap<String, String>,
+    /// The types a request body is made of (the bodies and what they
+    /// hold): these get constructors, chaining setters and `From`s.
+    pub requests: BTreeSet<String>,
+    /// The types operations take as their body: these also get a `From`
+    /// the value of their one required field.
+    pub bodies: BTreeSet<String>,
+    /// Inline schemas named by their `title`, with the schema: a second
+    /// inline schema of the same title and shape is the same type.
+    titled: HashMap<String, (Value, String)>,
 }
 
 impl<'a> TypeSet<'a> {
@@ -135,6 +144,9 @@ impl<'a> TypeSet<'a> {
             items: BTreeMap::new(),
             components: HashMap::new(),
             union_members,
+            requests: BTreeSet::new(),
+            bodies: BTreeSet::new(),
+            titled: HashMap::new(),
         }
     }
 
@@ -188,9 +200,21 @@ impl<'a> TypeSet<'a> {
             )));
         }
         if schema.get("enum").is_some() || schema.get("oneOf").is_some() || has_properties(schema) {
-            let name = self.claim(names::pascal(hint));
+            // An inline schema with a `title` is named after what it is,
+            // not after where it appears (`getVersion` 200 → `Version`).
+            let title = schema.get("title").and_then(Value::as_str);
+            if let Some((seen, name)) = title.and_then(|t| self.titled.get(t)) {
+                if seen == schema {
+                    return Ok((Ty::Named(name.clone()), nullable));
+                }
+            }
+            let name = self.claim(names::pascal(title.unwrap_or(hint)));
             let item = self.item(schema, &name, None)?;
             self.items.insert(name.clone(), item);
+            if let Some(title) = title {
+                self.titled
+                    .insert(title.to_string(), (schema.clone(), name.clone()));
+            }
             return Ok((Ty::Named(name), nullable));
         }
         let ty = match schema.get("type").and_then(Value::as_str) {

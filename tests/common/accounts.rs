@@ -25,10 +25,8 @@ pub fn identity_body(
     let mut config = IdentityWithCredentialsPasswordConfig::default();
     config.password = password.map(str::to_string);
     config.hashed_password = hash.map(str::to_string);
-    let mut credential = IdentityWithCredentialsPassword::default();
-    credential.config = Some(config);
-    let mut credentials = IdentityWithCredentials::default();
-    credentials.password = Some(credential);
+    let credential = IdentityWithCredentialsPassword::new().config(config);
+    let credentials = IdentityWithCredentials::new().password(credential);
     body.credentials = Some(credentials);
     body
 }

@@ -78,7 +78,7 @@ pub use crate::operations::ExchangeSessionTokenError;
 
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-pub use crate::operations::GetFlowErrorError;
+pub use crate::operations::GetFlowErrorFailure;
 
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]

@@ -1085,6 +1085,75 @@ impl CreateIdentityBody {
             verifiable_addresses: None,
         }
     }
+
+    /// Sets `credentials`.
+    pub fn credentials(
+        mut self,
+        credentials: impl Into<IdentityWithCredentials>,
+    ) -> Self {
+        self.credentials = Some(credentials.into());
+        self
+    }
+
+    /// Sets `external_id`: An optional id from another system, for linking the identity to it. No two identities may share one.
+    pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
+        self.external_id = Some(external_id.into());
+        self
+    }
+
+    /// Sets `metadata_admin`: Any JSON value for administrators. It is returned only by admin endpoints, for example `GET /admin/identities/{id}`, and never shown to the user.
+    pub fn metadata_admin(
+        mut self,
+        metadata_admin: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.metadata_admin = Some(metadata_admin.into());
+        self
+    }
+
+    /// Sets `metadata_public`: Any JSON value the user may read, for example in their own session. Keep secrets and sensitive data out of it.
+    pub fn metadata_public(
+        mut self,
+        metadata_public: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.metadata_public = Some(metadata_public.into());
+        self
+    }
+
+    /// Sets `organization_id`.
+    pub fn organization_id(mut self, organization_id: impl Into<NullUuid>) -> Self {
+        self.organization_id = Some(organization_id.into());
+        self
+    }
+
+    /// Sets `recovery_addresses`: Recovery addresses to import with the identity. Each must also appear in the traits as a recovery address per the identity schema, or the next update of the identity replaces it.
+    pub fn recovery_addresses(
+        mut self,
+        recovery_addresses: impl IntoIterator<Item = impl Into<RecoveryIdentityAddress>>,
+    ) -> Self {
+        self.recovery_addresses = Some(
+            recovery_addresses.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+
+    /// Sets `state`: Whether the identity may sign in: `active` or `inactive`.
+    pub fn state(mut self, state: impl Into<CreateIdentityBodyState>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets `verifiable_addresses`: Verifiable addresses to import with the identity, for example addresses already verified elsewhere. Each must also appear in the traits as a verifiable address per the identity schema, or the next update of the identity replaces it.
+    pub fn verifiable_addresses(
+        mut self,
+        verifiable_addresses: impl IntoIterator<
+            Item = impl Into<VerifiableIdentityAddress>,
+        >,
+    ) -> Self {
+        self.verifiable_addresses = Some(
+            verifiable_addresses.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -1248,6 +1317,42 @@ impl CreateRecoveryCodeForIdentityBody {
             identity_id: identity_id.into(),
         }
     }
+
+    /// Sets `expires_in`: How long the code stays valid, as a duration such as `1h` or `30m`. Without it, Kratos uses its `selfservice.methods.code.config.lifespan` setting.
+    pub fn expires_in(mut self, expires_in: impl Into<String>) -> Self {
+        self.expires_in = Some(expires_in.into());
+        self
+    }
+
+    /// Sets `flow_type`.
+    pub fn flow_type(mut self, flow_type: impl Into<SelfServiceFlowType>) -> Self {
+        self.flow_type = Some(flow_type.into());
+        self
+    }
+}
+
+#[cfg(feature = "identity")]
+impl From<String> for CreateRecoveryCodeForIdentityBody {
+    /// A body of its one required field, `identity_id`.
+    fn from(value: String) -> Self {
+        Self::new(value)
+    }
+}
+
+#[cfg(feature = "identity")]
+impl From<&str> for CreateRecoveryCodeForIdentityBody {
+    /// A body of its one required field, `identity_id`.
+    fn from(value: &str) -> Self {
+        Self::new(value.to_string())
+    }
+}
+
+#[cfg(feature = "identity")]
+impl From<&String> for CreateRecoveryCodeForIdentityBody {
+    /// A body of its one required field, `identity_id`.
+    fn from(value: &String) -> Self {
+        Self::new(value.to_string())
+    }
 }
 
 /// What an administrator sends to create a recovery link for an identity.
@@ -1313,6 +1418,36 @@ impl CreateRecoveryLinkForIdentityBody {
             identity_id: identity_id.into(),
         }
     }
+
+    /// Sets `expires_in`: How long the link stays valid, as a duration such as `1h` or `30m`. Without it, Kratos uses its `selfservice.methods.link.config.lifespan` setting.
+    pub fn expires_in(mut self, expires_in: impl Into<String>) -> Self {
+        self.expires_in = Some(expires_in.into());
+        self
+    }
+}
+
+#[cfg(feature = "identity")]
+impl From<String> for CreateRecoveryLinkForIdentityBody {
+    /// A body of its one required field, `identity_id`.
+    fn from(value: String) -> Self {
+        Self::new(value)
+    }
+}
+
+#[cfg(feature = "identity")]
+impl From<&str> for CreateRecoveryLinkForIdentityBody {
+    /// A body of its one required field, `identity_id`.
+    fn from(value: &str) -> Self {
+        Self::new(value.to_string())
+    }
+}
+
+#[cfg(feature = "identity")]
+impl From<&String> for CreateRecoveryLinkForIdentityBody {
+    /// A body of its one required field, `identity_id`.
+    fn from(value: &String) -> Self {
+        Self::new(value.to_string())
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -1335,7 +1470,7 @@ pub enum DeleteIdentityCredentialsType {
     /// `lookup_secret`
     LookupSecret,
     /// `webauthn`
-    Webauthn,
+    WebAuthn,
     /// `code`
     Code,
     /// `passkey`
@@ -1362,7 +1497,7 @@ impl DeleteIdentityCredentialsType {
             Self::Oidc => "oidc",
             Self::Totp => "totp",
             Self::LookupSecret => "lookup_secret",
-            Self::Webauthn => "webauthn",
+            Self::WebAuthn => "webauthn",
             Self::Code => "code",
             Self::Passkey => "passkey",
             Self::Profile => "profile",
@@ -1383,7 +1518,7 @@ impl From<&str> for DeleteIdentityCredentialsType {
             "oidc" => Self::Oidc,
             "totp" => Self::Totp,
             "lookup_secret" => Self::LookupSecret,
-            "webauthn" => Self::Webauthn,
+            "webauthn" => Self::WebAuthn,
             "code" => Self::Code,
             "passkey" => Self::Passkey,
             "profile" => Self::Profile,
@@ -1816,7 +1951,7 @@ pub enum GetIdentityByExternalIdIncludeCredentialItem {
     /// `lookup_secret`
     LookupSecret,
     /// `webauthn`
-    Webauthn,
+    WebAuthn,
     /// `code`
     Code,
     /// `passkey`
@@ -1843,7 +1978,7 @@ impl GetIdentityByExternalIdIncludeCredentialItem {
             Self::Oidc => "oidc",
             Self::Totp => "totp",
             Self::LookupSecret => "lookup_secret",
-            Self::Webauthn => "webauthn",
+            Self::WebAuthn => "webauthn",
             Self::Code => "code",
             Self::Passkey => "passkey",
             Self::Profile => "profile",
@@ -1864,7 +1999,7 @@ impl From<&str> for GetIdentityByExternalIdIncludeCredentialItem {
             "oidc" => Self::Oidc,
             "totp" => Self::Totp,
             "lookup_secret" => Self::LookupSecret,
-            "webauthn" => Self::Webauthn,
+            "webauthn" => Self::WebAuthn,
             "code" => Self::Code,
             "passkey" => Self::Passkey,
             "profile" => Self::Profile,
@@ -1918,7 +2053,7 @@ pub enum GetIdentityIncludeCredentialItem {
     /// `lookup_secret`
     LookupSecret,
     /// `webauthn`
-    Webauthn,
+    WebAuthn,
     /// `code`
     Code,
     /// `passkey`
@@ -1945,7 +2080,7 @@ impl GetIdentityIncludeCredentialItem {
             Self::Oidc => "oidc",
             Self::Totp => "totp",
             Self::LookupSecret => "lookup_secret",
-            Self::Webauthn => "webauthn",
+            Self::WebAuthn => "webauthn",
             Self::Code => "code",
             Self::Passkey => "passkey",
             Self::Profile => "profile",
@@ -1966,7 +2101,7 @@ impl From<&str> for GetIdentityIncludeCredentialItem {
             "oidc" => Self::Oidc,
             "totp" => Self::Totp,
             "lookup_secret" => Self::LookupSecret,
-            "webauthn" => Self::Webauthn,
+            "webauthn" => Self::WebAuthn,
             "code" => Self::Code,
             "passkey" => Self::Passkey,
             "profile" => Self::Profile,
@@ -2070,56 +2205,111 @@ impl crate::decode::Decode for GetSessionExpandItem {
 #[cfg(feature = "identity")]
 crate::decode::impl_deserialize!(GetSessionExpandItem);
 
+/// healthNotReady
 #[cfg(feature = "metadata")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub struct GetVersionStatus200Body {
-    /// The version of this Kratos instance.
-    pub version: String,
+pub struct HealthNotReady {
+    /// The checks that failed, each mapped to its error message.
+    pub errors: std::collections::BTreeMap<String, String>,
 }
 
 #[cfg(feature = "metadata")]
-impl crate::decode::Decode for GetVersionStatus200Body {
+impl crate::decode::Decode for HealthNotReady {
     #[inline]
     fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
-        let mut field_version = None;
+        let mut field_errors = None;
         r.object(
-            "struct GetVersionStatus200Body",
+            "struct HealthNotReady",
             &mut |r, key| {
                 match key {
-                    "version" => field_version = Some(r.lenient()?),
+                    "errors" => field_errors = Some(r.lenient()?),
                     _ => r.skip()?,
                 }
                 Ok(())
             },
         )?;
-        let Some(field_version) = field_version else {
-            return Err(r.missing(&[("version", true)]));
+        let Some(field_errors) = field_errors else {
+            return Err(r.missing(&[("errors", true)]));
         };
-        Ok(Self { version: field_version })
+        Ok(Self { errors: field_errors })
     }
 }
 
 #[cfg(feature = "metadata")]
-crate::decode::impl_deserialize!(GetVersionStatus200Body);
+crate::decode::impl_deserialize!(HealthNotReady);
 
 #[cfg(feature = "metadata")]
-impl crate::encode::Fields for GetVersionStatus200Body {
+impl crate::encode::Fields for HealthNotReady {
     fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-        map.serialize_entry("version", &self.version)?;
+        map.serialize_entry("errors", &self.errors)?;
         Ok(())
     }
 }
 
 #[cfg(feature = "metadata")]
-crate::encode::impl_serialize!(GetVersionStatus200Body);
+crate::encode::impl_serialize!(HealthNotReady);
 
 #[cfg(feature = "metadata")]
-impl GetVersionStatus200Body {
+impl HealthNotReady {
     /// Creates one from its required fields; the optional ones start unset.
-    pub fn new(version: impl Into<String>) -> Self {
-        Self { version: version.into() }
+    pub fn new(errors: std::collections::BTreeMap<String, String>) -> Self {
+        Self { errors }
+    }
+}
+
+/// healthStatus
+#[cfg(feature = "metadata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct HealthStatus {
+    /// Always `ok`.
+    pub status: String,
+}
+
+#[cfg(feature = "metadata")]
+impl crate::decode::Decode for HealthStatus {
+    #[inline]
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_status = None;
+        r.object(
+            "struct HealthStatus",
+            &mut |r, key| {
+                match key {
+                    "status" => field_status = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        let Some(field_status) = field_status else {
+            return Err(r.missing(&[("status", true)]));
+        };
+        Ok(Self { status: field_status })
+    }
+}
+
+#[cfg(feature = "metadata")]
+crate::decode::impl_deserialize!(HealthStatus);
+
+#[cfg(feature = "metadata")]
+impl crate::encode::Fields for HealthStatus {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("status", &self.status)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "metadata")]
+crate::encode::impl_serialize!(HealthStatus);
+
+#[cfg(feature = "metadata")]
+impl HealthStatus {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(status: impl Into<String>) -> Self {
+        Self { status: status.into() }
     }
 }
 
@@ -2437,7 +2627,7 @@ pub enum IdentityCredentialsType {
     /// `lookup_secret`
     LookupSecret,
     /// `webauthn`
-    Webauthn,
+    WebAuthn,
     /// `code`
     Code,
     /// `passkey`
@@ -2464,7 +2654,7 @@ impl IdentityCredentialsType {
             Self::Oidc => "oidc",
             Self::Totp => "totp",
             Self::LookupSecret => "lookup_secret",
-            Self::Webauthn => "webauthn",
+            Self::WebAuthn => "webauthn",
             Self::Code => "code",
             Self::Passkey => "passkey",
             Self::Profile => "profile",
@@ -2485,7 +2675,7 @@ impl From<&str> for IdentityCredentialsType {
             "oidc" => Self::Oidc,
             "totp" => Self::Totp,
             "lookup_secret" => Self::LookupSecret,
-            "webauthn" => Self::Webauthn,
+            "webauthn" => Self::WebAuthn,
             "code" => Self::Code,
             "passkey" => Self::Passkey,
             "profile" => Self::Profile,
@@ -2572,6 +2762,29 @@ impl crate::encode::Fields for IdentityPatch {
 
 #[cfg(feature = "identity")]
 crate::encode::impl_serialize!(IdentityPatch);
+
+#[cfg(feature = "identity")]
+impl IdentityPatch {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self {
+            create: None,
+            patch_id: None,
+        }
+    }
+
+    /// Sets `create`.
+    pub fn create(mut self, create: impl Into<CreateIdentityBody>) -> Self {
+        self.create = Some(create.into());
+        self
+    }
+
+    /// Sets `patch_id`: An optional id of your choosing for this patch. Kratos echoes it in the matching result so you can pair results with patches.
+    pub fn patch_id(mut self, patch_id: impl Into<String>) -> Self {
+        self.patch_id = Some(patch_id.into());
+        self
+    }
+}
 
 /// The result of one patch in a batch.
 #[cfg(feature = "identity")]
@@ -2933,6 +3146,39 @@ impl crate::encode::Fields for IdentityWithCredentials {
 #[cfg(feature = "identity")]
 crate::encode::impl_serialize!(IdentityWithCredentials);
 
+#[cfg(feature = "identity")]
+impl IdentityWithCredentials {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self {
+            oidc: None,
+            password: None,
+            saml: None,
+        }
+    }
+
+    /// Sets `oidc`.
+    pub fn oidc(mut self, oidc: impl Into<IdentityWithCredentialsOidc>) -> Self {
+        self.oidc = Some(oidc.into());
+        self
+    }
+
+    /// Sets `password`.
+    pub fn password(
+        mut self,
+        password: impl Into<IdentityWithCredentialsPassword>,
+    ) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Sets `saml`.
+    pub fn saml(mut self, saml: impl Into<IdentityWithCredentialsSaml>) -> Self {
+        self.saml = Some(saml.into());
+        self
+    }
+}
+
 /// Social sign-in credentials to import: links between the identity and accounts at OpenID Connect providers.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
@@ -2976,6 +3222,23 @@ impl crate::encode::Fields for IdentityWithCredentialsOidc {
 crate::encode::impl_serialize!(IdentityWithCredentialsOidc);
 
 #[cfg(feature = "identity")]
+impl IdentityWithCredentialsOidc {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self { config: None }
+    }
+
+    /// Sets `config`.
+    pub fn config(
+        mut self,
+        config: impl Into<IdentityWithCredentialsOidcConfig>,
+    ) -> Self {
+        self.config = Some(config.into());
+        self
+    }
+}
+
+#[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -3016,6 +3279,25 @@ impl crate::encode::Fields for IdentityWithCredentialsOidcConfig {
 
 #[cfg(feature = "identity")]
 crate::encode::impl_serialize!(IdentityWithCredentialsOidcConfig);
+
+#[cfg(feature = "identity")]
+impl IdentityWithCredentialsOidcConfig {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self { providers: None }
+    }
+
+    /// Sets `providers`: The provider accounts to link to the identity.
+    pub fn providers(
+        mut self,
+        providers: impl IntoIterator<
+            Item = impl Into<IdentityWithCredentialsOidcConfigProvider>,
+        >,
+    ) -> Self {
+        self.providers = Some(providers.into_iter().map(Into::into).collect());
+        self
+    }
+}
 
 /// One account at an OpenID Connect provider to link to the identity.
 #[cfg(feature = "identity")]
@@ -3098,6 +3380,18 @@ impl IdentityWithCredentialsOidcConfigProvider {
             use_auto_link: None,
         }
     }
+
+    /// Sets `organization`.
+    pub fn organization(mut self, organization: impl Into<NullUuid>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+
+    /// Sets `use_auto_link`: If `true`, Kratos links the provider account to this identity when the user first signs in through `provider`, rather than needing the subject to be known beforehand.
+    pub fn use_auto_link(mut self, use_auto_link: impl Into<bool>) -> Self {
+        self.use_auto_link = Some(use_auto_link.into());
+        self
+    }
 }
 
 /// A password credential to import.
@@ -3141,6 +3435,23 @@ impl crate::encode::Fields for IdentityWithCredentialsPassword {
 
 #[cfg(feature = "identity")]
 crate::encode::impl_serialize!(IdentityWithCredentialsPassword);
+
+#[cfg(feature = "identity")]
+impl IdentityWithCredentialsPassword {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self { config: None }
+    }
+
+    /// Sets `config`.
+    pub fn config(
+        mut self,
+        config: impl Into<IdentityWithCredentialsPasswordConfig>,
+    ) -> Self {
+        self.config = Some(config.into());
+        self
+    }
+}
 
 /// The password to import: a plain password, an existing hash, or neither with `use_password_migration_hook`. Password policies are not applied to imported passwords.
 #[cfg(feature = "identity")]
@@ -3206,6 +3517,39 @@ impl crate::encode::Fields for IdentityWithCredentialsPasswordConfig {
 crate::encode::impl_serialize!(IdentityWithCredentialsPasswordConfig);
 
 #[cfg(feature = "identity")]
+impl IdentityWithCredentialsPasswordConfig {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self {
+            hashed_password: None,
+            password: None,
+            use_password_migration_hook: None,
+        }
+    }
+
+    /// Sets `hashed_password`: An existing password hash, in the PHC-like string format Kratos reads (for example `$argon2id$v=19$m=...`). Kratos accepts bcrypt, argon2id/argon2i, pbkdf2, scrypt, firescrypt, md5, md5-crypt, sha1/sha256/sha512, sha256-crypt/sha512-crypt, ssha and hmac hashes; anything else is rejected with a 400.
+    pub fn hashed_password(mut self, hashed_password: impl Into<String>) -> Self {
+        self.hashed_password = Some(hashed_password.into());
+        self
+    }
+
+    /// Sets `password`: A plain password, for when no hash is available. Kratos hashes it with its configured hasher.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Sets `use_password_migration_hook`: If `true` and no hash is given, Kratos calls the configured password migration webhook at the user's first sign-in to check the password, then stores its hash.
+    pub fn use_password_migration_hook(
+        mut self,
+        use_password_migration_hook: impl Into<bool>,
+    ) -> Self {
+        self.use_password_migration_hook = Some(use_password_migration_hook.into());
+        self
+    }
+}
+
+#[cfg(feature = "identity")]
 impl std::fmt::Debug for IdentityWithCredentialsPasswordConfig {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3262,6 +3606,23 @@ impl crate::encode::Fields for IdentityWithCredentialsSaml {
 #[cfg(feature = "identity")]
 crate::encode::impl_serialize!(IdentityWithCredentialsSaml);
 
+#[cfg(feature = "identity")]
+impl IdentityWithCredentialsSaml {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self { config: None }
+    }
+
+    /// Sets `config`.
+    pub fn config(
+        mut self,
+        config: impl Into<IdentityWithCredentialsSamlConfig>,
+    ) -> Self {
+        self.config = Some(config.into());
+        self
+    }
+}
+
 /// The SAML accounts to link to the identity.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
@@ -3304,6 +3665,25 @@ impl crate::encode::Fields for IdentityWithCredentialsSamlConfig {
 
 #[cfg(feature = "identity")]
 crate::encode::impl_serialize!(IdentityWithCredentialsSamlConfig);
+
+#[cfg(feature = "identity")]
+impl IdentityWithCredentialsSamlConfig {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self { providers: None }
+    }
+
+    /// Sets `providers`: The SAML provider accounts to link.
+    pub fn providers(
+        mut self,
+        providers: impl IntoIterator<
+            Item = impl Into<IdentityWithCredentialsSamlConfigProvider>,
+        >,
+    ) -> Self {
+        self.providers = Some(providers.into_iter().map(Into::into).collect());
+        self
+    }
+}
 
 /// One account at a SAML provider to link to the identity.
 #[cfg(feature = "identity")]
@@ -3379,164 +3759,11 @@ impl IdentityWithCredentialsSamlConfigProvider {
             subject: subject.into(),
         }
     }
-}
 
-#[cfg(feature = "metadata")]
-#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct IsAliveStatus200Body {
-    /// Always `ok`.
-    pub status: String,
-}
-
-#[cfg(feature = "metadata")]
-impl crate::decode::Decode for IsAliveStatus200Body {
-    #[inline]
-    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
-        let mut field_status = None;
-        r.object(
-            "struct IsAliveStatus200Body",
-            &mut |r, key| {
-                match key {
-                    "status" => field_status = Some(r.lenient()?),
-                    _ => r.skip()?,
-                }
-                Ok(())
-            },
-        )?;
-        let Some(field_status) = field_status else {
-            return Err(r.missing(&[("status", true)]));
-        };
-        Ok(Self { status: field_status })
-    }
-}
-
-#[cfg(feature = "metadata")]
-crate::decode::impl_deserialize!(IsAliveStatus200Body);
-
-#[cfg(feature = "metadata")]
-impl crate::encode::Fields for IsAliveStatus200Body {
-    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-        map.serialize_entry("status", &self.status)?;
-        Ok(())
-    }
-}
-
-#[cfg(feature = "metadata")]
-crate::encode::impl_serialize!(IsAliveStatus200Body);
-
-#[cfg(feature = "metadata")]
-impl IsAliveStatus200Body {
-    /// Creates one from its required fields; the optional ones start unset.
-    pub fn new(status: impl Into<String>) -> Self {
-        Self { status: status.into() }
-    }
-}
-
-#[cfg(feature = "metadata")]
-#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct IsReadyServiceUnavailableBody {
-    /// The checks that failed, each mapped to its error message.
-    pub errors: std::collections::BTreeMap<String, String>,
-}
-
-#[cfg(feature = "metadata")]
-impl crate::decode::Decode for IsReadyServiceUnavailableBody {
-    #[inline]
-    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
-        let mut field_errors = None;
-        r.object(
-            "struct IsReadyServiceUnavailableBody",
-            &mut |r, key| {
-                match key {
-                    "errors" => field_errors = Some(r.lenient()?),
-                    _ => r.skip()?,
-                }
-                Ok(())
-            },
-        )?;
-        let Some(field_errors) = field_errors else {
-            return Err(r.missing(&[("errors", true)]));
-        };
-        Ok(Self { errors: field_errors })
-    }
-}
-
-#[cfg(feature = "metadata")]
-crate::decode::impl_deserialize!(IsReadyServiceUnavailableBody);
-
-#[cfg(feature = "metadata")]
-impl crate::encode::Fields for IsReadyServiceUnavailableBody {
-    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-        map.serialize_entry("errors", &self.errors)?;
-        Ok(())
-    }
-}
-
-#[cfg(feature = "metadata")]
-crate::encode::impl_serialize!(IsReadyServiceUnavailableBody);
-
-#[cfg(feature = "metadata")]
-impl IsReadyServiceUnavailableBody {
-    /// Creates one from its required fields; the optional ones start unset.
-    pub fn new(errors: std::collections::BTreeMap<String, String>) -> Self {
-        Self { errors }
-    }
-}
-
-#[cfg(feature = "metadata")]
-#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct IsReadyStatus200Body {
-    /// Always `ok`.
-    pub status: String,
-}
-
-#[cfg(feature = "metadata")]
-impl crate::decode::Decode for IsReadyStatus200Body {
-    #[inline]
-    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
-        let mut field_status = None;
-        r.object(
-            "struct IsReadyStatus200Body",
-            &mut |r, key| {
-                match key {
-                    "status" => field_status = Some(r.lenient()?),
-                    _ => r.skip()?,
-                }
-                Ok(())
-            },
-        )?;
-        let Some(field_status) = field_status else {
-            return Err(r.missing(&[("status", true)]));
-        };
-        Ok(Self { status: field_status })
-    }
-}
-
-#[cfg(feature = "metadata")]
-crate::decode::impl_deserialize!(IsReadyStatus200Body);
-
-#[cfg(feature = "metadata")]
-impl crate::encode::Fields for IsReadyStatus200Body {
-    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-        map.serialize_entry("status", &self.status)?;
-        Ok(())
-    }
-}
-
-#[cfg(feature = "metadata")]
-crate::encode::impl_serialize!(IsReadyStatus200Body);
-
-#[cfg(feature = "metadata")]
-impl IsReadyStatus200Body {
-    /// Creates one from its required fields; the optional ones start unset.
-    pub fn new(status: impl Into<String>) -> Self {
-        Self { status: status.into() }
+    /// Sets `organization`.
+    pub fn organization(mut self, organization: impl Into<NullUuid>) -> Self {
+        self.organization = Some(organization.into());
+        self
     }
 }
 
@@ -3617,6 +3844,18 @@ impl JsonPatch {
             path: path.into(),
             value: None,
         }
+    }
+
+    /// Sets `from`: For `move` and `copy`: a JSON Pointer (RFC 6901) to the value to take.
+    pub fn from(mut self, from: impl Into<String>) -> Self {
+        self.from = Some(from.into());
+        self
+    }
+
+    /// Sets `value`: The value to add, to replace with, or to compare against for `test`.
+    pub fn value(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }
 
@@ -4150,7 +4389,7 @@ pub enum LoginFlowActive {
     /// `lookup_secret`
     LookupSecret,
     /// `webauthn`
-    Webauthn,
+    WebAuthn,
     /// `code`
     Code,
     /// `passkey`
@@ -4177,7 +4416,7 @@ impl LoginFlowActive {
             Self::Oidc => "oidc",
             Self::Totp => "totp",
             Self::LookupSecret => "lookup_secret",
-            Self::Webauthn => "webauthn",
+            Self::WebAuthn => "webauthn",
             Self::Code => "code",
             Self::Passkey => "passkey",
             Self::Profile => "profile",
@@ -4198,7 +4437,7 @@ impl From<&str> for LoginFlowActive {
             "oidc" => Self::Oidc,
             "totp" => Self::Totp,
             "lookup_secret" => Self::LookupSecret,
-            "webauthn" => Self::Webauthn,
+            "webauthn" => Self::WebAuthn,
             "code" => Self::Code,
             "passkey" => Self::Passkey,
             "profile" => Self::Profile,
@@ -5613,6 +5852,23 @@ impl crate::encode::Fields for PatchIdentitiesBody {
 #[cfg(feature = "identity")]
 crate::encode::impl_serialize!(PatchIdentitiesBody);
 
+#[cfg(feature = "identity")]
+impl PatchIdentitiesBody {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self { identities: None }
+    }
+
+    /// Sets `identities`: The patches to apply. Kratos limits how many one request may hold.
+    pub fn identities(
+        mut self,
+        identities: impl IntoIterator<Item = impl Into<IdentityPatch>>,
+    ) -> Self {
+        self.identities = Some(identities.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
 /// Request body for signing out a native app's session.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
@@ -5668,6 +5924,30 @@ impl PerformNativeLogoutBody {
         Self {
             session_token: session_token.into(),
         }
+    }
+}
+
+#[cfg(feature = "frontend")]
+impl From<String> for PerformNativeLogoutBody {
+    /// A body of its one required field, `session_token`.
+    fn from(value: String) -> Self {
+        Self::new(value)
+    }
+}
+
+#[cfg(feature = "frontend")]
+impl From<&str> for PerformNativeLogoutBody {
+    /// A body of its one required field, `session_token`.
+    fn from(value: &str) -> Self {
+        Self::new(value.to_string())
+    }
+}
+
+#[cfg(feature = "frontend")]
+impl From<&String> for PerformNativeLogoutBody {
+    /// A body of its one required field, `session_token`.
+    fn from(value: &String) -> Self {
+        Self::new(value.to_string())
     }
 }
 
@@ -6129,6 +6409,24 @@ impl RecoveryIdentityAddress {
             via: via.into(),
         }
     }
+
+    /// Sets `created_at`: When it was added.
+    pub fn created_at(mut self, created_at: impl Into<String>) -> Self {
+        self.created_at = Some(created_at.into());
+        self
+    }
+
+    /// Sets `id`: Its id.
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets `updated_at`: When it last changed.
+    pub fn updated_at(mut self, updated_at: impl Into<String>) -> Self {
+        self.updated_at = Some(updated_at.into());
+        self
+    }
 }
 
 /// Recovery link for an identity
@@ -6461,7 +6759,7 @@ pub enum RegistrationFlowActive {
     /// `lookup_secret`
     LookupSecret,
     /// `webauthn`
-    Webauthn,
+    WebAuthn,
     /// `code`
     Code,
     /// `passkey`
@@ -6488,7 +6786,7 @@ impl RegistrationFlowActive {
             Self::Oidc => "oidc",
             Self::Totp => "totp",
             Self::LookupSecret => "lookup_secret",
-            Self::Webauthn => "webauthn",
+            Self::WebAuthn => "webauthn",
             Self::Code => "code",
             Self::Passkey => "passkey",
             Self::Profile => "profile",
@@ -6509,7 +6807,7 @@ impl From<&str> for RegistrationFlowActive {
             "oidc" => Self::Oidc,
             "totp" => Self::Totp,
             "lookup_secret" => Self::LookupSecret,
-            "webauthn" => Self::Webauthn,
+            "webauthn" => Self::WebAuthn,
             "code" => Self::Code,
             "passkey" => Self::Passkey,
             "profile" => Self::Profile,
@@ -6789,7 +7087,7 @@ pub enum SessionAuthenticationMethodMethod {
     /// `lookup_secret`
     LookupSecret,
     /// `webauthn`
-    Webauthn,
+    WebAuthn,
     /// `code`
     Code,
     /// `passkey`
@@ -6816,7 +7114,7 @@ impl SessionAuthenticationMethodMethod {
             Self::Oidc => "oidc",
             Self::Totp => "totp",
             Self::LookupSecret => "lookup_secret",
-            Self::Webauthn => "webauthn",
+            Self::WebAuthn => "webauthn",
             Self::Code => "code",
             Self::Passkey => "passkey",
             Self::Profile => "profile",
@@ -6837,7 +7135,7 @@ impl From<&str> for SessionAuthenticationMethodMethod {
             "oidc" => Self::Oidc,
             "totp" => Self::Totp,
             "lookup_secret" => Self::LookupSecret,
-            "webauthn" => Self::Webauthn,
+            "webauthn" => Self::WebAuthn,
             "code" => Self::Code,
             "passkey" => Self::Passkey,
             "profile" => Self::Profile,
@@ -7892,7 +8190,7 @@ pub enum UiNodeGroup {
     /// `lookup_secret`
     LookupSecret,
     /// `webauthn`
-    Webauthn,
+    WebAuthn,
     /// `passkey`
     Passkey,
     /// `identifier_first`
@@ -7919,7 +8217,7 @@ impl UiNodeGroup {
             Self::Code => "code",
             Self::Totp => "totp",
             Self::LookupSecret => "lookup_secret",
-            Self::Webauthn => "webauthn",
+            Self::WebAuthn => "webauthn",
             Self::Passkey => "passkey",
             Self::IdentifierFirst => "identifier_first",
             Self::Captcha => "captcha",
@@ -7942,7 +8240,7 @@ impl From<&str> for UiNodeGroup {
             "code" => Self::Code,
             "totp" => Self::Totp,
             "lookup_secret" => Self::LookupSecret,
-            "webauthn" => Self::Webauthn,
+            "webauthn" => Self::WebAuthn,
             "passkey" => Self::Passkey,
             "identifier_first" => Self::IdentifierFirst,
             "captcha" => Self::Captcha,
@@ -8270,7 +8568,7 @@ pub enum UiNodeInputAttributesAutocomplete {
     /// `one-time-code`
     OneTimeCode,
     /// `username webauthn`
-    UsernameWebauthn,
+    UsernameWebAuthn,
     /// A value this version of the crate does not know, as the server sent it.
     Unknown(String),
 }
@@ -8287,7 +8585,7 @@ impl UiNodeInputAttributesAutocomplete {
             Self::CurrentPassword => "current-password",
             Self::NewPassword => "new-password",
             Self::OneTimeCode => "one-time-code",
-            Self::UsernameWebauthn => "username webauthn",
+            Self::UsernameWebAuthn => "username webauthn",
             Self::Unknown(value) => value,
         }
     }
@@ -8304,7 +8602,7 @@ impl From<&str> for UiNodeInputAttributesAutocomplete {
             "current-password" => Self::CurrentPassword,
             "new-password" => Self::NewPassword,
             "one-time-code" => Self::OneTimeCode,
-            "username webauthn" => Self::UsernameWebauthn,
+            "username webauthn" => Self::UsernameWebAuthn,
             other => Self::Unknown(other.to_string()),
         }
     }
@@ -9207,6 +9505,21 @@ impl UpdateFedcmFlowBody {
             transient_payload: None,
         }
     }
+
+    /// Sets `nonce`: The nonce that was passed to `navigator.credentials.get`. When sent, it has to equal the token's `nonce` claim.
+    pub fn nonce(mut self, nonce: impl Into<String>) -> Self {
+        self.nonce = Some(nonce.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
 }
 
 #[cfg(feature = "frontend")]
@@ -9334,6 +9647,39 @@ impl UpdateIdentityBody {
             state,
             traits,
         }
+    }
+
+    /// Sets `credentials`.
+    pub fn credentials(
+        mut self,
+        credentials: impl Into<IdentityWithCredentials>,
+    ) -> Self {
+        self.credentials = Some(credentials.into());
+        self
+    }
+
+    /// Sets `external_id`: An optional id from another system, for linking the identity to it. No two identities may share one.
+    pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
+        self.external_id = Some(external_id.into());
+        self
+    }
+
+    /// Sets `metadata_admin`: Any JSON value for administrators. It is returned only by admin endpoints, for example `GET /admin/identities/{id}`, and never shown to the user.
+    pub fn metadata_admin(
+        mut self,
+        metadata_admin: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.metadata_admin = Some(metadata_admin.into());
+        self
+    }
+
+    /// Sets `metadata_public`: Any JSON value the user may read, for example in their own session. Keep secrets and sensitive data out of it.
+    pub fn metadata_public(
+        mut self,
+        metadata_public: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.metadata_public = Some(metadata_public.into());
+        self
     }
 }
 
@@ -9640,7 +9986,7 @@ impl UpdateLoginFlowBody {
             Self::Totp(value) => value.csrf_token.as_deref(),
             Self::WebAuthn(value) => value.csrf_token.as_deref(),
             Self::LookupSecret(value) => value.csrf_token.as_deref(),
-            Self::Code(value) => Some(&value.csrf_token),
+            Self::Code(value) => value.csrf_token.as_deref(),
             Self::Passkey(value) => value.csrf_token.as_deref(),
             Self::IdentifierFirst(value) => value.csrf_token.as_deref(),
             Self::Unknown(object) => {
@@ -9689,7 +10035,7 @@ pub struct UpdateLoginFlowWithCodeMethod {
     /// The 6-digit code the user received.
     pub code: Option<String>,
     /// Anti-CSRF token from the `csrf_token` node of the flow's form. Browser flows must send it; native flows may send an empty string.
-    pub csrf_token: String,
+    pub csrf_token: Option<String>,
     /// The email address or phone number to sign in with. It only works for an account that already has code login set up, through registration or settings.
     pub identifier: Option<String>,
     /// Set to a non-empty value (the form's resend button uses `code`) to have a new code sent instead of checking one.
@@ -9714,7 +10060,7 @@ impl crate::decode::Decode for UpdateLoginFlowWithCodeMethod {
                 match key {
                     "address" => field_address = r.read()?,
                     "code" => field_code = r.read()?,
-                    "csrf_token" => field_csrf_token = Some(r.lenient()?),
+                    "csrf_token" => field_csrf_token = r.read()?,
                     "identifier" => field_identifier = r.read()?,
                     "resend" => field_resend = r.read()?,
                     "transient_payload" => field_transient_payload = r.read()?,
@@ -9723,9 +10069,6 @@ impl crate::decode::Decode for UpdateLoginFlowWithCodeMethod {
                 Ok(())
             },
         )?;
-        let Some(field_csrf_token) = field_csrf_token else {
-            return Err(r.missing(&[("csrf_token", true)]));
-        };
         Ok(Self {
             address: field_address,
             code: field_code,
@@ -9745,7 +10088,7 @@ impl crate::encode::Fields for UpdateLoginFlowWithCodeMethod {
     fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         crate::encode::optional(map, "address", &self.address)?;
         crate::encode::optional(map, "code", &self.code)?;
-        map.serialize_entry("csrf_token", &self.csrf_token)?;
+        crate::encode::optional(map, "csrf_token", &self.csrf_token)?;
         crate::encode::optional(map, "identifier", &self.identifier)?;
         crate::encode::optional(map, "resend", &self.resend)?;
         crate::encode::optional(map, "transient_payload", &self.transient_payload)?;
@@ -9758,16 +10101,55 @@ crate::encode::impl_serialize!(UpdateLoginFlowWithCodeMethod);
 
 #[cfg(feature = "frontend")]
 impl UpdateLoginFlowWithCodeMethod {
-    /// Creates one from its required fields; the optional ones start unset.
-    pub fn new(csrf_token: impl Into<String>) -> Self {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
         Self {
             address: None,
             code: None,
-            csrf_token: csrf_token.into(),
+            csrf_token: None,
             identifier: None,
             resend: None,
             transient_payload: None,
         }
+    }
+
+    /// Sets `address`: Which of the user's addresses should receive the code, when there is more than one. Only used when the code is a second factor; passwordless login ignores it.
+    pub fn address(mut self, address: impl Into<String>) -> Self {
+        self.address = Some(address.into());
+        self
+    }
+
+    /// Sets `code`: The 6-digit code the user received.
+    pub fn code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token from the `csrf_token` node of the flow's form. Browser flows must send it; native flows may send an empty string.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `identifier`: The email address or phone number to sign in with. It only works for an account that already has code login set up, through registration or settings.
+    pub fn identifier(mut self, identifier: impl Into<String>) -> Self {
+        self.identifier = Some(identifier.into());
+        self
+    }
+
+    /// Sets `resend`: Set to a non-empty value (the form's resend button uses `code`) to have a new code sent instead of checking one.
+    pub fn resend(mut self, resend: impl Into<String>) -> Self {
+        self.resend = Some(resend.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
     }
 }
 
@@ -9778,7 +10160,10 @@ impl std::fmt::Debug for UpdateLoginFlowWithCodeMethod {
         f.debug_struct("UpdateLoginFlowWithCodeMethod")
             .field("address", &self.address)
             .field("code", &self.code.as_ref().map(|_| crate::secret::Redacted))
-            .field("csrf_token", &crate::secret::Redacted)
+            .field(
+                "csrf_token",
+                &self.csrf_token.as_ref().map(|_| crate::secret::Redacted),
+            )
             .field("identifier", &self.identifier)
             .field("resend", &self.resend)
             .field(
@@ -9858,6 +10243,21 @@ impl UpdateLoginFlowWithIdentifierFirstMethod {
             identifier: identifier.into(),
             transient_payload: None,
         }
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
     }
 }
 
@@ -9941,6 +10341,12 @@ impl UpdateLoginFlowWithLookupSecretMethod {
             csrf_token: None,
             lookup_secret: lookup_secret.into(),
         }
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
     }
 }
 
@@ -10056,6 +10462,51 @@ impl UpdateLoginFlowWithOidcMethod {
             upstream_parameters: None,
         }
     }
+
+    /// Sets `csrf_token`: Anti-CSRF token from the flow's form; needed for browser flows.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `id_token`: An ID token the app already obtained from the provider, for example through the platform's native Apple or Google sign-in. Kratos checks it against the provider's public keys and fills the OIDC credentials from its claims. Only Apple and Google are supported. If the token lacks claims such as the name (Apple puts only the email in it), supply them in `traits`.
+    pub fn id_token(mut self, id_token: impl Into<String>) -> Self {
+        self.id_token = Some(id_token.into());
+        self
+    }
+
+    /// Sets `id_token_nonce`: The nonce used when the ID token was requested. Required, and compared with the token, for providers that support nonce validation.
+    pub fn id_token_nonce(mut self, id_token_nonce: impl Into<String>) -> Self {
+        self.id_token_nonce = Some(id_token_nonce.into());
+        self
+    }
+
+    /// Sets `traits`: Identity traits. Only used if the sign-in registers a new identity; a plain login ignores them.
+    pub fn traits(
+        mut self,
+        traits: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.traits = Some(traits.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets `upstream_parameters`: Extra parameters forwarded to the provider; which ones work depends on the provider. Recognised keys, all strings: `login_hint` (preselect an account or prefill the email and skip the account picker), `hd` (restrict sign-in to one Google organisation, e.g. `mycollege.edu`), `prompt` (e.g. `select_account`, to ask the provider to re-authenticate or ask for consent) and `acr_values` (requested authentication context class values).
+    pub fn upstream_parameters(
+        mut self,
+        upstream_parameters: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.upstream_parameters = Some(upstream_parameters.into());
+        self
+    }
 }
 
 #[cfg(feature = "frontend")]
@@ -10133,6 +10584,29 @@ impl crate::encode::Fields for UpdateLoginFlowWithPasskeyMethod {
 
 #[cfg(feature = "frontend")]
 crate::encode::impl_serialize!(UpdateLoginFlowWithPasskeyMethod);
+
+#[cfg(feature = "frontend")]
+impl UpdateLoginFlowWithPasskeyMethod {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self {
+            csrf_token: None,
+            passkey_login: None,
+        }
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `passkey_login`: The WebAuthn assertion produced by the authenticator for the flow's challenge, serialised as JSON.
+    pub fn passkey_login(mut self, passkey_login: impl Into<String>) -> Self {
+        self.passkey_login = Some(passkey_login.into());
+        self
+    }
+}
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateLoginFlowWithPasskeyMethod {
@@ -10239,6 +10713,30 @@ impl UpdateLoginFlowWithPasswordMethod {
             transient_payload: None,
         }
     }
+
+    /// Sets `csrf_token`: Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `password_identifier`: Deprecated; send `identifier` instead.
+    pub fn password_identifier(
+        mut self,
+        password_identifier: impl Into<String>,
+    ) -> Self {
+        self.password_identifier = Some(password_identifier.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
 }
 
 #[cfg(feature = "frontend")]
@@ -10331,6 +10829,21 @@ impl UpdateLoginFlowWithSamlMethod {
             transient_payload: None,
         }
     }
+
+    /// Sets `csrf_token`: Anti-CSRF token from the flow's form; needed for browser flows.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
 }
 
 #[cfg(feature = "frontend")]
@@ -10420,6 +10933,21 @@ impl UpdateLoginFlowWithTotpMethod {
             totp_code: totp_code.into(),
             transient_payload: None,
         }
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
     }
 }
 
@@ -10517,6 +11045,27 @@ impl UpdateLoginFlowWithWebAuthnMethod {
             transient_payload: None,
             webauthn_login: None,
         }
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets `webauthn_login`: The WebAuthn assertion produced by the security key for the flow's challenge, serialised as JSON. In browser forms the server's `webauthn.js` script fills it in.
+    pub fn webauthn_login(mut self, webauthn_login: impl Into<String>) -> Self {
+        self.webauthn_login = Some(webauthn_login.into());
+        self
     }
 }
 
@@ -10750,6 +11299,80 @@ impl crate::encode::Fields for UpdateRecoveryFlowWithCodeMethod {
 crate::encode::impl_serialize!(UpdateRecoveryFlowWithCodeMethod);
 
 #[cfg(feature = "frontend")]
+impl UpdateRecoveryFlowWithCodeMethod {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self {
+            code: None,
+            csrf_token: None,
+            email: None,
+            recovery_address: None,
+            recovery_confirm_address: None,
+            recovery_select_address: None,
+            screen: None,
+            transient_payload: None,
+        }
+    }
+
+    /// Sets `code`: The one-time code from the recovery email. Send it on its own, without `email`; adding `email` would request a new code instead.
+    pub fn code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `email`: Address of the account to recover (email format). Kratos emails a code when an account has this recovery address. Sending it again after a code went out cancels that code and sends a fresh one.
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets `recovery_address`: Recovery address of the user, such as an email address or a phone number for an SMS code. Only used by the newer (V2) recovery flow.
+    pub fn recovery_address(mut self, recovery_address: impl Into<String>) -> Self {
+        self.recovery_address = Some(recovery_address.into());
+        self
+    }
+
+    /// Sets `recovery_confirm_address`: The full address, typed by the user to confirm a masked address they picked when it differs from the one they first entered. Only used by the newer (V2) recovery flow.
+    pub fn recovery_confirm_address(
+        mut self,
+        recovery_confirm_address: impl Into<String>,
+    ) -> Self {
+        self.recovery_confirm_address = Some(recovery_confirm_address.into());
+        self
+    }
+
+    /// Sets `recovery_select_address`: The address the user picked when the account has several. Addresses are shown masked, so treat this value as an opaque id and send it back as given. Only used by the newer (V2) recovery flow.
+    pub fn recovery_select_address(
+        mut self,
+        recovery_select_address: impl Into<String>,
+    ) -> Self {
+        self.recovery_select_address = Some(recovery_select_address.into());
+        self
+    }
+
+    /// Sets `screen`: Send `previous` to step back to the preceding screen. Only used by the newer (V2) recovery flow.
+    pub fn screen(mut self, screen: impl Into<String>) -> Self {
+        self.screen = Some(screen.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Free-form JSON object handed on to webhooks. Kratos does not store it.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
+}
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateRecoveryFlowWithCodeMethod {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -10841,6 +11464,21 @@ impl UpdateRecoveryFlowWithLinkMethod {
             email: email.into(),
             transient_payload: None,
         }
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Free-form JSON object handed on to webhooks. Kratos does not store it.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
     }
 }
 
@@ -11148,6 +11786,33 @@ impl UpdateRegistrationFlowWithCodeMethod {
             transient_payload: None,
         }
     }
+
+    /// Sets `code`: The code the user received.
+    pub fn code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Sets `csrf_token`: The anti-CSRF token; only browser flows need it.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `resend`: Set to ask for a new code.
+    pub fn resend(mut self, resend: impl Into<String>) -> Self {
+        self.resend = Some(resend.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Data for webhooks; Kratos does not store it.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
 }
 
 #[cfg(feature = "frontend")]
@@ -11268,6 +11933,51 @@ impl UpdateRegistrationFlowWithOidcMethod {
             upstream_parameters: None,
         }
     }
+
+    /// Sets `csrf_token`: The anti-CSRF token; only browser flows need it.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `id_token`: An ID token the app already got from the provider, to register without a browser.
+    pub fn id_token(mut self, id_token: impl Into<String>) -> Self {
+        self.id_token = Some(id_token.into());
+        self
+    }
+
+    /// Sets `id_token_nonce`: The nonce the ID token was made with, if the provider uses one.
+    pub fn id_token_nonce(mut self, id_token_nonce: impl Into<String>) -> Self {
+        self.id_token_nonce = Some(id_token_nonce.into());
+        self
+    }
+
+    /// Sets `traits`: The identity's traits, shaped by its identity schema.
+    pub fn traits(
+        mut self,
+        traits: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.traits = Some(traits.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Data for webhooks; Kratos does not store it.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets `upstream_parameters`: Extra parameters for the provider, such as `login_hint`.
+    pub fn upstream_parameters(
+        mut self,
+        upstream_parameters: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.upstream_parameters = Some(upstream_parameters.into());
+        self
+    }
 }
 
 #[cfg(feature = "frontend")]
@@ -11371,6 +12081,27 @@ impl UpdateRegistrationFlowWithPasskeyMethod {
             traits,
             transient_payload: None,
         }
+    }
+
+    /// Sets `csrf_token`: The anti-CSRF token; only browser flows need it.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `passkey_register`: The JSON the WebAuthn API returned for the new passkey.
+    pub fn passkey_register(mut self, passkey_register: impl Into<String>) -> Self {
+        self.passkey_register = Some(passkey_register.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Data for webhooks; Kratos does not store it.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
     }
 }
 
@@ -11478,6 +12209,21 @@ impl UpdateRegistrationFlowWithPasswordMethod {
             transient_payload: None,
         }
     }
+
+    /// Sets `csrf_token`: The anti-CSRF token; only browser flows need it.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Data for webhooks; Kratos does not store it.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
 }
 
 #[cfg(feature = "frontend")]
@@ -11575,6 +12321,30 @@ impl UpdateRegistrationFlowWithProfileMethod {
             traits,
             transient_payload: None,
         }
+    }
+
+    /// Sets `csrf_token`: The anti-CSRF token; only browser flows need it.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `screen`: Go back to a previous screen instead of going on.
+    pub fn screen(
+        mut self,
+        screen: impl Into<UpdateRegistrationFlowWithProfileMethodScreen>,
+    ) -> Self {
+        self.screen = Some(screen.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Data for webhooks; Kratos does not store it.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
     }
 }
 
@@ -11741,6 +12511,30 @@ impl UpdateRegistrationFlowWithSamlMethod {
             transient_payload: None,
         }
     }
+
+    /// Sets `csrf_token`: The anti-CSRF token; only browser flows need it.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `traits`: The identity's traits, shaped by its identity schema.
+    pub fn traits(
+        mut self,
+        traits: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.traits = Some(traits.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Data for webhooks; Kratos does not store it.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
 }
 
 #[cfg(feature = "frontend")]
@@ -11851,6 +12645,36 @@ impl UpdateRegistrationFlowWithWebAuthnMethod {
             webauthn_register: None,
             webauthn_register_displayname: None,
         }
+    }
+
+    /// Sets `csrf_token`: The anti-CSRF token; only browser flows need it.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Data for webhooks; Kratos does not store it.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets `webauthn_register`: The JSON the WebAuthn API returned for the new key.
+    pub fn webauthn_register(mut self, webauthn_register: impl Into<String>) -> Self {
+        self.webauthn_register = Some(webauthn_register.into());
+        self
+    }
+
+    /// Sets `webauthn_register_displayname`: A name for the key, for the user to recognise it.
+    pub fn webauthn_register_displayname(
+        mut self,
+        webauthn_register_displayname: impl Into<String>,
+    ) -> Self {
+        self.webauthn_register_displayname = Some(webauthn_register_displayname.into());
+        self
     }
 }
 
@@ -12214,6 +13038,72 @@ impl crate::encode::Fields for UpdateSettingsFlowWithLookupMethod {
 crate::encode::impl_serialize!(UpdateSettingsFlowWithLookupMethod);
 
 #[cfg(feature = "frontend")]
+impl UpdateSettingsFlowWithLookupMethod {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self {
+            csrf_token: None,
+            lookup_secret_confirm: None,
+            lookup_secret_disable: None,
+            lookup_secret_regenerate: None,
+            lookup_secret_reveal: None,
+            transient_payload: None,
+        }
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `lookup_secret_confirm`: Set to `true` to save the codes produced by an earlier `lookup_secret_regenerate` submission, replacing the previous set.
+    pub fn lookup_secret_confirm(
+        mut self,
+        lookup_secret_confirm: impl Into<bool>,
+    ) -> Self {
+        self.lookup_secret_confirm = Some(lookup_secret_confirm.into());
+        self
+    }
+
+    /// Sets `lookup_secret_disable`: Set to `true` to delete the recovery codes and turn this method off.
+    pub fn lookup_secret_disable(
+        mut self,
+        lookup_secret_disable: impl Into<bool>,
+    ) -> Self {
+        self.lookup_secret_disable = Some(lookup_secret_disable.into());
+        self
+    }
+
+    /// Sets `lookup_secret_regenerate`: Set to `true` to create a fresh set of recovery codes. The returned flow shows them; they are only stored after a `lookup_secret_confirm` submission.
+    pub fn lookup_secret_regenerate(
+        mut self,
+        lookup_secret_regenerate: impl Into<bool>,
+    ) -> Self {
+        self.lookup_secret_regenerate = Some(lookup_secret_regenerate.into());
+        self
+    }
+
+    /// Sets `lookup_secret_reveal`: Set to `true` to have the returned flow display the identity's current recovery codes.
+    pub fn lookup_secret_reveal(
+        mut self,
+        lookup_secret_reveal: impl Into<bool>,
+    ) -> Self {
+        self.lookup_secret_reveal = Some(lookup_secret_reveal.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Optional extra data handed to webhooks for this submission. It is not stored on the identity.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
+}
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithLookupMethod {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -12310,6 +13200,66 @@ impl crate::encode::Fields for UpdateSettingsFlowWithOidcMethod {
 crate::encode::impl_serialize!(UpdateSettingsFlowWithOidcMethod);
 
 #[cfg(feature = "frontend")]
+impl UpdateSettingsFlowWithOidcMethod {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self {
+            flow: None,
+            link: None,
+            traits: None,
+            transient_payload: None,
+            unlink: None,
+            upstream_parameters: None,
+        }
+    }
+
+    /// Sets `flow`: ID of the settings flow this submission belongs to.
+    pub fn flow(mut self, flow: impl Into<String>) -> Self {
+        self.flow = Some(flow.into());
+        self
+    }
+
+    /// Sets `link`: ID of the provider to connect, as configured on the server (for example `google`). Send exactly one of `link` and `unlink`. Linking continues on the provider's site, so JSON clients get a 422 `browser_location_change_required` with the URL to open.
+    pub fn link(mut self, link: impl Into<String>) -> Self {
+        self.link = Some(link.into());
+        self
+    }
+
+    /// Sets `traits`: Identity traits sent together with the link request.
+    pub fn traits(
+        mut self,
+        traits: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.traits = Some(traits.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Optional extra data handed to webhooks for this submission. It is not stored on the identity.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets `unlink`: ID of a connected provider to remove from the identity. Send exactly one of `unlink` and `link`.
+    pub fn unlink(mut self, unlink: impl Into<String>) -> Self {
+        self.unlink = Some(unlink.into());
+        self
+    }
+
+    /// Sets `upstream_parameters`: Optional extra parameters forwarded to the provider's authorization request; whether each has an effect depends on the provider. Recognised keys, all strings: `login_hint` (pre-select or pre-fill the account, skipping the account picker), `hd` (restrict sign-in to one Google Workspace domain such as `mycollege.edu`), `prompt` (for example `select_account`) and `acr_values` (requested authentication context class references).
+    pub fn upstream_parameters(
+        mut self,
+        upstream_parameters: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.upstream_parameters = Some(upstream_parameters.into());
+        self
+    }
+}
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithOidcMethod {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -12392,6 +13342,39 @@ impl crate::encode::Fields for UpdateSettingsFlowWithPasskeyMethod {
 
 #[cfg(feature = "frontend")]
 crate::encode::impl_serialize!(UpdateSettingsFlowWithPasskeyMethod);
+
+#[cfg(feature = "frontend")]
+impl UpdateSettingsFlowWithPasskeyMethod {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self {
+            csrf_token: None,
+            passkey_remove: None,
+            passkey_settings_register: None,
+        }
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `passkey_remove`: ID of the passkey credential to delete.
+    pub fn passkey_remove(mut self, passkey_remove: impl Into<String>) -> Self {
+        self.passkey_remove = Some(passkey_remove.into());
+        self
+    }
+
+    /// Sets `passkey_settings_register`: The result of the WebAuthn credential creation ceremony, encoded as JSON, for the passkey being added.
+    pub fn passkey_settings_register(
+        mut self,
+        passkey_settings_register: impl Into<String>,
+    ) -> Self {
+        self.passkey_settings_register = Some(passkey_settings_register.into());
+        self
+    }
+}
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithPasskeyMethod {
@@ -12477,6 +13460,21 @@ impl UpdateSettingsFlowWithPasswordMethod {
             password: password.into(),
             transient_payload: None,
         }
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Optional extra data handed to webhooks for this submission. It is not stored on the identity.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
     }
 }
 
@@ -12567,6 +13565,21 @@ impl UpdateSettingsFlowWithProfileMethod {
             traits,
             transient_payload: None,
         }
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token from the flow's UI nodes. Only browser flows need it.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Optional extra data handed to webhooks for this submission. It is not stored on the identity.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
     }
 }
 
@@ -12664,6 +13677,63 @@ impl crate::encode::Fields for UpdateSettingsFlowWithSamlMethod {
 crate::encode::impl_serialize!(UpdateSettingsFlowWithSamlMethod);
 
 #[cfg(feature = "frontend")]
+impl UpdateSettingsFlowWithSamlMethod {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self {
+            csrf_token: None,
+            flow: None,
+            link: None,
+            traits: None,
+            transient_payload: None,
+            unlink: None,
+        }
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `flow`: ID of the settings flow this submission belongs to.
+    pub fn flow(mut self, flow: impl Into<String>) -> Self {
+        self.flow = Some(flow.into());
+        self
+    }
+
+    /// Sets `link`: ID of the SAML provider to connect. Send exactly one of `link` and `unlink`. Linking continues at the provider, so JSON clients get a 422 `browser_location_change_required` with the URL to open.
+    pub fn link(mut self, link: impl Into<String>) -> Self {
+        self.link = Some(link.into());
+        self
+    }
+
+    /// Sets `traits`: Identity traits sent together with the link request.
+    pub fn traits(
+        mut self,
+        traits: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.traits = Some(traits.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Optional extra data handed to webhooks for this submission. It is not stored on the identity.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets `unlink`: ID of a connected SAML provider to remove from the identity. Send exactly one of `unlink` and `link`.
+    pub fn unlink(mut self, unlink: impl Into<String>) -> Self {
+        self.unlink = Some(unlink.into());
+        self
+    }
+}
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithSamlMethod {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -12746,6 +13816,46 @@ impl crate::encode::Fields for UpdateSettingsFlowWithTotpMethod {
 
 #[cfg(feature = "frontend")]
 crate::encode::impl_serialize!(UpdateSettingsFlowWithTotpMethod);
+
+#[cfg(feature = "frontend")]
+impl UpdateSettingsFlowWithTotpMethod {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self {
+            csrf_token: None,
+            totp_code: None,
+            totp_unlink: None,
+            transient_payload: None,
+        }
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `totp_code`: A current code from the authenticator app, computed from the secret the flow displays (as QR code or text). A valid code completes the pairing.
+    pub fn totp_code(mut self, totp_code: impl Into<String>) -> Self {
+        self.totp_code = Some(totp_code.into());
+        self
+    }
+
+    /// Sets `totp_unlink`: Set to `true` to delete the TOTP credential. Do this first when the user wants to switch to a different device.
+    pub fn totp_unlink(mut self, totp_unlink: impl Into<bool>) -> Self {
+        self.totp_unlink = Some(totp_unlink.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Optional extra data handed to webhooks for this submission. It is not stored on the identity.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
+}
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithTotpMethod {
@@ -12843,6 +13953,56 @@ impl crate::encode::Fields for UpdateSettingsFlowWithWebAuthnMethod {
 
 #[cfg(feature = "frontend")]
 crate::encode::impl_serialize!(UpdateSettingsFlowWithWebAuthnMethod);
+
+#[cfg(feature = "frontend")]
+impl UpdateSettingsFlowWithWebAuthnMethod {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self {
+            csrf_token: None,
+            transient_payload: None,
+            webauthn_register: None,
+            webauthn_register_displayname: None,
+            webauthn_remove: None,
+        }
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token taken from the flow's UI nodes. Browser flows must send it; native apps that authenticate with `X-Session-Token` can leave it out.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Optional extra data handed to webhooks for this submission. It is not stored on the identity.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets `webauthn_register`: The result of the WebAuthn credential creation ceremony, encoded as JSON, for the key being added.
+    pub fn webauthn_register(mut self, webauthn_register: impl Into<String>) -> Self {
+        self.webauthn_register = Some(webauthn_register.into());
+        self
+    }
+
+    /// Sets `webauthn_register_displayname`: A label for the new key, so the user can tell their keys apart later.
+    pub fn webauthn_register_displayname(
+        mut self,
+        webauthn_register_displayname: impl Into<String>,
+    ) -> Self {
+        self.webauthn_register_displayname = Some(webauthn_register_displayname.into());
+        self
+    }
+
+    /// Sets `webauthn_remove`: ID of the WebAuthn credential to delete.
+    pub fn webauthn_remove(mut self, webauthn_remove: impl Into<String>) -> Self {
+        self.webauthn_remove = Some(webauthn_remove.into());
+        self
+    }
+}
 
 #[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateSettingsFlowWithWebAuthnMethod {
@@ -13038,6 +14198,46 @@ impl crate::encode::Fields for UpdateVerificationFlowWithCodeMethod {
 crate::encode::impl_serialize!(UpdateVerificationFlowWithCodeMethod);
 
 #[cfg(feature = "frontend")]
+impl UpdateVerificationFlowWithCodeMethod {
+    /// Creates one with every field unset; set them with the methods below.
+    pub fn new() -> Self {
+        Self {
+            code: None,
+            csrf_token: None,
+            email: None,
+            transient_payload: None,
+        }
+    }
+
+    /// Sets `code`: The one-time code from the verification email. Send it on its own, without `email`; adding `email` would request a new code instead.
+    pub fn code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `email`: Address to verify (email format). Kratos emails a code when the address belongs to an account. Sending it again after a code went out cancels that code and sends a fresh one.
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Free-form JSON object handed on to webhooks. Kratos does not store it.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
+    }
+}
+
+#[cfg(feature = "frontend")]
 impl std::fmt::Debug for UpdateVerificationFlowWithCodeMethod {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -13125,6 +14325,21 @@ impl UpdateVerificationFlowWithLinkMethod {
             email: email.into(),
             transient_payload: None,
         }
+    }
+
+    /// Sets `csrf_token`: Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
+    pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
+        self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets `transient_payload`: Free-form JSON object handed on to webhooks. Kratos does not store it.
+    pub fn transient_payload(
+        mut self,
+        transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.transient_payload = Some(transient_payload.into());
+        self
     }
 }
 
@@ -13264,6 +14479,30 @@ impl VerifiableIdentityAddress {
             verified_at: None,
             via,
         }
+    }
+
+    /// Sets `created_at`: When it was added.
+    pub fn created_at(mut self, created_at: impl Into<String>) -> Self {
+        self.created_at = Some(created_at.into());
+        self
+    }
+
+    /// Sets `id`: Its id.
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets `updated_at`: When it last changed.
+    pub fn updated_at(mut self, updated_at: impl Into<String>) -> Self {
+        self.updated_at = Some(updated_at.into());
+        self
+    }
+
+    /// Sets `verified_at`.
+    pub fn verified_at(mut self, verified_at: impl Into<NullTime>) -> Self {
+        self.verified_at = Some(verified_at.into());
+        self
     }
 }
 
@@ -13493,6 +14732,60 @@ impl std::fmt::Debug for VerificationFlow {
             .field("type", &self.r#type)
             .field("ui", &self.ui)
             .finish()
+    }
+}
+
+/// version
+#[cfg(feature = "metadata")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Version {
+    /// The version of this Kratos instance.
+    pub version: String,
+}
+
+#[cfg(feature = "metadata")]
+impl crate::decode::Decode for Version {
+    #[inline]
+    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+        let mut field_version = None;
+        r.object(
+            "struct Version",
+            &mut |r, key| {
+                match key {
+                    "version" => field_version = Some(r.lenient()?),
+                    _ => r.skip()?,
+                }
+                Ok(())
+            },
+        )?;
+        let Some(field_version) = field_version else {
+            return Err(r.missing(&[("version", true)]));
+        };
+        Ok(Self { version: field_version })
+    }
+}
+
+#[cfg(feature = "metadata")]
+crate::decode::impl_deserialize!(Version);
+
+#[cfg(feature = "metadata")]
+impl crate::encode::Fields for Version {
+    fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("version", &self.version)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "metadata")]
+crate::encode::impl_serialize!(Version);
+
+#[cfg(feature = "metadata")]
+impl Version {
+    /// Creates one from its required fields; the optional ones start unset.
+    pub fn new(version: impl Into<String>) -> Self {
+        Self { version: version.into() }
     }
 }
 

@@ -606,7 +606,7 @@ impl FrontendApi {
     ///
     /// `GET /.well-known/ory/webauthn.js`. Set optional parameters on the returned [`GetWebAuthnJavaScript`], then call
     /// [`send`](GetWebAuthnJavaScript::send).
-    pub fn get_web_authn_java_script(&self) -> GetWebAuthnJavaScript {
+    pub fn get_webauthn_javascript(&self) -> GetWebAuthnJavaScript {
         GetWebAuthnJavaScript {
             base: crate::operation::Base::new(&self.client),
         }
@@ -2693,7 +2693,7 @@ pub struct GetFlowError {
 #[cfg(feature = "frontend")]
 impl crate::operation::Operation for GetFlowError {
     type Output = crate::models::FlowError;
-    type Error = GetFlowErrorError;
+    type Error = GetFlowErrorFailure;
     const DOCUMENTED: &'static [u16] = &[200, 403, 404, 500];
 
     fn base(&self) -> &crate::operation::Base {
@@ -2713,7 +2713,7 @@ impl crate::operation::Operation for GetFlowError {
     fn decode(
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
-        use GetFlowErrorError as E;
+        use GetFlowErrorFailure as E;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
             403 => Err(crate::Error::Api(E::Forbidden(response.error_json()?))),
@@ -2726,7 +2726,7 @@ impl crate::operation::Operation for GetFlowError {
 
 #[cfg(feature = "frontend")]
 crate::operation::impl_operation!(
-    GetFlowError, super::models::FlowError, GetFlowErrorError
+    GetFlowError, super::models::FlowError, GetFlowErrorFailure
 );
 
 /// The documented error answers of [`GetFlowError`]: one variant per status it lists.
@@ -2734,7 +2734,7 @@ crate::operation::impl_operation!(
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum GetFlowErrorError {
+pub enum GetFlowErrorFailure {
     /// 403: Access to this error was refused.
     Forbidden(crate::models::ErrorGeneric),
     /// 404: No error with this ID exists.
@@ -2744,7 +2744,7 @@ pub enum GetFlowErrorError {
 }
 
 #[cfg(feature = "frontend")]
-impl crate::OperationError for GetFlowErrorError {
+impl crate::OperationError for GetFlowErrorFailure {
     #[inline]
     fn status(&self) -> reqwest::StatusCode {
         match self {
@@ -3396,7 +3396,7 @@ impl crate::OperationError for GetVerificationFlowError {
 ///
 /// Serves the JavaScript that HTML pages need to run WebAuthn sign-in and registration in the browser. A page that renders WebAuthn form nodes includes it with a `<script>` tag pointing at `/.well-known/ory/webauthn.js` on the public Kratos URL. Native apps don't need it.
 ///
-/// Made by [`FrontendApi::get_web_authn_java_script`]. Nothing is sent until [`send`](Self::send) is awaited.
+/// Made by [`FrontendApi::get_webauthn_javascript`]. Nothing is sent until [`send`](Self::send) is awaited.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone)]
@@ -6171,9 +6171,14 @@ impl GetIdentity {
     /// Credential types to include in full, such as `password` or `oidc`; repeat the parameter for several. With `oidc` the answer also carries the first OAuth 2.0 access and refresh tokens and the OpenID Connect ID token, where Kratos kept them.
     pub fn include_credential(
         mut self,
-        include_credential: Vec<crate::models::GetIdentityIncludeCredentialItem>,
+        include_credential: impl IntoIterator<
+            Item = impl Into<crate::models::GetIdentityIncludeCredentialItem>,
+        >,
     ) -> Self {
-        self.include_credential = include_credential;
+        self.include_credential = include_credential
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 }
@@ -6288,11 +6293,14 @@ impl GetIdentityByExternalId {
     /// Credential types to include in full, such as `password` or `oidc`; repeat the parameter for several. With `oidc` the answer also carries the first OAuth 2.0 access and refresh tokens and the OpenID Connect ID token, where Kratos kept them.
     pub fn include_credential(
         mut self,
-        include_credential: Vec<
-            crate::models::GetIdentityByExternalIdIncludeCredentialItem,
+        include_credential: impl IntoIterator<
+            Item = impl Into<crate::models::GetIdentityByExternalIdIncludeCredentialItem>,
         >,
     ) -> Self {
-        self.include_credential = include_credential;
+        self.include_credential = include_credential
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 }
@@ -6497,8 +6505,11 @@ pub struct GetSession {
 #[cfg(feature = "identity")]
 impl GetSession {
     /// Related data to include: `identity`, `devices`, or both by repeating the parameter (`?expand=identity&expand=devices`). Left out, neither is included.
-    pub fn expand(mut self, expand: Vec<crate::models::GetSessionExpandItem>) -> Self {
-        self.expand = expand;
+    pub fn expand(
+        mut self,
+        expand: impl IntoIterator<Item = impl Into<crate::models::GetSessionExpandItem>>,
+    ) -> Self {
+        self.expand = expand.into_iter().map(Into::into).collect();
         self
     }
 }
@@ -7130,8 +7141,13 @@ impl ListSessions {
     }
 
     /// Related data to include in each session: `identity`, `devices`, or both by repeating the parameter. Left out, neither is included.
-    pub fn expand(mut self, expand: Vec<crate::models::ListSessionsExpandItem>) -> Self {
-        self.expand = expand;
+    pub fn expand(
+        mut self,
+        expand: impl IntoIterator<
+            Item = impl Into<crate::models::ListSessionsExpandItem>,
+        >,
+    ) -> Self {
+        self.expand = expand.into_iter().map(Into::into).collect();
         self
     }
 }
@@ -7549,7 +7565,7 @@ pub struct GetVersion {
 
 #[cfg(feature = "metadata")]
 impl crate::operation::Operation for GetVersion {
-    type Output = crate::models::GetVersionStatus200Body;
+    type Output = crate::models::Version;
     type Error = GetVersionError;
     const DOCUMENTED: &'static [u16] = &[200];
 
@@ -7574,9 +7590,7 @@ impl crate::operation::Operation for GetVersion {
 }
 
 #[cfg(feature = "metadata")]
-crate::operation::impl_operation!(
-    GetVersion, super::models::GetVersionStatus200Body, GetVersionError
-);
+crate::operation::impl_operation!(GetVersion, super::models::Version, GetVersionError);
 
 /// The documented error answers of [`GetVersion`]: one variant per status it lists.
 #[cfg(feature = "metadata")]
@@ -7608,7 +7622,7 @@ pub struct IsAlive {
 
 #[cfg(feature = "metadata")]
 impl crate::operation::Operation for IsAlive {
-    type Output = crate::models::IsAliveStatus200Body;
+    type Output = crate::models::HealthStatus;
     type Error = IsAliveError;
     const DOCUMENTED: &'static [u16] = &[200];
 
@@ -7642,9 +7656,7 @@ impl crate::operation::Operation for IsAlive {
 }
 
 #[cfg(feature = "metadata")]
-crate::operation::impl_operation!(
-    IsAlive, super::models::IsAliveStatus200Body, IsAliveError
-);
+crate::operation::impl_operation!(IsAlive, super::models::HealthStatus, IsAliveError);
 
 /// The documented error answers of [`IsAlive`]: one variant per status it lists.
 #[cfg(feature = "metadata")]
@@ -7681,7 +7693,7 @@ pub struct IsReady {
 
 #[cfg(feature = "metadata")]
 impl crate::operation::Operation for IsReady {
-    type Output = crate::models::IsReadyStatus200Body;
+    type Output = crate::models::HealthStatus;
     type Error = IsReadyError;
     const DOCUMENTED: &'static [u16] = &[200, 503];
 
@@ -7716,9 +7728,7 @@ impl crate::operation::Operation for IsReady {
 }
 
 #[cfg(feature = "metadata")]
-crate::operation::impl_operation!(
-    IsReady, super::models::IsReadyStatus200Body, IsReadyError
-);
+crate::operation::impl_operation!(IsReady, super::models::HealthStatus, IsReadyError);
 
 /// The documented error answers of [`IsReady`]: one variant per status it lists.
 #[cfg(feature = "metadata")]
@@ -7727,7 +7737,7 @@ crate::operation::impl_operation!(
 #[non_exhaustive]
 pub enum IsReadyError {
     /// 503: The server is not ready yet; `errors` says which checks failed.
-    ServiceUnavailable(crate::models::IsReadyServiceUnavailableBody),
+    ServiceUnavailable(crate::models::HealthNotReady),
     /// Any other error status: Any other error, as plain text.
     Default { status: reqwest::StatusCode, body: String },
 }

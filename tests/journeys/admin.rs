@@ -3,8 +3,7 @@
 use std::collections::BTreeSet;
 
 use kratos_client::models::{
-    ContinueWith, CreateRecoveryCodeForIdentityBody, DeleteIdentityCredentialsType,
-    GetIdentityIncludeCredentialItem, IdentityPatch, JsonPatchOp, PatchIdentitiesBody,
+    ContinueWith, DeleteIdentityCredentialsType, IdentityPatch, JsonPatchOp, PatchIdentitiesBody,
     UpdateRecoveryFlowWithCodeMethod,
 };
 use kratos_client::testing::TestKratos;
@@ -59,7 +58,7 @@ async fn imported_identities_sign_in_and_are_read_back_with_their_credentials() 
 
             let read = admin
                 .get_identity(&ada.id)
-                .include_credential(vec![GetIdentityIncludeCredentialItem::Password])
+                .include_credential(["password"])
                 .send()
                 .await
                 .unwrap();
@@ -271,10 +270,9 @@ async fn a_batch_creates_what_it_can_and_says_which_failed() {
                 .unwrap();
             let admin = kratos.identity();
             let entry = |email: &str, patch_id: &str| {
-                let mut entry = IdentityPatch::default();
-                entry.create = Some(body(email, Some(PASSWORD), None));
-                entry.patch_id = Some(patch_id.to_string());
-                entry
+                IdentityPatch::new()
+                    .create(body(email, Some(PASSWORD), None))
+                    .patch_id(patch_id)
             };
             let ids = [
                 "00000000-0000-4000-8000-00000000000a",
@@ -312,8 +310,8 @@ async fn a_batch_creates_what_it_can_and_says_which_failed() {
             for email in ["one@example.com", "two@example.com"] {
                 assert!(sign_in(&api, email, PASSWORD).await.is_some());
             }
-            let mut batch = PatchIdentitiesBody::default();
-            batch.identities = Some(vec![entry("taken@example.com", ids[0])]);
+            let batch =
+                PatchIdentitiesBody::new().identities(vec![entry("taken@example.com", ids[0])]);
             let all_taken = admin.batch_patch_identities(batch).send().await;
             seen.outcome("batch, all taken", &all_taken);
         },
@@ -332,7 +330,7 @@ async fn a_recovery_code_from_the_admin_api_finishes_through_the_frontend() {
                 .unwrap();
             let code = kratos
                 .identity()
-                .create_recovery_code_for_identity(CreateRecoveryCodeForIdentityBody::new(&id))
+                .create_recovery_code_for_identity(&id)
                 .send()
                 .await
                 .unwrap();
@@ -349,8 +347,7 @@ async fn a_recovery_code_from_the_admin_api_finishes_through_the_frontend() {
                 .nth(1)
                 .expect("the link names the flow")
                 .to_string();
-            let mut answer = UpdateRecoveryFlowWithCodeMethod::default();
-            answer.code = Some(code.recovery_code.clone());
+            let answer = UpdateRecoveryFlowWithCodeMethod::new().code(code.recovery_code.clone());
             let done = kratos
                 .frontend()
                 .update_recovery_flow(&flow_id, answer)
@@ -381,8 +378,7 @@ async fn the_courier_lists_the_messages_sent() {
                 .unwrap();
             let api = kratos.frontend();
             let flow = api.create_native_recovery_flow().send().await.unwrap();
-            let mut address = UpdateRecoveryFlowWithCodeMethod::default();
-            address.email = Some("ada@example.com".into());
+            let address = UpdateRecoveryFlowWithCodeMethod::new().email("ada@example.com");
             api.update_recovery_flow(&flow.id, address)
                 .send()
                 .await

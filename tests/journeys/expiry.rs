@@ -67,8 +67,7 @@ async fn an_expired_flow_of_every_kind_answers_410_with_a_replacement() {
             err.replacement_flow_id(),
             &settings,
         );
-        let mut body = UpdateRecoveryFlowWithCodeMethod::default();
-        body.email = Some(EMAIL.into());
+        let body = UpdateRecoveryFlowWithCodeMethod::new().email(EMAIL);
         let err = api
             .update_recovery_flow(&recovery, body)
             .send()

@@ -20,16 +20,14 @@ async fn recovery_by_code_ends_signed_in_with_a_settings_flow_for_the_new_passwo
 
             let flow = api.create_native_recovery_flow().send().await.unwrap();
             seen.flow("new flow", &flow);
-            let mut body = UpdateRecoveryFlowWithCodeMethod::default();
-            body.email = Some(EMAIL.into());
+            let body = UpdateRecoveryFlowWithCodeMethod::new().email(EMAIL);
             let sent = api.update_recovery_flow(&flow.id, body).send().await;
             seen.outcome("address", &sent);
             let sent = sent.unwrap();
             seen.flow("code sent", &sent);
             assert_eq!(sent.state_name(), Some("sent_email"));
 
-            let mut wrong = UpdateRecoveryFlowWithCodeMethod::default();
-            wrong.code = Some("123456".into());
+            let wrong = UpdateRecoveryFlowWithCodeMethod::new().code("123456");
             let again = api.update_recovery_flow(&flow.id, wrong).send().await;
             seen.outcome("wrong code", &again);
             if let Ok(again) = &again {
@@ -95,16 +93,14 @@ async fn verification_by_code_verifies_the_address() {
 
             let flow = api.create_native_verification_flow().send().await.unwrap();
             seen.flow("new flow", &flow);
-            let mut body = UpdateVerificationFlowWithCodeMethod::default();
-            body.email = Some(EMAIL.into());
+            let body = UpdateVerificationFlowWithCodeMethod::new().email(EMAIL);
             let sent = api.update_verification_flow(&flow.id, body).send().await;
             seen.outcome("address", &sent);
             let sent = sent.unwrap();
             seen.flow("code sent", &sent);
             assert_eq!(sent.state_name(), Some("sent_email"));
 
-            let mut wrong = UpdateVerificationFlowWithCodeMethod::default();
-            wrong.code = Some("123456".into());
+            let wrong = UpdateVerificationFlowWithCodeMethod::new().code("123456");
             let again = api.update_verification_flow(&flow.id, wrong).send().await;
             seen.outcome("wrong code", &again);
             if let Ok(again) = &again {

@@ -1,7 +1,6 @@
 //! Sessions: whoami, the user's other sessions a page at a time through
 //! `Link`, revoking one and all others, and signing out.
 
-use kratos_client::models::PerformNativeLogoutBody;
 use kratos_client::testing::TestKratos;
 use kratos_client::{Error, ListMySessionsError, ToSessionError};
 
@@ -135,7 +134,7 @@ async fn whoami_lists_and_revokes_sessions_then_signs_out() {
                 "{err:?}"
             );
 
-            api.perform_native_logout(PerformNativeLogoutBody::new(main.as_str()))
+            api.perform_native_logout(main.as_str())
                 .send()
                 .await
                 .unwrap();
@@ -148,13 +147,10 @@ async fn whoami_lists_and_revokes_sessions_then_signs_out() {
             seen.error("whoami after logout", &err);
             assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
             // Signing out again is no error; a token Kratos never issued is 403.
-            let again = api
-                .perform_native_logout(PerformNativeLogoutBody::new(main.as_str()))
-                .send()
-                .await;
+            let again = api.perform_native_logout(main.as_str()).send().await;
             seen.outcome("logout twice", &again);
             let err = api
-                .perform_native_logout(PerformNativeLogoutBody::new("ory_st_unknown"))
+                .perform_native_logout("ory_st_unknown")
                 .send()
                 .await
                 .unwrap_err();
