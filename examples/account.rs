@@ -35,6 +35,8 @@ use kratos_client::testing::MockKratos;
 use kratos_client::{FormMessage, FrontendApi, SignInAgain};
 
 const DEMO_EMAIL: &str = "demo@example.com";
+/// How many times a refused password is asked for again.
+const MAX_ATTEMPTS: usize = 3;
 const DEMO_PASSWORD: &str = "correct horse battery staple";
 const DEMO_NEW_PASSWORD: &str = "a brand new battery staple";
 
@@ -132,6 +134,12 @@ impl Target {
 
     /// A password: from stdin with --password-stdin, a hidden prompt on a
     /// terminal, or the demo value against the mock.
+    /// Whether a refused answer can be asked for again: a person at a
+    /// terminal, not a password read once from stdin or a demo value.
+    fn can_ask_again(&self) -> bool {
+        !self.password_stdin && std::io::stdin().is_terminal()
+    }
+
     fn password(&self, prompt: &str, demo: &str) -> Result<String, Failure> {
         if self.password_stdin {
             let mut line = String::new();
@@ -230,14 +238,26 @@ fn show(messages: &[FormMessage<'_>]) {
 async fn sign_in(target: &Target, email: &str, password: &str) -> Result<String, Failure> {
     let api = &target.api;
     let flow = api.create_native_login_flow().send().await?;
-    let body = UpdateLoginFlowWithPasswordMethod::new(email, password);
-    let done = match api.update_login_flow(&flow.id, body).send().await {
-        Ok(done) => done,
-        Err(e) => {
-            if let Some(refused) = e.next_step() {
-                show(&refused.messages());
+    let mut password = password.to_string();
+    let mut attempts = 1;
+    let done = loop {
+        let body = UpdateLoginFlowWithPasswordMethod::new(email, password.as_str());
+        match api.update_login_flow(&flow.id, body).send().await {
+            Ok(done) => break done,
+            // Kratos refused the input and sent the flow back with why
+            // (4000006 for a wrong password): show it and ask again, on the
+            // same flow, while a person is there to answer.
+            Err(e) if e.flow().is_some_and(|f| f.has_errors()) => {
+                if let Some(refused) = e.flow() {
+                    show(&refused.messages());
+                }
+                if attempts >= MAX_ATTEMPTS || !target.can_ask_again() {
+                    return Err("sign-in refused".into());
+                }
+                attempts += 1;
+                password = target.password("Password", DEMO_PASSWORD)?;
             }
-            return Err(format!("sign-in refused: {e}").into());
+            Err(e) => return Err(format!("sign-in refused: {e}").into()),
         }
     };
     let token = done

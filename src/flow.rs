@@ -202,20 +202,38 @@ pub(crate) use impl_flow;
 macro_rules! impl_next_step {
     ($error:ident, $variant:ident, $flow:ident) => {
         impl $error {
+            /// The flow Kratos sent back with its 400, either way: refusing
+            /// the input (`has_errors()`: show its messages, such as 4000006
+            /// for a wrong password, and let the user try again on the same
+            /// flow) or asking for the next step (no error message).
+            pub fn flow(&self) -> Option<&crate::models::$flow> {
+                match self {
+                    Self::$variant(flow) => Some(flow),
+                    _ => None,
+                }
+            }
+
             /// The flow, when this answer is not a refusal but the next
             /// step of the same flow: a flow sent back without any error
             /// message (identifier-first login asking for the password, the
             /// code method having sent its code). Show its form and submit
             /// again.
             pub fn next_step(&self) -> Option<&crate::models::$flow> {
-                match self {
-                    Self::$variant(flow) if !flow.has_errors() => Some(flow),
-                    _ => None,
-                }
+                self.flow().filter(|flow| !flow.has_errors())
             }
         }
 
         impl crate::Error<$error> {
+            /// The flow Kratos sent back with its 400, refusing the input or
+            /// asking for the next step (`has_errors()` tells which); see
+            #[doc = concat!("[`", stringify!($error), "::flow`].")]
+            pub fn flow(&self) -> Option<&crate::models::$flow> {
+                match self {
+                    crate::Error::Api(error) => error.flow(),
+                    _ => None,
+                }
+            }
+
             /// The flow, when the server answered with the next step of the
             /// same flow rather than a refusal; see
             #[doc = concat!("[`", stringify!($error), "::next_step`].")]

@@ -106,3 +106,48 @@ fn bad_flags_are_refused_with_a_clear_error() {
         .expect("revoke needs an id or --others");
     assert_eq!(err.kind(), clap::error::ErrorKind::MissingRequiredArgument);
 }
+
+/// The account example's binary, which `cargo test` builds beside the tests.
+fn example_binary(name: &str) -> Option<std::path::PathBuf> {
+    let deps = std::env::current_exe().ok()?;
+    let path = deps.parent()?.parent()?.join("examples").join(name);
+    path.is_file().then_some(path)
+}
+
+#[test]
+fn a_wrong_password_shows_kratos_s_message_not_a_status() {
+    let Some(binary) = example_binary("account") else {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "SKIPPED: the account example's binary is not built beside the tests"
+        );
+        return;
+    };
+    use std::io::Write;
+    let mut child = std::process::Command::new(binary)
+        .args(["--password-stdin", "login", "--email", "demo@example.com"])
+        .env_remove("KRATOS_PUBLIC_URL")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"not the password\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("The provided credentials are invalid") && stderr.contains("(4000006)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("sign-in refused") && !stderr.contains("HTTP 400"),
+        "{stderr}"
+    );
+}

@@ -33,6 +33,9 @@ async fn login_by_password_a_wrong_one_then_a_refresh() {
             };
             assert_eq!(again.errors()[0].id(), 4000006);
             assert!(wrong.next_step().is_none(), "a refusal, not a next step");
+            // The same flow either way, through one accessor.
+            let refused = wrong.flow().expect("the flow of the 400");
+            assert!(refused.has_errors() && refused.id == login.id);
 
             let done = api
                 .update_login_flow(&login.id, Password::new(EMAIL, PASSWORD))
@@ -198,6 +201,7 @@ async fn identifier_first_login_answers_the_identifier_with_the_password_form() 
             .unwrap_err();
         seen.error("identifier", &err);
         assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+        assert!(err.flow().is_some_and(|f| !f.has_errors()), "a next step");
         let next = err.into_next_step().expect("the password step");
         assert!(next.node("password").is_some());
 
