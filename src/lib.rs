@@ -63,6 +63,7 @@ mod error;
 mod flow;
 mod operation;
 mod page;
+mod paginate;
 mod patch;
 mod response;
 mod retry;

@@ -116,12 +116,12 @@ pub(crate) fn fmt_error<E: OperationError + ?Sized>(
 /// `session_token`, `send`, `send_with_response`, `decode_response`, and
 /// the error enum's `Display` and `Error`.
 ///
-/// A list operation is written `impl_operation!(Builder, pages of Item, Error)`:
-/// its answer is a `Page<Item>`, and it also gets `all()` and `items()`.
+/// A list operation is written `impl_operation!(Builder, pages of Item,
+/// Error)`: its answer is a `Page<Item>`. (Its `all()` and `items()` are
+/// `paginate::impl_paginated!`'s, a floor above.)
 macro_rules! impl_operation {
     ($builder:ident, pages of $item:ty, $error:ident) => {
         crate::operation::impl_operation!($builder, crate::Page<$item>, $error);
-        crate::page::impl_paginated!($builder, $item, $error);
     };
     ($builder:ident, $output:ty, $error:ident) => {
         impl $builder {

@@ -1,13 +1,8 @@
-//! Paginated lists: one page and its next-page token, read from the `Link`
-//! header, and following every page.
+//! One page of a list and its next-page token, read from the `Link`
+//! header. Following every page is `paginate`'s, a floor above the
+//! operations that send the requests.
 
-use std::collections::HashSet;
-
-use futures_core::Stream;
 use reqwest::header::{HeaderMap, LINK};
-
-use crate::error::Error;
-use crate::operation::{send, Operation};
 
 /// One page of a list, as every list operation's `send()` returns it.
 ///
@@ -53,6 +48,11 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The items and the next page's token.
+    pub(crate) fn into_parts(self) -> (Vec<T>, Option<String>) {
+        (self.items, self.next_page_token)
+    }
+
     /// A page of `items` followed by the page `next_page_token` starts, if any.
     ///
     /// An empty page is the last, whatever token it names: Kratos v26.2.0
@@ -174,111 +174,6 @@ fn token_of(target: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())?;
     (!token.is_empty()).then_some(token)
 }
-
-/// A list operation: its answer is a [`Page`], and it can be sent again
-/// from another page token.
-// Used by the generated list operations; a build with no list (the
-// `metadata` group alone) leaves it unused.
-#[allow(dead_code)]
-pub(crate) trait Paginated: Operation<Output = Page<Self::Item>> + Clone {
-    /// What the list holds.
-    type Item;
-
-    /// Starts the next request at `token`.
-    fn set_page_token(&mut self, token: String);
-}
-
-/// Sends `operation` and then every following page, gathering the items.
-/// Stops at the last page, or when a token comes back a second time (a
-/// server going round in circles).
-#[allow(dead_code)]
-pub(crate) async fn all<O: Paginated>(mut operation: O) -> Result<Vec<O::Item>, Error<O::Error>> {
-    let mut items = Vec::new();
-    let mut seen = HashSet::new();
-    loop {
-        let page = send(&operation).await?.into_inner();
-        items.extend(page.items);
-        match page.next_page_token {
-            Some(token) if seen.insert(token.clone()) => operation.set_page_token(token),
-            _ => return Ok(items),
-        }
-    }
-}
-
-/// The items of `operation`'s pages as a stream, fetching a page when the
-/// one before is used up. An error ends the stream after it is yielded.
-#[allow(dead_code)]
-pub(crate) fn items<O>(operation: O) -> impl Stream<Item = Result<O::Item, Error<O::Error>>>
-where
-    O: Paginated,
-{
-    struct State<O: Paginated> {
-        next: Option<O>,
-        buffered: std::vec::IntoIter<O::Item>,
-        seen: HashSet<String>,
-    }
-    let start = State {
-        next: Some(operation),
-        buffered: Vec::new().into_iter(),
-        seen: HashSet::new(),
-    };
-    futures_util::stream::unfold(start, |mut state| async move {
-        loop {
-            if let Some(item) = state.buffered.next() {
-                return Some((Ok(item), state));
-            }
-            let mut operation = state.next.take()?;
-            match send(&operation).await {
-                Err(error) => return Some((Err(error), state)),
-                Ok(response) => {
-                    let page = response.into_inner();
-                    if let Some(token) = page.next_page_token {
-                        if state.seen.insert(token.clone()) {
-                            operation.set_page_token(token);
-                            state.next = Some(operation);
-                        }
-                    }
-                    state.buffered = page.items.into_iter();
-                }
-            }
-        }
-    })
-}
-
-/// Writes `all()` and `items()` on a list operation's builder.
-#[allow(unused_macros)]
-macro_rules! impl_paginated {
-    ($builder:ident, $item:ty, $error:ident) => {
-        impl $builder {
-            /// Sends the request, then one for every following page, and
-            /// returns all their items. Stops at the last page, or when the
-            /// server sends a page token a second time.
-            pub async fn all(self) -> Result<Vec<$item>, crate::Error<$error>> {
-                crate::page::all(self).await
-            }
-
-            /// The items of every page as a stream, fetching the next page
-            /// only when the items of the one before are used up. An error
-            /// is the stream's last item.
-            pub fn items(
-                self,
-            ) -> impl futures_core::Stream<Item = Result<$item, crate::Error<$error>>> + Send {
-                crate::page::items(self)
-            }
-        }
-
-        impl crate::page::Paginated for $builder {
-            type Item = $item;
-
-            fn set_page_token(&mut self, token: String) {
-                self.page_token = Some(token);
-            }
-        }
-    };
-}
-
-#[allow(unused_imports)]
-pub(crate) use impl_paginated;
 
 #[cfg(test)]
 mod tests {

@@ -765,6 +765,14 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
         "crate::operation::impl_operation!({builder}, {}, {error});\n",
         output.replace("crate::", "super::")
     );
+    // A list operation also follows its pages: `all()` and `items()`.
+    if let Some(item) = &op.page_item {
+        let _ = writeln!(
+            out,
+            "crate::paginate::impl_paginated!({builder}, {}, {error});\n",
+            item.rust_in_operations().replace("crate::", "super::")
+        );
+    }
 }
 
 /// Whether a standard error object sent with `e`'s status becomes `Default`.

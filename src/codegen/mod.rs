@@ -379,12 +379,15 @@ mod tests {
         assert!(paged.contains(
             "crate::operation::impl_operation!(ListPets, pages of super::models::Pet, ListPetsError);"
         ));
+        assert!(paged.contains(
+            "crate::paginate::impl_paginated!(ListPets, super::models::Pet, ListPetsError);"
+        ));
         let plain = generate_unformatted(&list("")).unwrap().operations;
         assert!(
             plain.contains("type Output = Vec<crate::models::Pet>;"),
             "{plain}"
         );
-        assert!(!plain.contains("pages of"));
+        assert!(!plain.contains("impl_paginated"));
     }
 
     /// The generated code for our own document, checked in under

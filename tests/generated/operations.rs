@@ -271,6 +271,11 @@ crate::operation::impl_operation!(
     ListCourierMessages, pages of super::models::Message, ListCourierMessagesError
 );
 
+#[cfg(feature = "courier")]
+crate::paginate::impl_paginated!(
+    ListCourierMessages, super::models::Message, ListCourierMessagesError
+);
+
 /// The documented error answers of [`ListCourierMessages`]: one variant per status it lists.
 #[cfg(feature = "courier")]
 #[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
@@ -3562,6 +3567,11 @@ crate::operation::impl_operation!(
     ListMySessions, pages of super::models::Session, ListMySessionsError
 );
 
+#[cfg(feature = "frontend")]
+crate::paginate::impl_paginated!(
+    ListMySessions, super::models::Session, ListMySessionsError
+);
+
 /// The documented error answers of [`ListMySessions`]: one variant per status it lists.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
@@ -6776,6 +6786,11 @@ crate::operation::impl_operation!(
     ListIdentities, pages of super::models::Identity, ListIdentitiesError
 );
 
+#[cfg(feature = "identity")]
+crate::paginate::impl_paginated!(
+    ListIdentities, super::models::Identity, ListIdentitiesError
+);
+
 /// The documented error answers of [`ListIdentities`]: one variant per status it lists.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
@@ -6906,6 +6921,11 @@ impl crate::operation::Operation for ListIdentitySchemas {
 crate::operation::impl_operation!(
     ListIdentitySchemas, pages of super::models::IdentitySchemaContainer,
     ListIdentitySchemasError
+);
+
+#[cfg(feature = "identity")]
+crate::paginate::impl_paginated!(
+    ListIdentitySchemas, super::models::IdentitySchemaContainer, ListIdentitySchemasError
 );
 
 /// The documented error answers of [`ListIdentitySchemas`]: one variant per status it lists.
@@ -7059,6 +7079,11 @@ crate::operation::impl_operation!(
     ListIdentitySessions, pages of super::models::Session, ListIdentitySessionsError
 );
 
+#[cfg(feature = "identity")]
+crate::paginate::impl_paginated!(
+    ListIdentitySessions, super::models::Session, ListIdentitySessionsError
+);
+
 /// The documented error answers of [`ListIdentitySessions`]: one variant per status it lists.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
@@ -7207,6 +7232,11 @@ impl crate::operation::Operation for ListSessions {
 #[cfg(feature = "identity")]
 crate::operation::impl_operation!(
     ListSessions, pages of super::models::Session, ListSessionsError
+);
+
+#[cfg(feature = "identity")]
+crate::paginate::impl_paginated!(
+    ListSessions, super::models::Session, ListSessionsError
 );
 
 /// The documented error answers of [`ListSessions`]: one variant per status it lists.
