@@ -217,6 +217,15 @@ impl Client {
                 .and_then(|(asked, policy)| policy.wait_before(attempt + 1, asked));
             match wait {
                 Some(wait) => {
+                    #[cfg(feature = "tracing")]
+                    crate::trace::retry(
+                        attempt + 1,
+                        wait,
+                        match &outcome {
+                            Ok(_) => "the server asked to try again later",
+                            Err(_) => "the connection could not be made",
+                        },
+                    );
                     drop(outcome);
                     tokio::time::sleep(wait).await;
                     attempt += 1;

@@ -73,6 +73,8 @@ mod secret;
 pub mod session;
 #[cfg(feature = "frontend")]
 mod sign_in_again;
+#[cfg(feature = "tracing")]
+mod trace;
 
 /// The request and response types, generated from the OpenAPI document.
 ///

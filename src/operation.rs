@@ -47,6 +47,15 @@ pub(crate) trait Operation {
     type Output;
     /// The operation's own error enum.
     type Error: OperationError;
+    /// The operation's id in the document, such as `toSession`.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    const ID: &'static str;
+    /// The HTTP method, such as `GET`.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    const METHOD: &'static str;
+    /// The path template, such as `/admin/identities/{id}`: never a value.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    const PATH: &'static str;
     /// The statuses the document lists for the operation.
     const DOCUMENTED: &'static [u16];
     /// Whether the document puts the operation under its security scheme:
@@ -64,7 +73,23 @@ pub(crate) trait Operation {
 }
 
 /// Sends `operation` and decodes the answer, keeping its status and headers.
+/// With the `tracing` feature, inside a span of its own ([`crate::trace`]).
 pub(crate) async fn send<O: Operation>(
+    operation: &O,
+) -> Result<Response<O::Output>, Error<O::Error>> {
+    #[cfg(feature = "tracing")]
+    {
+        let span = crate::trace::operation_span(O::ID, O::METHOD, O::PATH);
+        let started = std::time::Instant::now();
+        let result = tracing::Instrument::instrument(send_untraced(operation), span.clone()).await;
+        crate::trace::finish(&span, started, &result);
+        result
+    }
+    #[cfg(not(feature = "tracing"))]
+    send_untraced(operation).await
+}
+
+async fn send_untraced<O: Operation>(
     operation: &O,
 ) -> Result<Response<O::Output>, Error<O::Error>> {
     let base = operation.base();

@@ -596,6 +596,8 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
 
     let (success_type, success_arms) = success(op);
     let error = op.error_enum();
+    let (id, path) = (&op.raw.id, &op.raw.path);
+    let method = op.raw.method.to_uppercase();
     let documented: Vec<String> = op
         .successes
         .iter()
@@ -608,6 +610,9 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
         "impl crate::operation::Operation for {builder} {{
     type Output = {success_type};
     type Error = {error};
+    const ID: &'static str = {id:?};
+    const METHOD: &'static str = {method:?};
+    const PATH: &'static str = {path:?};
     const DOCUMENTED: &'static [u16] = &[{}];{}
 
     fn base(&self) -> &crate::operation::Base {{

@@ -84,6 +84,9 @@ pub struct GetCourierMessage {
 impl crate::operation::Operation for GetCourierMessage {
     type Output = crate::models::Message;
     type Error = GetCourierMessageError;
+    const ID: &'static str = "getCourierMessage";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/admin/courier/messages/{id}";
     const DOCUMENTED: &'static [u16] = &[200, 400];
     const AUTHORIZED: bool = true;
 
@@ -218,6 +221,9 @@ impl ListCourierMessages {
 impl crate::operation::Operation for ListCourierMessages {
     type Output = crate::Page<crate::models::Message>;
     type Error = ListCourierMessagesError;
+    const ID: &'static str = "listCourierMessages";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/admin/courier/messages";
     const DOCUMENTED: &'static [u16] = &[200, 400];
     const AUTHORIZED: bool = true;
 
@@ -863,6 +869,9 @@ impl CreateBrowserLoginFlow {
 impl crate::operation::Operation for CreateBrowserLoginFlow {
     type Output = crate::models::LoginFlow;
     type Error = CreateBrowserLoginFlowError;
+    const ID: &'static str = "createBrowserLoginFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/login/browser";
     const DOCUMENTED: &'static [u16] = &[200, 303, 400];
 
     fn base(&self) -> &crate::operation::Base {
@@ -1007,6 +1016,9 @@ impl CreateBrowserLogoutFlow {
 impl crate::operation::Operation for CreateBrowserLogoutFlow {
     type Output = crate::models::LogoutFlow;
     type Error = CreateBrowserLogoutFlowError;
+    const ID: &'static str = "createBrowserLogoutFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/logout/browser";
     const DOCUMENTED: &'static [u16] = &[200, 400, 401, 500];
 
     fn base(&self) -> &crate::operation::Base {
@@ -1120,6 +1132,9 @@ impl CreateBrowserRecoveryFlow {
 impl crate::operation::Operation for CreateBrowserRecoveryFlow {
     type Output = crate::models::RecoveryFlow;
     type Error = CreateBrowserRecoveryFlowError;
+    const ID: &'static str = "createBrowserRecoveryFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/recovery/browser";
     const DOCUMENTED: &'static [u16] = &[200, 303, 400];
 
     fn base(&self) -> &crate::operation::Base {
@@ -1270,6 +1285,9 @@ impl CreateBrowserRegistrationFlow {
 impl crate::operation::Operation for CreateBrowserRegistrationFlow {
     type Output = crate::models::RegistrationFlow;
     type Error = CreateBrowserRegistrationFlowError;
+    const ID: &'static str = "createBrowserRegistrationFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/registration/browser";
     const DOCUMENTED: &'static [u16] = &[200, 303];
 
     fn base(&self) -> &crate::operation::Base {
@@ -1403,6 +1421,9 @@ impl CreateBrowserSettingsFlow {
 impl crate::operation::Operation for CreateBrowserSettingsFlow {
     type Output = crate::models::SettingsFlow;
     type Error = CreateBrowserSettingsFlowError;
+    const ID: &'static str = "createBrowserSettingsFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/settings/browser";
     const DOCUMENTED: &'static [u16] = &[200, 303, 400, 401, 403];
 
     fn base(&self) -> &crate::operation::Base {
@@ -1536,6 +1557,9 @@ impl CreateBrowserVerificationFlow {
 impl crate::operation::Operation for CreateBrowserVerificationFlow {
     type Output = crate::models::VerificationFlow;
     type Error = CreateBrowserVerificationFlowError;
+    const ID: &'static str = "createBrowserVerificationFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/verification/browser";
     const DOCUMENTED: &'static [u16] = &[200, 303];
 
     fn base(&self) -> &crate::operation::Base {
@@ -1636,6 +1660,9 @@ pub struct CreateFedcmFlow {
 impl crate::operation::Operation for CreateFedcmFlow {
     type Output = crate::models::CreateFedcmFlowResponse;
     type Error = CreateFedcmFlowError;
+    const ID: &'static str = "createFedcmFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/fed-cm/parameters";
     const DOCUMENTED: &'static [u16] = &[200, 400];
 
     fn base(&self) -> &crate::operation::Base {
@@ -1790,6 +1817,9 @@ impl CreateNativeLoginFlow {
 impl crate::operation::Operation for CreateNativeLoginFlow {
     type Output = crate::models::LoginFlow;
     type Error = CreateNativeLoginFlowError;
+    const ID: &'static str = "createNativeLoginFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/login/api";
     const DOCUMENTED: &'static [u16] = &[200, 400];
 
     fn base(&self) -> &crate::operation::Base {
@@ -1908,6 +1938,9 @@ pub struct CreateNativeRecoveryFlow {
 impl crate::operation::Operation for CreateNativeRecoveryFlow {
     type Output = crate::models::RecoveryFlow;
     type Error = CreateNativeRecoveryFlowError;
+    const ID: &'static str = "createNativeRecoveryFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/recovery/api";
     const DOCUMENTED: &'static [u16] = &[200, 400];
 
     fn base(&self) -> &crate::operation::Base {
@@ -2040,6 +2073,9 @@ impl CreateNativeRegistrationFlow {
 impl crate::operation::Operation for CreateNativeRegistrationFlow {
     type Output = crate::models::RegistrationFlow;
     type Error = CreateNativeRegistrationFlowError;
+    const ID: &'static str = "createNativeRegistrationFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/registration/api";
     const DOCUMENTED: &'static [u16] = &[200, 400];
 
     fn base(&self) -> &crate::operation::Base {
@@ -2152,6 +2188,9 @@ pub struct CreateNativeSettingsFlow {
 impl crate::operation::Operation for CreateNativeSettingsFlow {
     type Output = crate::models::SettingsFlow;
     type Error = CreateNativeSettingsFlowError;
+    const ID: &'static str = "createNativeSettingsFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/settings/api";
     const DOCUMENTED: &'static [u16] = &[200, 400];
 
     fn base(&self) -> &crate::operation::Base {
@@ -2256,6 +2295,9 @@ impl CreateNativeVerificationFlow {
 impl crate::operation::Operation for CreateNativeVerificationFlow {
     type Output = crate::models::VerificationFlow;
     type Error = CreateNativeVerificationFlowError;
+    const ID: &'static str = "createNativeVerificationFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/verification/api";
     const DOCUMENTED: &'static [u16] = &[200, 400];
 
     fn base(&self) -> &crate::operation::Base {
@@ -2365,6 +2407,9 @@ impl DisableMyOtherSessions {
 impl crate::operation::Operation for DisableMyOtherSessions {
     type Output = crate::models::DeleteMySessionsCount;
     type Error = DisableMyOtherSessionsError;
+    const ID: &'static str = "disableMyOtherSessions";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/sessions";
     const DOCUMENTED: &'static [u16] = &[200, 400, 401];
 
     fn base(&self) -> &crate::operation::Base {
@@ -2480,6 +2525,9 @@ impl DisableMySession {
 impl crate::operation::Operation for DisableMySession {
     type Output = ();
     type Error = DisableMySessionError;
+    const ID: &'static str = "disableMySession";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/sessions/{id}";
     const DOCUMENTED: &'static [u16] = &[204, 400, 401];
 
     fn base(&self) -> &crate::operation::Base {
@@ -2586,6 +2634,9 @@ pub struct ExchangeSessionToken {
 impl crate::operation::Operation for ExchangeSessionToken {
     type Output = crate::models::SuccessfulNativeLogin;
     type Error = ExchangeSessionTokenError;
+    const ID: &'static str = "exchangeSessionToken";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/sessions/token-exchange";
     const DOCUMENTED: &'static [u16] = &[200, 403, 404, 410];
 
     fn base(&self) -> &crate::operation::Base {
@@ -2699,6 +2750,9 @@ pub struct GetFlowError {
 impl crate::operation::Operation for GetFlowError {
     type Output = crate::models::FlowError;
     type Error = GetFlowErrorFailure;
+    const ID: &'static str = "getFlowError";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/errors";
     const DOCUMENTED: &'static [u16] = &[200, 403, 404, 500];
 
     fn base(&self) -> &crate::operation::Base {
@@ -2810,6 +2864,9 @@ impl GetLoginFlow {
 impl crate::operation::Operation for GetLoginFlow {
     type Output = crate::models::LoginFlow;
     type Error = GetLoginFlowError;
+    const ID: &'static str = "getLoginFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/login/flows";
     const DOCUMENTED: &'static [u16] = &[200, 403, 404, 410];
 
     fn base(&self) -> &crate::operation::Base {
@@ -2935,6 +2992,9 @@ impl GetRecoveryFlow {
 impl crate::operation::Operation for GetRecoveryFlow {
     type Output = crate::models::RecoveryFlow;
     type Error = GetRecoveryFlowError;
+    const ID: &'static str = "getRecoveryFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/recovery/flows";
     const DOCUMENTED: &'static [u16] = &[200, 404, 410];
 
     fn base(&self) -> &crate::operation::Base {
@@ -3054,6 +3114,9 @@ impl GetRegistrationFlow {
 impl crate::operation::Operation for GetRegistrationFlow {
     type Output = crate::models::RegistrationFlow;
     type Error = GetRegistrationFlowError;
+    const ID: &'static str = "getRegistrationFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/registration/flows";
     const DOCUMENTED: &'static [u16] = &[200, 403, 404, 410];
 
     fn base(&self) -> &crate::operation::Base {
@@ -3179,6 +3242,9 @@ impl GetSettingsFlow {
 impl crate::operation::Operation for GetSettingsFlow {
     type Output = crate::models::SettingsFlow;
     type Error = GetSettingsFlowError;
+    const ID: &'static str = "getSettingsFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/settings/flows";
     const DOCUMENTED: &'static [u16] = &[200, 401, 403, 404, 410];
 
     fn base(&self) -> &crate::operation::Base {
@@ -3308,6 +3374,9 @@ impl GetVerificationFlow {
 impl crate::operation::Operation for GetVerificationFlow {
     type Output = crate::models::VerificationFlow;
     type Error = GetVerificationFlowError;
+    const ID: &'static str = "getVerificationFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/verification/flows";
     const DOCUMENTED: &'static [u16] = &[200, 403, 404];
 
     fn base(&self) -> &crate::operation::Base {
@@ -3414,6 +3483,9 @@ pub struct GetWebAuthnJavaScript {
 impl crate::operation::Operation for GetWebAuthnJavaScript {
     type Output = crate::models::WebAuthnJavaScript;
     type Error = GetWebAuthnJavaScriptError;
+    const ID: &'static str = "getWebAuthnJavaScript";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/.well-known/ory/webauthn.js";
     const DOCUMENTED: &'static [u16] = &[200];
 
     fn base(&self) -> &crate::operation::Base {
@@ -3513,6 +3585,9 @@ impl ListMySessions {
 impl crate::operation::Operation for ListMySessions {
     type Output = crate::Page<crate::models::Session>;
     type Error = ListMySessionsError;
+    const ID: &'static str = "listMySessions";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/sessions";
     const DOCUMENTED: &'static [u16] = &[200, 400, 401];
 
     fn base(&self) -> &crate::operation::Base {
@@ -3636,6 +3711,9 @@ pub struct PerformNativeLogout {
 impl crate::operation::Operation for PerformNativeLogout {
     type Output = ();
     type Error = PerformNativeLogoutError;
+    const ID: &'static str = "performNativeLogout";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/self-service/logout/api";
     const DOCUMENTED: &'static [u16] = &[204, 400, 403];
 
     fn base(&self) -> &crate::operation::Base {
@@ -3756,6 +3834,9 @@ impl ToSession {
 impl crate::operation::Operation for ToSession {
     type Output = crate::models::Session;
     type Error = ToSessionError;
+    const ID: &'static str = "toSession";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/sessions/whoami";
     const DOCUMENTED: &'static [u16] = &[200, 401, 403];
 
     fn base(&self) -> &crate::operation::Base {
@@ -3863,6 +3944,9 @@ pub struct UpdateFedcmFlow {
 impl crate::operation::Operation for UpdateFedcmFlow {
     type Output = crate::models::SuccessfulNativeLogin;
     type Error = UpdateFedcmFlowError;
+    const ID: &'static str = "updateFedcmFlow";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/self-service/fed-cm/token";
     const DOCUMENTED: &'static [u16] = &[200, 303, 400, 410, 422];
 
     fn base(&self) -> &crate::operation::Base {
@@ -4010,6 +4094,9 @@ impl UpdateLoginFlow {
 impl crate::operation::Operation for UpdateLoginFlow {
     type Output = crate::models::SuccessfulNativeLogin;
     type Error = UpdateLoginFlowError;
+    const ID: &'static str = "updateLoginFlow";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/self-service/login";
     const DOCUMENTED: &'static [u16] = &[200, 303, 400, 403, 410, 422];
 
     fn base(&self) -> &crate::operation::Base {
@@ -4171,6 +4258,9 @@ impl UpdateLogoutFlow {
 impl crate::operation::Operation for UpdateLogoutFlow {
     type Output = ();
     type Error = UpdateLogoutFlowError;
+    const ID: &'static str = "updateLogoutFlow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/self-service/logout";
     const DOCUMENTED: &'static [u16] = &[204, 303];
 
     fn base(&self) -> &crate::operation::Base {
@@ -4295,6 +4385,9 @@ impl UpdateRecoveryFlow {
 impl crate::operation::Operation for UpdateRecoveryFlow {
     type Output = crate::models::RecoveryFlow;
     type Error = UpdateRecoveryFlowError;
+    const ID: &'static str = "updateRecoveryFlow";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/self-service/recovery";
     const DOCUMENTED: &'static [u16] = &[200, 303, 400, 410, 422];
 
     fn base(&self) -> &crate::operation::Base {
@@ -4442,6 +4535,9 @@ impl UpdateRegistrationFlow {
 impl crate::operation::Operation for UpdateRegistrationFlow {
     type Output = crate::models::SuccessfulNativeRegistration;
     type Error = UpdateRegistrationFlowError;
+    const ID: &'static str = "updateRegistrationFlow";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/self-service/registration";
     const DOCUMENTED: &'static [u16] = &[200, 303, 400, 410, 422];
 
     fn base(&self) -> &crate::operation::Base {
@@ -4597,6 +4693,9 @@ impl UpdateSettingsFlow {
 impl crate::operation::Operation for UpdateSettingsFlow {
     type Output = crate::models::SettingsFlow;
     type Error = UpdateSettingsFlowError;
+    const ID: &'static str = "updateSettingsFlow";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/self-service/settings";
     const DOCUMENTED: &'static [u16] = &[200, 303, 400, 401, 403, 410, 422];
     const AUTHORIZED: bool = true;
 
@@ -4760,6 +4859,9 @@ impl UpdateVerificationFlow {
 impl crate::operation::Operation for UpdateVerificationFlow {
     type Output = crate::models::VerificationFlow;
     type Error = UpdateVerificationFlowError;
+    const ID: &'static str = "updateVerificationFlow";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/self-service/verification";
     const DOCUMENTED: &'static [u16] = &[200, 303, 400, 410];
 
     fn base(&self) -> &crate::operation::Base {
@@ -5195,6 +5297,9 @@ pub struct BatchPatchIdentities {
 impl crate::operation::Operation for BatchPatchIdentities {
     type Output = crate::models::BatchPatchIdentitiesResponse;
     type Error = BatchPatchIdentitiesError;
+    const ID: &'static str = "batchPatchIdentities";
+    const METHOD: &'static str = "PATCH";
+    const PATH: &'static str = "/admin/identities";
     const DOCUMENTED: &'static [u16] = &[200, 400, 409];
     const AUTHORIZED: bool = true;
 
@@ -5301,6 +5406,9 @@ pub struct CreateIdentity {
 impl crate::operation::Operation for CreateIdentity {
     type Output = crate::models::Identity;
     type Error = CreateIdentityError;
+    const ID: &'static str = "createIdentity";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/admin/identities";
     const DOCUMENTED: &'static [u16] = &[201, 400, 409];
     const AUTHORIZED: bool = true;
 
@@ -5406,6 +5514,9 @@ pub struct CreateRecoveryCodeForIdentity {
 impl crate::operation::Operation for CreateRecoveryCodeForIdentity {
     type Output = crate::models::RecoveryCodeForIdentity;
     type Error = CreateRecoveryCodeForIdentityError;
+    const ID: &'static str = "createRecoveryCodeForIdentity";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/admin/recovery/code";
     const DOCUMENTED: &'static [u16] = &[201, 400, 404];
     const AUTHORIZED: bool = true;
 
@@ -5521,6 +5632,9 @@ impl CreateRecoveryLinkForIdentity {
 impl crate::operation::Operation for CreateRecoveryLinkForIdentity {
     type Output = crate::models::RecoveryLinkForIdentity;
     type Error = CreateRecoveryLinkForIdentityError;
+    const ID: &'static str = "createRecoveryLinkForIdentity";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/admin/recovery/link";
     const DOCUMENTED: &'static [u16] = &[200, 400, 404];
     const AUTHORIZED: bool = true;
 
@@ -5630,6 +5744,9 @@ pub struct DeleteIdentity {
 impl crate::operation::Operation for DeleteIdentity {
     type Output = ();
     type Error = DeleteIdentityError;
+    const ID: &'static str = "deleteIdentity";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/admin/identities/{id}";
     const DOCUMENTED: &'static [u16] = &[204, 404];
     const AUTHORIZED: bool = true;
 
@@ -5740,6 +5857,9 @@ impl DeleteIdentityCredentials {
 impl crate::operation::Operation for DeleteIdentityCredentials {
     type Output = ();
     type Error = DeleteIdentityCredentialsError;
+    const ID: &'static str = "deleteIdentityCredentials";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/admin/identities/{id}/credentials/{type}";
     const DOCUMENTED: &'static [u16] = &[204, 404];
     const AUTHORIZED: bool = true;
 
@@ -5850,6 +5970,9 @@ pub struct DeleteIdentitySessions {
 impl crate::operation::Operation for DeleteIdentitySessions {
     type Output = ();
     type Error = DeleteIdentitySessionsError;
+    const ID: &'static str = "deleteIdentitySessions";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/admin/identities/{id}/sessions";
     const DOCUMENTED: &'static [u16] = &[204, 400, 401, 404];
     const AUTHORIZED: bool = true;
 
@@ -5964,6 +6087,9 @@ pub struct DisableSession {
 impl crate::operation::Operation for DisableSession {
     type Output = ();
     type Error = DisableSessionError;
+    const ID: &'static str = "disableSession";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/admin/sessions/{id}";
     const DOCUMENTED: &'static [u16] = &[204, 400, 401];
     const AUTHORIZED: bool = true;
 
@@ -6070,6 +6196,9 @@ pub struct ExtendSession {
 impl crate::operation::Operation for ExtendSession {
     type Output = Option<crate::models::Session>;
     type Error = ExtendSessionError;
+    const ID: &'static str = "extendSession";
+    const METHOD: &'static str = "PATCH";
+    const PATH: &'static str = "/admin/sessions/{id}/extend";
     const DOCUMENTED: &'static [u16] = &[200, 204, 400, 404];
     const AUTHORIZED: bool = true;
 
@@ -6197,6 +6326,9 @@ impl GetIdentity {
 impl crate::operation::Operation for GetIdentity {
     type Output = crate::models::Identity;
     type Error = GetIdentityError;
+    const ID: &'static str = "getIdentity";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/admin/identities/{id}";
     const DOCUMENTED: &'static [u16] = &[200, 404];
     const AUTHORIZED: bool = true;
 
@@ -6319,6 +6451,9 @@ impl GetIdentityByExternalId {
 impl crate::operation::Operation for GetIdentityByExternalId {
     type Output = crate::models::Identity;
     type Error = GetIdentityByExternalIdError;
+    const ID: &'static str = "getIdentityByExternalID";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/admin/identities/by/external/{externalID}";
     const DOCUMENTED: &'static [u16] = &[200, 404];
     const AUTHORIZED: bool = true;
 
@@ -6422,6 +6557,9 @@ pub struct GetIdentitySchema {
 impl crate::operation::Operation for GetIdentitySchema {
     type Output = crate::models::IdentitySchema;
     type Error = GetIdentitySchemaError;
+    const ID: &'static str = "getIdentitySchema";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/schemas/{id}";
     const DOCUMENTED: &'static [u16] = &[200, 404];
 
     fn base(&self) -> &crate::operation::Base {
@@ -6528,6 +6666,9 @@ impl GetSession {
 impl crate::operation::Operation for GetSession {
     type Output = crate::models::Session;
     type Error = GetSessionError;
+    const ID: &'static str = "getSession";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/admin/sessions/{id}";
     const DOCUMENTED: &'static [u16] = &[200, 400];
     const AUTHORIZED: bool = true;
 
@@ -6716,6 +6857,9 @@ impl ListIdentities {
 impl crate::operation::Operation for ListIdentities {
     type Output = crate::Page<crate::models::Identity>;
     type Error = ListIdentitiesError;
+    const ID: &'static str = "listIdentities";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/admin/identities";
     const DOCUMENTED: &'static [u16] = &[200];
     const AUTHORIZED: bool = true;
 
@@ -6873,6 +7017,9 @@ impl ListIdentitySchemas {
 impl crate::operation::Operation for ListIdentitySchemas {
     type Output = crate::Page<crate::models::IdentitySchemaContainer>;
     type Error = ListIdentitySchemasError;
+    const ID: &'static str = "listIdentitySchemas";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/schemas";
     const DOCUMENTED: &'static [u16] = &[200];
 
     fn base(&self) -> &crate::operation::Base {
@@ -7018,6 +7165,9 @@ impl ListIdentitySessions {
 impl crate::operation::Operation for ListIdentitySessions {
     type Output = crate::Page<crate::models::Session>;
     type Error = ListIdentitySessionsError;
+    const ID: &'static str = "listIdentitySessions";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/admin/identities/{id}/sessions";
     const DOCUMENTED: &'static [u16] = &[200, 400, 404];
     const AUTHORIZED: bool = true;
 
@@ -7181,6 +7331,9 @@ impl ListSessions {
 impl crate::operation::Operation for ListSessions {
     type Output = crate::Page<crate::models::Session>;
     type Error = ListSessionsError;
+    const ID: &'static str = "listSessions";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/admin/sessions";
     const DOCUMENTED: &'static [u16] = &[200, 400];
     const AUTHORIZED: bool = true;
 
@@ -7296,6 +7449,9 @@ pub struct PatchIdentity {
 impl crate::operation::Operation for PatchIdentity {
     type Output = crate::models::Identity;
     type Error = PatchIdentityError;
+    const ID: &'static str = "patchIdentity";
+    const METHOD: &'static str = "PATCH";
+    const PATH: &'static str = "/admin/identities/{id}";
     const DOCUMENTED: &'static [u16] = &[200, 400, 404, 409];
     const AUTHORIZED: bool = true;
 
@@ -7412,6 +7568,9 @@ pub struct UpdateIdentity {
 impl crate::operation::Operation for UpdateIdentity {
     type Output = crate::models::Identity;
     type Error = UpdateIdentityError;
+    const ID: &'static str = "updateIdentity";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/admin/identities/{id}";
     const DOCUMENTED: &'static [u16] = &[200, 400, 404, 409];
     const AUTHORIZED: bool = true;
 
@@ -7597,6 +7756,9 @@ pub struct GetVersion {
 impl crate::operation::Operation for GetVersion {
     type Output = crate::models::Version;
     type Error = GetVersionError;
+    const ID: &'static str = "getVersion";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/version";
     const DOCUMENTED: &'static [u16] = &[200];
 
     fn base(&self) -> &crate::operation::Base {
@@ -7654,6 +7816,9 @@ pub struct IsAlive {
 impl crate::operation::Operation for IsAlive {
     type Output = crate::models::HealthStatus;
     type Error = IsAliveError;
+    const ID: &'static str = "isAlive";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/health/alive";
     const DOCUMENTED: &'static [u16] = &[200];
 
     fn base(&self) -> &crate::operation::Base {
@@ -7725,6 +7890,9 @@ pub struct IsReady {
 impl crate::operation::Operation for IsReady {
     type Output = crate::models::HealthStatus;
     type Error = IsReadyError;
+    const ID: &'static str = "isReady";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/health/ready";
     const DOCUMENTED: &'static [u16] = &[200, 503];
 
     fn base(&self) -> &crate::operation::Base {
