@@ -13,7 +13,7 @@ const FLOORS: &[&[&str]] = &[
     &["secret", "secret_fields"],
     &["decode", "encode"],
     &[
-        "models", "error", "flow", "patch", "retry", "page", "response",
+        "models", "error", "flow", "patch", "retry", "page", "response", "trace",
     ],
     &["client"],
     &["operation"],
