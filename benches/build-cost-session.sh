@@ -45,7 +45,10 @@ declare -A times=()
 for _ in 1 2 3 4 5; do
   for i in 0 1 2; do
     target="$work/target-$i"
-    (cd "$hello" && CARGO_TARGET_DIR="$target" cargo clean --release -p kratos-client >>"$work/log" 2>&1)
+    # Not `cargo clean -p`: for kratos-client it also removes the `tracing`
+    # crate's artifacts (the client has a feature of that name).
+    rm -rf "$target"/release/.fingerprint/kratos-client-* "$target"/release/build/kratos-client-* \
+      "$target"/release/deps/libkratos_client-* "$target"/release/deps/kratos_client-*
     # shellcheck disable=SC2086
     times[$i]+="$(cd "$hello" && CARGO_TARGET_DIR="$target" seconds cargo build --release ${args[$i]}) "
   done

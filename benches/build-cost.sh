@@ -21,6 +21,15 @@ if [ -z "${BUILD_COST_REUSE:-}" ]; then rm -rf "$work"; fi
 mkdir -p "$work"
 export CARGO_TERM_COLOR=never
 
+forget_crate() { # target package: removes that crate's own release artifacts
+  # Not `cargo clean -p`: for kratos-client it also removes the `tracing`
+  # crate's (the client has a feature of that name), which would then be
+  # rebuilt, with everything above it, inside the timing.
+  local release="$1/release" name="${2//-/_}"
+  rm -rf "$release"/.fingerprint/"$2"-* "$release"/build/"$2"-* \
+    "$release"/deps/lib"$name"-* "$release"/deps/"$name"-*
+}
+
 seconds() { # command... -> wall seconds, output to the log
   local start end
   start=$(date +%s.%N)
@@ -79,7 +88,7 @@ echo "   machine falls on all of them"
 alone() { # slug dir package VAR=value [cargo-args...] -> seconds of one build
   local slug=$1 dir=$2 package=$3 setting=$4; shift 4
   local target="$work/target-$slug"
-  (cd "$dir" && CARGO_TARGET_DIR="$target" cargo clean --release -p "$package" >>"$work/log" 2>&1)
+  forget_crate "$target" "$package"
   (cd "$dir" && export "$setting" && CARGO_TARGET_DIR="$target" seconds cargo build --release "$@")
 }
 rounds() { # name|slug|dir|package|VAR=value|cargo-args ... -> the median of each
