@@ -14,15 +14,10 @@ work="${BUILD_COST_DIR:-/tmp/kratos-client-build-cost-session}"
 mkdir -p "$work"
 export CARGO_TERM_COLOR=never
 
-seconds() { # command... -> wall seconds, output to the log
-  local start end
-  start=$(date +%s.%N)
-  "$@" >>"$work/log" 2>&1
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc
-}
+# shellcheck source=benches/build-cost-common.sh
+. "$here/build-cost-common.sh"
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB; $(rustc --version)"
+machine
 (cd "$hello" && cargo fetch -q)
 
 names=("default features (frontend)" "features session" "features axum")
@@ -45,10 +40,7 @@ declare -A times=()
 for _ in 1 2 3 4 5; do
   for i in 0 1 2; do
     target="$work/target-$i"
-    # Not `cargo clean -p`: for kratos-client it also removes the `tracing`
-    # crate's artifacts (the client has a feature of that name).
-    rm -rf "$target"/release/.fingerprint/kratos-client-* "$target"/release/build/kratos-client-* \
-      "$target"/release/deps/libkratos_client-* "$target"/release/deps/kratos_client-*
+    forget_crate "$target" kratos-client
     # shellcheck disable=SC2086
     times[$i]+="$(cd "$hello" && CARGO_TARGET_DIR="$target" seconds cargo build --release ${args[$i]}) "
   done

@@ -21,24 +21,10 @@ if [ -z "${BUILD_COST_REUSE:-}" ]; then rm -rf "$work"; fi
 mkdir -p "$work"
 export CARGO_TERM_COLOR=never
 
-forget_crate() { # target package: removes that crate's own release artifacts
-  # Not `cargo clean -p`: for kratos-client it also removes the `tracing`
-  # crate's (the client has a feature of that name), which would then be
-  # rebuilt, with everything above it, inside the timing.
-  local release="$1/release" name="${2//-/_}"
-  rm -rf "$release"/.fingerprint/"$2"-* "$release"/build/"$2"-* \
-    "$release"/deps/lib"$name"-* "$release"/deps/"$name"-*
-}
+# shellcheck source=benches/build-cost-common.sh
+. "$here/build-cost-common.sh"
 
-seconds() { # command... -> wall seconds, output to the log
-  local start end
-  start=$(date +%s.%N)
-  "$@" >>"$work/log" 2>&1
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc
-}
-
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB; $(rustc --version)"
+machine
 echo
 
 for hello in hello-ours hello-ory; do
