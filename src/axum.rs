@@ -271,12 +271,26 @@ pub struct OptionalSession(pub Option<Session>);
 
 /// Why an extractor of this module turned a request away; a response
 /// (401, 403, 303 or 503) as the module's table says.
-#[derive(Debug)]
 pub struct SessionRejection {
     kind: Rejected,
     answers: Option<Arc<Answers>>,
     /// The path and query asked for, the `return_to` of a redirect.
     page: Option<String>,
+}
+
+impl fmt::Debug for SessionRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The page's path only: its query may carry a code or a token.
+        let path = self
+            .page
+            .as_deref()
+            .map(|p| p.split('?').next().unwrap_or(p));
+        f.debug_struct("SessionRejection")
+            .field("kind", &self.kind)
+            .field("status", &self.status())
+            .field("page", &path)
+            .finish()
+    }
 }
 
 #[derive(Debug)]

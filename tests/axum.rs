@@ -402,3 +402,31 @@ async fn an_extractor_without_the_layer_fails_closed_with_500() {
         .unwrap()
         .contains("SessionLayer"));
 }
+
+#[tokio::test]
+async fn a_rejection_s_debug_leaves_out_the_page_s_query() {
+    let kratos = MockKratos::start().await;
+    let validator = SessionValidator::builder(kratos.frontend()).build();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let kept = seen.clone();
+    let app = Router::new()
+        .route(
+            "/verify",
+            get(move |s: Result<Session, SessionRejection>| {
+                let kept = kept.clone();
+                async move {
+                    *kept.lock().unwrap() = format!("{:?}", s.err());
+                    "ok"
+                }
+            }),
+        )
+        .layer(SessionLayer::new(validator));
+    let base = serve(app).await;
+    get_with(&base, "/verify?code=493817&token=ory_lo_secret", None).await;
+    let debug = seen.lock().unwrap().clone();
+    assert!(debug.contains("\"/verify\""), "{debug}");
+    assert!(
+        !debug.contains("493817") && !debug.contains("ory_lo_secret"),
+        "{debug}"
+    );
+}
