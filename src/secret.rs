@@ -84,6 +84,22 @@ impl<T: serde::Serialize> fmt::Debug for JsonDebug<'_, T> {
     }
 }
 
+/// What generated `Debug` prints for a form node's value: blanked when the
+/// node is named like a secret field (`csrf_token`, `password`, `code`,
+/// ...), else as [`JsonDebug`] prints it.
+#[allow(dead_code)] // Used by the generated form models (feature `frontend`).
+pub(crate) struct NodeValue<'a, T: serde::Serialize>(pub(crate) &'a str, pub(crate) Option<&'a T>);
+
+impl<T: serde::Serialize> fmt::Debug for NodeValue<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.1 {
+            None => f.write_str("None"),
+            Some(_) if SECRET_FIELDS.contains(&self.0) => write!(f, "Some({REDACTED})"),
+            Some(value) => write!(f, "Some({:?})", JsonDebug(value)),
+        }
+    }
+}
+
 /// What stands in place of a secret.
 pub(crate) const REDACTED: &str = "<redacted>";
 

@@ -181,3 +181,26 @@ fn every_node_type_renders_and_unknown_ones_are_left_out() {
     assert!(!form.contains("hologram") && !form.contains("id=\"h\""));
     assert!(form.ends_with("</form>"));
 }
+
+#[tokio::test]
+async fn a_page_s_debug_shows_no_csrf_token_or_cookie() {
+    let kratos = mock().await;
+    let flows = BrowserFlows::new(kratos.frontend());
+    let mut browser = Browser::new();
+    let start = browser.open(&flows.start_url(FlowKind::Login, None)).await;
+    let id = query_of(start.location.as_deref().unwrap(), "flow").unwrap();
+    let cookie = browser.cookie_header();
+    let page = flows
+        .page(FlowKind::Login, &format!("flow={id}"), &headers(&cookie))
+        .await
+        .unwrap();
+    let FlowPage::Show { flow, .. } = &page else {
+        panic!("a flow");
+    };
+    let csrf = csrf_of(&json!({ "ui": serde_json::to_value(flow.ui()).unwrap() }));
+    assert!(!csrf.is_empty());
+    let debug = format!("{page:?} {flows:?}");
+    assert!(!debug.contains(&csrf), "{debug}");
+    let value = cookie.split('=').nth(1).unwrap_or_default();
+    assert!(!debug.contains(value), "{debug}");
+}

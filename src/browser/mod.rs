@@ -142,8 +142,9 @@ impl Flow {
 }
 
 /// What a flow's page does: one of two things, so a handler matches
-/// both (the variants may gain fields: match them with `..`).
-#[derive(Debug, Clone)]
+/// both (the variants may gain fields: match them with `..`). `Debug`
+/// leaves out the cookies' values.
+#[derive(Clone)]
 pub enum FlowPage {
     /// Renders the flow's form.
     #[non_exhaustive]
@@ -166,6 +167,29 @@ pub enum FlowPage {
         /// `Set-Cookie` values Kratos answered with, for the response.
         set_cookie: Vec<HeaderValue>,
     },
+}
+
+impl fmt::Debug for FlowPage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cookies = |n: usize| format!("<{n} redacted>");
+        match self {
+            FlowPage::Show { flow, set_cookie } => f
+                .debug_struct("Show")
+                .field("flow", flow)
+                .field("set_cookie", &format_args!("{}", cookies(set_cookie.len())))
+                .finish(),
+            FlowPage::Redirect {
+                to,
+                because,
+                set_cookie,
+            } => f
+                .debug_struct("Redirect")
+                .field("to", to)
+                .field("because", because)
+                .field("set_cookie", &format_args!("{}", cookies(set_cookie.len())))
+                .finish(),
+        }
+    }
 }
 
 /// What Kratos answered a flow's page with, when it is neither a flow nor a

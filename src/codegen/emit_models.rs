@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::kratos::{ERROR_WRAPPER, FLOW_STATE_FIELD, REPLACEMENT_FLOW_FIELD};
+use super::kratos::{ERROR_WRAPPER, FLOW_STATE_FIELD, NAMED_INPUT, REPLACEMENT_FLOW_FIELD};
 use super::types::{Field, Item, Ty, TypeSet, UnionVariant};
 use super::write_doc;
 
@@ -247,7 +247,15 @@ fn write_struct(
     // Secret fields, and free-form JSON that may hold secrets under any
     // key, get a `Debug` of their own.
     let free_json = |f: &Field| !f.secret && types.holds_free_json(&f.ty);
-    let has_secret = fields.iter().any(|f| f.secret || free_json(f));
+    // A form node's value: secret when the node's name is.
+    let named_input = name == NAMED_INPUT
+        && fields
+            .iter()
+            .any(|f| f.json == "name" && f.ty == Ty::String);
+    let node_value = |f: &Field| named_input && f.json == "value";
+    let has_secret = fields
+        .iter()
+        .any(|f| f.secret || free_json(f) || node_value(f));
     let all_default = types.has_default(&Ty::Named(name.to_string()));
     let mut derives = vec!["Clone", "PartialEq"];
     if !has_secret {
@@ -373,6 +381,16 @@ fn write_struct(
                     "&crate::secret::Redacted".to_string()
                 };
                 let _ = writeln!(out, "            .field({label:?}, {redacted})");
+            } else if node_value(field) {
+                let value = if optional(types, field) {
+                    format!("self.{}.as_ref()", field.rust)
+                } else {
+                    format!("Some(&self.{})", field.rust)
+                };
+                let _ = writeln!(
+                    out,
+                    "            .field({label:?}, &crate::secret::NodeValue(&self.name, {value}))"
+                );
             } else if free_json(field) {
                 let shown = if optional(types, field) {
                     format!(

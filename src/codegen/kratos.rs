@@ -46,3 +46,9 @@ pub const FEATURE_TAGS: &[&str] = &["frontend", "identity", "courier", "metadata
 /// `op` RFC 6902 does not define, or a patch without its `value` or `from`,
 /// is refused.
 pub const JSON_PATCH_DOCUMENT: &str = "JsonPatchDocument";
+
+/// The Rust name of a form's input node attributes (`uiNodeInputAttributes`):
+/// its `value` is as secret as its `name` says (the `csrf_token` node of a
+/// browser flow carries the token, a refused form may carry back a `code`),
+/// so its `Debug` blanks the value of a node named like a secret field.
+pub const NAMED_INPUT: &str = "UiNodeInputAttributes";

@@ -8542,7 +8542,7 @@ impl std::fmt::Debug for UiNodeInputAttributes {
             .field("pattern", &self.pattern)
             .field("required", &self.required)
             .field("type", &self.r#type)
-            .field("value", &self.value.as_ref().map(crate::secret::JsonDebug))
+            .field("value", &crate::secret::NodeValue(&self.name, self.value.as_ref()))
             .finish()
     }
 }
