@@ -36,6 +36,9 @@ impl Seen {
 
     /// A line of its own, for what the journey checks beyond the helpers.
     pub fn note(&mut self, step: &str, what: impl Display) {
+        // One line each, whatever it holds: a record file is read back
+        // line by line.
+        let what = what.to_string().replace('\n', "\\n");
         let line = self.normalize(&format!("{step}: {what}"));
         if self.print {
             println!("{line}");
