@@ -260,9 +260,9 @@ impl BrowserFlows {
         Self::with_validator(api, sessions)
     }
 
-    /// The same, reading sessions with `sessions`, such as the one a
-    /// backend's [`SessionLayer`](crate::session) already uses, so that a
-    /// page and an API share one cache and one credential rule.
+    /// The same, reading sessions with `sessions`, such as the validator
+    /// the app's `SessionLayer` (feature `axum`) already uses, so that its
+    /// pages and its API share one cache and one credential rule.
     pub fn with_validator(api: FrontendApi, sessions: SessionValidator) -> Self {
         BrowserFlows {
             api,
