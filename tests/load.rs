@@ -11,31 +11,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use common::raw::{read_request, response, write_counted, Counters, RawServer};
+use common::raw::{response, RawServer};
 use kratos_client::FrontendApi;
-use tokio::net::TcpStream;
 
 const CALLS: usize = 5_000;
 const IN_FLIGHT: usize = 64;
 
 /// A keep-alive server answering every request on a connection with the flow.
 async fn flow_server() -> RawServer {
-    let answer = Arc::new(response(
+    RawServer::keep_alive(response(
         "200 OK",
         "application/json",
         "",
         common::fixture("registration_flow.json").as_bytes(),
-    ));
-    RawServer::start(move |mut stream: TcpStream, counters: Arc<Counters>| {
-        let answer = answer.clone();
-        async move {
-            while read_request(&mut stream, &counters).await {
-                if !write_counted(&mut stream, &counters, &answer).await {
-                    break;
-                }
-            }
-        }
-    })
+    ))
     .await
 }
 

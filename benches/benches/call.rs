@@ -7,13 +7,10 @@
 #[allow(dead_code)]
 mod raw;
 
-use std::sync::Arc;
-
 use kratos_client::models::RegistrationFlow;
 use kratos_client::FrontendApi;
 use kratos_client_benches::{compare, keep, Candidate};
-use raw::{read_request, response, write_counted, Counters, RawServer};
-use tokio::net::TcpStream;
+use raw::{response, RawServer};
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -26,19 +23,12 @@ fn main() {
         "/../tests/fixtures/registration_flow.json"
     ))
     .unwrap();
-    let answer = Arc::new(response("200 OK", "application/json", "", &flow));
-    let server = runtime.block_on(RawServer::start(
-        move |mut stream: TcpStream, counters: Arc<Counters>| {
-            let answer = answer.clone();
-            async move {
-                while read_request(&mut stream, &counters).await {
-                    if !write_counted(&mut stream, &counters, &answer).await {
-                        break;
-                    }
-                }
-            }
-        },
-    ));
+    let server = runtime.block_on(RawServer::keep_alive(response(
+        "200 OK",
+        "application/json",
+        "",
+        &flow,
+    )));
     let uri = server.uri();
 
     // Each side gets its own client, built once, as an app would.

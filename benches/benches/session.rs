@@ -29,8 +29,7 @@ use kratos_client::models::Session as SessionModel;
 use kratos_client::session::SessionValidator;
 use kratos_client::{FrontendApi, HeaderMap, HeaderValue};
 use kratos_client_benches::{compare, keep, Candidate};
-use raw::{read_request, response, write_counted, Counters, RawServer};
-use tokio::net::TcpStream;
+use raw::{response, RawServer};
 
 const ENTRIES: usize = 10_000;
 
@@ -69,19 +68,12 @@ fn main() {
     .unwrap();
     session["expires_at"] = "2999-01-01T00:00:00Z".into();
     let body = serde_json::to_vec(&session).unwrap();
-    let answer = Arc::new(response("200 OK", "application/json", "", &body));
-    let server = runtime.block_on(RawServer::start(
-        move |mut stream: TcpStream, counters: Arc<Counters>| {
-            let answer = answer.clone();
-            async move {
-                while read_request(&mut stream, &counters).await {
-                    if !write_counted(&mut stream, &counters, &answer).await {
-                        break;
-                    }
-                }
-            }
-        },
-    ));
+    let server = runtime.block_on(RawServer::keep_alive(response(
+        "200 OK",
+        "application/json",
+        "",
+        &body,
+    )));
     let uri = server.uri();
     let api = runtime.block_on(async { FrontendApi::new(&uri).unwrap() });
     let whoami = format!("{uri}/sessions/whoami");

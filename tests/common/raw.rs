@@ -62,6 +62,23 @@ impl RawServer {
         .await
     }
 
+    /// A keep-alive server answering every request on a connection with
+    /// `bytes`.
+    pub async fn keep_alive(bytes: Vec<u8>) -> RawServer {
+        let bytes = Arc::new(bytes);
+        RawServer::start(move |mut stream: TcpStream, counters: Arc<Counters>| {
+            let bytes = bytes.clone();
+            async move {
+                while read_request(&mut stream, &counters).await {
+                    if !write_counted(&mut stream, &counters, &bytes).await {
+                        break;
+                    }
+                }
+            }
+        })
+        .await
+    }
+
     pub fn uri(&self) -> String {
         format!("http://{}", self.addr)
     }
