@@ -99,14 +99,10 @@ impl SessionLayer {
     /// Checks requests with `validator`; refusals are answered as JSON
     /// errors (401, 403, 503).
     pub fn new(validator: SessionValidator) -> Self {
-        // Kratos's base may carry a path (behind a proxy), with or
-        // without a trailing slash.
-        let mut aal2_login = validator.kratos_url().clone();
-        let path = format!(
-            "{}/self-service/login/browser",
-            aal2_login.path().trim_end_matches('/')
-        );
-        aal2_login.set_path(&path);
+        let mut aal2_login = validator
+            .client()
+            .url(&["self-service", "login", "browser"])
+            .unwrap_or_else(|| validator.kratos_url().clone());
         aal2_login.set_query(Some("aal=aal2"));
         Self {
             validator,

@@ -142,18 +142,30 @@ impl Client {
         self.inner.api_key.as_ref()
     }
 
+    /// The address of the path made of `segments` below the base URL (which
+    /// may carry a path of its own, with or without a trailing slash), each
+    /// segment percent-encoded as needed. `None` only for a base URL that
+    /// cannot take a path, which the builder refuses.
+    pub(crate) fn url(&self, segments: &[&str]) -> Option<Url> {
+        let mut url = self.inner.base_url.clone();
+        url.path_segments_mut()
+            .ok()?
+            .pop_if_empty()
+            .extend(segments);
+        Some(url)
+    }
+
     /// Starts a request to the path made of `segments` below the base URL.
     /// Each segment is percent-encoded as needed.
     pub(crate) fn request(&self, method: Method, segments: &[&str]) -> Request {
-        let mut url = self.inner.base_url.clone();
-        let mut problem = None;
-        match url.path_segments_mut() {
-            Ok(mut path) => {
-                path.pop_if_empty().extend(segments);
-            }
+        let (url, problem) = match self.url(segments) {
+            Some(url) => (url, None),
             // Not reachable: the builder only accepts http(s) URLs with a host.
-            Err(()) => problem = Some("the base URL cannot take a path".to_string()),
-        }
+            None => (
+                self.inner.base_url.clone(),
+                Some("the base URL cannot take a path".to_string()),
+            ),
+        };
         Request {
             method,
             url,

@@ -292,13 +292,10 @@ impl BrowserFlows {
     }
 
     fn start_url_with(&self, kind: FlowKind, query: &[(&str, &str)]) -> String {
-        let mut url = self.api.client().base_url().clone();
-        let path = format!(
-            "{}/self-service/{}/browser",
-            url.path().trim_end_matches('/'),
-            kind.as_str()
-        );
-        url.set_path(&path);
+        let client = self.api.client();
+        let mut url = client
+            .url(&["self-service", kind.as_str(), "browser"])
+            .unwrap_or_else(|| client.base_url().clone());
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }

@@ -347,7 +347,12 @@ impl SessionValidator {
 
     /// The address of the Kratos the validator asks.
     pub fn kratos_url(&self) -> &url::Url {
-        self.inner.api.client().base_url()
+        self.client().base_url()
+    }
+
+    /// The client of the Kratos the validator asks.
+    pub(crate) fn client(&self) -> &crate::Client {
+        self.inner.api.client()
     }
 
     /// How many answers are cached now.

@@ -250,7 +250,7 @@ fn refused_start(
         (_, 400, "session_already_available") => {
             let to = call
                 .query("return_to")
-                .unwrap_or_else(|| store.config.default_return(&format!("{}/", store.base)));
+                .unwrap_or_else(|| store.default_return());
             see_other(&to)
         }
         (FlowKind::Settings, 401, _) => {
@@ -421,8 +421,7 @@ fn as_browser(
             return answer.append_header("set-cookie", cookie);
         }
         let return_to = store.flows.get(id).and_then(|f| f.return_to.clone());
-        let to =
-            return_to.unwrap_or_else(|| store.config.default_return(&format!("{}/", store.base)));
+        let to = return_to.unwrap_or_else(|| store.default_return());
         return see_other(&to).append_header("set-cookie", cookie);
     }
     // A finished recovery: the browser is signed in with a cookie and sent
@@ -531,7 +530,7 @@ fn logout(store: &mut Store, call: &Call) -> Answer {
     store.revoke_sessions(|s| s.token == session);
     let to = call
         .query("return_to")
-        .unwrap_or_else(|| store.config.default_return(&format!("{}/", store.base)));
+        .unwrap_or_else(|| store.default_return());
     let answer = match wants_json(call) {
         true => Answer::new(204),
         false => see_other(&to),

@@ -249,6 +249,12 @@ impl Store {
         }
     }
 
+    /// Where a browser goes after a flow without `return_to`, and after
+    /// signing out: the configured address, or the server's own.
+    pub(super) fn default_return(&self) -> String {
+        self.config.default_return(&format!("{}/", self.base))
+    }
+
     /// Starts a flow of `kind`, valid for the configured lifetime.
     pub(super) fn new_flow(
         &mut self,
