@@ -14,7 +14,7 @@ use url::Url;
 use crate::decode::{self, Decode, JsonError};
 use crate::error::{excerpt, quote, Failure, CONTENT_TYPE_BYTES};
 use crate::retry::{is_retry_later, parse_retry_after, RetryPolicy};
-use crate::secret::Redactor;
+use crate::secret::{Echo, Echoed, Redactor};
 use crate::Secret;
 
 /// How long a whole request may take by default, from sending to the last byte of the body.
@@ -751,33 +751,14 @@ impl RawResponse {
     }
 
     /// Decodes the body of an error answer (an error object, or a flow sent
-    /// back with its messages) into `T`, with the secrets the request carried
-    /// blanked in every string and key and the values of secret fields
-    /// blanked at any depth, so that nothing an error keeps can show them.
-    pub(crate) fn error_json<T: Decode>(&self) -> Result<T, Failure> {
-        self.expect_json()?;
-        // Blanked as a `Value`, then decoded from bytes by the same code as
-        // a success, so that each body type has one decoder.
-        let blanked = self
-            .blanked_body()
-            .map(|bytes| decode::from_slice::<T>(&bytes));
-        match blanked {
-            Some(Ok(value)) => Ok(value),
-            // Decoded from the body as sent, for an error that says where.
-            Some(Err(source)) => Err(self
-                .json::<T>()
-                .err()
-                .unwrap_or_else(|| self.decode_failure(source))),
-            None => self.json::<T>(),
-        }
-    }
-
-    /// The body with the request's secrets blanked, as JSON bytes; `None`
-    /// when it is not JSON.
-    fn blanked_body(&self) -> Option<Vec<u8>> {
-        let mut value = decode::from_slice::<serde_json::Value>(&self.body).ok()?;
-        self.redactor.json(&mut value);
-        serde_json::to_vec(&value).ok()
+    /// back with its messages) into `T`, every value as the server sent it.
+    /// When the body holds a secret the request carried, the decoded answer
+    /// keeps those secrets (see [`Echoed`]) so that its `Debug`, and the
+    /// error's `Display`, blank them.
+    pub(crate) fn error_json<T: Decode + Echo>(&self) -> Result<T, Failure> {
+        let mut value = self.json::<T>()?;
+        value.echo(&Echoed::of(&self.redactor, &self.body));
+        Ok(value)
     }
 
     /// Refuses a body whose declared type is not JSON.

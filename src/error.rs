@@ -16,9 +16,10 @@ use crate::secret::Redactor;
 /// can fail is a variant of its own, so that callers can tell a refusal from
 /// Kratos apart from a network problem or a response that makes no sense.
 ///
-/// Every server-supplied value in it has had the secrets the request carried
-/// blanked, and its `Display` and `Debug` stay short whatever the server sent
-/// (see the README's "Errors" section for the bounds).
+/// The answers it holds are as the server sent them; its `Display` and
+/// `Debug` blank the secrets the request carried wherever the server sent
+/// them back, and stay short whatever the server sent (see the README's
+/// "Errors" section for the bounds).
 #[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error<E> {
@@ -576,16 +577,15 @@ impl ErrorGeneric {
 }
 
 /// Kratos's message and id for `Display`, as `: message (id)`, or nothing
-/// without an error object. A long message is cut short.
+/// without an error object. A long message is cut short, and the secrets
+/// of the request that the server sent back in it are blanked.
 pub(crate) fn summary(error: Option<&GenericError>) -> String {
     let Some(error) = error else {
         return String::new();
     };
-    let message = quote(&error.message, &Redactor::default(), SUMMARY_BYTES);
-    let id = error
-        .id
-        .as_deref()
-        .map(|id| quote(id, &Redactor::default(), SUMMARY_ID_BYTES));
+    let shown = |text: &str, max| quote(&error.echoed.text(text), &Redactor::default(), max);
+    let message = shown(&error.message, SUMMARY_BYTES);
+    let id = error.id.as_deref().map(|id| shown(id, SUMMARY_ID_BYTES));
     match (message.is_empty(), id) {
         (false, Some(id)) => format!(": {message} ({id})"),
         (false, None) => format!(": {message}"),

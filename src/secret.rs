@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 include!("secret_fields.rs");
 
@@ -132,15 +133,20 @@ impl fmt::Debug for Redactor {
 }
 
 impl Redactor {
-    /// Blanks `secret` from now on, in the forms a server could echo it in.
+    /// Blanks `secret` from now on, in the forms a server could echo it in
+    /// and the form `Debug` shows a string holding it in.
     pub(crate) fn add(&mut self, secret: &str) {
-        let escaped = serde_json::to_string(secret).unwrap_or_default();
-        let escaped = escaped
-            .strip_prefix('"')
-            .and_then(|e| e.strip_suffix('"'))
-            .unwrap_or("");
+        let unquote = |quoted: &str| {
+            quoted
+                .strip_prefix('"')
+                .and_then(|e| e.strip_suffix('"'))
+                .unwrap_or("")
+                .to_string()
+        };
+        let escaped = unquote(&serde_json::to_string(secret).unwrap_or_default());
+        let debugged = unquote(&format!("{secret:?}"));
         let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-        for form in [secret, escaped, &encoded] {
+        for form in [secret, &escaped, &debugged, &encoded] {
             if !form.is_empty() && !self.secrets.iter().any(|s| s == form) {
                 self.secrets.push(form.to_string());
             }
@@ -161,7 +167,18 @@ impl Redactor {
     /// `text` with the secrets blanked, and the values of secret fields
     /// where it holds JSON (or a piece of it).
     pub(crate) fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let mut out = redact_json_text(text);
+        self.secrets_only(redact_json_text(text))
+    }
+
+    /// Whether `text` holds one of the secrets where [`text`](Self::text)
+    /// would blank it.
+    fn finds_secret_in(&self, text: &str) -> bool {
+        matches!(self.secrets_only(Cow::Borrowed(text)), Cow::Owned(_))
+    }
+
+    /// `text` with the secrets blanked (and nothing else).
+    fn secrets_only<'a>(&self, text: Cow<'a, str>) -> Cow<'a, str> {
+        let mut out = text;
         for secret in &self.secrets {
             if !out.contains(secret.as_str()) {
                 continue;
@@ -199,6 +216,72 @@ impl Redactor {
             Value::Null | Value::Bool(_) | Value::Number(_) => {}
         }
     }
+}
+
+/// The secrets of a request that the server sent back inside its error
+/// answer, kept beside the decoded answer so that its `Debug` (and the
+/// `Display` of the error holding it) blanks them, while the values the app
+/// reads stay exactly as the server sent them.
+///
+/// Empty (and free) unless the answer held one of the request's secrets: a
+/// real Kratos never sends one back, but a password can be part of a trait
+/// (`ada@example.com` holds `example`), and a debugging proxy may echo the
+/// whole request.
+#[derive(Clone, Default)]
+pub(crate) struct Echoed(Option<Arc<Redactor>>);
+
+impl Echoed {
+    /// What of `redactor`'s secrets `body` holds: all of them, when it holds any.
+    pub(crate) fn of(redactor: &Redactor, body: &[u8]) -> Self {
+        match redactor.finds_secret_in(&String::from_utf8_lossy(body)) {
+            true => Echoed(Some(Arc::new(redactor.clone()))),
+            false => Echoed(None),
+        }
+    }
+
+    /// `text` with the echoed secrets blanked.
+    pub(crate) fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        match &self.0 {
+            Some(redactor) => redactor.secrets_only(Cow::Borrowed(text)),
+            None => Cow::Borrowed(text),
+        }
+    }
+
+    /// Writes what `debug` writes (pretty with `{:#?}`), the echoed secrets blanked.
+    pub(crate) fn debug(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        debug: impl Fn(&mut fmt::Formatter<'_>) -> fmt::Result,
+    ) -> fmt::Result {
+        let Some(redactor) = &self.0 else {
+            return debug(f);
+        };
+        struct With<F>(F);
+        impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Debug for With<F> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                (self.0)(f)
+            }
+        }
+        let shown = match f.alternate() {
+            true => format!("{:#?}", With(debug)),
+            false => format!("{:?}", With(debug)),
+        };
+        f.write_str(&redactor.secrets_only(Cow::Owned(shown)))
+    }
+}
+
+/// Not part of the value: two answers are equal whatever their requests carried.
+impl PartialEq for Echoed {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// The error answers (and Kratos's error object inside them) keep the
+/// secrets their request carried when the server sent one back; see [`Echoed`].
+pub(crate) trait Echo {
+    /// Keeps `echoed` here and in the error objects this holds.
+    fn echo(&mut self, echoed: &Echoed);
 }
 
 /// `text` with the occurrences of `secret` that stand alone blanked.

@@ -20,6 +20,8 @@ use kratos_client::{
 };
 use serde_json::{json, Map, Value};
 use tokio::net::TcpStream;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "ory_st_S3cr3tT0k3nNeverPrinted";
 const PASSWORD: &str = "Pa55w0rd-never-printed";
@@ -474,16 +476,17 @@ async fn error_objects_echoing_the_request_show_no_secret_at_any_status() {
             assert_eq!(row.status, Some(status), "{what}");
             assert_clean(&what, &row.shown);
             assert_bounded(&what, &row);
-            // The echo did arrive, blanked; only a 303 carries no body.
+            // The echo did arrive, as sent (it is the server's data), and
+            // showed blanked; only a 303 carries no body.
             if status != 303 {
                 let message = row
                     .message
                     .unwrap_or_else(|| panic!("{what}: no error object: {}", row.shown));
-                assert!(message.contains("<redacted>"), "{what}: {message}");
                 assert!(
-                    message.contains("HTTP/1.1"),
-                    "{what}: the echo is kept: {message}"
+                    message.contains("HTTP/1.1") && message.contains(TOKEN),
+                    "{what}: the echo is kept as sent: {message}"
                 );
+                assert!(row.shown.contains("<redacted>"), "{what}: {}", row.shown);
             }
         }
     }
@@ -510,17 +513,19 @@ async fn a_flow_sent_back_with_the_request_in_its_messages_shows_no_secret() {
     let Err(Error::Api(UpdateRegistrationFlowError::BadRequest(flow))) = &result else {
         panic!("expected the flow back: {result:?}")
     };
+    // The flow is the server's data, kept as sent; showing it blanks what
+    // the request carried.
     let messages = flow.messages();
     assert!(!messages.is_empty());
     for message in &messages {
-        assert_clean("flow message", &message.text.text);
         assert!(
-            message.text.text.contains("<redacted>"),
+            message.text.text.contains(PASSWORD),
             "{}",
             message.text.text
         );
     }
     assert_clean("flow", &shown(flow));
+    assert!(shown(flow).contains("<redacted>"));
     let row = row("update", result);
     assert_clean("flow error", &row.shown);
     assert_bounded("flow error", &row);
@@ -647,4 +652,94 @@ async fn unusable_secrets_are_refused_without_quoting_them() {
         .await
         .unwrap_err();
     assert_clean("invalid cookie", &shown_error(&err));
+}
+
+/// A 400 that sends the registration form back with `password` in the
+/// values the app reads: the trait the user typed, a node's label, a
+/// message's text.
+async fn form_holding(password: &str, email: &str) -> (MockServer, Value) {
+    let mut flow: Value = serde_json::from_str(&common::fixture("registration_flow.json")).unwrap();
+    flow["ui"]["messages"] = json!([{"id": 4000007, "type": "error",
+        "text": format!("An account with the same identifier ({email}) exists already. The password is fine.")}]);
+    let nodes = flow["ui"]["nodes"].as_array_mut().unwrap();
+    let email_node = nodes
+        .iter_mut()
+        .find(|n| n["attributes"]["name"] == "traits.email")
+        .unwrap();
+    email_node["attributes"]["value"] = json!(email);
+    email_node["meta"]["label"]["text"] = json!(format!("E-Mail ({password} and more)"));
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(&flow))
+        .mount(&server)
+        .await;
+    (server, flow)
+}
+
+#[tokio::test]
+async fn a_password_inside_the_values_of_a_refused_form_leaves_them_as_sent() {
+    let cases = [
+        // A substring of the trait, standing between dots and at-signs.
+        ("example", "ada@example.com"),
+        // A substring of message texts ("The password is fine.").
+        ("password", "ada@example.com"),
+        ("is fine", "ada@example.com"),
+        // Equal to the trait.
+        ("ada@example.com", "ada@example.com"),
+        // One character long.
+        ("a", "ada@example.com"),
+        // Characters JSON and URL encoding change.
+        ("p\"ä &+/%", "p\"ä &+/%@example.com"),
+    ];
+    for (password, email) in cases {
+        let (server, sent) = form_holding(password, email).await;
+        let mut traits = Map::new();
+        traits.insert("email".into(), json!(email));
+        let body = UpdateRegistrationFlowWithPasswordMethod::new(password, traits);
+        let api = FrontendApi::new(server.uri()).unwrap();
+        let err = api
+            .update_registration_flow("f", body)
+            .send()
+            .await
+            .expect_err("the form comes back");
+        let what = format!("password {password:?}");
+        let Error::Api(UpdateRegistrationFlowError::BadRequest(flow)) = &err else {
+            panic!("{what}: {err:?}")
+        };
+        // Every value is the one the server sent: the flow re-encodes to it.
+        let input = flow
+            .inputs_for("password")
+            .into_iter()
+            .find(|input| input.name == "traits.email")
+            .expect("the email field");
+        assert_eq!(input.value, Some(&json!(email)), "{what}");
+        assert_eq!(
+            input.label,
+            Some(&*format!("E-Mail ({password} and more)")),
+            "{what}"
+        );
+        assert_eq!(
+            serde_json::to_value(flow).unwrap()["ui"],
+            sent["ui"],
+            "{what}: the form is not as sent"
+        );
+        assert_eq!(
+            flow.errors()[0].text.text,
+            sent["ui"]["messages"][0]["text"].as_str().unwrap(),
+            "{what}"
+        );
+        // Showing the error blanks the password where it stands alone (as in
+        // the label), and anywhere once it is 8 bytes or longer; a shorter
+        // one inside a word is left (else "word" would eat every "password").
+        let error_shows = shown_error(&err);
+        let alone = format!("({password} and more)");
+        assert!(!error_shows.contains(&alone), "{what} shows: {error_shows}");
+        assert!(!shown(flow).contains(&alone), "{what}");
+        if password.len() >= 8 {
+            assert!(
+                !error_shows.contains(password),
+                "{what} shows: {error_shows}"
+            );
+        }
+    }
 }

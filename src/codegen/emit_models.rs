@@ -164,7 +164,7 @@ fn write_inline(out: &mut String) {
 /// The decoder of a struct: one pass over the object's keys, each field
 /// read by its type's `Decode`; unknown keys skipped; a missing required
 /// field is an error.
-fn write_decode(out: &mut String, types: &TypeSet, name: &str, fields: &[Field]) {
+fn write_decode(out: &mut String, types: &TypeSet, name: &str, fields: &[Field], echo: bool) {
     let slot = |f: &Field| format!("field_{}", f.rust.trim_start_matches("r#"));
     let _ = writeln!(out, "impl crate::decode::Decode for {name} {{");
     write_inline(out);
@@ -232,6 +232,9 @@ fn write_decode(out: &mut String, types: &TypeSet, name: &str, fields: &[Field])
     for f in fields {
         let _ = writeln!(out, "            {}: {},", f.rust, slot(f));
     }
+    if echo {
+        let _ = writeln!(out, "            echoed: Default::default(),");
+    }
     let _ = writeln!(out, "        }})\n    }}\n}}\n");
     let _ = writeln!(out, "crate::decode::impl_deserialize!({name});\n");
 }
@@ -256,9 +259,12 @@ fn write_struct(
     let has_secret = fields
         .iter()
         .any(|f| f.secret || free_json(f) || node_value(f));
+    // An error answer keeps the secrets its request carried when the
+    // server sent one back, for its `Debug` to blank.
+    let echo = types.echoes.contains(name);
     let all_default = types.has_default(&Ty::Named(name.to_string()));
     let mut derives = vec!["Clone", "PartialEq"];
-    if !has_secret {
+    if !has_secret && !echo {
         derives.insert(0, "Debug");
     }
     if all_default {
@@ -271,8 +277,14 @@ fn write_struct(
         write_doc(out, "    ", f.doc.as_deref());
         let _ = writeln!(out, "    pub {}: {},", f.rust, field_type(types, f));
     }
+    if echo {
+        let _ = writeln!(out, "    pub(crate) echoed: crate::secret::Echoed,");
+    }
     let _ = writeln!(out, "}}\n");
-    write_decode(out, types, name, fields);
+    write_decode(out, types, name, fields, echo);
+    if echo {
+        write_echo(out, types, name, fields);
+    }
     write_fields(out, name, fields);
 
     // A constructor taking the required fields; the others start empty.
@@ -320,6 +332,9 @@ fn write_struct(
                 let _ = writeln!(out, "            {}: {value},", f.rust);
             }
         }
+        if echo {
+            let _ = writeln!(out, "            echoed: Default::default(),");
+        }
         let _ = writeln!(out, "        }}\n    }}");
         if request {
             for f in fields.iter().filter(|f| optional(types, f)) {
@@ -360,14 +375,18 @@ fn write_struct(
         let _ = writeln!(out, "crate::flow::impl_flow!({name}{with_state});\n");
     }
 
-    if has_secret {
+    if has_secret || echo {
         // Secrets stay out of logs: `Debug` shows that they are set, not
-        // what they are, and free-form JSON with its secret-named values blanked.
+        // what they are, and free-form JSON with its secret-named values
+        // blanked; an error answer blanks the secrets its request carried.
         let _ = writeln!(out, "impl std::fmt::Debug for {name} {{");
         let _ = writeln!(
             out,
             "    #[inline]\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{"
         );
+        if echo {
+            let _ = writeln!(out, "        self.echoed.debug(f, |f| {{");
+        }
         let _ = writeln!(out, "        f.debug_struct({name:?})");
         for field in fields {
             let label = field.rust.trim_start_matches("r#");
@@ -405,8 +424,42 @@ fn write_struct(
                 let _ = writeln!(out, "            .field({label:?}, &self.{})", field.rust);
             }
         }
-        let _ = writeln!(out, "            .finish()\n    }}\n}}\n");
+        let _ = writeln!(out, "            .finish()");
+        if echo {
+            let _ = writeln!(out, "        }})");
+        }
+        let _ = writeln!(out, "    }}\n}}\n");
     }
+}
+
+/// Keeping the secrets a request carried (`crate::secret::Echo`) in an
+/// error answer and in the error answers it holds.
+fn write_echo(out: &mut String, types: &TypeSet, name: &str, fields: &[Field]) {
+    let _ = writeln!(out, "impl crate::secret::Echo for {name} {{");
+    let _ = writeln!(
+        out,
+        "    fn echo(&mut self, echoed: &crate::secret::Echoed) {{"
+    );
+    let _ = writeln!(out, "        self.echoed = echoed.clone();");
+    let nested = |f: &&Field| matches!(&f.ty, Ty::Named(inner) if types.echoes.contains(inner));
+    for f in fields.iter().filter(nested) {
+        let place = if f.boxed { "&mut **inner" } else { "inner" };
+        if optional(types, f) {
+            let _ = writeln!(
+                out,
+                "        if let Some(inner) = &mut self.{} {{\n            crate::secret::Echo::echo({place}, echoed);\n        }}",
+                f.rust
+            );
+        } else {
+            let place = if f.boxed { "&mut *self." } else { "&mut self." };
+            let _ = writeln!(
+                out,
+                "        crate::secret::Echo::echo({place}{}, echoed);",
+                f.rust
+            );
+        }
+    }
+    let _ = writeln!(out, "    }}\n}}\n");
 }
 
 fn write_enum(out: &mut String, name: &str, doc: Option<&str>, values: &[(String, String)]) {

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::kratos::{ERROR_WRAPPER, FEATURE_TAGS, PAGE_TOKEN_PARAMETER, SESSION_TOKEN_HEADER};
+use super::kratos::{
+    ERROR_OBJECT, ERROR_WRAPPER, FEATURE_TAGS, PAGE_TOKEN_PARAMETER, SESSION_TOKEN_HEADER,
+};
 use super::names;
 use super::spec::{Location, MediaType, RawOperation, RawResponse};
 use super::types::{Ty, TypeSet, SECRET_FIELDS};
@@ -370,6 +372,16 @@ pub fn operations(
             Ty::Named(name) => Some(name.clone()),
             _ => None,
         })
+        .collect();
+    types.echoes = by_tag
+        .values()
+        .flatten()
+        .flat_map(|op| op.errors.iter().chain(&op.default))
+        .filter_map(|outcome| match &outcome.body {
+            Body::Json(Ty::Named(name)) => Some(name.clone()),
+            _ => None,
+        })
+        .chain([ERROR_WRAPPER.to_string(), ERROR_OBJECT.to_string()])
         .collect();
     for (tag, ops) in &by_tag {
         let api = format!("{}Api", names::pascal(tag));

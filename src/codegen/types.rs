@@ -117,6 +117,10 @@ pub struct TypeSet<'a> {
     /// The types operations take as their body: these also get a `From`
     /// the value of their one required field.
     pub bodies: BTreeSet<String>,
+    /// The types of error answers, and Kratos's error object: these keep
+    /// the secrets a request carried when the server sends one back, so
+    /// that their `Debug` blanks them (`crate::secret::Echoed`).
+    pub echoes: BTreeSet<String>,
     /// Inline schemas named by their `title`, with the schema: a second
     /// inline schema of the same title and shape is the same type.
     titled: HashMap<String, (Value, String)>,
@@ -146,6 +150,7 @@ impl<'a> TypeSet<'a> {
             union_members,
             requests: BTreeSet::new(),
             bodies: BTreeSet::new(),
+            echoes: BTreeSet::new(),
             titled: HashMap::new(),
         }
     }

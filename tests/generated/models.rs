@@ -1602,12 +1602,13 @@ crate::encode::impl_serialize!(DeleteMySessionsCount);
 /// The body of a 422: the flow has to go on in a browser.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ErrorBrowserLocationChangeRequired {
     pub error: Option<GenericError>,
     /// The URL to open in a browser.
     pub redirect_browser_to: Option<String>,
+    pub(crate) echoed: crate::secret::Echoed,
 }
 
 #[cfg(feature = "frontend")]
@@ -1630,12 +1631,23 @@ impl crate::decode::Decode for ErrorBrowserLocationChangeRequired {
         Ok(Self {
             error: field_error,
             redirect_browser_to: field_redirect_browser_to,
+            echoed: Default::default(),
         })
     }
 }
 
 #[cfg(feature = "frontend")]
 crate::decode::impl_deserialize!(ErrorBrowserLocationChangeRequired);
+
+#[cfg(feature = "frontend")]
+impl crate::secret::Echo for ErrorBrowserLocationChangeRequired {
+    fn echo(&mut self, echoed: &crate::secret::Echoed) {
+        self.echoed = echoed.clone();
+        if let Some(inner) = &mut self.error {
+            crate::secret::Echo::echo(inner, echoed);
+        }
+    }
+}
 
 #[cfg(feature = "frontend")]
 impl crate::encode::Fields for ErrorBrowserLocationChangeRequired {
@@ -1649,10 +1661,27 @@ impl crate::encode::Fields for ErrorBrowserLocationChangeRequired {
 #[cfg(feature = "frontend")]
 crate::encode::impl_serialize!(ErrorBrowserLocationChangeRequired);
 
+#[cfg(feature = "frontend")]
+impl std::fmt::Debug for ErrorBrowserLocationChangeRequired {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.echoed
+            .debug(
+                f,
+                |f| {
+                    f.debug_struct("ErrorBrowserLocationChangeRequired")
+                        .field("error", &self.error)
+                        .field("redirect_browser_to", &self.redirect_browser_to)
+                        .finish()
+                },
+            )
+    }
+}
+
 /// The body of a Kratos error response.
 ///
 /// Every error Kratos answers with has this shape: one `error` object, and for some errors a few fields beside it.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ErrorGeneric {
     pub error: GenericError,
@@ -1662,6 +1691,7 @@ pub struct ErrorGeneric {
     pub since: Option<i64>,
     /// For `self_service_flow_expired`: the id of a new flow to continue with, when Kratos made one.
     pub use_flow_id: Option<String>,
+    pub(crate) echoed: crate::secret::Echoed,
 }
 
 impl crate::decode::Decode for ErrorGeneric {
@@ -1692,11 +1722,19 @@ impl crate::decode::Decode for ErrorGeneric {
             expired_at: field_expired_at,
             since: field_since,
             use_flow_id: field_use_flow_id,
+            echoed: Default::default(),
         })
     }
 }
 
 crate::decode::impl_deserialize!(ErrorGeneric);
+
+impl crate::secret::Echo for ErrorGeneric {
+    fn echo(&mut self, echoed: &crate::secret::Echoed) {
+        self.echoed = echoed.clone();
+        crate::secret::Echo::echo(&mut self.error, echoed);
+    }
+}
 
 impl crate::encode::Fields for ErrorGeneric {
     fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
@@ -1718,6 +1756,7 @@ impl ErrorGeneric {
             expired_at: None,
             since: None,
             use_flow_id: None,
+            echoed: Default::default(),
         }
     }
 }
@@ -1726,6 +1765,24 @@ impl ErrorGeneric {
     /// For an expired flow (410, `self_service_flow_expired`): the id of the new flow Kratos made to continue with, when it made one. Kratos puts it in `use_flow_id`; older servers put it in the error's `details`.
     pub fn replacement_flow_id(&self) -> Option<&str> {
         crate::error::replacement_flow_id(self.use_flow_id.as_deref(), &self.error)
+    }
+}
+
+impl std::fmt::Debug for ErrorGeneric {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.echoed
+            .debug(
+                f,
+                |f| {
+                    f.debug_struct("ErrorGeneric")
+                        .field("error", &self.error)
+                        .field("expired_at", &self.expired_at)
+                        .field("since", &self.since)
+                        .field("use_flow_id", &self.use_flow_id)
+                        .finish()
+                },
+            )
     }
 }
 
@@ -1839,6 +1896,7 @@ pub struct GenericError {
     pub request: Option<String>,
     /// The reason phrase of the HTTP status, such as `Bad Request`.
     pub status: Option<String>,
+    pub(crate) echoed: crate::secret::Echoed,
 }
 
 impl crate::decode::Decode for GenericError {
@@ -1881,11 +1939,18 @@ impl crate::decode::Decode for GenericError {
             reason: field_reason,
             request: field_request,
             status: field_status,
+            echoed: Default::default(),
         })
     }
 }
 
 crate::decode::impl_deserialize!(GenericError);
+
+impl crate::secret::Echo for GenericError {
+    fn echo(&mut self, echoed: &crate::secret::Echoed) {
+        self.echoed = echoed.clone();
+    }
+}
 
 impl crate::encode::Fields for GenericError {
     fn fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
@@ -1915,6 +1980,7 @@ impl GenericError {
             reason: None,
             request: None,
             status: None,
+            echoed: Default::default(),
         }
     }
 }
@@ -1922,16 +1988,25 @@ impl GenericError {
 impl std::fmt::Debug for GenericError {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GenericError")
-            .field("code", &self.code)
-            .field("debug", &self.debug)
-            .field("details", &self.details.as_ref().map(crate::secret::JsonDebug))
-            .field("id", &self.id)
-            .field("message", &self.message)
-            .field("reason", &self.reason)
-            .field("request", &self.request)
-            .field("status", &self.status)
-            .finish()
+        self.echoed
+            .debug(
+                f,
+                |f| {
+                    f.debug_struct("GenericError")
+                        .field("code", &self.code)
+                        .field("debug", &self.debug)
+                        .field(
+                            "details",
+                            &self.details.as_ref().map(crate::secret::JsonDebug),
+                        )
+                        .field("id", &self.id)
+                        .field("message", &self.message)
+                        .field("reason", &self.reason)
+                        .field("request", &self.request)
+                        .field("status", &self.status)
+                        .finish()
+                },
+            )
     }
 }
 
@@ -2208,11 +2283,12 @@ crate::decode::impl_deserialize!(GetSessionExpandItem);
 /// healthNotReady
 #[cfg(feature = "metadata")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metadata")))]
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct HealthNotReady {
     /// The checks that failed, each mapped to its error message.
     pub errors: std::collections::BTreeMap<String, String>,
+    pub(crate) echoed: crate::secret::Echoed,
 }
 
 #[cfg(feature = "metadata")]
@@ -2233,12 +2309,22 @@ impl crate::decode::Decode for HealthNotReady {
         let Some(field_errors) = field_errors else {
             return Err(r.missing(&[("errors", true)]));
         };
-        Ok(Self { errors: field_errors })
+        Ok(Self {
+            errors: field_errors,
+            echoed: Default::default(),
+        })
     }
 }
 
 #[cfg(feature = "metadata")]
 crate::decode::impl_deserialize!(HealthNotReady);
+
+#[cfg(feature = "metadata")]
+impl crate::secret::Echo for HealthNotReady {
+    fn echo(&mut self, echoed: &crate::secret::Echoed) {
+        self.echoed = echoed.clone();
+    }
+}
 
 #[cfg(feature = "metadata")]
 impl crate::encode::Fields for HealthNotReady {
@@ -2255,7 +2341,26 @@ crate::encode::impl_serialize!(HealthNotReady);
 impl HealthNotReady {
     /// Creates one from its required fields; the optional ones start unset.
     pub fn new(errors: std::collections::BTreeMap<String, String>) -> Self {
-        Self { errors }
+        Self {
+            errors,
+            echoed: Default::default(),
+        }
+    }
+}
+
+#[cfg(feature = "metadata")]
+impl std::fmt::Debug for HealthNotReady {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.echoed
+            .debug(
+                f,
+                |f| {
+                    f.debug_struct("HealthNotReady")
+                        .field("errors", &self.errors)
+                        .finish()
+                },
+            )
     }
 }
 
@@ -4145,6 +4250,7 @@ pub struct LoginFlow {
     pub ui: UiContainer,
     /// When the server last changed this flow record.
     pub updated_at: Option<String>,
+    pub(crate) echoed: crate::secret::Echoed,
 }
 
 #[cfg(feature = "frontend")]
@@ -4248,12 +4354,20 @@ impl crate::decode::Decode for LoginFlow {
             r#type: field_type,
             ui: field_ui,
             updated_at: field_updated_at,
+            echoed: Default::default(),
         })
     }
 }
 
 #[cfg(feature = "frontend")]
 crate::decode::impl_deserialize!(LoginFlow);
+
+#[cfg(feature = "frontend")]
+impl crate::secret::Echo for LoginFlow {
+    fn echo(&mut self, echoed: &crate::secret::Echoed) {
+        self.echoed = echoed.clone();
+    }
+}
 
 #[cfg(feature = "frontend")]
 impl crate::encode::Fields for LoginFlow {
@@ -4328,6 +4442,7 @@ impl LoginFlow {
             r#type,
             ui,
             updated_at: None,
+            echoed: Default::default(),
         }
     }
 }
@@ -4339,36 +4454,45 @@ crate::flow::impl_flow!(LoginFlow, with state);
 impl std::fmt::Debug for LoginFlow {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginFlow")
-            .field("active", &self.active)
-            .field("created_at", &self.created_at)
-            .field("expires_at", &self.expires_at)
-            .field("id", &self.id)
-            .field("identity_schema", &self.identity_schema)
-            .field("issued_at", &self.issued_at)
-            .field("oauth2_login_challenge", &self.oauth2_login_challenge)
-            .field("oauth2_login_request", &self.oauth2_login_request)
-            .field("organization_id", &self.organization_id)
-            .field("refresh", &self.refresh)
-            .field("request_url", &self.request_url)
-            .field("requested_aal", &self.requested_aal)
-            .field("return_to", &self.return_to)
-            .field(
-                "session_token_exchange_code",
-                &self
-                    .session_token_exchange_code
-                    .as_ref()
-                    .map(|_| crate::secret::Redacted),
+        self.echoed
+            .debug(
+                f,
+                |f| {
+                    f.debug_struct("LoginFlow")
+                        .field("active", &self.active)
+                        .field("created_at", &self.created_at)
+                        .field("expires_at", &self.expires_at)
+                        .field("id", &self.id)
+                        .field("identity_schema", &self.identity_schema)
+                        .field("issued_at", &self.issued_at)
+                        .field("oauth2_login_challenge", &self.oauth2_login_challenge)
+                        .field("oauth2_login_request", &self.oauth2_login_request)
+                        .field("organization_id", &self.organization_id)
+                        .field("refresh", &self.refresh)
+                        .field("request_url", &self.request_url)
+                        .field("requested_aal", &self.requested_aal)
+                        .field("return_to", &self.return_to)
+                        .field(
+                            "session_token_exchange_code",
+                            &self
+                                .session_token_exchange_code
+                                .as_ref()
+                                .map(|_| crate::secret::Redacted),
+                        )
+                        .field("state", &crate::secret::JsonDebug(&self.state))
+                        .field(
+                            "transient_payload",
+                            &self
+                                .transient_payload
+                                .as_ref()
+                                .map(crate::secret::JsonDebug),
+                        )
+                        .field("type", &self.r#type)
+                        .field("ui", &self.ui)
+                        .field("updated_at", &self.updated_at)
+                        .finish()
+                },
             )
-            .field("state", &crate::secret::JsonDebug(&self.state))
-            .field(
-                "transient_payload",
-                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
-            )
-            .field("type", &self.r#type)
-            .field("ui", &self.ui)
-            .field("updated_at", &self.updated_at)
-            .finish()
     }
 }
 
@@ -6165,6 +6289,7 @@ pub struct RecoveryFlow {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     pub r#type: SelfServiceFlowType,
     pub ui: UiContainer,
+    pub(crate) echoed: crate::secret::Echoed,
 }
 
 #[cfg(feature = "frontend")]
@@ -6242,12 +6367,20 @@ impl crate::decode::Decode for RecoveryFlow {
             transient_payload: field_transient_payload,
             r#type: field_type,
             ui: field_ui,
+            echoed: Default::default(),
         })
     }
 }
 
 #[cfg(feature = "frontend")]
 crate::decode::impl_deserialize!(RecoveryFlow);
+
+#[cfg(feature = "frontend")]
+impl crate::secret::Echo for RecoveryFlow {
+    fn echo(&mut self, echoed: &crate::secret::Echoed) {
+        self.echoed = echoed.clone();
+    }
+}
 
 #[cfg(feature = "frontend")]
 impl crate::encode::Fields for RecoveryFlow {
@@ -6294,6 +6427,7 @@ impl RecoveryFlow {
             transient_payload: None,
             r#type,
             ui,
+            echoed: Default::default(),
         }
     }
 }
@@ -6305,22 +6439,31 @@ crate::flow::impl_flow!(RecoveryFlow, with state);
 impl std::fmt::Debug for RecoveryFlow {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RecoveryFlow")
-            .field("active", &self.active)
-            .field("continue_with", &self.continue_with)
-            .field("expires_at", &self.expires_at)
-            .field("id", &self.id)
-            .field("issued_at", &self.issued_at)
-            .field("request_url", &self.request_url)
-            .field("return_to", &self.return_to)
-            .field("state", &crate::secret::JsonDebug(&self.state))
-            .field(
-                "transient_payload",
-                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+        self.echoed
+            .debug(
+                f,
+                |f| {
+                    f.debug_struct("RecoveryFlow")
+                        .field("active", &self.active)
+                        .field("continue_with", &self.continue_with)
+                        .field("expires_at", &self.expires_at)
+                        .field("id", &self.id)
+                        .field("issued_at", &self.issued_at)
+                        .field("request_url", &self.request_url)
+                        .field("return_to", &self.return_to)
+                        .field("state", &crate::secret::JsonDebug(&self.state))
+                        .field(
+                            "transient_payload",
+                            &self
+                                .transient_payload
+                                .as_ref()
+                                .map(crate::secret::JsonDebug),
+                        )
+                        .field("type", &self.r#type)
+                        .field("ui", &self.ui)
+                        .finish()
+                },
             )
-            .field("type", &self.r#type)
-            .field("ui", &self.ui)
-            .finish()
     }
 }
 
@@ -6539,6 +6682,7 @@ pub struct RegistrationFlow {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     pub r#type: SelfServiceFlowType,
     pub ui: UiContainer,
+    pub(crate) echoed: crate::secret::Echoed,
 }
 
 #[cfg(feature = "frontend")]
@@ -6630,12 +6774,20 @@ impl crate::decode::Decode for RegistrationFlow {
             transient_payload: field_transient_payload,
             r#type: field_type,
             ui: field_ui,
+            echoed: Default::default(),
         })
     }
 }
 
 #[cfg(feature = "frontend")]
 crate::decode::impl_deserialize!(RegistrationFlow);
+
+#[cfg(feature = "frontend")]
+impl crate::secret::Echo for RegistrationFlow {
+    fn echo(&mut self, echoed: &crate::secret::Echoed) {
+        self.echoed = echoed.clone();
+    }
+}
 
 #[cfg(feature = "frontend")]
 impl crate::encode::Fields for RegistrationFlow {
@@ -6702,6 +6854,7 @@ impl RegistrationFlow {
             transient_payload: None,
             r#type,
             ui,
+            echoed: Default::default(),
         }
     }
 }
@@ -6713,32 +6866,41 @@ crate::flow::impl_flow!(RegistrationFlow, with state);
 impl std::fmt::Debug for RegistrationFlow {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RegistrationFlow")
-            .field("active", &self.active)
-            .field("expires_at", &self.expires_at)
-            .field("id", &self.id)
-            .field("identity_schema", &self.identity_schema)
-            .field("issued_at", &self.issued_at)
-            .field("oauth2_login_challenge", &self.oauth2_login_challenge)
-            .field("oauth2_login_request", &self.oauth2_login_request)
-            .field("organization_id", &self.organization_id)
-            .field("request_url", &self.request_url)
-            .field("return_to", &self.return_to)
-            .field(
-                "session_token_exchange_code",
-                &self
-                    .session_token_exchange_code
-                    .as_ref()
-                    .map(|_| crate::secret::Redacted),
+        self.echoed
+            .debug(
+                f,
+                |f| {
+                    f.debug_struct("RegistrationFlow")
+                        .field("active", &self.active)
+                        .field("expires_at", &self.expires_at)
+                        .field("id", &self.id)
+                        .field("identity_schema", &self.identity_schema)
+                        .field("issued_at", &self.issued_at)
+                        .field("oauth2_login_challenge", &self.oauth2_login_challenge)
+                        .field("oauth2_login_request", &self.oauth2_login_request)
+                        .field("organization_id", &self.organization_id)
+                        .field("request_url", &self.request_url)
+                        .field("return_to", &self.return_to)
+                        .field(
+                            "session_token_exchange_code",
+                            &self
+                                .session_token_exchange_code
+                                .as_ref()
+                                .map(|_| crate::secret::Redacted),
+                        )
+                        .field("state", &crate::secret::JsonDebug(&self.state))
+                        .field(
+                            "transient_payload",
+                            &self
+                                .transient_payload
+                                .as_ref()
+                                .map(crate::secret::JsonDebug),
+                        )
+                        .field("type", &self.r#type)
+                        .field("ui", &self.ui)
+                        .finish()
+                },
             )
-            .field("state", &crate::secret::JsonDebug(&self.state))
-            .field(
-                "transient_payload",
-                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
-            )
-            .field("type", &self.r#type)
-            .field("ui", &self.ui)
-            .finish()
     }
 }
 
@@ -7286,6 +7448,7 @@ pub struct SettingsFlow {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     pub r#type: SelfServiceFlowType,
     pub ui: UiContainer,
+    pub(crate) echoed: crate::secret::Echoed,
 }
 
 #[cfg(feature = "frontend")]
@@ -7369,12 +7532,20 @@ impl crate::decode::Decode for SettingsFlow {
             transient_payload: field_transient_payload,
             r#type: field_type,
             ui: field_ui,
+            echoed: Default::default(),
         })
     }
 }
 
 #[cfg(feature = "frontend")]
 crate::decode::impl_deserialize!(SettingsFlow);
+
+#[cfg(feature = "frontend")]
+impl crate::secret::Echo for SettingsFlow {
+    fn echo(&mut self, echoed: &crate::secret::Echoed) {
+        self.echoed = echoed.clone();
+    }
+}
 
 #[cfg(feature = "frontend")]
 impl crate::encode::Fields for SettingsFlow {
@@ -7425,6 +7596,7 @@ impl SettingsFlow {
             transient_payload: None,
             r#type,
             ui,
+            echoed: Default::default(),
         }
     }
 }
@@ -7436,23 +7608,32 @@ crate::flow::impl_flow!(SettingsFlow, with state);
 impl std::fmt::Debug for SettingsFlow {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SettingsFlow")
-            .field("active", &self.active)
-            .field("continue_with", &self.continue_with)
-            .field("expires_at", &self.expires_at)
-            .field("id", &self.id)
-            .field("identity", &self.identity)
-            .field("issued_at", &self.issued_at)
-            .field("request_url", &self.request_url)
-            .field("return_to", &self.return_to)
-            .field("state", &crate::secret::JsonDebug(&self.state))
-            .field(
-                "transient_payload",
-                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+        self.echoed
+            .debug(
+                f,
+                |f| {
+                    f.debug_struct("SettingsFlow")
+                        .field("active", &self.active)
+                        .field("continue_with", &self.continue_with)
+                        .field("expires_at", &self.expires_at)
+                        .field("id", &self.id)
+                        .field("identity", &self.identity)
+                        .field("issued_at", &self.issued_at)
+                        .field("request_url", &self.request_url)
+                        .field("return_to", &self.return_to)
+                        .field("state", &crate::secret::JsonDebug(&self.state))
+                        .field(
+                            "transient_payload",
+                            &self
+                                .transient_payload
+                                .as_ref()
+                                .map(crate::secret::JsonDebug),
+                        )
+                        .field("type", &self.r#type)
+                        .field("ui", &self.ui)
+                        .finish()
+                },
             )
-            .field("type", &self.r#type)
-            .field("ui", &self.ui)
-            .finish()
     }
 }
 
@@ -14599,6 +14780,7 @@ pub struct VerificationFlow {
     pub transient_payload: Option<serde_json::Map<String, serde_json::Value>>,
     pub r#type: SelfServiceFlowType,
     pub ui: UiContainer,
+    pub(crate) echoed: crate::secret::Echoed,
 }
 
 #[cfg(feature = "frontend")]
@@ -14659,12 +14841,20 @@ impl crate::decode::Decode for VerificationFlow {
             transient_payload: field_transient_payload,
             r#type: field_type,
             ui: field_ui,
+            echoed: Default::default(),
         })
     }
 }
 
 #[cfg(feature = "frontend")]
 crate::decode::impl_deserialize!(VerificationFlow);
+
+#[cfg(feature = "frontend")]
+impl crate::secret::Echo for VerificationFlow {
+    fn echo(&mut self, echoed: &crate::secret::Echoed) {
+        self.echoed = echoed.clone();
+    }
+}
 
 #[cfg(feature = "frontend")]
 impl crate::encode::Fields for VerificationFlow {
@@ -14706,6 +14896,7 @@ impl VerificationFlow {
             transient_payload: None,
             r#type,
             ui,
+            echoed: Default::default(),
         }
     }
 }
@@ -14717,21 +14908,30 @@ crate::flow::impl_flow!(VerificationFlow, with state);
 impl std::fmt::Debug for VerificationFlow {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerificationFlow")
-            .field("active", &self.active)
-            .field("expires_at", &self.expires_at)
-            .field("id", &self.id)
-            .field("issued_at", &self.issued_at)
-            .field("request_url", &self.request_url)
-            .field("return_to", &self.return_to)
-            .field("state", &crate::secret::JsonDebug(&self.state))
-            .field(
-                "transient_payload",
-                &self.transient_payload.as_ref().map(crate::secret::JsonDebug),
+        self.echoed
+            .debug(
+                f,
+                |f| {
+                    f.debug_struct("VerificationFlow")
+                        .field("active", &self.active)
+                        .field("expires_at", &self.expires_at)
+                        .field("id", &self.id)
+                        .field("issued_at", &self.issued_at)
+                        .field("request_url", &self.request_url)
+                        .field("return_to", &self.return_to)
+                        .field("state", &crate::secret::JsonDebug(&self.state))
+                        .field(
+                            "transient_payload",
+                            &self
+                                .transient_payload
+                                .as_ref()
+                                .map(crate::secret::JsonDebug),
+                        )
+                        .field("type", &self.r#type)
+                        .field("ui", &self.ui)
+                        .finish()
+                },
             )
-            .field("type", &self.r#type)
-            .field("ui", &self.ui)
-            .finish()
     }
 }
 
