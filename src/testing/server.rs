@@ -265,7 +265,8 @@ impl KratosServer {
         self.admin.clone()
     }
 
-    /// The version the binary reports, such as `v26.2.0`.
+    /// The version the binary reports: a release's tag, such as `v26.2.0`,
+    /// or `master` for a Kratos built from source without release flags.
     pub fn version(&self) -> &str {
         &self.version
     }
