@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{
-    HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, RETRY_AFTER, USER_AGENT,
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT,
 };
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
@@ -194,6 +194,12 @@ impl Client {
         }
         let inner = &self.inner;
         let redactor = request.redactor;
+        // Kratos's admin port sends public reads (identity schemas, the
+        // self-service flows) to its public URL with a 307. A GET that
+        // carries no secret follows that once; one with a secret never
+        // follows a redirect (see `public_redirect`).
+        let public =
+            (request.method == Method::GET && redactor.is_empty()).then(|| request.url.clone());
         // Only requests without a body are retried: a form sent twice could
         // register twice.
         let retry = inner.retry.filter(|_| request.method == Method::GET);
@@ -245,12 +251,48 @@ impl Client {
                 None => break outcome,
             }
         };
-        let response = response.map_err(|e| transport_error(e, None))?;
+        let mut response = response.map_err(|e| transport_error(e, None))?;
+        let base = &inner.base_url;
+        if let Some(target) = public.and_then(|sent| public_redirect(base, &sent, &response)) {
+            #[cfg(feature = "tracing")]
+            tracing::debug!(
+                status = response.status().as_u16(),
+                "following Kratos to its public URL"
+            );
+            let again = inner
+                .http
+                .get(target)
+                .header(ACCEPT, "application/json")
+                .header(USER_AGENT, inner.user_agent.clone())
+                .timeout(inner.timeout);
+            response = again.send().await.map_err(|e| transport_error(e, None))?;
+        }
         let status = response.status();
         let headers = response.headers().clone();
         let body = read_body(response, inner.max_response_bytes).await?;
         RawResponse::new(status, headers, body, documented, redactor)
     }
+}
+
+/// Where to send a GET again that Kratos's admin port answered with a
+/// temporary or permanent redirect to its public URL: the `Location` when it
+/// is an http(s) URL for the same operation (the path below `base` and the
+/// query; the public URL may have a path of its own), else `None` and the
+/// redirect is the answer.
+fn public_redirect(base: &Url, sent: &Url, response: &reqwest::Response) -> Option<Url> {
+    if !matches!(response.status().as_u16(), 307 | 308) {
+        return None;
+    }
+    let location = response.headers().get(LOCATION)?.to_str().ok()?;
+    let target = sent.join(location).ok()?;
+    let below_base = sent
+        .path()
+        .strip_prefix(base.path().trim_end_matches('/'))?;
+    let same = matches!(target.scheme(), "http" | "https")
+        && target.path().ends_with(below_base)
+        && target.query() == sent.query()
+        && target != *sent;
+    same.then_some(target)
 }
 
 /// The wait a response's `Retry-After` header asks for.

@@ -154,6 +154,11 @@ impl Redactor {
         self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
+    /// Whether there is no secret to blank.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+
     /// Blanks a `Cookie` header's value, and each cookie's value on its own.
     pub(crate) fn add_cookies(&mut self, header: &str) {
         self.add(header);

@@ -16,7 +16,7 @@ use kratos_client::{
 use serde_json::error::Category;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "ory_st_H0st1leS3rv3rT0k3nV4lu3";
@@ -380,6 +380,78 @@ async fn redirects_are_not_followed_so_tokens_and_cookies_stay_home() {
             stolen.len()
         );
     }
+}
+
+/// Kratos's admin port at `admin` answering every GET with `code` and a
+/// `Location` of `location(public)`; `public` answers the identity schema list.
+async fn admin_sending_to_public(
+    code: u16,
+    location: impl Fn(&str) -> String,
+) -> (MockServer, MockServer) {
+    let public = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/schemas"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            br#"[{"id":"default","schema":{}}]"#.to_vec(),
+            "application/json",
+        ))
+        .mount(&public)
+        .await;
+    let admin = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(code).insert_header("location", location(&public.uri()).as_str()),
+        )
+        .mount(&admin)
+        .await;
+    (admin, public)
+}
+
+#[tokio::test]
+async fn a_get_without_secrets_follows_kratos_to_its_public_url_once() {
+    for code in [307, 308] {
+        let (admin, public) =
+            admin_sending_to_public(code, |public| format!("{public}/schemas?page_size=2")).await;
+        let identity = Client::builder(admin.uri()).build().unwrap().identity();
+        let page = identity
+            .list_identity_schemas()
+            .page_size(2)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{code}: {e:?}"));
+        assert_eq!(page.items[0].id, "default");
+        let sent = public.received_requests().await.unwrap();
+        assert_eq!(sent.len(), 1, "{code}");
+        assert_eq!(sent[0].url.query(), Some("page_size=2"));
+        assert!(sent[0].headers.get("authorization").is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_elsewhere_or_of_a_request_with_secrets_is_not_followed() {
+    // Another path: not where the operation lives.
+    let (admin, public) = admin_sending_to_public(307, |public| format!("{public}/steal")).await;
+    let identity = Client::builder(admin.uri()).build().unwrap().identity();
+    let err = identity.list_identity_schemas().send().await.unwrap_err();
+    assert!(
+        matches!(err, Error::UnexpectedStatus { status, .. } if status == 307),
+        "{err:?}"
+    );
+    assert!(public.received_requests().await.unwrap().is_empty());
+
+    // The same operation, but the request carries a session token: it stays home.
+    let (admin, public) = admin_sending_to_public(307, |public| {
+        format!("{public}/self-service/registration/flows?id=f")
+    })
+    .await;
+    let err = api(&admin.uri())
+        .get_registration_flow("f")
+        .session_token(TOKEN)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(307), "{err:?}");
+    assert!(public.received_requests().await.unwrap().is_empty());
 }
 
 // --- Try again later ----------------------------------------------------------------

@@ -370,10 +370,7 @@ async fn a_real_kratos_that_exits_mid_test_is_named_as_the_cause() {
     let server = KratosServer::builder().binary(bin).start().await.unwrap();
     // A release says its tag (`v26.2.0`); a build from source says `master`.
     let version = server.version();
-    assert!(
-        version.starts_with('v') || version == "master",
-        "{version}"
-    );
+    assert!(version.starts_with('v') || version == "master", "{version}");
     server
         .add_identity("ada@example.com", "correct horse battery", None)
         .await

@@ -110,7 +110,7 @@ async fn a_batch_creates_what_it_can_and_says_which_failed() {
         entry("two@example.com", ids[2]),
     ]);
     let answer = admin.batch_patch_identities(batch).send().await.unwrap();
-    let results = answer.identities.unwrap();
+    let results: Vec<_> = answer.identities.unwrap().into_iter().flatten().collect();
     let summary: Vec<(Option<String>, String, bool)> = results
         .iter()
         .map(|r| {

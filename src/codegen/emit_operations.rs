@@ -89,6 +89,7 @@ impl Ty {
         match self {
             Ty::Named(name) => format!("crate::models::{name}"),
             Ty::Vec(inner) => format!("Vec<{}>", inner.rust_in_operations()),
+            Ty::Nullable(inner) => format!("Option<{}>", inner.rust_in_operations()),
             Ty::Map(inner) => format!(
                 "std::collections::BTreeMap<String, {}>",
                 inner.rust_in_operations()

@@ -27,6 +27,9 @@ pub enum Ty {
     /// Any JSON object: `serde_json::Map<String, serde_json::Value>`.
     JsonObject,
     Vec(Box<Ty>),
+    /// An array item the document marks `nullable` (Kratos writes `null` for
+    /// some entries of a list): `Option` of the item.
+    Nullable(Box<Ty>),
     /// An object whose values all have one type, keyed by string.
     Map(Box<Ty>),
     /// A type this generator writes, by its Rust name.
@@ -44,6 +47,7 @@ impl Ty {
             Ty::Json => "serde_json::Value".into(),
             Ty::JsonObject => "serde_json::Map<String, serde_json::Value>".into(),
             Ty::Vec(inner) => format!("Vec<{}>", inner.rust()),
+            Ty::Nullable(inner) => format!("Option<{}>", inner.rust()),
             Ty::Map(inner) => format!("std::collections::BTreeMap<String, {}>", inner.rust()),
             Ty::Named(name) => name.clone(),
         }
@@ -236,8 +240,11 @@ impl<'a> TypeSet<'a> {
             }),
             Some("array") => {
                 let items = schema.get("items").cloned().unwrap_or(Value::Null);
-                let (inner, _) = self.ty(&items, &format!("{hint}Item"))?;
-                Ty::Vec(Box::new(inner))
+                let (inner, nullable_item) = self.ty(&items, &format!("{hint}Item"))?;
+                match nullable_item {
+                    true => Ty::Vec(Box::new(Ty::Nullable(Box::new(inner)))),
+                    false => Ty::Vec(Box::new(inner)),
+                }
             }
             Some("object") => match schema.get("additionalProperties") {
                 // A schema for the values: a map. `{}`, `true`, `false` or
@@ -548,7 +555,7 @@ impl<'a> TypeSet<'a> {
         let mut stack: Vec<Ty> = roots.into_iter().cloned().collect();
         while let Some(ty) = stack.pop() {
             match ty {
-                Ty::Vec(inner) | Ty::Map(inner) => stack.push(*inner),
+                Ty::Vec(inner) | Ty::Nullable(inner) | Ty::Map(inner) => stack.push(*inner),
                 Ty::Named(name) => {
                     if !found.insert(name.clone()) {
                         continue;
@@ -592,7 +599,7 @@ impl<'a> TypeSet<'a> {
     pub fn holds_free_json(&self, ty: &Ty) -> bool {
         match ty {
             Ty::Json | Ty::JsonObject => true,
-            Ty::Vec(inner) | Ty::Map(inner) => self.holds_free_json(inner),
+            Ty::Vec(inner) | Ty::Nullable(inner) | Ty::Map(inner) => self.holds_free_json(inner),
             Ty::Named(name) => match self.items.get(name) {
                 Some(Item::Alias { ty, .. }) => self.holds_free_json(ty),
                 _ => false,

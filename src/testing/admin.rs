@@ -30,6 +30,20 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
             return Some(json_response(200, json!({"status": "ok"})))
         }
         ("GET", ["version"]) => return Some(json_response(200, json!({"version": "v26.2.0"}))),
+        // Public, on both ports (Kratos's admin port redirects here).
+        ("GET", ["schemas"]) => {
+            let schema = default_schema(store);
+            return Some(json_response(
+                200,
+                json!([{"id": "default", "schema": schema}]),
+            ));
+        }
+        ("GET", ["schemas", "default"]) => return Some(json_response(200, default_schema(store))),
+        ("GET", ["schemas", id]) => {
+            return Some(not_found_because(&format!(
+                "Identity schema `{id}` could not be found."
+            )))
+        }
         (_, ["admin", ..]) => {}
         _ => return None,
     }
@@ -353,6 +367,11 @@ fn create_identity(store: &mut Store, call: &Call) -> Answer {
     }
 }
 
+/// The identity schema the mock plays, as a real Kratos serves it.
+fn default_schema(store: &Store) -> Value {
+    serde_json::from_str(&store.config.identity_schema()).unwrap_or(Value::Null)
+}
+
 /// Kratos's limits on one batch: identities, and of them ones with a
 /// cleartext password (hashing is slow).
 const BATCH_LIMIT: usize = 1000;
@@ -360,8 +379,9 @@ const BATCH_CLEARTEXT_LIMIT: usize = 200;
 
 /// `PATCH /admin/identities`: every `create` is read and checked first (one
 /// invalid body refuses the batch, as in Kratos), then each is stored; one
-/// whose identifier is taken gets `action: error` with a 409 in its entry.
-/// Only when none is stored does the call fail, with 409.
+/// whose identifier is taken gets `action: error` with a 409 in its entry,
+/// one without `create` a `null` entry. Only when every `create` is
+/// refused does the call fail, with 409.
 fn batch_create(store: &mut Store, call: &Call) -> Answer {
     let body = call.form().0;
     let Some(patches) = body.get("identities").and_then(Value::as_array) else {
@@ -394,26 +414,32 @@ fn batch_create(store: &mut Store, call: &Call) -> Answer {
         prepared.push((patch.get("patch_id").cloned(), new));
     }
     let mut created = 0;
+    let mut refused = 0;
     let mut results = Vec::new();
     for (patch_id, new) in prepared {
+        // A patch without `create` has no result: Kratos writes `null`.
+        let Some(new) = new else {
+            results.push(Value::Null);
+            continue;
+        };
         let mut result = json!({"action": "create"});
         if let Some(patch_id) = patch_id {
             result["patch_id"] = patch_id;
         }
-        match new.map(|new| insert(store, new)) {
-            Some(Some(id)) => {
+        match insert(store, new) {
+            Some(id) => {
                 created += 1;
                 result["identity"] = json!(id);
             }
-            Some(None) => {
+            None => {
+                refused += 1;
                 result["action"] = json!("error");
                 result["error"] = conflict_body()["error"].take();
             }
-            None => {}
         }
         results.push(result);
     }
-    if created == 0 && !results.is_empty() {
+    if created == 0 && refused > 0 {
         return taken_on_update();
     }
     json_response(200, json!({ "identities": results }))

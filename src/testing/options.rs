@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use serde_json::{json, Value};
+
 /// What kind of value an identity trait holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -116,6 +118,65 @@ impl Options {
 }
 
 impl Options {
+    /// The identity schema for `options`: the first email trait is the
+    /// identifier for passwords and codes and the address for verification and
+    /// recovery, as MockKratos plays it.
+    pub(crate) fn identity_schema(&self) -> String {
+        let options = self;
+        let identifier = options.identifier_trait().map(|t| t.name.as_str());
+        // Kratos orders form fields by the schema's properties as written, so
+        // they are written in the order of the traits (serde_json's map would
+        // sort them).
+        let properties: Vec<String> = options
+            .traits
+            .iter()
+            .map(|t| {
+                let mut property = json!({"type": "string", "title": t.title});
+                if t.kind == TraitKind::Email {
+                    property["format"] = json!("email");
+                }
+                if identifier == Some(t.name.as_str()) {
+                    property["ory.sh/kratos"] = json!({
+                        "credentials": {
+                            "password": {"identifier": true},
+                            "code": {"identifier": true, "via": "email"},
+                        },
+                        "verification": {"via": "email"},
+                        "recovery": {"via": "email"},
+                    });
+                }
+                format!("{}: {property}", Value::from(t.name.as_str()))
+            })
+            .collect();
+        let required: Vec<&str> = options
+            .traits
+            .iter()
+            .filter(|t| t.required)
+            .map(|t| t.name.as_str())
+            .collect();
+        format!(
+            r#"{{
+      "$id": "https://kratos-client.test/identity.schema.json",
+      "$schema": "http://json-schema.org/draft-07/schema#",
+      "title": "Person",
+      "type": "object",
+      "properties": {{
+        "traits": {{
+          "type": "object",
+          "properties": {{
+            {}
+          }},
+          "required": {},
+          "additionalProperties": false
+        }}
+      }}
+    }}
+    "#,
+            properties.join(",\n        "),
+            json!(required)
+        )
+    }
+
     pub(crate) fn add_trait(&mut self, name: &str, title: &str, kind: TraitKind, required: bool) {
         if !self.custom_traits {
             self.traits.clear();

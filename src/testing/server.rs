@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::options::{kratos_options, Options, TraitKind};
+use super::options::{kratos_options, Options};
 use super::store::Random;
 use super::Message;
 use crate::Client;
@@ -113,7 +113,7 @@ impl KratosServerBuilder {
         let public = format!("http://127.0.0.1:{public_port}");
         let admin = format!("http://127.0.0.1:{admin_port}");
         let schema_path = dir.path.join("identity.schema.json");
-        write(&schema_path, &identity_schema(&self.options))?;
+        write(&schema_path, &self.options.identity_schema())?;
         let config = kratos_config(
             &self.options,
             &dir.path,
@@ -1006,64 +1006,6 @@ fn code_in(body: &str) -> String {
         .find(|line| line.len() >= 6 && line.chars().all(|c| c.is_ascii_digit()))
         .unwrap_or_default()
         .to_string()
-}
-
-/// The identity schema for `options`: the first email trait is the
-/// identifier for passwords and codes and the address for verification and
-/// recovery, as MockKratos plays it.
-fn identity_schema(options: &Options) -> String {
-    let identifier = options.identifier_trait().map(|t| t.name.as_str());
-    // Kratos orders form fields by the schema's properties as written, so
-    // they are written in the order of the traits (serde_json's map would
-    // sort them).
-    let properties: Vec<String> = options
-        .traits
-        .iter()
-        .map(|t| {
-            let mut property = json!({"type": "string", "title": t.title});
-            if t.kind == TraitKind::Email {
-                property["format"] = json!("email");
-            }
-            if identifier == Some(t.name.as_str()) {
-                property["ory.sh/kratos"] = json!({
-                    "credentials": {
-                        "password": {"identifier": true},
-                        "code": {"identifier": true, "via": "email"},
-                    },
-                    "verification": {"via": "email"},
-                    "recovery": {"via": "email"},
-                });
-            }
-            format!("{}: {property}", Value::from(t.name.as_str()))
-        })
-        .collect();
-    let required: Vec<&str> = options
-        .traits
-        .iter()
-        .filter(|t| t.required)
-        .map(|t| t.name.as_str())
-        .collect();
-    format!(
-        r#"{{
-  "$id": "https://kratos-client.test/identity.schema.json",
-  "$schema": "http://json-schema.org/draft-07/schema#",
-  "title": "Person",
-  "type": "object",
-  "properties": {{
-    "traits": {{
-      "type": "object",
-      "properties": {{
-        {}
-      }},
-      "required": {},
-      "additionalProperties": false
-    }}
-  }}
-}}
-"#,
-        properties.join(",\n        "),
-        json!(required)
-    )
 }
 
 /// A duration as Kratos's configuration reads it (Go's syntax).

@@ -83,8 +83,8 @@ crate::decode::impl_deserialize!(AuthenticatorAssuranceLevel);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct BatchPatchIdentitiesResponse {
-    /// One result for each patch, telling whether its identity was created or why not.
-    pub identities: Option<Vec<IdentityPatchResponse>>,
+    /// One result for each patch, in the order sent, telling whether its identity was created or why not; `null` for a patch without `create`.
+    pub identities: Option<Vec<Option<IdentityPatchResponse>>>,
 }
 
 #[cfg(feature = "identity")]

@@ -172,6 +172,8 @@ macro_rules! no_flow_in {
 }
 
 no_flow_in!(
+    ListIdentitySchemasError,
+    GetIdentitySchemaError,
     CreateNativeLoginFlowError,
     CreateNativeRegistrationFlowError,
     CreateNativeSettingsFlowError,
