@@ -17,7 +17,7 @@ use super::http::{
     bad_request, bad_request_message, error_body, json_response, not_found, not_found_because,
     paged, paged_by_offset,
 };
-use super::schema::{identifier, trait_messages};
+use super::schema::{identifier, schema_refusal};
 use super::store::{rfc3339, FlowKind, Password, Store};
 use super::Call;
 
@@ -124,18 +124,28 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
             Answer::new(204)
         }
         ("GET", ["sessions"]) => {
+            let expand = match expand(call) {
+                Ok(expand) => expand,
+                Err(refused) => return Some(*refused),
+            };
             let active = call.query("active").map(|a| a == "true");
             let sessions: Vec<_> = store
                 .sessions
                 .iter()
                 .filter(|s| active.is_none_or(|a| s.active == a))
                 .collect();
-            paged(call, sessions, |s| &s.id, |s| store.session_json(s))
+            paged(call, sessions, |s| &s.id, |s| expanded(store, s, &expand))
         }
-        ("GET", ["sessions", id]) => match store.sessions.iter().find(|s| s.id == *id) {
-            Some(session) => json_response(200, store.session_json(session)),
-            None => not_found(),
-        },
+        ("GET", ["sessions", id]) => {
+            let expand = match expand(call) {
+                Ok(expand) => expand,
+                Err(refused) => return Some(*refused),
+            };
+            match store.sessions.iter().find(|s| s.id == *id) {
+                Some(session) => json_response(200, expanded(store, session, &expand)),
+                None => not_found(),
+            }
+        }
         ("DELETE", ["sessions", id]) => {
             // Kratos revokes it: it stays, inactive.
             if store.revoke_sessions(|s| s.id == *id) == 0 {
@@ -229,15 +239,47 @@ fn include_password(body: &mut Value, identity: &super::store::Identity) {
         Some(Password::Clear(clear)) => bcrypt::hash(clear, 4).unwrap_or_default(),
         None => return,
     };
-    if let Some(config) = body.pointer_mut("/credentials/password/config") {
-        *config = json!({ "hashed_password": hash });
+    if let Some(password) = body.pointer_mut("/credentials/password") {
+        password["config"] = json!({ "hashed_password": hash });
     }
 }
 
+/// The `expand` values of an admin read of sessions: `identity`,
+/// `devices`; Kratos refuses any other with 400.
+fn expand(call: &Call) -> Result<Vec<String>, Box<Answer>> {
+    let expand = call.query_all("expand");
+    match expand
+        .iter()
+        .find(|e| !matches!(e.as_str(), "identity" | "devices"))
+    {
+        Some(other) => Err(Box::new(bad_request(&format!(
+            "Could not parse expand option: {other}"
+        )))),
+        None => Ok(expand),
+    }
+}
+
+/// A session as the admin API reads it: its identity and devices only
+/// when `expand` names them (Kratos leaves the identity out and sends no
+/// devices otherwise).
+fn expanded(store: &Store, session: &super::store::Session, expand: &[String]) -> Value {
+    let mut body = store.session_json(session);
+    if let Some(body) = body.as_object_mut() {
+        if !expand.iter().any(|e| e == "identity") {
+            body.remove("identity");
+        }
+        if !expand.iter().any(|e| e == "devices") {
+            body.insert("devices".into(), json!([]));
+        }
+    }
+    body
+}
+
 fn list_identities(store: &Store, call: &Call) -> Answer {
+    // Kratos finds an identifier as it stores them: trimmed, lower-cased.
     let wanted = call
         .query("credentials_identifier")
-        .map(|i| i.to_lowercase());
+        .map(|i| i.trim().to_lowercase());
     let identities: Vec<_> = store
         .identities
         .iter()
@@ -268,14 +310,12 @@ fn read(store: &Store, body: &Value) -> Result<Given, Box<Answer>> {
             "The request body needs `traits`, an object.",
         )));
     };
-    let problems = trait_messages(store, &traits);
-    if let Some((field, messages)) = problems.iter().next() {
-        let first = messages
-            .first()
-            .and_then(|m| m.get("text"))
-            .and_then(Value::as_str)
-            .unwrap_or("invalid");
-        return Err(Box::new(bad_request(&format!("{field}: {first}"))));
+    let schema_id = body
+        .get("schema_id")
+        .and_then(Value::as_str)
+        .unwrap_or("default");
+    if let Some(refused) = schema_refusal(store, schema_id, &traits) {
+        return Err(Box::new(bad_request(&refused)));
     }
     let state = match body.get("state").and_then(Value::as_str) {
         None | Some("active") => "active",

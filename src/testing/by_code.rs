@@ -6,7 +6,7 @@
 use super::http::Answer;
 use serde_json::{json, Value};
 
-use super::http::{already_signed_in, json_response, text};
+use super::http::{already_signed_in, error_body, json_response, property_missing, text};
 use super::store::{FlowKind, Store};
 use super::Call;
 
@@ -165,6 +165,15 @@ fn submit(flow: &CodeFlow, store: &mut Store, id: &str, call: &Call) -> Answer {
     let typed = form.field("code");
     let sent = store.flows.get(id).and_then(|f| f.code.clone());
     if !typed.is_empty() {
+        // Kratos counts every code submitted to a flow before it checks
+        // it; past its limit the flow takes none, the right one neither.
+        let attempts = store.flows.get_mut(id).map_or(0, |f| {
+            f.code_attempts += 1;
+            f.code_attempts
+        });
+        if attempts > CODE_ATTEMPTS {
+            return too_often(flow, store, call);
+        }
         let owner = store.flows.get(id).and_then(|f| f.identity_id.clone());
         return match (sent, owner) {
             (Some(code), Some(identity_id)) if code == typed => {
@@ -189,15 +198,8 @@ fn submit(flow: &CodeFlow, store: &mut Store, id: &str, call: &Call) -> Answer {
     let address = form.field("email").trim().to_lowercase();
     if address.is_empty() {
         if let Some(f) = store.flows.get_mut(id) {
-            f.field_messages.insert(
-                "email".into(),
-                vec![text(
-                    4000002,
-                    "Property email is missing.",
-                    "error",
-                    Some(json!({"property": "email"})),
-                )],
-            );
+            f.field_messages
+                .insert("email".into(), vec![property_missing("email")]);
         }
         return json_response(400, flow_json(flow, store, id));
     }
@@ -225,6 +227,61 @@ fn submit(flow: &CodeFlow, store: &mut Store, id: &str, call: &Call) -> Answer {
         f.form_messages = vec![text(flow.sent.0, flow.sent.1, "info", None)];
     }
     json_response(200, flow_json(flow, store, id))
+}
+
+/// Kratos's limit on the codes submitted to one flow
+/// (`selfservice.methods.code.config.max_submissions`, 5 by default).
+pub(super) const CODE_ATTEMPTS: usize = 5;
+
+/// Kratos's reason for refusing a code past [`CODE_ATTEMPTS`].
+const SUBMITTED_TOO_OFTEN: &str =
+    "The request was submitted too often. Please request another code.";
+
+/// The answer to a code past [`CODE_ATTEMPTS`]: Kratos starts a new flow of
+/// the same kind with the reason on its form, and names it: a recovery in
+/// a 400 error's `continue_with`, a verification in a 410
+/// `self_service_flow_replaced`.
+fn too_often(flow: &CodeFlow, store: &mut Store, call: &Call) -> Answer {
+    let request_url = call.request_url(&store.base);
+    let next = store.new_flow(flow.kind, request_url, None);
+    let csrf = store.random.code(64);
+    if let Some(f) = store.flows.get_mut(&next) {
+        f.active = Some("code");
+        // Kratos makes a new CSRF token for the new flow, an API one too.
+        f.csrf_token = csrf;
+        f.form_messages = vec![text(
+            4000001,
+            SUBMITTED_TOO_OFTEN,
+            "error",
+            Some(json!({ "reason": SUBMITTED_TOO_OFTEN })),
+        )];
+    }
+    match flow.kind {
+        FlowKind::Recovery => {
+            let mut body = error_body(
+                400,
+                "Bad Request",
+                None,
+                "The request was malformed or contained invalid parameters",
+                SUBMITTED_TOO_OFTEN,
+            );
+            body["error"]["details"] = json!({
+                "continue_with": [{"action": "show_recovery_ui", "flow": {"id": next}}],
+            });
+            json_response(400, body)
+        }
+        _ => {
+            let mut body = error_body(
+                410,
+                "Gone",
+                Some("self_service_flow_replaced"),
+                "self-service flow replaced",
+                "An error occured, please retry the flow.",
+            );
+            body["use_flow_id"] = json!(next);
+            json_response(410, body)
+        }
+    }
 }
 
 /// The flow again, answered with `status`, with `message` on its form.

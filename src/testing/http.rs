@@ -179,6 +179,18 @@ pub(super) fn unavailable() -> Answer {
 
 /// Kratos's 401 `session_inactive`: a flow that needs a session got none.
 pub(super) fn no_session() -> Answer {
+    no_session_because("No active session was found in this request.")
+}
+
+/// [`no_session`] with the reason of the endpoints Kratos guards with its
+/// session check (`IsAuthenticated`), such as starting a settings flow.
+pub(super) fn endpoint_needs_session() -> Answer {
+    no_session_because(
+        "This endpoint can only be accessed with a valid session. Please log in and try again.",
+    )
+}
+
+fn no_session_because(reason: &str) -> Answer {
     json_response(
         401,
         error_body(
@@ -186,7 +198,7 @@ pub(super) fn no_session() -> Answer {
             "Unauthorized",
             Some("session_inactive"),
             "request does not have a valid authentication session",
-            "No active session was found in this request.",
+            reason,
         ),
     )
 }
@@ -243,6 +255,16 @@ pub(super) fn text(id: i64, text: &str, kind: &str, context: Option<Value>) -> V
         t["context"] = context;
     }
     t
+}
+
+/// Kratos's message on a required field left out or empty (4000002).
+pub(super) fn property_missing(name: &str) -> Value {
+    text(
+        4000002,
+        &format!("Property {name} is missing."),
+        "error",
+        Some(json!({ "property": name })),
+    )
 }
 
 /// One page of `items` (newest first) as Kratos v26.2.0 pages a user's

@@ -18,7 +18,9 @@ use std::time::SystemTime;
 use super::http::Answer;
 use serde_json::{json, Value};
 
-use super::http::{already_signed_in, error_body, json_response, text};
+use super::http::{
+    already_signed_in, bad_request, error_body, json_response, property_missing, text,
+};
 use super::schema::trait_label;
 use super::store::{Flow, FlowKind, Store};
 use super::{Call, Form};
@@ -46,12 +48,19 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
 
 /// Starts a flow: first factor, refresh, or second factor.
 fn start(store: &mut Store, call: &Call) -> Answer {
-    let refresh = call.query("refresh").as_deref() == Some("true");
-    let aal = match call.query("aal").as_deref() {
-        Some("aal2") => "aal2",
-        _ => "aal1",
+    // Kratos reads the level in any case, and none as `aal1`.
+    let aal = match call.query("aal").unwrap_or_default().to_lowercase().as_str() {
+        "" | "aal1" => "aal1",
+        "aal2" => "aal2",
+        other => {
+            return bad_request(&format!(
+                "Unable to parse AuthenticationMethod Assurance Level (AAL): expected one of [aal1, aal2] but got {other}"
+            ))
+        }
     };
     let session = call.token().and_then(|t| store.session(t));
+    // Without a session there is nothing to refresh: a plain login flow.
+    let refresh = call.query("refresh").as_deref() == Some("true") && session.is_some();
     let identity_id = session.map(|s| s.identity_id.clone());
     if aal == "aal2" {
         match session {
@@ -63,7 +72,7 @@ fn start(store: &mut Store, call: &Call) -> Answer {
                         "Unauthorized",
                         Some("session_aal1_required"),
                         "aal2 and aal3 can only be requested if a session exists already",
-                        "You have to sign in with a first factor before you can add a second one.",
+                        "You can not requested a higher AAL (AAL2/AAL3) without an active session.",
                     ),
                 )
             }
@@ -105,12 +114,22 @@ fn start(store: &mut Store, call: &Call) -> Answer {
             )];
         }
     }
-    if aal == "aal2" {
+    if aal == "aal2" && store.config.second_factor {
         send_login_code(store, &id);
         if let Some(flow) = store.flows.get_mut(&id) {
             flow.form_messages = vec![text(
                 1010014,
                 "A code was sent to the address you provided. If you didn't receive it, please check the spelling of the address and try again.",
+                "info",
+                None,
+            )];
+        }
+    } else if aal == "aal2" {
+        // No second factor is configured: the form has nothing to offer.
+        if let Some(flow) = store.flows.get_mut(&id) {
+            flow.form_messages = vec![text(
+                1010004,
+                "Please complete the second authentication challenge.",
                 "info",
                 None,
             )];
@@ -152,6 +171,8 @@ enum Step {
     CodeSent(String),
     /// Second factor: the code form once something was submitted.
     CodeAgain(Value),
+    /// Second factor on a server that has none configured: no form.
+    Nothing,
 }
 
 fn step(store: &Store, flow: &Flow) -> Step {
@@ -162,6 +183,9 @@ fn step(store: &Store, flow: &Flow) -> Step {
             .and_then(|i| i.identifier.clone())
             .unwrap_or_default()
     };
+    if flow.requested_aal == "aal2" && !store.config.second_factor {
+        return Step::Nothing;
+    }
     if flow.requested_aal == "aal2" {
         return match flow.values.get("identifier") {
             Some(identifier) => Step::CodeAgain(identifier.clone()),
@@ -283,6 +307,7 @@ fn flow_json(store: &Store, id: &str) -> Value {
             continue_button(),
             resend(),
         ],
+        Step::Nothing => Vec::new(),
         Step::CodeAgain(identifier) => vec![
             flow.csrf(),
             flow.hidden("default", "identifier", identifier.as_str().unwrap_or_default()),
@@ -359,6 +384,24 @@ fn identifier_first(store: &mut Store, id: &str, form: &Form) -> Answer {
 
 /// A password submission: the first factor, or a refresh.
 fn password(store: &mut Store, id: &str, call: &Call, form: &Form) -> Answer {
+    // An empty field is named on the field, before any credential is checked.
+    let missing: Vec<&str> = ["identifier", "password"]
+        .into_iter()
+        .filter(|name| form.field(name).is_empty())
+        .collect();
+    if !missing.is_empty() {
+        if let Some(flow) = store.flows.get_mut(id) {
+            flow.form_messages.clear();
+            flow.field_messages.clear();
+            flow.values
+                .insert("identifier".into(), json!(form.field("identifier")));
+            for name in missing {
+                flow.field_messages
+                    .insert(name.into(), vec![property_missing(name)]);
+            }
+        }
+        return json_response(400, flow_json(store, id));
+    }
     let identifier = form.field("identifier").trim().to_lowercase();
     let found = store
         .identity_by_address(&identifier)
@@ -373,6 +416,20 @@ fn password(store: &mut Store, id: &str, call: &Call, form: &Form) -> Answer {
         let typed = form.field("identifier").to_string();
         return reject(store, id, Some(typed), message);
     };
+    if store
+        .identity(&identity_id)
+        .is_some_and(|i| i.state != "active")
+    {
+        let mut body = error_body(
+            401,
+            "Unauthorized",
+            None,
+            "identity is disabled",
+            "This account was disabled.",
+        );
+        body["error"]["details"] = json!({ "identity_id": identity_id });
+        return json_response(401, body);
+    }
     let refresh = store.flows.get(id).is_some_and(|f| f.refresh);
     let current = call
         .token()
@@ -428,15 +485,8 @@ fn code(store: &mut Store, id: &str, call: &Call, form: &Form) -> Answer {
     }
     if typed.is_empty() {
         if let Some(flow) = store.flows.get_mut(id) {
-            flow.field_messages.insert(
-                "code".into(),
-                vec![text(
-                    4000002,
-                    "Property code is missing.",
-                    "error",
-                    Some(json!({"property": "code"})),
-                )],
-            );
+            flow.field_messages
+                .insert("code".into(), vec![property_missing("code")]);
         }
         return json_response(400, flow_json(store, id));
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
-use super::http::text;
+use super::http::{property_missing, text};
 use super::store::{Flow, Store};
 use super::{TraitKind, MIN_PASSWORD_LENGTH};
 
@@ -73,12 +73,7 @@ pub(super) fn trait_messages_filling(
         let message = match (traits.get(&t.name).and_then(Value::as_str), t.kind) {
             (None, _) if t.required => {
                 values.insert(t.name.clone(), json!(""));
-                text(
-                    4000002,
-                    &format!("Property {} is missing.", t.name),
-                    "error",
-                    Some(json!({"property": t.name})),
-                )
+                property_missing(&t.name)
             }
             // The format check reads an empty string as no address at all.
             (Some(""), TraitKind::Email) => {
@@ -166,6 +161,81 @@ pub(super) fn identifier(store: &Store, traits: &Map<String, Value>) -> Option<S
         .get(&t.name)
         .and_then(Value::as_str)
         .map(str::to_lowercase)
+}
+
+/// Why Kratos's admin API refuses `traits` for the schema `schema_id`, in
+/// the words of its JSON Schema validator (`I[instance] S[schema] ...`):
+/// `None` when they follow the schema. The checks come in the validator's
+/// order: the schema, the required traits, traits the schema does not
+/// know, each trait's type, then its format.
+pub(super) fn schema_refusal(
+    store: &Store,
+    schema_id: &str,
+    traits: &Map<String, Value>,
+) -> Option<String> {
+    if schema_id != "default" {
+        return Some(format!("Unable to find JSON Schema ID: {schema_id}"));
+    }
+    let schema = &store.config.traits;
+    let quoted = |names: Vec<&str>| {
+        names
+            .iter()
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let missing: Vec<&str> = schema
+        .iter()
+        .filter(|t| t.required && !traits.contains_key(&t.name))
+        .map(|t| t.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Some(format!(
+            "I[#/traits] S[#/properties/traits/required] missing properties: {}",
+            quoted(missing)
+        ));
+    }
+    let unknown: Vec<&str> = traits
+        .keys()
+        .map(String::as_str)
+        .filter(|name| !schema.iter().any(|t| t.name == *name))
+        .collect();
+    if !unknown.is_empty() {
+        return Some(format!(
+            "I[#/traits] S[#/properties/traits/additionalProperties] additionalProperties {} not allowed",
+            quoted(unknown)
+        ));
+    }
+    for t in schema {
+        let (instance, at) = (
+            format!("#/traits/{}", t.name),
+            format!("#/properties/traits/properties/{}", t.name),
+        );
+        let value = match traits.get(&t.name) {
+            None => continue,
+            Some(Value::String(value)) => value,
+            Some(other) => {
+                let kind = match other {
+                    Value::Null => "null",
+                    Value::Bool(_) => "boolean",
+                    Value::Number(_) => "number",
+                    Value::Array(_) => "array",
+                    _ => "object",
+                };
+                return Some(format!(
+                    "I[{instance}] S[{at}/type] expected string, but got {kind}"
+                ));
+            }
+        };
+        if t.kind == TraitKind::Email && !looks_like_email(value) {
+            // The validator names the failed format twice under its summary.
+            let format = format!("I[{instance}] S[{at}/format] {value:?} is not valid \"email\"");
+            return Some(format!(
+                "I[{instance}] S[{at}] validation failed\n  {format}\n  {format}"
+            ));
+        }
+    }
+    None
 }
 
 fn looks_like_email(value: &str) -> bool {

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use super::http::Answer;
 use serde_json::{json, Map, Value};
 
-use super::http::{error_body, json_response, no_session, text, unauthorized};
+use super::http::{endpoint_needs_session, error_body, json_response, text, unauthorized};
 use super::schema::{identifier, password_message, trait_messages, trait_nodes};
 use super::store::{FlowKind, Password, Store};
 use super::Call;
@@ -27,7 +27,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
     // server requires.
     let Some(session) = call.token().and_then(|t| store.session(t)) else {
         return Some(match start {
-            true => no_session(),
+            true => endpoint_needs_session(),
             false => unauthorized("A valid Ory Session Cookie or Ory Session Token is missing."),
         });
     };

@@ -71,6 +71,9 @@ pub(super) struct Flow {
     /// The address a code was sent to, and the code.
     pub(super) address: Option<String>,
     pub(super) code: Option<String>,
+    /// How many codes were submitted to it, right or wrong (Kratos's
+    /// `submit_count`, checked against its limit before the code is).
+    pub(super) code_attempts: usize,
     /// What the app may do next, once the flow is done.
     pub(super) continue_with: Vec<Value>,
     /// A browser flow (`type: browser`), such as the one behind an admin
@@ -168,6 +171,10 @@ pub(super) struct Identity {
     pub(super) external_id: Option<String>,
     pub(super) metadata_public: Value,
     pub(super) metadata_admin: Value,
+    /// Whether it has a `code` credential for its identifier: Kratos adds
+    /// one to an identity that signs up while the code method is on (as
+    /// on both test servers), not to one the admin API creates.
+    pub(super) code_credential: bool,
 }
 
 /// A password credential: as given (registration, settings, a cleartext
@@ -283,6 +290,7 @@ impl Store {
                 identity_id: None,
                 address: None,
                 code: None,
+                code_attempts: 0,
                 continue_with: Vec::new(),
                 browser: false,
                 csrf_token: String::new(),
@@ -501,11 +509,19 @@ impl Store {
         count
     }
 
-    /// The session a token belongs to, if it is active.
+    /// The session a token belongs to, if it is active: not revoked, not
+    /// expired, and of an identity that is not disabled (Kratos counts the
+    /// sessions of an `inactive` identity as none, and counts them again
+    /// once it is `active`).
     pub(super) fn session(&self, token: &str) -> Option<&Session> {
-        self.sessions
-            .iter()
-            .find(|s| s.token == token && s.active && s.expires_at > SystemTime::now())
+        self.sessions.iter().find(|s| {
+            s.token == token
+                && s.active
+                && s.expires_at > SystemTime::now()
+                && self
+                    .identity(&s.identity_id)
+                    .is_some_and(|i| i.state == "active")
+        })
     }
 
     pub(super) fn identity(&self, id: &str) -> Option<&Identity> {
@@ -533,6 +549,7 @@ impl Store {
             external_id: None,
             metadata_public: Value::Null,
             metadata_admin: Value::Null,
+            code_credential: false,
         });
         id
     }
@@ -758,16 +775,27 @@ impl Store {
     pub(super) fn admin_identity_json(&self, identity: &Identity) -> Value {
         let mut body = self.identity_json(identity);
         body["metadata_admin"] = identity.metadata_admin.clone();
-        if identity.password.is_some() {
-            let at = rfc3339(identity.created_at);
-            body["credentials"] = json!({"password": {
-                "type": "password",
+        // Without `include_credential` Kratos leaves each credential's
+        // `config` out.
+        let at = rfc3339(identity.created_at);
+        let credential = |kind: &str, version: u8| {
+            json!({
+                "type": kind,
                 "identifiers": identity.identifier.iter().collect::<Vec<_>>(),
-                "config": {},
-                "version": 1,
+                "version": version,
                 "created_at": at,
                 "updated_at": at,
-            }});
+            })
+        };
+        let mut credentials = Map::new();
+        if identity.password.is_some() {
+            credentials.insert("password".into(), credential("password", 0));
+        }
+        if identity.code_credential {
+            credentials.insert("code".into(), credential("code", 1));
+        }
+        if !credentials.is_empty() {
+            body["credentials"] = Value::Object(credentials);
         }
         body
     }

@@ -19,6 +19,7 @@ mod backend;
 mod browser;
 mod expiry;
 mod login;
+mod off_path;
 mod recovery;
 mod registration;
 mod sessions;

@@ -173,6 +173,7 @@ macro_rules! no_flow_in {
 
 no_flow_in!(
     ListIdentitySchemasError,
+    UpdateIdentityError,
     GetIdentitySchemaError,
     CreateNativeLoginFlowError,
     CreateNativeRegistrationFlowError,

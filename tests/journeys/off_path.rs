@@ -1,0 +1,418 @@
+//! Off the happy path: what users get wrong, and what a server refuses.
+//! Code attempts past Kratos's limit, a disabled identity, identities the
+//! schema refuses, empty sign-in fields, login parameters Kratos does not
+//! know, and the admin reads of sessions and identifiers.
+
+use kratos_client::models::{
+    JsonPatchOp, UpdateIdentityBody, UpdateIdentityBodyState, UpdateLoginFlowWithPasswordMethod,
+    UpdateRecoveryFlowWithCodeMethod, UpdateVerificationFlowWithCodeMethod,
+};
+use kratos_client::testing::TestKratos;
+use kratos_client::{Error, OperationError};
+use serde_json::{json, Map, Value};
+
+use crate::common::accounts::{identity_body as body, patch, sign_in};
+use crate::seen::{on_each, FlowIn, Seen};
+use crate::{EMAIL, PASSWORD};
+
+/// Kratos's limit on code submissions per flow
+/// (`selfservice.methods.code.config.max_submissions`, default 5).
+const CODE_ATTEMPTS: usize = 5;
+
+/// A wrong code that is never the right one: Kratos's codes are six digits.
+const WRONG: &str = "000000";
+
+/// Notes an error's `reason` (Kratos's detail, which says which rule
+/// refused), beside what [`Seen::outcome`] notes.
+fn outcome_with_reason<T, E>(seen: &mut Seen, step: &str, result: &Result<T, Error<E>>)
+where
+    T: serde::Serialize,
+    E: OperationError + FlowIn,
+{
+    seen.outcome(step, result);
+    if let Err(error) = result {
+        if let Some(reason) = error.generic_error().and_then(|e| e.reason.clone()) {
+            seen.note("  reason", reason);
+        }
+    }
+}
+
+#[tokio::test]
+async fn recovery_codes_past_the_limit_refuse_even_the_right_one() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            kratos.add_identity(EMAIL, PASSWORD, None).await.unwrap();
+            let api = kratos.frontend();
+            let flow = api.create_native_recovery_flow().send().await.unwrap();
+            let body = UpdateRecoveryFlowWithCodeMethod::new().email(EMAIL);
+            api.update_recovery_flow(&flow.id, body)
+                .send()
+                .await
+                .unwrap();
+            for attempt in 1..=CODE_ATTEMPTS + 1 {
+                let wrong = UpdateRecoveryFlowWithCodeMethod::new().code(WRONG);
+                let answer = api.update_recovery_flow(&flow.id, wrong).send().await;
+                match &answer {
+                    Ok(flow) => seen.note(
+                        &format!("wrong code {attempt}"),
+                        format!(
+                            "ok state={:?} messages={:?}",
+                            flow.state_name(),
+                            flow.errors().iter().map(|m| m.id()).collect::<Vec<_>>()
+                        ),
+                    ),
+                    Err(_) => outcome_with_reason(seen, &format!("wrong code {attempt}"), &answer),
+                }
+            }
+            let mut right = UpdateRecoveryFlowWithCodeMethod::default();
+            right.code = kratos.last_code(EMAIL).await.unwrap();
+            let answer = api.update_recovery_flow(&flow.id, right).send().await;
+            outcome_with_reason(seen, "right code", &answer);
+            // The error names a new flow to start over with.
+            let error = answer.unwrap_err();
+            let next = error
+                .generic_error()
+                .and_then(|e| e.details.as_ref())
+                .and_then(|d| d["continue_with"][0]["flow"]["id"].as_str())
+                .map(str::to_string)
+                .expect("a new recovery flow");
+            assert_ne!(next, flow.id);
+            let next = api.get_recovery_flow(&next).send().await.unwrap();
+            seen.flow("the new flow", &next);
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn verification_codes_past_the_limit_replace_the_flow() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            kratos.add_identity(EMAIL, PASSWORD, None).await.unwrap();
+            let api = kratos.frontend();
+            let flow = api.create_native_verification_flow().send().await.unwrap();
+            let body = UpdateVerificationFlowWithCodeMethod::new().email(EMAIL);
+            api.update_verification_flow(&flow.id, body)
+                .send()
+                .await
+                .unwrap();
+            for attempt in 1..=CODE_ATTEMPTS + 1 {
+                let wrong = UpdateVerificationFlowWithCodeMethod::new().code(WRONG);
+                let answer = api.update_verification_flow(&flow.id, wrong).send().await;
+                match &answer {
+                    Ok(flow) => seen.note(
+                        &format!("wrong code {attempt}"),
+                        format!(
+                            "ok state={:?} messages={:?}",
+                            flow.state_name(),
+                            flow.errors().iter().map(|m| m.id()).collect::<Vec<_>>()
+                        ),
+                    ),
+                    Err(error) => {
+                        outcome_with_reason(seen, &format!("wrong code {attempt}"), &answer);
+                        seen.note(
+                            "  replaced by a new flow",
+                            error.replacement_flow_id().is_some(),
+                        );
+                    }
+                }
+            }
+            let mut right = UpdateVerificationFlowWithCodeMethod::default();
+            right.code = kratos.last_code(EMAIL).await.unwrap();
+            let answer = api.update_verification_flow(&flow.id, right).send().await;
+            outcome_with_reason(seen, "right code", &answer);
+            let next = answer
+                .unwrap_err()
+                .replacement_flow_id()
+                .expect("a new flow")
+                .to_string();
+            assert_ne!(next, flow.id);
+            let next = api.get_verification_flow(&next).send().await.unwrap();
+            seen.flow("the new flow", &next);
+        },
+    )
+    .await;
+}
+
+/// The identity's state set through the admin API by a JSON Patch.
+async fn set_state(kratos: &TestKratos, id: &str, state: &str) {
+    let ops = vec![patch(JsonPatchOp::Replace, "/state", Some(json!(state)))];
+    kratos
+        .identity()
+        .patch_identity(id, ops)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_disabled_identity_loses_its_sessions_and_signs_in_again_once_reactivated() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            let id = kratos.add_identity(EMAIL, PASSWORD, None).await.unwrap();
+            let api = kratos.frontend();
+            let token = sign_in(&api, EMAIL, PASSWORD).await.expect("signed in");
+
+            set_state(kratos, &id, "inactive").await;
+            let whoami = api.to_session().session_token(&token).send().await;
+            outcome_with_reason(seen, "disabled, whoami", &whoami);
+            let settings = api
+                .create_native_settings_flow()
+                .session_token(&token)
+                .send()
+                .await;
+            outcome_with_reason(seen, "disabled, settings", &settings);
+            let flow = api.create_native_login_flow().send().await.unwrap();
+            let login = api
+                .update_login_flow(
+                    &flow.id,
+                    UpdateLoginFlowWithPasswordMethod::new(EMAIL, PASSWORD),
+                )
+                .send()
+                .await;
+            outcome_with_reason(seen, "disabled, sign in", &login);
+
+            set_state(kratos, &id, "active").await;
+            let whoami = api.to_session().session_token(&token).send().await;
+            outcome_with_reason(seen, "reactivated, old session", &whoami);
+            let again = sign_in(&api, EMAIL, PASSWORD).await;
+            seen.note("reactivated, sign in", again.is_some());
+        },
+    )
+    .await;
+}
+
+fn traits(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_admin_api_checks_identities_against_the_schema() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            let admin = kratos.identity();
+            let cases = [
+                (
+                    "unknown trait",
+                    "default",
+                    json!({"email": "a@example.com", "shoe_size": 42}),
+                ),
+                ("trait of the wrong type", "default", json!({"email": 42})),
+                ("missing required trait", "default", json!({"name": "Ada"})),
+                (
+                    "not an email",
+                    "default",
+                    json!({"email": "not-an-address"}),
+                ),
+                ("unknown schema", "nope", json!({"email": "a@example.com"})),
+            ];
+            for (what, schema, value) in &cases {
+                let mut create = body("a@example.com", Some(PASSWORD), None);
+                create.schema_id = schema.to_string();
+                create.traits = traits(value.clone());
+                let created = admin.create_identity(create).send().await;
+                outcome_with_reason(seen, &format!("create, {what}"), &created);
+            }
+            let id = kratos.add_identity(EMAIL, PASSWORD, None).await.unwrap();
+            for (what, schema, value) in &cases {
+                let update = UpdateIdentityBody::new(
+                    schema.to_string(),
+                    UpdateIdentityBodyState::Active,
+                    traits(value.clone()),
+                );
+                let updated = admin.update_identity(&id, update).send().await;
+                outcome_with_reason(seen, &format!("update, {what}"), &updated);
+            }
+            for (what, schema, value) in &cases {
+                let ops = vec![
+                    patch(JsonPatchOp::Replace, "/schema_id", Some(json!(schema))),
+                    patch(JsonPatchOp::Replace, "/traits", Some(value.clone())),
+                ];
+                let patched = admin.patch_identity(&id, ops).send().await;
+                outcome_with_reason(seen, &format!("patch, {what}"), &patched);
+            }
+            let read = admin.get_identity(&id).send().await.unwrap();
+            seen.note("unchanged", serde_json::to_value(&read.traits).unwrap());
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_login_with_empty_fields_gets_a_message_per_field() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            kratos.add_identity(EMAIL, PASSWORD, None).await.unwrap();
+            let api = kratos.frontend();
+            for (what, identifier, password) in [
+                ("both empty", "", ""),
+                ("no password", EMAIL, ""),
+                ("no identifier", "", PASSWORD),
+            ] {
+                let flow = api.create_native_login_flow().send().await.unwrap();
+                let body = UpdateLoginFlowWithPasswordMethod::new(identifier, password);
+                let answer = api.update_login_flow(&flow.id, body).send().await;
+                seen.outcome(what, &answer);
+            }
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn login_parameters_off_the_happy_path() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            kratos.add_identity(EMAIL, PASSWORD, None).await.unwrap();
+            let api = kratos.frontend();
+            let refresh = api.create_native_login_flow().refresh(true).send().await;
+            seen.outcome("refresh without a session", &refresh);
+            if let Ok(flow) = &refresh {
+                seen.flow("  the flow", flow);
+            }
+            for aal in ["aal3", "AAL1", ""] {
+                let flow = api.create_native_login_flow().aal(aal).send().await;
+                outcome_with_reason(seen, &format!("aal={aal:?}"), &flow);
+                if let Ok(flow) = &flow {
+                    seen.note(
+                        "  requested_aal",
+                        flow.requested_aal
+                            .as_ref()
+                            .map(|a| a.to_string())
+                            .unwrap_or_default(),
+                    );
+                }
+            }
+            let aal2 = api.create_native_login_flow().aal("aal2").send().await;
+            outcome_with_reason(seen, "aal2 without a session", &aal2);
+            let token = sign_in(&api, EMAIL, PASSWORD).await.expect("signed in");
+            let aal2 = api
+                .create_native_login_flow()
+                .aal("aal2")
+                .session_token(&token)
+                .send()
+                .await;
+            outcome_with_reason(seen, "aal2, no second factor configured", &aal2);
+            if let Ok(flow) = &aal2 {
+                seen.flow("  the flow", flow);
+            }
+            let upper = api
+                .create_native_login_flow()
+                .aal("AAL2")
+                .session_token(&token)
+                .send()
+                .await;
+            outcome_with_reason(seen, "AAL2 with a session", &upper);
+            if let Ok(flow) = &upper {
+                seen.note(
+                    "  requested_aal",
+                    flow.requested_aal
+                        .as_ref()
+                        .map(|a| a.to_string())
+                        .unwrap_or_default(),
+                );
+            }
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_identity_registered_by_password_carries_the_credentials_kratos_gives_it() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            let api = kratos.frontend();
+            let flow = api.create_native_registration_flow().send().await.unwrap();
+            let body = kratos_client::models::UpdateRegistrationFlowWithPasswordMethod::new(
+                PASSWORD,
+                traits(json!({"email": EMAIL})),
+            );
+            let done = api
+                .update_registration_flow(&flow.id, body)
+                .send()
+                .await
+                .unwrap();
+            let read = kratos
+                .identity()
+                .get_identity(&done.identity.id)
+                .send()
+                .await
+                .unwrap();
+            let mut credentials: Vec<String> = read
+                .credentials
+                .as_ref()
+                .map(|c| {
+                    c.iter()
+                        .map(|(kind, c)| format!("{kind}:{:?}", c.identifiers))
+                        .collect()
+                })
+                .unwrap_or_default();
+            credentials.sort();
+            seen.note("credentials", credentials.join(" "));
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn admin_reads_of_sessions_and_identifiers() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            let id = kratos.add_identity(EMAIL, PASSWORD, None).await.unwrap();
+            let api = kratos.frontend();
+            let token = sign_in(&api, EMAIL, PASSWORD).await.expect("signed in");
+            let session = api.to_session().session_token(&token).send().await.unwrap();
+            let admin = kratos.identity();
+            let plain = admin.get_session(&session.id).send().await.unwrap();
+            seen.note(
+                "get_session",
+                format!(
+                    "identity={} devices={}",
+                    plain.identity.is_some(),
+                    plain.devices.as_ref().map_or(0, Vec::len)
+                ),
+            );
+            let expanded = admin
+                .get_session(&session.id)
+                .expand(["identity", "devices"])
+                .send()
+                .await
+                .unwrap();
+            seen.note(
+                "get_session expanded",
+                format!(
+                    "identity={} devices={}",
+                    expanded.identity.is_some(),
+                    expanded.devices.as_ref().map_or(0, Vec::len)
+                ),
+            );
+            for identifier in [
+                EMAIL,
+                " ada@example.com ",
+                "ADA@example.com",
+                "Ada@Example.com",
+            ] {
+                let found = admin
+                    .list_identities()
+                    .credentials_identifier(identifier)
+                    .send()
+                    .await
+                    .unwrap();
+                let ids: Vec<bool> = found.items.iter().map(|i| i.id == id).collect();
+                seen.note(
+                    &format!("credentials_identifier {identifier:?}"),
+                    format!("{ids:?}"),
+                );
+            }
+        },
+    )
+    .await;
+}
