@@ -160,9 +160,6 @@ fn register(store: &mut Store, flow_id: &str, traits: Map<String, Value>, passwo
         traits,
         Some(Password::Clear(password.to_string())),
     );
-    if let Some(identity) = store.identities.iter_mut().find(|i| i.id == identity_id) {
-        identity.code_credential = true;
-    }
     store.send_verification(&identity_id, false);
     let token = store.start_session(&identity_id, "password", "aal1");
     if let Some(flow) = store.flows.get_mut(flow_id) {

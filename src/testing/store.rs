@@ -171,10 +171,6 @@ pub(super) struct Identity {
     pub(super) external_id: Option<String>,
     pub(super) metadata_public: Value,
     pub(super) metadata_admin: Value,
-    /// Whether it has a `code` credential for its identifier: Kratos adds
-    /// one to an identity that signs up while the code method is on (as
-    /// on both test servers), not to one the admin API creates.
-    pub(super) code_credential: bool,
 }
 
 /// A password credential: as given (registration, settings, a cleartext
@@ -549,7 +545,6 @@ impl Store {
             external_id: None,
             metadata_public: Value::Null,
             metadata_admin: Value::Null,
-            code_credential: false,
         });
         id
     }
@@ -776,7 +771,9 @@ impl Store {
         let mut body = self.identity_json(identity);
         body["metadata_admin"] = identity.metadata_admin.clone();
         // Without `include_credential` Kratos leaves each credential's
-        // `config` out.
+        // `config` out. While the code method is on (as on both test
+        // servers), every identity with an identifier also has a `code`
+        // credential for it, signed up or created through the admin API.
         let at = rfc3339(identity.created_at);
         let credential = |kind: &str, version: u8| {
             json!({
@@ -791,7 +788,7 @@ impl Store {
         if identity.password.is_some() {
             credentials.insert("password".into(), credential("password", 0));
         }
-        if identity.code_credential {
+        if identity.identifier.is_some() {
             credentials.insert("code".into(), credential("code", 1));
         }
         if !credentials.is_empty() {

@@ -323,8 +323,27 @@ async fn login_parameters_off_the_happy_path() {
     .await;
 }
 
+/// The credential types and identifiers of an identity, as the admin API
+/// lists them, sorted.
+async fn credentials_of(kratos: &TestKratos, id: &str) -> String {
+    let read = kratos.identity().get_identity(id).send().await.unwrap();
+    let mut credentials: Vec<String> = read
+        .credentials
+        .as_ref()
+        .map(|c| {
+            c.iter()
+                .map(|(kind, c)| {
+                    format!("{kind}:{:?} config={}", c.identifiers, c.config.is_some())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    credentials.sort();
+    credentials.join(" ")
+}
+
 #[tokio::test]
-async fn an_identity_registered_by_password_carries_the_credentials_kratos_gives_it() {
+async fn identities_carry_the_credentials_kratos_gives_them() {
     on_each(
         TestKratos::builder(),
         async |kratos: &TestKratos, seen: &mut Seen| {
@@ -339,26 +358,25 @@ async fn an_identity_registered_by_password_carries_the_credentials_kratos_gives
                 .send()
                 .await
                 .unwrap();
-            let read = kratos
+            seen.note("signed up", credentials_of(kratos, &done.identity.id).await);
+            let created = kratos
                 .identity()
-                .get_identity(&done.identity.id)
+                .create_identity(body_for("grace@example.com"))
                 .send()
                 .await
                 .unwrap();
-            let mut credentials: Vec<String> = read
-                .credentials
-                .as_ref()
-                .map(|c| {
-                    c.iter()
-                        .map(|(kind, c)| format!("{kind}:{:?}", c.identifiers))
-                        .collect()
-                })
-                .unwrap_or_default();
-            credentials.sort();
-            seen.note("credentials", credentials.join(" "));
+            seen.note(
+                "created by the admin API",
+                credentials_of(kratos, &created.id).await,
+            );
         },
     )
     .await;
+}
+
+/// An identity of the default schema signing in with a cleartext password.
+fn body_for(email: &str) -> kratos_client::models::CreateIdentityBody {
+    body(email, Some(PASSWORD), None)
 }
 
 #[tokio::test]
