@@ -318,6 +318,23 @@ pub trait OperationError: std::error::Error {
     fn error_body(&self) -> Option<&ErrorGeneric> {
         None
     }
+
+    /// The form of the flow Kratos sent back with a 400, refusing the input
+    /// or asking for the next step: the same on every flow's update error
+    /// (login, registration, settings, recovery, verification), `None` for
+    /// any other answer. The flow itself, typed, is `flow()` on each.
+    #[cfg(feature = "frontend")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
+    fn form(&self) -> Option<&crate::models::UiContainer> {
+        None
+    }
+
+    /// The id of the flow whose form [`form`](Self::form) gives.
+    #[cfg(feature = "frontend")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
+    fn flow_id(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl<E: OperationError> Error<E> {
@@ -356,13 +373,33 @@ impl<E: OperationError> Error<E> {
         }
     }
 
+    /// The form of the flow a documented 400 sent back, on every flow's
+    /// update error; see [`OperationError::form`]. With
+    /// [`error_id`](Self::error_id) it reads any update's refusal one way:
+    /// a form to show again, or an error to act on.
+    #[cfg(feature = "frontend")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
+    pub fn form(&self) -> Option<&crate::models::UiContainer> {
+        self.api().and_then(OperationError::form)
+    }
+
+    /// The id of the flow whose form [`form`](Self::form) gives.
+    #[cfg(feature = "frontend")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
+    pub fn flow_id(&self) -> Option<&str> {
+        self.api().and_then(OperationError::flow_id)
+    }
+
     /// The Kratos error id of a documented error answer, as an [`ErrorId`].
     pub fn error_id(&self) -> Option<ErrorId> {
         self.generic_error().and_then(GenericError::error_id)
     }
 
-    /// For an expired flow (410, `self_service_flow_expired`): the id of the
-    /// new flow Kratos made to continue with, when it sent one.
+    /// The id of the new flow Kratos made to continue with, when it sent
+    /// one: for an expired flow (410 `self_service_flow_expired`), a
+    /// replaced one (410 `self_service_flow_replaced`), or a code submitted
+    /// more often than Kratos allows (a recovery's `Refused`, whose
+    /// `details.continue_with` names the flow to show).
     pub fn replacement_flow_id(&self) -> Option<&str> {
         self.api()
             .and_then(OperationError::error_body)
@@ -827,13 +864,24 @@ pub(crate) fn replacement_flow_id<'a>(
     top: Option<&'a str>,
     error: &'a crate::models::GenericError,
 ) -> Option<&'a str> {
-    top.or_else(|| {
-        error
-            .details
-            .as_ref()
-            .and_then(|d| d.get("use_flow_id"))
-            .and_then(serde_json::Value::as_str)
-    })
+    let details = error.details.as_ref();
+    top.or_else(|| details?.get("use_flow_id")?.as_str())
+        .or_else(|| {
+            // A code submitted too often: the new flow to show
+            // (`show_recovery_ui`, `show_verification_ui`, ...).
+            details?
+                .get("continue_with")?
+                .as_array()?
+                .iter()
+                .filter(|item| {
+                    item.get("action")
+                        .and_then(serde_json::Value::as_str)
+                        .is_some_and(|action| {
+                            action.starts_with("show_") && action.ends_with("_ui")
+                        })
+                })
+                .find_map(|item| item.pointer("/flow/id")?.as_str())
+        })
 }
 
 #[cfg(test)]

@@ -610,11 +610,13 @@ async fn a_login_400_is_the_flow_or_the_error_object() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Api(UpdateLoginFlowError::Default { status, .. }) if *status == 400),
+        matches!(&err, Error::Api(UpdateLoginFlowError::Refused(_))),
         "{err:?}"
     );
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
     assert_eq!(
         err.error_id(),
         Some(kratos_client::ErrorId::SessionAlreadyAvailable)
     );
+    assert!(err.form().is_none() && err.flow().is_none());
 }

@@ -241,11 +241,11 @@ async fn update_registration_flow_sends_the_session_token_when_given() {
     let request = only_request(&server).await;
     assert_eq!(header(&request, "x-session-token"), Some(TOKEN));
     // The document names the flow as this operation's 400 body, but Kratos
-    // sends its error object when a session already exists: that is Default,
-    // with the real status, not a decode error.
+    // sends its error object when a session already exists: that is
+    // `Refused`, typed, not a decode error.
     check_error(&err, 400, Some(ErrorId::SessionAlreadyAvailable));
     assert!(
-        matches!(err.api(), Some(UpdateRegistrationFlowError::Default { status, .. }) if status.as_u16() == 400),
+        matches!(err.api(), Some(UpdateRegistrationFlowError::Refused(_))),
         "{err:?}"
     );
 }

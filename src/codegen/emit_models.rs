@@ -357,7 +357,7 @@ fn write_struct(
         let _ = writeln!(
             out,
             "impl {name} {{
-    /// For an expired flow (410, `self_service_flow_expired`): the id of the new flow Kratos made to continue with, when it made one. Kratos puts it in `use_flow_id`; older servers put it in the error's `details`.
+    /// The id of the new flow Kratos made to continue with, when it made one: for an expired or replaced flow (410), from `use_flow_id` (older servers put it in the error's `details`); for a code submitted too often (400), from the `show_..._ui` item of `details.continue_with`.
     pub fn replacement_flow_id(&self) -> Option<&str> {{
         crate::error::replacement_flow_id({top}, &self.error)
     }}

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::kratos::{
-    ERROR_OBJECT, ERROR_WRAPPER, FEATURE_TAGS, PAGE_TOKEN_PARAMETER, SESSION_TOKEN_HEADER,
+    ERROR_OBJECT, ERROR_WRAPPER, FEATURE_TAGS, FORM_TYPE, PAGE_TOKEN_PARAMETER,
+    SESSION_TOKEN_HEADER,
 };
 use super::names;
 use super::spec::{Location, MediaType, RawOperation, RawResponse};
@@ -747,10 +748,10 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
             Body::None => format!("E::{variant}"),
             _ => format!("E::{variant}({})", e.body.read_error()),
         };
-        if error_object_falls_back(op, e, types) {
+        if let Some(refused) = refused_variant(op, e, types) {
             let _ = writeln!(
                 out,
-                "            {code} if response.is_error_object() => Err(crate::Error::Api(E::Default {{ status: response.status(), body: response.error_json()? }})),"
+                "            {code} if response.is_error_object() => Err(crate::Error::Api(E::{refused}(response.error_json()?))),"
             );
         }
         let _ = writeln!(
@@ -793,14 +794,27 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
     }
 }
 
-/// Whether a standard error object sent with `e`'s status becomes `Default`.
+/// The variant for Kratos's standard error object sent with `e`'s status in
+/// place of its documented body, if the operation gets one: `Refused` for a
+/// 400, `{Status}Refused` for another status.
 ///
 /// Kratos answers some documented error statuses with its standard error
 /// object instead of the body the document names (a 400 that should be the
-/// flow is `session_already_available` when a session was sent). Where the
-/// operation's default answer is that object, such a body becomes `Default`
-/// with its real status rather than a decode error. Bodies that have an
-/// `error` object of their own (the 422 redirect answer) are left alone.
+/// flow is `session_already_available` when a session was sent, or a code
+/// submitted too often). Where the operation's default answer is that
+/// object, such a body gets a variant of its own rather than a decode
+/// error. Bodies that have an `error` object of their own (the 422
+/// redirect answer) are left alone.
+fn refused_variant(op: &Operation, e: &Outcome, types: &TypeSet) -> Option<String> {
+    let code = e.status?;
+    error_object_falls_back(op, e, types).then(|| match code {
+        400 => "Refused".to_string(),
+        _ => format!("{}Refused", names::status_variant(code)),
+    })
+}
+
+/// Whether a standard error object sent with `e`'s status is read apart
+/// from the documented body (see [`refused_variant`]).
 fn error_object_falls_back(op: &Operation, e: &Outcome, types: &TypeSet) -> bool {
     let default_is_wrapper = op
         .default
@@ -865,9 +879,10 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
         let Some(code) = e.status else { continue };
         let variant = names::status_variant(code);
         let mut doc = format!("{code}: {}", e.description.as_deref().unwrap_or(""));
-        if error_object_falls_back(op, e, types) {
+        let refused = refused_variant(op, e, types);
+        if let Some(refused) = &refused {
             doc.push_str(&format!(
-                "\n\nWhen Kratos sends its standard error object with this status instead (`session_already_available`, say), the answer is [`Self::Default`] with status {code}."
+                "\n\nWhen Kratos sends its standard error object with this status instead, the answer is [`Self::{refused}`]."
             ));
         }
         write_doc(out, "    ", Some(&doc));
@@ -890,6 +905,28 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
                     "Self::{variant} => crate::error::status_code({code}),"
                 ));
             }
+        }
+        if let Some(refused) = refused {
+            let what = match &e.body {
+                Body::Json(ty) if types.is_flow(ty) => "the flow: the submission was refused outright, not the input in the form (`session_already_available`; a code submitted more often than Kratos allows, whose error names a new flow in `details.continue_with`)",
+                _ => "its documented body",
+            };
+            write_doc(
+                out,
+                "    ",
+                Some(&format!(
+                    "{code} with Kratos's error object instead of {what}."
+                )),
+            );
+            let _ = writeln!(out, "    {refused}(crate::models::{ERROR_WRAPPER}),");
+            statuses.push(format!(
+                "Self::{refused}(_) => crate::error::status_code({code}),"
+            ));
+            generic.push((
+                format!("Self::{refused}(body)"),
+                "Some(&body.error)".to_string(),
+            ));
+            wrapped.push(format!("Self::{refused}(body)"));
         }
     }
     if let Some(d) = &op.default {
@@ -936,6 +973,10 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
             }
         }
     }
+    let has_flow = op
+        .errors
+        .iter()
+        .any(|e| matches!((e.status, &e.body), (Some(_), Body::Json(ty)) if types.is_flow(ty)));
     let _ = writeln!(
         out,
         "impl crate::OperationError for {error} {{\n    #[inline]\n    fn status(&self) -> reqwest::StatusCode {{"
@@ -958,10 +999,18 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
         for (pattern, path) in &generic {
             let _ = writeln!(out, "            {pattern} => {path},");
         }
-        if generic.len() < op.errors.len() + usize::from(op.default.is_some()) {
+        if generic.len() < statuses.len() {
             let _ = writeln!(out, "            _ => None,");
         }
         let _ = writeln!(out, "        }}\n    }}");
+    }
+    if has_flow {
+        // The flow's form and id through the trait, the same on every
+        // flow's update error; `flow()` comes from `impl_next_step!`.
+        let _ = writeln!(
+            out,
+            "\n    #[inline]\n    fn form(&self) -> Option<&crate::models::{FORM_TYPE}> {{\n        self.flow().map(|flow| &flow.ui)\n    }}\n\n    #[inline]\n    fn flow_id(&self) -> Option<&str> {{\n        self.flow().map(|flow| flow.id.as_str())\n    }}"
+        );
     }
     if !wrapped.is_empty() {
         let _ = writeln!(
@@ -969,7 +1018,7 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
             "\n    #[inline]\n    fn error_body(&self) -> Option<&crate::models::{ERROR_WRAPPER}> {{\n        match self {{\n            {} => Some(body),",
             wrapped.join(" | ")
         );
-        if wrapped.len() < op.errors.len() + usize::from(op.default.is_some()) {
+        if wrapped.len() < statuses.len() {
             let _ = writeln!(out, "            _ => None,");
         }
         let _ = writeln!(out, "        }}\n    }}");

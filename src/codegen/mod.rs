@@ -503,7 +503,7 @@ mod tests {
     }
 
     #[test]
-    fn error_objects_in_place_of_a_documented_body_become_default() {
+    fn error_objects_in_place_of_a_documented_body_get_a_variant_of_their_own() {
         let doc = r##"{
           "openapi": "3.0.3",
           "paths": {"/submit": {"post": {
@@ -522,9 +522,10 @@ mod tests {
           }}
         }"##;
         let ops = generate_unformatted(doc).unwrap().operations;
-        assert!(
-            ops.contains("400 if response.is_error_object() => Err(crate::Error::Api(E::Default {")
-        );
+        assert!(ops.contains(
+            "400 if response.is_error_object() => Err(crate::Error::Api(E::Refused(response.error_json()?))),"
+        ));
+        assert!(ops.contains("    Refused(crate::models::ErrorGeneric),"));
         assert!(
             ops.contains("400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),")
         );

@@ -3971,12 +3971,7 @@ impl crate::operation::Operation for UpdateFedcmFlow {
             200 => Ok(response.json()?),
             303 => Err(crate::Error::Api(E::SeeOther)),
             400 if response.is_error_object() => {
-                Err(
-                    crate::Error::Api(E::Default {
-                        status: response.status(),
-                        body: response.error_json()?,
-                    }),
-                )
+                Err(crate::Error::Api(E::Refused(response.error_json()?)))
             }
             400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
             410 => Err(crate::Error::Api(E::Gone(response.error_json()?))),
@@ -4009,8 +4004,10 @@ pub enum UpdateFedcmFlowError {
     SeeOther,
     /// 400: The token was rejected; the login flow is returned with messages saying why.
     ///
-    /// When Kratos sends its standard error object with this status instead (`session_already_available`, say), the answer is [`Self::Default`] with status 400.
+    /// When Kratos sends its standard error object with this status instead, the answer is [`Self::Refused`].
     BadRequest(crate::models::LoginFlow),
+    /// 400 with Kratos's error object instead of the flow: the submission was refused outright, not the input in the form (`session_already_available`; a code submitted more often than Kratos allows, whose error names a new flow in `details.continue_with`).
+    Refused(crate::models::ErrorGeneric),
     /// 410: The login flow has expired (`self_service_flow_expired`). Start again.
     Gone(crate::models::ErrorGeneric),
     /// 422: The next step needs a browser (`browser_location_change_required`): open `redirect_browser_to` there.
@@ -4029,6 +4026,7 @@ impl crate::OperationError for UpdateFedcmFlowError {
         match self {
             Self::SeeOther => crate::error::status_code(303),
             Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Refused(_) => crate::error::status_code(400),
             Self::Gone(_) => crate::error::status_code(410),
             Self::UnprocessableEntity(_) => crate::error::status_code(422),
             Self::Default { status, .. } => *status,
@@ -4038,6 +4036,7 @@ impl crate::OperationError for UpdateFedcmFlowError {
     #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
+            Self::Refused(body) => Some(&body.error),
             Self::Gone(body) => Some(&body.error),
             Self::UnprocessableEntity(body) => body.error.as_ref(),
             Self::Default { body, .. } => Some(&body.error),
@@ -4046,9 +4045,21 @@ impl crate::OperationError for UpdateFedcmFlowError {
     }
 
     #[inline]
+    fn form(&self) -> Option<&crate::models::UiContainer> {
+        self.flow().map(|flow| &flow.ui)
+    }
+
+    #[inline]
+    fn flow_id(&self) -> Option<&str> {
+        self.flow().map(|flow| flow.id.as_str())
+    }
+
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
-            Self::Gone(body) | Self::Default { body, .. } => Some(body),
+            Self::Refused(body) | Self::Gone(body) | Self::Default { body, .. } => {
+                Some(body)
+            }
             _ => None,
         }
     }
@@ -4097,7 +4108,7 @@ impl crate::operation::Operation for UpdateLoginFlow {
     const ID: &'static str = "updateLoginFlow";
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/self-service/login";
-    const DOCUMENTED: &'static [u16] = &[200, 303, 400, 403, 410, 422];
+    const DOCUMENTED: &'static [u16] = &[200, 303, 400, 401, 403, 410, 422];
 
     fn base(&self) -> &crate::operation::Base {
         &self.base
@@ -4125,14 +4136,10 @@ impl crate::operation::Operation for UpdateLoginFlow {
             200 => Ok(response.json()?),
             303 => Err(crate::Error::Api(E::SeeOther)),
             400 if response.is_error_object() => {
-                Err(
-                    crate::Error::Api(E::Default {
-                        status: response.status(),
-                        body: response.error_json()?,
-                    }),
-                )
+                Err(crate::Error::Api(E::Refused(response.error_json()?)))
             }
             400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
+            401 => Err(crate::Error::Api(E::Unauthorized(response.error_json()?))),
             403 => Err(crate::Error::Api(E::Forbidden(response.error_json()?))),
             410 => Err(crate::Error::Api(E::Gone(response.error_json()?))),
             422 => Err(crate::Error::Api(E::UnprocessableEntity(response.error_json()?))),
@@ -4164,8 +4171,12 @@ pub enum UpdateLoginFlowError {
     SeeOther,
     /// 400: The input was invalid. The flow is returned with messages saying what to fix.
     ///
-    /// When Kratos sends its standard error object with this status instead (`session_already_available`, say), the answer is [`Self::Default`] with status 400.
+    /// When Kratos sends its standard error object with this status instead, the answer is [`Self::Refused`].
     BadRequest(crate::models::LoginFlow),
+    /// 400 with Kratos's error object instead of the flow: the submission was refused outright, not the input in the form (`session_already_available`; a code submitted more often than Kratos allows, whose error names a new flow in `details.continue_with`).
+    Refused(crate::models::ErrorGeneric),
+    /// 401: The credentials were right, but the identity is disabled (`state: inactive`): `message` is `identity is disabled`, `reason` `This account was disabled.`, and `details.identity_id` names it. No session is created. A second factor submitted without the session it is for gets 401 `session_aal1_required`.
+    Unauthorized(crate::models::ErrorGeneric),
     /// 403: `session_verified_address_required`: the password was right, but the server requires a verified address before it signs the user in. Kratos has started a verification flow and sent a code to the address; `error.details.continue_with` holds a `show_verification_ui` item naming that flow. No session is created.
     Forbidden(crate::models::ErrorGeneric),
     /// 410: The flow has expired (`self_service_flow_expired`). Start a new login flow.
@@ -4186,6 +4197,8 @@ impl crate::OperationError for UpdateLoginFlowError {
         match self {
             Self::SeeOther => crate::error::status_code(303),
             Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Refused(_) => crate::error::status_code(400),
+            Self::Unauthorized(_) => crate::error::status_code(401),
             Self::Forbidden(_) => crate::error::status_code(403),
             Self::Gone(_) => crate::error::status_code(410),
             Self::UnprocessableEntity(_) => crate::error::status_code(422),
@@ -4196,6 +4209,8 @@ impl crate::OperationError for UpdateLoginFlowError {
     #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
+            Self::Refused(body) => Some(&body.error),
+            Self::Unauthorized(body) => Some(&body.error),
             Self::Forbidden(body) => Some(&body.error),
             Self::Gone(body) => Some(&body.error),
             Self::UnprocessableEntity(body) => body.error.as_ref(),
@@ -4205,11 +4220,23 @@ impl crate::OperationError for UpdateLoginFlowError {
     }
 
     #[inline]
+    fn form(&self) -> Option<&crate::models::UiContainer> {
+        self.flow().map(|flow| &flow.ui)
+    }
+
+    #[inline]
+    fn flow_id(&self) -> Option<&str> {
+        self.flow().map(|flow| flow.id.as_str())
+    }
+
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
-            Self::Forbidden(body) | Self::Gone(body) | Self::Default { body, .. } => {
-                Some(body)
-            }
+            Self::Refused(body)
+            | Self::Unauthorized(body)
+            | Self::Forbidden(body)
+            | Self::Gone(body)
+            | Self::Default { body, .. } => Some(body),
             _ => None,
         }
     }
@@ -4419,12 +4446,7 @@ impl crate::operation::Operation for UpdateRecoveryFlow {
             200 => Ok(response.json()?),
             303 => Err(crate::Error::Api(E::SeeOther)),
             400 if response.is_error_object() => {
-                Err(
-                    crate::Error::Api(E::Default {
-                        status: response.status(),
-                        body: response.error_json()?,
-                    }),
-                )
+                Err(crate::Error::Api(E::Refused(response.error_json()?)))
             }
             400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
             410 => Err(crate::Error::Api(E::Gone(response.error_json()?))),
@@ -4457,8 +4479,10 @@ pub enum UpdateRecoveryFlowError {
     SeeOther,
     /// 400: The recovery flow again, with messages about invalid input or as the next step to show the user.
     ///
-    /// When Kratos sends its standard error object with this status instead (`session_already_available`, say), the answer is [`Self::Default`] with status 400.
+    /// When Kratos sends its standard error object with this status instead, the answer is [`Self::Refused`].
     BadRequest(crate::models::RecoveryFlow),
+    /// 400 with Kratos's error object instead of the flow: the submission was refused outright, not the input in the form (`session_already_available`; a code submitted more often than Kratos allows, whose error names a new flow in `details.continue_with`).
+    Refused(crate::models::ErrorGeneric),
     /// 410: The flow has expired (`self_service_flow_expired`); start a new recovery flow.
     Gone(crate::models::ErrorGeneric),
     /// 422: The user must continue in a browser (`browser_location_change_required`); the error gives the URL to open.
@@ -4477,6 +4501,7 @@ impl crate::OperationError for UpdateRecoveryFlowError {
         match self {
             Self::SeeOther => crate::error::status_code(303),
             Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Refused(_) => crate::error::status_code(400),
             Self::Gone(_) => crate::error::status_code(410),
             Self::UnprocessableEntity(_) => crate::error::status_code(422),
             Self::Default { status, .. } => *status,
@@ -4486,6 +4511,7 @@ impl crate::OperationError for UpdateRecoveryFlowError {
     #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
+            Self::Refused(body) => Some(&body.error),
             Self::Gone(body) => Some(&body.error),
             Self::UnprocessableEntity(body) => body.error.as_ref(),
             Self::Default { body, .. } => Some(&body.error),
@@ -4494,9 +4520,21 @@ impl crate::OperationError for UpdateRecoveryFlowError {
     }
 
     #[inline]
+    fn form(&self) -> Option<&crate::models::UiContainer> {
+        self.flow().map(|flow| &flow.ui)
+    }
+
+    #[inline]
+    fn flow_id(&self) -> Option<&str> {
+        self.flow().map(|flow| flow.id.as_str())
+    }
+
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
-            Self::Gone(body) | Self::Default { body, .. } => Some(body),
+            Self::Refused(body) | Self::Gone(body) | Self::Default { body, .. } => {
+                Some(body)
+            }
             _ => None,
         }
     }
@@ -4566,12 +4604,7 @@ impl crate::operation::Operation for UpdateRegistrationFlow {
             200 => Ok(response.json()?),
             303 => Err(crate::Error::Api(E::SeeOther)),
             400 if response.is_error_object() => {
-                Err(
-                    crate::Error::Api(E::Default {
-                        status: response.status(),
-                        body: response.error_json()?,
-                    }),
-                )
+                Err(crate::Error::Api(E::Refused(response.error_json()?)))
             }
             400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
             410 => Err(crate::Error::Api(E::Gone(response.error_json()?))),
@@ -4605,8 +4638,10 @@ pub enum UpdateRegistrationFlowError {
     SeeOther,
     /// 400: The input did not validate: the flow again, with messages on the form and its fields.
     ///
-    /// When Kratos sends its standard error object with this status instead (`session_already_available`, say), the answer is [`Self::Default`] with status 400.
+    /// When Kratos sends its standard error object with this status instead, the answer is [`Self::Refused`].
     BadRequest(crate::models::RegistrationFlow),
+    /// 400 with Kratos's error object instead of the flow: the submission was refused outright, not the input in the form (`session_already_available`; a code submitted more often than Kratos allows, whose error names a new flow in `details.continue_with`).
+    Refused(crate::models::ErrorGeneric),
     /// 410: The flow has expired. Start a new one, or use the one named in `use_flow_id`.
     Gone(crate::models::ErrorGeneric),
     /// 422: The user has to continue in a browser, at `redirect_browser_to`.
@@ -4625,6 +4660,7 @@ impl crate::OperationError for UpdateRegistrationFlowError {
         match self {
             Self::SeeOther => crate::error::status_code(303),
             Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Refused(_) => crate::error::status_code(400),
             Self::Gone(_) => crate::error::status_code(410),
             Self::UnprocessableEntity(_) => crate::error::status_code(422),
             Self::Default { status, .. } => *status,
@@ -4634,6 +4670,7 @@ impl crate::OperationError for UpdateRegistrationFlowError {
     #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
+            Self::Refused(body) => Some(&body.error),
             Self::Gone(body) => Some(&body.error),
             Self::UnprocessableEntity(body) => body.error.as_ref(),
             Self::Default { body, .. } => Some(&body.error),
@@ -4642,9 +4679,21 @@ impl crate::OperationError for UpdateRegistrationFlowError {
     }
 
     #[inline]
+    fn form(&self) -> Option<&crate::models::UiContainer> {
+        self.flow().map(|flow| &flow.ui)
+    }
+
+    #[inline]
+    fn flow_id(&self) -> Option<&str> {
+        self.flow().map(|flow| flow.id.as_str())
+    }
+
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
-            Self::Gone(body) | Self::Default { body, .. } => Some(body),
+            Self::Refused(body) | Self::Gone(body) | Self::Default { body, .. } => {
+                Some(body)
+            }
             _ => None,
         }
     }
@@ -4725,12 +4774,7 @@ impl crate::operation::Operation for UpdateSettingsFlow {
             200 => Ok(response.json()?),
             303 => Err(crate::Error::Api(E::SeeOther)),
             400 if response.is_error_object() => {
-                Err(
-                    crate::Error::Api(E::Default {
-                        status: response.status(),
-                        body: response.error_json()?,
-                    }),
-                )
+                Err(crate::Error::Api(E::Refused(response.error_json()?)))
             }
             400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
             401 => Err(crate::Error::Api(E::Unauthorized(response.error_json()?))),
@@ -4765,8 +4809,10 @@ pub enum UpdateSettingsFlowError {
     SeeOther,
     /// 400: The input was invalid. The flow is returned with messages saying what to fix.
     ///
-    /// When Kratos sends its standard error object with this status instead (`session_already_available`, say), the answer is [`Self::Default`] with status 400.
+    /// When Kratos sends its standard error object with this status instead, the answer is [`Self::Refused`].
     BadRequest(crate::models::SettingsFlow),
+    /// 400 with Kratos's error object instead of the flow: the submission was refused outright, not the input in the form (`session_already_available`; a code submitted more often than Kratos allows, whose error names a new flow in `details.continue_with`).
+    Refused(crate::models::ErrorGeneric),
     /// 401: No valid session was sent.
     Unauthorized(crate::models::ErrorGeneric),
     /// 403: The session may not make this change yet: `session_refresh_required` (sign in again with a `refresh=true` login flow) or `session_aal2_required` (complete a second factor).
@@ -4789,6 +4835,7 @@ impl crate::OperationError for UpdateSettingsFlowError {
         match self {
             Self::SeeOther => crate::error::status_code(303),
             Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Refused(_) => crate::error::status_code(400),
             Self::Unauthorized(_) => crate::error::status_code(401),
             Self::Forbidden(_) => crate::error::status_code(403),
             Self::Gone(_) => crate::error::status_code(410),
@@ -4800,6 +4847,7 @@ impl crate::OperationError for UpdateSettingsFlowError {
     #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
+            Self::Refused(body) => Some(&body.error),
             Self::Unauthorized(body) => Some(&body.error),
             Self::Forbidden(body) => Some(&body.error),
             Self::Gone(body) => Some(&body.error),
@@ -4810,9 +4858,20 @@ impl crate::OperationError for UpdateSettingsFlowError {
     }
 
     #[inline]
+    fn form(&self) -> Option<&crate::models::UiContainer> {
+        self.flow().map(|flow| &flow.ui)
+    }
+
+    #[inline]
+    fn flow_id(&self) -> Option<&str> {
+        self.flow().map(|flow| flow.id.as_str())
+    }
+
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
-            Self::Unauthorized(body)
+            Self::Refused(body)
+            | Self::Unauthorized(body)
             | Self::Forbidden(body)
             | Self::Gone(body)
             | Self::Default { body, .. } => Some(body),
@@ -4893,12 +4952,7 @@ impl crate::operation::Operation for UpdateVerificationFlow {
             200 => Ok(response.json()?),
             303 => Err(crate::Error::Api(E::SeeOther)),
             400 if response.is_error_object() => {
-                Err(
-                    crate::Error::Api(E::Default {
-                        status: response.status(),
-                        body: response.error_json()?,
-                    }),
-                )
+                Err(crate::Error::Api(E::Refused(response.error_json()?)))
             }
             400 => Err(crate::Error::Api(E::BadRequest(response.error_json()?))),
             410 => Err(crate::Error::Api(E::Gone(response.error_json()?))),
@@ -4930,8 +4984,10 @@ pub enum UpdateVerificationFlowError {
     SeeOther,
     /// 400: The verification flow again, with messages about invalid input or as the next step to show the user.
     ///
-    /// When Kratos sends its standard error object with this status instead (`session_already_available`, say), the answer is [`Self::Default`] with status 400.
+    /// When Kratos sends its standard error object with this status instead, the answer is [`Self::Refused`].
     BadRequest(crate::models::VerificationFlow),
+    /// 400 with Kratos's error object instead of the flow: the submission was refused outright, not the input in the form (`session_already_available`; a code submitted more often than Kratos allows, whose error names a new flow in `details.continue_with`).
+    Refused(crate::models::ErrorGeneric),
     /// 410: The flow has expired (`self_service_flow_expired`); start a new verification flow.
     Gone(crate::models::ErrorGeneric),
     /// Any other error status: Unexpected error.
@@ -4948,6 +5004,7 @@ impl crate::OperationError for UpdateVerificationFlowError {
         match self {
             Self::SeeOther => crate::error::status_code(303),
             Self::BadRequest(_) => crate::error::status_code(400),
+            Self::Refused(_) => crate::error::status_code(400),
             Self::Gone(_) => crate::error::status_code(410),
             Self::Default { status, .. } => *status,
         }
@@ -4956,6 +5013,7 @@ impl crate::OperationError for UpdateVerificationFlowError {
     #[inline]
     fn generic_error(&self) -> Option<&crate::models::GenericError> {
         match self {
+            Self::Refused(body) => Some(&body.error),
             Self::Gone(body) => Some(&body.error),
             Self::Default { body, .. } => Some(&body.error),
             _ => None,
@@ -4963,9 +5021,21 @@ impl crate::OperationError for UpdateVerificationFlowError {
     }
 
     #[inline]
+    fn form(&self) -> Option<&crate::models::UiContainer> {
+        self.flow().map(|flow| &flow.ui)
+    }
+
+    #[inline]
+    fn flow_id(&self) -> Option<&str> {
+        self.flow().map(|flow| flow.id.as_str())
+    }
+
+    #[inline]
     fn error_body(&self) -> Option<&crate::models::ErrorGeneric> {
         match self {
-            Self::Gone(body) | Self::Default { body, .. } => Some(body),
+            Self::Refused(body) | Self::Gone(body) | Self::Default { body, .. } => {
+                Some(body)
+            }
             _ => None,
         }
     }

@@ -8,7 +8,7 @@ use kratos_client::models::{
     UpdateRecoveryFlowWithCodeMethod, UpdateVerificationFlowWithCodeMethod,
 };
 use kratos_client::testing::TestKratos;
-use kratos_client::{Error, OperationError};
+use kratos_client::{Error, OperationError, UpdateLoginFlowError, UpdateRecoveryFlowError};
 use serde_json::{json, Map, Value};
 
 use crate::common::accounts::{identity_body as body, patch, sign_in};
@@ -69,14 +69,16 @@ async fn recovery_codes_past_the_limit_refuse_even_the_right_one() {
             right.code = kratos.last_code(EMAIL).await.unwrap();
             let answer = api.update_recovery_flow(&flow.id, right).send().await;
             outcome_with_reason(seen, "right code", &answer);
-            // The error names a new flow to start over with.
+            // A typed refusal, whose error names a new flow to start over with.
             let error = answer.unwrap_err();
+            assert!(
+                matches!(error, Error::Api(UpdateRecoveryFlowError::Refused(_))),
+                "{error:?}"
+            );
             let next = error
-                .generic_error()
-                .and_then(|e| e.details.as_ref())
-                .and_then(|d| d["continue_with"][0]["flow"]["id"].as_str())
-                .map(str::to_string)
-                .expect("a new recovery flow");
+                .replacement_flow_id()
+                .expect("a new recovery flow")
+                .to_string();
             assert_ne!(next, flow.id);
             let next = api.get_recovery_flow(&next).send().await.unwrap();
             seen.flow("the new flow", &next);
@@ -174,6 +176,13 @@ async fn a_disabled_identity_loses_its_sessions_and_signs_in_again_once_reactiva
                 .send()
                 .await;
             outcome_with_reason(seen, "disabled, sign in", &login);
+            assert!(
+                matches!(
+                    login,
+                    Err(Error::Api(UpdateLoginFlowError::Unauthorized(_)))
+                ),
+                "a typed refusal: {login:?}"
+            );
 
             set_state(kratos, &id, "active").await;
             let whoami = api.to_session().session_token(&token).send().await;
@@ -258,6 +267,20 @@ async fn a_login_with_empty_fields_gets_a_message_per_field() {
                 let body = UpdateLoginFlowWithPasswordMethod::new(identifier, password);
                 let answer = api.update_login_flow(&flow.id, body).send().await;
                 seen.outcome(what, &answer);
+                // Read as any update's refusal is: the form, and its flow.
+                let error = answer.unwrap_err();
+                assert_eq!(error.flow_id(), Some(flow.id.as_str()));
+                let missing: Vec<i64> = error
+                    .form()
+                    .unwrap()
+                    .errors()
+                    .iter()
+                    .map(|m| m.id())
+                    .collect();
+                assert!(
+                    !missing.is_empty() && missing.iter().all(|id| *id == 4000002),
+                    "{missing:?}"
+                );
             }
         },
     )
