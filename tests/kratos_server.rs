@@ -492,3 +492,82 @@ async fn a_shared_server_serves_another_test_on_another_runtime() {
         .iter()
         .any(|m| m.code().is_empty()));
 }
+
+/// `clear` empties either server between tests: identities, sessions, flows
+/// and messages are gone, the options stay, and the server takes new ones.
+#[tokio::test]
+async fn clear_empties_either_server_and_keeps_its_options() {
+    use kratos_client::models::UpdateLoginFlowWithPasswordMethod;
+    use kratos_client::testing::TestKratos;
+
+    let servers = TestKratos::builder()
+        .identity_trait(
+            "email",
+            "E-Mail",
+            kratos_client::testing::TraitKind::Email,
+            true,
+        )
+        .start_each()
+        .await
+        .unwrap();
+    for kratos in &servers {
+        let name = kratos.name();
+        let api = kratos.frontend();
+        kratos
+            .add_identity("ada@example.com", "correct horse battery", None)
+            .await
+            .unwrap();
+        let flow = api.create_native_login_flow().send().await.unwrap();
+        let body =
+            UpdateLoginFlowWithPasswordMethod::new("ada@example.com", "correct horse battery");
+        let token = api
+            .update_login_flow(&flow.id, body)
+            .send()
+            .await
+            .unwrap()
+            .session_token
+            .unwrap();
+        let recovery = api.create_native_recovery_flow().send().await.unwrap();
+        let body =
+            kratos_client::models::UpdateRecoveryFlowWithCodeMethod::new().email("ada@example.com");
+        api.update_recovery_flow(&recovery.id, body)
+            .send()
+            .await
+            .unwrap();
+        assert!(!kratos.messages().await.unwrap().is_empty(), "{name}");
+
+        let at = Instant::now();
+        kratos.clear().await.unwrap();
+        println!("{name}: cleared in {:?}", at.elapsed());
+
+        let identities = kratos.identity().list_identities().send().await.unwrap();
+        assert!(identities.items.is_empty(), "{name}: identities left");
+        let whoami = api
+            .to_session()
+            .session_token(&token)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(whoami.status().map(|s| s.as_u16()), Some(401), "{name}");
+        let gone = api.get_login_flow(&flow.id).send().await.unwrap_err();
+        assert_eq!(
+            gone.status().map(|s| s.as_u16()),
+            Some(404),
+            "{name}: {gone:?}"
+        );
+        assert!(
+            kratos.messages().await.unwrap().is_empty(),
+            "{name}: messages left"
+        );
+        // The same options, and room for the same account again.
+        let form = api.create_native_registration_flow().send().await.unwrap();
+        assert!(
+            form.node("traits.email").is_some() && form.node("traits.name").is_none(),
+            "{name}"
+        );
+        kratos
+            .add_identity("ada@example.com", "correct horse battery", None)
+            .await
+            .unwrap();
+    }
+}

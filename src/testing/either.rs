@@ -206,6 +206,20 @@ impl TestKratos {
         }
     }
 
+    /// Empties the server between tests: no identities, sessions, flows
+    /// or messages, the options as they were; see [`MockKratos::clear`]
+    /// and [`KratosServer::clear`]. A suite can share one server and clear
+    /// it before each test instead of starting one per test.
+    pub async fn clear(&self) -> Result<(), KratosServerError> {
+        match self {
+            TestKratos::Mock(mock) => {
+                mock.clear().await;
+                Ok(())
+            }
+            TestKratos::Real(server) => server.clear().await,
+        }
+    }
+
     /// The code in the last email to `address`, if any.
     pub async fn last_code(&self, address: &str) -> Result<Option<String>, KratosServerError> {
         match self {

@@ -286,6 +286,28 @@ impl MockKratos {
         self.state().delay = delay;
     }
 
+    /// Empties the mock between tests: no identities, sessions, flows,
+    /// messages or recorded requests; its options stay, and so do
+    /// `set_unavailable` and `set_delay`. The same as
+    /// [`KratosServer::clear`], at once.
+    pub async fn clear(&self) {
+        {
+            let mut store = self.state();
+            let fresh = Store::new(store.base.clone(), store.config.clone());
+            let (unavailable, delay) = (store.unavailable, store.delay);
+            *store = Store {
+                unavailable,
+                delay,
+                ..fresh
+            };
+        }
+        self.server.reset().await;
+        Mock::given(wiremock::matchers::any())
+            .respond_with(Routes(self.state.clone()))
+            .mount(&self.server)
+            .await;
+    }
+
     /// How many identities have registered.
     pub fn identity_count(&self) -> usize {
         self.state().identities.len()
