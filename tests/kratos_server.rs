@@ -571,3 +571,113 @@ async fn clear_empties_either_server_and_keeps_its_options() {
             .unwrap();
     }
 }
+
+/// A deployment's own configuration (`tests/fixtures/own-kratos/`): the
+/// real Kratos runs it, with the addresses, database, courier and secrets
+/// a test owns written over it, and the options a test sets; the mock
+/// refuses it by name.
+#[tokio::test]
+async fn a_real_kratos_runs_the_users_own_configuration() {
+    use kratos_client::models::UpdateRegistrationFlowWithPasswordMethod as Password;
+    use kratos_client::testing::TestKratos;
+    use kratos_client::{Error, UpdateRegistrationFlowError};
+
+    let own = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/own-kratos/kratos.yml");
+    let refused = TestKratos::builder()
+        .binary("/nonexistent/kratos-not-needed")
+        .config_file(&own)
+        .start_each()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            KratosServerError::NotForMock {
+                option: "config_file"
+            }
+        ),
+        "{refused}"
+    );
+    assert!(refused
+        .to_string()
+        .contains("MockKratos cannot play config_file"));
+
+    let Some(bin) = real_kratos("a_real_kratos_runs_the_users_own_configuration") else {
+        return;
+    };
+    let kratos = KratosServer::builder()
+        .binary(bin)
+        .config_file(&own)
+        // An option the test sets goes over the deployment's (login flows
+        // of 30 minutes there).
+        .flow_lifetime(Duration::from_secs(120))
+        .start()
+        .await
+        .unwrap();
+    assert!(kratos.uri().starts_with("http://127.0.0.1:"));
+    let api = kratos.frontend();
+    // The deployment's schema: its traits, with its titles.
+    let flow = api.create_native_registration_flow().send().await.unwrap();
+    let mut fields: Vec<&str> = flow.inputs_for("password").iter().map(|i| i.name).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["password", "traits.email", "traits.nickname"]);
+    let label = flow
+        .inputs_for("password")
+        .into_iter()
+        .find(|i| i.name == "traits.nickname");
+    assert_eq!(label.and_then(|i| i.label), Some("Nickname"));
+    // Its password policy: 12 characters at least.
+    let traits = serde_json::json!({"email": "ada@example.com", "nickname": "ada"});
+    let traits = traits.as_object().cloned().unwrap();
+    let short = Password::new("eleven char", traits.clone());
+    let err = api
+        .update_registration_flow(&flow.id, short)
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Api(UpdateRegistrationFlowError::BadRequest(again)) = &err else {
+        panic!("expected the form back: {err:?}")
+    };
+    assert_eq!(again.errors()[0].id(), 4000032, "{:?}", again.errors());
+    let done = api
+        .update_registration_flow(&flow.id, Password::new("twelve chars!", traits))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.identity.schema_id, "member");
+    // The courier is the test's: the verification code is queued, readable.
+    assert!(kratos.last_code("ada@example.com").await.unwrap().is_some());
+    let login = api.create_native_login_flow().send().await.unwrap();
+    let at = |t: &str| humantime::parse_rfc3339_weak(t).unwrap();
+    let lifespan = at(&login.expires_at)
+        .duration_since(at(&login.issued_at))
+        .unwrap();
+    assert!(lifespan.as_secs().abs_diff(120) <= 1, "{lifespan:?}");
+    drop(kratos);
+
+    // Schemas of the test's own in place of the configuration's: the first
+    // is the default.
+    let member = own.with_file_name("member.schema.json");
+    let kratos = KratosServer::builder()
+        .binary(real_kratos("a_real_kratos_runs_the_users_own_configuration").unwrap())
+        .config_file(&own)
+        .identity_schema_file("guest", &member)
+        .start()
+        .await
+        .unwrap();
+    let traits = serde_json::json!({"email": "grace@example.com", "nickname": "grace"});
+    let flow = kratos
+        .frontend()
+        .create_native_registration_flow()
+        .send()
+        .await
+        .unwrap();
+    let body = Password::new("twelve chars!", traits.as_object().cloned().unwrap());
+    let done = kratos
+        .frontend()
+        .update_registration_flow(&flow.id, body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.identity.schema_id, "guest");
+}

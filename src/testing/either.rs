@@ -42,6 +42,8 @@ pub enum TestKratos {
 pub struct TestKratosBuilder {
     options: Options,
     binary: Option<PathBuf>,
+    config_file: Option<PathBuf>,
+    schema_files: Vec<(String, PathBuf)>,
 }
 
 impl TestKratosBuilder {
@@ -53,6 +55,23 @@ impl TestKratosBuilder {
         self
     }
 
+    /// The real Kratos runs your own configuration; see
+    /// [`KratosServerBuilder::config_file`]. The mock cannot play one: a
+    /// start that would give the mock fails with
+    /// [`KratosServerError::NotForMock`].
+    pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config_file = Some(path.into());
+        self
+    }
+
+    /// An identity schema of your own for the real Kratos; see
+    /// [`KratosServerBuilder::identity_schema_file`]. The mock refuses it
+    /// as it refuses [`config_file`](Self::config_file).
+    pub fn identity_schema_file(mut self, id: &str, path: impl Into<PathBuf>) -> Self {
+        self.schema_files.push((id.to_string(), path.into()));
+        self
+    }
+
     /// Starts one server: a real Kratos when a binary is given or
     /// `KRATOS_BIN` is set, MockKratos otherwise. A test written on it runs
     /// on the mock everywhere, and on a real Kratos wherever one is
@@ -61,7 +80,7 @@ impl TestKratosBuilder {
         let real = self.real();
         Ok(match real.binary_path() {
             Some(_) => TestKratos::Real(real.start().await?),
-            None => TestKratos::Mock(self.mock().start().await),
+            None => TestKratos::Mock(self.mock()?.start().await),
         })
     }
 
@@ -72,7 +91,7 @@ impl TestKratosBuilder {
     /// Fails when the real Kratos does not start: a binary that is set
     /// but broken is an error, not a skip.
     pub async fn start_each(self) -> Result<Vec<TestKratos>, KratosServerError> {
-        let mut servers = vec![TestKratos::Mock(self.mock().start().await)];
+        let mut servers = vec![TestKratos::Mock(self.mock()?.start().await)];
         let real = self.real();
         match real.binary_path() {
             Some(_) => servers.push(TestKratos::Real(real.start().await?)),
@@ -81,15 +100,28 @@ impl TestKratosBuilder {
         Ok(servers)
     }
 
-    /// The mock with these options.
-    fn mock(&self) -> super::MockKratosBuilder {
-        super::MockKratosBuilder::from_options(self.options.clone())
+    /// The mock with these options, unless one asks for what only a real
+    /// Kratos plays.
+    fn mock(&self) -> Result<super::MockKratosBuilder, KratosServerError> {
+        if self.config_file.is_some() {
+            return Err(KratosServerError::NotForMock {
+                option: "config_file",
+            });
+        }
+        if !self.schema_files.is_empty() {
+            return Err(KratosServerError::NotForMock {
+                option: "identity_schema_file",
+            });
+        }
+        Ok(super::MockKratosBuilder::from_options(self.options.clone()))
     }
 
     /// The real server with these options and binary.
     fn real(&self) -> KratosServerBuilder {
         let mut real = KratosServer::builder();
         real.options = self.options.clone();
+        real.config_file = self.config_file.clone();
+        real.schema_files = self.schema_files.clone();
         match &self.binary {
             Some(binary) => real.binary(binary.clone()),
             None => real,
@@ -121,6 +153,8 @@ impl TestKratos {
         TestKratosBuilder {
             options: Options::default(),
             binary: None,
+            config_file: None,
+            schema_files: Vec::new(),
         }
     }
 

@@ -52,6 +52,9 @@ pub(crate) struct Options {
     pub(crate) default_browser_return_url: Option<String>,
     /// MockKratos only: the Ory Network's API key on the admin API.
     pub(crate) api_key: Option<String>,
+    /// The options a test set, by setter name: over a user's own Kratos
+    /// configuration only these are written.
+    set: Vec<&'static str>,
 }
 
 impl Default for Options {
@@ -84,6 +87,7 @@ impl Default for Options {
             ui_base: None,
             default_browser_return_url: None,
             api_key: None,
+            set: Vec::new(),
         }
     }
 }
@@ -177,6 +181,18 @@ impl Options {
         )
     }
 
+    /// Notes that the test set the option of the setter `name`.
+    pub(crate) fn mark(&mut self, name: &'static str) {
+        if !self.set.contains(&name) {
+            self.set.push(name);
+        }
+    }
+
+    /// Whether the test set the option of the setter `name`.
+    pub(crate) fn is_set(&self, name: &str) -> bool {
+        self.set.contains(&name)
+    }
+
     pub(crate) fn add_trait(&mut self, name: &str, title: &str, kind: TraitKind, required: bool) {
         if !self.custom_traits {
             self.traits.clear();
@@ -211,6 +227,7 @@ macro_rules! kratos_options {
             kind: $crate::testing::TraitKind,
             required: bool,
         ) -> Self {
+            self.options.mark("identity_trait");
             self.options.add_trait(name, title, kind, required);
             self
         }
@@ -218,6 +235,7 @@ macro_rules! kratos_options {
         /// How long a new flow of any kind stays valid
         /// (`selfservice.flows.*.lifespan`). Default: one hour, as Kratos.
         pub fn flow_lifetime(mut self, lifetime: std::time::Duration) -> Self {
+            self.options.mark("flow_lifetime");
             self.options.flow_lifetime = lifetime;
             self
         }
@@ -227,6 +245,7 @@ macro_rules! kratos_options {
         /// creating a flow fails with `self_service_flow_disabled`.
         /// Default: enabled.
         pub fn registration_enabled(mut self, enabled: bool) -> Self {
+            self.options.mark("registration_enabled");
             self.options.registration_enabled = enabled;
             self
         }
@@ -240,6 +259,7 @@ macro_rules! kratos_options {
             I: IntoIterator,
             I::Item: Into<String>,
         {
+            self.options.mark("oidc_providers");
             self.options.oidc_providers = providers.into_iter().map(Into::into).collect();
             self
         }
@@ -249,6 +269,7 @@ macro_rules! kratos_options {
         /// identifier is answered with 400 and the password form, without an
         /// error. Default: off.
         pub fn identifier_first(mut self, enabled: bool) -> Self {
+            self.options.mark("identifier_first");
             self.options.identifier_first = enabled;
             self
         }
@@ -262,6 +283,7 @@ macro_rules! kratos_options {
         /// `whoami` and settings answer 403 `session_aal2_required` until an
         /// `aal2` login with that token. Default: off.
         pub fn second_factor(mut self, required: bool) -> Self {
+            self.options.mark("second_factor");
             self.options.second_factor = required;
             self
         }
@@ -272,6 +294,7 @@ macro_rules! kratos_options {
         /// submissions get 403 `session_refresh_required`. Default: one
         /// hour, as Kratos.
         pub fn privileged_session_max_age(mut self, age: std::time::Duration) -> Self {
+            self.options.mark("privileged_session_max_age");
             self.options.privileged_session_max_age = age;
             self
         }
@@ -289,6 +312,7 @@ macro_rules! kratos_options {
             I: IntoIterator,
             I::Item: Into<String>,
         {
+            self.options.mark("allowed_return_urls");
             self.options.allowed_return_urls = urls.into_iter().map(Into::into).collect();
             self
         }
@@ -300,6 +324,7 @@ macro_rules! kratos_options {
         /// Browsers are sent there with `?flow=<id>` (`?id=<id>` for an
         /// error). Default: Kratos's fallback pages on ory.sh.
         pub fn ui_urls(mut self, base: impl Into<String>) -> Self {
+            self.options.mark("ui_urls");
             self.options.ui_base = Some(base.into());
             self
         }
@@ -308,6 +333,7 @@ macro_rules! kratos_options {
         /// and after signing out (`selfservice.default_browser_return_url`).
         /// Default: the server's own public address.
         pub fn default_browser_return_url(mut self, url: impl Into<String>) -> Self {
+            self.options.mark("default_browser_return_url");
             self.options.default_browser_return_url = Some(url.into());
             self
         }
@@ -318,6 +344,7 @@ macro_rules! kratos_options {
         /// expires, at most `max_age`; 60 on a 401 to a request that
         /// carried no credentials. Default: off, as in Kratos.
         pub fn cacheable_sessions(mut self, max_age: std::time::Duration) -> Self {
+            self.options.mark("cacheable_sessions");
             self.options.cacheable_sessions = Some(max_age);
             self
         }

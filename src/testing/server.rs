@@ -41,6 +41,9 @@ pub struct KratosServerBuilder {
     binary: Option<PathBuf>,
     ports: Option<(u16, u16)>,
     start_timeout: Duration,
+    /// The user's own configuration, and identity schemas in place of its own.
+    pub(super) config_file: Option<PathBuf>,
+    pub(super) schema_files: Vec<(String, PathBuf)>,
 }
 
 impl KratosServerBuilder {
@@ -68,9 +71,51 @@ impl KratosServerBuilder {
         self
     }
 
+    /// Runs Kratos with your own configuration (the `kratos.yml` or JSON you
+    /// deploy), so that a test meets the flows, methods, hooks and policies
+    /// your users do. Written over it is only what a test must own: the
+    /// addresses (127.0.0.1, ports of its own, `serve.*.base_url`), the
+    /// database (a SQLite file in the server's folder), the courier (queued,
+    /// read through the courier API), the secrets, the log, and no
+    /// HaveIBeenPwned check; and, of this builder's options, those the test
+    /// sets. Kratos runs in the file's folder, so that the schema paths in it
+    /// resolve as they do beside it; [`identity_schema_file`](Self::identity_schema_file)
+    /// replaces them where they do not (an absolute path of a container).
+    ///
+    /// MockKratos cannot play a configuration: a [`TestKratos`](super::TestKratos)
+    /// given one refuses to start its mock ([`KratosServerError::NotForMock`]).
+    pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config_file = Some(path.into());
+        self
+    }
+
+    /// An identity schema of your own under the id `id`, in place of the
+    /// schemas the configuration file lists (all of them, once one is
+    /// given); the first one given is the default.
+    pub fn identity_schema_file(mut self, id: &str, path: impl Into<PathBuf>) -> Self {
+        self.schema_files.push((id.to_string(), path.into()));
+        self
+    }
+
     /// The binary this builder would run: the one given, or `KRATOS_BIN`.
     pub(super) fn binary_path(&self) -> Option<PathBuf> {
         self.binary.clone().or_else(binary_from_env)
+    }
+
+    /// The user's configuration file as an absolute path, once it is
+    /// known to be a file.
+    fn user_config(&self) -> Result<Option<PathBuf>, KratosServerError> {
+        let Some(path) = &self.config_file else {
+            return Ok(None);
+        };
+        let path = absolute(path)?;
+        if !path.is_file() {
+            return Err(KratosServerError::Io {
+                what: format!("a Kratos configuration from {}", path.display()),
+                source: io::Error::new(io::ErrorKind::NotFound, "no such file"),
+            });
+        }
+        Ok(Some(path))
     }
 
     /// Checks the binary, writes the configuration and identity schema into
@@ -114,20 +159,50 @@ impl KratosServerBuilder {
         let admin = format!("http://127.0.0.1:{admin_port}");
         let schema_path = dir.path.join("identity.schema.json");
         write(&schema_path, &self.options.identity_schema())?;
-        let config = kratos_config(
+        let user = self.user_config()?;
+        let mut config = kratos_config(
             &self.options,
+            user.is_some(),
             &dir.path,
             &schema_path,
             (public_port, admin_port),
             &secrets,
         );
+        if !self.schema_files.is_empty() {
+            let schemas: Vec<Value> = self
+                .schema_files
+                .iter()
+                .map(|(id, path)| {
+                    let path = absolute(path)?;
+                    let url = url::Url::from_file_path(&path)
+                        .map(String::from)
+                        .unwrap_or_else(|()| format!("file://{}", path.display()));
+                    Ok(json!({"id": id, "url": url}))
+                })
+                .collect::<Result<_, KratosServerError>>()?;
+            put_at(
+                &mut config,
+                "identity.default_schema_id",
+                json!(self.schema_files[0].0),
+            );
+            put_at(&mut config, "identity.schemas", json!(schemas));
+        }
         let config_path = dir.path.join("kratos.json");
         write(&config_path, &config.to_string())?;
         let log = Log {
             path: dir.path.join("kratos.log"),
             secrets: secrets.to_vec(),
         };
-        let config_arg = config_path.to_string_lossy().into_owned();
+        // Kratos reads its files in order, each over the ones before.
+        let mut config_args: Vec<String> = Vec::new();
+        if let Some(user) = &user {
+            config_args.extend(["-c".to_string(), user.to_string_lossy().into_owned()]);
+        }
+        config_args.extend(["-c".to_string(), config_path.to_string_lossy().into_owned()]);
+        let cwd = user
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf);
         let deadline = Instant::now() + self.start_timeout;
 
         // Migrations write thousands of lines: a log of their own keeps
@@ -136,8 +211,10 @@ impl KratosServerBuilder {
             path: dir.path.join("migrate.log"),
             secrets: log.secrets.clone(),
         };
-        let mut migrate = kratos_command(binary, &migrate_log)?;
-        migrate.args(["migrate", "sql", "-e", "--yes", "-c", &config_arg]);
+        let mut migrate = kratos_command(binary, &migrate_log, cwd.as_deref())?;
+        migrate
+            .args(["migrate", "sql", "-e", "--yes"])
+            .args(&config_args);
         let status = run(migrate, binary, COMMAND_TIMEOUT.min(self.start_timeout)).await?;
         if !status.success() {
             return Err(KratosServerError::Migration {
@@ -154,7 +231,8 @@ impl KratosServerBuilder {
         }
         let serving = Serving {
             binary: binary.to_path_buf(),
-            config: config_arg,
+            config_args,
+            cwd,
             ports: (public_port, admin_port),
             start_timeout: self.start_timeout,
         };
@@ -171,7 +249,7 @@ impl KratosServerBuilder {
             public,
             admin,
             version: version.to_string(),
-            serving,
+            serving: Box::new(serving),
         })
     }
 }
@@ -184,8 +262,10 @@ const PRISTINE_DATABASE: &str = "kratos.migrated.sqlite";
 #[derive(Debug)]
 struct Serving {
     binary: PathBuf,
-    /// The `-c` arguments.
-    config: String,
+    /// The `-c` arguments, and the folder Kratos runs in (the user's
+    /// configuration's, if there is one).
+    config_args: Vec<String>,
+    cwd: Option<PathBuf>,
     ports: (u16, u16),
     start_timeout: Duration,
 }
@@ -232,8 +312,11 @@ impl Serving {
         let (public_port, admin_port) = self.ports;
         let public = format!("http://127.0.0.1:{public_port}");
         let admin = format!("http://127.0.0.1:{admin_port}");
-        let mut serve = kratos_command(&self.binary, log).map_err(ServeFailure::Io)?;
-        serve.args(["serve", "--dev", "--sqa-opt-out", "-c", &self.config]);
+        let mut serve =
+            kratos_command(&self.binary, log, self.cwd.as_deref()).map_err(ServeFailure::Io)?;
+        serve
+            .args(["serve", "--dev", "--sqa-opt-out"])
+            .args(&self.config_args);
         let child = spawn(serve, &self.binary).map_err(ServeFailure::Io)?;
         let mut process = Process::new(child, Some(folder));
         // The crate's own client (no redirects, its TLS set up).
@@ -287,7 +370,8 @@ pub struct KratosServer {
     public: String,
     admin: String,
     version: String,
-    serving: Serving,
+    /// How to start `kratos serve` again (`clear`); boxed, as it is rarely read.
+    serving: Box<Serving>,
 }
 
 impl fmt::Debug for KratosServer {
@@ -314,6 +398,8 @@ impl KratosServer {
             binary: None,
             ports: None,
             start_timeout: DEFAULT_START_TIMEOUT,
+            config_file: None,
+            schema_files: Vec::new(),
         }
     }
 
@@ -650,6 +736,13 @@ pub enum KratosServerError {
         /// The end of Kratos's log, secrets blanked.
         log: String,
     },
+    /// MockKratos was asked for something only a real Kratos can play,
+    /// such as a configuration file of your own.
+    #[error("MockKratos cannot play {option}: run this test on a real Kratos (KRATOS_BIN), or leave the option out")]
+    NotForMock {
+        /// The builder option, such as `config_file`.
+        option: &'static str,
+    },
     /// A call to the admin API by one of the server's helpers failed.
     #[error("{call} answered {status}: {detail}")]
     Admin {
@@ -770,7 +863,11 @@ fn is_executable(_: &fs::Metadata) -> bool {
 /// A command for `binary` with a cleared environment (Kratos reads any
 /// variable named like a configuration key: `DSN`, `DEV`, `SERVE_...`),
 /// writing to the log.
-fn kratos_command(binary: &Path, log: &Log) -> Result<Command, KratosServerError> {
+fn kratos_command(
+    binary: &Path,
+    log: &Log,
+    cwd: Option<&Path>,
+) -> Result<Command, KratosServerError> {
     let file = fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -780,6 +877,9 @@ fn kratos_command(binary: &Path, log: &Log) -> Result<Command, KratosServerError
             source,
         })?;
     let mut command = Command::new(binary);
+    if let Some(cwd) = cwd {
+        command.current_dir(cwd);
+    }
     command
         .env_clear()
         .stdin(Stdio::null())
@@ -1046,6 +1146,14 @@ fn write(path: &Path, text: &str) -> Result<(), KratosServerError> {
     })
 }
 
+/// `path` from the current folder, for a process that runs elsewhere.
+fn absolute(path: &Path) -> Result<PathBuf, KratosServerError> {
+    std::path::absolute(path).map_err(|source| KratosServerError::Io {
+        what: format!("an absolute path of {}", path.display()),
+        source,
+    })
+}
+
 fn copy(from: &Path, to: &Path) -> Result<(), KratosServerError> {
     fs::copy(from, to)
         .map(|_| ())
@@ -1122,114 +1230,222 @@ fn go_duration(duration: Duration) -> String {
     format!("{}ms", duration.as_millis().max(1))
 }
 
-/// Kratos's configuration for `options`.
+/// Kratos's configuration for `options`: all of it, or, over a
+/// configuration the user gives (`user` is true), only what a test must own
+/// (addresses, database, courier, secrets, log, no outgoing check) and the
+/// options the test set.
 fn kratos_config(
     options: &Options,
+    user: bool,
     dir: &Path,
     schema: &Path,
     (public_port, admin_port): (u16, u16),
     [cookie, cipher, default]: &[String; 3],
 ) -> Value {
     let public = format!("http://127.0.0.1:{public_port}/");
-    let lifespan = go_duration(options.flow_lifetime);
-    let highest = |on: bool| if on { "highest_available" } else { "aal1" };
-    let schema_url = url::Url::from_file_path(schema)
-        .map(String::from)
-        .unwrap_or_else(|()| format!("file://{}", schema.display()));
-    let providers: Vec<Value> = options
-        .oidc_providers
-        .iter()
-        .map(|id| {
-            json!({
-                "id": id,
-                "provider": "github",
-                "client_id": "kratos-client-test",
-                "client_secret": "kratos-client-test",
-                // Maps the provider's email claim to the identifier trait.
-                "mapper_url": "base64://bG9jYWwgY2xhaW1zID0gc3RkLmV4dFZhcignY2xhaW1zJyk7IHsgaWRlbnRpdHk6IHsgdHJhaXRzOiB7IGVtYWlsOiBjbGFpbXMuZW1haWwgfSB9IH0=",
-                "scope": ["user:email"],
-            })
-        })
-        .collect();
-    let mut config = json!({
-        "dsn": format!("sqlite://{}?_fk=true&mode=rwc", dir.join(DATABASE).display()),
-        "serve": {
-            "public": {
-                "base_url": public,
-                "host": "127.0.0.1",
-                "port": public_port,
-                "request_log": {"disable_for_health": true},
-            },
-            "admin": {
-                "base_url": format!("http://127.0.0.1:{admin_port}/"),
-                "host": "127.0.0.1",
-                "port": admin_port,
-                "request_log": {"disable_for_health": true},
-            },
-        },
-        "selfservice": {
-            "default_browser_return_url": options.default_return(&public),
-            "allowed_return_urls": options.allowed_return_urls,
-            "methods": {
-                "password": {
-                    "enabled": true,
-                    // No outgoing connection to api.pwnedpasswords.com.
-                    "config": {"haveibeenpwned_enabled": false},
-                },
-                "code": {"enabled": true, "mfa_enabled": options.second_factor},
-                "profile": {"enabled": true},
-                "oidc": {
-                    "enabled": !providers.is_empty(),
-                    "config": {"providers": providers},
-                },
-            },
-            "flows": {
-                "registration": {
-                    "enabled": options.registration_enabled,
-                    "lifespan": lifespan,
-                    // One form with the traits and the password, as
-                    // MockKratos plays it (Kratos's default asks for the
-                    // traits first).
-                    "enable_legacy_one_step": true,
-                    "after": {"password": {"hooks": [{"hook": "session"}]}},
-                },
-                "login": {
-                    "lifespan": lifespan,
-                    "style": if options.identifier_first { "identifier_first" } else { "unified" },
-                },
-                "settings": {
-                    "lifespan": lifespan,
-                    "privileged_session_max_age": go_duration(options.privileged_session_max_age),
-                    "required_aal": highest(options.second_factor),
-                },
-                "recovery": {"enabled": true, "use": "code", "lifespan": lifespan},
-                "verification": {"enabled": true, "use": "code", "lifespan": lifespan},
-            },
-        },
-        "session": {"whoami": {"required_aal": highest(options.second_factor)}},
-        "identity": {
-            "default_schema_id": "default",
-            "schemas": [{"id": "default", "url": schema_url}],
-        },
-        // The courier only queues: `serve` runs without `--watch-courier`,
-        // and this address takes no mail.
-        "courier": {"smtp": {"connection_uri": "smtp://127.0.0.1:1/?disable_starttls=true"}},
-        "secrets": {"cookie": [cookie], "cipher": [cipher], "default": [default]},
+    let mut config = json!({});
+    let mut put = |path: &str, value: Value| put_at(&mut config, path, value);
+    // What a test owns, over any configuration.
+    put(
+        "dsn",
+        json!(format!(
+            "sqlite://{}?_fk=true&mode=rwc",
+            dir.join(DATABASE).display()
+        )),
+    );
+    for (api, port, base) in [
+        ("public", public_port, public.clone()),
+        (
+            "admin",
+            admin_port,
+            format!("http://127.0.0.1:{admin_port}/"),
+        ),
+    ] {
+        put(
+            &format!("serve.{api}"),
+            json!({"base_url": base, "host": "127.0.0.1", "port": port, "request_log": {"disable_for_health": true}}),
+        );
+    }
+    // No outgoing connection to api.pwnedpasswords.com.
+    put(
+        "selfservice.methods.password.config.haveibeenpwned_enabled",
+        json!(false),
+    );
+    // The courier only queues: `serve` runs without `--watch-courier`, and
+    // this address takes no mail.
+    put(
+        "courier.smtp.connection_uri",
+        json!("smtp://127.0.0.1:1/?disable_starttls=true"),
+    );
+    put(
+        "secrets",
+        json!({"cookie": [cookie], "cipher": [cipher], "default": [default]}),
+    );
+    put("log", json!({"level": "info", "format": "text"}));
+
+    // How MockKratos plays Kratos, unless the user's configuration says.
+    if !user {
+        put("selfservice.methods.password.enabled", json!(true));
+        put("selfservice.methods.code.enabled", json!(true));
+        put("selfservice.methods.profile.enabled", json!(true));
+        // One form with the traits and the password, as MockKratos plays
+        // it (Kratos's default asks for the traits first).
+        put(
+            "selfservice.flows.registration.enable_legacy_one_step",
+            json!(true),
+        );
+        put(
+            "selfservice.flows.registration.after.password.hooks",
+            json!([{"hook": "session"}]),
+        );
+        for flow in ["recovery", "verification"] {
+            put(
+                &format!("selfservice.flows.{flow}"),
+                json!({"enabled": true, "use": "code"}),
+            );
+        }
         // The cheapest cost Kratos allows: tests hash many passwords.
-        "hashers": {"algorithm": "bcrypt", "bcrypt": {"cost": 4}},
-        "feature_flags": {
-            "use_continue_with_transitions": true,
-            "cacheable_sessions": options.cacheable_sessions.is_some(),
-            "cacheable_sessions_max_age": go_duration(options.cacheable_sessions.unwrap_or_default()),
-        },
-        "log": {"level": "info", "format": "text"},
-    });
+        put(
+            "hashers",
+            json!({"algorithm": "bcrypt", "bcrypt": {"cost": 4}}),
+        );
+        put("feature_flags.use_continue_with_transitions", json!(true));
+    }
+
+    // The options: every one over the mock's defaults, only those the test
+    // set over the user's configuration.
+    let wanted = |option: &str| !user || options.is_set(option);
+    if wanted("identity_trait") {
+        let schema_url = url::Url::from_file_path(schema)
+            .map(String::from)
+            .unwrap_or_else(|()| format!("file://{}", schema.display()));
+        put("identity.default_schema_id", json!("default"));
+        put(
+            "identity.schemas",
+            json!([{"id": "default", "url": schema_url}]),
+        );
+    }
+    if wanted("flow_lifetime") {
+        let lifespan = go_duration(options.flow_lifetime);
+        for flow in [
+            "registration",
+            "login",
+            "settings",
+            "recovery",
+            "verification",
+        ] {
+            put(
+                &format!("selfservice.flows.{flow}.lifespan"),
+                json!(lifespan),
+            );
+        }
+    }
+    if wanted("registration_enabled") {
+        put(
+            "selfservice.flows.registration.enabled",
+            json!(options.registration_enabled),
+        );
+    }
+    if wanted("oidc_providers") {
+        let providers: Vec<Value> = options
+            .oidc_providers
+            .iter()
+            .map(|id| {
+                json!({
+                    "id": id,
+                    "provider": "github",
+                    "client_id": "kratos-client-test",
+                    "client_secret": "kratos-client-test",
+                    // Maps the provider's email claim to the identifier trait.
+                    "mapper_url": "base64://bG9jYWwgY2xhaW1zID0gc3RkLmV4dFZhcignY2xhaW1zJyk7IHsgaWRlbnRpdHk6IHsgdHJhaXRzOiB7IGVtYWlsOiBjbGFpbXMuZW1haWwgfSB9IH0=",
+                    "scope": ["user:email"],
+                })
+            })
+            .collect();
+        put(
+            "selfservice.methods.oidc.enabled",
+            json!(!providers.is_empty()),
+        );
+        put(
+            "selfservice.methods.oidc.config.providers",
+            json!(providers),
+        );
+    }
+    if wanted("identifier_first") {
+        let style = if options.identifier_first {
+            "identifier_first"
+        } else {
+            "unified"
+        };
+        put("selfservice.flows.login.style", json!(style));
+    }
+    if wanted("second_factor") {
+        let required = if options.second_factor {
+            "highest_available"
+        } else {
+            "aal1"
+        };
+        put(
+            "selfservice.methods.code.mfa_enabled",
+            json!(options.second_factor),
+        );
+        put("selfservice.flows.settings.required_aal", json!(required));
+        put("session.whoami.required_aal", json!(required));
+    }
+    if wanted("privileged_session_max_age") {
+        put(
+            "selfservice.flows.settings.privileged_session_max_age",
+            json!(go_duration(options.privileged_session_max_age)),
+        );
+    }
+    if wanted("allowed_return_urls") {
+        put(
+            "selfservice.allowed_return_urls",
+            json!(options.allowed_return_urls),
+        );
+    }
+    if wanted("default_browser_return_url") {
+        put(
+            "selfservice.default_browser_return_url",
+            json!(options.default_return(&public)),
+        );
+    }
+    if wanted("cacheable_sessions") {
+        put(
+            "feature_flags.cacheable_sessions",
+            json!(options.cacheable_sessions.is_some()),
+        );
+        put(
+            "feature_flags.cacheable_sessions_max_age",
+            json!(go_duration(options.cacheable_sessions.unwrap_or_default())),
+        );
+    }
     if options.ui_base.is_some() {
         for page in super::options::UI_PAGES {
-            config["selfservice"]["flows"][page]["ui_url"] = json!(options.ui_url(page));
+            put(
+                &format!("selfservice.flows.{page}.ui_url"),
+                json!(options.ui_url(page)),
+            );
         }
     }
     config
+}
+
+/// Sets the value at a dotted `path` of `config`, making the objects on the way.
+fn put_at(config: &mut Value, path: &str, value: Value) {
+    let mut at = config;
+    let mut keys = path.split('.').peekable();
+    while let Some(key) = keys.next() {
+        if !at.is_object() {
+            *at = json!({});
+        }
+        let Value::Object(map) = at else { return };
+        if keys.peek().is_none() {
+            map.insert(key.to_string(), value);
+            return;
+        }
+        at = map.entry(key).or_insert_with(|| json!({}));
+    }
 }
 
 #[cfg(test)]
