@@ -8,7 +8,7 @@
 //! the admin endpoints refuse requests without it (401), as the Ory Network
 //! does; health and version need none.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use super::http::Answer;
 use serde_json::{json, Map, Value};
@@ -154,10 +154,16 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
             Answer::new(204)
         }
         ("PATCH", ["sessions", id, "extend"]) => {
+            let (lifespan, window) = (store.config.session_lifespan, store.config.extend_window());
             let Some(session) = store.sessions.iter_mut().find(|s| s.id == *id) else {
                 return Some(not_found());
             };
-            session.expires_at = SystemTime::now() + Duration::from_secs(24 * 3600);
+            // Kratos renews a session for a whole lifespan once less than
+            // `earliest_possible_extend` of it is left, else leaves it.
+            let now = SystemTime::now();
+            if session.expires_at < now + window {
+                session.expires_at = now + lifespan;
+            }
             let id = session.id.clone();
             match store.sessions.iter().find(|s| s.id == id) {
                 Some(session) => json_response(200, store.session_json(session)),

@@ -209,6 +209,9 @@ fn submit(flow: &CodeFlow, store: &mut Store, id: &str, call: &Call) -> Answer {
     let code = identity_id
         .as_ref()
         .map(|_| store.send_code(&address, flow.template, id));
+    if identity_id.is_none() && store.config.notify_unknown_recipients {
+        store.notify_unknown(&address, flow.kind);
+    }
     if flow.kind == FlowKind::Verification {
         let sent = identity_id
             .as_deref()

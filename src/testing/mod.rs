@@ -103,7 +103,8 @@ const MODULES: &[fn(&mut Store, &Call) -> Option<http::Answer>] = &[
 /// The name of Kratos's session cookie.
 pub const SESSION_COOKIE: &str = "ory_kratos_session";
 
-/// The shortest password the mock accepts, as Kratos's default policy.
+/// The shortest password both test servers accept unless
+/// `min_password_length` says otherwise: Kratos's default policy.
 pub const MIN_PASSWORD_LENGTH: usize = 8;
 
 /// Configures a [`MockKratos`]. Made by [`MockKratos::builder`]; its

@@ -50,6 +50,14 @@ pub(crate) struct Options {
     pub(crate) ui_base: Option<String>,
     /// `selfservice.default_browser_return_url`.
     pub(crate) default_browser_return_url: Option<String>,
+    /// `selfservice.methods.password.config.min_password_length`.
+    pub(crate) min_password_length: usize,
+    /// `selfservice.flows.{recovery,verification}.notify_unknown_recipients`.
+    pub(crate) notify_unknown_recipients: bool,
+    /// `session.lifespan`, and `session.earliest_possible_extend` (`None`:
+    /// the lifespan, so that a session can always be extended).
+    pub(crate) session_lifespan: Duration,
+    pub(crate) earliest_possible_extend: Option<Duration>,
     /// MockKratos only: the Ory Network's API key on the admin API.
     pub(crate) api_key: Option<String>,
     /// The options a test set, by setter name: over a user's own Kratos
@@ -86,6 +94,11 @@ impl Default for Options {
             cacheable_sessions: None,
             ui_base: None,
             default_browser_return_url: None,
+            min_password_length: 8,
+            notify_unknown_recipients: false,
+            // Kratos's default session lifespan.
+            session_lifespan: Duration::from_secs(24 * 3600),
+            earliest_possible_extend: None,
             api_key: None,
             set: Vec::new(),
         }
@@ -191,6 +204,13 @@ impl Options {
     /// Whether the test set the option of the setter `name`.
     pub(crate) fn is_set(&self, name: &str) -> bool {
         self.set.contains(&name)
+    }
+
+    /// How long before a session expires Kratos extends it: never sooner
+    /// than `earliest_possible_extend` before its end.
+    pub(crate) fn extend_window(&self) -> Duration {
+        self.earliest_possible_extend
+            .unwrap_or(self.session_lifespan)
     }
 
     pub(crate) fn add_trait(&mut self, name: &str, title: &str, kind: TraitKind, required: bool) {
@@ -335,6 +355,44 @@ macro_rules! kratos_options {
         pub fn default_browser_return_url(mut self, url: impl Into<String>) -> Self {
             self.options.mark("default_browser_return_url");
             self.options.default_browser_return_url = Some(url.into());
+            self
+        }
+
+        /// The shortest password the policy accepts, in bytes
+        /// (`selfservice.methods.password.config.min_password_length`);
+        /// shorter ones get 4000032. Default: 8, as Kratos.
+        pub fn min_password_length(mut self, length: usize) -> Self {
+            self.options.mark("min_password_length");
+            self.options.min_password_length = length;
+            self
+        }
+
+        /// Whether a recovery or verification for an address no identity
+        /// has still sends an email, saying so (templates
+        /// `recovery_code_invalid`, `verification_code_invalid`;
+        /// `selfservice.flows.*.notify_unknown_recipients`). Default: off,
+        /// as Kratos: nothing is sent.
+        pub fn notify_unknown_recipients(mut self, notify: bool) -> Self {
+            self.options.mark("notify_unknown_recipients");
+            self.options.notify_unknown_recipients = notify;
+            self
+        }
+
+        /// How long a new session lasts (`session.lifespan`). Default: 24
+        /// hours, as Kratos.
+        pub fn session_lifespan(mut self, lifespan: std::time::Duration) -> Self {
+            self.options.mark("session_lifespan");
+            self.options.session_lifespan = lifespan;
+            self
+        }
+
+        /// How close to its end a session must be before the admin API's
+        /// extend (`PATCH /admin/sessions/{id}/extend`) renews it for a
+        /// whole lifespan (`session.earliest_possible_extend`); sooner, the
+        /// session is left as it is. Default: the lifespan, so any time.
+        pub fn earliest_possible_extend(mut self, before_end: std::time::Duration) -> Self {
+            self.options.mark("earliest_possible_extend");
+            self.options.earliest_possible_extend = Some(before_end);
             self
         }
 

@@ -117,9 +117,11 @@ fn submit(store: &mut Store, id: &str, form: &Form) -> Answer {
                 "error",
                 None,
             ));
-        } else if let Some(message) =
-            password_message(password, identifier(store, &traits).as_deref())
-        {
+        } else if let Some(message) = password_message(
+            password,
+            identifier(store, &traits).as_deref(),
+            store.config.min_password_length,
+        ) {
             field_messages.insert("password".into(), vec![message]);
         }
     }

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::http::{property_missing, text};
 use super::store::{Flow, Store};
-use super::{TraitKind, MIN_PASSWORD_LENGTH};
+use super::TraitKind;
 
 /// The form field of each of the schema's traits, in `group`, filled in with
 /// `values` (a value is shown once the user has sent one, even empty).
@@ -93,16 +93,20 @@ pub(super) fn trait_messages_filling(
     messages
 }
 
-/// Kratos's message for a password its policy refuses, if it does: too
-/// short (counted in bytes, as Kratos counts), or too like the identifier.
-pub(super) fn password_message(password: &str, identifier: Option<&str>) -> Option<Value> {
+/// Kratos's message for a password its policy refuses, if it does: shorter
+/// than `min` (counted in bytes, as Kratos counts), or too like the identifier.
+pub(super) fn password_message(
+    password: &str,
+    identifier: Option<&str>,
+    min: usize,
+) -> Option<Value> {
     let length = password.len();
-    if length < MIN_PASSWORD_LENGTH {
+    if length < min {
         return Some(text(
             4000032,
-            &format!("The password must be at least {MIN_PASSWORD_LENGTH} characters long, but got {length}."),
+            &format!("The password must be at least {min} characters long, but got {length}."),
             "error",
-            Some(json!({"min_length": MIN_PASSWORD_LENGTH, "actual_length": length})),
+            Some(json!({"min_length": min, "actual_length": length})),
         ));
     }
     let identifier = identifier.filter(|i| !i.is_empty())?;
@@ -252,6 +256,7 @@ fn looks_like_email(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::MIN_PASSWORD_LENGTH;
 
     #[test]
     fn email_check_is_plausible() {
@@ -264,13 +269,16 @@ mod tests {
 
     #[test]
     fn the_password_policy_is_kratos_default() {
-        assert_eq!(password_message("1234567", None).unwrap()["id"], 4000032);
-        assert!(password_message("12345678", None).is_none());
+        assert_eq!(
+            password_message("1234567", None, MIN_PASSWORD_LENGTH).unwrap()["id"],
+            4000032
+        );
+        assert!(password_message("12345678", None, MIN_PASSWORD_LENGTH).is_none());
         // Multibyte characters count by their bytes, as in Kratos.
-        assert!(password_message("ééééé", None).is_none());
-        let too_like = password_message("ada@example.com1", Some("ada@example.com"));
+        assert!(password_message("ééééé", None, MIN_PASSWORD_LENGTH).is_none());
+        let too_like = password_message("ada@example.com1", Some("ada@example.com"), 8);
         assert_eq!(too_like.unwrap()["id"], 4000031);
-        assert!(password_message("correct horse battery", Some("ada@example.com")).is_none());
+        assert!(password_message("correct horse battery", Some("ada@example.com"), 8).is_none());
     }
 
     #[test]

@@ -1420,6 +1420,32 @@ fn kratos_config(
             json!(go_duration(options.cacheable_sessions.unwrap_or_default())),
         );
     }
+    if wanted("min_password_length") {
+        put(
+            "selfservice.methods.password.config.min_password_length",
+            json!(options.min_password_length),
+        );
+    }
+    if wanted("notify_unknown_recipients") {
+        for flow in ["recovery", "verification"] {
+            put(
+                &format!("selfservice.flows.{flow}.notify_unknown_recipients"),
+                json!(options.notify_unknown_recipients),
+            );
+        }
+    }
+    if wanted("session_lifespan") {
+        put(
+            "session.lifespan",
+            json!(go_duration(options.session_lifespan)),
+        );
+    }
+    if options.is_set("earliest_possible_extend") {
+        put(
+            "session.earliest_possible_extend",
+            json!(go_duration(options.extend_window())),
+        );
+    }
     if options.ui_base.is_some() {
         for page in super::options::UI_PAGES {
             put(

@@ -127,7 +127,11 @@ fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> Answer {
     match method.as_str() {
         "password" => {
             let identifier = store.identity(&identity_id).and_then(|i| i.identifier.clone());
-            if let Some(message) = password_message(form.field("password"), identifier.as_deref()) {
+            if let Some(message) = password_message(
+                form.field("password"),
+                identifier.as_deref(),
+                store.config.min_password_length,
+            ) {
                 field_messages.insert("password".to_string(), vec![message]);
             }
         }

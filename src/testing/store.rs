@@ -595,6 +595,33 @@ impl Store {
         code
     }
 
+    /// What Kratos sends an address no identity has when a recovery or
+    /// verification names it, with `notify_unknown_recipients` on.
+    pub(super) fn notify_unknown(&mut self, to: &str, kind: FlowKind) {
+        let (template, subject, attempt) = match kind {
+            FlowKind::Recovery => (
+                "recovery_code_invalid",
+                "Account access attempted",
+                "you (or someone else) entered this email address when trying to recover access to an account.\n\nHowever, this email address is not on our database of registered users and therefore the attempt has failed.",
+            ),
+            _ => (
+                "verification_code_invalid",
+                "Someone tried to verify this email address",
+                "someone asked to verify this email address, but we were unable to find an account for this address.",
+            ),
+        };
+        let id = self.random.uuid();
+        self.outbox.push(super::Message {
+            id,
+            created_at: SystemTime::now(),
+            recipient: to.to_string(),
+            template_type: template.to_string(),
+            subject: subject.to_string(),
+            body: format!("Hi,\n\n{attempt}\n\nIf this was you, check if you signed up using a different address.\n\nIf this was not you, please ignore this email.\n"),
+            code: String::new(),
+        });
+    }
+
     /// What Kratos's verification hook does once an identity is saved by
     /// registration (an address not yet verified) or settings (an address
     /// nothing was sent to yet): a verification flow waiting for a code,
@@ -670,7 +697,7 @@ impl Store {
             methods: vec![(method, aal, now)],
             authenticated_at: now,
             issued_at: now,
-            expires_at: now + Duration::from_secs(24 * 3600),
+            expires_at: now + self.config.session_lifespan,
             active: true,
             devices: vec![self.random.uuid()],
         };

@@ -435,6 +435,13 @@ async fn admin_reads_of_sessions_and_identifiers() {
                     expanded.devices.as_ref().map_or(0, Vec::len)
                 ),
             );
+            // By default a session can be extended any time: it is renewed.
+            let extended = admin.extend_session(&session.id).send().await.unwrap();
+            let at = |t: &Option<String>| {
+                humantime::parse_rfc3339_weak(t.as_deref().unwrap_or_default()).ok()
+            };
+            let later = extended.map(|s| at(&s.expires_at) > at(&session.expires_at));
+            seen.note("extend, any time", format!("{later:?}"));
             for identifier in [
                 EMAIL,
                 " ada@example.com ",
@@ -455,5 +462,104 @@ async fn admin_reads_of_sessions_and_identifiers() {
             }
         },
     )
+    .await;
+}
+
+/// Whole minutes from `from` to `to`, both RFC 3339.
+fn minutes_between(from: &str, to: &str) -> u64 {
+    let at = |t: &str| humantime::parse_rfc3339_weak(t).unwrap();
+    let seconds = at(to).duration_since(at(from)).map_or(0, |d| d.as_secs());
+    (seconds + 30) / 60
+}
+
+#[tokio::test]
+async fn a_server_with_policies_of_its_own() {
+    use std::time::Duration;
+    let builder = TestKratos::builder()
+        .min_password_length(12)
+        .notify_unknown_recipients(true)
+        .session_lifespan(Duration::from_secs(2 * 3600))
+        .earliest_possible_extend(Duration::from_secs(30 * 60));
+    on_each(builder, async |kratos: &TestKratos, seen: &mut Seen| {
+        let api = kratos.frontend();
+        let flow = api.create_native_registration_flow().send().await.unwrap();
+        let email = traits(json!({"email": EMAIL}));
+        let short = kratos_client::models::UpdateRegistrationFlowWithPasswordMethod::new(
+            "eleven char",
+            email.clone(),
+        );
+        let refused = api.update_registration_flow(&flow.id, short).send().await;
+        seen.outcome("eleven characters", &refused);
+        let body = kratos_client::models::UpdateRegistrationFlowWithPasswordMethod::new(
+            "twelve chars!",
+            email,
+        );
+        let done = api
+            .update_registration_flow(&flow.id, body)
+            .send()
+            .await
+            .unwrap();
+        let session = done.session.expect("signed in");
+        seen.note(
+            "session lasts (minutes)",
+            minutes_between(
+                session.issued_at.as_deref().unwrap_or_default(),
+                session.expires_at.as_deref().unwrap_or_default(),
+            ),
+        );
+        // Far from its end, an extend leaves the session as it is.
+        let extended = kratos.identity().extend_session(&session.id).send().await;
+        seen.outcome("extend, two hours left", &extended);
+        if let Ok(extended) = &extended {
+            let same = extended
+                .as_ref()
+                .map(|s| s.expires_at == session.expires_at);
+            seen.note("  expires as before", format!("{same:?}"));
+        }
+
+        for (kind, address) in [
+            ("recovery", "nobody@example.com"),
+            ("verification", "nobody@example.com"),
+        ] {
+            let sent = if kind == "recovery" {
+                let flow = api.create_native_recovery_flow().send().await.unwrap();
+                let body = UpdateRecoveryFlowWithCodeMethod::new().email(address);
+                api.update_recovery_flow(&flow.id, body)
+                    .send()
+                    .await
+                    .map(|f| f.state_name().map(str::to_string))
+                    .map_err(|e| e.to_string())
+            } else {
+                let flow = api.create_native_verification_flow().send().await.unwrap();
+                let body = UpdateVerificationFlowWithCodeMethod::new().email(address);
+                api.update_verification_flow(&flow.id, body)
+                    .send()
+                    .await
+                    .map(|f| f.state_name().map(str::to_string))
+                    .map_err(|e| e.to_string())
+            };
+            seen.note(
+                &format!("{kind} for an unknown address"),
+                format!("{sent:?}"),
+            );
+        }
+        let mut messages: Vec<String> = kratos
+            .messages()
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| {
+                // The subjects of codes hold the code: only the others show.
+                let subject = if m.code().is_empty() {
+                    m.subject.as_str()
+                } else {
+                    "(a code)"
+                };
+                format!("{} to {}: {subject}", m.template_type, m.recipient)
+            })
+            .collect();
+        messages.sort();
+        seen.note("messages", messages.join(" | "));
+    })
     .await;
 }

@@ -174,6 +174,7 @@ macro_rules! no_flow_in {
 no_flow_in!(
     ListIdentitySchemasError,
     UpdateIdentityError,
+    ExtendSessionError,
     GetIdentitySchemaError,
     CreateNativeLoginFlowError,
     CreateNativeRegistrationFlowError,
