@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 
 use super::http::{
     bad_request, bad_request_message, error_body, json_response, not_found, not_found_because,
-    paged, paged_by_offset,
+    paged, paged_by_offset, text_response,
 };
 use super::schema::{identifier, schema_refusal};
 use super::store::{rfc3339, FlowKind, Password, Store};
@@ -30,6 +30,30 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
             return Some(json_response(200, json!({"status": "ok"})))
         }
         ("GET", ["version"]) => return Some(json_response(200, json!({"version": "v26.2.0"}))),
+        // The script browser pages load for WebAuthn: a stand-in of the
+        // mock's own, as JavaScript text.
+        ("GET", [".well-known", "ory", "webauthn.js"]) => {
+            return Some(text_response(
+                200,
+                "text/javascript; charset=UTF-8",
+                "// MockKratos: a stand-in for Kratos's WebAuthn script.\n",
+            ))
+        }
+        // FedCM is off on both test servers: Kratos has no route for its
+        // parameters (its router's plain 404), and refuses a token without
+        // the CSRF cookie.
+        ("GET", ["self-service", "fed-cm", "parameters"]) => {
+            return Some(text_response(
+                404,
+                "text/plain; charset=utf-8",
+                "404 page not found\n",
+            ))
+        }
+        ("POST", ["self-service", "fed-cm", "token"]) => {
+            return Some(super::browser::csrf_violation(
+                "The anti-CSRF cookie was not found in the request.",
+            ))
+        }
         // Public, on both ports (Kratos's admin port redirects here).
         ("GET", ["schemas"]) => {
             let schema = default_schema(store);
@@ -103,9 +127,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
             Answer::new(204)
         }
         ("GET", ["identities", id, "sessions"]) => {
-            if store.identity(id).is_none() {
-                return Some(no_identity());
-            }
+            // An identity Kratos does not know simply has no sessions.
             // Newest first, inactive ones too unless `active` says otherwise,
             // paged by offset as Kratos v26.2.0 pages them.
             let active = call.query("active").map(|a| a == "true");
@@ -363,9 +385,16 @@ fn prepare(store: &Store, body: &Value) -> Result<New, Box<Answer>> {
     let config = body.pointer("/credentials/password/config");
     let text = |name: &str| config.and_then(|c| c.get(name)).and_then(Value::as_str);
     let password = match (text("password"), text("hashed_password")) {
-        (Some(clear), _) => Some(Password::Clear(clear.to_string())),
-        (None, Some(hash)) => Some(Password::Hashed(hash.to_string())),
-        (None, None) => None,
+        (Some(clear), _) if !clear.is_empty() => Some(Password::Clear(clear.to_string())),
+        (_, Some(hash)) if !hash.is_empty() => Some(Password::Hashed(hash.to_string())),
+        // A password credential without a password: Kratos reads the empty
+        // hash as an import of an unknown format, before anything else.
+        _ if config.is_some() => {
+            return Err(Box::new(bad_request(
+                "The imported password does not match any known hash format. For more information see https://www.ory.sh/dr/2",
+            )))
+        }
+        _ => None,
     };
     let verified = body
         .pointer("/verifiable_addresses/0/verified")
@@ -430,8 +459,12 @@ const BATCH_CLEARTEXT_LIMIT: usize = 200;
 /// refused does the call fail, with 409.
 fn batch_create(store: &mut Store, call: &Call) -> Answer {
     let body = call.form().0;
-    let Some(patches) = body.get("identities").and_then(Value::as_array) else {
-        return bad_request("The request body needs `identities`, an array.");
+    // No `identities` is nothing to do, as an empty list.
+    let none = Vec::new();
+    let patches = match body.get("identities") {
+        None | Some(Value::Null) => &none,
+        Some(Value::Array(patches)) => patches,
+        Some(_) => return bad_request("The request body needs `identities`, an array."),
     };
     if patches.len() > BATCH_LIMIT {
         return bad_request(&format!(

@@ -158,7 +158,7 @@ fn to_error_page(store: &mut Store, error: Value) -> Answer {
     see_other(&format!("{}?id={id}", store.config.ui_url("error")))
 }
 
-fn csrf_violation(hint: &str) -> Answer {
+pub(super) fn csrf_violation(hint: &str) -> Answer {
     let mut body = error_body(
         403,
         "Forbidden",
@@ -511,10 +511,20 @@ fn logout_url(store: &mut Store, call: &Call) -> Answer {
 
 /// `GET /self-service/logout?token=`: ends the session, clears the cookie.
 fn logout(store: &mut Store, call: &Call) -> Answer {
-    let session = call
-        .query("token")
-        .and_then(|t| store.logout_tokens.remove(&t));
-    let Some(session) = session else {
+    let Some(token) = call.query("token").filter(|t| !t.is_empty()) else {
+        let body = super::http::error_body(
+            400,
+            "Bad Request",
+            None,
+            "The request was malformed or contained invalid parameters",
+            "Please include a token in the URL query.",
+        );
+        return match wants_json(call) {
+            true => json_response(400, body),
+            false => to_error_page(store, body),
+        };
+    };
+    let Some(session) = store.logout_tokens.remove(&token) else {
         let body = error_body(
             401,
             "Unauthorized",

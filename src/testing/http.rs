@@ -18,6 +18,8 @@ pub(super) struct Answer {
     pub(super) status: u16,
     /// A JSON body.
     pub(super) body: Option<Value>,
+    /// A body of another type: its content type and text.
+    pub(super) text: Option<(&'static str, String)>,
     pub(super) headers: Vec<(String, String)>,
 }
 
@@ -26,6 +28,7 @@ impl Answer {
         Answer {
             status,
             body: None,
+            text: None,
             headers: Vec::new(),
         }
     }
@@ -60,6 +63,9 @@ impl Answer {
                 "application/json; charset=utf-8",
             );
         }
+        if let Some((content_type, text)) = self.text {
+            template = template.set_body_raw(text.into_bytes(), content_type);
+        }
         for (name, value) in self.headers {
             template = template.append_header(name.as_str(), value.as_str());
         }
@@ -71,6 +77,13 @@ impl Answer {
 pub(super) fn json_response(status: u16, body: Value) -> Answer {
     let mut answer = Answer::new(status);
     answer.body = Some(body);
+    answer
+}
+
+/// An answer that is text of `content_type`, not JSON.
+pub(super) fn text_response(status: u16, content_type: &'static str, text: &str) -> Answer {
+    let mut answer = Answer::new(status);
+    answer.text = Some((content_type, text.to_string()));
     answer
 }
 
@@ -427,6 +440,10 @@ pub(super) fn paged<T>(
     items.sort_by(|a, b| id(a).cmp(id(b)));
     let start = match call.query("page_token") {
         None => 0,
+        // Kratos's tokens are the ids of the items: anything else it refuses.
+        Some(token) if !is_uuid(&token) => {
+            return bad_request("The page token is invalid, do not craft your own page tokens")
+        }
         Some(token) => items
             .iter()
             .position(|item| id(item) >= token.as_str())
@@ -435,6 +452,16 @@ pub(super) fn paged<T>(
     let page: Vec<Value> = items.iter().skip(start).take(size).map(write).collect();
     let next = items.get(start + size).map(|item| id(item).to_string());
     json_response(200, json!(page)).insert_header("link", link(call, size, next.as_deref()))
+}
+
+/// Whether `text` is a UUID in its hyphenated form.
+fn is_uuid(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let lengths: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+    lengths == [8, 4, 4, 4, 12]
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The `Link` header Kratos writes for a page: the first page, then the

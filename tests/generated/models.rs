@@ -14988,7 +14988,3 @@ impl Version {
         Self { version: version.into() }
     }
 }
-
-#[cfg(feature = "frontend")]
-#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
-pub type WebAuthnJavaScript = String;

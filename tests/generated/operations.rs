@@ -3481,7 +3481,7 @@ pub struct GetWebAuthnJavaScript {
 
 #[cfg(feature = "frontend")]
 impl crate::operation::Operation for GetWebAuthnJavaScript {
-    type Output = crate::models::WebAuthnJavaScript;
+    type Output = ();
     type Error = GetWebAuthnJavaScriptError;
     const ID: &'static str = "getWebAuthnJavaScript";
     const METHOD: &'static str = "GET";
@@ -3502,16 +3502,14 @@ impl crate::operation::Operation for GetWebAuthnJavaScript {
         response: &crate::client::RawResponse,
     ) -> Result<Self::Output, crate::Error<Self::Error>> {
         match response.status().as_u16() {
-            200 => Ok(response.json()?),
+            200 => Ok(()),
             _ => Err(response.unexpected_status().into()),
         }
     }
 }
 
 #[cfg(feature = "frontend")]
-crate::operation::impl_operation!(
-    GetWebAuthnJavaScript, super::models::WebAuthnJavaScript, GetWebAuthnJavaScriptError
-);
+crate::operation::impl_operation!(GetWebAuthnJavaScript, (), GetWebAuthnJavaScriptError);
 
 /// The documented error answers of [`GetWebAuthnJavaScript`]: one variant per status it lists.
 #[cfg(feature = "frontend")]

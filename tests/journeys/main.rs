@@ -24,6 +24,7 @@ mod recovery;
 mod registration;
 mod sessions;
 mod settings;
+mod sweep;
 
 const EMAIL: &str = "ada@example.com";
 const PASSWORD: &str = "correct horse battery";
