@@ -19,6 +19,26 @@ pub enum TraitKind {
     Text,
 }
 
+/// The assurance level a session needs for whoami and settings
+/// (`session.whoami.required_aal`, `selfservice.flows.settings.required_aal`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequiredAal {
+    /// One factor is enough, even for identities that have a second.
+    Aal1,
+    /// The highest the identity can reach: `aal2` once it has a second factor.
+    HighestAvailable,
+}
+
+impl RequiredAal {
+    fn as_config(self) -> &'static str {
+        match self {
+            RequiredAal::Aal1 => "aal1",
+            RequiredAal::HighestAvailable => "highest_available",
+        }
+    }
+}
+
 /// One trait of the identity schema.
 #[derive(Debug, Clone)]
 pub(crate) struct Trait {
@@ -50,6 +70,9 @@ pub(crate) struct Options {
     pub(crate) ui_base: Option<String>,
     /// `selfservice.default_browser_return_url`.
     pub(crate) default_browser_return_url: Option<String>,
+    /// The required assurance level, when the test set it apart from
+    /// `second_factor` (which requires the highest available).
+    pub(crate) required_aal: Option<RequiredAal>,
     /// `selfservice.methods.password.config.min_password_length`.
     pub(crate) min_password_length: usize,
     /// `selfservice.flows.{recovery,verification}.notify_unknown_recipients`.
@@ -94,6 +117,7 @@ impl Default for Options {
             cacheable_sessions: None,
             ui_base: None,
             default_browser_return_url: None,
+            required_aal: None,
             min_password_length: 8,
             notify_unknown_recipients: false,
             // Kratos's default session lifespan.
@@ -204,6 +228,20 @@ impl Options {
     /// Whether the test set the option of the setter `name`.
     pub(crate) fn is_set(&self, name: &str) -> bool {
         self.set.contains(&name)
+    }
+
+    /// The assurance level whoami and settings require: as set, else the
+    /// highest available when a second factor is on, else `aal1`.
+    pub(crate) fn required_aal(&self) -> RequiredAal {
+        self.required_aal.unwrap_or(match self.second_factor {
+            true => RequiredAal::HighestAvailable,
+            false => RequiredAal::Aal1,
+        })
+    }
+
+    /// [`required_aal`](Self::required_aal) as Kratos's configuration names it.
+    pub(crate) fn required_aal_config(&self) -> &'static str {
+        self.required_aal().as_config()
     }
 
     /// How long before a session expires Kratos extends it: never sooner
@@ -355,6 +393,19 @@ macro_rules! kratos_options {
         pub fn default_browser_return_url(mut self, url: impl Into<String>) -> Self {
             self.options.mark("default_browser_return_url");
             self.options.default_browser_return_url = Some(url.into());
+            self
+        }
+
+        /// The assurance level whoami and settings require
+        /// (`session.whoami.required_aal` and
+        /// `selfservice.flows.settings.required_aal`). With
+        /// [`RequiredAal::Aal1`] beside `second_factor(true)` the second
+        /// factor is offered but not required: a password alone passes
+        /// whoami and settings. Default: the highest available with
+        /// `second_factor(true)`, else `aal1`.
+        pub fn required_aal(mut self, level: $crate::testing::RequiredAal) -> Self {
+            self.options.mark("required_aal");
+            self.options.required_aal = Some(level);
             self
         }
 

@@ -1380,15 +1380,13 @@ fn kratos_config(
         put("selfservice.flows.login.style", json!(style));
     }
     if wanted("second_factor") {
-        let required = if options.second_factor {
-            "highest_available"
-        } else {
-            "aal1"
-        };
         put(
             "selfservice.methods.code.mfa_enabled",
             json!(options.second_factor),
         );
+    }
+    if wanted("second_factor") || wanted("required_aal") {
+        let required = options.required_aal_config();
         put("selfservice.flows.settings.required_aal", json!(required));
         put("session.whoami.required_aal", json!(required));
     }

@@ -657,6 +657,7 @@ impl Store {
     /// its address), but the session has only the first.
     pub(super) fn needs_second_factor(&self, session: &Session) -> bool {
         self.config.second_factor
+            && self.config.required_aal() == super::options::RequiredAal::HighestAvailable
             && session.aal == "aal1"
             && self
                 .identity(&session.identity_id)

@@ -563,3 +563,40 @@ async fn a_server_with_policies_of_its_own() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_second_factor_offered_but_not_required() {
+    use kratos_client::testing::RequiredAal;
+    let builder = TestKratos::builder()
+        .second_factor(true)
+        .required_aal(RequiredAal::Aal1);
+    on_each(builder, async |kratos: &TestKratos, seen: &mut Seen| {
+        kratos.add_identity(EMAIL, PASSWORD, None).await.unwrap();
+        let api = kratos.frontend();
+        let flow = api.create_native_login_flow().send().await.unwrap();
+        let body = UpdateLoginFlowWithPasswordMethod::new(EMAIL, PASSWORD);
+        let done = api.update_login_flow(&flow.id, body).send().await.unwrap();
+        seen.session("password alone", &done.session);
+        let token = done.session_token.clone().expect("a token");
+        let whoami = api.to_session().session_token(&token).send().await;
+        seen.outcome("whoami at aal1", &whoami);
+        let settings = api
+            .create_native_settings_flow()
+            .session_token(&token)
+            .send()
+            .await;
+        seen.outcome("settings at aal1", &settings);
+        // The second factor is still there to take.
+        let aal2 = api
+            .create_native_login_flow()
+            .aal("aal2")
+            .session_token(&token)
+            .send()
+            .await;
+        seen.outcome("aal2 login flow", &aal2);
+        if let Ok(flow) = &aal2 {
+            seen.flow("  the flow", flow);
+        }
+    })
+    .await;
+}
