@@ -56,17 +56,19 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
         }
         // Public, on both ports (Kratos's admin port redirects here).
         ("GET", ["schemas"]) => {
-            let schema = default_schema(store);
-            return Some(json_response(
-                200,
-                json!([{"id": "default", "schema": schema}]),
-            ));
+            let schemas: Vec<Value> = store
+                .config
+                .all_schemas()
+                .into_iter()
+                .map(|(id, traits)| json!({"id": id, "schema": schema_value(traits)}))
+                .collect();
+            return Some(json_response(200, json!(schemas)));
         }
-        ("GET", ["schemas", "default"]) => return Some(json_response(200, default_schema(store))),
         ("GET", ["schemas", id]) => {
-            return Some(not_found_because(&format!(
-                "Identity schema `{id}` could not be found."
-            )))
+            return Some(match store.config.schema(id) {
+                Some(traits) => json_response(200, schema_value(traits)),
+                None => not_found_because(&format!("Identity schema `{id}` could not be found.")),
+            })
         }
         (_, ["admin", ..]) => {}
         _ => return None,
@@ -325,6 +327,7 @@ fn list_identities(store: &Store, call: &Call) -> Answer {
 /// against the schema: traits, identifier, state, metadata.
 struct Given {
     traits: Map<String, Value>,
+    schema_id: String,
     identifier: Option<String>,
     state: String,
     external_id: Option<String>,
@@ -351,7 +354,8 @@ fn read(store: &Store, body: &Value) -> Result<Given, Box<Answer>> {
         Some(_) => return Err(Box::new(bad_request_message("identity state is not valid"))),
     };
     Ok(Given {
-        identifier: identifier(store, &traits),
+        identifier: identifier(store, schema_id, &traits),
+        schema_id: schema_id.to_string(),
         traits,
         state: state.to_string(),
         external_id: body
@@ -421,6 +425,7 @@ fn insert(store: &mut Store, new: New) -> Option<String> {
     let id = store.add_identity(given.identifier, given.traits, password);
     if let Some(identity) = store.identities.iter_mut().find(|i| i.id == id) {
         identity.state = given.state;
+        identity.schema_id = given.schema_id;
         identity.external_id = given.external_id;
         identity.metadata_public = given.metadata_public;
         identity.metadata_admin = given.metadata_admin;
@@ -442,9 +447,9 @@ fn create_identity(store: &mut Store, call: &Call) -> Answer {
     }
 }
 
-/// The identity schema the mock plays, as a real Kratos serves it.
-fn default_schema(store: &Store) -> Value {
-    serde_json::from_str(&store.config.identity_schema()).unwrap_or(Value::Null)
+/// An identity schema the mock plays, as a real Kratos serves it.
+fn schema_value(traits: &[super::options::Trait]) -> Value {
+    serde_json::from_str(&super::options::schema_json(traits)).unwrap_or(Value::Null)
 }
 
 /// Kratos's limits on one batch: identities, and of them ones with a
@@ -617,6 +622,7 @@ fn replace(store: &mut Store, id: &str, body: &Value) -> Answer {
         identity.traits = given.traits;
         identity.identifier = given.identifier;
         identity.state = given.state;
+        identity.schema_id = given.schema_id;
         identity.external_id = given.external_id.or(identity.external_id.take());
         identity.metadata_public = given.metadata_public;
         identity.metadata_admin = given.metadata_admin;

@@ -84,7 +84,7 @@ mod verification;
 
 pub use either::{TestKratos, TestKratosBuilder};
 use options::Options;
-pub use options::{RequiredAal, TraitKind};
+pub use options::{IdentitySchema, RequiredAal, TraitKind};
 pub use server::{KratosServer, KratosServerBuilder, KratosServerError};
 use store::Store;
 

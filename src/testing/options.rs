@@ -19,6 +19,48 @@ pub enum TraitKind {
     Text,
 }
 
+/// An identity schema beside the default one, for
+/// [`identity_schema`](super::MockKratosBuilder::identity_schema): its id
+/// and traits, described as the default schema's are (the first email
+/// trait is the identifier, and where codes go).
+///
+/// ```
+/// use kratos_client::testing::{IdentitySchema, TraitKind};
+///
+/// let customer = IdentitySchema::new("customer")
+///     .with_trait("email", "E-Mail", TraitKind::Email, true)
+///     .with_trait("company", "Company", TraitKind::Text, true);
+/// # let _ = customer;
+/// ```
+#[derive(Debug, Clone)]
+pub struct IdentitySchema {
+    pub(crate) id: String,
+    pub(crate) traits: Vec<Trait>,
+}
+
+impl IdentitySchema {
+    /// A schema with the id `id` and no traits yet.
+    pub fn new(id: &str) -> Self {
+        IdentitySchema {
+            id: id.to_string(),
+            traits: Vec::new(),
+        }
+    }
+
+    /// Adds a trait, as [`identity_trait`](super::MockKratosBuilder::identity_trait)
+    /// does to the default schema.
+    #[must_use]
+    pub fn with_trait(mut self, name: &str, title: &str, kind: TraitKind, required: bool) -> Self {
+        self.traits.push(Trait {
+            name: name.to_string(),
+            title: title.to_string(),
+            kind,
+            required,
+        });
+        self
+    }
+}
+
 /// The assurance level a session needs for whoami and settings
 /// (`session.whoami.required_aal`, `selfservice.flows.settings.required_aal`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +112,8 @@ pub(crate) struct Options {
     pub(crate) ui_base: Option<String>,
     /// `selfservice.default_browser_return_url`.
     pub(crate) default_browser_return_url: Option<String>,
+    /// Identity schemas beside the default one, by id.
+    pub(crate) schemas: Vec<IdentitySchema>,
     /// The required assurance level, when the test set it apart from
     /// `second_factor` (which requires the highest available).
     pub(crate) required_aal: Option<RequiredAal>,
@@ -117,6 +161,7 @@ impl Default for Options {
             cacheable_sessions: None,
             ui_base: None,
             default_browser_return_url: None,
+            schemas: Vec::new(),
             required_aal: None,
             min_password_length: 8,
             notify_unknown_recipients: false,
@@ -159,65 +204,93 @@ impl Options {
 }
 
 impl Options {
-    /// The identity schema for `options`: the first email trait is the
-    /// identifier for passwords and codes and the address for verification and
-    /// recovery, as MockKratos plays it.
-    pub(crate) fn identity_schema(&self) -> String {
-        let options = self;
-        let identifier = options.identifier_trait().map(|t| t.name.as_str());
-        // Kratos orders form fields by the schema's properties as written, so
-        // they are written in the order of the traits (serde_json's map would
-        // sort them).
-        let properties: Vec<String> = options
-            .traits
-            .iter()
-            .map(|t| {
-                let mut property = json!({"type": "string", "title": t.title});
-                if t.kind == TraitKind::Email {
-                    property["format"] = json!("email");
-                }
-                if identifier == Some(t.name.as_str()) {
-                    property["ory.sh/kratos"] = json!({
-                        "credentials": {
-                            "password": {"identifier": true},
-                            "code": {"identifier": true, "via": "email"},
-                        },
-                        "verification": {"via": "email"},
-                        "recovery": {"via": "email"},
-                    });
-                }
-                format!("{}: {property}", Value::from(t.name.as_str()))
-            })
-            .collect();
-        let required: Vec<&str> = options
-            .traits
-            .iter()
-            .filter(|t| t.required)
-            .map(|t| t.name.as_str())
-            .collect();
-        format!(
-            r#"{{
-      "$id": "https://kratos-client.test/identity.schema.json",
-      "$schema": "http://json-schema.org/draft-07/schema#",
-      "title": "Person",
-      "type": "object",
-      "properties": {{
-        "traits": {{
-          "type": "object",
-          "properties": {{
-            {}
-          }},
-          "required": {},
-          "additionalProperties": false
-        }}
-      }}
-    }}
-    "#,
-            properties.join(",\n        "),
-            json!(required)
-        )
+    /// The traits of the schema `id`: `default`, or one given with
+    /// `identity_schema`.
+    pub(crate) fn schema(&self, id: &str) -> Option<&[Trait]> {
+        match id {
+            "default" => Some(&self.traits),
+            _ => self
+                .schemas
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| s.traits.as_slice()),
+        }
     }
 
+    /// Every schema's id and traits, the default first.
+    pub(crate) fn all_schemas(&self) -> Vec<(&str, &[Trait])> {
+        std::iter::once(("default", self.traits.as_slice()))
+            .chain(
+                self.schemas
+                    .iter()
+                    .map(|s| (s.id.as_str(), s.traits.as_slice())),
+            )
+            .collect()
+    }
+}
+
+/// The trait users sign in with among `traits`: the first email trait.
+pub(crate) fn identifier_trait(traits: &[Trait]) -> Option<&Trait> {
+    traits.iter().find(|t| t.kind == TraitKind::Email)
+}
+
+/// The JSON Schema of an identity with `traits`: the first email trait is
+/// the identifier for passwords and codes and the address for verification
+/// and recovery, as MockKratos plays it.
+pub(crate) fn schema_json(traits: &[Trait]) -> String {
+    let identifier = identifier_trait(traits).map(|t| t.name.as_str());
+    // Kratos orders form fields by the schema's properties as written, so
+    // they are written in the order of the traits (serde_json's map would
+    // sort them).
+    let properties: Vec<String> = traits
+        .iter()
+        .map(|t| {
+            let mut property = json!({"type": "string", "title": t.title});
+            if t.kind == TraitKind::Email {
+                property["format"] = json!("email");
+            }
+            if identifier == Some(t.name.as_str()) {
+                property["ory.sh/kratos"] = json!({
+                    "credentials": {
+                        "password": {"identifier": true},
+                        "code": {"identifier": true, "via": "email"},
+                    },
+                    "verification": {"via": "email"},
+                    "recovery": {"via": "email"},
+                });
+            }
+            format!("{}: {property}", Value::from(t.name.as_str()))
+        })
+        .collect();
+    let required: Vec<&str> = traits
+        .iter()
+        .filter(|t| t.required)
+        .map(|t| t.name.as_str())
+        .collect();
+    format!(
+        r#"{{
+  "$id": "https://kratos-client.test/identity.schema.json",
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "title": "Person",
+  "type": "object",
+  "properties": {{
+    "traits": {{
+      "type": "object",
+      "properties": {{
+        {}
+      }},
+      "required": {},
+      "additionalProperties": false
+    }}
+  }}
+}}
+"#,
+        properties.join(",\n        "),
+        json!(required)
+    )
+}
+
+impl Options {
     /// Notes that the test set the option of the setter `name`.
     pub(crate) fn mark(&mut self, name: &'static str) {
         if !self.set.contains(&name) {
@@ -264,9 +337,9 @@ impl Options {
         });
     }
 
-    /// The trait users sign in with: the first email trait.
+    /// The trait users sign in with: the default schema's first email trait.
     pub(crate) fn identifier_trait(&self) -> Option<&Trait> {
-        self.traits.iter().find(|t| t.kind == TraitKind::Email)
+        identifier_trait(&self.traits)
     }
 }
 
@@ -393,6 +466,17 @@ macro_rules! kratos_options {
         pub fn default_browser_return_url(mut self, url: impl Into<String>) -> Self {
             self.options.mark("default_browser_return_url");
             self.options.default_browser_return_url = Some(url.into());
+            self
+        }
+
+        /// Adds an identity schema beside the default one (`schema_id`
+        /// `default`, which `identity_trait` makes): registration takes it
+        /// with `identity_schema(id)` on the flow, the admin API with
+        /// `schema_id`, and `/schemas` lists it (Kratos's
+        /// `identity.schemas`, self-service selectable).
+        pub fn identity_schema(mut self, schema: $crate::testing::IdentitySchema) -> Self {
+            self.options.mark("identity_schema");
+            self.options.schemas.push(schema);
             self
         }
 

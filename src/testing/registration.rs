@@ -37,10 +37,23 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
             if signed_in {
                 return Some(already_signed_in(SIGNED_IN));
             }
+            // A schema other than the default one, when the app asks for it.
+            let schema_id = match call.query("identity_schema").filter(|s| !s.is_empty()) {
+                None => "default".to_string(),
+                Some(id) if store.config.schema(&id).is_some() => id,
+                Some(id) => {
+                    return Some(super::http::bad_request(&format!(
+                        "Requested identity schema {id:?} does not exist."
+                    )))
+                }
+            };
             let id = match store.start_flow(KIND, call) {
                 Ok(id) => id,
                 Err(refused) => return Some(*refused),
             };
+            if let Some(flow) = store.flows.get_mut(&id) {
+                flow.schema_id = schema_id;
+            }
             let mut body = flow_json(store, &id);
             // Kratos links the code to a session only when social sign-in
             // finishes in a browser, which the mock does not play: the
@@ -105,10 +118,14 @@ fn submit(store: &mut Store, id: &str, form: &Form) -> Answer {
         }
     }
     let password = form.field("password");
+    let schema_id = store
+        .flows
+        .get(id)
+        .map_or_else(|| "default".to_string(), |f| f.schema_id.clone());
     let mut form_messages = Vec::new();
     let mut values = traits.clone();
     let mut field_messages: HashMap<String, Vec<Value>> =
-        trait_messages_filling(store, &traits, &mut values);
+        trait_messages_filling(store, &schema_id, &traits, &mut values);
     if field_messages.is_empty() {
         if method != "password" {
             form_messages.push(text(
@@ -119,21 +136,21 @@ fn submit(store: &mut Store, id: &str, form: &Form) -> Answer {
             ));
         } else if let Some(message) = password_message(
             password,
-            identifier(store, &traits).as_deref(),
+            identifier(store, &schema_id, &traits).as_deref(),
             store.config.min_password_length,
         ) {
             field_messages.insert("password".into(), vec![message]);
         }
     }
     if form_messages.is_empty() && field_messages.is_empty() {
-        let taken = identifier(store, &traits).is_some_and(|id| {
+        let taken = identifier(store, &schema_id, &traits).is_some_and(|id| {
             store
                 .identities
                 .iter()
                 .any(|i| i.identifier.as_ref() == Some(&id))
         });
         if !taken {
-            return json_response(200, register(store, id, traits, password));
+            return json_response(200, register(store, id, &schema_id, traits, password));
         }
         // Kratos finds the address taken only when it stores the identity,
         // and shows the form again without what was typed.
@@ -155,13 +172,22 @@ fn submit(store: &mut Store, id: &str, form: &Form) -> Answer {
 
 /// Creates the identity and its session, sends the verification code, and
 /// returns the registration answer.
-fn register(store: &mut Store, flow_id: &str, traits: Map<String, Value>, password: &str) -> Value {
-    let identifier = identifier(store, &traits);
+fn register(
+    store: &mut Store,
+    flow_id: &str,
+    schema_id: &str,
+    traits: Map<String, Value>,
+    password: &str,
+) -> Value {
+    let identifier = identifier(store, schema_id, &traits);
     let identity_id = store.add_identity(
         identifier,
         traits,
         Some(Password::Clear(password.to_string())),
     );
+    if let Some(identity) = store.identities.iter_mut().find(|i| i.id == identity_id) {
+        identity.schema_id = schema_id.to_string();
+    }
     store.send_verification(&identity_id, false);
     let token = store.start_session(&identity_id, "password", "aal1");
     if let Some(flow) = store.flows.get_mut(flow_id) {

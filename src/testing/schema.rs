@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde_json::{json, Map, Value};
 
 use super::http::{property_missing, text};
+use super::options::{identifier_trait, Trait};
 use super::store::{Flow, Store};
 use super::TraitKind;
 
@@ -18,9 +19,7 @@ pub(super) fn trait_nodes(
     group: &str,
     values: &Map<String, Value>,
 ) -> Vec<Value> {
-    store
-        .config
-        .traits
+    traits_of(store, &flow.schema_id)
         .iter()
         .map(|t| {
             let name = format!("traits.{}", t.name);
@@ -52,27 +51,39 @@ pub(super) fn trait_label(name: &str, title: &str) -> Value {
 }
 
 /// Kratos's messages for `traits` that do not fit the schema, by field.
-/// A required trait that is missing is shown empty in the form again
-/// (`values` gets `""` for it), as Kratos shows it.
+/// A missing identifier is shown empty in the form again (`values` gets
+/// `""` for it), as Kratos shows it; another missing trait gets no value.
 pub(super) fn trait_messages(
     store: &Store,
+    schema_id: &str,
     traits: &Map<String, Value>,
 ) -> HashMap<String, Vec<Value>> {
-    trait_messages_filling(store, traits, &mut Map::new())
+    trait_messages_filling(store, schema_id, traits, &mut Map::new())
+}
+
+/// The traits of the schema `schema_id` (none for a schema the server
+/// does not have).
+pub(super) fn traits_of<'a>(store: &'a Store, schema_id: &str) -> &'a [Trait] {
+    store.config.schema(schema_id).unwrap_or_default()
 }
 
 /// [`trait_messages`], and what the form shows again for missing traits.
 pub(super) fn trait_messages_filling(
     store: &Store,
+    schema_id: &str,
     traits: &Map<String, Value>,
     values: &mut Map<String, Value>,
 ) -> HashMap<String, Vec<Value>> {
     let mut messages: HashMap<String, Vec<Value>> = HashMap::new();
-    for t in &store.config.traits {
+    let schema = traits_of(store, schema_id);
+    let identifier = identifier_trait(schema).map(|t| t.name.as_str());
+    for t in schema {
         let field = format!("traits.{}", t.name);
         let message = match (traits.get(&t.name).and_then(Value::as_str), t.kind) {
             (None, _) if t.required => {
-                values.insert(t.name.clone(), json!(""));
+                if identifier == Some(t.name.as_str()) {
+                    values.insert(t.name.clone(), json!(""));
+                }
                 property_missing(&t.name)
             }
             // The format check reads an empty string as no address at all.
@@ -158,9 +169,13 @@ fn levenshtein(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// The identifier trait's value: the first email trait, lower-cased.
-pub(super) fn identifier(store: &Store, traits: &Map<String, Value>) -> Option<String> {
-    let t = store.config.identifier_trait()?;
+/// The identifier trait's value (the schema's first email trait), lower-cased.
+pub(super) fn identifier(
+    store: &Store,
+    schema_id: &str,
+    traits: &Map<String, Value>,
+) -> Option<String> {
+    let t = identifier_trait(traits_of(store, schema_id))?;
     traits
         .get(&t.name)
         .and_then(Value::as_str)
@@ -177,10 +192,9 @@ pub(super) fn schema_refusal(
     schema_id: &str,
     traits: &Map<String, Value>,
 ) -> Option<String> {
-    if schema_id != "default" {
+    let Some(schema) = store.config.schema(schema_id) else {
         return Some(format!("Unable to find JSON Schema ID: {schema_id}"));
-    }
-    let schema = &store.config.traits;
+    };
     let quoted = |names: Vec<&str>| {
         names
             .iter()

@@ -157,14 +157,21 @@ impl KratosServerBuilder {
         let secrets = [random.code(32), random.code(32), random.code(32)];
         let public = format!("http://127.0.0.1:{public_port}");
         let admin = format!("http://127.0.0.1:{admin_port}");
-        let schema_path = dir.path.join("identity.schema.json");
-        write(&schema_path, &self.options.identity_schema())?;
+        let mut schema_paths = Vec::new();
+        for (id, traits) in self.options.all_schemas() {
+            let path = dir.path.join(match id {
+                "default" => "identity.schema.json".to_string(),
+                other => format!("identity.{other}.schema.json"),
+            });
+            write(&path, &super::options::schema_json(traits))?;
+            schema_paths.push((id.to_string(), path));
+        }
         let user = self.user_config()?;
         let mut config = kratos_config(
             &self.options,
             user.is_some(),
             &dir.path,
-            &schema_path,
+            &schema_paths,
             (public_port, admin_port),
             &secrets,
         );
@@ -1238,7 +1245,7 @@ fn kratos_config(
     options: &Options,
     user: bool,
     dir: &Path,
-    schema: &Path,
+    schemas: &[(String, PathBuf)],
     (public_port, admin_port): (u16, u16),
     [cookie, cipher, default]: &[String; 3],
 ) -> Value {
@@ -1315,15 +1322,18 @@ fn kratos_config(
     // The options: every one over the mock's defaults, only those the test
     // set over the user's configuration.
     let wanted = |option: &str| !user || options.is_set(option);
-    if wanted("identity_trait") {
-        let schema_url = url::Url::from_file_path(schema)
-            .map(String::from)
-            .unwrap_or_else(|()| format!("file://{}", schema.display()));
+    if wanted("identity_trait") || wanted("identity_schema") {
+        let schemas: Vec<Value> = schemas
+            .iter()
+            .map(|(id, path)| {
+                let url = url::Url::from_file_path(path)
+                    .map(String::from)
+                    .unwrap_or_else(|()| format!("file://{}", path.display()));
+                json!({"id": id, "url": url, "selfservice_selectable": true})
+            })
+            .collect();
         put("identity.default_schema_id", json!("default"));
-        put(
-            "identity.schemas",
-            json!([{"id": "default", "url": schema_url}]),
-        );
+        put("identity.schemas", json!(schemas));
     }
     if wanted("flow_lifetime") {
         let lifespan = go_duration(options.flow_lifetime);

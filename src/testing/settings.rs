@@ -122,6 +122,9 @@ fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> Answer {
         .get(id)
         .and_then(|f| f.identity_id.clone())
         .unwrap_or_default();
+    let schema_id = store
+        .identity(&identity_id)
+        .map_or_else(|| "default".to_string(), |i| i.schema_id.clone());
     let mut field_messages = std::collections::HashMap::new();
     let mut form_messages = Vec::new();
     match method.as_str() {
@@ -135,7 +138,7 @@ fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> Answer {
                 field_messages.insert("password".to_string(), vec![message]);
             }
         }
-        "profile" => field_messages = trait_messages(store, &traits),
+        "profile" => field_messages = trait_messages(store, &schema_id, &traits),
         _ => form_messages.push(text(
             4010002,
             "Could not find a strategy to update your settings. Did you fill out the form correctly?",
@@ -143,7 +146,7 @@ fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> Answer {
             None,
         )),
     }
-    let new_identifier = identifier(store, &traits);
+    let new_identifier = identifier(store, &schema_id, &traits);
     if field_messages.is_empty() && form_messages.is_empty() && method == "profile" {
         let taken = new_identifier.as_ref().is_some_and(|address| {
             store

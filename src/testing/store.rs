@@ -71,6 +71,9 @@ pub(super) struct Flow {
     /// The address a code was sent to, and the code.
     pub(super) address: Option<String>,
     pub(super) code: Option<String>,
+    /// The identity schema of its form: `default`, one a registration
+    /// asked for, or the identity's for settings.
+    pub(super) schema_id: String,
     /// How many codes were submitted to it, right or wrong (Kratos's
     /// `submit_count`, checked against its limit before the code is).
     pub(super) code_attempts: usize,
@@ -171,6 +174,9 @@ pub(super) struct Identity {
     pub(super) external_id: Option<String>,
     pub(super) metadata_public: Value,
     pub(super) metadata_admin: Value,
+    /// The identity schema its traits follow: `default` or one given with
+    /// `identity_schema`.
+    pub(super) schema_id: String,
 }
 
 /// A password credential: as given (registration, settings, a cleartext
@@ -286,6 +292,7 @@ impl Store {
                 identity_id: None,
                 address: None,
                 code: None,
+                schema_id: "default".into(),
                 code_attempts: 0,
                 continue_with: Vec::new(),
                 browser: false,
@@ -545,6 +552,7 @@ impl Store {
             external_id: None,
             metadata_public: Value::Null,
             metadata_admin: Value::Null,
+            schema_id: "default".into(),
         });
         id
     }
@@ -775,8 +783,8 @@ impl Store {
         };
         let mut body = json!({
             "id": identity.id,
-            "schema_id": "default",
-            "schema_url": format!("{}/schemas/ZGVmYXVsdA", self.base),
+            "schema_id": identity.schema_id,
+            "schema_url": format!("{}/schemas/{}", self.base, base64_url(&identity.schema_id)),
             "state": identity.state,
             "state_changed_at": at,
             "traits": identity.traits,
@@ -908,6 +916,21 @@ impl Random {
     }
 }
 
+/// `text` in URL-safe base64 without padding, as Kratos writes a schema's
+/// id in its `schema_url`.
+pub(super) fn base64_url(text: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in text.as_bytes().chunks(3) {
+        let bits =
+            chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((bits >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
 /// A time as Kratos writes it: RFC 3339 in UTC with microseconds.
 pub(super) fn rfc3339(time: SystemTime) -> String {
     humantime::format_rfc3339_micros(time).to_string()
@@ -915,6 +938,13 @@ pub(super) fn rfc3339(time: SystemTime) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn schema_ids_are_written_in_url_safe_base64() {
+        assert_eq!(super::base64_url("default"), "ZGVmYXVsdA");
+        assert_eq!(super::base64_url("customer"), "Y3VzdG9tZXI");
+        assert_eq!(super::base64_url("abc"), "YWJj");
+    }
+
     use super::*;
     use std::time::UNIX_EPOCH;
 

@@ -600,3 +600,69 @@ async fn a_second_factor_offered_but_not_required() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_second_identity_schema_for_sign_up_and_the_admin_api() {
+    use kratos_client::testing::{IdentitySchema, TraitKind};
+    let customer = IdentitySchema::new("customer")
+        .with_trait("email", "E-Mail", TraitKind::Email, true)
+        .with_trait("company", "Company", TraitKind::Text, true);
+    let builder = TestKratos::builder().identity_schema(customer);
+    on_each(builder, async |kratos: &TestKratos, seen: &mut Seen| {
+        let admin = kratos.identity();
+        let page = admin.list_identity_schemas().send().await.unwrap();
+        let mut ids: Vec<String> = page.items.into_iter().map(|s| s.id).collect();
+        ids.sort();
+        seen.note("schemas", format!("{ids:?}"));
+
+        let api = kratos.frontend();
+        let unknown = api
+            .create_native_registration_flow()
+            .identity_schema("nope")
+            .send()
+            .await;
+        outcome_with_reason(seen, "sign up with an unknown schema", &unknown);
+        let flow = api
+            .create_native_registration_flow()
+            .identity_schema("customer")
+            .send()
+            .await
+            .unwrap();
+        seen.flow("sign up as a customer", &flow);
+        let body = |traits: Value| {
+            kratos_client::models::UpdateRegistrationFlowWithPasswordMethod::new(
+                PASSWORD,
+                self::traits(traits),
+            )
+        };
+        let missing = api
+            .update_registration_flow(&flow.id, body(json!({"email": EMAIL})))
+            .send()
+            .await;
+        seen.outcome("without the company", &missing);
+        let done = api
+            .update_registration_flow(
+                &flow.id,
+                body(json!({"email": EMAIL, "company": "Analytical Engines"})),
+            )
+            .send()
+            .await
+            .unwrap();
+        seen.note("signed up with schema", &done.identity.schema_id);
+
+        let mut create = body_for("grace@example.com");
+        create.schema_id = "customer".into();
+        create.traits = traits(json!({"email": "grace@example.com"}));
+        let refused = admin.create_identity(create.clone()).send().await;
+        outcome_with_reason(seen, "admin, without the company", &refused);
+        create.traits = traits(json!({"email": "grace@example.com", "company": "Navy"}));
+        let created = admin.create_identity(create).send().await.unwrap();
+        seen.note("admin, created with schema", &created.schema_id);
+        let schema = admin.get_identity_schema("customer").send().await.unwrap();
+        seen.note(
+            "the customer schema's traits",
+            schema["properties"]["traits"]["required"].to_string(),
+        );
+    })
+    .await;
+}
