@@ -483,7 +483,7 @@ macro_rules! kratos_options {
         /// The assurance level whoami and settings require
         /// (`session.whoami.required_aal` and
         /// `selfservice.flows.settings.required_aal`). With
-        /// [`RequiredAal::Aal1`] beside `second_factor(true)` the second
+        /// [`RequiredAal::Aal1`](crate::testing::RequiredAal::Aal1) beside `second_factor(true)` the second
         /// factor is offered but not required: a password alone passes
         /// whoami and settings. Default: the highest available with
         /// `second_factor(true)`, else `aal1`.
