@@ -173,6 +173,8 @@ enum Step {
     CodeAgain(Value),
     /// Second factor on a server that has none configured: no form.
     Nothing,
+    /// Passwordless: the code sent to the identifier's address.
+    PasswordlessSent(Value),
 }
 
 fn step(store: &Store, flow: &Flow) -> Step {
@@ -194,6 +196,14 @@ fn step(store: &Store, flow: &Flow) -> Step {
     }
     if flow.refresh {
         return Step::Refresh(address());
+    }
+    if flow.active == Some("code") {
+        let identifier = flow.values.get("identifier").cloned().unwrap_or_default();
+        // Once a code was tried, the form for it is the second factor's.
+        return match flow.values.contains_key("code") {
+            true => Step::CodeAgain(identifier),
+            false => Step::PasswordlessSent(identifier),
+        };
     }
     if !store.config.identifier_first {
         return Step::Password;
@@ -260,9 +270,29 @@ fn flow_json(store: &Store, id: &str) -> Value {
                 Some(identifier_label(store)),
                 "identifier",
             ));
+            if store.config.passwordless_code {
+                nodes.push(flow.submit(
+                    "code",
+                    "method",
+                    "code",
+                    text(1010015, "Send sign in code", "info", None),
+                ));
+            }
             nodes.extend(password(with_password()));
             nodes
         }
+        Step::PasswordlessSent(identifier) => vec![
+            flow.input(
+                "default",
+                json!({"name": "identifier", "type": "hidden", "value": identifier, "required": true, "disabled": false, "node_type": "input"}),
+                Some(identifier_label(store)),
+                "identifier",
+            ),
+            flow.hidden("code", "method", "code"),
+            code_field(),
+            continue_button(),
+            resend(),
+        ],
         Step::Refresh(address) => {
             let mut nodes = vec![flow.csrf(), flow.hidden("default", "identifier", &address)];
             nodes.extend(password(text(1010001, "Sign in", "info", None)));
@@ -339,6 +369,7 @@ fn submit(store: &mut Store, id: &str, call: &Call) -> Answer {
             reject(store, id, None, no_strategy())
         }
         ("code", true) => code(store, id, call, &form),
+        ("code", false) if store.config.passwordless_code => passwordless(store, id, &form),
         ("identifier_first", false) if store.config.identifier_first => {
             identifier_first(store, id, &form)
         }
@@ -510,6 +541,63 @@ fn code(store: &mut Store, id: &str, call: &Call, form: &Form) -> Answer {
         identity.address_status = "completed";
     }
     finish(store, id, "code", token, true)
+}
+
+/// Passwordless sign-in: a code sent to the identifier's address (the
+/// next step, a 400 without error), then the code checked.
+fn passwordless(store: &mut Store, id: &str, form: &Form) -> Answer {
+    let typed = form.field("identifier").to_string();
+    let Some(identity_id) = store.identity_by_address(&typed).map(|i| i.id.clone()) else {
+        let message = text(
+            4000035,
+            "This account does not exist or has not setup sign in with code.",
+            "error",
+            None,
+        );
+        return reject(store, id, Some(typed), message);
+    };
+    let code = form.field("code").to_string();
+    let waiting = store
+        .flows
+        .get(id)
+        .is_some_and(|f| f.active == Some("code"));
+    if !waiting || !form.field("resend").is_empty() {
+        if let Some(flow) = store.flows.get_mut(id) {
+            flow.identity_id = Some(identity_id);
+            flow.values.insert("identifier".into(), json!(typed));
+            flow.values.remove("code");
+            flow.field_messages.clear();
+        }
+        send_login_code(store, id);
+        if let Some(flow) = store.flows.get_mut(id) {
+            flow.form_messages = vec![text(
+                1010014,
+                "A code was sent to the address you provided. If you didn't receive it, please check the spelling of the address and try again.",
+                "info",
+                None,
+            )];
+        }
+        return json_response(400, flow_json(store, id));
+    }
+    let sent = store.flows.get(id).and_then(|f| f.code.clone());
+    if code.is_empty() || sent.as_deref() != Some(code.as_str()) {
+        if let Some(flow) = store.flows.get_mut(id) {
+            flow.values.insert("code".into(), json!(""));
+            flow.form_messages = vec![text(
+                4010008,
+                "The login code is invalid or has already been used. Please try again.",
+                "error",
+                None,
+            )];
+        }
+        return json_response(400, flow_json(store, id));
+    }
+    let token = store.start_session(&identity_id, "code", "aal1");
+    // The code reached the address: it counts as verified.
+    if let Some(identity) = store.identities.iter_mut().find(|i| i.id == identity_id) {
+        identity.address_status = "completed";
+    }
+    finish(store, id, "code", token, false)
 }
 
 /// Records that the session `token` was just authenticated with `method`.

@@ -114,6 +114,9 @@ pub(crate) struct Options {
     pub(crate) default_browser_return_url: Option<String>,
     /// Identity schemas beside the default one, by id.
     pub(crate) schemas: Vec<IdentitySchema>,
+    /// `selfservice.methods.code.passwordless_enabled`: signing in by a
+    /// code sent to the address, without a password.
+    pub(crate) passwordless_code: bool,
     /// The required assurance level, when the test set it apart from
     /// `second_factor` (which requires the highest available).
     pub(crate) required_aal: Option<RequiredAal>,
@@ -162,6 +165,7 @@ impl Default for Options {
             ui_base: None,
             default_browser_return_url: None,
             schemas: Vec::new(),
+            passwordless_code: false,
             required_aal: None,
             min_password_length: 8,
             notify_unknown_recipients: false,
@@ -477,6 +481,17 @@ macro_rules! kratos_options {
         pub fn identity_schema(mut self, schema: $crate::testing::IdentitySchema) -> Self {
             self.options.mark("identity_schema");
             self.options.schemas.push(schema);
+            self
+        }
+
+        /// Whether users can sign in by a code sent to their address instead
+        /// of a password (`selfservice.methods.code.passwordless_enabled`):
+        /// the login form offers the `code` method; the identifier is
+        /// answered with 400 and the form for the code (`sent_email`, no
+        /// error), the right code with the session. Default: off.
+        pub fn passwordless_code(mut self, enabled: bool) -> Self {
+            self.options.mark("passwordless_code");
+            self.options.passwordless_code = enabled;
             self
         }
 

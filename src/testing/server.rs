@@ -1400,6 +1400,12 @@ fn kratos_config(
         put("selfservice.flows.settings.required_aal", json!(required));
         put("session.whoami.required_aal", json!(required));
     }
+    if wanted("passwordless_code") {
+        put(
+            "selfservice.methods.code.passwordless_enabled",
+            json!(options.passwordless_code),
+        );
+    }
     if wanted("privileged_session_max_age") {
         put(
             "selfservice.flows.settings.privileged_session_max_age",

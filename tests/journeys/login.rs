@@ -226,3 +226,48 @@ async fn identifier_first_login_answers_the_identifier_with_the_password_form() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn passwordless_sign_in_by_code() {
+    let builder = TestKratos::builder().passwordless_code(true);
+    on_each(builder, async |kratos: &TestKratos, seen: &mut Seen| {
+        kratos.add_identity(EMAIL, PASSWORD, None).await.unwrap();
+        let api = kratos.frontend();
+        let flow = api.create_native_login_flow().send().await.unwrap();
+        seen.flow("new flow", &flow);
+        // The identifier: the next step, a 400 with the form for the code.
+        let ask = UpdateLoginFlowWithCodeMethod::new().identifier(EMAIL);
+        let sent = api
+            .update_login_flow(&flow.id, ask)
+            .send()
+            .await
+            .unwrap_err();
+        seen.error("identifier", &sent);
+        let next = sent
+            .next_step()
+            .expect("the form for the code, not a refusal");
+        assert_eq!(next.state_name(), Some("sent_email"));
+        let wrong = UpdateLoginFlowWithCodeMethod::new()
+            .identifier(EMAIL)
+            .code("000000");
+        let refused = api.update_login_flow(&flow.id, wrong).send().await;
+        seen.outcome("wrong code", &refused);
+        let code = kratos
+            .last_code(EMAIL)
+            .await
+            .unwrap()
+            .expect("a code was sent");
+        let right = UpdateLoginFlowWithCodeMethod::new()
+            .identifier(EMAIL)
+            .code(code);
+        let done = api.update_login_flow(&flow.id, right).send().await;
+        seen.outcome("right code", &done);
+        let done = done.unwrap();
+        seen.session("signed in", &done.session);
+        let unknown = api.create_native_login_flow().send().await.unwrap();
+        let nobody = UpdateLoginFlowWithCodeMethod::new().identifier("nobody@example.com");
+        let answer = api.update_login_flow(&unknown.id, nobody).send().await;
+        seen.outcome("an unknown address", &answer);
+    })
+    .await;
+}
