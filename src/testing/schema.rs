@@ -19,7 +19,16 @@ pub(super) fn trait_nodes(
     group: &str,
     values: &Map<String, Value>,
 ) -> Vec<Value> {
-    traits_of(store, &flow.schema_id)
+    // The schema of the identity the flow is for (settings), else the one
+    // the flow was started with (registration).
+    let schema_id = flow
+        .identity_id
+        .as_deref()
+        .and_then(|id| store.identity(id))
+        .map_or(flow.schema_id.as_str(), |identity| {
+            identity.schema_id.as_str()
+        });
+    traits_of(store, schema_id)
         .iter()
         .map(|t| {
             let name = format!("traits.{}", t.name);

@@ -649,6 +649,21 @@ async fn a_second_identity_schema_for_sign_up_and_the_admin_api() {
             .await
             .unwrap();
         seen.note("signed up with schema", &done.identity.schema_id);
+        // Settings show the customer's traits.
+        let token = done.session_token.clone().expect("a token");
+        let settings = api
+            .create_native_settings_flow()
+            .session_token(&token)
+            .send()
+            .await
+            .unwrap();
+        let mut fields: Vec<&str> = settings
+            .inputs_for("profile")
+            .iter()
+            .map(|i| i.name)
+            .collect();
+        fields.sort_unstable();
+        seen.note("settings fields", fields.join(","));
 
         let mut create = body_for("grace@example.com");
         create.schema_id = "customer".into();
