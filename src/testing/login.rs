@@ -117,12 +117,7 @@ fn start(store: &mut Store, call: &Call) -> Answer {
     if aal == "aal2" && store.config.second_factor {
         send_login_code(store, &id);
         if let Some(flow) = store.flows.get_mut(&id) {
-            flow.form_messages = vec![text(
-                1010014,
-                "A code was sent to the address you provided. If you didn't receive it, please check the spelling of the address and try again.",
-                "info",
-                None,
-            )];
+            flow.form_messages = vec![code_sent()];
         }
     } else if aal == "aal2" {
         // No second factor is configured: the form has nothing to offer.
@@ -523,12 +518,7 @@ fn code(store: &mut Store, id: &str, call: &Call, form: &Form) -> Answer {
     }
     if sent.as_deref() != Some(typed.as_str()) {
         if let Some(flow) = store.flows.get_mut(id) {
-            flow.form_messages = vec![text(
-                4010008,
-                "The login code is invalid or has already been used. Please try again.",
-                "error",
-                None,
-            )];
+            flow.form_messages = vec![wrong_code()];
         }
         return json_response(400, flow_json(store, id));
     }
@@ -570,12 +560,7 @@ fn passwordless(store: &mut Store, id: &str, form: &Form) -> Answer {
         }
         send_login_code(store, id);
         if let Some(flow) = store.flows.get_mut(id) {
-            flow.form_messages = vec![text(
-                1010014,
-                "A code was sent to the address you provided. If you didn't receive it, please check the spelling of the address and try again.",
-                "info",
-                None,
-            )];
+            flow.form_messages = vec![code_sent()];
         }
         return json_response(400, flow_json(store, id));
     }
@@ -583,12 +568,7 @@ fn passwordless(store: &mut Store, id: &str, form: &Form) -> Answer {
     if code.is_empty() || sent.as_deref() != Some(code.as_str()) {
         if let Some(flow) = store.flows.get_mut(id) {
             flow.values.insert("code".into(), json!(""));
-            flow.form_messages = vec![text(
-                4010008,
-                "The login code is invalid or has already been used. Please try again.",
-                "error",
-                None,
-            )];
+            flow.form_messages = vec![wrong_code()];
         }
         return json_response(400, flow_json(store, id));
     }
@@ -641,4 +621,24 @@ fn reject(store: &mut Store, id: &str, identifier: Option<String>, message: Valu
         flow.form_messages = vec![message];
     }
     json_response(400, flow_json(store, id))
+}
+
+/// Kratos's message once a login code is on its way (1010014).
+fn code_sent() -> Value {
+    text(
+        1010014,
+        "A code was sent to the address you provided. If you didn't receive it, please check the spelling of the address and try again.",
+        "info",
+        None,
+    )
+}
+
+/// Kratos's message for a login code that is wrong or used (4010008).
+fn wrong_code() -> Value {
+    text(
+        4010008,
+        "The login code is invalid or has already been used. Please try again.",
+        "error",
+        None,
+    )
 }

@@ -37,6 +37,31 @@ where
     }
 }
 
+/// Notes what a wrong code came back as: the flow's state and the ids of
+/// its error messages (`read` gives them), or the error and whether it names
+/// a new flow.
+fn note_attempt<F: serde::Serialize, E: OperationError + FlowIn>(
+    seen: &mut Seen,
+    attempt: usize,
+    answer: &Result<F, Error<E>>,
+    read: impl Fn(&F) -> (Option<&str>, Vec<i64>),
+) {
+    let step = format!("wrong code {attempt}");
+    match answer {
+        Ok(flow) => {
+            let (state, messages) = read(flow);
+            seen.note(&step, format!("ok state={state:?} messages={messages:?}"));
+        }
+        Err(error) => {
+            outcome_with_reason(seen, &step, answer);
+            seen.note(
+                "  replaced by a new flow",
+                error.replacement_flow_id().is_some(),
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn recovery_codes_past_the_limit_refuse_even_the_right_one() {
     on_each(
@@ -53,17 +78,9 @@ async fn recovery_codes_past_the_limit_refuse_even_the_right_one() {
             for attempt in 1..=CODE_ATTEMPTS + 1 {
                 let wrong = UpdateRecoveryFlowWithCodeMethod::new().code(WRONG);
                 let answer = api.update_recovery_flow(&flow.id, wrong).send().await;
-                match &answer {
-                    Ok(flow) => seen.note(
-                        &format!("wrong code {attempt}"),
-                        format!(
-                            "ok state={:?} messages={:?}",
-                            flow.state_name(),
-                            flow.errors().iter().map(|m| m.id()).collect::<Vec<_>>()
-                        ),
-                    ),
-                    Err(_) => outcome_with_reason(seen, &format!("wrong code {attempt}"), &answer),
-                }
+                note_attempt(seen, attempt, &answer, |f| {
+                    (f.state_name(), f.errors().iter().map(|m| m.id()).collect())
+                });
             }
             let mut right = UpdateRecoveryFlowWithCodeMethod::default();
             right.code = kratos.last_code(EMAIL).await.unwrap();
@@ -103,23 +120,9 @@ async fn verification_codes_past_the_limit_replace_the_flow() {
             for attempt in 1..=CODE_ATTEMPTS + 1 {
                 let wrong = UpdateVerificationFlowWithCodeMethod::new().code(WRONG);
                 let answer = api.update_verification_flow(&flow.id, wrong).send().await;
-                match &answer {
-                    Ok(flow) => seen.note(
-                        &format!("wrong code {attempt}"),
-                        format!(
-                            "ok state={:?} messages={:?}",
-                            flow.state_name(),
-                            flow.errors().iter().map(|m| m.id()).collect::<Vec<_>>()
-                        ),
-                    ),
-                    Err(error) => {
-                        outcome_with_reason(seen, &format!("wrong code {attempt}"), &answer);
-                        seen.note(
-                            "  replaced by a new flow",
-                            error.replacement_flow_id().is_some(),
-                        );
-                    }
-                }
+                note_attempt(seen, attempt, &answer, |f| {
+                    (f.state_name(), f.errors().iter().map(|m| m.id()).collect())
+                });
             }
             let mut right = UpdateVerificationFlowWithCodeMethod::default();
             right.code = kratos.last_code(EMAIL).await.unwrap();
