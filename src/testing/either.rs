@@ -240,6 +240,17 @@ impl TestKratos {
         }
     }
 
+    /// The mock, where this is one: for what only a mock can do, such as
+    /// [`MockKratos::mount`]ing a stub of your own. `None` on a real
+    /// Kratos, which has no stubs: a test that needs one skips that part
+    /// there.
+    pub fn as_mock(&self) -> Option<&MockKratos> {
+        match self {
+            TestKratos::Mock(mock) => Some(mock),
+            TestKratos::Real(_) => None,
+        }
+    }
+
     /// Empties the server between tests: no identities, sessions, flows
     /// or messages, the options as they were; see [`MockKratos::clear`]
     /// and [`KratosServer::clear`]. A suite can share one server and clear

@@ -87,6 +87,9 @@ use options::Options;
 pub use options::{IdentitySchema, RequiredAal, TraitKind};
 pub use server::{KratosServer, KratosServerBuilder, KratosServerError};
 use store::Store;
+/// The wiremock this mock is built on, for [`MockKratos::mount`]: its
+/// `Mock`, `ResponseTemplate` and `matchers`, at the version the mock uses.
+pub use wiremock;
 
 /// The flow modules, each answering its own endpoints: adding a flow means
 /// adding a module here.
@@ -134,11 +137,9 @@ impl MockKratosBuilder {
     pub async fn start(self) -> MockKratos {
         let server = MockServer::start().await;
         let state = Arc::new(Mutex::new(Store::new(server.uri(), self.options)));
-        Mock::given(wiremock::matchers::any())
-            .respond_with(Routes(state.clone()))
-            .mount(&server)
-            .await;
-        MockKratos { server, state }
+        let kratos = MockKratos { server, state };
+        kratos.mount_the_fake().await;
+        kratos
     }
 }
 
@@ -303,10 +304,63 @@ impl MockKratos {
             };
         }
         self.server.reset().await;
+        self.mount_the_fake().await;
+    }
+
+    /// The fake Kratos behind every route, at wiremock's lowest priority,
+    /// so that any [`mount`](Self::mount)ed `Mock` wins where it matches.
+    async fn mount_the_fake(&self) {
         Mock::given(wiremock::matchers::any())
             .respond_with(Routes(self.state.clone()))
+            .with_priority(u8::MAX)
+            .named("MockKratos")
             .mount(&self.server)
             .await;
+    }
+
+    /// Answers the requests `mock` matches its own way, keeping the fake
+    /// for every other request: a route that fails once, a slow route, an
+    /// answer with a field Kratos has not sent yet. Any `Mock` mounted here
+    /// wins over the fake (whose priority is wiremock's lowest, 255);
+    /// `up_to_n_times(1)` lets the fake answer again after one.
+    /// Expectations set with `expect(..)` are checked by
+    /// [`verify`](Self::verify). [`clear`](Self::clear) removes them.
+    ///
+    /// A real Kratos has no such stubs: on a [`TestKratos`], reach the mock
+    /// with [`TestKratos::as_mock`] and skip the stub where it is `None`.
+    ///
+    /// ```
+    /// use kratos_client::testing::wiremock::{matchers, Mock, ResponseTemplate};
+    /// use kratos_client::testing::MockKratos;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let kratos = MockKratos::start().await;
+    /// // whoami answers 500 once, then the fake answers again.
+    /// kratos
+    ///     .mount(
+    ///         Mock::given(matchers::path("/sessions/whoami"))
+    ///             .respond_with(ResponseTemplate::new(500))
+    ///             .up_to_n_times(1)
+    ///             .expect(1),
+    ///     )
+    ///     .await;
+    /// let api = kratos.frontend();
+    /// let first = api.to_session().session_token("ory_st_x").send().await.unwrap_err();
+    /// assert_eq!(first.status().map(|s| s.as_u16()), Some(500));
+    /// let then = api.to_session().session_token("ory_st_x").send().await.unwrap_err();
+    /// assert_eq!(then.status().map(|s| s.as_u16()), Some(401));
+    /// kratos.verify().await;
+    /// # }
+    /// ```
+    pub async fn mount(&self, mock: Mock) {
+        mock.mount(&self.server).await;
+    }
+
+    /// Checks the expectations of every `Mock` [`mount`](Self::mount)ed
+    /// (`expect(..)`), panicking with wiremock's report if one is not met.
+    pub async fn verify(&self) {
+        self.server.verify().await;
     }
 
     /// How many identities have registered.

@@ -24,6 +24,7 @@ mod recovery;
 mod registration;
 mod sessions;
 mod settings;
+mod stubs;
 mod sweep;
 
 const EMAIL: &str = "ada@example.com";
