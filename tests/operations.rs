@@ -501,3 +501,42 @@ async fn send_with_response_keeps_the_status_and_headers_beside_the_value() {
     assert_eq!(session.id, id);
     assert_eq!(session, api.to_session().send().await.unwrap());
 }
+
+/// An optional parameter the caller may or may not have takes one call:
+/// `set_x(Some(..))` sends what `x(..)` sends, `set_x(None)` leaves it out.
+#[tokio::test]
+async fn option_twins_set_or_leave_out_a_parameter() {
+    let flow = fixture("registration_flow.json");
+    for (cookie, return_to) in [
+        (Some("ory_kratos_session=c"), Some("myapp://done")),
+        (None, None),
+    ] {
+        let (server, api) = answering("GET", "/self-service/registration/flows", 200, &flow).await;
+        api.get_registration_flow(FLOW_ID)
+            .set_cookie(cookie)
+            .send()
+            .await
+            .unwrap();
+        let request = only_request(&server).await;
+        assert_eq!(header(&request, "cookie"), cookie);
+        let (server, api) = answering("GET", "/self-service/registration/api", 200, &flow).await;
+        api.create_native_registration_flow()
+            .set_return_to(return_to)
+            .send()
+            .await
+            .unwrap();
+        let request = only_request(&server).await;
+        let sent: Vec<String> = query_pairs(&request)
+            .into_iter()
+            .filter(|(k, _)| k == "return_to")
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(
+            sent,
+            return_to
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        );
+    }
+}

@@ -380,11 +380,9 @@ impl BrowserFlows {
     ) -> Result<(Flow, Vec<HeaderValue>), PageError> {
         macro_rules! fetch {
             ($call:ident, $variant:ident) => {{
-                let mut request = self.api.$call(id);
-                if let Some(cookie) = cookie {
-                    request = request.cookie(cookie);
-                }
-                request
+                self.api
+                    .$call(id)
+                    .set_cookie(cookie)
                     .send_with_response()
                     .await
                     .map(|answer| {
@@ -433,10 +431,11 @@ impl BrowserFlows {
         let Some(cookie) = self.cookies.cookie_header(headers) else {
             return Ok(None);
         };
-        let mut request = self.api.create_browser_logout_flow().cookie(cookie);
-        if let Some(to) = return_to {
-            request = request.return_to(to);
-        }
+        let request = self
+            .api
+            .create_browser_logout_flow()
+            .cookie(cookie)
+            .set_return_to(return_to);
         match request.send().await {
             Ok(flow) => Ok(Some(flow.logout_url)),
             Err(Error::Api(e)) if e.status() == StatusCode::UNAUTHORIZED => Ok(None),

@@ -78,6 +78,12 @@ fn write_setter(out: &mut String, f: &Field) {
         out,
         "    pub fn {method}(mut self, {method}: {param}) -> Self {{\n        self.{method} = Some({value});\n        self\n    }}"
     );
+    // Its `Option` twin, `set_{name}`; a boxed field (a type that holds
+    // itself) keeps the one setter.
+    if !f.boxed {
+        let _ = writeln!(out);
+        super::emit_operations::write_option_twin(out, method, &param, false);
+    }
 }
 
 /// `From` the value of a request body's one required field, so that an

@@ -589,19 +589,22 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
             "    pub fn {0}(mut self, {0}: {arg}) -> Self {{",
             p.rust
         );
-        if matches!(p.ty, Ty::Vec(_)) && !p.secret {
+        let list = matches!(p.ty, Ty::Vec(_)) && !p.secret;
+        if list {
             let _ = writeln!(out, "        self.{} = {value};", p.rust);
         } else {
             let _ = writeln!(out, "        self.{} = Some({value});", p.rust);
         }
         let _ = writeln!(out, "        self\n    }}\n");
+        write_option_twin(out, &p.rust, &arg, list);
     }
     if let Some((ty, false)) = &op.body {
+        let arg = format!("impl Into<{}>", ty.rust_in_operations());
         let _ = writeln!(
             out,
-            "    /// The request body.\n    pub fn body(mut self, body: impl Into<{}>) -> Self {{\n        self.body = Some(body.into());\n        self\n    }}\n",
-            ty.rust_in_operations()
+            "    /// The request body.\n    pub fn body(mut self, body: {arg}) -> Self {{\n        self.body = Some(body.into());\n        self\n    }}\n"
         );
+        write_option_twin(out, "body", &arg, false);
     }
 
     if !setters.is_empty() || has_body_setter {
@@ -792,6 +795,41 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
             item.rust_in_operations().replace("crate::", "super::")
         );
     }
+}
+
+/// The `Option` twin of the optional setter `name` (`set_{name}`), as
+/// aws-sdk-rust has them: `Some` sets what the setter sets, `None` leaves
+/// the parameter out (a list empty), so that a value the caller may or may
+/// not have takes one call. `arg` is the setter's argument type, an
+/// `impl Into<T>` or `impl IntoIterator<Item = impl Into<T>>`; the twin is
+/// generic over the same.
+pub(super) fn write_option_twin(out: &mut String, name: &str, arg: &str, list: bool) {
+    let field = name.trim_start_matches("r#");
+    let (generics, param) = match arg.strip_prefix("impl IntoIterator<Item = impl Into<") {
+        Some(rest) => {
+            let inner = rest.trim_end_matches(">>");
+            (
+                format!("<I: IntoIterator<Item = T>, T: Into<{inner}>>"),
+                "I".to_string(),
+            )
+        }
+        None => match arg.strip_prefix("impl ") {
+            Some(bound) => (format!("<T: {bound}>"), "T".to_string()),
+            None => (String::new(), arg.to_string()),
+        },
+    };
+    let value = match (list, param.as_str()) {
+        (true, _) => format!(
+            "{field}.map(|items| items.into_iter().map(Into::into).collect()).unwrap_or_default()"
+        ),
+        (false, "I") => format!("{field}.map(|items| items.into_iter().map(Into::into).collect())"),
+        (false, "T") => format!("{field}.map(Into::into)"),
+        (false, _) => field.to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "    /// Sets or leaves out `{field}` by an `Option`; see [`{name}`](Self::{name}).\n    pub fn set_{field}{generics}(mut self, {field}: Option<{param}>) -> Self {{\n        self.{name} = {value};\n        self\n    }}\n"
+    );
 }
 
 /// The variant for Kratos's standard error object sent with `e`'s status in

@@ -370,9 +370,7 @@ impl Inner {
             Credential::Token(token) => request.session_token(token.clone()),
             Credential::Cookies(cookies) => request.cookie(cookies.clone()),
         };
-        if let Some(template) = &self.tokenize_as {
-            request = request.tokenize_as(template.clone());
-        }
+        request = request.set_tokenize_as(self.tokenize_as.clone());
         let answer = match tokio::time::timeout(self.timeout, request.send_with_response()).await {
             Ok(answer) => answer,
             Err(_) => {

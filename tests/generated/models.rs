@@ -1095,9 +1095,24 @@ impl CreateIdentityBody {
         self
     }
 
+    /// Sets or leaves out `credentials` by an `Option`; see [`credentials`](Self::credentials).
+    pub fn set_credentials<T: Into<IdentityWithCredentials>>(
+        mut self,
+        credentials: Option<T>,
+    ) -> Self {
+        self.credentials = credentials.map(Into::into);
+        self
+    }
+
     /// Sets `external_id`: An optional id from another system, for linking the identity to it. No two identities may share one.
     pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
         self.external_id = Some(external_id.into());
+        self
+    }
+
+    /// Sets or leaves out `external_id` by an `Option`; see [`external_id`](Self::external_id).
+    pub fn set_external_id<T: Into<String>>(mut self, external_id: Option<T>) -> Self {
+        self.external_id = external_id.map(Into::into);
         self
     }
 
@@ -1110,6 +1125,15 @@ impl CreateIdentityBody {
         self
     }
 
+    /// Sets or leaves out `metadata_admin` by an `Option`; see [`metadata_admin`](Self::metadata_admin).
+    pub fn set_metadata_admin<T: Into<serde_json::Value>>(
+        mut self,
+        metadata_admin: Option<T>,
+    ) -> Self {
+        self.metadata_admin = metadata_admin.map(Into::into);
+        self
+    }
+
     /// Sets `metadata_public`: Any JSON value the user may read, for example in their own session. Keep secrets and sensitive data out of it.
     pub fn metadata_public(
         mut self,
@@ -1119,9 +1143,27 @@ impl CreateIdentityBody {
         self
     }
 
+    /// Sets or leaves out `metadata_public` by an `Option`; see [`metadata_public`](Self::metadata_public).
+    pub fn set_metadata_public<T: Into<serde_json::Value>>(
+        mut self,
+        metadata_public: Option<T>,
+    ) -> Self {
+        self.metadata_public = metadata_public.map(Into::into);
+        self
+    }
+
     /// Sets `organization_id`.
     pub fn organization_id(mut self, organization_id: impl Into<NullUuid>) -> Self {
         self.organization_id = Some(organization_id.into());
+        self
+    }
+
+    /// Sets or leaves out `organization_id` by an `Option`; see [`organization_id`](Self::organization_id).
+    pub fn set_organization_id<T: Into<NullUuid>>(
+        mut self,
+        organization_id: Option<T>,
+    ) -> Self {
+        self.organization_id = organization_id.map(Into::into);
         self
     }
 
@@ -1136,9 +1178,28 @@ impl CreateIdentityBody {
         self
     }
 
+    /// Sets or leaves out `recovery_addresses` by an `Option`; see [`recovery_addresses`](Self::recovery_addresses).
+    pub fn set_recovery_addresses<
+        I: IntoIterator<Item = T>,
+        T: Into<RecoveryIdentityAddress>,
+    >(mut self, recovery_addresses: Option<I>) -> Self {
+        self.recovery_addresses = recovery_addresses
+            .map(|items| items.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// Sets `state`: Whether the identity may sign in: `active` or `inactive`.
     pub fn state(mut self, state: impl Into<CreateIdentityBodyState>) -> Self {
         self.state = Some(state.into());
+        self
+    }
+
+    /// Sets or leaves out `state` by an `Option`; see [`state`](Self::state).
+    pub fn set_state<T: Into<CreateIdentityBodyState>>(
+        mut self,
+        state: Option<T>,
+    ) -> Self {
+        self.state = state.map(Into::into);
         self
     }
 
@@ -1152,6 +1213,16 @@ impl CreateIdentityBody {
         self.verifiable_addresses = Some(
             verifiable_addresses.into_iter().map(Into::into).collect(),
         );
+        self
+    }
+
+    /// Sets or leaves out `verifiable_addresses` by an `Option`; see [`verifiable_addresses`](Self::verifiable_addresses).
+    pub fn set_verifiable_addresses<
+        I: IntoIterator<Item = T>,
+        T: Into<VerifiableIdentityAddress>,
+    >(mut self, verifiable_addresses: Option<I>) -> Self {
+        self.verifiable_addresses = verifiable_addresses
+            .map(|items| items.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1324,9 +1395,24 @@ impl CreateRecoveryCodeForIdentityBody {
         self
     }
 
+    /// Sets or leaves out `expires_in` by an `Option`; see [`expires_in`](Self::expires_in).
+    pub fn set_expires_in<T: Into<String>>(mut self, expires_in: Option<T>) -> Self {
+        self.expires_in = expires_in.map(Into::into);
+        self
+    }
+
     /// Sets `flow_type`.
     pub fn flow_type(mut self, flow_type: impl Into<SelfServiceFlowType>) -> Self {
         self.flow_type = Some(flow_type.into());
+        self
+    }
+
+    /// Sets or leaves out `flow_type` by an `Option`; see [`flow_type`](Self::flow_type).
+    pub fn set_flow_type<T: Into<SelfServiceFlowType>>(
+        mut self,
+        flow_type: Option<T>,
+    ) -> Self {
+        self.flow_type = flow_type.map(Into::into);
         self
     }
 }
@@ -1422,6 +1508,12 @@ impl CreateRecoveryLinkForIdentityBody {
     /// Sets `expires_in`: How long the link stays valid, as a duration such as `1h` or `30m`. Without it, Kratos uses its `selfservice.methods.link.config.lifespan` setting.
     pub fn expires_in(mut self, expires_in: impl Into<String>) -> Self {
         self.expires_in = Some(expires_in.into());
+        self
+    }
+
+    /// Sets or leaves out `expires_in` by an `Option`; see [`expires_in`](Self::expires_in).
+    pub fn set_expires_in<T: Into<String>>(mut self, expires_in: Option<T>) -> Self {
+        self.expires_in = expires_in.map(Into::into);
         self
     }
 }
@@ -2884,9 +2976,21 @@ impl IdentityPatch {
         self
     }
 
+    /// Sets or leaves out `create` by an `Option`; see [`create`](Self::create).
+    pub fn set_create<T: Into<CreateIdentityBody>>(mut self, create: Option<T>) -> Self {
+        self.create = create.map(Into::into);
+        self
+    }
+
     /// Sets `patch_id`: An optional id of your choosing for this patch. Kratos echoes it in the matching result so you can pair results with patches.
     pub fn patch_id(mut self, patch_id: impl Into<String>) -> Self {
         self.patch_id = Some(patch_id.into());
+        self
+    }
+
+    /// Sets or leaves out `patch_id` by an `Option`; see [`patch_id`](Self::patch_id).
+    pub fn set_patch_id<T: Into<String>>(mut self, patch_id: Option<T>) -> Self {
+        self.patch_id = patch_id.map(Into::into);
         self
     }
 }
@@ -3268,6 +3372,15 @@ impl IdentityWithCredentials {
         self
     }
 
+    /// Sets or leaves out `oidc` by an `Option`; see [`oidc`](Self::oidc).
+    pub fn set_oidc<T: Into<IdentityWithCredentialsOidc>>(
+        mut self,
+        oidc: Option<T>,
+    ) -> Self {
+        self.oidc = oidc.map(Into::into);
+        self
+    }
+
     /// Sets `password`.
     pub fn password(
         mut self,
@@ -3277,9 +3390,27 @@ impl IdentityWithCredentials {
         self
     }
 
+    /// Sets or leaves out `password` by an `Option`; see [`password`](Self::password).
+    pub fn set_password<T: Into<IdentityWithCredentialsPassword>>(
+        mut self,
+        password: Option<T>,
+    ) -> Self {
+        self.password = password.map(Into::into);
+        self
+    }
+
     /// Sets `saml`.
     pub fn saml(mut self, saml: impl Into<IdentityWithCredentialsSaml>) -> Self {
         self.saml = Some(saml.into());
+        self
+    }
+
+    /// Sets or leaves out `saml` by an `Option`; see [`saml`](Self::saml).
+    pub fn set_saml<T: Into<IdentityWithCredentialsSaml>>(
+        mut self,
+        saml: Option<T>,
+    ) -> Self {
+        self.saml = saml.map(Into::into);
         self
     }
 }
@@ -3341,6 +3472,15 @@ impl IdentityWithCredentialsOidc {
         self.config = Some(config.into());
         self
     }
+
+    /// Sets or leaves out `config` by an `Option`; see [`config`](Self::config).
+    pub fn set_config<T: Into<IdentityWithCredentialsOidcConfig>>(
+        mut self,
+        config: Option<T>,
+    ) -> Self {
+        self.config = config.map(Into::into);
+        self
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -3400,6 +3540,16 @@ impl IdentityWithCredentialsOidcConfig {
         >,
     ) -> Self {
         self.providers = Some(providers.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets or leaves out `providers` by an `Option`; see [`providers`](Self::providers).
+    pub fn set_providers<
+        I: IntoIterator<Item = T>,
+        T: Into<IdentityWithCredentialsOidcConfigProvider>,
+    >(mut self, providers: Option<I>) -> Self {
+        self.providers = providers
+            .map(|items| items.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3492,9 +3642,24 @@ impl IdentityWithCredentialsOidcConfigProvider {
         self
     }
 
+    /// Sets or leaves out `organization` by an `Option`; see [`organization`](Self::organization).
+    pub fn set_organization<T: Into<NullUuid>>(
+        mut self,
+        organization: Option<T>,
+    ) -> Self {
+        self.organization = organization.map(Into::into);
+        self
+    }
+
     /// Sets `use_auto_link`: If `true`, Kratos links the provider account to this identity when the user first signs in through `provider`, rather than needing the subject to be known beforehand.
     pub fn use_auto_link(mut self, use_auto_link: impl Into<bool>) -> Self {
         self.use_auto_link = Some(use_auto_link.into());
+        self
+    }
+
+    /// Sets or leaves out `use_auto_link` by an `Option`; see [`use_auto_link`](Self::use_auto_link).
+    pub fn set_use_auto_link<T: Into<bool>>(mut self, use_auto_link: Option<T>) -> Self {
+        self.use_auto_link = use_auto_link.map(Into::into);
         self
     }
 }
@@ -3554,6 +3719,15 @@ impl IdentityWithCredentialsPassword {
         config: impl Into<IdentityWithCredentialsPasswordConfig>,
     ) -> Self {
         self.config = Some(config.into());
+        self
+    }
+
+    /// Sets or leaves out `config` by an `Option`; see [`config`](Self::config).
+    pub fn set_config<T: Into<IdentityWithCredentialsPasswordConfig>>(
+        mut self,
+        config: Option<T>,
+    ) -> Self {
+        self.config = config.map(Into::into);
         self
     }
 }
@@ -3638,9 +3812,24 @@ impl IdentityWithCredentialsPasswordConfig {
         self
     }
 
+    /// Sets or leaves out `hashed_password` by an `Option`; see [`hashed_password`](Self::hashed_password).
+    pub fn set_hashed_password<T: Into<String>>(
+        mut self,
+        hashed_password: Option<T>,
+    ) -> Self {
+        self.hashed_password = hashed_password.map(Into::into);
+        self
+    }
+
     /// Sets `password`: A plain password, for when no hash is available. Kratos hashes it with its configured hasher.
     pub fn password(mut self, password: impl Into<String>) -> Self {
         self.password = Some(password.into());
+        self
+    }
+
+    /// Sets or leaves out `password` by an `Option`; see [`password`](Self::password).
+    pub fn set_password<T: Into<String>>(mut self, password: Option<T>) -> Self {
+        self.password = password.map(Into::into);
         self
     }
 
@@ -3650,6 +3839,15 @@ impl IdentityWithCredentialsPasswordConfig {
         use_password_migration_hook: impl Into<bool>,
     ) -> Self {
         self.use_password_migration_hook = Some(use_password_migration_hook.into());
+        self
+    }
+
+    /// Sets or leaves out `use_password_migration_hook` by an `Option`; see [`use_password_migration_hook`](Self::use_password_migration_hook).
+    pub fn set_use_password_migration_hook<T: Into<bool>>(
+        mut self,
+        use_password_migration_hook: Option<T>,
+    ) -> Self {
+        self.use_password_migration_hook = use_password_migration_hook.map(Into::into);
         self
     }
 }
@@ -3726,6 +3924,15 @@ impl IdentityWithCredentialsSaml {
         self.config = Some(config.into());
         self
     }
+
+    /// Sets or leaves out `config` by an `Option`; see [`config`](Self::config).
+    pub fn set_config<T: Into<IdentityWithCredentialsSamlConfig>>(
+        mut self,
+        config: Option<T>,
+    ) -> Self {
+        self.config = config.map(Into::into);
+        self
+    }
 }
 
 /// The SAML accounts to link to the identity.
@@ -3786,6 +3993,16 @@ impl IdentityWithCredentialsSamlConfig {
         >,
     ) -> Self {
         self.providers = Some(providers.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets or leaves out `providers` by an `Option`; see [`providers`](Self::providers).
+    pub fn set_providers<
+        I: IntoIterator<Item = T>,
+        T: Into<IdentityWithCredentialsSamlConfigProvider>,
+    >(mut self, providers: Option<I>) -> Self {
+        self.providers = providers
+            .map(|items| items.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3868,6 +4085,15 @@ impl IdentityWithCredentialsSamlConfigProvider {
     /// Sets `organization`.
     pub fn organization(mut self, organization: impl Into<NullUuid>) -> Self {
         self.organization = Some(organization.into());
+        self
+    }
+
+    /// Sets or leaves out `organization` by an `Option`; see [`organization`](Self::organization).
+    pub fn set_organization<T: Into<NullUuid>>(
+        mut self,
+        organization: Option<T>,
+    ) -> Self {
+        self.organization = organization.map(Into::into);
         self
     }
 }
@@ -3957,9 +4183,21 @@ impl JsonPatch {
         self
     }
 
+    /// Sets or leaves out `from` by an `Option`; see [`from`](Self::from).
+    pub fn set_from<T: Into<String>>(mut self, from: Option<T>) -> Self {
+        self.from = from.map(Into::into);
+        self
+    }
+
     /// Sets `value`: The value to add, to replace with, or to compare against for `test`.
     pub fn value(mut self, value: impl Into<serde_json::Value>) -> Self {
         self.value = Some(value.into());
+        self
+    }
+
+    /// Sets or leaves out `value` by an `Option`; see [`value`](Self::value).
+    pub fn set_value<T: Into<serde_json::Value>>(mut self, value: Option<T>) -> Self {
+        self.value = value.map(Into::into);
         self
     }
 }
@@ -5991,6 +6229,16 @@ impl PatchIdentitiesBody {
         self.identities = Some(identities.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets or leaves out `identities` by an `Option`; see [`identities`](Self::identities).
+    pub fn set_identities<I: IntoIterator<Item = T>, T: Into<IdentityPatch>>(
+        mut self,
+        identities: Option<I>,
+    ) -> Self {
+        self.identities = identities
+            .map(|items| items.into_iter().map(Into::into).collect());
+        self
+    }
 }
 
 /// Request body for signing out a native app's session.
@@ -6559,15 +6807,33 @@ impl RecoveryIdentityAddress {
         self
     }
 
+    /// Sets or leaves out `created_at` by an `Option`; see [`created_at`](Self::created_at).
+    pub fn set_created_at<T: Into<String>>(mut self, created_at: Option<T>) -> Self {
+        self.created_at = created_at.map(Into::into);
+        self
+    }
+
     /// Sets `id`: Its id.
     pub fn id(mut self, id: impl Into<String>) -> Self {
         self.id = Some(id.into());
         self
     }
 
+    /// Sets or leaves out `id` by an `Option`; see [`id`](Self::id).
+    pub fn set_id<T: Into<String>>(mut self, id: Option<T>) -> Self {
+        self.id = id.map(Into::into);
+        self
+    }
+
     /// Sets `updated_at`: When it last changed.
     pub fn updated_at(mut self, updated_at: impl Into<String>) -> Self {
         self.updated_at = Some(updated_at.into());
+        self
+    }
+
+    /// Sets or leaves out `updated_at` by an `Option`; see [`updated_at`](Self::updated_at).
+    pub fn set_updated_at<T: Into<String>>(mut self, updated_at: Option<T>) -> Self {
+        self.updated_at = updated_at.map(Into::into);
         self
     }
 }
@@ -9693,12 +9959,27 @@ impl UpdateFedcmFlowBody {
         self
     }
 
+    /// Sets or leaves out `nonce` by an `Option`; see [`nonce`](Self::nonce).
+    pub fn set_nonce<T: Into<String>>(mut self, nonce: Option<T>) -> Self {
+        self.nonce = nonce.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -9839,9 +10120,24 @@ impl UpdateIdentityBody {
         self
     }
 
+    /// Sets or leaves out `credentials` by an `Option`; see [`credentials`](Self::credentials).
+    pub fn set_credentials<T: Into<IdentityWithCredentials>>(
+        mut self,
+        credentials: Option<T>,
+    ) -> Self {
+        self.credentials = credentials.map(Into::into);
+        self
+    }
+
     /// Sets `external_id`: An optional id from another system, for linking the identity to it. No two identities may share one.
     pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
         self.external_id = Some(external_id.into());
+        self
+    }
+
+    /// Sets or leaves out `external_id` by an `Option`; see [`external_id`](Self::external_id).
+    pub fn set_external_id<T: Into<String>>(mut self, external_id: Option<T>) -> Self {
+        self.external_id = external_id.map(Into::into);
         self
     }
 
@@ -9854,12 +10150,30 @@ impl UpdateIdentityBody {
         self
     }
 
+    /// Sets or leaves out `metadata_admin` by an `Option`; see [`metadata_admin`](Self::metadata_admin).
+    pub fn set_metadata_admin<T: Into<serde_json::Value>>(
+        mut self,
+        metadata_admin: Option<T>,
+    ) -> Self {
+        self.metadata_admin = metadata_admin.map(Into::into);
+        self
+    }
+
     /// Sets `metadata_public`: Any JSON value the user may read, for example in their own session. Keep secrets and sensitive data out of it.
     pub fn metadata_public(
         mut self,
         metadata_public: impl Into<serde_json::Value>,
     ) -> Self {
         self.metadata_public = Some(metadata_public.into());
+        self
+    }
+
+    /// Sets or leaves out `metadata_public` by an `Option`; see [`metadata_public`](Self::metadata_public).
+    pub fn set_metadata_public<T: Into<serde_json::Value>>(
+        mut self,
+        metadata_public: Option<T>,
+    ) -> Self {
+        self.metadata_public = metadata_public.map(Into::into);
         self
     }
 }
@@ -10300,9 +10614,21 @@ impl UpdateLoginFlowWithCodeMethod {
         self
     }
 
+    /// Sets or leaves out `address` by an `Option`; see [`address`](Self::address).
+    pub fn set_address<T: Into<String>>(mut self, address: Option<T>) -> Self {
+        self.address = address.map(Into::into);
+        self
+    }
+
     /// Sets `code`: The 6-digit code the user received.
     pub fn code(mut self, code: impl Into<String>) -> Self {
         self.code = Some(code.into());
+        self
+    }
+
+    /// Sets or leaves out `code` by an `Option`; see [`code`](Self::code).
+    pub fn set_code<T: Into<String>>(mut self, code: Option<T>) -> Self {
+        self.code = code.map(Into::into);
         self
     }
 
@@ -10312,9 +10638,21 @@ impl UpdateLoginFlowWithCodeMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `identifier`: The email address or phone number to sign in with. It only works for an account that already has code login set up, through registration or settings.
     pub fn identifier(mut self, identifier: impl Into<String>) -> Self {
         self.identifier = Some(identifier.into());
+        self
+    }
+
+    /// Sets or leaves out `identifier` by an `Option`; see [`identifier`](Self::identifier).
+    pub fn set_identifier<T: Into<String>>(mut self, identifier: Option<T>) -> Self {
+        self.identifier = identifier.map(Into::into);
         self
     }
 
@@ -10324,12 +10662,27 @@ impl UpdateLoginFlowWithCodeMethod {
         self
     }
 
+    /// Sets or leaves out `resend` by an `Option`; see [`resend`](Self::resend).
+    pub fn set_resend<T: Into<String>>(mut self, resend: Option<T>) -> Self {
+        self.resend = resend.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -10432,12 +10785,27 @@ impl UpdateLoginFlowWithIdentifierFirstMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -10527,6 +10895,12 @@ impl UpdateLoginFlowWithLookupSecretMethod {
     /// Sets `csrf_token`: Anti-CSRF token, copied from the `csrf_token` node of the flow's form. Only browser flows check it; native apps can leave it out.
     pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
         self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
         self
     }
 }
@@ -10650,15 +11024,36 @@ impl UpdateLoginFlowWithOidcMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `id_token`: An ID token the app already obtained from the provider, for example through the platform's native Apple or Google sign-in. Kratos checks it against the provider's public keys and fills the OIDC credentials from its claims. Only Apple and Google are supported. If the token lacks claims such as the name (Apple puts only the email in it), supply them in `traits`.
     pub fn id_token(mut self, id_token: impl Into<String>) -> Self {
         self.id_token = Some(id_token.into());
         self
     }
 
+    /// Sets or leaves out `id_token` by an `Option`; see [`id_token`](Self::id_token).
+    pub fn set_id_token<T: Into<String>>(mut self, id_token: Option<T>) -> Self {
+        self.id_token = id_token.map(Into::into);
+        self
+    }
+
     /// Sets `id_token_nonce`: The nonce used when the ID token was requested. Required, and compared with the token, for providers that support nonce validation.
     pub fn id_token_nonce(mut self, id_token_nonce: impl Into<String>) -> Self {
         self.id_token_nonce = Some(id_token_nonce.into());
+        self
+    }
+
+    /// Sets or leaves out `id_token_nonce` by an `Option`; see [`id_token_nonce`](Self::id_token_nonce).
+    pub fn set_id_token_nonce<T: Into<String>>(
+        mut self,
+        id_token_nonce: Option<T>,
+    ) -> Self {
+        self.id_token_nonce = id_token_nonce.map(Into::into);
         self
     }
 
@@ -10671,6 +11066,15 @@ impl UpdateLoginFlowWithOidcMethod {
         self
     }
 
+    /// Sets or leaves out `traits` by an `Option`; see [`traits`](Self::traits).
+    pub fn set_traits<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        traits: Option<T>,
+    ) -> Self {
+        self.traits = traits.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
     pub fn transient_payload(
         mut self,
@@ -10680,12 +11084,30 @@ impl UpdateLoginFlowWithOidcMethod {
         self
     }
 
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
+        self
+    }
+
     /// Sets `upstream_parameters`: Extra parameters forwarded to the provider; which ones work depends on the provider. Recognised keys, all strings: `login_hint` (preselect an account or prefill the email and skip the account picker), `hd` (restrict sign-in to one Google organisation, e.g. `mycollege.edu`), `prompt` (e.g. `select_account`, to ask the provider to re-authenticate or ask for consent) and `acr_values` (requested authentication context class values).
     pub fn upstream_parameters(
         mut self,
         upstream_parameters: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.upstream_parameters = Some(upstream_parameters.into());
+        self
+    }
+
+    /// Sets or leaves out `upstream_parameters` by an `Option`; see [`upstream_parameters`](Self::upstream_parameters).
+    pub fn set_upstream_parameters<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        upstream_parameters: Option<T>,
+    ) -> Self {
+        self.upstream_parameters = upstream_parameters.map(Into::into);
         self
     }
 }
@@ -10782,9 +11204,24 @@ impl UpdateLoginFlowWithPasskeyMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `passkey_login`: The WebAuthn assertion produced by the authenticator for the flow's challenge, serialised as JSON.
     pub fn passkey_login(mut self, passkey_login: impl Into<String>) -> Self {
         self.passkey_login = Some(passkey_login.into());
+        self
+    }
+
+    /// Sets or leaves out `passkey_login` by an `Option`; see [`passkey_login`](Self::passkey_login).
+    pub fn set_passkey_login<T: Into<String>>(
+        mut self,
+        passkey_login: Option<T>,
+    ) -> Self {
+        self.passkey_login = passkey_login.map(Into::into);
         self
     }
 }
@@ -10901,6 +11338,12 @@ impl UpdateLoginFlowWithPasswordMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `password_identifier`: Deprecated; send `identifier` instead.
     pub fn password_identifier(
         mut self,
@@ -10910,12 +11353,30 @@ impl UpdateLoginFlowWithPasswordMethod {
         self
     }
 
+    /// Sets or leaves out `password_identifier` by an `Option`; see [`password_identifier`](Self::password_identifier).
+    pub fn set_password_identifier<T: Into<String>>(
+        mut self,
+        password_identifier: Option<T>,
+    ) -> Self {
+        self.password_identifier = password_identifier.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -11017,12 +11478,27 @@ impl UpdateLoginFlowWithSamlMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -11122,12 +11598,27 @@ impl UpdateLoginFlowWithTotpMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -11234,6 +11725,12 @@ impl UpdateLoginFlowWithWebAuthnMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Arbitrary JSON object handed to the server's webhooks for this request. Kratos does not store it on the identity.
     pub fn transient_payload(
         mut self,
@@ -11243,9 +11740,27 @@ impl UpdateLoginFlowWithWebAuthnMethod {
         self
     }
 
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
+        self
+    }
+
     /// Sets `webauthn_login`: The WebAuthn assertion produced by the security key for the flow's challenge, serialised as JSON. In browser forms the server's `webauthn.js` script fills it in.
     pub fn webauthn_login(mut self, webauthn_login: impl Into<String>) -> Self {
         self.webauthn_login = Some(webauthn_login.into());
+        self
+    }
+
+    /// Sets or leaves out `webauthn_login` by an `Option`; see [`webauthn_login`](Self::webauthn_login).
+    pub fn set_webauthn_login<T: Into<String>>(
+        mut self,
+        webauthn_login: Option<T>,
+    ) -> Self {
+        self.webauthn_login = webauthn_login.map(Into::into);
         self
     }
 }
@@ -11501,9 +12016,21 @@ impl UpdateRecoveryFlowWithCodeMethod {
         self
     }
 
+    /// Sets or leaves out `code` by an `Option`; see [`code`](Self::code).
+    pub fn set_code<T: Into<String>>(mut self, code: Option<T>) -> Self {
+        self.code = code.map(Into::into);
+        self
+    }
+
     /// Sets `csrf_token`: Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
     pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
         self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
         self
     }
 
@@ -11513,9 +12040,24 @@ impl UpdateRecoveryFlowWithCodeMethod {
         self
     }
 
+    /// Sets or leaves out `email` by an `Option`; see [`email`](Self::email).
+    pub fn set_email<T: Into<String>>(mut self, email: Option<T>) -> Self {
+        self.email = email.map(Into::into);
+        self
+    }
+
     /// Sets `recovery_address`: Recovery address of the user, such as an email address or a phone number for an SMS code. Only used by the newer (V2) recovery flow.
     pub fn recovery_address(mut self, recovery_address: impl Into<String>) -> Self {
         self.recovery_address = Some(recovery_address.into());
+        self
+    }
+
+    /// Sets or leaves out `recovery_address` by an `Option`; see [`recovery_address`](Self::recovery_address).
+    pub fn set_recovery_address<T: Into<String>>(
+        mut self,
+        recovery_address: Option<T>,
+    ) -> Self {
+        self.recovery_address = recovery_address.map(Into::into);
         self
     }
 
@@ -11528,6 +12070,15 @@ impl UpdateRecoveryFlowWithCodeMethod {
         self
     }
 
+    /// Sets or leaves out `recovery_confirm_address` by an `Option`; see [`recovery_confirm_address`](Self::recovery_confirm_address).
+    pub fn set_recovery_confirm_address<T: Into<String>>(
+        mut self,
+        recovery_confirm_address: Option<T>,
+    ) -> Self {
+        self.recovery_confirm_address = recovery_confirm_address.map(Into::into);
+        self
+    }
+
     /// Sets `recovery_select_address`: The address the user picked when the account has several. Addresses are shown masked, so treat this value as an opaque id and send it back as given. Only used by the newer (V2) recovery flow.
     pub fn recovery_select_address(
         mut self,
@@ -11537,9 +12088,24 @@ impl UpdateRecoveryFlowWithCodeMethod {
         self
     }
 
+    /// Sets or leaves out `recovery_select_address` by an `Option`; see [`recovery_select_address`](Self::recovery_select_address).
+    pub fn set_recovery_select_address<T: Into<String>>(
+        mut self,
+        recovery_select_address: Option<T>,
+    ) -> Self {
+        self.recovery_select_address = recovery_select_address.map(Into::into);
+        self
+    }
+
     /// Sets `screen`: Send `previous` to step back to the preceding screen. Only used by the newer (V2) recovery flow.
     pub fn screen(mut self, screen: impl Into<String>) -> Self {
         self.screen = Some(screen.into());
+        self
+    }
+
+    /// Sets or leaves out `screen` by an `Option`; see [`screen`](Self::screen).
+    pub fn set_screen<T: Into<String>>(mut self, screen: Option<T>) -> Self {
+        self.screen = screen.map(Into::into);
         self
     }
 
@@ -11549,6 +12115,15 @@ impl UpdateRecoveryFlowWithCodeMethod {
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -11653,12 +12228,27 @@ impl UpdateRecoveryFlowWithLinkMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Free-form JSON object handed on to webhooks. Kratos does not store it.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -11974,9 +12564,21 @@ impl UpdateRegistrationFlowWithCodeMethod {
         self
     }
 
+    /// Sets or leaves out `code` by an `Option`; see [`code`](Self::code).
+    pub fn set_code<T: Into<String>>(mut self, code: Option<T>) -> Self {
+        self.code = code.map(Into::into);
+        self
+    }
+
     /// Sets `csrf_token`: The anti-CSRF token; only browser flows need it.
     pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
         self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
         self
     }
 
@@ -11986,12 +12588,27 @@ impl UpdateRegistrationFlowWithCodeMethod {
         self
     }
 
+    /// Sets or leaves out `resend` by an `Option`; see [`resend`](Self::resend).
+    pub fn set_resend<T: Into<String>>(mut self, resend: Option<T>) -> Self {
+        self.resend = resend.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Data for webhooks; Kratos does not store it.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -12121,15 +12738,36 @@ impl UpdateRegistrationFlowWithOidcMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `id_token`: An ID token the app already got from the provider, to register without a browser.
     pub fn id_token(mut self, id_token: impl Into<String>) -> Self {
         self.id_token = Some(id_token.into());
         self
     }
 
+    /// Sets or leaves out `id_token` by an `Option`; see [`id_token`](Self::id_token).
+    pub fn set_id_token<T: Into<String>>(mut self, id_token: Option<T>) -> Self {
+        self.id_token = id_token.map(Into::into);
+        self
+    }
+
     /// Sets `id_token_nonce`: The nonce the ID token was made with, if the provider uses one.
     pub fn id_token_nonce(mut self, id_token_nonce: impl Into<String>) -> Self {
         self.id_token_nonce = Some(id_token_nonce.into());
+        self
+    }
+
+    /// Sets or leaves out `id_token_nonce` by an `Option`; see [`id_token_nonce`](Self::id_token_nonce).
+    pub fn set_id_token_nonce<T: Into<String>>(
+        mut self,
+        id_token_nonce: Option<T>,
+    ) -> Self {
+        self.id_token_nonce = id_token_nonce.map(Into::into);
         self
     }
 
@@ -12142,6 +12780,15 @@ impl UpdateRegistrationFlowWithOidcMethod {
         self
     }
 
+    /// Sets or leaves out `traits` by an `Option`; see [`traits`](Self::traits).
+    pub fn set_traits<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        traits: Option<T>,
+    ) -> Self {
+        self.traits = traits.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Data for webhooks; Kratos does not store it.
     pub fn transient_payload(
         mut self,
@@ -12151,12 +12798,30 @@ impl UpdateRegistrationFlowWithOidcMethod {
         self
     }
 
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
+        self
+    }
+
     /// Sets `upstream_parameters`: Extra parameters for the provider, such as `login_hint`.
     pub fn upstream_parameters(
         mut self,
         upstream_parameters: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.upstream_parameters = Some(upstream_parameters.into());
+        self
+    }
+
+    /// Sets or leaves out `upstream_parameters` by an `Option`; see [`upstream_parameters`](Self::upstream_parameters).
+    pub fn set_upstream_parameters<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        upstream_parameters: Option<T>,
+    ) -> Self {
+        self.upstream_parameters = upstream_parameters.map(Into::into);
         self
     }
 }
@@ -12270,9 +12935,24 @@ impl UpdateRegistrationFlowWithPasskeyMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `passkey_register`: The JSON the WebAuthn API returned for the new passkey.
     pub fn passkey_register(mut self, passkey_register: impl Into<String>) -> Self {
         self.passkey_register = Some(passkey_register.into());
+        self
+    }
+
+    /// Sets or leaves out `passkey_register` by an `Option`; see [`passkey_register`](Self::passkey_register).
+    pub fn set_passkey_register<T: Into<String>>(
+        mut self,
+        passkey_register: Option<T>,
+    ) -> Self {
+        self.passkey_register = passkey_register.map(Into::into);
         self
     }
 
@@ -12282,6 +12962,15 @@ impl UpdateRegistrationFlowWithPasskeyMethod {
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -12397,12 +13086,27 @@ impl UpdateRegistrationFlowWithPasswordMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Data for webhooks; Kratos does not store it.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -12510,6 +13214,12 @@ impl UpdateRegistrationFlowWithProfileMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `screen`: Go back to a previous screen instead of going on.
     pub fn screen(
         mut self,
@@ -12519,12 +13229,30 @@ impl UpdateRegistrationFlowWithProfileMethod {
         self
     }
 
+    /// Sets or leaves out `screen` by an `Option`; see [`screen`](Self::screen).
+    pub fn set_screen<T: Into<UpdateRegistrationFlowWithProfileMethodScreen>>(
+        mut self,
+        screen: Option<T>,
+    ) -> Self {
+        self.screen = screen.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Data for webhooks; Kratos does not store it.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -12699,6 +13427,12 @@ impl UpdateRegistrationFlowWithSamlMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `traits`: The identity's traits, shaped by its identity schema.
     pub fn traits(
         mut self,
@@ -12708,12 +13442,30 @@ impl UpdateRegistrationFlowWithSamlMethod {
         self
     }
 
+    /// Sets or leaves out `traits` by an `Option`; see [`traits`](Self::traits).
+    pub fn set_traits<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        traits: Option<T>,
+    ) -> Self {
+        self.traits = traits.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Data for webhooks; Kratos does not store it.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -12834,6 +13586,12 @@ impl UpdateRegistrationFlowWithWebAuthnMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Data for webhooks; Kratos does not store it.
     pub fn transient_payload(
         mut self,
@@ -12843,9 +13601,27 @@ impl UpdateRegistrationFlowWithWebAuthnMethod {
         self
     }
 
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
+        self
+    }
+
     /// Sets `webauthn_register`: The JSON the WebAuthn API returned for the new key.
     pub fn webauthn_register(mut self, webauthn_register: impl Into<String>) -> Self {
         self.webauthn_register = Some(webauthn_register.into());
+        self
+    }
+
+    /// Sets or leaves out `webauthn_register` by an `Option`; see [`webauthn_register`](Self::webauthn_register).
+    pub fn set_webauthn_register<T: Into<String>>(
+        mut self,
+        webauthn_register: Option<T>,
+    ) -> Self {
+        self.webauthn_register = webauthn_register.map(Into::into);
         self
     }
 
@@ -12855,6 +13631,16 @@ impl UpdateRegistrationFlowWithWebAuthnMethod {
         webauthn_register_displayname: impl Into<String>,
     ) -> Self {
         self.webauthn_register_displayname = Some(webauthn_register_displayname.into());
+        self
+    }
+
+    /// Sets or leaves out `webauthn_register_displayname` by an `Option`; see [`webauthn_register_displayname`](Self::webauthn_register_displayname).
+    pub fn set_webauthn_register_displayname<T: Into<String>>(
+        mut self,
+        webauthn_register_displayname: Option<T>,
+    ) -> Self {
+        self.webauthn_register_displayname = webauthn_register_displayname
+            .map(Into::into);
         self
     }
 }
@@ -13238,12 +14024,27 @@ impl UpdateSettingsFlowWithLookupMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `lookup_secret_confirm`: Set to `true` to save the codes produced by an earlier `lookup_secret_regenerate` submission, replacing the previous set.
     pub fn lookup_secret_confirm(
         mut self,
         lookup_secret_confirm: impl Into<bool>,
     ) -> Self {
         self.lookup_secret_confirm = Some(lookup_secret_confirm.into());
+        self
+    }
+
+    /// Sets or leaves out `lookup_secret_confirm` by an `Option`; see [`lookup_secret_confirm`](Self::lookup_secret_confirm).
+    pub fn set_lookup_secret_confirm<T: Into<bool>>(
+        mut self,
+        lookup_secret_confirm: Option<T>,
+    ) -> Self {
+        self.lookup_secret_confirm = lookup_secret_confirm.map(Into::into);
         self
     }
 
@@ -13256,12 +14057,30 @@ impl UpdateSettingsFlowWithLookupMethod {
         self
     }
 
+    /// Sets or leaves out `lookup_secret_disable` by an `Option`; see [`lookup_secret_disable`](Self::lookup_secret_disable).
+    pub fn set_lookup_secret_disable<T: Into<bool>>(
+        mut self,
+        lookup_secret_disable: Option<T>,
+    ) -> Self {
+        self.lookup_secret_disable = lookup_secret_disable.map(Into::into);
+        self
+    }
+
     /// Sets `lookup_secret_regenerate`: Set to `true` to create a fresh set of recovery codes. The returned flow shows them; they are only stored after a `lookup_secret_confirm` submission.
     pub fn lookup_secret_regenerate(
         mut self,
         lookup_secret_regenerate: impl Into<bool>,
     ) -> Self {
         self.lookup_secret_regenerate = Some(lookup_secret_regenerate.into());
+        self
+    }
+
+    /// Sets or leaves out `lookup_secret_regenerate` by an `Option`; see [`lookup_secret_regenerate`](Self::lookup_secret_regenerate).
+    pub fn set_lookup_secret_regenerate<T: Into<bool>>(
+        mut self,
+        lookup_secret_regenerate: Option<T>,
+    ) -> Self {
+        self.lookup_secret_regenerate = lookup_secret_regenerate.map(Into::into);
         self
     }
 
@@ -13274,12 +14093,30 @@ impl UpdateSettingsFlowWithLookupMethod {
         self
     }
 
+    /// Sets or leaves out `lookup_secret_reveal` by an `Option`; see [`lookup_secret_reveal`](Self::lookup_secret_reveal).
+    pub fn set_lookup_secret_reveal<T: Into<bool>>(
+        mut self,
+        lookup_secret_reveal: Option<T>,
+    ) -> Self {
+        self.lookup_secret_reveal = lookup_secret_reveal.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Optional extra data handed to webhooks for this submission. It is not stored on the identity.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -13400,9 +14237,21 @@ impl UpdateSettingsFlowWithOidcMethod {
         self
     }
 
+    /// Sets or leaves out `flow` by an `Option`; see [`flow`](Self::flow).
+    pub fn set_flow<T: Into<String>>(mut self, flow: Option<T>) -> Self {
+        self.flow = flow.map(Into::into);
+        self
+    }
+
     /// Sets `link`: ID of the provider to connect, as configured on the server (for example `google`). Send exactly one of `link` and `unlink`. Linking continues on the provider's site, so JSON clients get a 422 `browser_location_change_required` with the URL to open.
     pub fn link(mut self, link: impl Into<String>) -> Self {
         self.link = Some(link.into());
+        self
+    }
+
+    /// Sets or leaves out `link` by an `Option`; see [`link`](Self::link).
+    pub fn set_link<T: Into<String>>(mut self, link: Option<T>) -> Self {
+        self.link = link.map(Into::into);
         self
     }
 
@@ -13415,6 +14264,15 @@ impl UpdateSettingsFlowWithOidcMethod {
         self
     }
 
+    /// Sets or leaves out `traits` by an `Option`; see [`traits`](Self::traits).
+    pub fn set_traits<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        traits: Option<T>,
+    ) -> Self {
+        self.traits = traits.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Optional extra data handed to webhooks for this submission. It is not stored on the identity.
     pub fn transient_payload(
         mut self,
@@ -13424,9 +14282,24 @@ impl UpdateSettingsFlowWithOidcMethod {
         self
     }
 
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
+        self
+    }
+
     /// Sets `unlink`: ID of a connected provider to remove from the identity. Send exactly one of `unlink` and `link`.
     pub fn unlink(mut self, unlink: impl Into<String>) -> Self {
         self.unlink = Some(unlink.into());
+        self
+    }
+
+    /// Sets or leaves out `unlink` by an `Option`; see [`unlink`](Self::unlink).
+    pub fn set_unlink<T: Into<String>>(mut self, unlink: Option<T>) -> Self {
+        self.unlink = unlink.map(Into::into);
         self
     }
 
@@ -13436,6 +14309,15 @@ impl UpdateSettingsFlowWithOidcMethod {
         upstream_parameters: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.upstream_parameters = Some(upstream_parameters.into());
+        self
+    }
+
+    /// Sets or leaves out `upstream_parameters` by an `Option`; see [`upstream_parameters`](Self::upstream_parameters).
+    pub fn set_upstream_parameters<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        upstream_parameters: Option<T>,
+    ) -> Self {
+        self.upstream_parameters = upstream_parameters.map(Into::into);
         self
     }
 }
@@ -13541,9 +14423,24 @@ impl UpdateSettingsFlowWithPasskeyMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `passkey_remove`: ID of the passkey credential to delete.
     pub fn passkey_remove(mut self, passkey_remove: impl Into<String>) -> Self {
         self.passkey_remove = Some(passkey_remove.into());
+        self
+    }
+
+    /// Sets or leaves out `passkey_remove` by an `Option`; see [`passkey_remove`](Self::passkey_remove).
+    pub fn set_passkey_remove<T: Into<String>>(
+        mut self,
+        passkey_remove: Option<T>,
+    ) -> Self {
+        self.passkey_remove = passkey_remove.map(Into::into);
         self
     }
 
@@ -13553,6 +14450,15 @@ impl UpdateSettingsFlowWithPasskeyMethod {
         passkey_settings_register: impl Into<String>,
     ) -> Self {
         self.passkey_settings_register = Some(passkey_settings_register.into());
+        self
+    }
+
+    /// Sets or leaves out `passkey_settings_register` by an `Option`; see [`passkey_settings_register`](Self::passkey_settings_register).
+    pub fn set_passkey_settings_register<T: Into<String>>(
+        mut self,
+        passkey_settings_register: Option<T>,
+    ) -> Self {
+        self.passkey_settings_register = passkey_settings_register.map(Into::into);
         self
     }
 }
@@ -13649,12 +14555,27 @@ impl UpdateSettingsFlowWithPasswordMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Optional extra data handed to webhooks for this submission. It is not stored on the identity.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -13754,12 +14675,27 @@ impl UpdateSettingsFlowWithProfileMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Optional extra data handed to webhooks for this submission. It is not stored on the identity.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -13877,15 +14813,33 @@ impl UpdateSettingsFlowWithSamlMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `flow`: ID of the settings flow this submission belongs to.
     pub fn flow(mut self, flow: impl Into<String>) -> Self {
         self.flow = Some(flow.into());
         self
     }
 
+    /// Sets or leaves out `flow` by an `Option`; see [`flow`](Self::flow).
+    pub fn set_flow<T: Into<String>>(mut self, flow: Option<T>) -> Self {
+        self.flow = flow.map(Into::into);
+        self
+    }
+
     /// Sets `link`: ID of the SAML provider to connect. Send exactly one of `link` and `unlink`. Linking continues at the provider, so JSON clients get a 422 `browser_location_change_required` with the URL to open.
     pub fn link(mut self, link: impl Into<String>) -> Self {
         self.link = Some(link.into());
+        self
+    }
+
+    /// Sets or leaves out `link` by an `Option`; see [`link`](Self::link).
+    pub fn set_link<T: Into<String>>(mut self, link: Option<T>) -> Self {
+        self.link = link.map(Into::into);
         self
     }
 
@@ -13898,6 +14852,15 @@ impl UpdateSettingsFlowWithSamlMethod {
         self
     }
 
+    /// Sets or leaves out `traits` by an `Option`; see [`traits`](Self::traits).
+    pub fn set_traits<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        traits: Option<T>,
+    ) -> Self {
+        self.traits = traits.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Optional extra data handed to webhooks for this submission. It is not stored on the identity.
     pub fn transient_payload(
         mut self,
@@ -13907,9 +14870,24 @@ impl UpdateSettingsFlowWithSamlMethod {
         self
     }
 
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
+        self
+    }
+
     /// Sets `unlink`: ID of a connected SAML provider to remove from the identity. Send exactly one of `unlink` and `link`.
     pub fn unlink(mut self, unlink: impl Into<String>) -> Self {
         self.unlink = Some(unlink.into());
+        self
+    }
+
+    /// Sets or leaves out `unlink` by an `Option`; see [`unlink`](Self::unlink).
+    pub fn set_unlink<T: Into<String>>(mut self, unlink: Option<T>) -> Self {
+        self.unlink = unlink.map(Into::into);
         self
     }
 }
@@ -14016,9 +14994,21 @@ impl UpdateSettingsFlowWithTotpMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `totp_code`: A current code from the authenticator app, computed from the secret the flow displays (as QR code or text). A valid code completes the pairing.
     pub fn totp_code(mut self, totp_code: impl Into<String>) -> Self {
         self.totp_code = Some(totp_code.into());
+        self
+    }
+
+    /// Sets or leaves out `totp_code` by an `Option`; see [`totp_code`](Self::totp_code).
+    pub fn set_totp_code<T: Into<String>>(mut self, totp_code: Option<T>) -> Self {
+        self.totp_code = totp_code.map(Into::into);
         self
     }
 
@@ -14028,12 +15018,27 @@ impl UpdateSettingsFlowWithTotpMethod {
         self
     }
 
+    /// Sets or leaves out `totp_unlink` by an `Option`; see [`totp_unlink`](Self::totp_unlink).
+    pub fn set_totp_unlink<T: Into<bool>>(mut self, totp_unlink: Option<T>) -> Self {
+        self.totp_unlink = totp_unlink.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Optional extra data handed to webhooks for this submission. It is not stored on the identity.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -14154,6 +15159,12 @@ impl UpdateSettingsFlowWithWebAuthnMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Optional extra data handed to webhooks for this submission. It is not stored on the identity.
     pub fn transient_payload(
         mut self,
@@ -14163,9 +15174,27 @@ impl UpdateSettingsFlowWithWebAuthnMethod {
         self
     }
 
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
+        self
+    }
+
     /// Sets `webauthn_register`: The result of the WebAuthn credential creation ceremony, encoded as JSON, for the key being added.
     pub fn webauthn_register(mut self, webauthn_register: impl Into<String>) -> Self {
         self.webauthn_register = Some(webauthn_register.into());
+        self
+    }
+
+    /// Sets or leaves out `webauthn_register` by an `Option`; see [`webauthn_register`](Self::webauthn_register).
+    pub fn set_webauthn_register<T: Into<String>>(
+        mut self,
+        webauthn_register: Option<T>,
+    ) -> Self {
+        self.webauthn_register = webauthn_register.map(Into::into);
         self
     }
 
@@ -14178,9 +15207,28 @@ impl UpdateSettingsFlowWithWebAuthnMethod {
         self
     }
 
+    /// Sets or leaves out `webauthn_register_displayname` by an `Option`; see [`webauthn_register_displayname`](Self::webauthn_register_displayname).
+    pub fn set_webauthn_register_displayname<T: Into<String>>(
+        mut self,
+        webauthn_register_displayname: Option<T>,
+    ) -> Self {
+        self.webauthn_register_displayname = webauthn_register_displayname
+            .map(Into::into);
+        self
+    }
+
     /// Sets `webauthn_remove`: ID of the WebAuthn credential to delete.
     pub fn webauthn_remove(mut self, webauthn_remove: impl Into<String>) -> Self {
         self.webauthn_remove = Some(webauthn_remove.into());
+        self
+    }
+
+    /// Sets or leaves out `webauthn_remove` by an `Option`; see [`webauthn_remove`](Self::webauthn_remove).
+    pub fn set_webauthn_remove<T: Into<String>>(
+        mut self,
+        webauthn_remove: Option<T>,
+    ) -> Self {
+        self.webauthn_remove = webauthn_remove.map(Into::into);
         self
     }
 }
@@ -14396,9 +15444,21 @@ impl UpdateVerificationFlowWithCodeMethod {
         self
     }
 
+    /// Sets or leaves out `code` by an `Option`; see [`code`](Self::code).
+    pub fn set_code<T: Into<String>>(mut self, code: Option<T>) -> Self {
+        self.code = code.map(Into::into);
+        self
+    }
+
     /// Sets `csrf_token`: Anti-CSRF token taken from the flow's form (the `csrf_token` node). Browser flows need it; flows created through the `/api` endpoint do not.
     pub fn csrf_token(mut self, csrf_token: impl Into<String>) -> Self {
         self.csrf_token = Some(csrf_token.into());
+        self
+    }
+
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
         self
     }
 
@@ -14408,12 +15468,27 @@ impl UpdateVerificationFlowWithCodeMethod {
         self
     }
 
+    /// Sets or leaves out `email` by an `Option`; see [`email`](Self::email).
+    pub fn set_email<T: Into<String>>(mut self, email: Option<T>) -> Self {
+        self.email = email.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Free-form JSON object handed on to webhooks. Kratos does not store it.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -14514,12 +15589,27 @@ impl UpdateVerificationFlowWithLinkMethod {
         self
     }
 
+    /// Sets or leaves out `csrf_token` by an `Option`; see [`csrf_token`](Self::csrf_token).
+    pub fn set_csrf_token<T: Into<String>>(mut self, csrf_token: Option<T>) -> Self {
+        self.csrf_token = csrf_token.map(Into::into);
+        self
+    }
+
     /// Sets `transient_payload`: Free-form JSON object handed on to webhooks. Kratos does not store it.
     pub fn transient_payload(
         mut self,
         transient_payload: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.transient_payload = Some(transient_payload.into());
+        self
+    }
+
+    /// Sets or leaves out `transient_payload` by an `Option`; see [`transient_payload`](Self::transient_payload).
+    pub fn set_transient_payload<T: Into<serde_json::Map<String, serde_json::Value>>>(
+        mut self,
+        transient_payload: Option<T>,
+    ) -> Self {
+        self.transient_payload = transient_payload.map(Into::into);
         self
     }
 }
@@ -14668,9 +15758,21 @@ impl VerifiableIdentityAddress {
         self
     }
 
+    /// Sets or leaves out `created_at` by an `Option`; see [`created_at`](Self::created_at).
+    pub fn set_created_at<T: Into<String>>(mut self, created_at: Option<T>) -> Self {
+        self.created_at = created_at.map(Into::into);
+        self
+    }
+
     /// Sets `id`: Its id.
     pub fn id(mut self, id: impl Into<String>) -> Self {
         self.id = Some(id.into());
+        self
+    }
+
+    /// Sets or leaves out `id` by an `Option`; see [`id`](Self::id).
+    pub fn set_id<T: Into<String>>(mut self, id: Option<T>) -> Self {
+        self.id = id.map(Into::into);
         self
     }
 
@@ -14680,9 +15782,21 @@ impl VerifiableIdentityAddress {
         self
     }
 
+    /// Sets or leaves out `updated_at` by an `Option`; see [`updated_at`](Self::updated_at).
+    pub fn set_updated_at<T: Into<String>>(mut self, updated_at: Option<T>) -> Self {
+        self.updated_at = updated_at.map(Into::into);
+        self
+    }
+
     /// Sets `verified_at`.
     pub fn verified_at(mut self, verified_at: impl Into<NullTime>) -> Self {
         self.verified_at = Some(verified_at.into());
+        self
+    }
+
+    /// Sets or leaves out `verified_at` by an `Option`; see [`verified_at`](Self::verified_at).
+    pub fn set_verified_at<T: Into<NullTime>>(mut self, verified_at: Option<T>) -> Self {
+        self.verified_at = verified_at.map(Into::into);
         self
     }
 }

@@ -195,9 +195,21 @@ impl ListCourierMessages {
         self
     }
 
+    /// Sets or leaves out `page_size` by an `Option`; see [`page_size`](Self::page_size).
+    pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
     /// Where the page starts: the token from the previous page's `Link` header. Leave it out for the first page.
     pub fn page_token(mut self, page_token: impl Into<String>) -> Self {
         self.page_token = Some(page_token.into());
+        self
+    }
+
+    /// Sets or leaves out `page_token` by an `Option`; see [`page_token`](Self::page_token).
+    pub fn set_page_token<T: Into<String>>(mut self, page_token: Option<T>) -> Self {
+        self.page_token = page_token.map(Into::into);
         self
     }
 
@@ -210,9 +222,24 @@ impl ListCourierMessages {
         self
     }
 
+    /// Sets or leaves out `status` by an `Option`; see [`status`](Self::status).
+    pub fn set_status<T: Into<crate::models::CourierMessageStatus>>(
+        mut self,
+        status: Option<T>,
+    ) -> Self {
+        self.status = status.map(Into::into);
+        self
+    }
+
     /// Return only messages addressed to this recipient, an email address or phone number. Left out, messages to every recipient are returned.
     pub fn recipient(mut self, recipient: impl Into<String>) -> Self {
         self.recipient = Some(recipient.into());
+        self
+    }
+
+    /// Sets or leaves out `recipient` by an `Option`; see [`recipient`](Self::recipient).
+    pub fn set_recipient<T: Into<String>>(mut self, recipient: Option<T>) -> Self {
+        self.recipient = recipient.map(Into::into);
         self
     }
 }
@@ -822,9 +849,21 @@ impl CreateBrowserLoginFlow {
         self
     }
 
+    /// Sets or leaves out `refresh` by an `Option`; see [`refresh`](Self::refresh).
+    pub fn set_refresh(mut self, refresh: Option<bool>) -> Self {
+        self.refresh = refresh;
+        self
+    }
+
     /// Assurance level the login has to reach. A password or similar single-factor sign-in gives `aal1`; send `aal2` to have a signed-in user add a second factor such as TOTP or WebAuthn to the session.
     pub fn aal(mut self, aal: impl Into<String>) -> Self {
         self.aal = Some(aal.into());
+        self
+    }
+
+    /// Sets or leaves out `aal` by an `Option`; see [`aal`](Self::aal).
+    pub fn set_aal<T: Into<String>>(mut self, aal: Option<T>) -> Self {
+        self.aal = aal.map(Into::into);
         self
     }
 
@@ -834,9 +873,21 @@ impl CreateBrowserLoginFlow {
         self
     }
 
+    /// Sets or leaves out `return_to` by an `Option`; see [`return_to`](Self::return_to).
+    pub fn set_return_to<T: Into<String>>(mut self, return_to: Option<T>) -> Self {
+        self.return_to = return_to.map(Into::into);
+        self
+    }
+
     /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
         self.cookie = Some(cookie.into());
+        self
+    }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
         self
     }
 
@@ -846,9 +897,24 @@ impl CreateBrowserLoginFlow {
         self
     }
 
+    /// Sets or leaves out `login_challenge` by an `Option`; see [`login_challenge`](Self::login_challenge).
+    pub fn set_login_challenge<T: Into<String>>(
+        mut self,
+        login_challenge: Option<T>,
+    ) -> Self {
+        self.login_challenge = login_challenge.map(Into::into);
+        self
+    }
+
     /// Signs the user in through the organization with this ID. Only has an effect on the Ory Network.
     pub fn organization(mut self, organization: impl Into<String>) -> Self {
         self.organization = Some(organization.into());
+        self
+    }
+
+    /// Sets or leaves out `organization` by an `Option`; see [`organization`](Self::organization).
+    pub fn set_organization<T: Into<String>>(mut self, organization: Option<T>) -> Self {
+        self.organization = organization.map(Into::into);
         self
     }
 
@@ -858,9 +924,24 @@ impl CreateBrowserLoginFlow {
         self
     }
 
+    /// Sets or leaves out `via` by an `Option`; see [`via`](Self::via).
+    pub fn set_via<T: Into<String>>(mut self, via: Option<T>) -> Self {
+        self.via = via.map(Into::into);
+        self
+    }
+
     /// Picks the identity schema this login flow works with; leave it out for the default.
     pub fn identity_schema(mut self, identity_schema: impl Into<String>) -> Self {
         self.identity_schema = Some(identity_schema.into());
+        self
+    }
+
+    /// Sets or leaves out `identity_schema` by an `Option`; see [`identity_schema`](Self::identity_schema).
+    pub fn set_identity_schema<T: Into<String>>(
+        mut self,
+        identity_schema: Option<T>,
+    ) -> Self {
+        self.identity_schema = identity_schema.map(Into::into);
         self
     }
 }
@@ -1005,9 +1086,21 @@ impl CreateBrowserLogoutFlow {
         self
     }
 
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
+        self
+    }
+
     /// Where to send the browser after the user has been signed out.
     pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
         self.return_to = Some(return_to.into());
+        self
+    }
+
+    /// Sets or leaves out `return_to` by an `Option`; see [`return_to`](Self::return_to).
+    pub fn set_return_to<T: Into<String>>(mut self, return_to: Option<T>) -> Self {
+        self.return_to = return_to.map(Into::into);
         self
     }
 }
@@ -1124,6 +1217,12 @@ impl CreateBrowserRecoveryFlow {
     /// Where to send the browser once the flow is finished. Must be an allowed return URL.
     pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
         self.return_to = Some(return_to.into());
+        self
+    }
+
+    /// Sets or leaves out `return_to` by an `Option`; see [`return_to`](Self::return_to).
+    pub fn set_return_to<T: Into<String>>(mut self, return_to: Option<T>) -> Self {
+        self.return_to = return_to.map(Into::into);
         self
     }
 }
@@ -1253,9 +1352,24 @@ impl CreateBrowserRegistrationFlow {
         self
     }
 
+    /// Sets or leaves out `return_to` by an `Option`; see [`return_to`](Self::return_to).
+    pub fn set_return_to<T: Into<String>>(mut self, return_to: Option<T>) -> Self {
+        self.return_to = return_to.map(Into::into);
+        self
+    }
+
     /// Ory OAuth2 login challenge, from the `login_challenge` query parameter of your registration page (for example `/registration?login_challenge=abcde`). When set, the registration completes an OAuth2 / OpenID Connect request. Outside the Ory Network this works with Ory Hydra.
     pub fn login_challenge(mut self, login_challenge: impl Into<String>) -> Self {
         self.login_challenge = Some(login_challenge.into());
+        self
+    }
+
+    /// Sets or leaves out `login_challenge` by an `Option`; see [`login_challenge`](Self::login_challenge).
+    pub fn set_login_challenge<T: Into<String>>(
+        mut self,
+        login_challenge: Option<T>,
+    ) -> Self {
+        self.login_challenge = login_challenge.map(Into::into);
         self
     }
 
@@ -1268,15 +1382,39 @@ impl CreateBrowserRegistrationFlow {
         self
     }
 
+    /// Sets or leaves out `after_verification_return_to` by an `Option`; see [`after_verification_return_to`](Self::after_verification_return_to).
+    pub fn set_after_verification_return_to<T: Into<String>>(
+        mut self,
+        after_verification_return_to: Option<T>,
+    ) -> Self {
+        self.after_verification_return_to = after_verification_return_to.map(Into::into);
+        self
+    }
+
     /// Registers the user in the organization with this ID. Only has an effect on the Ory Network.
     pub fn organization(mut self, organization: impl Into<String>) -> Self {
         self.organization = Some(organization.into());
         self
     }
 
+    /// Sets or leaves out `organization` by an `Option`; see [`organization`](Self::organization).
+    pub fn set_organization<T: Into<String>>(mut self, organization: Option<T>) -> Self {
+        self.organization = organization.map(Into::into);
+        self
+    }
+
     /// Picks the identity schema the new identity is registered under; leave it out for the default.
     pub fn identity_schema(mut self, identity_schema: impl Into<String>) -> Self {
         self.identity_schema = Some(identity_schema.into());
+        self
+    }
+
+    /// Sets or leaves out `identity_schema` by an `Option`; see [`identity_schema`](Self::identity_schema).
+    pub fn set_identity_schema<T: Into<String>>(
+        mut self,
+        identity_schema: Option<T>,
+    ) -> Self {
+        self.identity_schema = identity_schema.map(Into::into);
         self
     }
 }
@@ -1410,9 +1548,21 @@ impl CreateBrowserSettingsFlow {
         self
     }
 
+    /// Sets or leaves out `return_to` by an `Option`; see [`return_to`](Self::return_to).
+    pub fn set_return_to<T: Into<String>>(mut self, return_to: Option<T>) -> Self {
+        self.return_to = return_to.map(Into::into);
+        self
+    }
+
     /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
         self.cookie = Some(cookie.into());
+        self
+    }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
         self
     }
 }
@@ -1549,6 +1699,12 @@ impl CreateBrowserVerificationFlow {
     /// Where to send the browser once the flow is finished. Must be an allowed return URL.
     pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
         self.return_to = Some(return_to.into());
+        self
+    }
+
+    /// Sets or leaves out `return_to` by an `Option`; see [`return_to`](Self::return_to).
+    pub fn set_return_to<T: Into<String>>(mut self, return_to: Option<T>) -> Self {
+        self.return_to = return_to.map(Into::into);
         self
     }
 }
@@ -1771,9 +1927,21 @@ impl CreateNativeLoginFlow {
         self
     }
 
+    /// Sets or leaves out `refresh` by an `Option`; see [`refresh`](Self::refresh).
+    pub fn set_refresh(mut self, refresh: Option<bool>) -> Self {
+        self.refresh = refresh;
+        self
+    }
+
     /// Assurance level the login has to reach. A password or similar single-factor sign-in gives `aal1`; send `aal2` to have a signed-in user add a second factor such as TOTP or WebAuthn to the session.
     pub fn aal(mut self, aal: impl Into<String>) -> Self {
         self.aal = Some(aal.into());
+        self
+    }
+
+    /// Sets or leaves out `aal` by an `Option`; see [`aal`](Self::aal).
+    pub fn set_aal<T: Into<String>>(mut self, aal: Option<T>) -> Self {
+        self.aal = aal.map(Into::into);
         self
     }
 
@@ -1788,9 +1956,24 @@ impl CreateNativeLoginFlow {
         self
     }
 
+    /// Sets or leaves out `return_session_token_exchange_code` by an `Option`; see [`return_session_token_exchange_code`](Self::return_session_token_exchange_code).
+    pub fn set_return_session_token_exchange_code(
+        mut self,
+        return_session_token_exchange_code: Option<bool>,
+    ) -> Self {
+        self.return_session_token_exchange_code = return_session_token_exchange_code;
+        self
+    }
+
     /// Where to send the browser once the flow is finished.
     pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
         self.return_to = Some(return_to.into());
+        self
+    }
+
+    /// Sets or leaves out `return_to` by an `Option`; see [`return_to`](Self::return_to).
+    pub fn set_return_to<T: Into<String>>(mut self, return_to: Option<T>) -> Self {
+        self.return_to = return_to.map(Into::into);
         self
     }
 
@@ -1800,15 +1983,36 @@ impl CreateNativeLoginFlow {
         self
     }
 
+    /// Sets or leaves out `organization` by an `Option`; see [`organization`](Self::organization).
+    pub fn set_organization<T: Into<String>>(mut self, organization: Option<T>) -> Self {
+        self.organization = organization.map(Into::into);
+        self
+    }
+
     /// Deprecated; leave it out. It used to name the credential that a second-factor code is sent to in `aal2` flows; the user now picks one of their second factors instead.
     pub fn via(mut self, via: impl Into<String>) -> Self {
         self.via = Some(via.into());
         self
     }
 
+    /// Sets or leaves out `via` by an `Option`; see [`via`](Self::via).
+    pub fn set_via<T: Into<String>>(mut self, via: Option<T>) -> Self {
+        self.via = via.map(Into::into);
+        self
+    }
+
     /// Picks the identity schema this login flow works with; leave it out for the default.
     pub fn identity_schema(mut self, identity_schema: impl Into<String>) -> Self {
         self.identity_schema = Some(identity_schema.into());
+        self
+    }
+
+    /// Sets or leaves out `identity_schema` by an `Option`; see [`identity_schema`](Self::identity_schema).
+    pub fn set_identity_schema<T: Into<String>>(
+        mut self,
+        identity_schema: Option<T>,
+    ) -> Self {
+        self.identity_schema = identity_schema.map(Into::into);
         self
     }
 }
@@ -2050,9 +2254,24 @@ impl CreateNativeRegistrationFlow {
         self
     }
 
+    /// Sets or leaves out `return_session_token_exchange_code` by an `Option`; see [`return_session_token_exchange_code`](Self::return_session_token_exchange_code).
+    pub fn set_return_session_token_exchange_code(
+        mut self,
+        return_session_token_exchange_code: Option<bool>,
+    ) -> Self {
+        self.return_session_token_exchange_code = return_session_token_exchange_code;
+        self
+    }
+
     /// Where to send the user once the flow is finished. It must be on the server's list of allowed return URLs.
     pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
         self.return_to = Some(return_to.into());
+        self
+    }
+
+    /// Sets or leaves out `return_to` by an `Option`; see [`return_to`](Self::return_to).
+    pub fn set_return_to<T: Into<String>>(mut self, return_to: Option<T>) -> Self {
+        self.return_to = return_to.map(Into::into);
         self
     }
 
@@ -2062,9 +2281,24 @@ impl CreateNativeRegistrationFlow {
         self
     }
 
+    /// Sets or leaves out `organization` by an `Option`; see [`organization`](Self::organization).
+    pub fn set_organization<T: Into<String>>(mut self, organization: Option<T>) -> Self {
+        self.organization = organization.map(Into::into);
+        self
+    }
+
     /// The id of the identity schema the new identity should use, when the server offers more than one.
     pub fn identity_schema(mut self, identity_schema: impl Into<String>) -> Self {
         self.identity_schema = Some(identity_schema.into());
+        self
+    }
+
+    /// Sets or leaves out `identity_schema` by an `Option`; see [`identity_schema`](Self::identity_schema).
+    pub fn set_identity_schema<T: Into<String>>(
+        mut self,
+        identity_schema: Option<T>,
+    ) -> Self {
+        self.identity_schema = identity_schema.map(Into::into);
         self
     }
 }
@@ -2289,6 +2523,12 @@ impl CreateNativeVerificationFlow {
         self.return_to = Some(return_to.into());
         self
     }
+
+    /// Sets or leaves out `return_to` by an `Option`; see [`return_to`](Self::return_to).
+    pub fn set_return_to<T: Into<String>>(mut self, return_to: Option<T>) -> Self {
+        self.return_to = return_to.map(Into::into);
+        self
+    }
 }
 
 #[cfg(feature = "frontend")]
@@ -2399,6 +2639,12 @@ impl DisableMyOtherSessions {
     /// The `Cookie` header that the user's browser sent to your server (it holds the `ory_kratos_session` cookie), passed on unchanged. Server-side web apps need it; other cookies in the header are ignored.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
         self.cookie = Some(cookie.into());
+        self
+    }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
         self
     }
 }
@@ -2517,6 +2763,12 @@ impl DisableMySession {
     /// The `Cookie` header that the user's browser sent to your server (it holds the `ory_kratos_session` cookie), passed on unchanged. Server-side web apps need it; other cookies in the header are ignored.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
         self.cookie = Some(cookie.into());
+        self
+    }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
         self
     }
 }
@@ -2858,6 +3110,12 @@ impl GetLoginFlow {
         self.cookie = Some(cookie.into());
         self
     }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
+        self
+    }
 }
 
 #[cfg(feature = "frontend")]
@@ -2986,6 +3244,12 @@ impl GetRecoveryFlow {
         self.cookie = Some(cookie.into());
         self
     }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
+        self
+    }
 }
 
 #[cfg(feature = "frontend")]
@@ -3106,6 +3370,12 @@ impl GetRegistrationFlow {
     /// Cookies a browser would send. Native apps leave this out and use a session token instead.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
         self.cookie = Some(cookie.into());
+        self
+    }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
         self
     }
 }
@@ -3234,6 +3504,12 @@ impl GetSettingsFlow {
     /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
         self.cookie = Some(cookie.into());
+        self
+    }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
         self
     }
 }
@@ -3366,6 +3642,12 @@ impl GetVerificationFlow {
     /// The `Cookie` header the user's browser sent to your server. Forward it unchanged when a server-side web app works on a browser flow, so Kratos can check the anti-CSRF cookie. Native apps leave it out.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
         self.cookie = Some(cookie.into());
+        self
+    }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
         self
     }
 }
@@ -3554,9 +3836,21 @@ impl ListMySessions {
         self
     }
 
+    /// Sets or leaves out `per_page` by an `Option`; see [`per_page`](Self::per_page).
+    pub fn set_per_page(mut self, per_page: Option<i64>) -> Self {
+        self.per_page = per_page;
+        self
+    }
+
     /// Which page to return, for the older page-number pagination: a reference from a `Link` header, not a page number. Deprecated: use `page_token`.
     pub fn page(mut self, page: i64) -> Self {
         self.page = Some(page);
+        self
+    }
+
+    /// Sets or leaves out `page` by an `Option`; see [`page`](Self::page).
+    pub fn set_page(mut self, page: Option<i64>) -> Self {
+        self.page = page;
         self
     }
 
@@ -3566,15 +3860,33 @@ impl ListMySessions {
         self
     }
 
+    /// Sets or leaves out `page_size` by an `Option`; see [`page_size`](Self::page_size).
+    pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
     /// Where the page starts: the token from the previous page's `Link` header. Leave it out for the first page.
     pub fn page_token(mut self, page_token: impl Into<String>) -> Self {
         self.page_token = Some(page_token.into());
         self
     }
 
+    /// Sets or leaves out `page_token` by an `Option`; see [`page_token`](Self::page_token).
+    pub fn set_page_token<T: Into<String>>(mut self, page_token: Option<T>) -> Self {
+        self.page_token = page_token.map(Into::into);
+        self
+    }
+
     /// Cookies a browser would send. Native apps leave this out and use a session token instead.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
         self.cookie = Some(cookie.into());
+        self
+    }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
         self
     }
 }
@@ -3821,9 +4133,21 @@ impl ToSession {
         self
     }
 
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
+        self
+    }
+
     /// Also return the session as a token (a JWT, say) made with this server-side template.
     pub fn tokenize_as(mut self, tokenize_as: impl Into<String>) -> Self {
         self.tokenize_as = Some(tokenize_as.into());
+        self
+    }
+
+    /// Sets or leaves out `tokenize_as` by an `Option`; see [`tokenize_as`](Self::tokenize_as).
+    pub fn set_tokenize_as<T: Into<String>>(mut self, tokenize_as: Option<T>) -> Self {
+        self.tokenize_as = tokenize_as.map(Into::into);
         self
     }
 }
@@ -4097,6 +4421,12 @@ impl UpdateLoginFlow {
         self.cookie = Some(cookie.into());
         self
     }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
+        self
+    }
 }
 
 #[cfg(feature = "frontend")]
@@ -4266,15 +4596,33 @@ impl UpdateLogoutFlow {
         self
     }
 
+    /// Sets or leaves out `token` by an `Option`; see [`token`](Self::token).
+    pub fn set_token<T: Into<crate::Secret>>(mut self, token: Option<T>) -> Self {
+        self.token = token.map(Into::into);
+        self
+    }
+
     /// Where to send the browser once the user is signed out.
     pub fn return_to(mut self, return_to: impl Into<String>) -> Self {
         self.return_to = Some(return_to.into());
         self
     }
 
+    /// Sets or leaves out `return_to` by an `Option`; see [`return_to`](Self::return_to).
+    pub fn set_return_to<T: Into<String>>(mut self, return_to: Option<T>) -> Self {
+        self.return_to = return_to.map(Into::into);
+        self
+    }
+
     /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
         self.cookie = Some(cookie.into());
+        self
+    }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
         self
     }
 }
@@ -4399,9 +4747,21 @@ impl UpdateRecoveryFlow {
         self
     }
 
+    /// Sets or leaves out `token` by an `Option`; see [`token`](Self::token).
+    pub fn set_token<T: Into<crate::Secret>>(mut self, token: Option<T>) -> Self {
+        self.token = token.map(Into::into);
+        self
+    }
+
     /// The `Cookie` header the user's browser sent to your server. Forward it unchanged when a server-side web app works on a browser flow, so Kratos can check the anti-CSRF cookie. Native apps leave it out.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
         self.cookie = Some(cookie.into());
+        self
+    }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
         self
     }
 }
@@ -4563,6 +4923,12 @@ impl UpdateRegistrationFlow {
     /// Cookies a browser would send. Native apps leave this out and use a session token instead.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
         self.cookie = Some(cookie.into());
+        self
+    }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
         self
     }
 }
@@ -4732,6 +5098,12 @@ impl UpdateSettingsFlow {
     /// The `Cookie` header that the user's browser sent to your server, passed on unchanged. Server-side web apps need it so Kratos can see the session and CSRF cookies; native apps leave it out.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
         self.cookie = Some(cookie.into());
+        self
+    }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
         self
     }
 }
@@ -4905,9 +5277,21 @@ impl UpdateVerificationFlow {
         self
     }
 
+    /// Sets or leaves out `token` by an `Option`; see [`token`](Self::token).
+    pub fn set_token<T: Into<crate::Secret>>(mut self, token: Option<T>) -> Self {
+        self.token = token.map(Into::into);
+        self
+    }
+
     /// The `Cookie` header the user's browser sent to your server. Forward it unchanged when a server-side web app works on a browser flow, so Kratos can check the anti-CSRF cookie. Native apps leave it out.
     pub fn cookie(mut self, cookie: impl Into<crate::Secret>) -> Self {
         self.cookie = Some(cookie.into());
+        self
+    }
+
+    /// Sets or leaves out `cookie` by an `Option`; see [`cookie`](Self::cookie).
+    pub fn set_cookie<T: Into<crate::Secret>>(mut self, cookie: Option<T>) -> Self {
+        self.cookie = cookie.map(Into::into);
         self
     }
 }
@@ -5694,6 +6078,12 @@ impl CreateRecoveryLinkForIdentity {
         self.return_to = Some(return_to.into());
         self
     }
+
+    /// Sets or leaves out `return_to` by an `Option`; see [`return_to`](Self::return_to).
+    pub fn set_return_to<T: Into<String>>(mut self, return_to: Option<T>) -> Self {
+        self.return_to = return_to.map(Into::into);
+        self
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -5917,6 +6307,12 @@ impl DeleteIdentityCredentials {
     /// For `oidc` and `saml`: which connection to remove, given by its identifier. The identifiers are listed in the credential when the identity is fetched with `include_credential=oidc` or `include_credential=saml`.
     pub fn identifier(mut self, identifier: impl Into<String>) -> Self {
         self.identifier = Some(identifier.into());
+        self
+    }
+
+    /// Sets or leaves out `identifier` by an `Option`; see [`identifier`](Self::identifier).
+    pub fn set_identifier<T: Into<String>>(mut self, identifier: Option<T>) -> Self {
+        self.identifier = identifier.map(Into::into);
         self
     }
 }
@@ -6388,6 +6784,17 @@ impl GetIdentity {
             .collect();
         self
     }
+
+    /// Sets or leaves out `include_credential` by an `Option`; see [`include_credential`](Self::include_credential).
+    pub fn set_include_credential<
+        I: IntoIterator<Item = T>,
+        T: Into<crate::models::GetIdentityIncludeCredentialItem>,
+    >(mut self, include_credential: Option<I>) -> Self {
+        self.include_credential = include_credential
+            .map(|items| items.into_iter().map(Into::into).collect())
+            .unwrap_or_default();
+        self
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -6511,6 +6918,17 @@ impl GetIdentityByExternalId {
             .into_iter()
             .map(Into::into)
             .collect();
+        self
+    }
+
+    /// Sets or leaves out `include_credential` by an `Option`; see [`include_credential`](Self::include_credential).
+    pub fn set_include_credential<
+        I: IntoIterator<Item = T>,
+        T: Into<crate::models::GetIdentityByExternalIdIncludeCredentialItem>,
+    >(mut self, include_credential: Option<I>) -> Self {
+        self.include_credential = include_credential
+            .map(|items| items.into_iter().map(Into::into).collect())
+            .unwrap_or_default();
         self
     }
 }
@@ -6728,6 +7146,17 @@ impl GetSession {
         self.expand = expand.into_iter().map(Into::into).collect();
         self
     }
+
+    /// Sets or leaves out `expand` by an `Option`; see [`expand`](Self::expand).
+    pub fn set_expand<
+        I: IntoIterator<Item = T>,
+        T: Into<crate::models::GetSessionExpandItem>,
+    >(mut self, expand: Option<I>) -> Self {
+        self.expand = expand
+            .map(|items| items.into_iter().map(Into::into).collect())
+            .unwrap_or_default();
+        self
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -6849,9 +7278,21 @@ impl ListIdentities {
         self
     }
 
+    /// Sets or leaves out `per_page` by an `Option`; see [`per_page`](Self::per_page).
+    pub fn set_per_page(mut self, per_page: Option<i64>) -> Self {
+        self.per_page = per_page;
+        self
+    }
+
     /// Which page to return, for the older page-number pagination: a reference taken from a `Link` header, not a page number (the values are not consecutive). Deprecated: use `page_token`.
     pub fn page(mut self, page: i64) -> Self {
         self.page = Some(page);
+        self
+    }
+
+    /// Sets or leaves out `page` by an `Option`; see [`page`](Self::page).
+    pub fn set_page(mut self, page: Option<i64>) -> Self {
+        self.page = page;
         self
     }
 
@@ -6861,9 +7302,21 @@ impl ListIdentities {
         self
     }
 
+    /// Sets or leaves out `page_size` by an `Option`; see [`page_size`](Self::page_size).
+    pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
     /// Where the page starts: the token from the previous page's `Link` header. Leave it out for the first page.
     pub fn page_token(mut self, page_token: impl Into<String>) -> Self {
         self.page_token = Some(page_token.into());
+        self
+    }
+
+    /// Sets or leaves out `page_token` by an `Option`; see [`page_token`](Self::page_token).
+    pub fn set_page_token<T: Into<String>>(mut self, page_token: Option<T>) -> Self {
+        self.page_token = page_token.map(Into::into);
         self
     }
 
@@ -6876,9 +7329,29 @@ impl ListIdentities {
         self
     }
 
+    /// Sets or leaves out `consistency` by an `Option`; see [`consistency`](Self::consistency).
+    pub fn set_consistency<T: Into<crate::models::ListIdentitiesConsistency>>(
+        mut self,
+        consistency: Option<T>,
+    ) -> Self {
+        self.consistency = consistency.map(Into::into);
+        self
+    }
+
     /// Return only the identities with these ids, at most 500 (more is a 400). Unknown and repeated ids are skipped, the order of the answer can differ from the request, and the result is not paged: split larger sets yourself.
     pub fn ids(mut self, ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.ids = ids.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets or leaves out `ids` by an `Option`; see [`ids`](Self::ids).
+    pub fn set_ids<I: IntoIterator<Item = T>, T: Into<String>>(
+        mut self,
+        ids: Option<I>,
+    ) -> Self {
+        self.ids = ids
+            .map(|items| items.into_iter().map(Into::into).collect())
+            .unwrap_or_default();
         self
     }
 
@@ -6891,6 +7364,15 @@ impl ListIdentities {
         self
     }
 
+    /// Sets or leaves out `credentials_identifier` by an `Option`; see [`credentials_identifier`](Self::credentials_identifier).
+    pub fn set_credentials_identifier<T: Into<String>>(
+        mut self,
+        credentials_identifier: Option<T>,
+    ) -> Self {
+        self.credentials_identifier = credentials_identifier.map(Into::into);
+        self
+    }
+
     /// Experimental, and due to be removed in a later release without a replacement: returns identities whose credential identifier (username, email) resembles this possibly partial value. The results are not guaranteed to be stable. Cannot be combined with `credentials_identifier`.
     pub fn preview_credentials_identifier_similar(
         mut self,
@@ -6899,6 +7381,16 @@ impl ListIdentities {
         self.preview_credentials_identifier_similar = Some(
             preview_credentials_identifier_similar.into(),
         );
+        self
+    }
+
+    /// Sets or leaves out `preview_credentials_identifier_similar` by an `Option`; see [`preview_credentials_identifier_similar`](Self::preview_credentials_identifier_similar).
+    pub fn set_preview_credentials_identifier_similar<T: Into<String>>(
+        mut self,
+        preview_credentials_identifier_similar: Option<T>,
+    ) -> Self {
+        self.preview_credentials_identifier_similar = preview_credentials_identifier_similar
+            .map(Into::into);
         self
     }
 
@@ -6914,9 +7406,29 @@ impl ListIdentities {
         self
     }
 
+    /// Sets or leaves out `include_credential` by an `Option`; see [`include_credential`](Self::include_credential).
+    pub fn set_include_credential<I: IntoIterator<Item = T>, T: Into<String>>(
+        mut self,
+        include_credential: Option<I>,
+    ) -> Self {
+        self.include_credential = include_credential
+            .map(|items| items.into_iter().map(Into::into).collect())
+            .unwrap_or_default();
+        self
+    }
+
     /// Return only the identities that belong to the organization with this id.
     pub fn organization_id(mut self, organization_id: impl Into<String>) -> Self {
         self.organization_id = Some(organization_id.into());
+        self
+    }
+
+    /// Sets or leaves out `organization_id` by an `Option`; see [`organization_id`](Self::organization_id).
+    pub fn set_organization_id<T: Into<String>>(
+        mut self,
+        organization_id: Option<T>,
+    ) -> Self {
+        self.organization_id = organization_id.map(Into::into);
         self
     }
 }
@@ -7062,9 +7574,21 @@ impl ListIdentitySchemas {
         self
     }
 
+    /// Sets or leaves out `per_page` by an `Option`; see [`per_page`](Self::per_page).
+    pub fn set_per_page(mut self, per_page: Option<i64>) -> Self {
+        self.per_page = per_page;
+        self
+    }
+
     /// Which page to return, for the older page-number pagination: a reference taken from a `Link` header, not a page number (the values are not consecutive). Deprecated: use `page_token`.
     pub fn page(mut self, page: i64) -> Self {
         self.page = Some(page);
+        self
+    }
+
+    /// Sets or leaves out `page` by an `Option`; see [`page`](Self::page).
+    pub fn set_page(mut self, page: Option<i64>) -> Self {
+        self.page = page;
         self
     }
 
@@ -7074,9 +7598,21 @@ impl ListIdentitySchemas {
         self
     }
 
+    /// Sets or leaves out `page_size` by an `Option`; see [`page_size`](Self::page_size).
+    pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
     /// Where the page starts: the token from the previous page's `Link` header. Leave it out for the first page.
     pub fn page_token(mut self, page_token: impl Into<String>) -> Self {
         self.page_token = Some(page_token.into());
+        self
+    }
+
+    /// Sets or leaves out `page_token` by an `Option`; see [`page_token`](Self::page_token).
+    pub fn set_page_token<T: Into<String>>(mut self, page_token: Option<T>) -> Self {
+        self.page_token = page_token.map(Into::into);
         self
     }
 }
@@ -7204,9 +7740,21 @@ impl ListIdentitySessions {
         self
     }
 
+    /// Sets or leaves out `per_page` by an `Option`; see [`per_page`](Self::per_page).
+    pub fn set_per_page(mut self, per_page: Option<i64>) -> Self {
+        self.per_page = per_page;
+        self
+    }
+
     /// Which page to return, for the older page-number pagination: a reference taken from a `Link` header, not a page number (the values are not consecutive). Deprecated: use `page_token`.
     pub fn page(mut self, page: i64) -> Self {
         self.page = Some(page);
+        self
+    }
+
+    /// Sets or leaves out `page` by an `Option`; see [`page`](Self::page).
+    pub fn set_page(mut self, page: Option<i64>) -> Self {
+        self.page = page;
         self
     }
 
@@ -7216,15 +7764,33 @@ impl ListIdentitySessions {
         self
     }
 
+    /// Sets or leaves out `page_size` by an `Option`; see [`page_size`](Self::page_size).
+    pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
     /// Where the page starts: the token from the previous page's `Link` header. Leave it out for the first page.
     pub fn page_token(mut self, page_token: impl Into<String>) -> Self {
         self.page_token = Some(page_token.into());
         self
     }
 
+    /// Sets or leaves out `page_token` by an `Option`; see [`page_token`](Self::page_token).
+    pub fn set_page_token<T: Into<String>>(mut self, page_token: Option<T>) -> Self {
+        self.page_token = page_token.map(Into::into);
+        self
+    }
+
     /// `true` returns only active sessions, `false` only inactive ones. Left out, all sessions are returned.
     pub fn active(mut self, active: bool) -> Self {
         self.active = Some(active);
+        self
+    }
+
+    /// Sets or leaves out `active` by an `Option`; see [`active`](Self::active).
+    pub fn set_active(mut self, active: Option<bool>) -> Self {
+        self.active = active;
         self
     }
 }
@@ -7371,15 +7937,33 @@ impl ListSessions {
         self
     }
 
+    /// Sets or leaves out `page_size` by an `Option`; see [`page_size`](Self::page_size).
+    pub fn set_page_size(mut self, page_size: Option<i64>) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
     /// Where the page starts: the token from the previous page's `Link` header. Leave it out for the first page.
     pub fn page_token(mut self, page_token: impl Into<String>) -> Self {
         self.page_token = Some(page_token.into());
         self
     }
 
+    /// Sets or leaves out `page_token` by an `Option`; see [`page_token`](Self::page_token).
+    pub fn set_page_token<T: Into<String>>(mut self, page_token: Option<T>) -> Self {
+        self.page_token = page_token.map(Into::into);
+        self
+    }
+
     /// `true` returns only active sessions, `false` only inactive ones. Left out, all sessions are returned.
     pub fn active(mut self, active: bool) -> Self {
         self.active = Some(active);
+        self
+    }
+
+    /// Sets or leaves out `active` by an `Option`; see [`active`](Self::active).
+    pub fn set_active(mut self, active: Option<bool>) -> Self {
+        self.active = active;
         self
     }
 
@@ -7391,6 +7975,17 @@ impl ListSessions {
         >,
     ) -> Self {
         self.expand = expand.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets or leaves out `expand` by an `Option`; see [`expand`](Self::expand).
+    pub fn set_expand<
+        I: IntoIterator<Item = T>,
+        T: Into<crate::models::ListSessionsExpandItem>,
+    >(mut self, expand: Option<I>) -> Self {
+        self.expand = expand
+            .map(|items| items.into_iter().map(Into::into).collect())
+            .unwrap_or_default();
         self
     }
 }

@@ -82,10 +82,7 @@ async fn login_by_password_a_wrong_one_then_a_refresh() {
 /// A code body as a native app sends it: no `csrf_token` (API flows need
 /// none; upstream's document says otherwise, ours does not).
 fn code_body(code: Option<&str>) -> UpdateLoginFlowWithCodeMethod {
-    match code {
-        Some(code) => UpdateLoginFlowWithCodeMethod::new().code(code),
-        None => UpdateLoginFlowWithCodeMethod::new(),
-    }
+    UpdateLoginFlowWithCodeMethod::new().set_code(code)
 }
 
 #[tokio::test]
