@@ -1,15 +1,17 @@
-//! A route of the fake overridden by a test (`MockKratos::mount`), the rest
-//! of the fake kept: a failure once, a slow route, an answer a newer Kratos
-//! might send. The same tests run on a real Kratos, which has no stubs:
-//! there they check what the real server does instead.
+//! What only MockKratos offers around a journey: the requests the app sent,
+//! as the mock recorded them; and a route of the fake overridden by a test
+//! (`MockKratos::mount`), the rest of the fake kept: a failure once, a slow
+//! route, an answer a newer Kratos might send. The overrides run on a real
+//! Kratos too, which has no stubs: there they check what it does instead.
 
 use std::time::Duration;
 
 use kratos_client::models::AuthenticatorAssuranceLevel;
+use kratos_client::models::UpdateRegistrationFlowWithPasswordMethod;
 use kratos_client::testing::wiremock::{matchers, Mock, ResponseTemplate};
-use kratos_client::testing::TestKratos;
+use kratos_client::testing::{MockKratos, TestKratos};
 use kratos_client::{Client, Error, ToSessionError};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::common::accounts::sign_in;
 use crate::{EMAIL, PASSWORD};
@@ -61,8 +63,7 @@ async fn a_slow_registration_submit_is_a_timeout_and_the_flow_goes_on() {
             .as_object()
             .cloned()
             .unwrap();
-        let body =
-            kratos_client::models::UpdateRegistrationFlowWithPasswordMethod::new(PASSWORD, traits);
+        let body = UpdateRegistrationFlowWithPasswordMethod::new(PASSWORD, traits);
         if let Some(mock) = kratos.as_mock() {
             let slow = Mock::given(matchers::method("POST"))
                 .and(matchers::path("/self-service/registration"))
@@ -118,4 +119,44 @@ async fn a_session_with_fields_and_values_of_a_newer_kratos_still_decodes() {
             Some("aal9")
         );
     }
+}
+
+#[tokio::test]
+async fn the_mock_records_what_the_app_sent_and_keeps_tokens_out_of_debug() {
+    let kratos = MockKratos::start().await;
+    let api = kratos.frontend();
+    let flow = api.create_native_registration_flow().send().await.unwrap();
+    let traits = json!({"email": "ada@example.com"})
+        .as_object()
+        .cloned()
+        .unwrap();
+    let done = api
+        .update_registration_flow(
+            &flow.id,
+            UpdateRegistrationFlowWithPasswordMethod::new("correct horse battery staple", traits),
+        )
+        .send()
+        .await
+        .unwrap();
+    let token = done.session_token.unwrap();
+    let page = api
+        .list_my_sessions()
+        .page_size(10)
+        .session_token(token.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert!(page.items.is_empty() && page.is_last());
+
+    let sent = kratos.received_requests().await;
+    let list = sent.iter().find(|r| r.url.path() == "/sessions").unwrap();
+    assert_eq!(
+        (list.method.as_str(), list.query("page_size").as_deref()),
+        ("GET", Some("10"))
+    );
+    assert_eq!(list.header("x-session-token"), Some(token.as_str()));
+    let submitted = sent.iter().find(|r| r.method == "POST").unwrap();
+    assert_eq!(submitted.json().unwrap()["method"], "password");
+    let debug = format!("{sent:?}");
+    assert!(!debug.contains(&token), "{debug}");
 }
