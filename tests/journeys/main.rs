@@ -22,6 +22,7 @@ mod login;
 mod off_path;
 mod recovery;
 mod registration;
+mod servers;
 mod sessions;
 mod settings;
 mod stubs;
