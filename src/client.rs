@@ -12,7 +12,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::decode::{self, Decode, JsonError};
-use crate::error::{excerpt, quote, Failure, CONTENT_TYPE_BYTES};
+use crate::error::{excerpt, quote, Error, Failure, CONTENT_TYPE_BYTES};
 use crate::retry::{is_retry_later, parse_retry_after, RetryPolicy};
 use crate::secret::{Echo, Echoed, Redactor};
 use crate::Secret;
@@ -190,7 +190,7 @@ impl Client {
         documented: &[u16],
     ) -> Result<RawResponse, Failure> {
         if let Some(problem) = request.problem {
-            return Err(Failure::InvalidInput(problem));
+            return Err(Failure(Error::InvalidInput(problem)));
         }
         let inner = &self.inner;
         let redactor = request.redactor;
@@ -304,7 +304,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// Reads a body, giving up as soon as it passes `limit` bytes.
 async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, Failure> {
     let status = response.status();
-    let too_large = || Failure::BodyTooLarge { status, limit };
+    let too_large = || Failure(Error::BodyTooLarge { status, limit });
     let declared = response.content_length().unwrap_or(0);
     if declared > limit as u64 {
         return Err(too_large());
@@ -334,15 +334,15 @@ fn transport_error(error: reqwest::Error, status: Option<StatusCode>) -> Failure
         None => error,
     };
     if error.is_timeout() {
-        Failure::Timeout {
+        Failure(Error::Timeout {
             status,
             source: error,
-        }
+        })
     } else {
-        Failure::Transport {
+        Failure(Error::Transport {
             status,
             source: error,
-        }
+        })
     }
 }
 
@@ -737,12 +737,12 @@ impl RawResponse {
                 .error_json::<crate::models::ErrorGeneric>()
                 .ok()
                 .map(|wrapper| Box::new(wrapper.error));
-            return Err(Failure::RetryLater {
+            return Err(Failure(Error::RetryLater {
                 status,
                 retry_after: retry_after(&response.headers),
                 error,
                 excerpt: response.excerpt(),
-            });
+            }));
         }
         Ok(response)
     }
@@ -780,14 +780,14 @@ impl RawResponse {
                 .iter()
                 .map(|v| v.as_bytes())
                 .collect();
-            Failure::InvalidLink {
+            Failure(Error::InvalidLink {
                 status: self.status,
                 link: quote(
                     &String::from_utf8_lossy(&link.join(&b", "[..])),
                     &self.redactor,
                     LINK_BYTES,
                 ),
-            }
+            })
         })?;
         Ok(crate::Page::new(items, next))
     }
@@ -806,21 +806,23 @@ impl RawResponse {
     /// Refuses a body whose declared type is not JSON.
     fn expect_json(&self) -> Result<(), Failure> {
         match &self.content_type {
-            Some(content_type) if !is_json(content_type) => Err(Failure::UnexpectedContentType {
-                status: self.status,
-                content_type: quote(content_type, &self.redactor, CONTENT_TYPE_BYTES),
-                excerpt: self.excerpt(),
-            }),
+            Some(content_type) if !is_json(content_type) => {
+                Err(Failure(Error::UnexpectedContentType {
+                    status: self.status,
+                    content_type: quote(content_type, &self.redactor, CONTENT_TYPE_BYTES),
+                    excerpt: self.excerpt(),
+                }))
+            }
             _ => Ok(()),
         }
     }
 
     fn decode_failure(&self, source: JsonError) -> Failure {
-        Failure::Decode {
+        Failure(Error::Decode {
             status: self.status,
             excerpt: self.excerpt(),
             source: crate::error::DecodeError::new(source, &self.body),
-        }
+        })
     }
 
     /// Whether the body is a JSON object with an `error` object at its top,
@@ -846,10 +848,10 @@ impl RawResponse {
 
     /// The error for a status the operation does not document.
     pub(crate) fn unexpected_status(&self) -> Failure {
-        Failure::UnexpectedStatus {
+        Failure(Error::UnexpectedStatus {
             status: self.status,
             excerpt: self.excerpt(),
-        }
+        })
     }
 }
 

@@ -75,6 +75,7 @@ pub mod session;
 mod sign_in_again;
 #[cfg(feature = "tracing")]
 mod trace;
+mod unknown;
 
 /// The request and response types, generated from the OpenAPI document.
 ///
@@ -104,7 +105,7 @@ pub use client::{
     Client, ClientBuilder, ConfigError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
 };
-pub use error::{DecodeError, Error, ErrorId, OperationError};
+pub use error::{AnyError, ApiError, DecodeError, Error, ErrorId, OperationError};
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 pub use flow::{FormInput, FormMessage};
@@ -117,6 +118,7 @@ pub use secret::Secret;
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 pub use sign_in_again::SignInAgain;
+pub use unknown::UnknownValue;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -194,6 +194,12 @@ macro_rules! impl_operation {
         }
 
         impl std::error::Error for $error {}
+
+        impl From<crate::Error<$error>> for crate::AnyError {
+            fn from(error: crate::Error<$error>) -> Self {
+                error.map_api(crate::ApiError::new)
+            }
+        }
     };
 }
 

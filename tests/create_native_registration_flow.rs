@@ -274,6 +274,7 @@ async fn an_html_page_from_a_proxy_is_an_unexpected_content_type() {
             status: got,
             content_type,
             excerpt,
+            ..
         } = &err
         else {
             panic!("{status}: expected UnexpectedContentType, got {err:?}")

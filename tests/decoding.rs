@@ -561,3 +561,74 @@ async fn bodies_without_a_required_field_are_decode_errors() {
         .unwrap();
     assert_eq!(decoded.request_url, "");
 }
+
+/// One function, three operations, one error type: each operation's
+/// `Error<E>` turns into `AnyError` with `?`, keeping what a caller acts on
+/// and the way back to the operation's own enum.
+#[test]
+fn any_error_keeps_what_each_operations_error_says() {
+    use kratos_client::operations::{
+        CreateNativeRegistrationFlow, ToSession, UpdateRegistrationFlow,
+    };
+    use kratos_client::{
+        AnyError, CreateNativeRegistrationFlowError, Error, ErrorId, HeaderMap, StatusCode,
+        UpdateRegistrationFlowError,
+    };
+
+    /// Reads three answers in a row, as an app's function would call three
+    /// operations; the first failure ends it.
+    fn journey(
+        start: (u16, &str),
+        whoami: (u16, &str),
+        submit: (u16, &str),
+    ) -> Result<(), AnyError> {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "7".parse().unwrap());
+        let status = |code: u16| StatusCode::from_u16(code).unwrap();
+        CreateNativeRegistrationFlow::decode_response(
+            status(start.0),
+            &headers,
+            start.1.as_bytes(),
+        )?;
+        ToSession::decode_response(status(whoami.0), &headers, whoami.1.as_bytes())?;
+        UpdateRegistrationFlow::decode_response(status(submit.0), &headers, submit.1.as_bytes())?;
+        Ok(())
+    }
+    let flow = fixture("registration_flow.json");
+    let session = fixture("session.json");
+    let signed_in = fixture("error_session_already_available.json");
+    let slow_down = fixture("error_rate_limited.json");
+
+    let refused = journey((400, &signed_in), (200, &session), (200, "{}")).unwrap_err();
+    assert_eq!(refused.status(), Some(StatusCode::BAD_REQUEST));
+    assert_eq!(refused.error_id(), Some(ErrorId::SessionAlreadyAvailable));
+    let api = refused.api().expect("a documented answer");
+    assert!(matches!(
+        api.downcast_ref::<CreateNativeRegistrationFlowError>(),
+        Some(CreateNativeRegistrationFlowError::BadRequest(_))
+    ));
+    assert!(api.downcast_ref::<UpdateRegistrationFlowError>().is_none());
+    assert!(
+        refused.to_string().starts_with("Kratos answered HTTP 400"),
+        "{refused}"
+    );
+
+    let waiting = journey((200, &flow), (429, &slow_down), (200, "{}")).unwrap_err();
+    assert!(matches!(waiting, Error::RetryLater { .. }), "{waiting:?}");
+    assert_eq!(
+        waiting.retry_after(),
+        Some(std::time::Duration::from_secs(7))
+    );
+
+    let form = journey((200, &flow), (200, &session), (400, &flow)).unwrap_err();
+    let sent: kratos_client::models::RegistrationFlow = serde_json::from_str(&flow).unwrap();
+    assert_eq!(form.form(), Some(&sent.ui));
+    assert_eq!(form.flow_id(), Some(sent.id.as_str()));
+    let Error::Api(api) = form else {
+        panic!("a documented answer");
+    };
+    let back = api
+        .downcast::<UpdateRegistrationFlowError>()
+        .expect("this operation's enum");
+    assert_eq!(back, UpdateRegistrationFlowError::BadRequest(sent));
+}

@@ -117,6 +117,7 @@ async fn a_connection_that_cannot_open_is_bounded_by_the_connect_timeout() {
     let Error::Timeout {
         status: None,
         source,
+        ..
     } = &err
     else {
         panic!("expected a timeout, got {err:?}")
@@ -146,7 +147,7 @@ async fn a_declared_50_mib_body_is_refused_before_reading_it() {
     .await;
     let (err, _) = create(&api(&server.uri())).await;
     assert!(
-        matches!(err, Error::BodyTooLarge { status, limit } if status == StatusCode::OK && limit == 1024 * 1024),
+        matches!(err, Error::BodyTooLarge { status, limit, .. } if status == StatusCode::OK && limit == 1024 * 1024),
         "{err:?}"
     );
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -505,6 +506,7 @@ async fn a_503_page_from_a_proxy_with_an_http_date_is_retry_later_too() {
         retry_after,
         error,
         excerpt,
+        ..
     } = &err
     else {
         panic!("expected RetryLater, got {err:?}")

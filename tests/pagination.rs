@@ -215,7 +215,7 @@ async fn a_next_link_without_a_token_is_an_error_not_a_loop() {
     let (server, api) = answering(vec![broken.clone(), broken]).await;
     let err = api.list_my_sessions().send().await.unwrap_err();
     match &err {
-        Error::InvalidLink { status, link } => {
+        Error::InvalidLink { status, link, .. } => {
             assert_eq!(*status, 200);
             assert!(link.contains("rel=\"next\""), "{link}");
         }

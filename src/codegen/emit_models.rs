@@ -472,7 +472,7 @@ fn write_enum(out: &mut String, name: &str, doc: Option<&str>, values: &[(String
     write_doc(out, "", doc);
     let _ = writeln!(
         out,
-        "///\n/// Values a newer server sends that this crate does not know are kept in `Unknown`."
+        "///\n/// Values a newer server sends that this crate does not know are kept in `Unknown`:\n/// read them with `as_str()`, never by matching `Unknown`'s payload."
     );
     let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq, Eq, Hash)]");
     let _ = writeln!(out, "#[non_exhaustive]");
@@ -485,7 +485,7 @@ fn write_enum(out: &mut String, name: &str, doc: Option<&str>, values: &[(String
         out,
         "    /// A value this version of the crate does not know, as the server sent it."
     );
-    let _ = writeln!(out, "    Unknown(String),");
+    let _ = writeln!(out, "    Unknown(crate::UnknownValue),");
     let _ = writeln!(out, "}}\n");
 
     let _ = writeln!(out, "impl {name} {{");
@@ -495,7 +495,7 @@ fn write_enum(out: &mut String, name: &str, doc: Option<&str>, values: &[(String
     for (variant, value) in values {
         let _ = writeln!(out, "            Self::{variant} => {value:?},");
     }
-    let _ = writeln!(out, "            Self::Unknown(value) => value,");
+    let _ = writeln!(out, "            Self::Unknown(value) => value.as_str(),");
     let _ = writeln!(out, "        }}\n    }}\n}}\n");
 
     let _ = writeln!(out, "impl From<&str> for {name} {{");
@@ -506,9 +506,23 @@ fn write_enum(out: &mut String, name: &str, doc: Option<&str>, values: &[(String
     }
     let _ = writeln!(
         out,
-        "            other => Self::Unknown(other.to_string()),"
+        "            other => Self::Unknown(crate::UnknownValue::new(other)),"
     );
     let _ = writeln!(out, "        }}\n    }}\n}}\n");
+
+    let _ = writeln!(
+        out,
+        "impl std::str::FromStr for {name} {{
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {{
+        Ok(Self::from(value))
+    }}
+}}
+"
+    );
 
     let _ = writeln!(
         out,
@@ -798,8 +812,13 @@ mod tests {
             }),
             "attrs",
         );
-        assert!(source.contains("    Unknown(String),"), "{source}");
-        assert!(source.contains("            other => Self::Unknown(other.to_string()),"));
+        assert!(
+            source.contains("    Unknown(crate::UnknownValue),"),
+            "{source}"
+        );
+        assert!(
+            source.contains("            other => Self::Unknown(crate::UnknownValue::new(other)),")
+        );
         assert!(source.contains(
             r#"Self::AttrsText(value) => crate::encode::tagged::<AttrsText, S>(serializer, "node_type", "text", value),"#
         ), "{source}");

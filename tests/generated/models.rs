@@ -4,7 +4,8 @@
 ///
 /// `aal1` for one factor, `aal2` for two, `aal0` for none yet (`aal3` is reserved).
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -19,7 +20,7 @@ pub enum AuthenticatorAssuranceLevel {
     /// `aal3`
     Aal3,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
@@ -32,7 +33,7 @@ impl AuthenticatorAssuranceLevel {
             Self::Aal1 => "aal1",
             Self::Aal2 => "aal2",
             Self::Aal3 => "aal3",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -46,8 +47,19 @@ impl From<&str> for AuthenticatorAssuranceLevel {
             "aal1" => Self::Aal1,
             "aal2" => Self::Aal2,
             "aal3" => Self::Aal3,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+impl std::str::FromStr for AuthenticatorAssuranceLevel {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -749,7 +761,8 @@ impl ContinueWithVerificationUiFlow {
 
 /// Where a message is in delivery: `queued`, `processing`, `sent`, or `abandoned` once Kratos stopped retrying.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "courier")]
 #[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -764,7 +777,7 @@ pub enum CourierMessageStatus {
     /// `abandoned`
     Abandoned,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "courier")]
@@ -777,7 +790,7 @@ impl CourierMessageStatus {
             Self::Sent => "sent",
             Self::Processing => "processing",
             Self::Abandoned => "abandoned",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -791,8 +804,19 @@ impl From<&str> for CourierMessageStatus {
             "sent" => Self::Sent,
             "processing" => Self::Processing,
             "abandoned" => Self::Abandoned,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "courier")]
+impl std::str::FromStr for CourierMessageStatus {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -826,7 +850,8 @@ crate::decode::impl_deserialize!(CourierMessageStatus);
 ///
 /// The channel a message goes out on: `email`, or `phone` for SMS.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "courier")]
 #[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -837,7 +862,7 @@ pub enum CourierMessageType {
     /// `phone`
     Phone,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "courier")]
@@ -848,7 +873,7 @@ impl CourierMessageType {
         match self {
             Self::Email => "email",
             Self::Phone => "phone",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -860,8 +885,19 @@ impl From<&str> for CourierMessageType {
         match value {
             "email" => Self::Email,
             "phone" => Self::Phone,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "courier")]
+impl std::str::FromStr for CourierMessageType {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -1254,7 +1290,8 @@ impl std::fmt::Debug for CreateIdentityBody {
 
 /// Whether the identity may sign in: `active` or `inactive`.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1265,7 +1302,7 @@ pub enum CreateIdentityBodyState {
     /// `inactive`
     Inactive,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "identity")]
@@ -1276,7 +1313,7 @@ impl CreateIdentityBodyState {
         match self {
             Self::Active => "active",
             Self::Inactive => "inactive",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1288,8 +1325,19 @@ impl From<&str> for CreateIdentityBodyState {
         match value {
             "active" => Self::Active,
             "inactive" => Self::Inactive,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl std::str::FromStr for CreateIdentityBodyState {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -1547,7 +1595,8 @@ impl From<&String> for CreateRecoveryLinkForIdentityBody {
 pub type DefaultError = serde_json::Value;
 
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1576,7 +1625,7 @@ pub enum DeleteIdentityCredentialsType {
     /// `code_recovery`
     CodeRecovery,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "identity")]
@@ -1596,7 +1645,7 @@ impl DeleteIdentityCredentialsType {
             Self::Saml => "saml",
             Self::LinkRecovery => "link_recovery",
             Self::CodeRecovery => "code_recovery",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1617,8 +1666,19 @@ impl From<&str> for DeleteIdentityCredentialsType {
             "saml" => Self::Saml,
             "link_recovery" => Self::LinkRecovery,
             "code_recovery" => Self::CodeRecovery,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl std::str::FromStr for DeleteIdentityCredentialsType {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -2103,7 +2163,8 @@ impl std::fmt::Debug for GenericError {
 }
 
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2132,7 +2193,7 @@ pub enum GetIdentityByExternalIdIncludeCredentialItem {
     /// `code_recovery`
     CodeRecovery,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "identity")]
@@ -2152,7 +2213,7 @@ impl GetIdentityByExternalIdIncludeCredentialItem {
             Self::Saml => "saml",
             Self::LinkRecovery => "link_recovery",
             Self::CodeRecovery => "code_recovery",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2173,8 +2234,19 @@ impl From<&str> for GetIdentityByExternalIdIncludeCredentialItem {
             "saml" => Self::Saml,
             "link_recovery" => Self::LinkRecovery,
             "code_recovery" => Self::CodeRecovery,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl std::str::FromStr for GetIdentityByExternalIdIncludeCredentialItem {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -2205,7 +2277,8 @@ impl crate::decode::Decode for GetIdentityByExternalIdIncludeCredentialItem {
 crate::decode::impl_deserialize!(GetIdentityByExternalIdIncludeCredentialItem);
 
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2234,7 +2307,7 @@ pub enum GetIdentityIncludeCredentialItem {
     /// `code_recovery`
     CodeRecovery,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "identity")]
@@ -2254,7 +2327,7 @@ impl GetIdentityIncludeCredentialItem {
             Self::Saml => "saml",
             Self::LinkRecovery => "link_recovery",
             Self::CodeRecovery => "code_recovery",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2275,8 +2348,19 @@ impl From<&str> for GetIdentityIncludeCredentialItem {
             "saml" => Self::Saml,
             "link_recovery" => Self::LinkRecovery,
             "code_recovery" => Self::CodeRecovery,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl std::str::FromStr for GetIdentityIncludeCredentialItem {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -2307,7 +2391,8 @@ impl crate::decode::Decode for GetIdentityIncludeCredentialItem {
 crate::decode::impl_deserialize!(GetIdentityIncludeCredentialItem);
 
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2318,7 +2403,7 @@ pub enum GetSessionExpandItem {
     /// `devices`
     Devices,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "identity")]
@@ -2329,7 +2414,7 @@ impl GetSessionExpandItem {
         match self {
             Self::Identity => "identity",
             Self::Devices => "devices",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2341,8 +2426,19 @@ impl From<&str> for GetSessionExpandItem {
         match value {
             "identity" => Self::Identity,
             "devices" => Self::Devices,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl std::str::FromStr for GetSessionExpandItem {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -2809,7 +2905,8 @@ impl std::fmt::Debug for IdentityCredentials {
 
 /// The credential type.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2838,7 +2935,7 @@ pub enum IdentityCredentialsType {
     /// `code_recovery`
     CodeRecovery,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
@@ -2858,7 +2955,7 @@ impl IdentityCredentialsType {
             Self::Saml => "saml",
             Self::LinkRecovery => "link_recovery",
             Self::CodeRecovery => "code_recovery",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2879,8 +2976,19 @@ impl From<&str> for IdentityCredentialsType {
             "saml" => Self::Saml,
             "link_recovery" => Self::LinkRecovery,
             "code_recovery" => Self::CodeRecovery,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+impl std::str::FromStr for IdentityCredentialsType {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -3072,7 +3180,8 @@ impl std::fmt::Debug for IdentityPatchResponse {
 
 /// What happened: `create` if the identity was created, `error` if the patch failed (see `error`).
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3083,7 +3192,7 @@ pub enum IdentityPatchResponseAction {
     /// `error`
     Error,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "identity")]
@@ -3094,7 +3203,7 @@ impl IdentityPatchResponseAction {
         match self {
             Self::Create => "create",
             Self::Error => "error",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -3106,8 +3215,19 @@ impl From<&str> for IdentityPatchResponseAction {
         match value {
             "create" => Self::Create,
             "error" => Self::Error,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl std::str::FromStr for IdentityPatchResponseAction {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -3226,7 +3346,8 @@ pub type IdentitySchemas = Vec<IdentitySchemaContainer>;
 
 /// Whether it may sign in.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3237,7 +3358,7 @@ pub enum IdentityState {
     /// `inactive`
     Inactive,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
@@ -3248,7 +3369,7 @@ impl IdentityState {
         match self {
             Self::Active => "active",
             Self::Inactive => "inactive",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -3260,8 +3381,19 @@ impl From<&str> for IdentityState {
         match value {
             "active" => Self::Active,
             "inactive" => Self::Inactive,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+impl std::str::FromStr for IdentityState {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -4222,7 +4354,8 @@ pub type JsonPatchDocument = Vec<JsonPatch>;
 
 /// The operation: `add`, `remove`, `replace`, `move`, `copy` or `test`.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4241,7 +4374,7 @@ pub enum JsonPatchOp {
     /// `test`
     Test,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "identity")]
@@ -4256,7 +4389,7 @@ impl JsonPatchOp {
             Self::Move => "move",
             Self::Copy => "copy",
             Self::Test => "test",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -4272,8 +4405,19 @@ impl From<&str> for JsonPatchOp {
             "move" => Self::Move,
             "copy" => Self::Copy,
             "test" => Self::Test,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl std::str::FromStr for JsonPatchOp {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -4312,7 +4456,8 @@ crate::decode::impl_deserialize!(JsonPatchOp);
 pub type JsonRawMessage = serde_json::Map<String, serde_json::Value>;
 
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4325,7 +4470,7 @@ pub enum ListIdentitiesConsistency {
     /// `eventual`
     Eventual,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "identity")]
@@ -4337,7 +4482,7 @@ impl ListIdentitiesConsistency {
             Self::Empty => "",
             Self::Strong => "strong",
             Self::Eventual => "eventual",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -4350,8 +4495,19 @@ impl From<&str> for ListIdentitiesConsistency {
             "" => Self::Empty,
             "strong" => Self::Strong,
             "eventual" => Self::Eventual,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl std::str::FromStr for ListIdentitiesConsistency {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -4382,7 +4538,8 @@ impl crate::decode::Decode for ListIdentitiesConsistency {
 crate::decode::impl_deserialize!(ListIdentitiesConsistency);
 
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4393,7 +4550,7 @@ pub enum ListSessionsExpandItem {
     /// `devices`
     Devices,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "identity")]
@@ -4404,7 +4561,7 @@ impl ListSessionsExpandItem {
         match self {
             Self::Identity => "identity",
             Self::Devices => "devices",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -4416,8 +4573,19 @@ impl From<&str> for ListSessionsExpandItem {
         match value {
             "identity" => Self::Identity,
             "devices" => Self::Devices,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl std::str::FromStr for ListSessionsExpandItem {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -4736,7 +4904,8 @@ impl std::fmt::Debug for LoginFlow {
 
 /// The sign-in method the user last submitted; absent on a fresh flow. One of `password`, `oidc`, `totp`, `lookup_secret`, `webauthn`, `code`, `passkey`, `profile`, `saml`, `link_recovery` or `code_recovery` (the last two are recovery-flow methods and are not stored as credentials).
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4765,7 +4934,7 @@ pub enum LoginFlowActive {
     /// `code_recovery`
     CodeRecovery,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "frontend")]
@@ -4785,7 +4954,7 @@ impl LoginFlowActive {
             Self::Saml => "saml",
             Self::LinkRecovery => "link_recovery",
             Self::CodeRecovery => "code_recovery",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -4806,8 +4975,19 @@ impl From<&str> for LoginFlowActive {
             "saml" => Self::Saml,
             "link_recovery" => Self::LinkRecovery,
             "code_recovery" => Self::CodeRecovery,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "frontend")]
+impl std::str::FromStr for LoginFlowActive {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -5226,7 +5406,8 @@ impl std::fmt::Debug for MessageDispatch {
 
 /// The outcome of the attempt: `success` or `failed`.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "courier")]
 #[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -5237,7 +5418,7 @@ pub enum MessageDispatchStatus {
     /// `success`
     Success,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "courier")]
@@ -5248,7 +5429,7 @@ impl MessageDispatchStatus {
         match self {
             Self::Failed => "failed",
             Self::Success => "success",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -5260,8 +5441,19 @@ impl From<&str> for MessageDispatchStatus {
         match value {
             "failed" => Self::Failed,
             "success" => Self::Success,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "courier")]
+impl std::str::FromStr for MessageDispatchStatus {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -5293,7 +5485,8 @@ crate::decode::impl_deserialize!(MessageDispatchStatus);
 
 /// The template the message was made from, such as `recovery_code_valid` or `verification_code_valid`. `stub` is only used in tests.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "courier")]
 #[cfg_attr(docsrs, doc(cfg(feature = "courier")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -5322,7 +5515,7 @@ pub enum MessageTemplateType {
     /// `registration_code_valid`
     RegistrationCodeValid,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "courier")]
@@ -5342,7 +5535,7 @@ impl MessageTemplateType {
             Self::Stub => "stub",
             Self::LoginCodeValid => "login_code_valid",
             Self::RegistrationCodeValid => "registration_code_valid",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -5363,8 +5556,19 @@ impl From<&str> for MessageTemplateType {
             "stub" => Self::Stub,
             "login_code_valid" => Self::LoginCodeValid,
             "registration_code_valid" => Self::RegistrationCodeValid,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "courier")]
+impl std::str::FromStr for MessageTemplateType {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -7172,7 +7376,8 @@ impl std::fmt::Debug for RegistrationFlow {
 
 /// The method the user is registering with, once one has been picked; unset on a fresh flow.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -7201,7 +7406,7 @@ pub enum RegistrationFlowActive {
     /// `code_recovery`
     CodeRecovery,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "frontend")]
@@ -7221,7 +7426,7 @@ impl RegistrationFlowActive {
             Self::Saml => "saml",
             Self::LinkRecovery => "link_recovery",
             Self::CodeRecovery => "code_recovery",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -7242,8 +7447,19 @@ impl From<&str> for RegistrationFlowActive {
             "saml" => Self::Saml,
             "link_recovery" => Self::LinkRecovery,
             "code_recovery" => Self::CodeRecovery,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "frontend")]
+impl std::str::FromStr for RegistrationFlowActive {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -7500,7 +7716,8 @@ crate::encode::impl_serialize!(SessionAuthenticationMethod);
 
 /// The credential type used.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -7529,7 +7746,7 @@ pub enum SessionAuthenticationMethodMethod {
     /// `code_recovery`
     CodeRecovery,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
@@ -7549,7 +7766,7 @@ impl SessionAuthenticationMethodMethod {
             Self::Saml => "saml",
             Self::LinkRecovery => "link_recovery",
             Self::CodeRecovery => "code_recovery",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -7570,8 +7787,19 @@ impl From<&str> for SessionAuthenticationMethodMethod {
             "saml" => Self::Saml,
             "link_recovery" => Self::LinkRecovery,
             "code_recovery" => Self::CodeRecovery,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+impl std::str::FromStr for SessionAuthenticationMethodMethod {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -8614,7 +8842,8 @@ impl UiNodeDivisionAttributes {
 
 /// The method this element belongs to. Elements of the `default` group (such as the CSRF token) go with every method.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -8647,7 +8876,7 @@ pub enum UiNodeGroup {
     /// `saml`
     Saml,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "frontend")]
@@ -8669,7 +8898,7 @@ impl UiNodeGroup {
             Self::IdentifierFirst => "identifier_first",
             Self::Captcha => "captcha",
             Self::Saml => "saml",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -8692,8 +8921,19 @@ impl From<&str> for UiNodeGroup {
             "identifier_first" => Self::IdentifierFirst,
             "captcha" => Self::Captcha,
             "saml" => Self::Saml,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "frontend")]
+impl std::str::FromStr for UiNodeGroup {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -8996,7 +9236,8 @@ impl std::fmt::Debug for UiNodeInputAttributes {
 
 /// What a password manager or keyboard may fill in.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -9017,7 +9258,7 @@ pub enum UiNodeInputAttributesAutocomplete {
     /// `username webauthn`
     UsernameWebAuthn,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "frontend")]
@@ -9033,7 +9274,7 @@ impl UiNodeInputAttributesAutocomplete {
             Self::NewPassword => "new-password",
             Self::OneTimeCode => "one-time-code",
             Self::UsernameWebAuthn => "username webauthn",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -9050,8 +9291,19 @@ impl From<&str> for UiNodeInputAttributesAutocomplete {
             "new-password" => Self::NewPassword,
             "one-time-code" => Self::OneTimeCode,
             "username webauthn" => Self::UsernameWebAuthn,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "frontend")]
+impl std::str::FromStr for UiNodeInputAttributesAutocomplete {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -9083,7 +9335,8 @@ crate::decode::impl_deserialize!(UiNodeInputAttributesAutocomplete);
 
 /// The name of a WebAuthn or passkey helper function to call on click.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -9102,7 +9355,7 @@ pub enum UiNodeInputAttributesOnclickTrigger {
     /// `oryPasskeySettingsRegistration`
     OryPasskeySettingsRegistration,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "frontend")]
@@ -9117,7 +9370,7 @@ impl UiNodeInputAttributesOnclickTrigger {
             Self::OryPasskeyLoginAutocompleteInit => "oryPasskeyLoginAutocompleteInit",
             Self::OryPasskeyRegistration => "oryPasskeyRegistration",
             Self::OryPasskeySettingsRegistration => "oryPasskeySettingsRegistration",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -9133,8 +9386,19 @@ impl From<&str> for UiNodeInputAttributesOnclickTrigger {
             "oryPasskeyLoginAutocompleteInit" => Self::OryPasskeyLoginAutocompleteInit,
             "oryPasskeyRegistration" => Self::OryPasskeyRegistration,
             "oryPasskeySettingsRegistration" => Self::OryPasskeySettingsRegistration,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "frontend")]
+impl std::str::FromStr for UiNodeInputAttributesOnclickTrigger {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -9166,7 +9430,8 @@ crate::decode::impl_deserialize!(UiNodeInputAttributesOnclickTrigger);
 
 /// The name of a WebAuthn or passkey helper function to call when the element loads.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -9185,7 +9450,7 @@ pub enum UiNodeInputAttributesOnloadTrigger {
     /// `oryPasskeySettingsRegistration`
     OryPasskeySettingsRegistration,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "frontend")]
@@ -9200,7 +9465,7 @@ impl UiNodeInputAttributesOnloadTrigger {
             Self::OryPasskeyLoginAutocompleteInit => "oryPasskeyLoginAutocompleteInit",
             Self::OryPasskeyRegistration => "oryPasskeyRegistration",
             Self::OryPasskeySettingsRegistration => "oryPasskeySettingsRegistration",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -9216,8 +9481,19 @@ impl From<&str> for UiNodeInputAttributesOnloadTrigger {
             "oryPasskeyLoginAutocompleteInit" => Self::OryPasskeyLoginAutocompleteInit,
             "oryPasskeyRegistration" => Self::OryPasskeyRegistration,
             "oryPasskeySettingsRegistration" => Self::OryPasskeySettingsRegistration,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "frontend")]
+impl std::str::FromStr for UiNodeInputAttributesOnloadTrigger {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -9249,7 +9525,8 @@ crate::decode::impl_deserialize!(UiNodeInputAttributesOnloadTrigger);
 
 /// The HTML input type: how to render and validate the field.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -9280,7 +9557,7 @@ pub enum UiNodeInputAttributesType {
     /// `url`
     Url,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "frontend")]
@@ -9301,7 +9578,7 @@ impl UiNodeInputAttributesType {
             Self::DatetimeLocal => "datetime-local",
             Self::Date => "date",
             Self::Url => "url",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -9323,8 +9600,19 @@ impl From<&str> for UiNodeInputAttributesType {
             "datetime-local" => Self::DatetimeLocal,
             "date" => Self::Date,
             "url" => Self::Url,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "frontend")]
+impl std::str::FromStr for UiNodeInputAttributesType {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -9609,7 +9897,8 @@ impl UiNodeTextAttributes {
 
 /// The kind of element; always the same as `attributes.node_type`.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -9628,7 +9917,7 @@ pub enum UiNodeType {
     /// `div`
     Div,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "frontend")]
@@ -9643,7 +9932,7 @@ impl UiNodeType {
             Self::A => "a",
             Self::Script => "script",
             Self::Div => "div",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -9659,8 +9948,19 @@ impl From<&str> for UiNodeType {
             "a" => Self::A,
             "script" => Self::Script,
             "div" => Self::Div,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "frontend")]
+impl std::str::FromStr for UiNodeType {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -9797,7 +10097,8 @@ impl std::fmt::Debug for UiText {
 
 /// Whether the message informs, reports an error, or confirms a success.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -9810,7 +10111,7 @@ pub enum UiTextType {
     /// `success`
     Success,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "frontend")]
@@ -9822,7 +10123,7 @@ impl UiTextType {
             Self::Info => "info",
             Self::Error => "error",
             Self::Success => "success",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -9835,8 +10136,19 @@ impl From<&str> for UiTextType {
             "info" => Self::Info,
             "error" => Self::Error,
             "success" => Self::Success,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "frontend")]
+impl std::str::FromStr for UiTextType {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -10202,7 +10514,8 @@ impl std::fmt::Debug for UpdateIdentityBody {
 
 /// Whether the identity may sign in: `active` or `inactive`.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -10213,7 +10526,7 @@ pub enum UpdateIdentityBodyState {
     /// `inactive`
     Inactive,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "identity")]
@@ -10224,7 +10537,7 @@ impl UpdateIdentityBodyState {
         match self {
             Self::Active => "active",
             Self::Inactive => "inactive",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -10236,8 +10549,19 @@ impl From<&str> for UpdateIdentityBodyState {
         match value {
             "active" => Self::Active,
             "inactive" => Self::Inactive,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "identity")]
+impl std::str::FromStr for UpdateIdentityBodyState {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -13278,7 +13602,8 @@ impl std::fmt::Debug for UpdateRegistrationFlowWithProfileMethod {
 
 /// Go back to a previous screen instead of going on.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(feature = "frontend")]
 #[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -13289,7 +13614,7 @@ pub enum UpdateRegistrationFlowWithProfileMethodScreen {
     /// `previous`
     Previous,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "frontend")]
@@ -13300,7 +13625,7 @@ impl UpdateRegistrationFlowWithProfileMethodScreen {
         match self {
             Self::CredentialSelection => "credential-selection",
             Self::Previous => "previous",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -13312,8 +13637,19 @@ impl From<&str> for UpdateRegistrationFlowWithProfileMethodScreen {
         match value {
             "credential-selection" => Self::CredentialSelection,
             "previous" => Self::Previous,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(feature = "frontend")]
+impl std::str::FromStr for UpdateRegistrationFlowWithProfileMethodScreen {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
@@ -15803,7 +16139,8 @@ impl VerifiableIdentityAddress {
 
 /// How it is reached.
 ///
-/// Values a newer server sends that this crate does not know are kept in `Unknown`.
+/// Values a newer server sends that this crate does not know are kept in `Unknown`:
+/// read them with `as_str()`, never by matching `Unknown`'s payload.
 #[cfg(any(feature = "frontend", feature = "identity"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "frontend", feature = "identity"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -15814,7 +16151,7 @@ pub enum VerifiableIdentityAddressVia {
     /// `sms`
     Sms,
     /// A value this version of the crate does not know, as the server sent it.
-    Unknown(String),
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(any(feature = "frontend", feature = "identity"))]
@@ -15825,7 +16162,7 @@ impl VerifiableIdentityAddressVia {
         match self {
             Self::Email => "email",
             Self::Sms => "sms",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -15837,8 +16174,19 @@ impl From<&str> for VerifiableIdentityAddressVia {
         match value {
             "email" => Self::Email,
             "sms" => Self::Sms,
-            other => Self::Unknown(other.to_string()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
+    }
+}
+
+#[cfg(any(feature = "frontend", feature = "identity"))]
+impl std::str::FromStr for VerifiableIdentityAddressVia {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: a value this crate does not know is kept in `Unknown`.
+    #[inline]
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
     }
 }
 
