@@ -61,10 +61,13 @@ mod encode;
 mod error;
 #[cfg(feature = "frontend")]
 mod flow;
+#[cfg(feature = "frontend")]
+mod next_step;
 mod operation;
 mod page;
 mod paginate;
 mod patch;
+mod random;
 mod response;
 mod retry;
 mod secret;

@@ -1,7 +1,7 @@
 //! "Try again later" answers (429 and 503): reading `Retry-After`, and the
 //! opt-in policy that retries idempotent requests.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 
@@ -85,21 +85,7 @@ impl RetryPolicy {
 
 /// A number in `[0, 1)` that differs between calls and processes.
 fn jitter() -> f64 {
-    (random_seed() >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// 64 bits that differ between calls and processes, without a dependency:
-/// std's randomly keyed hasher over the time. Not for cryptography.
-pub(crate) fn random_seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    hasher.finish()
+    (crate::random::seed() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Whether a status means "try again later" for an operation that does not
@@ -129,6 +115,7 @@ fn parse_http_date(value: &str) -> Option<SystemTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     fn at(secs: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(secs)

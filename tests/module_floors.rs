@@ -10,10 +10,18 @@ use std::path::Path;
 /// types `error` reads, the forms `flow` reads, written with `flow`'s
 /// macros), the operations sit on the runtime that sends them.
 const FLOORS: &[&[&str]] = &[
-    &["secret", "secret_fields", "unknown"],
+    &["secret", "secret_fields", "unknown", "random"],
     &["decode", "encode"],
     &[
-        "models", "error", "flow", "patch", "retry", "page", "response", "trace",
+        "models",
+        "error",
+        "flow",
+        "next_step",
+        "patch",
+        "retry",
+        "page",
+        "response",
+        "trace",
     ],
     &["client"],
     &["operation"],

@@ -1004,7 +1004,7 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
             if types.is_flow(ty) {
                 let _ = writeln!(
                     out,
-                    "crate::flow::impl_next_step!({error}, {}, {});\n",
+                    "crate::next_step::impl_next_step!({error}, {}, {});\n",
                     names::status_variant(code),
                     ty.rust()
                 );

@@ -344,7 +344,9 @@ mod tests {
         };
         let flow = generate_unformatted(&doc("loginFlow")).unwrap().operations;
         assert!(
-            flow.contains("crate::flow::impl_next_step!(UpdateLoginError, BadRequest, LoginFlow);"),
+            flow.contains(
+                "crate::next_step::impl_next_step!(UpdateLoginError, BadRequest, LoginFlow);"
+            ),
             "{flow}"
         );
         let other = generate_unformatted(&doc("other")).unwrap().operations;

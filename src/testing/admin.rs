@@ -13,13 +13,13 @@ use std::time::SystemTime;
 use super::http::Answer;
 use serde_json::{json, Map, Value};
 
+use super::call::Call;
 use super::http::{
     bad_request, bad_request_message, error_body, json_response, not_found, not_found_because,
     paged, paged_by_offset, text_response,
 };
 use super::schema::{identifier, schema_refusal};
 use super::store::{rfc3339, FlowKind, Password, Store};
-use super::Call;
 
 /// Answers the admin, health and version endpoints; `None` for any other.
 pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {

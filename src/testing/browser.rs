@@ -31,9 +31,10 @@ use std::time::{Duration, SystemTime};
 use serde_json::{json, Map, Value};
 use wiremock::Request;
 
+use super::call::Call;
 use super::http::{error_body, json_response, no_session, not_found, Answer};
 use super::store::{rfc3339, FlowKind, Store};
-use super::{Call, SESSION_COOKIE};
+use super::SESSION_COOKIE;
 
 const KINDS: [FlowKind; 5] = [
     FlowKind::Login,
@@ -53,7 +54,11 @@ fn kind_named(name: &str) -> Option<FlowKind> {
 
 /// Answers the browser endpoints, and the requests to browser flows; `None`
 /// for anything the native modules answer alone.
-pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
+/// The mock's native routes, which a browser flow is played on: given by
+/// the router, which sits above this module.
+pub(super) type Native = fn(&mut Store, &Call) -> Answer;
+
+pub(super) fn route(store: &mut Store, call: &Call, native: Native) -> Option<Answer> {
     let path = call.path();
     match (call.method(), path) {
         ("GET", "/self-service/errors") => return Some(flow_error(store, call)),
@@ -63,9 +68,9 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
     }
     let rest = path.strip_prefix("/self-service/")?;
     match (call.method(), rest.split_once('/')) {
-        ("GET", Some((kind, "browser"))) => Some(start(store, call, kind_named(kind)?)),
+        ("GET", Some((kind, "browser"))) => Some(start(store, call, kind_named(kind)?, native)),
         ("GET", Some((kind, "flows"))) => fetch(store, call, kind_named(kind)?),
-        ("POST", None) => submit(store, call, kind_named(rest)?),
+        ("POST", None) => submit(store, call, kind_named(rest)?, native),
         _ => None,
     }
 }
@@ -136,11 +141,6 @@ fn rewritten(call: &Call, path: &str, body: Option<Vec<u8>>, json: bool) -> Requ
     request
 }
 
-/// The native answer to `request`.
-fn native(store: &mut Store, request: &Request) -> Answer {
-    super::native(store, &Call(request))
-}
-
 /// The page of the app's UI for `kind`, with `?flow=<id>`.
 fn page(store: &Store, kind: FlowKind, id: &str) -> String {
     format!("{}?flow={id}", store.config.ui_url(kind.name()))
@@ -195,7 +195,7 @@ fn flow_id(answer: &Answer) -> Option<String> {
 }
 
 /// `GET /self-service/<kind>/browser`.
-fn start(store: &mut Store, call: &Call, kind: FlowKind) -> Answer {
+fn start(store: &mut Store, call: &Call, kind: FlowKind, native: Native) -> Answer {
     let json = wants_json(call);
     let (csrf, new_cookie) = match csrf_of(store, call) {
         Some(value) => (value.to_string(), None),
@@ -205,7 +205,7 @@ fn start(store: &mut Store, call: &Call, kind: FlowKind) -> Answer {
         }
     };
     let api = format!("/self-service/{}/api", kind.name());
-    let started = native(store, &rewritten(call, &api, None, false));
+    let started = native(store, &Call(&rewritten(call, &api, None, false)));
     let with_cookie = |answer: Answer| match &new_cookie {
         Some(cookie) => answer.append_header("set-cookie", cookie.clone()),
         None => answer,
@@ -221,7 +221,7 @@ fn start(store: &mut Store, call: &Call, kind: FlowKind) -> Answer {
         let fetch = format!("/self-service/{}/flows", kind.name());
         let mut request = rewritten(call, &fetch, None, false);
         request.url.set_query(Some(&format!("id={id}")));
-        return with_cookie(native(store, &request));
+        return with_cookie(native(store, &Call(&request)));
     }
     with_cookie(see_other(&page(store, kind, &id)))
 }
@@ -314,7 +314,7 @@ fn decode_form(body: &[u8]) -> Value {
 }
 
 /// `POST /self-service/<kind>?flow=<id>` to a browser flow.
-fn submit(store: &mut Store, call: &Call, kind: FlowKind) -> Option<Answer> {
+fn submit(store: &mut Store, call: &Call, kind: FlowKind, native: Native) -> Option<Answer> {
     let id = call.query("flow")?;
     let flow = store
         .flows
@@ -352,7 +352,7 @@ fn submit(store: &mut Store, call: &Call, kind: FlowKind) -> Option<Answer> {
         .map(|s| s.identity_id.clone());
     let body = serde_json::to_vec(&form).unwrap_or_default();
     let request = rewritten(call, call.path(), Some(body), true);
-    let answer = native(store, &request);
+    let answer = native(store, &Call(&request));
     // A session issued to a browser that had none, or had another
     // identity's, comes with a new CSRF token (Kratos renews it before it
     // makes the flows that follow, such as a recovery's settings flow).

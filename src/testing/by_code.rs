@@ -6,9 +6,9 @@
 use super::http::Answer;
 use serde_json::{json, Value};
 
+use super::call::Call;
 use super::http::{already_signed_in, error_body, json_response, property_missing, text};
 use super::store::{FlowKind, Store};
-use super::Call;
 
 /// A flow kind that works by code.
 pub(super) struct CodeFlow {

@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Once;
 
+use super::kratos_server::binary_from_env;
 use super::options::{kratos_options, Options};
-use super::server::binary_from_env;
 use super::{KratosServer, KratosServerBuilder, KratosServerError, Message, MockKratos};
 
 /// A Kratos for a test: [`MockKratos`], or a real Kratos run by

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use wiremock::ResponseTemplate;
 
-use super::Call;
+use super::call::Call;
 
 /// Kratos's default and largest page sizes for lists.
 const DEFAULT_PAGE_SIZE: usize = 250;
@@ -229,36 +229,6 @@ pub(super) fn already_signed_in(reason: &str) -> Answer {
             reason,
         ),
     )
-}
-
-/// Kratos's answer to a native app that chose social sign-in with
-/// `provider`: 422 `browser_location_change_required`, naming the
-/// provider's page a browser has to open (GitHub's, as the providers of
-/// KratosServer's configuration are).
-pub(super) fn social_sign_in(store: &mut super::store::Store, provider: &str) -> Answer {
-    let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("client_id", "kratos-client-test")
-        .append_pair(
-            "redirect_uri",
-            &format!(
-                "{}/self-service/methods/oidc/callback/{provider}",
-                store.base
-            ),
-        )
-        .append_pair("response_type", "code")
-        .append_pair("scope", "user:email")
-        .append_pair("state", &store.random.code(32))
-        .finish();
-    let to = format!("https://github.com/login/oauth/authorize?{query}");
-    let mut body = error_body(
-        422,
-        "Unprocessable Entity",
-        Some("browser_location_change_required"),
-        "browser location change required",
-        &format!("In order to complete this flow please redirect the browser to: {to}"),
-    );
-    body["redirect_browser_to"] = json!(to);
-    json_response(422, body)
 }
 
 /// A Kratos UI text: `{id, text, type, context?}`.

@@ -18,12 +18,12 @@ use std::time::SystemTime;
 use super::http::Answer;
 use serde_json::{json, Value};
 
+use super::call::{Call, Form};
 use super::http::{
     already_signed_in, bad_request, error_body, json_response, property_missing, text,
 };
 use super::schema::trait_label;
 use super::store::{Flow, FlowKind, Store};
-use super::{Call, Form};
 
 const KIND: FlowKind = FlowKind::Login;
 
@@ -359,7 +359,7 @@ fn submit(store: &mut Store, id: &str, call: &Call) -> Answer {
         (_, _) if !form.field("provider").is_empty() && !second_factor => {
             let provider = form.field("provider").to_string();
             if store.config.oidc_providers.contains(&provider) {
-                return super::http::social_sign_in(store, &provider);
+                return store.social_sign_in(&provider);
             }
             reject(store, id, None, no_strategy())
         }

@@ -61,47 +61,37 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 use url::Url;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
 use crate::{Client, FrontendApi};
 
 mod admin;
 mod browser;
 mod by_code;
+mod call;
 mod either;
 mod http;
 mod json_patch;
+mod kratos_server;
 mod login;
 mod options;
 mod recovery;
 mod registration;
+mod router;
 mod schema;
-mod server;
 mod sessions;
 mod settings;
 mod store;
 mod verification;
 
 pub use either::{TestKratos, TestKratosBuilder};
+pub use kratos_server::{KratosServer, KratosServerBuilder, KratosServerError};
 use options::Options;
 pub use options::{IdentitySchema, RequiredAal, TraitKind};
-pub use server::{KratosServer, KratosServerBuilder, KratosServerError};
 use store::Store;
 /// The wiremock this mock is built on, for [`MockKratos::mount`]: its
 /// `Mock`, `ResponseTemplate` and `matchers`, at the version the mock uses.
 pub use wiremock;
-
-/// The flow modules, each answering its own endpoints: adding a flow means
-/// adding a module here.
-const MODULES: &[fn(&mut Store, &Call) -> Option<http::Answer>] = &[
-    registration::route,
-    login::route,
-    sessions::route,
-    settings::route,
-    recovery::route,
-    verification::route,
-    admin::route,
-];
 
 /// The name of Kratos's session cookie.
 pub const SESSION_COOKIE: &str = "ory_kratos_session";
@@ -311,7 +301,7 @@ impl MockKratos {
     /// so that any [`mount`](Self::mount)ed `Mock` wins where it matches.
     async fn mount_the_fake(&self) {
         Mock::given(wiremock::matchers::any())
-            .respond_with(Routes(self.state.clone()))
+            .respond_with(router::Routes(self.state.clone()))
             .with_priority(u8::MAX)
             .named("MockKratos")
             .mount(&self.server)
@@ -457,7 +447,7 @@ impl ReceivedRequest {
 
     /// The first value of the query parameter `name`, decoded.
     pub fn query(&self, name: &str) -> Option<String> {
-        query_value(&self.url, name)
+        call::query_value(&self.url, name)
     }
 
     /// The body as JSON, if it is JSON.
@@ -474,134 +464,5 @@ impl fmt::Debug for ReceivedRequest {
             .field("headers", &crate::response::DebugHeaders(&self.headers))
             .field("body_bytes", &self.body.len())
             .finish()
-    }
-}
-
-/// The first value of the query parameter `name` of `url`, decoded.
-fn query_value(url: &Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
-/// A request as the flow modules read it.
-struct Call<'a>(&'a Request);
-
-impl Call<'_> {
-    fn method(&self) -> &str {
-        self.0.method.as_str()
-    }
-
-    fn path(&self) -> &str {
-        self.0.url.path()
-    }
-
-    fn query(&self, name: &str) -> Option<String> {
-        query_value(&self.0.url, name)
-    }
-
-    /// Every value of the query parameter `name`, decoded.
-    fn query_all(&self, name: &str) -> Vec<String> {
-        self.0
-            .url
-            .query_pairs()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-            .collect()
-    }
-
-    /// The first value of the header `name`, if it is text.
-    fn header(&self, name: &str) -> Option<&str> {
-        self.0.headers.get(name)?.to_str().ok()
-    }
-
-    /// The session token it carries: `X-Session-Token`, or the
-    /// `ory_kratos_session` cookie, whose value in the mock is the session's
-    /// token (Kratos seals its cookie; the mock does not).
-    fn token(&self) -> Option<&str> {
-        if let Some(token) = self.0.headers.get("x-session-token") {
-            return token.to_str().ok();
-        }
-        self.cookie(SESSION_COOKIE)
-    }
-
-    /// The value of the cookie `name`, if the request carries it.
-    fn cookie(&self, name: &str) -> Option<&str> {
-        self.0
-            .headers
-            .get_all("cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(n, _)| *n == name)
-            .map(|(_, value)| value)
-    }
-
-    /// Whether it carries any credential Kratos reads: a session token or
-    /// a `Cookie` header.
-    fn has_credentials(&self) -> bool {
-        self.0.headers.contains_key("x-session-token") || self.0.headers.contains_key("cookie")
-    }
-
-    /// The body as JSON (`null` when it is not).
-    fn form(&self) -> Form {
-        Form(serde_json::from_slice(&self.0.body).unwrap_or(Value::Null))
-    }
-
-    /// The address it was sent to, under the server's public URL, as
-    /// Kratos writes it in a flow's `request_url`.
-    fn request_url(&self, base: &str) -> String {
-        let mut url = format!("{base}{}", self.path());
-        if let Some(query) = self.0.url.query() {
-            url.push('?');
-            url.push_str(query);
-        }
-        url
-    }
-}
-
-/// A submitted form.
-struct Form(Value);
-
-impl Form {
-    /// The string field `name`, or `""`.
-    fn field(&self, name: &str) -> &str {
-        self.0.get(name).and_then(Value::as_str).unwrap_or("")
-    }
-
-    /// The field `name` as sent.
-    fn value(&self, name: &str) -> Option<&Value> {
-        self.0.get(name)
-    }
-}
-
-/// The answer of the first flow module that answers `call`, as it answers
-/// a native app.
-fn native(store: &mut Store, call: &Call) -> http::Answer {
-    MODULES
-        .iter()
-        .find_map(|route| route(store, call))
-        .unwrap_or_else(|| http::not_found_because("This mock does not serve this path."))
-}
-
-/// Sends each request to the browser flows' module, then to the first flow
-/// module that answers it.
-struct Routes(Arc<Mutex<Store>>);
-
-impl Respond for Routes {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mut store = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let call = Call(request);
-        let answer = if store.unavailable {
-            http::unavailable()
-        } else {
-            browser::route(&mut store, &call).unwrap_or_else(|| native(&mut store, &call))
-        }
-        .into_template();
-        match store.delay {
-            Some(delay) => answer.set_delay(delay),
-            None => answer,
-        }
     }
 }

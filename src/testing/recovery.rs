@@ -7,9 +7,9 @@ use super::http::Answer;
 use serde_json::json;
 
 use super::by_code::{self, CodeFlow};
+use super::call::Call;
 use super::http::text;
 use super::store::{rfc3339, FlowKind, Store};
-use super::Call;
 
 const RECOVERY: CodeFlow = CodeFlow {
     kind: FlowKind::Recovery,

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use super::http::Answer;
 use serde_json::{json, Map, Value};
 
+use super::call::{Call, Form};
 use super::http::{already_signed_in, error_body, json_response, text};
 use super::schema::{identifier, password_message, trait_messages_filling, trait_nodes};
 use super::store::{FlowKind, Password, Store};
-use super::{Call, Form};
 
 const KIND: FlowKind = FlowKind::Registration;
 
@@ -114,7 +114,7 @@ fn submit(store: &mut Store, id: &str, form: &Form) -> Answer {
     if method == "oidc" || method == "saml" {
         let provider = form.field("provider");
         if store.config.oidc_providers.iter().any(|p| p == provider) {
-            return super::http::social_sign_in(store, provider);
+            return store.social_sign_in(provider);
         }
     }
     let password = form.field("password");

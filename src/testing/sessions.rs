@@ -6,12 +6,12 @@
 use super::http::Answer;
 use serde_json::{json, Value};
 
+use super::call::Call;
 use super::http::{
     bad_request, bad_request_message, forbidden, json_response, not_found_because, paged_by_offset,
     unauthorized,
 };
 use super::store::Store;
-use super::Call;
 
 /// Kratos's reasons for a request without a session it accepts.
 const NO_CREDENTIALS: &str = "No valid session credentials found in the request.";

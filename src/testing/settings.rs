@@ -8,10 +8,10 @@ use std::time::SystemTime;
 use super::http::Answer;
 use serde_json::{json, Map, Value};
 
+use super::call::Call;
 use super::http::{endpoint_needs_session, error_body, json_response, text, unauthorized};
 use super::schema::{identifier, password_message, trait_messages, trait_nodes};
 use super::store::{FlowKind, Password, Store};
-use super::Call;
 
 const KIND: FlowKind = FlowKind::Settings;
 

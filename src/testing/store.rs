@@ -18,8 +18,8 @@ fn expired_reason(ago: Duration) -> String {
         ago.as_secs_f64() / 60.0
     )
 }
+use super::call::Call;
 use super::options::Options;
-use super::Call;
 
 /// The kinds of self-service flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,6 +241,36 @@ pub(super) struct Store {
 }
 
 impl Store {
+    /// Kratos's answer to a native app that chose social sign-in with
+    /// `provider`: 422 `browser_location_change_required`, naming the
+    /// provider's page a browser has to open (GitHub's, as the providers of
+    /// KratosServer's configuration are).
+    pub(super) fn social_sign_in(&mut self, provider: &str) -> Answer {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_id", "kratos-client-test")
+            .append_pair(
+                "redirect_uri",
+                &format!(
+                    "{}/self-service/methods/oidc/callback/{provider}",
+                    self.base
+                ),
+            )
+            .append_pair("response_type", "code")
+            .append_pair("scope", "user:email")
+            .append_pair("state", &self.random.code(32))
+            .finish();
+        let to = format!("https://github.com/login/oauth/authorize?{query}");
+        let mut body = error_body(
+            422,
+            "Unprocessable Entity",
+            Some("browser_location_change_required"),
+            "browser location change required",
+            &format!("In order to complete this flow please redirect the browser to: {to}"),
+        );
+        body["redirect_browser_to"] = json!(to);
+        json_response(422, body)
+    }
+
     pub(super) fn new(base: String, config: Options) -> Self {
         Store {
             base,
@@ -874,7 +904,7 @@ pub(super) struct Random(u64);
 
 impl Random {
     pub(super) fn new() -> Self {
-        Random(crate::retry::random_seed() | 1)
+        Random(crate::random::seed() | 1)
     }
 
     fn next(&mut self) -> u64 {

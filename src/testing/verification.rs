@@ -4,9 +4,9 @@
 use super::http::Answer;
 
 use super::by_code::{self, CodeFlow};
+use super::call::Call;
 use super::http::text;
 use super::store::{FlowKind, Store};
-use super::Call;
 
 const VERIFICATION: CodeFlow = CodeFlow {
     kind: FlowKind::Verification,

@@ -4339,7 +4339,7 @@ pub enum UpdateFedcmFlowError {
 }
 
 #[cfg(feature = "frontend")]
-crate::flow::impl_next_step!(UpdateFedcmFlowError, BadRequest, LoginFlow);
+crate::next_step::impl_next_step!(UpdateFedcmFlowError, BadRequest, LoginFlow);
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateFedcmFlowError {
@@ -4516,7 +4516,7 @@ pub enum UpdateLoginFlowError {
 }
 
 #[cfg(feature = "frontend")]
-crate::flow::impl_next_step!(UpdateLoginFlowError, BadRequest, LoginFlow);
+crate::next_step::impl_next_step!(UpdateLoginFlowError, BadRequest, LoginFlow);
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateLoginFlowError {
@@ -4850,7 +4850,7 @@ pub enum UpdateRecoveryFlowError {
 }
 
 #[cfg(feature = "frontend")]
-crate::flow::impl_next_step!(UpdateRecoveryFlowError, BadRequest, RecoveryFlow);
+crate::next_step::impl_next_step!(UpdateRecoveryFlowError, BadRequest, RecoveryFlow);
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateRecoveryFlowError {
@@ -5015,7 +5015,9 @@ pub enum UpdateRegistrationFlowError {
 }
 
 #[cfg(feature = "frontend")]
-crate::flow::impl_next_step!(UpdateRegistrationFlowError, BadRequest, RegistrationFlow);
+crate::next_step::impl_next_step!(
+    UpdateRegistrationFlowError, BadRequest, RegistrationFlow
+);
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateRegistrationFlowError {
@@ -5196,7 +5198,7 @@ pub enum UpdateSettingsFlowError {
 }
 
 #[cfg(feature = "frontend")]
-crate::flow::impl_next_step!(UpdateSettingsFlowError, BadRequest, SettingsFlow);
+crate::next_step::impl_next_step!(UpdateSettingsFlowError, BadRequest, SettingsFlow);
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateSettingsFlowError {
@@ -5377,7 +5379,9 @@ pub enum UpdateVerificationFlowError {
 }
 
 #[cfg(feature = "frontend")]
-crate::flow::impl_next_step!(UpdateVerificationFlowError, BadRequest, VerificationFlow);
+crate::next_step::impl_next_step!(
+    UpdateVerificationFlowError, BadRequest, VerificationFlow
+);
 
 #[cfg(feature = "frontend")]
 impl crate::OperationError for UpdateVerificationFlowError {

@@ -1142,7 +1142,7 @@ fn unique() -> String {
         "{}-{}-{:x}",
         std::process::id(),
         COUNT.fetch_add(1, Ordering::Relaxed),
-        crate::retry::random_seed() & 0xffff_ffff
+        crate::random::seed() & 0xffff_ffff
     )
 }
 
