@@ -11,7 +11,7 @@
 //! |---|---|---|---|---|
 //! | [`Session`] | the session | 401 | the session | 503 |
 //! | [`Aal2Session`] | the session at aal2 | 401 | 403 | 503 |
-//! | [`OptionalSession`], `Option<Session>` | `Some` | `None` | `None` when Kratos says 403, else `Some` | 503 |
+//! | `Option<Session>` | `Some` | `None` | `None` when Kratos says 403, else `Some` | 503 |
 //! | `Result<Session, SessionRejection>` | `Ok` | `Err` | as [`Session`] | `Err` |
 //!
 //! A rejection is Kratos's own JSON error shape (`{"error": {"id", "code",
@@ -258,15 +258,10 @@ impl Deref for Aal2Session {
     }
 }
 
-/// The session when the request has one; `None` when it carries no
-/// credentials or Kratos refuses them. Kratos being unavailable still
-/// rejects (503): a page must not show a signed-in user as signed out.
-/// The same as extracting `Option<Session>`.
-#[derive(Clone, Debug)]
-pub struct OptionalSession(pub Option<Session>);
-
-/// Why an extractor of this module turned a request away; a response
-/// (401, 403, 303 or 503) as the module's table says.
+/// The HTTP response an extractor of this module turns a request away
+/// with (401, 403, 303 or 503, as the module's table says), made from the
+/// [`Refusal`] of the session check, which [`refusal`](Self::refusal)
+/// gives back.
 pub struct SessionRejection {
     kind: Rejected,
     answers: Option<Arc<Answers>>,
@@ -516,6 +511,10 @@ impl<S: Sync> FromRequestParts<S> for Aal2Session {
     }
 }
 
+/// `Option<Session>`: `None` when the request carries no credentials or
+/// Kratos refuses them (a session below a required second factor too);
+/// Kratos being unavailable still rejects (503), since a page must not
+/// show a signed-in user as signed out.
 impl<S: Sync> OptionalFromRequestParts<S> for Session {
     type Rejection = SessionRejection;
 
@@ -531,15 +530,5 @@ impl<S: Sync> OptionalFromRequestParts<S> for Session {
             }
             Err(_) => Ok(None),
         }
-    }
-}
-
-impl<S: Sync> FromRequestParts<S> for OptionalSession {
-    type Rejection = SessionRejection;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, SessionRejection> {
-        <Session as OptionalFromRequestParts<S>>::from_request_parts(parts, state)
-            .await
-            .map(OptionalSession)
     }
 }

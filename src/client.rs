@@ -178,9 +178,6 @@ impl Client {
 
     /// Sends a request and reads the whole response, within the time and size limits.
     ///
-    /// `E` is the calling operation's error enum: it fixes the error type of
-    /// everything read from the response.
-    ///
     /// Not generic, so that it is compiled once rather than once per
     /// operation: its errors are [`Failure`]s, which `?` turns into the
     /// operation's `Error<E>`.
@@ -567,25 +564,14 @@ impl Request {
             .append_pair(name, &value.to_string());
     }
 
-    /// Adds a header whose value may be shown in errors.
-    #[allow(dead_code)]
-    pub(crate) fn header(&mut self, name: &str, value: &str) {
-        match (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
-        ) {
-            (Ok(name), Ok(value)) => {
-                self.headers.append(name, value);
-            }
-            _ => self.fail(format!(
-                "the {name} header value {:?} has characters HTTP headers cannot hold",
-                quote(value, &Redactor::default(), QUOTED_INPUT_BYTES)
-            )),
-        }
-    }
-
     /// Adds a query parameter holding a secret (a one-time code).
-    #[allow(dead_code)]
+    #[cfg_attr(
+        not(feature = "frontend"),
+        allow(
+            dead_code,
+            reason = "only the frontend's operations send a code in the query"
+        )
+    )]
     pub(crate) fn secret_query(&mut self, name: &str, value: &Secret) {
         self.query(name, value.expose());
         self.redactor.add(value.expose());
@@ -611,7 +597,10 @@ impl Request {
 
     /// Refuses to send the request when `value`, which the document says is
     /// a UUID, is not one (Kratos would refuse it; nothing needs to go out).
-    #[allow(dead_code)] // Only operations with UUID parameters call it.
+    #[cfg_attr(
+        not(any(feature = "frontend", feature = "identity", feature = "courier")),
+        allow(dead_code, reason = "only these groups have UUID parameters")
+    )]
     pub(crate) fn expect_uuid(&mut self, name: &str, value: &str) {
         let hex = |part: &str, len: usize| {
             part.len() == len && part.bytes().all(|b| b.is_ascii_hexdigit())
@@ -638,14 +627,20 @@ impl Request {
     }
 
     /// Sets a JSON body.
-    #[allow(dead_code)]
+    #[cfg_attr(
+        not(any(feature = "frontend", feature = "identity")),
+        allow(dead_code, reason = "only these groups send a JSON body")
+    )]
     pub(crate) fn json<T: Serialize>(&mut self, body: &T) {
         self.json_checked(body, |_| Ok(()));
     }
 
     /// Sets a JSON Patch document as the body, refusing to send one that
     /// cannot be applied (`crate::patch::check`).
-    #[allow(dead_code)] // Only operations taking a JSON Patch call it.
+    #[cfg_attr(
+        not(feature = "identity"),
+        allow(dead_code, reason = "only the identity group takes a JSON Patch")
+    )]
     pub(crate) fn json_patch<T: Serialize>(&mut self, body: &T) {
         self.json_checked(body, crate::patch::check);
     }
@@ -770,7 +765,10 @@ impl RawResponse {
 
     /// Decodes a page of a list: the body as a JSON array of `T`, the next
     /// page's token from the `Link` header.
-    #[allow(dead_code)] // Only list operations call it.
+    #[cfg_attr(
+        not(any(feature = "frontend", feature = "identity", feature = "courier")),
+        allow(dead_code, reason = "only these groups have list operations")
+    )]
     pub(crate) fn page<T: Decode>(&self) -> Result<crate::Page<T>, Failure> {
         let items = self.json::<Vec<T>>()?;
         let next = crate::page::next_page_token(&self.headers).map_err(|_| {
@@ -827,19 +825,22 @@ impl RawResponse {
 
     /// Whether the body is a JSON object with an `error` object at its top,
     /// the shape of Kratos's standard error answer.
-    #[allow(dead_code)] // Only operations with such answers call it.
+    #[cfg_attr(
+        not(feature = "frontend"),
+        allow(
+            dead_code,
+            reason = "only the frontend's answers may be a flow or an error object"
+        )
+    )]
     pub(crate) fn is_error_object(&self) -> bool {
         decode::has_object_field(&self.body, "error")
     }
 
-    /// The body as text.
-    #[allow(dead_code)]
-    pub(crate) fn text(&self) -> Result<String, Failure> {
-        Ok(String::from_utf8_lossy(&self.body).into_owned())
-    }
-
     /// The body of an error answer as text, secrets blanked.
-    #[allow(dead_code)]
+    #[cfg_attr(
+        not(feature = "metadata"),
+        allow(dead_code, reason = "only the health checks answer errors as text")
+    )]
     pub(crate) fn error_text(&self) -> String {
         self.redactor
             .text(&String::from_utf8_lossy(&self.body))

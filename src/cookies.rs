@@ -10,15 +10,14 @@ use crate::Secret;
 /// what says who the user is.
 pub(crate) const SESSION_COOKIES: &[&str] = &["ory_kratos_session", "ory_session_*"];
 
-#[cfg_attr(not(feature = "browser"), allow(dead_code))]
-/// The session cookies, Kratos's CSRF cookie (`csrf_token_<hash>`) and its
-/// continuity cookie (social sign-in): what a browser flow needs.
-pub(crate) const FLOW_COOKIES: &[&str] = &[
-    "ory_kratos_session",
-    "ory_session_*",
-    "csrf_token_*",
-    "ory_kratos_continuity",
-];
+/// What a browser flow needs besides the [`SESSION_COOKIES`]: Kratos's
+/// CSRF cookie (`csrf_token_<hash>`) and its continuity cookie (social
+/// sign-in).
+#[cfg_attr(
+    not(feature = "browser"),
+    allow(dead_code, reason = "only the browser flows send them")
+)]
+pub(crate) const FLOW_COOKIES: &[&str] = &["csrf_token_*", "ory_kratos_continuity"];
 
 /// Cookie names that may reach Kratos; a name ending in `*` stands for
 /// every longer name that starts with what comes before it.
@@ -47,16 +46,13 @@ impl CookieNames {
     /// value (`a=1; b=2`); `None` when there are none. Empty values are
     /// left out.
     pub(crate) fn cookie_header(&self, headers: &HeaderMap) -> Option<Secret> {
-        let cookies: Vec<&str> = headers
+        let cookies: Vec<String> = headers
             .get_all(COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .map(str::trim)
-            .filter(|pair| {
-                pair.split_once('=')
-                    .is_some_and(|(name, value)| !value.is_empty() && self.allows(name.trim()))
-            })
+            .flat_map(crate::secret::cookie_pairs)
+            .filter(|(name, value)| !value.is_empty() && self.allows(name))
+            .map(|(name, value)| format!("{name}={value}"))
             .collect();
         (!cookies.is_empty()).then(|| Secret::new(cookies.join("; ")))
     }
@@ -69,7 +65,7 @@ mod tests {
 
     #[test]
     fn only_allowed_names_pass_and_prefixes_need_more() {
-        let names = CookieNames::new(FLOW_COOKIES.iter().copied());
+        let names = CookieNames::new(SESSION_COOKIES.iter().chain(FLOW_COOKIES).copied());
         let mut headers = HeaderMap::new();
         headers.append(
             COOKIE,

@@ -4,15 +4,15 @@
 //! serde's derived deserializers are generic over the deserializer and
 //! carry visitors for maps and sequences, a field enum and a wrapper per
 //! lenient field; compiled for every model, they were most of this crate's
-//! build time (BENCHMARKS.md, section 9). Here a model's decoder is one
+//! build time (BENCHMARKS.md, "Our own decoders in place of serde's derive"). Here a model's decoder is one
 //! plain function: it walks the object's keys through [`Reader::object`],
 //! which is not generic, and reads each field with the [`Decode`] impl of
 //! its type, which every model with a field of that type shares. The
 //! generated decoders are `#[inline]`, like the operations that call them:
-//! compiled in the crate that sends an operation reading the model (section
-//! 10), while the reader is compiled once, here.
+//! compiled in the crate that sends an operation reading the model, while
+//! the reader is compiled once, here.
 //!
-//! The rules are serde_json's and the ones the models documented before:
+//! The rules are serde_json's, and these:
 //! unknown fields are skipped, an optional field may be missing or `null`,
 //! a required field must be present (a lenient one reads `null` as empty),
 //! a struct comes only from a JSON object, nesting stops at 128 levels, and
@@ -316,7 +316,10 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a string enum through its `From<&str>`, which keeps unknown values.
-    #[allow(dead_code)] // Only the models of some API groups have enums.
+    #[cfg_attr(
+        not(any(feature = "frontend", feature = "identity", feature = "courier")),
+        allow(dead_code, reason = "only these groups' models have enums")
+    )]
     pub(crate) fn str_enum<T: for<'s> From<&'s str>>(&mut self) -> Result<T> {
         self.str_with("a string", |s| T::from(s))
     }
@@ -575,7 +578,10 @@ impl<'a> Reader<'a> {
     /// The string value of the field `name` of the object at the cursor,
     /// read ahead without moving the cursor: the tag of a union. `None`
     /// when the object lacks it or it is not a string.
-    #[allow(dead_code)] // Only the models of some API groups have unions.
+    #[cfg_attr(
+        not(feature = "frontend"),
+        allow(dead_code, reason = "only the frontend's models have unions")
+    )]
     pub(crate) fn tag(&mut self, name: &str, what: &str) -> Result<Option<String>> {
         let (at, depth) = (self.at, self.depth);
         let mut tag = None;

@@ -3,7 +3,7 @@
 //! serde's derive writes, for each model, a count of the fields to write and
 //! a branch per optional field; compiled (type-checked and borrow-checked)
 //! for every model, it was a large share of this crate's build time
-//! (BENCHMARKS.md, section 10). Here each model lists its fields once, in
+//! (BENCHMARKS.md, "Each operation's code compiled where it is used"). Here each model lists its fields once, in
 //! [`Fields`], and every model's `Serialize` is the same few lines: a map
 //! of those fields, optional ones left out when unset. A union writes its
 //! tag, then its variant's fields, into one map.
@@ -28,7 +28,10 @@ pub(crate) fn serialize<T: Fields + ?Sized, S: Serializer>(
 }
 
 /// A union's variant: its tag first, then the variant's own fields.
-#[allow(dead_code)] // Some API groups alone have no union.
+#[cfg_attr(
+    not(feature = "frontend"),
+    allow(dead_code, reason = "only the frontend's models have unions")
+)]
 pub(crate) fn tagged<T: Fields + ?Sized, S: Serializer>(
     serializer: S,
     tag: &'static str,

@@ -195,6 +195,42 @@ macro_rules! impl_flow {
 
 pub(crate) use impl_flow;
 
+/// The kinds of self-service flow: what a browser walks (module `browser`),
+/// and what the mock plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FlowKind {
+    /// Signing in.
+    Login,
+    /// Signing up.
+    Registration,
+    /// Changing the password, profile and methods of a signed-in user.
+    Settings,
+    /// Regaining access to an account.
+    Recovery,
+    /// Proving an address.
+    Verification,
+}
+
+impl FlowKind {
+    /// The flow's name in Kratos's paths: `login`, `registration`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowKind::Login => "login",
+            FlowKind::Registration => "registration",
+            FlowKind::Settings => "settings",
+            FlowKind::Recovery => "recovery",
+            FlowKind::Verification => "verification",
+        }
+    }
+}
+
+impl std::fmt::Display for FlowKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

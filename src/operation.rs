@@ -48,13 +48,22 @@ pub(crate) trait Operation {
     /// The operation's own error enum.
     type Error: OperationError;
     /// The operation's id in the document, such as `toSession`.
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    #[cfg_attr(
+        not(feature = "tracing"),
+        allow(dead_code, reason = "only the tracing span names it")
+    )]
     const ID: &'static str;
     /// The HTTP method, such as `GET`.
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    #[cfg_attr(
+        not(feature = "tracing"),
+        allow(dead_code, reason = "only the tracing span names it")
+    )]
     const METHOD: &'static str;
     /// The path template, such as `/admin/identities/{id}`: never a value.
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    #[cfg_attr(
+        not(feature = "tracing"),
+        allow(dead_code, reason = "only the tracing span names it")
+    )]
     const PATH: &'static str;
     /// The statuses the document lists for the operation.
     const DOCUMENTED: &'static [u16];

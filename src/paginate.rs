@@ -11,9 +11,10 @@ use crate::page::Page;
 
 /// A list operation: its answer is a [`Page`], and it can be sent again
 /// from another page token.
-// Used by the generated list operations; a build with no list (the
-// `metadata` group alone) leaves it unused.
-#[allow(dead_code)]
+#[cfg_attr(
+    not(any(feature = "frontend", feature = "identity", feature = "courier")),
+    allow(dead_code, reason = "only these groups have list operations")
+)]
 pub(crate) trait Paginated: Operation<Output = Page<Self::Item>> + Clone {
     /// What the list holds.
     type Item;
@@ -25,7 +26,10 @@ pub(crate) trait Paginated: Operation<Output = Page<Self::Item>> + Clone {
 /// Sends `operation` and then every following page, gathering the items.
 /// Stops at the last page, or when a token comes back a second time (a
 /// server going round in circles).
-#[allow(dead_code)]
+#[cfg_attr(
+    not(any(feature = "frontend", feature = "identity", feature = "courier")),
+    allow(dead_code, reason = "only these groups have list operations")
+)]
 pub(crate) async fn all<O: Paginated>(mut operation: O) -> Result<Vec<O::Item>, Error<O::Error>> {
     let mut items = Vec::new();
     let mut seen = HashSet::new();
@@ -41,7 +45,10 @@ pub(crate) async fn all<O: Paginated>(mut operation: O) -> Result<Vec<O::Item>, 
 
 /// The items of `operation`'s pages as a stream, fetching a page when the
 /// one before is used up. An error ends the stream after it is yielded.
-#[allow(dead_code)]
+#[cfg_attr(
+    not(any(feature = "frontend", feature = "identity", feature = "courier")),
+    allow(dead_code, reason = "only these groups have list operations")
+)]
 pub(crate) fn items<O>(operation: O) -> impl Stream<Item = Result<O::Item, Error<O::Error>>>
 where
     O: Paginated,

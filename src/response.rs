@@ -3,7 +3,7 @@
 use std::fmt;
 use std::ops::Deref;
 
-use reqwest::header::{HeaderMap, HeaderName};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::StatusCode;
 
 /// A decoded answer with the HTTP status and response headers it came with,
@@ -84,6 +84,17 @@ impl<T> Response<T> {
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = HeaderName::from_bytes(name.as_bytes()).ok()?;
         self.headers.get(name)?.to_str().ok()
+    }
+
+    /// The `Set-Cookie` headers of the answer, in order: what a server
+    /// passing Kratos's answer on to a browser sends it (a renewed session
+    /// cookie from whoami, a browser flow's CSRF cookie).
+    pub fn set_cookies(&self) -> Vec<HeaderValue> {
+        self.headers
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// The decoded value.

@@ -55,9 +55,11 @@ impl From<&String> for Secret {
     }
 }
 
-// Used by the generated models of some API groups only.
-#[allow(dead_code)]
 /// What generated `Debug` impls print in place of a secret field's value.
+#[cfg_attr(
+    not(any(feature = "frontend", feature = "identity")),
+    allow(dead_code, reason = "only these groups' models have secret fields")
+)]
 pub(crate) struct Redacted;
 
 impl fmt::Debug for Redacted {
@@ -70,7 +72,10 @@ impl fmt::Debug for Redacted {
 /// identity credential's `config`, metadata, `details`): the JSON with the
 /// values of secret-named keys (`initial_access_token`, `hashed_password`,
 /// `password`, ...) blanked at any depth, as error bodies are.
-#[allow(dead_code)] // Used by the generated models of some API groups only.
+#[cfg_attr(
+    not(any(feature = "frontend", feature = "identity")),
+    allow(dead_code, reason = "only these groups' models have free-form JSON")
+)]
 pub(crate) struct JsonDebug<'a, T: serde::Serialize>(pub(crate) &'a T);
 
 impl<T: serde::Serialize> fmt::Debug for JsonDebug<'_, T> {
@@ -88,7 +93,10 @@ impl<T: serde::Serialize> fmt::Debug for JsonDebug<'_, T> {
 /// What generated `Debug` prints for a form node's value: blanked when the
 /// node is named like a secret field (`csrf_token`, `password`, `code`,
 /// ...), else as [`JsonDebug`] prints it.
-#[allow(dead_code)] // Used by the generated form models (feature `frontend`).
+#[cfg_attr(
+    not(feature = "frontend"),
+    allow(dead_code, reason = "only the frontend's models have forms")
+)]
 pub(crate) struct NodeValue<'a, T: serde::Serialize>(pub(crate) &'a str, pub(crate) Option<&'a T>);
 
 impl<T: serde::Serialize> fmt::Debug for NodeValue<'_, T> {
@@ -162,10 +170,8 @@ impl Redactor {
     /// Blanks a `Cookie` header's value, and each cookie's value on its own.
     pub(crate) fn add_cookies(&mut self, header: &str) {
         self.add(header);
-        for pair in header.split(';') {
-            if let Some((_, value)) = pair.split_once('=') {
-                self.add(value.trim());
-            }
+        for (_, value) in cookie_pairs(header) {
+            self.add(value);
         }
     }
 
@@ -360,6 +366,16 @@ pub(crate) fn redact_json_text(text: &str) -> Cow<'_, str> {
     }
     out.push_str(rest);
     Cow::Owned(out)
+}
+
+/// The `name=value` pairs of a `Cookie` header value (`a=1; b=2`), each
+/// trimmed: how the redactor finds the values to blank, and how the cookie
+/// filters and the mock read a request's cookies.
+pub(crate) fn cookie_pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| (name.trim(), value.trim()))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use axum::routing::get;
 use axum::Router;
-use kratos_client::axum::{OptionalSession, Session, SessionLayer, SessionRejection};
+use kratos_client::axum::{Session, SessionLayer, SessionRejection};
 use kratos_client::session::{Refusal, SessionValidator};
 use kratos_client::testing::MockKratos;
 use kratos_client::FrontendApi;
@@ -320,32 +320,33 @@ async fn optional_and_fallible_extractors() {
     let kratos = MockKratos::start().await;
     let token = backend::demo_session(&kratos).await.unwrap();
     let validator = SessionValidator::builder(kratos.frontend()).build();
-    let app = Router::new()
-        .route(
-            "/optional",
-            get(|OptionalSession(s): OptionalSession| async move {
-                s.map_or("anonymous".to_string(), |s| s.id.clone())
-            }),
-        )
-        .route(
-            "/option",
-            get(|s: Option<Session>| async move { s.is_some().to_string() }),
-        )
-        .route(
-            "/result",
-            get(|s: Result<Session, SessionRejection>| async move {
-                match s {
-                    Ok(_) => "signed in".to_string(),
-                    Err(rejection) => match rejection.refusal() {
-                        Some(Refusal::NoCredentials) => "no credentials".into(),
-                        Some(Refusal::Refused { .. }) => "refused".into(),
-                        Some(Refusal::Unavailable { .. }) => "unavailable".into(),
-                        other => format!("{other:?}"),
-                    },
-                }
-            }),
-        )
-        .layer(SessionLayer::new(validator));
+    let app =
+        Router::new()
+            .route(
+                "/optional",
+                get(|s: Option<Session>| async move {
+                    s.map_or("anonymous".to_string(), |s| s.id.clone())
+                }),
+            )
+            .route(
+                "/option",
+                get(|s: Option<Session>| async move { s.is_some().to_string() }),
+            )
+            .route(
+                "/result",
+                get(|s: Result<Session, SessionRejection>| async move {
+                    match s {
+                        Ok(_) => "signed in".to_string(),
+                        Err(rejection) => match rejection.refusal() {
+                            Some(Refusal::NoCredentials) => "no credentials".into(),
+                            Some(Refusal::Refused { .. }) => "refused".into(),
+                            Some(Refusal::Unavailable { .. }) => "unavailable".into(),
+                            other => format!("{other:?}"),
+                        },
+                    }
+                }),
+            )
+            .layer(SessionLayer::new(validator));
     let base = serve(app).await;
     let text = |path: &'static str, token: Option<&str>| {
         let base = base.clone();

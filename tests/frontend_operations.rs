@@ -1,4 +1,4 @@
-//! Every frontend operation added for issue 8, against wiremock: the request
+//! The frontend operations, against wiremock: the request
 //! it sends (method and path), its success decoded into its type, and each
 //! error status it documents answered as its own variant with that status.
 //! The registration, session and exchange operations have their own tests

@@ -31,53 +31,20 @@
 
 use std::fmt;
 
-use reqwest::header::{HeaderMap, HeaderValue, SET_COOKIE};
+use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::StatusCode;
 
-use crate::cookies::{CookieNames, FLOW_COOKIES};
+use crate::cookies::{CookieNames, FLOW_COOKIES, SESSION_COOKIES};
 use crate::models::{
     ErrorGeneric, FlowError, GenericError, LoginFlow, RecoveryFlow, RegistrationFlow, SettingsFlow,
     UiContainer, VerificationFlow,
 };
 use crate::session::{Authenticated, Refusal, SessionValidator};
-use crate::{Error, ErrorId, FrontendApi, OperationError, Response, Secret};
+use crate::{Error, ErrorId, FrontendApi, OperationError, Secret};
 
 pub mod html;
 
-/// The kinds of self-service flow a browser walks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FlowKind {
-    /// Signing in.
-    Login,
-    /// Signing up.
-    Registration,
-    /// Changing the password, profile and methods of a signed-in user.
-    Settings,
-    /// Regaining access to an account.
-    Recovery,
-    /// Proving an address.
-    Verification,
-}
-
-impl FlowKind {
-    /// The flow's name in Kratos's paths: `login`, `registration`, ...
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FlowKind::Login => "login",
-            FlowKind::Registration => "registration",
-            FlowKind::Settings => "settings",
-            FlowKind::Recovery => "recovery",
-            FlowKind::Verification => "verification",
-        }
-    }
-}
-
-impl fmt::Display for FlowKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::flow::FlowKind;
 
 /// A flow of any kind, as a page renders it.
 #[derive(Debug, Clone)]
@@ -192,23 +159,19 @@ impl fmt::Debug for FlowPage {
     }
 }
 
-/// What Kratos answered a flow's page with, when it is neither a flow nor a
-/// reason to start anew (a 5xx, or an answer the page cannot act on).
+/// Kratos's answer to a browser flow's page when it is neither a flow nor a
+/// reason to start anew (a 5xx, or an answer the page cannot act on): the
+/// `Api` of a [`PageError`], as an operation's error enum is the `Api` of
+/// its `Error`. About a flow, where [`session::Refusal`](crate::session::Refusal)
+/// is about a session.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("Kratos answered HTTP {status}{}", id_suffix(.error.as_ref()))]
+#[error("Kratos answered HTTP {status}{}", crate::error::id_suffix(.error.as_ref().and_then(GenericError::error_id).as_ref()))]
 #[non_exhaustive]
 pub struct FlowRefused {
     /// The status.
     pub status: StatusCode,
     /// Kratos's error object, when it sent one.
     pub error: Option<GenericError>,
-}
-
-fn id_suffix(error: Option<&GenericError>) -> String {
-    match error.and_then(GenericError::error_id) {
-        Some(id) => format!(" ({id})"),
-        None => String::new(),
-    }
 }
 
 impl OperationError for FlowRefused {
@@ -221,7 +184,9 @@ impl OperationError for FlowRefused {
     }
 }
 
-/// The error of a page: [`FlowRefused`], or the request failing on its way.
+/// The error of [`BrowserFlows::page`]: the crate's [`Error`] with
+/// [`FlowRefused`] as its `Api` (Kratos's refusal), every other variant the
+/// request failing on its way (timeout, transport, decode, ...).
 pub type PageError = Error<FlowRefused>;
 
 /// The browser flows of one Kratos, for the app's server that renders
@@ -266,7 +231,7 @@ impl BrowserFlows {
     pub fn with_validator(api: FrontendApi, sessions: SessionValidator) -> Self {
         BrowserFlows {
             api,
-            cookies: CookieNames::new(FLOW_COOKIES.iter().copied()),
+            cookies: CookieNames::new(SESSION_COOKIES.iter().chain(FLOW_COOKIES).copied()),
             sessions,
         }
     }
@@ -355,9 +320,7 @@ impl BrowserFlows {
                     .error
                     .as_ref()
                     .filter(|e| e.error_id() == Some(ErrorId::SessionAal2Required))
-                    .and_then(|e| e.details.as_ref())
-                    .and_then(|d| d.get("redirect_browser_to"))
-                    .and_then(|v| v.as_str())
+                    .and_then(GenericError::redirect_browser_to)
                 {
                     return Ok(FlowPage::Redirect {
                         to: to.to_string(),
@@ -386,7 +349,7 @@ impl BrowserFlows {
                     .send_with_response()
                     .await
                     .map(|answer| {
-                        let set_cookie = set_cookies(&answer);
+                        let set_cookie = answer.set_cookies();
                         (Flow::$variant(Box::new(answer.into_inner())), set_cookie)
                     })
                     .map_err(|e| e.map_api(refused))
@@ -465,13 +428,4 @@ fn refused<E: OperationError>(error: E) -> FlowRefused {
             .cloned()
             .or_else(|| error.error_body().map(|b: &ErrorGeneric| b.error.clone())),
     }
-}
-
-fn set_cookies<T>(answer: &Response<T>) -> Vec<HeaderValue> {
-    answer
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .cloned()
-        .collect()
 }

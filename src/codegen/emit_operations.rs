@@ -87,13 +87,20 @@ impl Param {
 impl Ty {
     /// The type as spelled outside `crate::models`.
     fn rust_in_operations(&self) -> String {
+        self.rust_with_models("crate::models")
+    }
+
+    /// The type with its models named under `models` (`crate::models`, or
+    /// `super::models` inside macro input, where prettyplease would space
+    /// out `crate`).
+    fn rust_with_models(&self, models: &str) -> String {
         match self {
-            Ty::Named(name) => format!("crate::models::{name}"),
-            Ty::Vec(inner) => format!("Vec<{}>", inner.rust_in_operations()),
-            Ty::Nullable(inner) => format!("Option<{}>", inner.rust_in_operations()),
+            Ty::Named(name) => format!("{models}::{name}"),
+            Ty::Vec(inner) => format!("Vec<{}>", inner.rust_with_models(models)),
+            Ty::Nullable(inner) => format!("Option<{}>", inner.rust_with_models(models)),
             Ty::Map(inner) => format!(
                 "std::collections::BTreeMap<String, {}>",
-                inner.rust_in_operations()
+                inner.rust_with_models(models)
             ),
             other => other.rust(),
         }
@@ -110,9 +117,15 @@ enum Body {
 
 impl Body {
     fn rust(&self) -> Option<String> {
+        self.rust_with_models("crate::models")
+    }
+
+    /// Its type, with the models named under `models` (see
+    /// [`Ty::rust_with_models`]).
+    fn rust_with_models(&self, models: &str) -> Option<String> {
         match self {
             Body::None => None,
-            Body::Json(ty) => Some(ty.rust_in_operations()),
+            Body::Json(ty) => Some(ty.rust_with_models(models)),
             Body::Text => Some("String".into()),
         }
     }
@@ -122,7 +135,7 @@ impl Body {
         match self {
             Body::None => "",
             Body::Json(_) => "response.json()?",
-            Body::Text => "response.text()?",
+            Body::Text => unreachable!("refused when the operation is read"),
         }
     }
 
@@ -180,8 +193,10 @@ fn plan<'a>(raw: &'a RawOperation, types: &mut TypeSet) -> Result<Operation<'a>,
             continue;
         }
         let (ty, _) = types.ty(&p.schema, &format!("{}_{}", raw.id, p.name))?;
-        // Cookies, and one-time codes such as `init_code`, stay out of `Debug`.
-        let secret = (p.location == Location::Header && lower == "cookie")
+        // Header parameters (in Kratos's documents, only `Cookie` once the
+        // session token is set apart), and one-time codes such as
+        // `init_code`, stay out of `Debug` and errors.
+        let secret = p.location == Location::Header
             || (ty == Ty::String && SECRET_FIELDS.contains(&p.name.as_str()));
         let ty = match (p.location, ty) {
             // Path segments and headers are text.
@@ -220,7 +235,18 @@ fn plan<'a>(raw: &'a RawOperation, types: &mut TypeSet) -> Result<Operation<'a>,
     for r in &raw.responses {
         let outcome = outcome(r, &raw.id, types)?;
         match r.status {
-            Some(code) if (200..300).contains(&code) => successes.push(outcome),
+            Some(code) if (200..300).contains(&code) => {
+                // None of Kratos's documents answers text on success (only
+                // the health checks' errors are text); say so rather than
+                // carry a reader for it.
+                if matches!(outcome.body, Body::Text) {
+                    return Err(GenError(format!(
+                        "{}: a text answer on success ({code}) is not supported",
+                        raw.id
+                    )));
+                }
+                successes.push(outcome);
+            }
             Some(_) => errors.push(outcome),
             None => default = Some(outcome),
         }
@@ -269,10 +295,12 @@ fn outcome(r: &RawResponse, op_id: &str, types: &mut TypeSet) -> Result<Outcome,
 }
 
 /// What `send()` returns on success, and the match arms that produce it.
-fn success(op: &Operation) -> (String, Vec<String>) {
+/// The success type (its models named under `models`) and the match arms
+/// that read it.
+fn success(op: &Operation, models: &str) -> (String, Vec<String>) {
     if let (Some(item), [only]) = (&op.page_item, op.successes.as_slice()) {
         return (
-            format!("crate::Page<{}>", item.rust_in_operations()),
+            format!("crate::Page<{}>", item.rust_with_models(models)),
             vec![format!(
                 "{} => Ok(response.page()?),",
                 only.status.unwrap_or(200)
@@ -284,7 +312,10 @@ fn success(op: &Operation) -> (String, Vec<String>) {
         .iter()
         .filter(|o| o.body.rust().is_some())
         .collect();
-    let mut kinds: Vec<String> = typed.iter().filter_map(|o| o.body.rust()).collect();
+    let mut kinds: Vec<String> = typed
+        .iter()
+        .filter_map(|o| o.body.rust_with_models(models))
+        .collect();
     kinds.dedup();
     let codes = |outcomes: &[&Outcome]| {
         outcomes
@@ -611,7 +642,7 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
         let _ = writeln!(out, "}}\n");
     }
 
-    let (success_type, success_arms) = success(op);
+    let (success_type, success_arms) = success(op, "crate::models");
     let error = op.error_enum();
     let (id, path) = (&op.raw.id, &op.raw.path);
     let method = op.raw.method.to_uppercase();
@@ -645,7 +676,8 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
     );
     // `request` and `decode` are `#[inline]`, like `send`'s generic code
     // around them: an operation's own code is compiled in the crate that
-    // sends it, and only if it does (BENCHMARKS.md, section 10).
+    // sends it, and only if it does (BENCHMARKS.md, "Each operation's code
+    // compiled where it is used").
     let _ = writeln!(
         out,
         "    #[inline]\n    fn request(&self) -> crate::client::Request {{"
@@ -683,8 +715,10 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
         let call = |value: &str| match (p.location, p.secret) {
             (Location::Query, false) => format!("request.query({:?}, {value})", p.wire),
             (Location::Query, true) => format!("request.secret_query({:?}, {value})", p.wire),
-            (Location::Header, true) => format!("request.secret_header({:?}, {value})", p.wire),
-            _ => format!("request.header({:?}, &{value}.to_string())", p.wire),
+            // A header parameter is a credential in every Kratos document
+            // (`Cookie`, `X-Session-Token`): each is sent as a secret.
+            (Location::Header, _) => format!("request.secret_header({:?}, {value})", p.wire),
+            (Location::Path, _) => unreachable!("path parameters are in the path"),
         };
         if p.location == Location::Path {
             continue;
@@ -777,22 +811,22 @@ fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
         "            _ => Err(response.unexpected_status().into()),"
     );
     let _ = writeln!(out, "        }}\n    }}\n}}\n");
-    // `super::`, not `crate::`: prettyplease spaces `crate` in macro input.
+    // The models as `super::models`, not `crate::models`: prettyplease
+    // spaces out `crate` inside macro input.
     let output = match &op.page_item {
-        Some(item) => format!("pages of {}", item.rust_in_operations()),
-        None => success_type.clone(),
+        Some(item) => format!("pages of {}", item.rust_with_models("super::models")),
+        None => success(op, "super::models").0,
     };
     let _ = writeln!(
         out,
-        "crate::operation::impl_operation!({builder}, {}, {error});\n",
-        output.replace("crate::", "super::")
+        "crate::operation::impl_operation!({builder}, {output}, {error});\n"
     );
     // A list operation also follows its pages: `all()` and `items()`.
     if let Some(item) = &op.page_item {
         let _ = writeln!(
             out,
             "crate::paginate::impl_paginated!({builder}, {}, {error});\n",
-            item.rust_in_operations().replace("crate::", "super::")
+            item.rust_with_models("super::models")
         );
     }
 }
@@ -882,8 +916,16 @@ fn path_segment(segment: &str, params: &[Param]) -> String {
         .find(|p| p.location == Location::Path && p.wire == name)
         .map(|p| p.rust.clone())
         .unwrap_or_else(|| names::field(name));
+    let text = params
+        .iter()
+        .any(|p| p.location == Location::Path && p.wire == name && p.ty == Ty::String);
     if start == 0 && end == segment.len() - 1 {
-        format!("&self.{field}.to_string()")
+        // A text parameter is a segment as it is; another (a number, an
+        // enum) is written out.
+        match text {
+            true => format!("&self.{field}"),
+            false => format!("&self.{field}.to_string()"),
+        }
     } else {
         format!(
             "&format!(\"{}{{}}{}\", self.{field})",

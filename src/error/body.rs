@@ -156,6 +156,15 @@ impl GenericError {
     }
 }
 
+impl GenericError {
+    /// Where Kratos would send a browser to go on (`details.redirect_browser_to`):
+    /// with 403 `session_aal2_required`, the login page for the second
+    /// factor.
+    pub fn redirect_browser_to(&self) -> Option<&str> {
+        self.details.as_ref()?.get("redirect_browser_to")?.as_str()
+    }
+}
+
 impl ErrorGeneric {
     /// The error's id as an [`ErrorId`], when the body has one.
     pub fn error_id(&self) -> Option<ErrorId> {

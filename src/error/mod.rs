@@ -22,6 +22,8 @@ pub use any::{AnyError, ApiError};
 pub(crate) use body::replacement_flow_id;
 pub use body::ErrorId;
 pub use decode_error::DecodeError;
+#[cfg(feature = "session")]
+pub(crate) use show::id_suffix;
 pub(crate) use show::{bounded_debug, excerpt, quote, summary, CONTENT_TYPE_BYTES};
 use show::{retry_detail, retry_suffix, status_suffix};
 

@@ -30,6 +30,13 @@ pub(super) fn retry_detail(error: Option<&GenericError>, excerpt: &str) -> Strin
     }
 }
 
+/// ` (id)` for the `Display` of the session check's and the browser
+/// flows' refusals, or nothing without an id.
+#[cfg(feature = "session")]
+pub(crate) fn id_suffix(id: Option<&crate::ErrorId>) -> String {
+    id.map(|id| format!(" ({id})")).unwrap_or_default()
+}
+
 /// Kratos's message and id for `Display`, as `: message (id)`, or nothing
 /// without an error object. A long message is cut short, and the secrets
 /// of the request that the server sent back in it are blanked.

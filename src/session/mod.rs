@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::future::{BoxFuture, FutureExt, Shared};
-use reqwest::header::{HeaderMap, HeaderValue, SET_COOKIE};
+use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::models::Session;
 use crate::{Error, ErrorId, FrontendApi, OperationError, ToSessionError};
@@ -84,7 +84,10 @@ impl fmt::Debug for Authenticated {
     }
 }
 
-/// Why a request does not count as signed in.
+/// Why the session check does not count a request as signed in: what a
+/// backend reads from whoami (no credentials, refused, a second factor
+/// needed, Kratos unavailable). Not an HTTP response: the axum extractors
+/// turn it into one, an `axum::SessionRejection` (feature `axum`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Refusal {
@@ -93,7 +96,7 @@ pub enum Refusal {
     NoCredentials,
     /// Kratos refused the credential: no such session, or an inactive or
     /// expired one (401, or an answer whose session is not active).
-    #[error("Kratos refused the session{}", id_suffix(.error_id))]
+    #[error("Kratos refused the session{}", crate::error::id_suffix(.error_id.as_ref()))]
     Refused {
         /// Kratos's error id, when it sent one (whoami's 401 has none).
         error_id: Option<ErrorId>,
@@ -113,13 +116,6 @@ pub enum Refusal {
         /// What went wrong, without credentials.
         reason: String,
     },
-}
-
-fn id_suffix(id: &Option<ErrorId>) -> String {
-    match id {
-        Some(id) => format!(" ({id})"),
-        None => String::new(),
-    }
 }
 
 /// What one lookup came to, shared by the checks that waited for it.
@@ -186,7 +182,7 @@ impl SessionValidatorBuilder {
 
     /// The most sessions kept. Default: [`DEFAULT_CAPACITY`]. A cached
     /// session takes about 4.5 KiB for a typical 1.3 KB answer (BENCHMARKS.md,
-    /// section 12), so the default bounds the cache near 45 MiB.
+    /// "Checking sessions in a backend"), so the default bounds the cache near 45 MiB.
     pub fn capacity(mut self, entries: usize) -> Self {
         self.capacity = entries;
         self
@@ -388,12 +384,7 @@ impl Inner {
                     .header("ory-session-cache-for")
                     .and_then(|v| v.trim().parse::<u64>().ok())
                     .map(Duration::from_secs);
-                let set_cookie: Vec<HeaderValue> = response
-                    .headers()
-                    .get_all(SET_COOKIE)
-                    .iter()
-                    .cloned()
-                    .collect();
+                let set_cookie = response.set_cookies();
                 let session = response.into_inner();
                 if session.active != Some(true) {
                     return (Err(Refusal::Refused { error_id: None }), self.refusal_ttl);
@@ -448,15 +439,8 @@ fn refusal(error: &Error<ToSessionError>) -> Refusal {
         Error::Api(ToSessionError::Forbidden(body))
             if body.error_id() == Some(ErrorId::SessionAal2Required) =>
         {
-            let redirect = body
-                .error
-                .details
-                .as_ref()
-                .and_then(|d| d.get("redirect_browser_to"))
-                .and_then(|v| v.as_str())
-                .map(str::to_string);
             Refusal::Aal2Required {
-                redirect_browser_to: redirect,
+                redirect_browser_to: body.error.redirect_browser_to().map(str::to_string),
             }
         }
         Error::Api(ToSessionError::Forbidden(body)) => Refusal::Refused {

@@ -49,15 +49,15 @@ const KINDS: [FlowKind; 5] = [
 const SESSION_COOKIE_AGE: Duration = Duration::from_secs(86_399);
 
 fn kind_named(name: &str) -> Option<FlowKind> {
-    KINDS.into_iter().find(|k| k.name() == name)
+    KINDS.into_iter().find(|k| k.as_str() == name)
 }
 
-/// Answers the browser endpoints, and the requests to browser flows; `None`
-/// for anything the native modules answer alone.
 /// The mock's native routes, which a browser flow is played on: given by
 /// the router, which sits above this module.
 pub(super) type Native = fn(&mut Store, &Call) -> Answer;
 
+/// Answers the browser endpoints, and the requests to browser flows; `None`
+/// for anything the native modules answer alone.
 pub(super) fn route(store: &mut Store, call: &Call, native: Native) -> Option<Answer> {
     let path = call.path();
     match (call.method(), path) {
@@ -143,7 +143,7 @@ fn rewritten(call: &Call, path: &str, body: Option<Vec<u8>>, json: bool) -> Requ
 
 /// The page of the app's UI for `kind`, with `?flow=<id>`.
 fn page(store: &Store, kind: FlowKind, id: &str) -> String {
-    format!("{}?flow={id}", store.config.ui_url(kind.name()))
+    format!("{}?flow={id}", store.config.ui_url(kind.as_str()))
 }
 
 /// Keeps `error` for the error page and sends the browser there.
@@ -204,7 +204,7 @@ fn start(store: &mut Store, call: &Call, kind: FlowKind, native: Native) -> Answ
             (value, Some(cookie))
         }
     };
-    let api = format!("/self-service/{}/api", kind.name());
+    let api = format!("/self-service/{}/api", kind.as_str());
     let started = native(store, &Call(&rewritten(call, &api, None, false)));
     let with_cookie = |answer: Answer| match &new_cookie {
         Some(cookie) => answer.append_header("set-cookie", cookie.clone()),
@@ -218,7 +218,7 @@ fn start(store: &mut Store, call: &Call, kind: FlowKind, native: Native) -> Answ
         flow.request_url = call.request_url(&store.base);
     }
     if json {
-        let fetch = format!("/self-service/{}/flows", kind.name());
+        let fetch = format!("/self-service/{}/flows", kind.as_str());
         let mut request = rewritten(call, &fetch, None, false);
         request.url.set_query(Some(&format!("id={id}")));
         return with_cookie(native(store, &Call(&request)));

@@ -33,7 +33,7 @@ pub(super) struct CodeFlow {
 
 /// Answers the endpoints of `flow`'s kind; `None` for any other request.
 pub(super) fn route(flow: &CodeFlow, store: &mut Store, call: &Call) -> Option<Answer> {
-    let name = flow.kind.name();
+    let name = flow.kind.as_str();
     let path = call.path();
     let under = path.strip_prefix("/self-service/")?;
     Some(match (call.method(), under.strip_prefix(name)?) {

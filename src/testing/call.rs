@@ -62,8 +62,7 @@ impl Call<'_> {
             .get_all("cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
+            .flat_map(crate::secret::cookie_pairs)
             .find(|(n, _)| *n == name)
             .map(|(_, value)| value)
     }

@@ -21,28 +21,7 @@ fn expired_reason(ago: Duration) -> String {
 use super::call::Call;
 use super::options::Options;
 
-/// The kinds of self-service flow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum FlowKind {
-    Registration,
-    Login,
-    Settings,
-    Recovery,
-    Verification,
-}
-
-impl FlowKind {
-    /// The path segment Kratos uses for it (`/self-service/{name}/...`).
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            FlowKind::Registration => "registration",
-            FlowKind::Login => "login",
-            FlowKind::Settings => "settings",
-            FlowKind::Recovery => "recovery",
-            FlowKind::Verification => "verification",
-        }
-    }
-}
+pub(super) use crate::flow::FlowKind;
 
 /// A flow of any kind.
 pub(super) struct Flow {
@@ -428,7 +407,7 @@ impl Store {
         let Some(ago) = self.expired(id) else {
             return Ok(());
         };
-        let name = kind.name();
+        let name = kind.as_str();
         let api = format!("{}/self-service/{name}/api", self.base);
         let mut body = match kind {
             FlowKind::Recovery => error_body(
@@ -465,7 +444,7 @@ impl Store {
         let (expired_at, return_to) = (flow.expires_at, flow.return_to.clone());
         let (identity_id, refresh, requested_aal) =
             (flow.identity_id.clone(), flow.refresh, flow.requested_aal);
-        let request_url = format!("{}/self-service/{}/api", self.base, kind.name());
+        let request_url = format!("{}/self-service/{}/api", self.base, kind.as_str());
         let new_id = self.new_flow(kind, request_url, return_to);
         let message_id = match kind {
             FlowKind::Login => 4010001,
@@ -490,7 +469,7 @@ impl Store {
                 message_id,
                 &format!(
                     "The {} flow expired {:.2} minutes ago, please try again.",
-                    kind.name(),
+                    kind.as_str(),
                     ago.as_secs_f64() / 60.0
                 ),
                 "error",
@@ -770,7 +749,7 @@ impl Store {
     /// A flow as Kratos writes it, around the form `nodes`.
     pub(super) fn flow_json(&self, flow: &Flow, nodes: Vec<Value>) -> Value {
         let mut ui = json!({
-            "action": format!("{}/self-service/{}?flow={}", self.base, flow.kind.name(), flow.id),
+            "action": format!("{}/self-service/{}?flow={}", self.base, flow.kind.as_str(), flow.id),
             "method": "POST",
             "nodes": nodes,
         });

@@ -1832,7 +1832,7 @@ impl std::fmt::Debug for ErrorBrowserLocationChangeRequired {
 
 /// The body of a Kratos error response.
 ///
-/// Every error Kratos answers with has this shape: one `error` object, and for some errors a few fields beside it.
+/// Every error Kratos answers with has this shape: one `error` object (a `genericError`: id, code, message, reason, details), and for some errors a few fields beside it. An operation's error gives the whole body with `error_body()` and the object inside with `generic_error()`.
 #[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ErrorGeneric {
@@ -2028,7 +2028,7 @@ impl std::fmt::Debug for FlowError {
     }
 }
 
-/// What went wrong, for people and for programs.
+/// What went wrong, for people and for programs: the `error` object inside an `errorGeneric` body, which is the whole answer. `Error::RetryLater` keeps only this object of a 429 or 503 body.
 #[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GenericError {

@@ -98,10 +98,7 @@ impl crate::operation::Operation for GetCourierMessage {
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
-            .request(
-                reqwest::Method::GET,
-                &["admin", "courier", "messages", &self.id.to_string()],
-            );
+            .request(reqwest::Method::GET, &["admin", "courier", "messages", &self.id]);
         request.expect_uuid("id", &self.id);
         request
     }
@@ -2790,7 +2787,7 @@ impl crate::operation::Operation for DisableMySession {
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
-            .request(reqwest::Method::DELETE, &["sessions", &self.id.to_string()]);
+            .request(reqwest::Method::DELETE, &["sessions", &self.id]);
         request.expect_uuid("id", &self.id);
         if let Some(value) = &self.cookie {
             request.secret_header("Cookie", value);
@@ -6220,10 +6217,7 @@ impl crate::operation::Operation for DeleteIdentity {
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
-            .request(
-                reqwest::Method::DELETE,
-                &["admin", "identities", &self.id.to_string()],
-            );
+            .request(reqwest::Method::DELETE, &["admin", "identities", &self.id]);
         request.expect_uuid("id", &self.id);
         request
     }
@@ -6344,7 +6338,7 @@ impl crate::operation::Operation for DeleteIdentityCredentials {
                 &[
                     "admin",
                     "identities",
-                    &self.id.to_string(),
+                    &self.id,
                     "credentials",
                     &self.r#type.to_string(),
                 ],
@@ -6454,7 +6448,7 @@ impl crate::operation::Operation for DeleteIdentitySessions {
             .base
             .request(
                 reqwest::Method::DELETE,
-                &["admin", "identities", &self.id.to_string(), "sessions"],
+                &["admin", "identities", &self.id, "sessions"],
             );
         request.expect_uuid("id", &self.id);
         request
@@ -6569,10 +6563,7 @@ impl crate::operation::Operation for DisableSession {
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
-            .request(
-                reqwest::Method::DELETE,
-                &["admin", "sessions", &self.id.to_string()],
-            );
+            .request(reqwest::Method::DELETE, &["admin", "sessions", &self.id]);
         request.expect_uuid("id", &self.id);
         request
     }
@@ -6678,10 +6669,7 @@ impl crate::operation::Operation for ExtendSession {
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
-            .request(
-                reqwest::Method::PATCH,
-                &["admin", "sessions", &self.id.to_string(), "extend"],
-            );
+            .request(reqwest::Method::PATCH, &["admin", "sessions", &self.id, "extend"]);
         request.expect_uuid("id", &self.id);
         request
     }
@@ -6819,10 +6807,7 @@ impl crate::operation::Operation for GetIdentity {
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
-            .request(
-                reqwest::Method::GET,
-                &["admin", "identities", &self.id.to_string()],
-            );
+            .request(reqwest::Method::GET, &["admin", "identities", &self.id]);
         request.expect_uuid("id", &self.id);
         for value in &self.include_credential {
             request.query("include_credential", value);
@@ -6957,7 +6942,7 @@ impl crate::operation::Operation for GetIdentityByExternalId {
             .base
             .request(
                 reqwest::Method::GET,
-                &["admin", "identities", "by", "external", &self.external_id.to_string()],
+                &["admin", "identities", "by", "external", &self.external_id],
             );
         for value in &self.include_credential {
             request.query("include_credential", value);
@@ -7058,7 +7043,7 @@ impl crate::operation::Operation for GetIdentitySchema {
 
     #[inline]
     fn request(&self) -> crate::client::Request {
-        self.base.request(reqwest::Method::GET, &["schemas", &self.id.to_string()])
+        self.base.request(reqwest::Method::GET, &["schemas", &self.id])
     }
 
     #[inline]
@@ -7181,7 +7166,7 @@ impl crate::operation::Operation for GetSession {
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
-            .request(reqwest::Method::GET, &["admin", "sessions", &self.id.to_string()]);
+            .request(reqwest::Method::GET, &["admin", "sessions", &self.id]);
         request.expect_uuid("id", &self.id);
         for value in &self.expand {
             request.query("expand", value);
@@ -7819,7 +7804,7 @@ impl crate::operation::Operation for ListIdentitySessions {
             .base
             .request(
                 reqwest::Method::GET,
-                &["admin", "identities", &self.id.to_string(), "sessions"],
+                &["admin", "identities", &self.id, "sessions"],
             );
         request.expect_uuid("id", &self.id);
         if let Some(value) = &self.per_page {
@@ -8130,10 +8115,7 @@ impl crate::operation::Operation for PatchIdentity {
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
-            .request(
-                reqwest::Method::PATCH,
-                &["admin", "identities", &self.id.to_string()],
-            );
+            .request(reqwest::Method::PATCH, &["admin", "identities", &self.id]);
         request.expect_uuid("id", &self.id);
         request.json_patch(&self.body);
         request
@@ -8249,10 +8231,7 @@ impl crate::operation::Operation for UpdateIdentity {
     fn request(&self) -> crate::client::Request {
         let mut request = self
             .base
-            .request(
-                reqwest::Method::PUT,
-                &["admin", "identities", &self.id.to_string()],
-            );
+            .request(reqwest::Method::PUT, &["admin", "identities", &self.id]);
         request.expect_uuid("id", &self.id);
         request.json(&self.body);
         request
