@@ -2,7 +2,9 @@
 
 use std::fmt::Write;
 
-use super::kratos::{ERROR_WRAPPER, FLOW_STATE_FIELD, NAMED_INPUT, REPLACEMENT_FLOW_FIELD};
+use super::kratos::{
+    is_flow_fields, ERROR_WRAPPER, FLOW_STATE_FIELD, NAMED_INPUT, REPLACEMENT_FLOW_FIELD,
+};
 use super::types::{Field, Item, Ty, TypeSet, UnionVariant};
 use super::write_doc;
 
@@ -373,7 +375,7 @@ fn write_struct(
     }
 
     // A Kratos flow: one line for the form helpers, which live in the runtime.
-    if TypeSet::is_flow_fields(fields) {
+    if is_flow_fields(fields) {
         let state = fields
             .iter()
             .any(|f| f.json == FLOW_STATE_FIELD && f.ty == Ty::Json);

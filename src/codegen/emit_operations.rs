@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::kratos::{
-    ERROR_OBJECT, ERROR_WRAPPER, FEATURE_TAGS, FORM_TYPE, PAGE_TOKEN_PARAMETER,
-    SESSION_TOKEN_HEADER,
+    generic_error_path, is_flow, ERROR_OBJECT, ERROR_WRAPPER, FEATURE_TAGS, FORM_TYPE,
+    PAGE_TOKEN_PARAMETER, SESSION_TOKEN_HEADER,
 };
 use super::names;
 use super::spec::{Location, MediaType, RawOperation, RawResponse};
@@ -867,36 +867,18 @@ pub(super) fn write_option_twin(out: &mut String, name: &str, arg: &str, list: b
 }
 
 /// The variant for Kratos's standard error object sent with `e`'s status in
-/// place of its documented body, if the operation gets one: `Refused` for a
-/// 400, `{Status}Refused` for another status.
-///
-/// Kratos answers some documented error statuses with its standard error
-/// object instead of the body the document names (a 400 that should be the
-/// flow is `session_already_available` when a session was sent, or a code
-/// submitted too often). Where the operation's default answer is that
-/// object, such a body gets a variant of its own rather than a decode
-/// error. Bodies that have an `error` object of their own (the 422
-/// redirect answer) are left alone.
+/// place of its documented body, if the operation gets one (see
+/// [`kratos::refused_variant`](super::kratos::refused_variant)).
 fn refused_variant(op: &Operation, e: &Outcome, types: &TypeSet) -> Option<String> {
-    let code = e.status?;
-    error_object_falls_back(op, e, types).then(|| match code {
-        400 => "Refused".to_string(),
-        _ => format!("{}Refused", names::status_variant(code)),
-    })
-}
-
-/// Whether a standard error object sent with `e`'s status is read apart
-/// from the documented body (see [`refused_variant`]).
-fn error_object_falls_back(op: &Operation, e: &Outcome, types: &TypeSet) -> bool {
-    let default_is_wrapper = op
+    let default_is_error_answer = op
         .default
         .as_ref()
         .is_some_and(|d| is_wrapper_body(&d.body));
-    let carries_error = match &e.body {
-        Body::Json(ty) => types.generic_error_path(ty).is_some(),
+    let body_has_error = match &e.body {
+        Body::Json(ty) => generic_error_path(types, ty).is_some(),
         _ => true,
     };
-    default_is_wrapper && e.status.is_some_and(|code| code >= 400) && !carries_error
+    super::kratos::refused_variant(e.status?, default_is_error_answer, body_has_error)
 }
 
 /// Whether a response body is Kratos's standard error answer.
@@ -951,7 +933,7 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
     // Patterns of the variants whose body is the standard error wrapper, for `error_body()`.
     let mut wrapped = Vec::new();
     let error_path = |body: &Body| match body {
-        Body::Json(ty) => types.generic_error_path(ty),
+        Body::Json(ty) => generic_error_path(types, ty),
         _ => None,
     };
     let is_wrapper = is_wrapper_body;
@@ -988,7 +970,7 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
         }
         if let Some(refused) = refused {
             let what = match &e.body {
-                Body::Json(ty) if types.is_flow(ty) => "the flow: the submission was refused outright, not the input in the form (`session_already_available`; a code submitted more often than Kratos allows, whose error names a new flow in `details.continue_with`)",
+                Body::Json(ty) if is_flow(types, ty) => "the flow: the submission was refused outright, not the input in the form (`session_already_available`; a code submitted more often than Kratos allows, whose error names a new flow in `details.continue_with`)",
                 _ => "its documented body",
             };
             write_doc(
@@ -1043,7 +1025,7 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
     // rather than a refusal; the runtime's macro tells them apart.
     for e in &op.errors {
         if let (Some(code), Body::Json(ty)) = (e.status, &e.body) {
-            if types.is_flow(ty) {
+            if is_flow(types, ty) {
                 let _ = writeln!(
                     out,
                     "crate::next_step::impl_next_step!({error}, {}, {});\n",
@@ -1056,7 +1038,7 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
     let has_flow = op
         .errors
         .iter()
-        .any(|e| matches!((e.status, &e.body), (Some(_), Body::Json(ty)) if types.is_flow(ty)));
+        .any(|e| matches!((e.status, &e.body), (Some(_), Body::Json(ty)) if is_flow(types, ty)));
     let _ = writeln!(
         out,
         "impl crate::OperationError for {error} {{\n    #[inline]\n    fn status(&self) -> reqwest::StatusCode {{"

@@ -2,6 +2,9 @@
 //! rule that would not hold for another API lives here (the secret field
 //! names, shared with the runtime, are in `src/secret_fields.rs`).
 
+use super::names;
+use super::types::{Field, Item, Ty, TypeSet};
+
 /// The header that carries a session token. Every builder has a
 /// `session_token` setter for it, documented by the operation or not.
 pub const SESSION_TOKEN_HEADER: &str = "x-session-token";
@@ -52,3 +55,82 @@ pub const JSON_PATCH_DOCUMENT: &str = "JsonPatchDocument";
 /// browser flow carries the token, a refused form may carry back a `code`),
 /// so its `Debug` blanks the value of a node named like a secret field.
 pub const NAMED_INPUT: &str = "UiNodeInputAttributes";
+
+/// An expression of type `Option<&GenericError>` that reaches Kratos's
+/// error object inside a value named `body` of type `ty`, if it holds one:
+/// the object itself, or an `error` field holding it (or holding an
+/// envelope that does, as upstream documents the 422 body).
+pub fn generic_error_path(types: &TypeSet, ty: &Ty) -> Option<String> {
+    const TARGET: &str = ERROR_OBJECT;
+    let Ty::Named(name) = ty else { return None };
+    if name == TARGET {
+        return Some("Some(body)".into());
+    }
+    let error_field = |struct_name: &str| -> Option<&Field> {
+        match types.items.get(struct_name) {
+            Some(Item::Struct { fields, .. }) => fields.iter().find(|f| f.json == "error"),
+            _ => None,
+        }
+    };
+    let outer = error_field(name)?;
+    let Ty::Named(outer_ty) = &outer.ty else {
+        return None;
+    };
+    let outer_expr = if types.is_optional(outer) {
+        "body.error.as_ref()".to_string()
+    } else {
+        "Some(&body.error)".to_string()
+    };
+    if outer_ty == TARGET {
+        return Some(outer_expr);
+    }
+    let inner = error_field(outer_ty)?;
+    match (&inner.ty, types.is_optional(inner)) {
+        (Ty::Named(t), false) if t == TARGET => Some(format!("{outer_expr}.map(|e| &e.error)")),
+        (Ty::Named(t), true) if t == TARGET => {
+            Some(format!("{outer_expr}.and_then(|e| e.error.as_ref())"))
+        }
+        _ => None,
+    }
+}
+
+/// Whether the struct `fields` is a Kratos flow: a required form
+/// (see [`FLOW_FORM_FIELD`]).
+pub fn is_flow_fields(fields: &[Field]) -> bool {
+    fields
+        .iter()
+        .any(|f| f.json == FLOW_FORM_FIELD && f.required && f.ty == Ty::Named(FORM_TYPE.into()))
+}
+
+/// Whether `ty` names a Kratos flow (see [`is_flow_fields`]).
+pub fn is_flow(types: &TypeSet, ty: &Ty) -> bool {
+    match ty {
+        Ty::Named(name) => {
+            matches!(types.items.get(name), Some(Item::Struct { fields, .. }) if is_flow_fields(fields))
+        }
+        _ => false,
+    }
+}
+
+/// The variant for Kratos's standard error object sent with the error
+/// status `code` in place of its documented body, if the operation gets
+/// one: `Refused` for a 400, `{Status}Refused` for another status.
+///
+/// Kratos answers some documented error statuses with its standard error
+/// object instead of the body the document names (a 400 that should be the
+/// flow is `session_already_available` when a session was sent, or a code
+/// submitted too often). Where the operation's default answer is that
+/// object (`default_is_error_answer`), such a body gets a variant of its
+/// own rather than a decode error. A documented body that reaches an
+/// `error` object of its own (`body_has_error`: the 422 redirect answer)
+/// is left alone.
+pub fn refused_variant(
+    code: u16,
+    default_is_error_answer: bool,
+    body_has_error: bool,
+) -> Option<String> {
+    (default_is_error_answer && code >= 400 && !body_has_error).then(|| match code {
+        400 => "Refused".to_string(),
+        _ => format!("{}Refused", names::status_variant(code)),
+    })
+}

@@ -491,63 +491,6 @@ impl<'a> TypeSet<'a> {
         !f.required || f.nullable || self.is_nullable_alias(&f.ty)
     }
 
-    /// An expression of type `Option<&GenericError>` that reaches Kratos's
-    /// error object inside a value named `body` of type `ty`, if it holds one:
-    /// the object itself, or an `error` field holding it (or holding an
-    /// envelope that does, as upstream documents the 422 body).
-    pub fn generic_error_path(&self, ty: &Ty) -> Option<String> {
-        const TARGET: &str = super::kratos::ERROR_OBJECT;
-        let Ty::Named(name) = ty else { return None };
-        if name == TARGET {
-            return Some("Some(body)".into());
-        }
-        let error_field = |struct_name: &str| -> Option<&Field> {
-            match self.items.get(struct_name) {
-                Some(Item::Struct { fields, .. }) => fields.iter().find(|f| f.json == "error"),
-                _ => None,
-            }
-        };
-        let outer = error_field(name)?;
-        let Ty::Named(outer_ty) = &outer.ty else {
-            return None;
-        };
-        let outer_expr = if self.is_optional(outer) {
-            "body.error.as_ref()".to_string()
-        } else {
-            "Some(&body.error)".to_string()
-        };
-        if outer_ty == TARGET {
-            return Some(outer_expr);
-        }
-        let inner = error_field(outer_ty)?;
-        match (&inner.ty, self.is_optional(inner)) {
-            (Ty::Named(t), false) if t == TARGET => Some(format!("{outer_expr}.map(|e| &e.error)")),
-            (Ty::Named(t), true) if t == TARGET => {
-                Some(format!("{outer_expr}.and_then(|e| e.error.as_ref())"))
-            }
-            _ => None,
-        }
-    }
-
-    /// Whether the struct `fields` is a Kratos flow: a required form
-    /// (see [`FLOW_FORM_FIELD`](super::kratos::FLOW_FORM_FIELD)).
-    pub fn is_flow_fields(fields: &[Field]) -> bool {
-        use super::kratos::{FLOW_FORM_FIELD, FORM_TYPE};
-        fields
-            .iter()
-            .any(|f| f.json == FLOW_FORM_FIELD && f.required && f.ty == Ty::Named(FORM_TYPE.into()))
-    }
-
-    /// Whether `ty` names a Kratos flow (see [`Self::is_flow_fields`]).
-    pub fn is_flow(&self, ty: &Ty) -> bool {
-        match ty {
-            Ty::Named(name) => {
-                matches!(self.items.get(name), Some(Item::Struct { fields, .. }) if Self::is_flow_fields(fields))
-            }
-            _ => false,
-        }
-    }
-
     /// The generated types `roots` reach, directly or through fields,
     /// union members, aliases, arrays and maps.
     pub fn closure<'t>(&self, roots: impl IntoIterator<Item = &'t Ty>) -> BTreeSet<String> {
