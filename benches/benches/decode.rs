@@ -18,7 +18,7 @@ fn root() -> PathBuf {
 
 /// Fills in what Kratos's snapshot tooling strips per run and every real
 /// answer carries (a script's `src`, `nonce` and `id`, an image's `src`),
-/// as `tests/decoding.rs` does: our models refuse a node without them.
+/// as `tests/client/decoding.rs` does: our models refuse a node without them.
 fn fill_stripped(value: &mut Value) {
     match value {
         Value::Object(object) => {

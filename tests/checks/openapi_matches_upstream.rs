@@ -5,8 +5,6 @@
 //! are not compared. Each difference must be listed as a correction in
 //! `openapi/README.md`, and each listed correction must still be a difference.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -350,9 +348,9 @@ fn structural_differences(ours: &Value, upstream: &Value) -> BTreeSet<String> {
 
 #[test]
 fn our_document_matches_upstream_v26_2_0_but_for_listed_corrections() {
-    let Some(shared) =
-        common::shared_kratos("our_document_matches_upstream_v26_2_0_but_for_listed_corrections")
-    else {
+    let Some(shared) = crate::common::shared_kratos(
+        "our_document_matches_upstream_v26_2_0_but_for_listed_corrections",
+    ) else {
         return;
     };
     let ours = load(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/kratos.json"));
@@ -398,9 +396,9 @@ fn our_descriptions_say_what_the_server_does_where_upstream_text_does_not() {
 
 #[test]
 fn the_comparison_notices_a_changed_enum_and_a_missing_property() {
-    let Some(shared) =
-        common::shared_kratos("the_comparison_notices_a_changed_enum_and_a_missing_property")
-    else {
+    let Some(shared) = crate::common::shared_kratos(
+        "the_comparison_notices_a_changed_enum_and_a_missing_property",
+    ) else {
         return;
     };
     let upstream = load(shared.join("api-v26.2.0.json"));

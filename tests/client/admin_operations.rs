@@ -6,12 +6,10 @@
 //! Needs our document: older upstream ones lack some of these operations.
 #![cfg(kratos_bundled_spec)]
 
-mod common;
-
 use std::future::Future;
 use std::pin::Pin;
 
-use common::{fixture, outcome, Outcome};
+use crate::common::{fixture, outcome, Outcome};
 use kratos_client::models::{
     CreateIdentityBody, CreateRecoveryCodeForIdentityBody, CreateRecoveryLinkForIdentityBody,
     JsonPatch, JsonPatchOp, PatchIdentitiesBody, UpdateIdentityBody,

@@ -3,12 +3,10 @@
 //! build time when it cannot be a header, and never shown: not in `Debug`
 //! of the client, not in any error, even when a server sends it back.
 
-mod common;
-
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 
-use common::raw::{read_whole_request, response, write_counted, Counters, RawServer};
+use crate::common::raw::{read_whole_request, response, write_counted, Counters, RawServer};
 use kratos_client::{Client, ConfigError, Error, OperationError};
 use serde_json::json;
 use tokio::net::TcpStream;

@@ -1,11 +1,9 @@
 //! `FrontendApi::create_native_registration_flow` against a mock server:
 //! the exact request it sends, and what each kind of answer turns into.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{fixture, only_request, query_pairs, server_answering, REGISTRATION_API};
+use crate::common::{fixture, only_request, query_pairs, server_answering, REGISTRATION_API};
 use kratos_client::{CreateNativeRegistrationFlowError, Error, ErrorId, FrontendApi, StatusCode};
 use serde_json::error::Category;
 use wiremock::matchers::{method, path};

@@ -1,11 +1,9 @@
 //! Decoding real and realistic Kratos answers into the generated models, and
 //! re-encoding them without losing anything the document knows.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{compare_round_trip, fixture, shared_kratos};
+use crate::common::{compare_round_trip, fixture, shared_kratos};
 use kratos_client::models::{
     ErrorGeneric, Identity, LoginFlow, RecoveryFlow, RegistrationFlow, UiNode, UiNodeAttributes,
 };
@@ -526,7 +524,7 @@ async fn bodies_without_a_required_field_are_decode_errors() {
         ),
     ];
     for (what, route, body, missing) in cases {
-        let server = common::server_answering(route, 200, "application/json", &body).await;
+        let server = crate::common::server_answering(route, 200, "application/json", &body).await;
         let api = FrontendApi::new(server.uri()).unwrap();
         let message = match route {
             "/sessions/whoami" => decode_message(what, api.to_session().send().await),
@@ -546,7 +544,7 @@ async fn bodies_without_a_required_field_are_decode_errors() {
         r#""request_url":"#,
         r#""request_url":null,"was_request_url":"#,
     );
-    let server = common::server_answering(
+    let server = crate::common::server_answering(
         "/self-service/registration/flows",
         200,
         "application/json",

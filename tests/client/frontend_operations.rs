@@ -2,17 +2,15 @@
 //! it sends (method and path), its success decoded into its type, and each
 //! error status it documents answered as its own variant with that status.
 //! The registration, session and exchange operations have their own tests
-//! in `tests/operations.rs` and `tests/pagination.rs`.
+//! in `operations.rs` and `pagination.rs` beside this file.
 //!
 //! Needs our document: older upstream ones lack some of these operations.
 #![cfg(kratos_bundled_spec)]
 
-mod common;
-
 use std::future::Future;
 use std::pin::Pin;
 
-use common::{fixture, outcome, Outcome};
+use crate::common::{fixture, outcome, Outcome};
 use kratos_client::models::{
     UpdateLoginFlowWithPasswordMethod, UpdateRecoveryFlowWithCodeMethod,
     UpdateSettingsFlowWithPasswordMethod, UpdateVerificationFlowWithCodeMethod,

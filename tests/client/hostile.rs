@@ -2,13 +2,11 @@
 //! error value, with the HTTP status whenever one arrived, within the
 //! client's time limits: never a panic, never a hang.
 
-mod common;
-
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::raw::{read_request, response, write_counted, Counters, RawServer};
+use crate::common::raw::{read_request, response, write_counted, Counters, RawServer};
 use kratos_client::models::UpdateRegistrationFlowWithPasswordMethod;
 use kratos_client::{
     Client, CreateNativeRegistrationFlowError, Error, FrontendApi, RetryPolicy, StatusCode,
@@ -548,7 +546,7 @@ async fn busy_then_fine(busy: u64) -> MockServer {
     Mock::given(method("GET"))
         .and(path(FLOW_API))
         .respond_with(ResponseTemplate::new(200).set_body_raw(
-            common::fixture("registration_flow.json").into_bytes(),
+            crate::common::fixture("registration_flow.json").into_bytes(),
             "application/json",
         ))
         .mount(&server)
@@ -647,7 +645,7 @@ async fn the_retry_policy_retries_connections_that_could_not_open() {
             .initial_backoff(Duration::from_millis(50))
             .max_backoff(Duration::from_millis(100)),
     );
-    let flow = common::fixture("registration_flow.json");
+    let flow = crate::common::fixture("registration_flow.json");
     let server = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();

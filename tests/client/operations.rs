@@ -2,9 +2,7 @@
 //! its success answer, and every error status it documents, decoded into the
 //! variant for that status.
 
-mod common;
-
-use common::{fixture, only_request, query_pairs};
+use crate::common::{fixture, only_request, query_pairs};
 use kratos_client::models::{
     ContinueWith, UpdateRegistrationFlowBody, UpdateRegistrationFlowWithPasswordMethod,
 };

@@ -3,12 +3,12 @@
 //! public types that hold them, not in any kind of error, even when a server
 //! sends them back. Bodies quoted in errors are cut short.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::raw::{read_request, read_whole_request, response, write_counted, Counters, RawServer};
+use crate::common::raw::{
+    read_request, read_whole_request, response, write_counted, Counters, RawServer,
+};
 use kratos_client::models::{
     RegistrationFlow, Session, SuccessfulNativeLogin, SuccessfulNativeRegistration,
     UpdateRegistrationFlowBody, UpdateRegistrationFlowWithCodeMethod,
@@ -144,7 +144,8 @@ fn types_that_hold_secrets_do_not_show_them() {
         serde_json::from_value(json!({"session_token": TOKEN, "session": {"id": "s1"}})).unwrap();
     assert_clean("SuccessfulNativeLogin", &shown(&login));
 
-    let mut flow: Value = serde_json::from_str(&common::fixture("registration_flow.json")).unwrap();
+    let mut flow: Value =
+        serde_json::from_str(&crate::common::fixture("registration_flow.json")).unwrap();
     flow["session_token_exchange_code"] = json!(EXCHANGE_CODE);
     let flow: RegistrationFlow = serde_json::from_value(flow).unwrap();
     assert_clean("RegistrationFlow", &shown(&flow));
@@ -495,7 +496,7 @@ async fn error_objects_echoing_the_request_show_no_secret_at_any_status() {
 #[tokio::test]
 async fn a_flow_sent_back_with_the_request_in_its_messages_shows_no_secret() {
     let server = echoing_server(|request| {
-        let mut flow: Value = serde_json::from_str(&common::fixture("registration_flow.json")).unwrap();
+        let mut flow: Value = serde_json::from_str(&crate::common::fixture("registration_flow.json")).unwrap();
         flow["ui"]["messages"] = json!([{"id": 4000001, "type": "error", "text": request, "context": {"reason": request}}]);
         let node = &mut flow["ui"]["nodes"][0];
         node["messages"] = json!([{"id": 4000001, "type": "error", "text": request}]);
@@ -658,7 +659,8 @@ async fn unusable_secrets_are_refused_without_quoting_them() {
 /// values the app reads: the trait the user typed, a node's label, a
 /// message's text.
 async fn form_holding(password: &str, email: &str) -> (MockServer, Value) {
-    let mut flow: Value = serde_json::from_str(&common::fixture("registration_flow.json")).unwrap();
+    let mut flow: Value =
+        serde_json::from_str(&crate::common::fixture("registration_flow.json")).unwrap();
     flow["ui"]["messages"] = json!([{"id": 4000007, "type": "error",
         "text": format!("An account with the same identifier ({email}) exists already. The password is fine.")}]);
     let nodes = flow["ui"]["nodes"].as_array_mut().unwrap();

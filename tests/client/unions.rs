@@ -9,9 +9,7 @@
 //! Built only from our document: the upstream v1.3.1 one has no `saml` method.
 #![cfg(kratos_bundled_spec)]
 
-mod common;
-
-use common::fixture;
+use crate::common::fixture;
 use kratos_client::models::{
     ContinueWith, ContinueWithRecoveryUi, ContinueWithRecoveryUiFlow,
     ContinueWithRedirectBrowserTo, ContinueWithSetOrySessionToken, ContinueWithSettingsUi,

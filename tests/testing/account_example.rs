@@ -6,7 +6,7 @@
 // `csrf_token`, which upstream's marks required.
 #![cfg(kratos_bundled_spec)]
 
-#[path = "../examples/account.rs"]
+#[path = "../../examples/account.rs"]
 #[allow(dead_code)]
 mod account;
 

@@ -332,7 +332,11 @@ async fn leak_a_server_then_end() {
 async fn a_server_outlives_no_test_binary_that_forgot_it() {
     let Some(dir) = stand_in("serve") else { return };
     let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "leak_a_server_then_end", "--nocapture"])
+        .args([
+            "--exact",
+            "kratos_server::leak_a_server_then_end",
+            "--nocapture",
+        ])
         .env("KRATOS_SERVER_LEAK", dir.join("kratos"))
         .output()
         .unwrap();
@@ -415,7 +419,7 @@ async fn a_real_kratos_on_a_taken_port_says_so() {
 }
 
 /// Measures a start and a stop of a real Kratos, five times, for
-/// BENCHMARKS.md (`KRATOS_BIN=... cargo test --release --test kratos_server
+/// BENCHMARKS.md (`KRATOS_BIN=... cargo test --release --test testing
 /// -- --ignored --nocapture start_up_time`).
 #[tokio::test]
 #[ignore = "a measurement, run by hand"]

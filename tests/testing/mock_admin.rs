@@ -8,9 +8,7 @@
 //! so the call is spelled differently there.
 #![cfg(kratos_bundled_spec)]
 
-mod common;
-
-use common::accounts::{identity_body as body, sign_in};
+use crate::common::accounts::{identity_body as body, sign_in};
 
 use std::collections::BTreeSet;
 
@@ -50,7 +48,8 @@ async fn an_api_key_is_enforced_when_configured() {
 /// of imported identities show them (skipped without `../shared`).
 #[tokio::test]
 async fn admin_identities_have_the_shape_of_kratos_ones() {
-    let Some(shared) = common::shared_kratos("admin_identities_have_the_shape_of_kratos_ones")
+    let Some(shared) =
+        crate::common::shared_kratos("admin_identities_have_the_shape_of_kratos_ones")
     else {
         return;
     };

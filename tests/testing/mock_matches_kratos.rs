@@ -9,12 +9,10 @@
 //! type, text and context keys. The mock's trait fields come from its own
 //! identity schema, so for those only the kinds of keys are compared.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use common::shared_kratos;
+use crate::common::shared_kratos;
 use kratos_client::models::RegistrationFlow;
 use kratos_client::testing::MockKratos;
 use serde_json::{json, Value};

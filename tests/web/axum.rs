@@ -4,7 +4,7 @@
 //! many requests, and failing closed when Kratos is down. The backend
 //! example's own router is the one under test where it fits.
 
-#[path = "../examples/backend.rs"]
+#[path = "../../examples/backend.rs"]
 #[allow(dead_code)]
 mod backend;
 

@@ -3,9 +3,7 @@
 //! messages in place, no password written back, every node type).
 //! Their journeys against a real Kratos are in `tests/journeys/browser.rs`.
 
-mod common;
-
-use common::browser::{csrf_of, query_of, Browser};
+use crate::common::browser::{csrf_of, query_of, Browser};
 use kratos_client::browser::{html, BrowserFlows, FlowKind, FlowPage};
 use kratos_client::models::UiContainer;
 use kratos_client::testing::MockKratos;

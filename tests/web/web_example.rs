@@ -11,9 +11,7 @@
 //! the test says SKIPPED. `WEB_EXAMPLE_SCREENSHOTS=<folder>` keeps a
 //! screenshot of each step.
 
-mod common;
-
-#[path = "../examples/web.rs"]
+#[path = "../../examples/web.rs"]
 #[allow(dead_code)]
 mod web;
 
@@ -440,9 +438,9 @@ async fn walk(driver: &Path, chromium: &Path, site: &str, real: Option<&KratosSe
 
 /// Follows redirects as a browser does, keeping cookies; the last page.
 async fn follow(
-    browser: &mut common::browser::Browser,
-    mut page: common::browser::Page,
-) -> (String, common::browser::Page) {
+    browser: &mut crate::common::browser::Browser,
+    mut page: crate::common::browser::Page,
+) -> (String, crate::common::browser::Page) {
     let mut at = String::new();
     for _ in 0..10 {
         let Some(to) = page
@@ -479,7 +477,7 @@ async fn any_http_client_with_a_cookie_jar_walks_the_site() {
     let kratos = web::demo_kratos(&site).await;
     let app = web::app(BrowserFlows::new(kratos.frontend()), Some(kratos));
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let mut browser = common::browser::Browser::new();
+    let mut browser = crate::common::browser::Browser::new();
 
     // Sign in as the demo user: the site sends the browser through Kratos.
     let first = browser.open(&format!("{site}/login")).await;
