@@ -197,6 +197,7 @@ pub(crate) use impl_flow;
 
 /// The kinds of self-service flow: what a browser walks (module `browser`),
 /// and what the mock plays.
+#[cfg(any(feature = "browser", feature = "testing"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FlowKind {
@@ -212,6 +213,7 @@ pub enum FlowKind {
     Verification,
 }
 
+#[cfg(any(feature = "browser", feature = "testing"))]
 impl FlowKind {
     /// The flow's name in Kratos's paths: `login`, `registration`, ...
     pub fn as_str(self) -> &'static str {
@@ -225,6 +227,7 @@ impl FlowKind {
     }
 }
 
+#[cfg(any(feature = "browser", feature = "testing"))]
 impl std::fmt::Display for FlowKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
