@@ -181,8 +181,8 @@ impl SessionValidatorBuilder {
     }
 
     /// The most sessions kept. Default: [`DEFAULT_CAPACITY`]. A cached
-    /// session takes about 4.5 KiB for a typical 1.3 KB answer (BENCHMARKS.md,
-    /// "Checking sessions in a backend"), so the default bounds the cache near 45 MiB.
+    /// session takes about 3 KiB for a typical 1.3 KB answer (BENCHMARKS.md,
+    /// "Memory of a cached session"), so the default bounds the cache near 30 MiB.
     pub fn capacity(mut self, entries: usize) -> Self {
         self.capacity = entries;
         self
