@@ -40,7 +40,9 @@ const MAX_ATTEMPTS: usize = 3;
 const DEMO_PASSWORD: &str = "correct horse battery staple";
 const DEMO_NEW_PASSWORD: &str = "a brand new battery staple";
 
-pub(crate) type Failure = Box<dyn std::error::Error>;
+#[path = "shared/failure.rs"]
+mod failure;
+pub(crate) use failure::Failure;
 
 #[derive(Parser)]
 #[command(
@@ -520,7 +522,23 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
+            if let Some(hint) = e.kratos().and_then(hint) {
+                eprintln!("{hint}");
+            }
             ExitCode::FAILURE
         }
     }
+}
+
+/// What to try next after Kratos refused, read from the error's id and
+/// status rather than its text.
+fn hint(error: &kratos_client::AnyError) -> Option<&'static str> {
+    if error.sign_in_again().is_some()
+        || error.status() == Some(kratos_client::StatusCode::UNAUTHORIZED)
+    {
+        return Some("Your session has ended or needs renewing: run `account login` again.");
+    }
+    error
+        .retry_after()
+        .map(|_| "Kratos is busy: try again in a moment.")
 }

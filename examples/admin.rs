@@ -34,72 +34,9 @@ use kratos_client::models::{CreateIdentityBody, Identity};
 use kratos_client::testing::MockKratos;
 use kratos_client::{AnyError, Client, IdentityApi, StatusCode};
 
-/// What a command fails with: any Kratos operation's error, kept whole so
-/// that `main` can read its status and error id (every operation's error
-/// turns into [`AnyError`] with `?`), or anything else, as text.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    Kratos(AnyError),
-    Other(Box<dyn std::error::Error>),
-}
-
-impl<E> From<kratos_client::Error<E>> for Failure
-where
-    kratos_client::Error<E>: Into<AnyError>,
-{
-    fn from(error: kratos_client::Error<E>) -> Self {
-        Failure::Kratos(error.into())
-    }
-}
-
-macro_rules! other_failures {
-    ($($from:ty),*) => {$(
-        impl From<$from> for Failure {
-            fn from(error: $from) -> Self {
-                Failure::Other(error.into())
-            }
-        }
-    )*};
-}
-
-other_failures!(
-    String,
-    &str,
-    std::io::Error,
-    serde_json::Error,
-    kratos_client::ConfigError
-);
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::Kratos(error) => error.fmt(f),
-            Failure::Other(error) => error.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for Failure {}
-
-/// What to try next after Kratos refused, read from the error's status and
-/// headers rather than its text.
-fn hint(error: &AnyError) -> Option<String> {
-    if let Some(wait) = error.retry_after() {
-        return Some(format!(
-            "Kratos asks to wait {} s before trying again.",
-            wait.as_secs()
-        ));
-    }
-    match error.status()? {
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-            Some("The admin API refused the key: check --api-key-env.".into())
-        }
-        StatusCode::NOT_FOUND => {
-            Some("No identity has that id: `identities list` shows them.".into())
-        }
-        _ => None,
-    }
-}
+#[path = "shared/failure.rs"]
+mod failure;
+pub(crate) use failure::Failure;
 
 /// How many identities an import creates at once.
 const IN_FLIGHT: usize = 16;
@@ -360,16 +297,33 @@ pub(crate) async fn import(
     Ok(report)
 }
 
+/// What to try next after Kratos refused, read from the error's status and
+/// headers rather than its text.
+fn hint(error: &AnyError) -> Option<String> {
+    if let Some(wait) = error.retry_after() {
+        return Some(format!(
+            "Kratos asks to wait {} s before trying again.",
+            wait.as_secs()
+        ));
+    }
+    match error.status()? {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            Some("The admin API refused the key: check --api-key-env.".into())
+        }
+        StatusCode::NOT_FOUND => {
+            Some("No identity has that id: `identities list` shows them.".into())
+        }
+        _ => None,
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     match run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            if let Some(hint) = match &e {
-                Failure::Kratos(error) => hint(error),
-                Failure::Other(_) => None,
-            } {
+            if let Some(hint) = e.kratos().and_then(hint) {
                 eprintln!("{hint}");
             }
             ExitCode::FAILURE
