@@ -44,48 +44,42 @@ fn main() {
         .unwrap();
     let url = format!("{uri}/self-service/registration/api");
 
+    // The call by hand, decoded by the operation's own decoder.
+    let by_hand = |timeout: Option<std::time::Duration>| {
+        runtime.block_on(async {
+            let mut request = bare.get(&url).header("accept", "application/json");
+            if let Some(timeout) = timeout {
+                request = request.timeout(timeout);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = response.bytes().await.unwrap();
+            CreateNativeRegistrationFlow::decode_response(status, &headers, &bytes).unwrap()
+        })
+    };
     let mut candidates = vec![
         Candidate::new("bare reqwest + the same decoder (decode_response)", || {
-            keep(runtime.block_on(async {
-                let response = bare
-                    .get(&url)
-                    .header("accept", "application/json")
-                    .send()
-                    .await
-                    .unwrap();
-                let status = response.status();
-                let headers = response.headers().clone();
-                let bytes = response.bytes().await.unwrap();
-                CreateNativeRegistrationFlow::decode_response(status, &headers, &bytes).unwrap()
-            }))
+            keep(by_hand(None))
         }),
-        Candidate::new("bare reqwest + serde_json::from_slice (serde's derive)", || {
-            keep(runtime.block_on(async {
-                let response = bare
-                    .get(&url)
-                    .header("accept", "application/json")
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(response.status().is_success());
-                let bytes = response.bytes().await.unwrap();
-                serde_json::from_slice::<RegistrationFlow>(&bytes).unwrap()
-            }))
-        }),
+        Candidate::new(
+            "bare reqwest + serde_json::from_slice (serde's derive)",
+            || {
+                keep(runtime.block_on(async {
+                    let response = bare
+                        .get(&url)
+                        .header("accept", "application/json")
+                        .send()
+                        .await
+                        .unwrap();
+                    assert!(response.status().is_success());
+                    let bytes = response.bytes().await.unwrap();
+                    serde_json::from_slice::<RegistrationFlow>(&bytes).unwrap()
+                }))
+            },
+        ),
         Candidate::new("bare reqwest + the same decoder, 30 s timeout", || {
-            keep(runtime.block_on(async {
-                let response = bare
-                    .get(&url)
-                    .header("accept", "application/json")
-                    .timeout(std::time::Duration::from_secs(30))
-                    .send()
-                    .await
-                    .unwrap();
-                let status = response.status();
-                let headers = response.headers().clone();
-                let bytes = response.bytes().await.unwrap();
-                CreateNativeRegistrationFlow::decode_response(status, &headers, &bytes).unwrap()
-            }))
+            keep(by_hand(Some(std::time::Duration::from_secs(30))))
         }),
         Candidate::new("kratos-client create_native_registration_flow", || {
             keep(
