@@ -205,6 +205,9 @@ macro_rules! impl_operation {
         impl std::error::Error for $error {}
 
         impl From<crate::Error<$error>> for crate::AnyError {
+            // Compiled where an app turns this error into `AnyError`, and
+            // only if it does, like the operation's own code.
+            #[inline]
             fn from(error: crate::Error<$error>) -> Self {
                 error.map_api(crate::ApiError::new)
             }
