@@ -1,44 +1,45 @@
 //! Writing the Rust source of the model types.
 
-use std::fmt::Write;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
 
+use super::emit_operations::{option_twin, Arg};
 use super::kratos::{
     is_flow_fields, ERROR_WRAPPER, FLOW_STATE_FIELD, NAMED_INPUT, REPLACEMENT_FLOW_FIELD,
 };
+use super::tokens::{code, doc, doc_line, ident};
 use super::types::{Field, Item, Ty, TypeSet, UnionVariant};
-use super::write_doc;
 
 /// The source of every item in `types`, meant for `crate::models`.
-pub fn models(types: &TypeSet) -> String {
-    let mut out = String::new();
+pub fn models(types: &TypeSet) -> TokenStream {
+    let mut out = TokenStream::new();
     for (name, item) in &types.items {
-        match item {
-            Item::Struct { doc, fields } => {
-                write_struct(&mut out, types, name, doc.as_deref(), fields)
-            }
-            Item::Enum { doc, values } => write_enum(&mut out, name, doc.as_deref(), values),
+        out.extend(match item {
+            Item::Struct { doc, fields } => model_struct(types, name, doc.as_deref(), fields),
+            Item::Enum { doc, values } => string_enum(name, doc.as_deref(), values),
             Item::Union { doc, tag, variants } => {
-                write_union(&mut out, name, doc.as_deref(), tag, variants);
-                write_shared_accessors(&mut out, types, name, tag, variants);
+                let mut union = tagged_union(name, doc.as_deref(), tag, variants);
+                union.extend(shared_accessors(types, name, tag, variants));
+                union
             }
-            Item::Alias { doc, ty, .. } => {
-                write_doc(&mut out, "", doc.as_deref());
-                let _ = writeln!(out, "pub type {name} = {};\n", ty.rust());
+            Item::Alias { doc: text, ty, .. } => {
+                let (doc, name, ty) = (doc(text.as_deref()), ident(name), code(&ty.rust()));
+                quote! {
+                    #doc
+                    pub type #name = #ty;
+                }
             }
-        }
+        });
     }
     out
 }
 
 /// The type a field is declared with.
-fn field_type(types: &TypeSet, f: &Field) -> String {
-    let inner = if f.boxed {
-        format!("Box<{}>", f.ty.rust())
-    } else {
-        f.ty.rust()
-    };
+fn field_type(types: &TypeSet, f: &Field) -> TokenStream {
+    let ty = code(&f.ty.rust());
+    let inner = if f.boxed { quote!(Box<#ty>) } else { ty };
     if optional(types, f) {
-        format!("Option<{inner}>")
+        quote!(Option<#inner>)
     } else {
         inner
     }
@@ -50,93 +51,102 @@ fn optional(types: &TypeSet, f: &Field) -> bool {
 
 /// A chaining setter for the optional field `f` of a request body: the
 /// value itself (anything that converts into it; a list from any iterator
-/// of such values), not an `Option`.
-fn write_setter(out: &mut String, f: &Field) {
-    let method = &f.rust;
-    let doc = f
-        .doc
-        .as_deref()
-        .and_then(|d| d.lines().next())
-        .filter(|d| !d.is_empty())
-        .map(|d| format!("Sets `{}`: {}", f.json, d.trim_end_matches('.')))
-        .unwrap_or_else(|| format!("Sets `{}`", f.json));
-    let _ = writeln!(out, "\n    /// {doc}.");
-    let (param, value) = match &f.ty {
+/// of such values), not an `Option`; then its `Option` twin.
+fn setter(f: &Field) -> TokenStream {
+    let method = ident(&f.rust);
+    let doc = doc_line(
+        f.doc
+            .as_deref()
+            .and_then(|d| d.lines().next())
+            .filter(|d| !d.is_empty())
+            .map(|d| format!("Sets `{}`: {}.", f.json, d.trim_end_matches('.')))
+            .unwrap_or_else(|| format!("Sets `{}`.", f.json)),
+    );
+    let (arg, value) = match &f.ty {
         Ty::Vec(inner) => (
-            format!("impl IntoIterator<Item = impl Into<{}>>", inner.rust()),
-            format!("{method}.into_iter().map(Into::into).collect()"),
+            Arg::Items(code(&inner.rust())),
+            quote!(#method.into_iter().map(Into::into).collect()),
         ),
-        ty => (
-            format!("impl Into<{}>", ty.rust()),
-            format!("{method}.into()"),
-        ),
+        ty => (Arg::Into(code(&ty.rust())), quote!(#method.into())),
     };
     let value = if f.boxed {
-        format!("Box::new({value})")
+        quote!(Box::new(#value))
     } else {
         value
     };
-    let _ = writeln!(
-        out,
-        "    pub fn {method}(mut self, {method}: {param}) -> Self {{\n        self.{method} = Some({value});\n        self\n    }}"
-    );
-    // Its `Option` twin, `set_{name}`; a boxed field (a type that holds
-    // itself) keeps the one setter.
-    if !f.boxed {
-        let _ = writeln!(out);
-        super::emit_operations::write_option_twin(out, method, &param, false);
+    let param = arg.ty();
+    let setter = quote! {
+        #doc
+        pub fn #method(mut self, #method: #param) -> Self {
+            self.#method = Some(#value);
+            self
+        }
+    };
+    // A boxed field (a type that holds itself) keeps the one setter.
+    if f.boxed {
+        return setter;
     }
+    let twin = option_twin(&f.rust, &arg, false);
+    quote!(#setter #twin)
 }
 
 /// `From` the value of a request body's one required field, so that an
 /// operation taking `impl Into<Body>` takes the value itself: text from a
 /// `String` or `&str`, anything else from its own type.
-fn write_from_value(out: &mut String, types: &TypeSet, name: &str, only: &Field) {
-    let sources: Vec<String> = match &only.ty {
-        Ty::String => vec!["String".into(), "&str".into(), "&String".into()],
-        _ => vec![field_type(types, only)],
+fn from_value(types: &TypeSet, name: &str, only: &Field) -> TokenStream {
+    let name = ident(name);
+    let doc = doc_line(format!(
+        "A body of its one required field, `{}`.",
+        only.json
+    ));
+    let sources = match &only.ty {
+        Ty::String => vec![
+            (quote!(String), quote!(value)),
+            (quote!(&str), quote!(value.to_string())),
+            (quote!(&String), quote!(value.to_string())),
+        ],
+        _ => vec![(field_type(types, only), quote!(value))],
     };
-    for source in sources {
-        let value = match source.as_str() {
-            "&str" | "&String" => "value.to_string()",
-            _ => "value",
-        };
-        let _ = writeln!(
-            out,
-            "impl From<{source}> for {name} {{\n    /// A body of its one required field, `{}`.\n    fn from(value: {source}) -> Self {{\n        Self::new({value})\n    }}\n}}\n",
-            only.json
-        );
-    }
+    sources
+        .into_iter()
+        .map(|(source, value)| {
+            quote! {
+                impl From<#source> for #name {
+                    #doc
+                    fn from(value: #source) -> Self {
+                        Self::new(#value)
+                    }
+                }
+            }
+        })
+        .collect()
 }
 
 /// How a struct is written with serde: its fields, in order, into a map,
 /// optional ones only when set (`crate::encode`).
-fn write_fields(out: &mut String, name: &str, fields: &[Field]) {
-    let map = if fields.is_empty() { "_map" } else { "map" };
-    let _ = writeln!(
-        out,
-        "impl crate::encode::Fields for {name} {{
-    fn fields<M: serde::ser::SerializeMap>(&self, {map}: &mut M) -> Result<(), M::Error> {{"
-    );
-    for f in fields {
-        let _ = if f.required {
-            writeln!(
-                out,
-                "        map.serialize_entry({:?}, &self.{})?;",
-                f.json, f.rust
-            )
-        } else {
-            writeln!(
-                out,
-                "        crate::encode::optional(map, {:?}, &self.{})?;",
-                f.json, f.rust
-            )
-        };
+fn fields_impl(name: &str, fields: &[Field]) -> TokenStream {
+    let name = ident(name);
+    let map = match fields.is_empty() {
+        true => format_ident!("_map"),
+        false => format_ident!("map"),
+    };
+    let entries = fields.iter().map(|f| {
+        let (json, field) = (&f.json, ident(&f.rust));
+        match f.required {
+            true => quote!(map.serialize_entry(#json, &self.#field)?;),
+            false => quote!(crate::encode::optional(map, #json, &self.#field)?;),
+        }
+    });
+    quote! {
+        impl crate::encode::Fields for #name {
+            fn fields<M: serde::ser::SerializeMap>(&self, #map: &mut M) -> Result<(), M::Error> {
+                #(#entries)*
+                Ok(())
+            }
+        }
+
+        crate::encode::impl_serialize!(#name);
     }
-    let _ = writeln!(
-        out,
-        "        Ok(())\n    }}\n}}\n\ncrate::encode::impl_serialize!({name});\n"
-    );
 }
 
 /// How a struct's decoder reads a field.
@@ -162,99 +172,92 @@ fn read_of(types: &TypeSet, f: &Field) -> Read {
     }
 }
 
-/// Before each model's `decode`: `#[inline]`, so that, like the operations
-/// reading answers with it, it is compiled in the crate that uses it, and
-/// only if it does. The reader it calls is compiled once, in this crate.
-fn write_inline(out: &mut String) {
-    let _ = writeln!(out, "    #[inline]");
-}
-
 /// The decoder of a struct: one pass over the object's keys, each field
 /// read by its type's `Decode`; unknown keys skipped; a missing required
 /// field is an error.
-fn write_decode(out: &mut String, types: &TypeSet, name: &str, fields: &[Field], echo: bool) {
-    let slot = |f: &Field| format!("field_{}", f.rust.trim_start_matches("r#"));
-    let _ = writeln!(out, "impl crate::decode::Decode for {name} {{");
-    write_inline(out);
-    let _ = writeln!(
-        out,
-        "    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {{"
-    );
-    for f in fields {
-        let _ = writeln!(out, "        let mut {} = None;", slot(f));
-    }
-    let key = if fields.is_empty() { "_" } else { "key" };
-    let _ = writeln!(
-        out,
-        "        r.object(\"struct {name}\", &mut |r, {key}| {{"
-    );
-    if fields.is_empty() {
-        let _ = writeln!(out, "            r.skip()");
-    } else {
-        let _ = writeln!(out, "            match key {{");
-        for f in fields {
-            let read = match read_of(types, f) {
-                Read::Optional => "r.read()?".to_string(),
-                Read::Lenient => "Some(r.lenient()?)".to_string(),
-                Read::Strict => "Some(r.read()?)".to_string(),
-            };
-            let _ = writeln!(out, "                {:?} => {} = {read},", f.json, slot(f));
+///
+/// `#[inline]`, so that, like the operations reading answers with it, it
+/// is compiled in the crate that uses it, and only if it does. The reader
+/// it calls is compiled once, in this crate.
+fn decode_impl(types: &TypeSet, name: &str, fields: &[Field], echo: bool) -> TokenStream {
+    let what = format!("struct {name}");
+    let name = ident(name);
+    let slot = |f: &Field| format_ident!("field_{}", f.rust.trim_start_matches("r#"));
+    let slots: Vec<_> = fields.iter().map(slot).collect();
+    let read_keys = if fields.is_empty() {
+        quote! {
+            r.object(#what, &mut |r, _| {
+                r.skip()
+            })?;
         }
-        let _ = writeln!(out, "                _ => r.skip()?,");
-        let _ = writeln!(out, "            }}\n            Ok(())");
-    }
-    let _ = writeln!(out, "        }})?;");
+    } else {
+        let arms = fields.iter().map(|f| {
+            let (json, slot) = (&f.json, slot(f));
+            let read = match read_of(types, f) {
+                Read::Optional => quote!(r.read()?),
+                Read::Lenient => quote!(Some(r.lenient()?)),
+                Read::Strict => quote!(Some(r.read()?)),
+            };
+            quote!(#json => #slot = #read,)
+        });
+        quote! {
+            r.object(#what, &mut |r, key| {
+                match key {
+                    #(#arms)*
+                    _ => r.skip()?,
+                }
+                Ok(())
+            })?;
+        }
+    };
     // Every required field is checked at once, so that a missing one
     // leaves one path that drops what was read, not one per field.
     let required: Vec<&Field> = fields
         .iter()
         .filter(|f| read_of(types, f) != Read::Optional)
         .collect();
-    match required.as_slice() {
-        [] => {}
+    let check_required = match required.as_slice() {
+        [] => quote!(),
         [f] => {
-            let _ = writeln!(
-                out,
-                "        let Some({slot}) = {slot} else {{\n            return Err(r.missing(&[({:?}, true)]));\n        }};",
-                f.json,
-                slot = slot(f)
-            );
+            let (json, slot) = (&f.json, slot(f));
+            quote! {
+                let Some(#slot) = #slot else {
+                    return Err(r.missing(&[(#json, true)]));
+                };
+            }
         }
         _ => {
-            let names: Vec<String> = required.iter().map(|f| slot(f)).collect();
-            let checks: Vec<String> = required
-                .iter()
-                .map(|f| format!("({:?}, {}.is_none())", f.json, slot(f)))
-                .collect();
-            let somes: Vec<String> = names.iter().map(|n| format!("Some({n})")).collect();
-            let _ = writeln!(out, "        let missing = [{}];", checks.join(", "));
-            let _ = writeln!(
-                out,
-                "        let ({}) = ({}) else {{\n            return Err(r.missing(&missing));\n        }};",
-                somes.join(", "),
-                names.join(", ")
-            );
+            let jsons = required.iter().map(|f| &f.json);
+            let names: Vec<_> = required.iter().map(|f| slot(f)).collect();
+            quote! {
+                let missing = [#((#jsons, #names.is_none())),*];
+                let (#(Some(#names)),*) = (#(#names),*) else {
+                    return Err(r.missing(&missing));
+                };
+            }
         }
+    };
+    let fields = fields.iter().map(|f| ident(&f.rust));
+    let echoed = echo.then(|| quote!(echoed: Default::default(),));
+    quote! {
+        impl crate::decode::Decode for #name {
+            #[inline]
+            fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+                #(let mut #slots = None;)*
+                #read_keys
+                #check_required
+                Ok(Self {
+                    #(#fields: #slots,)*
+                    #echoed
+                })
+            }
+        }
+
+        crate::decode::impl_deserialize!(#name);
     }
-    let _ = writeln!(out, "        Ok(Self {{");
-    for f in fields {
-        let _ = writeln!(out, "            {}: {},", f.rust, slot(f));
-    }
-    if echo {
-        let _ = writeln!(out, "            echoed: Default::default(),");
-    }
-    let _ = writeln!(out, "        }})\n    }}\n}}\n");
-    let _ = writeln!(out, "crate::decode::impl_deserialize!({name});\n");
 }
 
-fn write_struct(
-    out: &mut String,
-    types: &TypeSet,
-    name: &str,
-    doc: Option<&str>,
-    fields: &[Field],
-) {
-    write_doc(out, "", doc);
+fn model_struct(types: &TypeSet, name: &str, text: Option<&str>, fields: &[Field]) -> TokenStream {
     // Secret fields, and free-form JSON that may hold secrets under any
     // key, get a `Debug` of their own.
     let free_json = |f: &Field| !f.secret && types.holds_free_json(&f.ty);
@@ -271,29 +274,36 @@ fn write_struct(
     // server sent one back, for its `Debug` to blank.
     let echo = types.echoes.contains(name);
     let all_default = types.has_default(&Ty::Named(name.to_string()));
-    let mut derives = vec!["Clone", "PartialEq"];
+    let mut derives = vec![quote!(Clone), quote!(PartialEq)];
     if !has_secret && !echo {
-        derives.insert(0, "Debug");
+        derives.insert(0, quote!(Debug));
     }
     if all_default {
-        derives.push("Default");
+        derives.push(quote!(Default));
     }
-    let _ = writeln!(out, "#[derive({})]", derives.join(", "));
-    let _ = writeln!(out, "#[non_exhaustive]");
-    let _ = writeln!(out, "pub struct {name} {{");
-    for f in fields {
-        write_doc(out, "    ", f.doc.as_deref());
-        let _ = writeln!(out, "    pub {}: {},", f.rust, field_type(types, f));
-    }
+    let type_name = ident(name);
+    let doc = doc(text);
+    let field_docs = fields.iter().map(|f| super::tokens::doc(f.doc.as_deref()));
+    let field_names: Vec<_> = fields.iter().map(|f| ident(&f.rust)).collect();
+    let field_types = fields.iter().map(|f| field_type(types, f));
+    let echoed_field = echo.then(|| quote!(pub(crate) echoed: crate::secret::Echoed,));
+    let mut out = quote! {
+        #doc
+        #[derive(#(#derives),*)]
+        #[non_exhaustive]
+        pub struct #type_name {
+            #(
+                #field_docs
+                pub #field_names: #field_types,
+            )*
+            #echoed_field
+        }
+    };
+    out.extend(decode_impl(types, name, fields, echo));
     if echo {
-        let _ = writeln!(out, "    pub(crate) echoed: crate::secret::Echoed,");
+        out.extend(echo_impl(types, name, fields));
     }
-    let _ = writeln!(out, "}}\n");
-    write_decode(out, types, name, fields, echo);
-    if echo {
-        write_echo(out, types, name, fields);
-    }
-    write_fields(out, name, fields);
+    out.extend(fields_impl(name, fields));
 
     // A constructor taking the required fields; the others start empty.
     // Request bodies always get one (empty when nothing is required),
@@ -302,56 +312,56 @@ fn write_struct(
     let request = types.requests.contains(name);
     let required: Vec<&Field> = fields.iter().filter(|f| !optional(types, f)).collect();
     if !required.is_empty() || request {
-        let _ = writeln!(out, "impl {name} {{");
-        if required.is_empty() {
-            let _ = writeln!(
-                out,
-                "    /// Creates one with every field unset; set them with the methods below."
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                "    /// Creates one from its required fields; the optional ones start unset."
-            );
-        }
-        if required.len() > 7 {
-            let _ = writeln!(out, "    #[allow(clippy::too_many_arguments)]");
-        }
-        let params: Vec<String> = required
-            .iter()
-            .map(|f| match (&f.ty, f.boxed) {
-                (Ty::String, _) => format!("{}: impl Into<String>", f.rust),
-                _ => format!("{}: {}", f.rust, field_type(types, f)),
-            })
-            .collect();
-        let _ = writeln!(out, "    pub fn new({}) -> Self {{", params.join(", "));
-        let _ = writeln!(out, "        Self {{");
-        for f in fields {
-            let value = if optional(types, f) {
-                "None".to_string()
+        let doc = match required.is_empty() {
+            true => quote!(
+                /// Creates one with every field unset; set them with the methods below.
+            ),
+            false => quote!(
+                /// Creates one from its required fields; the optional ones start unset.
+            ),
+        };
+        let many = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+        let params = required.iter().map(|f| {
+            let name = ident(&f.rust);
+            match f.ty {
+                Ty::String => quote!(#name: impl Into<String>),
+                _ => {
+                    let ty = field_type(types, f);
+                    quote!(#name: #ty)
+                }
+            }
+        });
+        let values = fields.iter().map(|f| {
+            let name = ident(&f.rust);
+            if optional(types, f) {
+                quote!(#name: None)
             } else if f.ty == Ty::String {
-                format!("{}.into()", f.rust)
+                quote!(#name: #name.into())
             } else {
-                f.rust.clone()
-            };
-            if value == f.rust {
-                let _ = writeln!(out, "            {},", f.rust);
-            } else {
-                let _ = writeln!(out, "            {}: {value},", f.rust);
+                quote!(#name)
             }
-        }
-        if echo {
-            let _ = writeln!(out, "            echoed: Default::default(),");
-        }
-        let _ = writeln!(out, "        }}\n    }}");
-        if request {
-            for f in fields.iter().filter(|f| optional(types, f)) {
-                write_setter(out, f);
+        });
+        let echoed = echo.then(|| quote!(echoed: Default::default(),));
+        let setters = fields
+            .iter()
+            .filter(|f| request && optional(types, f))
+            .map(setter);
+        out.extend(quote! {
+            impl #type_name {
+                #doc
+                #many
+                pub fn new(#(#params),*) -> Self {
+                    Self {
+                        #(#values,)*
+                        #echoed
+                    }
+                }
+
+                #(#setters)*
             }
-        }
-        let _ = writeln!(out, "}}\n");
+        });
         if let ([only], true) = (required.as_slice(), types.bodies.contains(name)) {
-            write_from_value(out, types, name, only);
+            out.extend(from_value(types, name, only));
         }
     }
 
@@ -359,19 +369,20 @@ fn write_struct(
     // one, from `use_flow_id` when the document has it, else from the details.
     if name == ERROR_WRAPPER {
         let top = match fields.iter().find(|f| f.json == REPLACEMENT_FLOW_FIELD) {
-            Some(f) if f.ty == Ty::String => format!("self.{}.as_deref()", f.rust),
-            _ => "None".to_string(),
+            Some(f) if f.ty == Ty::String => {
+                let field = ident(&f.rust);
+                quote!(self.#field.as_deref())
+            }
+            _ => quote!(None),
         };
-        let _ = writeln!(
-            out,
-            "impl {name} {{
-    /// The id of the new flow Kratos made to continue with, when it made one: for an expired or replaced flow (410), from `use_flow_id` (older servers put it in the error's `details`); for a code submitted too often (400), from the `show_..._ui` item of `details.continue_with`.
-    pub fn replacement_flow_id(&self) -> Option<&str> {{
-        crate::error::replacement_flow_id({top}, &self.error)
-    }}
-}}
-"
-        );
+        out.extend(quote! {
+            impl #type_name {
+                /// The id of the new flow Kratos made to continue with, when it made one: for an expired or replaced flow (410), from `use_flow_id` (older servers put it in the error's `details`); for a code submitted too often (400), from the `show_..._ui` item of `details.continue_with`.
+                pub fn replacement_flow_id(&self) -> Option<&str> {
+                    crate::error::replacement_flow_id(#top, &self.error)
+                }
+            }
+        });
     }
 
     // A Kratos flow: one line for the form helpers, which live in the runtime.
@@ -379,178 +390,167 @@ fn write_struct(
         let state = fields
             .iter()
             .any(|f| f.json == FLOW_STATE_FIELD && f.ty == Ty::Json);
-        let with_state = if state { ", with state" } else { "" };
-        let _ = writeln!(out, "crate::flow::impl_flow!({name}{with_state});\n");
+        let with_state = state.then(|| quote!(, with state));
+        out.extend(quote!(crate::flow::impl_flow!(#type_name #with_state);));
     }
 
     if has_secret || echo {
         // Secrets stay out of logs: `Debug` shows that they are set, not
         // what they are, and free-form JSON with its secret-named values
         // blanked; an error answer blanks the secrets its request carried.
-        let _ = writeln!(out, "impl std::fmt::Debug for {name} {{");
-        let _ = writeln!(
-            out,
-            "    #[inline]\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{"
-        );
-        if echo {
-            let _ = writeln!(out, "        self.echoed.debug(f, |f| {{");
-        }
-        let _ = writeln!(out, "        f.debug_struct({name:?})");
-        for field in fields {
-            let label = field.rust.trim_start_matches("r#");
-            if field.secret {
-                let redacted = if optional(types, field) {
-                    format!(
-                        "&self.{}.as_ref().map(|_| crate::secret::Redacted)",
-                        field.rust
-                    )
-                } else {
-                    "&crate::secret::Redacted".to_string()
+        let shown = fields.iter().map(|f| {
+            let label = f.rust.trim_start_matches("r#");
+            let field = ident(&f.rust);
+            let value = if f.secret {
+                match optional(types, f) {
+                    true => quote!(&self.#field.as_ref().map(|_| crate::secret::Redacted)),
+                    false => quote!(&crate::secret::Redacted),
+                }
+            } else if node_value(f) {
+                let value = match optional(types, f) {
+                    true => quote!(self.#field.as_ref()),
+                    false => quote!(Some(&self.#field)),
                 };
-                let _ = writeln!(out, "            .field({label:?}, {redacted})");
-            } else if node_value(field) {
-                let value = if optional(types, field) {
-                    format!("self.{}.as_ref()", field.rust)
-                } else {
-                    format!("Some(&self.{})", field.rust)
-                };
-                let _ = writeln!(
-                    out,
-                    "            .field({label:?}, &crate::secret::NodeValue(&self.name, {value}))"
-                );
-            } else if free_json(field) {
-                let shown = if optional(types, field) {
-                    format!(
-                        "&self.{}.as_ref().map(crate::secret::JsonDebug)",
-                        field.rust
-                    )
-                } else {
-                    format!("&crate::secret::JsonDebug(&self.{})", field.rust)
-                };
-                let _ = writeln!(out, "            .field({label:?}, {shown})");
+                quote!(&crate::secret::NodeValue(&self.name, #value))
+            } else if free_json(f) {
+                match optional(types, f) {
+                    true => quote!(&self.#field.as_ref().map(crate::secret::JsonDebug)),
+                    false => quote!(&crate::secret::JsonDebug(&self.#field)),
+                }
             } else {
-                let _ = writeln!(out, "            .field({label:?}, &self.{})", field.rust);
+                quote!(&self.#field)
+            };
+            quote!(.field(#label, #value))
+        });
+        let debug = quote! {
+            f.debug_struct(#name)
+                #(#shown)*
+                .finish()
+        };
+        let body = match echo {
+            true => quote!(self.echoed.debug(f, |f| { #debug })),
+            false => debug,
+        };
+        out.extend(quote! {
+            impl std::fmt::Debug for #type_name {
+                #[inline]
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    #body
+                }
             }
-        }
-        let _ = writeln!(out, "            .finish()");
-        if echo {
-            let _ = writeln!(out, "        }})");
-        }
-        let _ = writeln!(out, "    }}\n}}\n");
+        });
     }
+    out
 }
 
 /// Keeping the secrets a request carried (`crate::secret::Echo`) in an
 /// error answer and in the error answers it holds.
-fn write_echo(out: &mut String, types: &TypeSet, name: &str, fields: &[Field]) {
-    let _ = writeln!(out, "impl crate::secret::Echo for {name} {{");
-    let _ = writeln!(
-        out,
-        "    fn echo(&mut self, echoed: &crate::secret::Echoed) {{"
-    );
-    let _ = writeln!(out, "        self.echoed = echoed.clone();");
+fn echo_impl(types: &TypeSet, name: &str, fields: &[Field]) -> TokenStream {
+    let name = ident(name);
     let nested = |f: &&Field| matches!(&f.ty, Ty::Named(inner) if types.echoes.contains(inner));
-    for f in fields.iter().filter(nested) {
-        let place = if f.boxed { "&mut **inner" } else { "inner" };
-        if optional(types, f) {
-            let _ = writeln!(
-                out,
-                "        if let Some(inner) = &mut self.{} {{\n            crate::secret::Echo::echo({place}, echoed);\n        }}",
-                f.rust
-            );
-        } else {
-            let place = if f.boxed { "&mut *self." } else { "&mut self." };
-            let _ = writeln!(
-                out,
-                "        crate::secret::Echo::echo({place}{}, echoed);",
-                f.rust
-            );
+    let inner = fields.iter().filter(nested).map(|f| {
+        let field = ident(&f.rust);
+        match (optional(types, f), f.boxed) {
+            (true, boxed) => {
+                let place = match boxed {
+                    true => quote!(&mut **inner),
+                    false => quote!(inner),
+                };
+                quote! {
+                    if let Some(inner) = &mut self.#field {
+                        crate::secret::Echo::echo(#place, echoed);
+                    }
+                }
+            }
+            (false, true) => quote!(crate::secret::Echo::echo(&mut *self.#field, echoed);),
+            (false, false) => quote!(crate::secret::Echo::echo(&mut self.#field, echoed);),
+        }
+    });
+    quote! {
+        impl crate::secret::Echo for #name {
+            fn echo(&mut self, echoed: &crate::secret::Echoed) {
+                self.echoed = echoed.clone();
+                #(#inner)*
+            }
         }
     }
-    let _ = writeln!(out, "    }}\n}}\n");
 }
 
-fn write_enum(out: &mut String, name: &str, doc: Option<&str>, values: &[(String, String)]) {
-    write_doc(out, "", doc);
-    let _ = writeln!(
-        out,
-        "///\n/// Values a newer server sends that this crate does not know are kept in `Unknown`:\n/// read them with `as_str()`, never by matching `Unknown`'s payload."
-    );
-    let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq, Eq, Hash)]");
-    let _ = writeln!(out, "#[non_exhaustive]");
-    let _ = writeln!(out, "pub enum {name} {{");
-    for (variant, value) in values {
-        let _ = writeln!(out, "    /// `{value}`");
-        let _ = writeln!(out, "    {variant},");
+fn string_enum(name: &str, text: Option<&str>, values: &[(String, String)]) -> TokenStream {
+    let name = ident(name);
+    let doc = doc(text);
+    let variants: Vec<_> = values.iter().map(|(variant, _)| ident(variant)).collect();
+    let json: Vec<&String> = values.iter().map(|(_, value)| value).collect();
+    let variant_docs = json.iter().map(|value| doc_line(format!("`{value}`")));
+    quote! {
+        #doc
+        ///
+        /// Values a newer server sends that this crate does not know are kept in `Unknown`:
+        /// read them with `as_str()`, never by matching `Unknown`'s payload.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(
+                #variant_docs
+                #variants,
+            )*
+            /// A value this version of the crate does not know, as the server sent it.
+            Unknown(crate::UnknownValue),
+        }
+
+        impl #name {
+            /// The value as it is written in JSON.
+            #[inline]
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#variants => #json,)*
+                    Self::Unknown(value) => value.as_str(),
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            #[inline]
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#json => Self::#variants,)*
+                    other => Self::Unknown(crate::UnknownValue::new(other)),
+                }
+            }
+        }
+
+        impl std::str::FromStr for #name {
+            type Err = std::convert::Infallible;
+
+            /// Never fails: a value this crate does not know is kept in `Unknown`.
+            #[inline]
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            #[inline]
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl crate::decode::Decode for #name {
+            #[inline]
+            fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+                r.str_enum()
+            }
+        }
+
+        crate::decode::impl_deserialize!(#name);
     }
-    let _ = writeln!(
-        out,
-        "    /// A value this version of the crate does not know, as the server sent it."
-    );
-    let _ = writeln!(out, "    Unknown(crate::UnknownValue),");
-    let _ = writeln!(out, "}}\n");
-
-    let _ = writeln!(out, "impl {name} {{");
-    let _ = writeln!(out, "    /// The value as it is written in JSON.");
-    let _ = writeln!(out, "    #[inline]\n    pub fn as_str(&self) -> &str {{");
-    let _ = writeln!(out, "        match self {{");
-    for (variant, value) in values {
-        let _ = writeln!(out, "            Self::{variant} => {value:?},");
-    }
-    let _ = writeln!(out, "            Self::Unknown(value) => value.as_str(),");
-    let _ = writeln!(out, "        }}\n    }}\n}}\n");
-
-    let _ = writeln!(out, "impl From<&str> for {name} {{");
-    let _ = writeln!(out, "    #[inline]\n    fn from(value: &str) -> Self {{");
-    let _ = writeln!(out, "        match value {{");
-    for (variant, value) in values {
-        let _ = writeln!(out, "            {value:?} => Self::{variant},");
-    }
-    let _ = writeln!(
-        out,
-        "            other => Self::Unknown(crate::UnknownValue::new(other)),"
-    );
-    let _ = writeln!(out, "        }}\n    }}\n}}\n");
-
-    let _ = writeln!(
-        out,
-        "impl std::str::FromStr for {name} {{
-    type Err = std::convert::Infallible;
-
-    /// Never fails: a value this crate does not know is kept in `Unknown`.
-    #[inline]
-    fn from_str(value: &str) -> Result<Self, Self::Err> {{
-        Ok(Self::from(value))
-    }}
-}}
-"
-    );
-
-    let _ = writeln!(
-        out,
-        "impl std::fmt::Display for {name} {{
-    #[inline]
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{
-        f.write_str(self.as_str())
-    }}
-}}
-
-impl serde::Serialize for {name} {{
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{
-        serializer.serialize_str(self.as_str())
-    }}
-}}
-
-impl crate::decode::Decode for {name} {{
-    #[inline]
-    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {{
-        r.str_enum()
-    }}
-}}
-
-crate::decode::impl_deserialize!({name});
-"
-    );
 }
 
 /// For each text property that two or more of a union's variants have
@@ -558,14 +558,13 @@ crate::decode::impl_deserialize!({name});
 /// `Some` for those variants and for an unknown variant that has it as a
 /// string, `None` for the others. Code reading the union then needs no name
 /// of a variant a document may lack.
-fn write_shared_accessors(
-    out: &mut String,
+fn shared_accessors(
     types: &TypeSet,
     name: &str,
     tag: &str,
     variants: &[UnionVariant],
-) {
-    // JSON name → (Rust field name, the variants having it, optional in each).
+) -> TokenStream {
+    // JSON name → (the variants having it, its field in each).
     let mut shared: std::collections::BTreeMap<&str, Vec<(&UnionVariant, &Field)>> =
         std::collections::BTreeMap::new();
     for variant in variants {
@@ -583,143 +582,134 @@ fn write_shared_accessors(
     }
     shared.retain(|_, having| having.len() >= 2);
     if shared.is_empty() {
-        return;
+        return TokenStream::new();
     }
-    let _ = writeln!(out, "impl {name} {{");
-    for (json, having) in shared {
-        let method = super::names::field(json);
-        let _ = writeln!(
-            out,
-            "    /// The `{json}` of the variants that have one (an unknown variant's too, when it is text)."
-        );
-        let _ = writeln!(
-            out,
-            "    #[inline]\n    pub fn {method}(&self) -> Option<&str> {{"
-        );
-        let _ = writeln!(out, "        match self {{");
-        for (variant, field) in &having {
-            let value = if optional(types, field) {
-                format!("value.{}.as_deref()", field.rust)
-            } else {
-                format!("Some(&value.{})", field.rust)
+    let accessors = shared.into_iter().map(|(json, having)| {
+        let doc = doc_line(format!(
+            "The `{json}` of the variants that have one (an unknown variant's too, when it is text)."
+        ));
+        let method = ident(&super::names::field(json));
+        let arms = having.iter().map(|(variant, field)| {
+            let (variant, field_name) = (ident(&variant.name), ident(&field.rust));
+            let value = match optional(types, field) {
+                true => quote!(value.#field_name.as_deref()),
+                false => quote!(Some(&value.#field_name)),
             };
-            let _ = writeln!(out, "            Self::{}(value) => {value},", variant.name);
+            quote!(Self::#variant(value) => #value,)
+        });
+        let others = (having.len() < variants.len()).then(|| quote!(_ => None,));
+        quote! {
+            #doc
+            #[inline]
+            pub fn #method(&self) -> Option<&str> {
+                match self {
+                    #(#arms)*
+                    Self::Unknown(object) => object.get(#json).and_then(serde_json::Value::as_str),
+                    #others
+                }
+            }
         }
-        let _ = writeln!(
-            out,
-            "            Self::Unknown(object) => object.get({json:?}).and_then(serde_json::Value::as_str),"
-        );
-        if having.len() < variants.len() {
-            let _ = writeln!(out, "            _ => None,");
+    });
+    let name = ident(name);
+    quote! {
+        impl #name {
+            #(#accessors)*
         }
-        let _ = writeln!(out, "        }}\n    }}\n");
     }
-    let _ = writeln!(out, "}}\n");
 }
 
-fn write_union(
-    out: &mut String,
+fn tagged_union(
     name: &str,
-    doc: Option<&str>,
+    text: Option<&str>,
     tag: &str,
     variants: &[UnionVariant],
-) {
-    write_doc(out, "", doc);
-    let _ = writeln!(
-        out,
-        "///\n/// Told apart by the `{tag}` property. An object whose `{tag}` this crate does not\n/// know is kept whole in `Unknown`."
-    );
-    let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq)]");
-    let _ = writeln!(out, "#[non_exhaustive]");
-    let _ = writeln!(out, "pub enum {name} {{");
-    for v in variants {
-        let _ = writeln!(out, "    /// `{tag}: {}`", v.tag);
-        let _ = writeln!(out, "    {}({}),", v.name, v.ty);
-    }
-    let _ = writeln!(
-        out,
-        "    /// An object whose `{tag}` this version of the crate does not know, kept as sent."
-    );
-    let _ = writeln!(
-        out,
-        "    Unknown(serde_json::Map<String, serde_json::Value>),"
-    );
-    let _ = writeln!(out, "}}\n");
-
-    let accessor = super::names::field(tag);
-    let _ = writeln!(out, "impl {name} {{");
-    let _ = writeln!(
-        out,
-        "    /// The `{tag}` value that tells the variants apart."
-    );
-    let _ = writeln!(
-        out,
-        "    #[inline]\n    pub fn {}(&self) -> &str {{",
-        accessor.trim_start_matches("r#")
-    );
-    let _ = writeln!(out, "        match self {{");
-    for v in variants {
-        let _ = writeln!(out, "            Self::{}(_) => {:?},", v.name, v.tag);
-    }
-    let _ = writeln!(
-        out,
-        "            Self::Unknown(object) => object.get({tag:?}).and_then(serde_json::Value::as_str).unwrap_or(\"\"),"
-    );
-    let _ = writeln!(out, "        }}\n    }}\n}}\n");
-
+) -> TokenStream {
+    let what = format!("union {name}");
+    let type_name = ident(name);
+    let doc = doc(text);
+    let told_apart = [
+        doc_line(""),
+        doc_line(format!(
+            "Told apart by the `{tag}` property. An object whose `{tag}` this crate does not"
+        )),
+        doc_line("know is kept whole in `Unknown`."),
+    ];
+    let names: Vec<_> = variants.iter().map(|v| ident(&v.name)).collect();
+    let types: Vec<_> = variants.iter().map(|v| ident(&v.ty)).collect();
+    let tags: Vec<&String> = variants.iter().map(|v| &v.tag).collect();
+    let variant_docs = tags.iter().map(|t| doc_line(format!("`{tag}: {t}`")));
+    let unknown_doc = doc_line(format!(
+        "An object whose `{tag}` this version of the crate does not know, kept as sent."
+    ));
+    let accessor_doc = doc_line(format!("The `{tag}` value that tells the variants apart."));
+    let accessor = ident(super::names::field(tag).trim_start_matches("r#"));
     let mut seen: Vec<&str> = Vec::new();
-    for v in variants {
+    let froms = variants.iter().filter_map(|v| {
         if seen.contains(&v.ty.as_str()) {
-            continue;
+            return None;
         }
         seen.push(&v.ty);
-        let _ = writeln!(
-            out,
-            "impl From<{ty}> for {name} {{\n    fn from(value: {ty}) -> Self {{\n        Self::{variant}(value)\n    }}\n}}\n",
-            ty = v.ty,
-            variant = v.name
-        );
-    }
-
+        let (variant, ty) = (ident(&v.name), ident(&v.ty));
+        Some(quote! {
+            impl From<#ty> for #type_name {
+                fn from(value: #ty) -> Self {
+                    Self::#variant(value)
+                }
+            }
+        })
+    });
+    let froms: Vec<_> = froms.collect();
     // Serializing writes the tag once, then the variant's own fields.
-    let _ = writeln!(out, "impl serde::Serialize for {name} {{");
-    let _ = writeln!(out, "    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{");
-    let _ = writeln!(out, "        match self {{");
-    for v in variants {
-        let _ = writeln!(
-            out,
-            "            Self::{}(value) => crate::encode::tagged::<{}, S>(serializer, {tag:?}, {:?}, value),",
-            v.name, v.ty, v.tag
-        );
-    }
-    let _ = writeln!(
-        out,
-        "            Self::Unknown(object) => object.serialize(serializer),"
-    );
-    let _ = writeln!(out, "        }}\n    }}\n}}\n");
-
     // Decoding reads the tag ahead, wherever it is in the object, then
     // decodes the object as the variant it names, or keeps it as `Unknown`.
-    let _ = writeln!(out, "impl crate::decode::Decode for {name} {{");
-    write_inline(out);
-    let _ = writeln!(
-        out,
-        "    fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {{"
-    );
-    let _ = writeln!(
-        out,
-        "        Ok(match r.tag({tag:?}, \"union {name}\")?.as_deref() {{"
-    );
-    for v in variants {
-        let _ = writeln!(
-            out,
-            "            Some({:?}) => Self::{}(r.read()?),",
-            v.tag, v.name
-        );
+    quote! {
+        #doc
+        #(#told_apart)*
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum #type_name {
+            #(
+                #variant_docs
+                #names(#types),
+            )*
+            #unknown_doc
+            Unknown(serde_json::Map<String, serde_json::Value>),
+        }
+
+        impl #type_name {
+            #accessor_doc
+            #[inline]
+            pub fn #accessor(&self) -> &str {
+                match self {
+                    #(Self::#names(_) => #tags,)*
+                    Self::Unknown(object) => object.get(#tag).and_then(serde_json::Value::as_str).unwrap_or(""),
+                }
+            }
+        }
+
+        #(#froms)*
+
+        impl serde::Serialize for #type_name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(Self::#names(value) => crate::encode::tagged::<#types, S>(serializer, #tag, #tags, value),)*
+                    Self::Unknown(object) => object.serialize(serializer),
+                }
+            }
+        }
+
+        impl crate::decode::Decode for #type_name {
+            #[inline]
+            fn decode(r: &mut crate::decode::Reader<'_>) -> crate::decode::Result<Self> {
+                Ok(match r.tag(#tag, #what)?.as_deref() {
+                    #(Some(#tags) => Self::#names(r.read()?),)*
+                    _ => Self::Unknown(r.read()?),
+                })
+            }
+        }
+
+        crate::decode::impl_deserialize!(#type_name);
     }
-    let _ = writeln!(out, "            _ => Self::Unknown(r.read()?),");
-    let _ = writeln!(out, "        }})\n    }}\n}}\n");
-    let _ = writeln!(out, "crate::decode::impl_deserialize!({name});\n");
 }
 
 #[cfg(test)]
@@ -728,14 +718,29 @@ mod tests {
     use crate::codegen::spec::Spec;
     use serde_json::json;
 
-    fn generate(schemas: serde_json::Value, root: &str) -> String {
+    /// What the templates wrote for `root` and the schemas it reaches: the
+    /// tokens, and the source laid out.
+    struct Written {
+        tokens: String,
+        formatted: String,
+    }
+
+    fn generate(schemas: serde_json::Value, root: &str) -> Written {
         let spec = Spec::from_value(
             json!({"openapi": "3.0.3", "paths": {}, "components": {"schemas": schemas}}),
         )
         .unwrap();
         let mut types = TypeSet::new(&spec);
         types.component(root).unwrap();
-        models(&types)
+        let tokens = models(&types).to_string();
+        let formatted =
+            crate::codegen::format_source("models", &tokens, &Default::default()).unwrap();
+        Written { tokens, formatted }
+    }
+
+    /// Whether `source` holds `code`, however either is laid out.
+    fn has(source: &str, code: &str) -> bool {
+        crate::codegen::tests::squashed(source).contains(&crate::codegen::tests::squashed(code))
     }
 
     /// The line of the field `name` and the attribute line above it.
@@ -777,12 +782,12 @@ mod tests {
             "_ => r.skip()?,",
         ] {
             assert!(
-                source.lines().any(|l| l.trim() == line),
-                "no line {line} in\n{source}"
+                has(&source.tokens, line),
+                "no line {line} in\n{}", source.formatted
             );
         }
         assert_eq!(
-            field_lines(&source, "id"),
+            field_lines(&source.formatted, "id"),
             ("pub struct Flow {", "pub id: String,")
         );
         // Written with serde: a required field always, an optional one when set.
@@ -791,12 +796,15 @@ mod tests {
             r#"crate::encode::optional(map, "note", &self.note)?;"#,
         ] {
             assert!(
-                source.lines().any(|l| l.trim() == line),
-                "no line {line} in\n{source}"
+                has(&source.tokens, line),
+                "no line {line} in\n{}",
+                source.formatted
             );
         }
-        assert!(source
-            .contains("pub fn new(id: impl Into<String>, nodes: Vec<String>, ui: Ui) -> Self {"));
+        assert!(has(
+            &source.tokens,
+            "pub fn new(id: impl Into<String>, nodes: Vec<String>, ui: Ui) -> Self {"
+        ));
     }
 
     #[test]
@@ -815,23 +823,37 @@ mod tests {
             "attrs",
         );
         assert!(
-            source.contains("    Unknown(crate::UnknownValue),"),
-            "{source}"
+            has(&source.tokens, "    Unknown(crate::UnknownValue),"),
+            "{}",
+            source.formatted
         );
+        assert!(has(
+            &source.tokens,
+            "            other => Self::Unknown(crate::UnknownValue::new(other)),"
+        ));
         assert!(
-            source.contains("            other => Self::Unknown(crate::UnknownValue::new(other)),")
+            has(
+                &source.tokens,
+                r#"Self::AttrsText(value) => crate::encode::tagged::<AttrsText, S>(serializer, "node_type", "text", value),"#
+            ),
+            "{}",
+            source.formatted
         );
-        assert!(source.contains(
-            r#"Self::AttrsText(value) => crate::encode::tagged::<AttrsText, S>(serializer, "node_type", "text", value),"#
-        ), "{source}");
+        assert!(has(
+            &source.tokens,
+            "        Ok(match r.tag(\"node_type\", \"union Attrs\")?.as_deref() {"
+        ));
+        assert!(has(
+            &source.tokens,
+            "            Some(\"text\") => Self::AttrsText(r.read()?),"
+        ));
+        assert!(has(
+            &source.tokens,
+            "            _ => Self::Unknown(r.read()?),"
+        ));
+        assert!(has(&source.tokens, "        r.str_enum()"));
         assert!(
-            source.contains("        Ok(match r.tag(\"node_type\", \"union Attrs\")?.as_deref() {")
-        );
-        assert!(source.contains("            Some(\"text\") => Self::AttrsText(r.read()?),"));
-        assert!(source.contains("            _ => Self::Unknown(r.read()?),"));
-        assert!(source.contains("        r.str_enum()"));
-        assert!(
-            !source.contains("pub node_type:"),
+            !has(&source.tokens, "pub node_type:"),
             "the member does not store the tag"
         );
     }
@@ -853,19 +875,26 @@ mod tests {
             "attrs",
         );
         assert!(
-            source.contains("    pub fn id(&self) -> Option<&str> {"),
-            "{source}"
+            has(&source.tokens, "    pub fn id(&self) -> Option<&str> {"),
+            "{}",
+            source.formatted
         );
-        assert!(source.contains("            Self::A(value) => Some(&value.id),"));
-        assert!(source.contains("            Self::B(value) => value.id.as_deref(),"));
-        assert!(source.contains("            Self::Unknown(object) => object.get(\"id\").and_then(serde_json::Value::as_str),"));
-        assert!(source.contains("            _ => None,"));
+        assert!(has(
+            &source.tokens,
+            "            Self::A(value) => Some(&value.id),"
+        ));
+        assert!(has(
+            &source.tokens,
+            "            Self::B(value) => value.id.as_deref(),"
+        ));
+        assert!(has(&source.tokens, "            Self::Unknown(object) => object.get(\"id\").and_then(serde_json::Value::as_str),"));
+        assert!(has(&source.tokens, "            _ => None,"));
         assert!(
-            !source.contains("pub fn only_a("),
+            !has(&source.tokens, "pub fn only_a("),
             "one variant's field stays its own"
         );
         assert!(
-            !source.contains("pub fn kind(&self) -> Option"),
+            !has(&source.tokens, "pub fn kind(&self) -> Option"),
             "the tag has its own accessor"
         );
     }
@@ -883,8 +912,12 @@ mod tests {
             "loginFlow",
         );
         assert!(
-            source.contains("crate::flow::impl_flow!(LoginFlow, with state);"),
-            "{source}"
+            has(
+                &source.tokens,
+                "crate::flow::impl_flow!(LoginFlow, with state);"
+            ),
+            "{}",
+            source.formatted
         );
         let source = generate(
             json!({
@@ -900,12 +933,13 @@ mod tests {
             "stateless",
         );
         assert!(
-            source.contains("crate::flow::impl_flow!(Stateless);"),
-            "{source}"
+            has(&source.tokens, "crate::flow::impl_flow!(Stateless);"),
+            "{}",
+            source.formatted
         );
-        assert!(source.contains("pub struct OptionalUi {"));
+        assert!(has(&source.tokens, "pub struct OptionalUi {"));
         assert!(
-            !source.contains("impl_flow!(OptionalUi"),
+            !has(&source.tokens, "impl_flow!(OptionalUi"),
             "an optional form is no flow"
         );
     }
@@ -929,14 +963,16 @@ mod tests {
         // The line after each `impl Decode for ...`: a struct, a union, its
         // variant's struct and an enum.
         let first_lines: Vec<&str> = source
+            .formatted
             .split("impl crate::decode::Decode for ")
             .skip(1)
             .map(|rest| rest.lines().nth(1).unwrap_or("").trim())
             .collect();
-        assert_eq!(first_lines.len(), 4, "{source}");
+        assert_eq!(first_lines.len(), 4, "{}", source.formatted);
         assert!(
             first_lines.iter().all(|line| *line == "#[inline]"),
-            "{source}"
+            "{}",
+            source.formatted
         );
     }
 
@@ -948,11 +984,27 @@ mod tests {
             }}}),
             "login",
         );
-        assert!(source.contains("#[derive(Clone, PartialEq"));
-        assert!(!source.contains("serde::Serialize,"), "no derive: {source}");
-        assert!(source.contains("crate::decode::impl_deserialize!(Login);"));
-        assert!(source.contains("crate::encode::impl_serialize!(Login);"));
-        assert!(source.contains(".field(\"password\", &crate::secret::Redacted)"));
-        assert!(source.contains(".field(\"identifier\", &self.identifier)"));
+        assert!(has(&source.tokens, "#[derive(Clone, PartialEq"));
+        assert!(
+            !has(&source.tokens, "serde::Serialize,"),
+            "no derive: {}",
+            source.formatted
+        );
+        assert!(has(
+            &source.tokens,
+            "crate::decode::impl_deserialize!(Login);"
+        ));
+        assert!(has(
+            &source.tokens,
+            "crate::encode::impl_serialize!(Login);"
+        ));
+        assert!(has(
+            &source.tokens,
+            ".field(\"password\", &crate::secret::Redacted)"
+        ));
+        assert!(has(
+            &source.tokens,
+            ".field(\"identifier\", &self.identifier)"
+        ));
     }
 }

@@ -2,7 +2,9 @@
 //! request builder and one error enum per operation.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
+
+use proc_macro2::TokenStream;
+use quote::quote;
 
 use super::kratos::{
     generic_error_path, is_flow, ERROR_OBJECT, ERROR_WRAPPER, FEATURE_TAGS, FORM_TYPE,
@@ -10,8 +12,9 @@ use super::kratos::{
 };
 use super::names;
 use super::spec::{Location, MediaType, RawOperation, RawResponse};
+use super::tokens::{code, doc, doc_line, ident, number};
 use super::types::{Ty, TypeSet, SECRET_FIELDS};
-use super::{write_doc, GenError};
+use super::GenError;
 
 /// Builder field and method names the generated code and the runtime's
 /// macros use themselves; a parameter of that name gets a `_` after it.
@@ -45,41 +48,60 @@ struct Param {
 
 impl Param {
     /// The builder field's type.
-    fn field_type(&self) -> String {
-        let base = if self.secret {
-            "crate::Secret".to_string()
-        } else {
-            self.ty.rust_in_operations()
+    fn field_type(&self) -> TokenStream {
+        let base = match self.secret {
+            true => quote!(crate::Secret),
+            false => code(&self.ty.rust_in_operations()),
         };
         if self.required || matches!(self.ty, Ty::Vec(_)) {
             base
         } else {
-            format!("Option<{base}>")
+            quote!(Option<#base>)
         }
     }
 
-    /// The setter's argument type and how to turn the argument into the field's value.
-    fn argument(&self) -> (String, String) {
-        let name = &self.rust;
+    /// The setter's argument and how to turn it into the field's value.
+    fn argument(&self) -> (Arg, TokenStream) {
+        let name = ident(&self.rust);
         if self.secret {
-            return ("impl Into<crate::Secret>".into(), format!("{name}.into()"));
+            return (Arg::Into(quote!(crate::Secret)), quote!(#name.into()));
         }
         match &self.ty {
-            Ty::String => ("impl Into<String>".into(), format!("{name}.into()")),
             // A list takes any iterator of anything that converts into
             // its items: `["password", "oidc"]` for a list of enums.
             Ty::Vec(inner) => (
-                format!(
-                    "impl IntoIterator<Item = impl Into<{}>>",
-                    inner.rust_in_operations()
-                ),
-                format!("{name}.into_iter().map(Into::into).collect()"),
+                Arg::Items(code(&inner.rust_in_operations())),
+                quote!(#name.into_iter().map(Into::into).collect()),
             ),
-            Ty::Named(n) => (
-                format!("impl Into<crate::models::{n}>"),
-                format!("{name}.into()"),
+            Ty::String | Ty::Named(_) => (
+                Arg::Into(code(&self.ty.rust_in_operations())),
+                quote!(#name.into()),
             ),
-            other => (other.rust_in_operations(), name.clone()),
+            other => (
+                Arg::Exactly(code(&other.rust_in_operations())),
+                quote!(#name),
+            ),
+        }
+    }
+}
+
+/// What a setter takes.
+pub(super) enum Arg {
+    /// `impl Into<T>`.
+    Into(TokenStream),
+    /// `impl IntoIterator<Item = impl Into<T>>`, for a list of `T`.
+    Items(TokenStream),
+    /// The type itself.
+    Exactly(TokenStream),
+}
+
+impl Arg {
+    /// The argument's type.
+    pub(super) fn ty(&self) -> TokenStream {
+        match self {
+            Arg::Into(ty) => quote!(impl Into<#ty>),
+            Arg::Items(item) => quote!(impl IntoIterator<Item = impl Into<#item>>),
+            Arg::Exactly(ty) => ty.clone(),
         }
     }
 }
@@ -368,11 +390,11 @@ fn success(op: &Operation, models: &str) -> (String, Vec<String>) {
     }
 }
 
-/// Writes the operations and returns (source of `crate::operations`, the names to re-export at the crate root).
-/// What [`operations`] writes: the source, the names the crate root
-/// re-exports, and the cargo features each generated item needs.
+/// What [`operations`] writes: the source of `crate::operations`, the names
+/// the crate root re-exports, and the cargo features each generated item
+/// needs.
 pub struct Written {
-    pub source: String,
+    pub source: TokenStream,
     pub exports: Vec<String>,
     /// Item name (an API, builder, error enum or model) → the features any
     /// one of which compiles it. Items not listed are always compiled.
@@ -384,7 +406,7 @@ pub fn operations(
     tags: &BTreeMap<String, String>,
     types: &mut TypeSet,
 ) -> Result<Written, GenError> {
-    let mut out = String::new();
+    let mut out = TokenStream::new();
     let mut exports = Vec::new();
     let mut by_tag: BTreeMap<&str, Vec<Operation>> = BTreeMap::new();
     for raw in raw_operations {
@@ -418,11 +440,16 @@ pub fn operations(
         .collect();
     for (tag, ops) in &by_tag {
         let api = format!("{}Api", names::pascal(tag));
-        write_api(&mut out, &api, tag, tags.get(*tag).map(String::as_str), ops);
+        out.extend(api_struct(
+            &api,
+            tag,
+            tags.get(*tag).map(String::as_str),
+            ops,
+        ));
         exports.push(api.clone());
         for op in ops {
-            write_builder(&mut out, &api, op, types);
-            write_error(&mut out, op, types);
+            out.extend(builder(&api, op, types));
+            out.extend(error_enum(op, types));
             exports.push(op.error_enum());
         }
     }
@@ -476,394 +503,408 @@ fn features(
     needs
 }
 
-fn write_api(out: &mut String, api: &str, tag: &str, description: Option<&str>, ops: &[Operation]) {
-    let _ = writeln!(out, "/// The operations tagged `{tag}`.");
-    if let Some(d) = description.filter(|d| !d.is_empty()) {
-        let _ = writeln!(out, "///");
-        write_doc(out, "", Some(d));
-    }
-    let _ = writeln!(
-        out,
-        "///\n/// Cheap to clone: clones share the [`Client`](crate::Client) and its connection pool.
-#[derive(Debug, Clone)]
-pub struct {api} {{
-    client: crate::Client,
-}}
-
-impl {api} {{
-    /// The API of the Kratos server at `base_url`, with default settings.
-    ///
-    /// Fails if `base_url` is not an absolute `http` or `https` URL.
-    /// Use [`Client::builder`](crate::Client::builder) for timeouts and other settings.
-    pub fn new(base_url: impl AsRef<str>) -> Result<Self, crate::ConfigError> {{
-        crate::Client::new(base_url).map(Self::from_client)
-    }}
-
-    /// The API over an existing client, sharing its settings and connections.
-    pub fn from_client(client: crate::Client) -> Self {{
-        Self {{ client }}
-    }}
-
-    /// The client this API sends requests with.
-    pub fn client(&self) -> &crate::Client {{
-        &self.client
-    }}"
-    );
-    for op in ops {
+/// The API struct of the operations tagged `tag`, and the method of
+/// `Client` that makes it.
+fn api_struct(api: &str, tag: &str, description: Option<&str>, ops: &[Operation]) -> TokenStream {
+    let api = ident(api);
+    let heading = doc_line(format!("The operations tagged `{tag}`."));
+    let description = description.filter(|d| !d.is_empty()).map(|d| {
+        let doc = doc(Some(d));
+        quote!(#[doc = ""] #doc)
+    });
+    let methods = ops.iter().map(|op| {
         let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
-        let mut args: Vec<String> = required
+        let mut args: Vec<TokenStream> = required
             .iter()
-            .map(|p| format!("{}: {}", p.rust, p.argument().0))
+            .map(|p| {
+                let (name, ty) = (ident(&p.rust), p.argument().0.ty());
+                quote!(#name: #ty)
+            })
             .collect();
         if let Some((ty, true)) = &op.body {
-            args.push(format!("body: impl Into<{}>", ty.rust_in_operations()));
+            let ty = code(&ty.rust_in_operations());
+            args.push(quote!(body: impl Into<#ty>));
         }
-        let _ = writeln!(out);
-        write_doc(
-            out,
-            "    ",
-            op.raw.summary.as_deref().or(op.raw.description.as_deref()),
-        );
-        let _ = writeln!(
-            out,
-            "    ///\n    /// `{} {}`. Set optional parameters on the returned [`{}`], then call\n    /// [`send`]({}::send).",
-            op.raw.method, op.raw.path, op.builder, op.builder
-        );
-        let _ = writeln!(
-            out,
-            "    pub fn {}(&self{}) -> {} {{",
-            op.method,
-            args.iter().map(|a| format!(", {a}")).collect::<String>(),
-            op.builder
-        );
-        let _ = writeln!(out, "        {} {{", op.builder);
-        let _ = writeln!(
-            out,
-            "            base: crate::operation::Base::new(&self.client),"
-        );
-        for p in &op.params {
-            let value = if p.required {
-                p.argument().1
+        let summary = doc(op.raw.summary.as_deref().or(op.raw.description.as_deref()));
+        let how = [
+            doc_line(""),
+            doc_line(format!(
+                "`{} {}`. Set optional parameters on the returned [`{}`], then call",
+                op.raw.method, op.raw.path, op.builder
+            )),
+            doc_line(format!("[`send`]({}::send).", op.builder)),
+        ];
+        let (method, builder) = (ident(&op.method), ident(&op.builder));
+        let values = op.params.iter().map(|p| {
+            let name = ident(&p.rust);
+            if p.required {
+                // Taken as it is: the field's own name, shorthand.
+                match p.argument() {
+                    (Arg::Exactly(_), _) => quote!(#name),
+                    (_, value) => quote!(#name: #value),
+                }
             } else if matches!(p.ty, Ty::Vec(_)) {
-                "Vec::new()".into()
+                quote!(#name: Vec::new())
             } else {
-                "None".into()
-            };
-            if value == p.rust {
-                let _ = writeln!(out, "            {},", p.rust);
-            } else {
-                let _ = writeln!(out, "            {}: {value},", p.rust);
+                quote!(#name: None)
+            }
+        });
+        let body = match &op.body {
+            Some((_, true)) => quote!(body: body.into(),),
+            Some((_, false)) => quote!(body: None,),
+            None => quote!(),
+        };
+        quote! {
+            #summary
+            #(#how)*
+            pub fn #method(&self #(, #args)*) -> #builder {
+                #builder {
+                    base: crate::operation::Base::new(&self.client),
+                    #(#values,)*
+                    #body
+                }
             }
         }
-        match &op.body {
-            Some((_, true)) => {
-                let _ = writeln!(out, "            body: body.into(),");
-            }
-            Some((_, false)) => {
-                let _ = writeln!(out, "            body: None,");
-            }
-            None => {}
+    });
+    let client_method = ident(&names::field(tag));
+    let client_doc = doc_line(format!("The operations tagged `{tag}`, over this client."));
+    quote! {
+        #heading
+        #description
+        ///
+        /// Cheap to clone: clones share the [`Client`](crate::Client) and its connection pool.
+        #[derive(Debug, Clone)]
+        pub struct #api {
+            client: crate::Client,
         }
-        let _ = writeln!(out, "        }}\n    }}");
+
+        impl #api {
+            /// The API of the Kratos server at `base_url`, with default settings.
+            ///
+            /// Fails if `base_url` is not an absolute `http` or `https` URL.
+            /// Use [`Client::builder`](crate::Client::builder) for timeouts and other settings.
+            pub fn new(base_url: impl AsRef<str>) -> Result<Self, crate::ConfigError> {
+                crate::Client::new(base_url).map(Self::from_client)
+            }
+
+            /// The API over an existing client, sharing its settings and connections.
+            pub fn from_client(client: crate::Client) -> Self {
+                Self { client }
+            }
+
+            /// The client this API sends requests with.
+            pub fn client(&self) -> &crate::Client {
+                &self.client
+            }
+
+            #(#methods)*
+        }
+
+        impl crate::Client {
+            #client_doc
+            pub fn #client_method(&self) -> #api {
+                #api::from_client(self.clone())
+            }
+        }
     }
-    let _ = writeln!(out, "}}\n");
-    let _ = writeln!(
-        out,
-        "impl crate::Client {{\n    /// The operations tagged `{tag}`, over this client.\n    pub fn {}(&self) -> {api} {{\n        {api}::from_client(self.clone())\n    }}\n}}\n",
-        names::field(tag)
-    );
 }
 
-fn write_builder(out: &mut String, api: &str, op: &Operation, types: &TypeSet) {
-    let builder = &op.builder;
-    write_doc(out, "", op.raw.summary.as_deref());
-    if op.raw.summary.is_some() && op.raw.description.is_some() {
-        let _ = writeln!(out, "///");
-    }
-    write_doc(out, "", op.raw.description.as_deref());
-    let _ = writeln!(
-        out,
-        "///\n/// Made by [`{api}::{}`]. Nothing is sent until [`send`](Self::send) is awaited.",
+/// An operation's request builder: its fields, its setters, and the
+/// `Operation` impl that writes its request and reads its answer.
+fn builder(api: &str, op: &Operation, types: &TypeSet) -> TokenStream {
+    let name = ident(&op.builder);
+    let summary = doc(op.raw.summary.as_deref());
+    let between = (op.raw.summary.is_some() && op.raw.description.is_some()).then(|| doc_line(""));
+    let description = doc(op.raw.description.as_deref());
+    let made_by = doc_line(format!(
+        "Made by [`{api}::{}`]. Nothing is sent until [`send`](Self::send) is awaited.",
         op.method
-    );
-    let _ = writeln!(out, "#[derive(Debug, Clone)]");
-    let _ = writeln!(
-        out,
-        "#[must_use = \"nothing is sent until `.send().await`\"]"
-    );
-    let _ = writeln!(out, "pub struct {builder} {{");
-    let _ = writeln!(out, "    base: crate::operation::Base,");
-    for p in &op.params {
-        let _ = writeln!(out, "    {}: {},", p.rust, p.field_type());
-    }
-    match &op.body {
+    ));
+    let param_names: Vec<_> = op.params.iter().map(|p| ident(&p.rust)).collect();
+    let param_types = op.params.iter().map(Param::field_type);
+    let body_field = match &op.body {
         Some((ty, true)) => {
-            let _ = writeln!(out, "    body: {},", ty.rust_in_operations());
+            let ty = code(&ty.rust_in_operations());
+            quote!(body: #ty,)
         }
         Some((ty, false)) => {
-            let _ = writeln!(out, "    body: Option<{}>,", ty.rust_in_operations());
+            let ty = code(&ty.rust_in_operations());
+            quote!(body: Option<#ty>,)
         }
-        None => {}
-    }
-    let _ = writeln!(out, "}}\n");
+        None => quote!(),
+    };
+    let mut out = quote! {
+        #summary
+        #between
+        #description
+        #[doc = ""]
+        #made_by
+        #[derive(Debug, Clone)]
+        #[must_use = "nothing is sent until `.send().await`"]
+        pub struct #name {
+            base: crate::operation::Base,
+            #(#param_names: #param_types,)*
+            #body_field
+        }
+    };
 
-    let setters: Vec<&Param> = op.params.iter().filter(|p| !p.required).collect();
-    let has_body_setter = matches!(op.body, Some((_, false)));
-    if !setters.is_empty() || has_body_setter {
-        let _ = writeln!(out, "impl {builder} {{");
-    }
-    for p in setters.iter().copied() {
-        write_doc(out, "    ", p.doc.as_deref());
+    let mut setters = TokenStream::new();
+    for p in op.params.iter().filter(|p| !p.required) {
+        let doc = doc(p.doc.as_deref());
         let (arg, value) = p.argument();
-        let _ = writeln!(
-            out,
-            "    pub fn {0}(mut self, {0}: {arg}) -> Self {{",
-            p.rust
-        );
+        let (field, param) = (ident(&p.rust), arg.ty());
         let list = matches!(p.ty, Ty::Vec(_)) && !p.secret;
-        if list {
-            let _ = writeln!(out, "        self.{} = {value};", p.rust);
-        } else {
-            let _ = writeln!(out, "        self.{} = Some({value});", p.rust);
-        }
-        let _ = writeln!(out, "        self\n    }}\n");
-        write_option_twin(out, &p.rust, &arg, list);
+        let value = match list {
+            true => value,
+            false => quote!(Some(#value)),
+        };
+        setters.extend(quote! {
+            #doc
+            pub fn #field(mut self, #field: #param) -> Self {
+                self.#field = #value;
+                self
+            }
+        });
+        setters.extend(option_twin(&p.rust, &arg, list));
     }
     if let Some((ty, false)) = &op.body {
-        let arg = format!("impl Into<{}>", ty.rust_in_operations());
-        let _ = writeln!(
-            out,
-            "    /// The request body.\n    pub fn body(mut self, body: {arg}) -> Self {{\n        self.body = Some(body.into());\n        self\n    }}\n"
-        );
-        write_option_twin(out, "body", &arg, false);
+        let arg = Arg::Into(code(&ty.rust_in_operations()));
+        let param = arg.ty();
+        setters.extend(quote! {
+            /// The request body.
+            pub fn body(mut self, body: #param) -> Self {
+                self.body = Some(body.into());
+                self
+            }
+        });
+        setters.extend(option_twin("body", &arg, false));
     }
-
-    if !setters.is_empty() || has_body_setter {
-        let _ = writeln!(out, "}}\n");
+    if !setters.is_empty() {
+        out.extend(quote! {
+            impl #name {
+                #setters
+            }
+        });
     }
 
     let (success_type, success_arms) = success(op, "crate::models");
-    let error = op.error_enum();
+    let (success_type, success_arms) = (
+        code(&success_type),
+        success_arms.iter().map(|arm| code(arm)),
+    );
+    let error = ident(&op.error_enum());
     let (id, path) = (&op.raw.id, &op.raw.path);
     let method = op.raw.method.to_uppercase();
-    let documented: Vec<String> = op
+    let documented = op
         .successes
         .iter()
         .chain(&op.errors)
         .filter_map(|o| o.status)
-        .map(|c| c.to_string())
-        .collect();
-    let _ = writeln!(
-        out,
-        "impl crate::operation::Operation for {builder} {{
-    type Output = {success_type};
-    type Error = {error};
-    const ID: &'static str = {id:?};
-    const METHOD: &'static str = {method:?};
-    const PATH: &'static str = {path:?};
-    const DOCUMENTED: &'static [u16] = &[{}];{}
-
-    fn base(&self) -> &crate::operation::Base {{
-        &self.base
-    }}
-",
-        documented.join(", "),
-        if op.raw.secured {
-            "\n    const AUTHORIZED: bool = true;"
-        } else {
-            ""
-        }
-    );
+        .map(number);
+    let authorized = op.raw.secured.then(|| {
+        quote!(
+            const AUTHORIZED: bool = true;
+        )
+    });
+    let request = request_body(op);
+    let use_error =
+        (!op.errors.is_empty() || op.default.is_some()).then(|| quote!(use #error as E;));
+    let error_arms = op.errors.iter().filter_map(|e| {
+        let status = number(e.status?);
+        let variant = ident(&names::status_variant(e.status?));
+        let value = match e.body {
+            Body::None => quote!(E::#variant),
+            _ => {
+                let read = code(e.body.read_error());
+                quote!(E::#variant(#read))
+            }
+        };
+        let refused = refused_variant(op, e, types).map(|refused| {
+            let refused = ident(&refused);
+            quote!(#status if response.is_error_object() => Err(crate::Error::Api(E::#refused(response.error_json()?))),)
+        });
+        Some(quote! {
+            #refused
+            #status => Err(crate::Error::Api(#value)),
+        })
+    });
+    let default_arm = op.default.as_ref().map(|d| {
+        let fields = match d.body {
+            Body::None => quote!(status: response.status()),
+            _ => {
+                let read = code(d.body.read_error());
+                quote!(status: response.status(), body: #read)
+            }
+        };
+        quote!(code if code >= 400 => Err(crate::Error::Api(E::Default { #fields })),)
+    });
     // `request` and `decode` are `#[inline]`, like `send`'s generic code
     // around them: an operation's own code is compiled in the crate that
     // sends it, and only if it does (BENCHMARKS.md, "Each operation's code
     // compiled where it is used").
-    let _ = writeln!(
-        out,
-        "    #[inline]\n    fn request(&self) -> crate::client::Request {{"
-    );
-    let segments: Vec<String> = op
+    out.extend(quote! {
+        impl crate::operation::Operation for #name {
+            type Output = #success_type;
+            type Error = #error;
+            const ID: &'static str = #id;
+            const METHOD: &'static str = #method;
+            const PATH: &'static str = #path;
+            const DOCUMENTED: &'static [u16] = &[#(#documented),*];
+            #authorized
+
+            fn base(&self) -> &crate::operation::Base {
+                &self.base
+            }
+
+            #[inline]
+            fn request(&self) -> crate::client::Request {
+                #request
+            }
+
+            #[inline]
+            fn decode(response: &crate::client::RawResponse) -> Result<Self::Output, crate::Error<Self::Error>> {
+                #use_error
+                match response.status().as_u16() {
+                    #(#success_arms)*
+                    #(#error_arms)*
+                    #default_arm
+                    _ => Err(response.unexpected_status().into()),
+                }
+            }
+        }
+    });
+    // The models as `super::models`, not `crate::models`: prettyplease
+    // spaces out `crate` inside macro input.
+    let output = code(&match &op.page_item {
+        Some(item) => format!("pages of {}", item.rust_with_models("super::models")),
+        None => success(op, "super::models").0,
+    });
+    out.extend(quote!(crate::operation::impl_operation!(#name, #output, #error);));
+    // A list operation also follows its pages: `all()` and `items()`.
+    if let Some(item) = &op.page_item {
+        let item = code(&item.rust_with_models("super::models"));
+        out.extend(quote!(crate::paginate::impl_paginated!(#name, #item, #error);));
+    }
+    out
+}
+
+/// The body of an operation's `request()`: the method and path, then what
+/// the parameters and the body add.
+fn request_body(op: &Operation) -> TokenStream {
+    let method = ident(&op.raw.method);
+    let segments = op
         .raw
         .path
         .split('/')
         .filter(|s| !s.is_empty())
-        .map(|segment| path_segment(segment, &op.params))
-        .collect();
-    let start = format!(
-        "self.base.request(reqwest::Method::{}, &[{}])",
-        op.raw.method,
-        segments.join(", ")
-    );
-    // What the parameters and the body add to the request.
-    let mut adds = String::new();
+        .map(|segment| path_segment(segment, &op.params));
+    let start = quote!(self.base.request(reqwest::Method::#method, &[#(#segments),*]));
+    let mut adds = TokenStream::new();
     for p in op.params.iter().filter(|p| p.uuid) {
-        if p.required {
-            let _ = writeln!(
-                adds,
-                "        request.expect_uuid({:?}, &self.{});",
-                p.wire, p.rust
-            );
-        } else {
-            let _ = writeln!(
-                adds,
-                "        if let Some(value) = &self.{} {{\n            request.expect_uuid({:?}, value);\n        }}",
-                p.rust, p.wire
-            );
-        }
+        let (wire, field) = (&p.wire, ident(&p.rust));
+        adds.extend(match p.required {
+            true => quote!(request.expect_uuid(#wire, &self.#field);),
+            false => quote! {
+                if let Some(value) = &self.#field {
+                    request.expect_uuid(#wire, value);
+                }
+            },
+        });
     }
-    for p in &op.params {
-        let call = |value: &str| match (p.location, p.secret) {
-            (Location::Query, false) => format!("request.query({:?}, {value})", p.wire),
-            (Location::Query, true) => format!("request.secret_query({:?}, {value})", p.wire),
+    for p in op.params.iter().filter(|p| p.location != Location::Path) {
+        let (wire, field) = (&p.wire, ident(&p.rust));
+        let call = |value: TokenStream| match (p.location, p.secret) {
+            (Location::Query, false) => quote!(request.query(#wire, #value)),
+            (Location::Query, true) => quote!(request.secret_query(#wire, #value)),
             // A header parameter is a credential in every Kratos document
             // (`Cookie`, `X-Session-Token`): each is sent as a secret.
-            (Location::Header, _) => format!("request.secret_header({:?}, {value})", p.wire),
+            (Location::Header, _) => quote!(request.secret_header(#wire, #value)),
             (Location::Path, _) => unreachable!("path parameters are in the path"),
         };
-        if p.location == Location::Path {
-            continue;
-        }
-        if matches!(p.ty, Ty::Vec(_)) {
-            let _ = writeln!(
-                adds,
-                "        for value in &self.{} {{\n            {};\n        }}",
-                p.rust,
-                call("value")
-            );
+        adds.extend(if matches!(p.ty, Ty::Vec(_)) {
+            let call = call(quote!(value));
+            quote! {
+                for value in &self.#field {
+                    #call;
+                }
+            }
         } else if p.required {
-            let _ = writeln!(adds, "        {};", call(&format!("&self.{}", p.rust)));
+            let call = call(quote!(&self.#field));
+            quote!(#call;)
         } else {
-            let _ = writeln!(
-                adds,
-                "        if let Some(value) = &self.{} {{\n            {};\n        }}",
-                p.rust,
-                call("value")
-            );
-        }
+            let call = call(quote!(value));
+            quote! {
+                if let Some(value) = &self.#field {
+                    #call;
+                }
+            }
+        });
     }
     let set_body = |ty: &Ty| match ty {
-        Ty::Named(name) if name == super::kratos::JSON_PATCH_DOCUMENT => "json_patch",
-        _ => "json",
+        Ty::Named(name) if name == super::kratos::JSON_PATCH_DOCUMENT => quote!(json_patch),
+        _ => quote!(json),
     };
-    match &op.body {
+    adds.extend(match &op.body {
         Some((ty, true)) => {
-            let _ = writeln!(adds, "        request.{}(&self.body);", set_body(ty));
+            let set = set_body(ty);
+            quote!(request.#set(&self.body);)
         }
         Some((ty, false)) => {
-            let _ = writeln!(
-                adds,
-                "        if let Some(body) = &self.body {{\n            request.{}(body);\n        }}",
-                set_body(ty)
-            );
+            let set = set_body(ty);
+            quote! {
+                if let Some(body) = &self.body {
+                    request.#set(body);
+                }
+            }
         }
-        None => {}
-    }
+        None => quote!(),
+    });
     if adds.is_empty() {
-        let _ = writeln!(out, "        {start}\n    }}\n");
+        start
     } else {
-        let _ = writeln!(
-            out,
-            "        let mut request = {start};\n{adds}        request\n    }}\n"
-        );
-    }
-
-    let _ = writeln!(
-        out,
-        "    #[inline]\n    fn decode(response: &crate::client::RawResponse) -> Result<Self::Output, crate::Error<Self::Error>> {{"
-    );
-    if !op.errors.is_empty() || op.default.is_some() {
-        let _ = writeln!(out, "        use {error} as E;");
-    }
-    let _ = writeln!(out, "        match response.status().as_u16() {{");
-    for arm in success_arms {
-        let _ = writeln!(out, "            {arm}");
-    }
-    for e in &op.errors {
-        let Some(code) = e.status else { continue };
-        let variant = names::status_variant(code);
-        let value = match e.body {
-            Body::None => format!("E::{variant}"),
-            _ => format!("E::{variant}({})", e.body.read_error()),
-        };
-        if let Some(refused) = refused_variant(op, e, types) {
-            let _ = writeln!(
-                out,
-                "            {code} if response.is_error_object() => Err(crate::Error::Api(E::{refused}(response.error_json()?))),"
-            );
+        quote! {
+            let mut request = #start;
+            #adds
+            request
         }
-        let _ = writeln!(
-            out,
-            "            {code} => Err(crate::Error::Api({value})),"
-        );
-    }
-    if let Some(d) = &op.default {
-        let fields = match d.body {
-            Body::None => "status: response.status()".to_string(),
-            _ => format!("status: response.status(), body: {}", d.body.read_error()),
-        };
-        let _ = writeln!(
-            out,
-            "            code if code >= 400 => Err(crate::Error::Api(E::Default {{ {fields} }})),"
-        );
-    }
-    let _ = writeln!(
-        out,
-        "            _ => Err(response.unexpected_status().into()),"
-    );
-    let _ = writeln!(out, "        }}\n    }}\n}}\n");
-    // The models as `super::models`, not `crate::models`: prettyplease
-    // spaces out `crate` inside macro input.
-    let output = match &op.page_item {
-        Some(item) => format!("pages of {}", item.rust_with_models("super::models")),
-        None => success(op, "super::models").0,
-    };
-    let _ = writeln!(
-        out,
-        "crate::operation::impl_operation!({builder}, {output}, {error});\n"
-    );
-    // A list operation also follows its pages: `all()` and `items()`.
-    if let Some(item) = &op.page_item {
-        let _ = writeln!(
-            out,
-            "crate::paginate::impl_paginated!({builder}, {}, {error});\n",
-            item.rust_with_models("super::models")
-        );
     }
 }
 
 /// The `Option` twin of the optional setter `name` (`set_{name}`), as
 /// aws-sdk-rust has them: `Some` sets what the setter sets, `None` leaves
 /// the parameter out (a list empty), so that a value the caller may or may
-/// not have takes one call. `arg` is the setter's argument type, an
-/// `impl Into<T>` or `impl IntoIterator<Item = impl Into<T>>`; the twin is
-/// generic over the same.
-pub(super) fn write_option_twin(out: &mut String, name: &str, arg: &str, list: bool) {
+/// not have takes one call. It is generic over what the setter takes.
+pub(super) fn option_twin(name: &str, arg: &Arg, list: bool) -> TokenStream {
     let field = name.trim_start_matches("r#");
-    let (generics, param) = match arg.strip_prefix("impl IntoIterator<Item = impl Into<") {
-        Some(rest) => {
-            let inner = rest.trim_end_matches(">>");
-            (
-                format!("<I: IntoIterator<Item = T>, T: Into<{inner}>>"),
-                "I".to_string(),
-            )
-        }
-        None => match arg.strip_prefix("impl ") {
-            Some(bound) => (format!("<T: {bound}>"), "T".to_string()),
-            None => (String::new(), arg.to_string()),
-        },
-    };
-    let value = match (list, param.as_str()) {
-        (true, _) => format!(
-            "{field}.map(|items| items.into_iter().map(Into::into).collect()).unwrap_or_default()"
+    let doc = doc_line(format!(
+        "Sets or leaves out `{field}` by an `Option`; see [`{name}`](Self::{name})."
+    ));
+    let (method, name, field) = (ident(&format!("set_{field}")), ident(name), ident(field));
+    let (generics, param) = match arg {
+        Arg::Items(item) => (
+            quote!(<I: IntoIterator<Item = T>, T: Into<#item>>),
+            quote!(I),
         ),
-        (false, "I") => format!("{field}.map(|items| items.into_iter().map(Into::into).collect())"),
-        (false, "T") => format!("{field}.map(Into::into)"),
-        (false, _) => field.to_string(),
+        Arg::Into(ty) => (quote!(<T: Into<#ty>>), quote!(T)),
+        Arg::Exactly(ty) => (quote!(), ty.clone()),
     };
-    let _ = writeln!(
-        out,
-        "    /// Sets or leaves out `{field}` by an `Option`; see [`{name}`](Self::{name}).\n    pub fn set_{field}{generics}(mut self, {field}: Option<{param}>) -> Self {{\n        self.{name} = {value};\n        self\n    }}\n"
-    );
+    let value = match (list, arg) {
+        (true, _) => {
+            quote!(#field.map(|items| items.into_iter().map(Into::into).collect()).unwrap_or_default())
+        }
+        (false, Arg::Items(_)) => {
+            quote!(#field.map(|items| items.into_iter().map(Into::into).collect()))
+        }
+        (false, Arg::Into(_)) => quote!(#field.map(Into::into)),
+        (false, Arg::Exactly(_)) => quote!(#field),
+    };
+    quote! {
+        #doc
+        pub fn #method #generics(mut self, #field: Option<#param>) -> Self {
+            self.#name = #value;
+            self
+        }
+    }
 }
 
 /// The variant for Kratos's standard error object sent with `e`'s status in
@@ -887,17 +928,19 @@ fn is_wrapper_body(body: &Body) -> bool {
 }
 
 /// A path segment as a Rust expression: a literal, or the parameter it names.
-fn path_segment(segment: &str, params: &[Param]) -> String {
+fn path_segment(segment: &str, params: &[Param]) -> TokenStream {
     let Some(start) = segment.find('{') else {
-        return format!("{segment:?}");
+        return quote!(#segment);
     };
     let end = segment.find('}').unwrap_or(segment.len());
     let name = &segment[start + 1..end];
-    let field = params
-        .iter()
-        .find(|p| p.location == Location::Path && p.wire == name)
-        .map(|p| p.rust.clone())
-        .unwrap_or_else(|| names::field(name));
+    let field = ident(
+        &params
+            .iter()
+            .find(|p| p.location == Location::Path && p.wire == name)
+            .map(|p| p.rust.clone())
+            .unwrap_or_else(|| names::field(name)),
+    );
     let text = params
         .iter()
         .any(|p| p.location == Location::Path && p.wire == name && p.ty == Ty::String);
@@ -905,67 +948,66 @@ fn path_segment(segment: &str, params: &[Param]) -> String {
         // A text parameter is a segment as it is; another (a number, an
         // enum) is written out.
         match text {
-            true => format!("&self.{field}"),
-            false => format!("&self.{field}.to_string()"),
+            true => quote!(&self.#field),
+            false => quote!(&self.#field.to_string()),
         }
     } else {
-        format!(
-            "&format!(\"{}{{}}{}\", self.{field})",
+        let template = format!(
+            "{}{{}}{}",
             &segment[..start],
             &segment[(end + 1).min(segment.len())..]
-        )
+        );
+        quote!(&format!(#template, self.#field))
     }
 }
 
-fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
-    let error = op.error_enum();
-    let _ = writeln!(
-        out,
-        "/// The documented error answers of [`{}`]: one variant per status it lists.",
+/// An operation's error enum: a variant per documented error status (and
+/// one for Kratos's error object where it may come instead), and its
+/// `OperationError` impl.
+fn error_enum(op: &Operation, types: &TypeSet) -> TokenStream {
+    let error = ident(&op.error_enum());
+    let heading = doc_line(format!(
+        "The documented error answers of [`{}`]: one variant per status it lists.",
         op.builder
-    );
-    let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq)]");
-    let _ = writeln!(out, "#[non_exhaustive]");
-    let _ = writeln!(out, "pub enum {error} {{");
-    let mut statuses = Vec::new();
+    ));
+    let mut variants = TokenStream::new();
+    let mut statuses: Vec<TokenStream> = Vec::new();
     // (pattern, expression) pairs for `generic_error()`.
-    let mut generic = Vec::new();
+    let mut generic: Vec<(TokenStream, TokenStream)> = Vec::new();
     // Patterns of the variants whose body is the standard error wrapper, for `error_body()`.
-    let mut wrapped = Vec::new();
+    let mut wrapped: Vec<TokenStream> = Vec::new();
     let error_path = |body: &Body| match body {
-        Body::Json(ty) => generic_error_path(types, ty),
+        Body::Json(ty) => generic_error_path(types, ty).map(|path| code(&path)),
         _ => None,
     };
-    let is_wrapper = is_wrapper_body;
+    let wrapper = ident(ERROR_WRAPPER);
     for e in &op.errors {
-        let Some(code) = e.status else { continue };
-        let variant = names::status_variant(code);
-        let mut doc = format!("{code}: {}", e.description.as_deref().unwrap_or(""));
+        let Some(status) = e.status else { continue };
+        let number = number(status);
+        let variant = ident(&names::status_variant(status));
+        let mut text = format!("{status}: {}", e.description.as_deref().unwrap_or(""));
         let refused = refused_variant(op, e, types);
         if let Some(refused) = &refused {
-            doc.push_str(&format!(
+            text.push_str(&format!(
                 "\n\nWhen Kratos sends its standard error object with this status instead, the answer is [`Self::{refused}`]."
             ));
         }
-        write_doc(out, "    ", Some(&doc));
+        let doc = doc(Some(&text));
         match e.body.rust() {
             Some(ty) => {
-                let _ = writeln!(out, "    {variant}({ty}),");
-                statuses.push(format!(
-                    "Self::{variant}(_) => crate::error::status_code({code}),"
-                ));
+                let ty = code(&ty);
+                variants.extend(quote!(#doc #variant(#ty),));
+                statuses.push(quote!(Self::#variant(_) => crate::error::status_code(#number),));
                 if let Some(path) = error_path(&e.body) {
-                    generic.push((format!("Self::{variant}(body)"), path));
+                    generic.push((quote!(Self::#variant(body)), path));
                 }
-                if is_wrapper(&e.body) {
-                    wrapped.push(format!("Self::{variant}(body)"));
+                if is_wrapper_body(&e.body) {
+                    wrapped.push(quote!(Self::#variant(body)));
                 }
             }
             None => {
-                let _ = writeln!(out, "    {variant},");
-                statuses.push(format!(
-                    "Self::{variant} => crate::error::status_code({code}),"
-                ));
+                variants.extend(quote!(#doc #variant,));
+                statuses.push(quote!(Self::#variant => crate::error::status_code(#number),));
             }
         }
         if let Some(refused) = refused {
@@ -973,117 +1015,116 @@ fn write_error(out: &mut String, op: &Operation, types: &TypeSet) {
                 Body::Json(ty) if is_flow(types, ty) => "the flow: the submission was refused outright, not the input in the form (`session_already_available`; a code submitted more often than Kratos allows, whose error names a new flow in `details.continue_with`)",
                 _ => "its documented body",
             };
-            write_doc(
-                out,
-                "    ",
-                Some(&format!(
-                    "{code} with Kratos's error object instead of {what}."
-                )),
-            );
-            let _ = writeln!(out, "    {refused}(crate::models::{ERROR_WRAPPER}),");
-            statuses.push(format!(
-                "Self::{refused}(_) => crate::error::status_code({code}),"
-            ));
-            generic.push((
-                format!("Self::{refused}(body)"),
-                "Some(&body.error)".to_string(),
-            ));
-            wrapped.push(format!("Self::{refused}(body)"));
+            let refused_doc = super::tokens::doc(Some(&format!(
+                "{status} with Kratos's error object instead of {what}."
+            )));
+            let refused = ident(&refused);
+            variants.extend(quote!(#refused_doc #refused(crate::models::#wrapper),));
+            statuses.push(quote!(Self::#refused(_) => crate::error::status_code(#number),));
+            generic.push((quote!(Self::#refused(body)), quote!(Some(&body.error))));
+            wrapped.push(quote!(Self::#refused(body)));
         }
     }
     if let Some(d) = &op.default {
-        write_doc(
-            out,
-            "    ",
-            Some(&format!(
-                "Any other error status: {}",
-                d.description.as_deref().unwrap_or("")
-            )),
-        );
+        let doc = doc(Some(&format!(
+            "Any other error status: {}",
+            d.description.as_deref().unwrap_or("")
+        )));
         match d.body.rust() {
             Some(ty) => {
-                let _ = writeln!(
-                    out,
-                    "    Default {{ status: reqwest::StatusCode, body: {ty} }},"
-                );
-                statuses.push("Self::Default { status, .. } => *status,".to_string());
+                let ty = code(&ty);
+                variants.extend(quote!(#doc Default { status: reqwest::StatusCode, body: #ty },));
+                statuses.push(quote!(Self::Default { status, .. } => *status,));
                 if let Some(path) = error_path(&d.body) {
-                    generic.push(("Self::Default { body, .. }".to_string(), path));
+                    generic.push((quote!(Self::Default { body, .. }), path));
                 }
-                if is_wrapper(&d.body) {
-                    wrapped.push("Self::Default { body, .. }".to_string());
+                if is_wrapper_body(&d.body) {
+                    wrapped.push(quote!(Self::Default { body, .. }));
                 }
             }
             None => {
-                let _ = writeln!(out, "    Default {{ status: reqwest::StatusCode }},");
-                statuses.push("Self::Default { status } => *status,".to_string());
+                variants.extend(quote!(#doc Default { status: reqwest::StatusCode },));
+                statuses.push(quote!(Self::Default { status } => *status,));
             }
         }
     }
-    let _ = writeln!(out, "}}\n");
+    let mut out = quote! {
+        #heading
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum #error {
+            #variants
+        }
+    };
     // A flow sent back with an error status may be the flow's next step
     // rather than a refusal; the runtime's macro tells them apart.
+    let mut has_flow = false;
     for e in &op.errors {
-        if let (Some(code), Body::Json(ty)) = (e.status, &e.body) {
+        if let (Some(status), Body::Json(ty)) = (e.status, &e.body) {
             if is_flow(types, ty) {
-                let _ = writeln!(
-                    out,
-                    "crate::next_step::impl_next_step!({error}, {}, {});\n",
-                    names::status_variant(code),
-                    ty.rust()
-                );
+                has_flow = true;
+                let variant = ident(&names::status_variant(status));
+                let ty = code(&ty.rust());
+                out.extend(quote!(crate::next_step::impl_next_step!(#error, #variant, #ty);));
             }
         }
     }
-    let has_flow = op
-        .errors
-        .iter()
-        .any(|e| matches!((e.status, &e.body), (Some(_), Body::Json(ty)) if is_flow(types, ty)));
-    let _ = writeln!(
-        out,
-        "impl crate::OperationError for {error} {{\n    #[inline]\n    fn status(&self) -> reqwest::StatusCode {{"
-    );
-    if statuses.is_empty() {
-        let _ = writeln!(out, "        match *self {{}}");
-    } else {
-        let _ = writeln!(out, "        match self {{");
-        for s in &statuses {
-            let _ = writeln!(out, "            {s}");
+    let status = match statuses.is_empty() {
+        true => quote!(match *self {}),
+        false => quote!(match self { #(#statuses)* }),
+    };
+    let others = |listed: usize| (listed < statuses.len()).then(|| quote!(_ => None,));
+    let generic_error = (!generic.is_empty()).then(|| {
+        let (patterns, paths): (Vec<_>, Vec<_>) = generic.iter().cloned().unzip();
+        let others = others(generic.len());
+        quote! {
+            #[inline]
+            fn generic_error(&self) -> Option<&crate::models::GenericError> {
+                match self {
+                    #(#patterns => #paths,)*
+                    #others
+                }
+            }
         }
-        let _ = writeln!(out, "        }}");
-    }
-    let _ = writeln!(out, "    }}");
-    if !generic.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n    #[inline]\n    fn generic_error(&self) -> Option<&crate::models::GenericError> {{\n        match self {{"
-        );
-        for (pattern, path) in &generic {
-            let _ = writeln!(out, "            {pattern} => {path},");
+    });
+    // The flow's form and id through the trait, the same on every flow's
+    // update error; `flow()` comes from `impl_next_step!`.
+    let form = has_flow.then(|| {
+        let form = ident(FORM_TYPE);
+        quote! {
+            #[inline]
+            fn form(&self) -> Option<&crate::models::#form> {
+                self.flow().map(|flow| &flow.ui)
+            }
+
+            #[inline]
+            fn flow_id(&self) -> Option<&str> {
+                self.flow().map(|flow| flow.id.as_str())
+            }
         }
-        if generic.len() < statuses.len() {
-            let _ = writeln!(out, "            _ => None,");
+    });
+    let error_body = (!wrapped.is_empty()).then(|| {
+        let others = others(wrapped.len());
+        quote! {
+            #[inline]
+            fn error_body(&self) -> Option<&crate::models::#wrapper> {
+                match self {
+                    #(#wrapped)|* => Some(body),
+                    #others
+                }
+            }
         }
-        let _ = writeln!(out, "        }}\n    }}");
-    }
-    if has_flow {
-        // The flow's form and id through the trait, the same on every
-        // flow's update error; `flow()` comes from `impl_next_step!`.
-        let _ = writeln!(
-            out,
-            "\n    #[inline]\n    fn form(&self) -> Option<&crate::models::{FORM_TYPE}> {{\n        self.flow().map(|flow| &flow.ui)\n    }}\n\n    #[inline]\n    fn flow_id(&self) -> Option<&str> {{\n        self.flow().map(|flow| flow.id.as_str())\n    }}"
-        );
-    }
-    if !wrapped.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n    #[inline]\n    fn error_body(&self) -> Option<&crate::models::{ERROR_WRAPPER}> {{\n        match self {{\n            {} => Some(body),",
-            wrapped.join(" | ")
-        );
-        if wrapped.len() < statuses.len() {
-            let _ = writeln!(out, "            _ => None,");
+    });
+    out.extend(quote! {
+        impl crate::OperationError for #error {
+            #[inline]
+            fn status(&self) -> reqwest::StatusCode {
+                #status
+            }
+            #generic_error
+            #form
+            #error_body
         }
-        let _ = writeln!(out, "        }}\n    }}");
-    }
-    let _ = writeln!(out, "}}\n");
+    });
+    out
 }
