@@ -59,6 +59,8 @@ mod cookies;
 mod decode;
 mod encode;
 mod error;
+#[cfg(any(feature = "browser", feature = "testing"))]
+mod escape;
 #[cfg(feature = "frontend")]
 mod flow;
 #[cfg(feature = "frontend")]

@@ -11,22 +11,7 @@ use serde_json::Value;
 
 use crate::models::{UiContainer, UiNode, UiNodeAttributes, UiNodeInputAttributes, UiText};
 
-/// `text` with `&`, `<`, `>`, `"` and `'` escaped, for HTML text and
-/// attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::escape::escape;
 
 /// Messages as a list, each with its type as a class and its Kratos id
 /// (`data-id`); empty when there are none.

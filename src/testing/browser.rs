@@ -147,7 +147,7 @@ fn page(store: &Store, kind: FlowKind, id: &str) -> String {
 }
 
 /// Keeps `error` for the error page and sends the browser there.
-fn to_error_page(store: &mut Store, error: Value) -> Answer {
+pub(super) fn to_error_page(store: &mut Store, error: Value) -> Answer {
     let id = store.random.uuid();
     let now = rfc3339(SystemTime::now());
     let inner = error.get("error").cloned().unwrap_or(error);

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
 use serde_json::{json, Value};
 
 use super::options::{kratos_options, Options};
@@ -1232,6 +1233,24 @@ fn code_in(body: &str) -> String {
         .to_string()
 }
 
+/// The Jsonnet that turns `provider`'s claims into traits: each mapped
+/// claim the user has fills its trait, where the default schema has it.
+fn claims_mapper(provider: &super::SocialSignIn, traits: &[super::options::Trait]) -> String {
+    let fields: Vec<String> = provider
+        .traits
+        .iter()
+        .filter(|(_, name)| traits.iter().any(|t| t.name == *name))
+        .map(|(claim, name)| {
+            let (claim, name) = (Value::from(claim.as_str()), Value::from(name.as_str()));
+            format!("[if std.objectHas(claims, {claim}) then {name}]: claims[{claim}]")
+        })
+        .collect();
+    format!(
+        "local claims = std.extVar('claims');\n{{ identity: {{ traits: {{ {} }} }} }}\n",
+        fields.join(", ")
+    )
+}
+
 /// A duration as Kratos's configuration reads it (Go's syntax).
 fn go_duration(duration: Duration) -> String {
     format!("{}ms", duration.as_millis().max(1))
@@ -1356,8 +1375,8 @@ fn kratos_config(
             json!(options.registration_enabled),
         );
     }
-    if wanted("oidc_providers") {
-        let providers: Vec<Value> = options
+    if wanted("oidc_providers") || wanted("social_sign_in") {
+        let mut providers: Vec<Value> = options
             .oidc_providers
             .iter()
             .map(|id| {
@@ -1372,6 +1391,22 @@ fn kratos_config(
                 })
             })
             .collect();
+        providers.extend(options.social_sign_ins.iter().map(|provider| {
+            let mut config = json!({
+                "id": provider.id,
+                "provider": "generic",
+                "client_id": provider.client_id,
+                "client_secret": provider.client_secret.expose(),
+                "issuer_url": provider.issuer,
+                "mapper_url": format!("base64://{}", base64::engine::general_purpose::STANDARD.encode(claims_mapper(provider, &options.traits))),
+                "scope": ["openid", "email", "profile"],
+                "pkce": "force",
+            });
+            if let Some(label) = &provider.label {
+                config["label"] = json!(label);
+            }
+            config
+        }));
         put(
             "selfservice.methods.oidc.enabled",
             json!(!providers.is_empty()),

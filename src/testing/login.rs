@@ -130,7 +130,13 @@ fn start(store: &mut Store, call: &Call) -> Answer {
             )];
         }
     }
-    json_response(200, flow_json(store, &id))
+    let mut body = flow_json(store, &id);
+    // Kratos links the code to a session when social sign-in finishes in
+    // a browser (`social`).
+    if call.query("return_session_token_exchange_code").as_deref() == Some("true") {
+        body["session_token_exchange_code"] = serde_json::json!(store.new_exchange(&id));
+    }
+    json_response(200, body)
 }
 
 /// Sends a login code to the address of the flow's identity, and has the
@@ -358,8 +364,8 @@ fn submit(store: &mut Store, id: &str, call: &Call) -> Answer {
     match (form.field("method"), second_factor) {
         (_, _) if !form.field("provider").is_empty() && !second_factor => {
             let provider = form.field("provider").to_string();
-            if store.config.oidc_providers.contains(&provider) {
-                return store.social_sign_in(&provider);
+            if store.config.has_provider(&provider) {
+                return store.social_sign_in(id, &provider);
             }
             reject(store, id, None, no_strategy())
         }

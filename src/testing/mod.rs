@@ -6,8 +6,14 @@
 //! them, form node for form node, with Kratos's message ids and texts:
 //!
 //! - registration by password, validated against a small identity schema
-//!   (400 with the flow and its messages; 422 for social sign-in), which
-//!   signs the user in and emails a verification code;
+//!   (400 with the flow and its messages), which signs the user in and
+//!   emails a verification code;
+//! - social sign-in for native apps with a real OpenID Connect provider
+//!   ([`OidcProvider`], given with `social_sign_in`): 422 with the
+//!   provider's URL, the callback, the code traded and the ID token
+//!   verified, the identity found or made from the claims, and the
+//!   session-token exchange; the user denying or a token that does not
+//!   verify as the flow's message;
 //! - login by password (4000006 for a wrong one; `refresh` for a signed-in
 //!   user), identifier-first when enabled, and a second factor by a code
 //!   the `aal2` flow sends as it starts;
@@ -74,6 +80,7 @@ mod http;
 mod json_patch;
 mod kratos_server;
 mod login;
+mod oidc;
 mod options;
 mod recovery;
 mod registration;
@@ -81,13 +88,15 @@ mod router;
 mod schema;
 mod sessions;
 mod settings;
+mod social;
 mod store;
 mod verification;
 
 pub use either::{TestKratos, TestKratosBuilder};
 pub use kratos_server::{KratosServer, KratosServerBuilder, KratosServerError};
+pub use oidc::{OidcFault, OidcProvider, OidcProviderBuilder, OidcUser};
 use options::Options;
-pub use options::{IdentitySchema, RequiredAal, TraitKind};
+pub use options::{IdentitySchema, RequiredAal, SocialSignIn, TraitKind};
 use store::Store;
 /// The wiremock this mock is built on, for [`MockKratos::mount`]: its
 /// `Mock`, `ResponseTemplate` and `matchers`, at the version the mock uses.

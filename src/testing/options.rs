@@ -4,6 +4,7 @@
 //! the same setters from [`kratos_options!`], so an option means the same
 //! thing on both servers.
 
+use std::fmt;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -81,6 +82,76 @@ impl RequiredAal {
     }
 }
 
+/// A social sign-in provider for a test Kratos to offer, under its id: a
+/// real OpenID Connect provider (usually the test one,
+/// [`OidcProvider::social_sign_in`](super::OidcProvider::social_sign_in)),
+/// with the claims that fill the identity's traits. Given to
+/// `social_sign_in` on `MockKratosBuilder`, `KratosServerBuilder` and
+/// `TestKratosBuilder`; a real Kratos gets it as a `generic` provider with
+/// a Jsonnet mapper written for the mapping.
+#[derive(Clone)]
+pub struct SocialSignIn {
+    pub(crate) id: String,
+    pub(crate) label: Option<String>,
+    pub(crate) issuer: String,
+    pub(crate) client_id: String,
+    pub(crate) client_secret: crate::Secret,
+    /// (claim, trait) pairs.
+    pub(crate) traits: Vec<(String, String)>,
+}
+
+impl fmt::Debug for SocialSignIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SocialSignIn")
+            .field("id", &self.id)
+            .field("label", &self.label)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("traits", &self.traits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SocialSignIn {
+    /// The provider `id` (the `provider` a form submits) at the OpenID
+    /// Connect issuer `issuer`, for the client `client_id`. Its `email`
+    /// and `name` claims fill the traits of the same names, where the
+    /// identity schema has them.
+    pub fn new(
+        id: impl Into<String>,
+        issuer: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<crate::Secret>,
+    ) -> Self {
+        SocialSignIn {
+            id: id.into(),
+            label: None,
+            issuer: issuer.into(),
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            traits: vec![
+                ("email".into(), "email".into()),
+                ("name".into(), "name".into()),
+            ],
+        }
+    }
+
+    /// The button's text in Kratos's forms. Default: the provider's id.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Fills the trait `name` from the claim `claim`, over the default
+    /// mapping.
+    pub fn claim_to_trait(mut self, claim: impl Into<String>, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.traits.retain(|(_, t)| *t != name);
+        self.traits.push((claim.into(), name));
+        self
+    }
+}
+
 /// One trait of the identity schema.
 #[derive(Debug, Clone)]
 pub(crate) struct Trait {
@@ -101,6 +172,8 @@ pub(crate) struct Options {
     pub(crate) flow_lifetime: Duration,
     pub(crate) registration_enabled: bool,
     pub(crate) oidc_providers: Vec<String>,
+    /// Providers that sign in to the end, beside `oidc_providers`.
+    pub(crate) social_sign_ins: Vec<SocialSignIn>,
     pub(crate) identifier_first: bool,
     pub(crate) second_factor: bool,
     pub(crate) privileged_session_max_age: Duration,
@@ -156,6 +229,7 @@ impl Default for Options {
             flow_lifetime: Duration::from_secs(3600),
             registration_enabled: true,
             oidc_providers: vec!["github".into()],
+            social_sign_ins: Vec::new(),
             identifier_first: false,
             second_factor: false,
             // Kratos's default (`SelfServiceFlowSettingsPrivilegedSessionMaxAge`).
@@ -208,6 +282,25 @@ impl Options {
 }
 
 impl Options {
+    /// Every social sign-in provider the forms offer, in Kratos's order
+    /// (the configuration's): its id and the label its buttons show.
+    pub(crate) fn providers(&self) -> Vec<(&str, &str)> {
+        self.oidc_providers
+            .iter()
+            .map(|id| (id.as_str(), id.as_str()))
+            .chain(
+                self.social_sign_ins
+                    .iter()
+                    .map(|p| (p.id.as_str(), p.label.as_deref().unwrap_or(p.id.as_str()))),
+            )
+            .collect()
+    }
+
+    /// Whether `id` is a social sign-in provider the forms offer.
+    pub(crate) fn has_provider(&self, id: &str) -> bool {
+        self.providers().iter().any(|(p, _)| *p == id)
+    }
+
     /// The traits of the schema `id`: `default`, or one given with
     /// `identity_schema`.
     pub(crate) fn schema(&self, id: &str) -> Option<&[Trait]> {
@@ -396,6 +489,17 @@ macro_rules! kratos_options {
         {
             self.options.mark("oidc_providers");
             self.options.oidc_providers = providers.into_iter().map(Into::into).collect();
+            self
+        }
+
+        /// Offers social sign-in with `provider`, a real OpenID Connect
+        /// provider that signs in to the end (usually the test one:
+        /// [`OidcProvider::social_sign_in`](crate::testing::OidcProvider::social_sign_in)),
+        /// beside the providers of `oidc_providers`.
+        pub fn social_sign_in(mut self, provider: crate::testing::SocialSignIn) -> Self {
+            self.options.mark("social_sign_in");
+            self.options.social_sign_ins.retain(|p| p.id != provider.id);
+            self.options.social_sign_ins.push(provider);
             self
         }
 

@@ -55,11 +55,10 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
                 flow.schema_id = schema_id;
             }
             let mut body = flow_json(store, &id);
-            // Kratos links the code to a session only when social sign-in
-            // finishes in a browser, which the mock does not play: the
-            // exchange of this code never succeeds.
+            // Kratos links the code to a session when social sign-in
+            // finishes in a browser (`social`).
             if call.query("return_session_token_exchange_code").as_deref() == Some("true") {
-                body["session_token_exchange_code"] = json!(store.random.code(64));
+                body["session_token_exchange_code"] = json!(store.new_exchange(&id));
             }
             json_response(200, body)
         }
@@ -88,6 +87,9 @@ fn flow_json(store: &Store, id: &str) -> Value {
     let Some(flow) = store.flows.get(id) else {
         return Value::Null;
     };
+    if let Some(provider) = &flow.social_retry {
+        return store.flow_json(flow, store.social_retry_nodes(flow, provider));
+    }
     let mut nodes = store.provider_buttons(flow, 1040002, "Sign up");
     nodes.push(flow.csrf());
     let mut traits = trait_nodes(store, flow, "default", &flow.values).into_iter();
@@ -113,8 +115,8 @@ fn submit(store: &mut Store, id: &str, form: &Form) -> Answer {
         .unwrap_or_default();
     if method == "oidc" || method == "saml" {
         let provider = form.field("provider");
-        if store.config.oidc_providers.iter().any(|p| p == provider) {
-            return store.social_sign_in(provider);
+        if store.config.has_provider(provider) {
+            return store.social_sign_in(id, provider);
         }
     }
     let password = form.field("password");

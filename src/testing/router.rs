@@ -8,7 +8,7 @@ use wiremock::{Request, Respond, ResponseTemplate};
 use super::call::Call;
 use super::store::Store;
 use super::{
-    admin, browser, http, login, recovery, registration, sessions, settings, verification,
+    admin, browser, http, login, recovery, registration, sessions, settings, social, verification,
 };
 
 /// The flow modules, each answering its own endpoints: adding a flow means
@@ -20,6 +20,7 @@ const MODULES: &[fn(&mut Store, &Call) -> Option<http::Answer>] = &[
     settings::route,
     recovery::route,
     verification::route,
+    social::route,
     admin::route,
 ];
 

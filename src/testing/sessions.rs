@@ -1,5 +1,5 @@
-//! Sessions: whoami, the session-token exchange (which never has a session
-//! to give: only social sign-in links one), the signed-in user's other
+//! Sessions: whoami, the session-token exchange (the session of a social
+//! sign-in finished in a browser), the signed-in user's other
 //! sessions (paged by offset, as Kratos v26.2.0 pages them), revoking
 //! them, and signing out a native app. Revoked sessions stay, inactive.
 
@@ -28,8 +28,15 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
                 ));
             }
             // Only social sign-in, finished in a browser, links a session to
-            // the codes; the mock plays none.
-            not_found_because(r#"no session yet for this "code""#)
+            // the codes; Kratos answers with it as often as it is asked.
+            let (init, back) = (
+                call.query("init_code").unwrap_or_default(),
+                call.query("return_to_code").unwrap_or_default(),
+            );
+            match super::social::exchange(store, &init, &back) {
+                Some(body) => json_response(200, body),
+                None => not_found_because(r#"no session yet for this "code""#),
+            }
         }
         ("GET", "/sessions") => list_other_sessions(store, call),
         ("DELETE", "/sessions") => {

@@ -88,16 +88,16 @@ fn flow_json(store: &Store, id: &str) -> Value {
         "password",
         text(1070003, "Save", "info", None),
     ));
-    for provider in &store.config.oidc_providers {
+    for (provider, label) in store.config.providers() {
         nodes.push(flow.submit(
             "oidc",
             "link",
             provider,
             text(
                 1050002,
-                &format!("Link {provider}"),
+                &format!("Link {label}"),
                 "info",
-                Some(json!({ "provider": provider })),
+                Some(json!({ "provider": label })),
             ),
         ));
     }

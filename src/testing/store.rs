@@ -69,6 +69,10 @@ pub(super) struct Flow {
     /// The token of a session the flow started that a browser gets as its
     /// cookie (a recovery names none in its answer).
     pub(super) issued_session: Option<String>,
+    /// After a social sign-in the provider or its token refused: the
+    /// provider, whose button alone ("Continue") Kratos's form then
+    /// shows, with a CSRF token even in a native flow.
+    pub(super) social_retry: Option<String>,
 }
 
 impl Flow {
@@ -156,6 +160,9 @@ pub(super) struct Identity {
     /// The identity schema its traits follow: `default` or one given with
     /// `identity_schema`.
     pub(super) schema_id: String,
+    /// The social sign-in providers it signs in with: (provider id, the
+    /// provider's subject).
+    pub(super) oidc: Vec<(String, String)>,
 }
 
 /// A password credential: as given (registration, settings, a cleartext
@@ -195,6 +202,8 @@ pub(super) struct Session {
     pub(super) expires_at: SystemTime,
     /// A device for every sign-in to this session (a refresh adds one).
     pub(super) devices: Vec<String>,
+    /// The social sign-in provider of its `oidc` method.
+    pub(super) provider: Option<String>,
 }
 
 pub(super) struct Store {
@@ -217,28 +226,84 @@ pub(super) struct Store {
     pub(super) errors: HashMap<String, Value>,
     /// Logout tokens made for browsers, and the session each ends.
     pub(super) logout_tokens: HashMap<String, String>,
+    /// Social sign-ins sent to a provider, by the `state` they carry.
+    pub(super) social_states: HashMap<String, SocialState>,
+    /// The session-token exchanges of native flows that asked for one.
+    pub(super) exchanges: Vec<super::social::Exchange>,
+}
+
+/// A social sign-in sent to a provider: what the callback needs.
+#[derive(Debug, Clone)]
+pub(super) struct SocialState {
+    pub(super) flow_id: String,
+    pub(super) provider: String,
+    /// The PKCE verifier of the challenge sent.
+    pub(super) verifier: String,
 }
 
 impl Store {
     /// Kratos's answer to a native app that chose social sign-in with
-    /// `provider`: 422 `browser_location_change_required`, naming the
-    /// provider's page a browser has to open (GitHub's, as the providers of
-    /// KratosServer's configuration are).
-    pub(super) fn social_sign_in(&mut self, provider: &str) -> Answer {
-        let query: String = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("client_id", "kratos-client-test")
-            .append_pair(
-                "redirect_uri",
-                &format!(
-                    "{}/self-service/methods/oidc/callback/{provider}",
-                    self.base
-                ),
-            )
-            .append_pair("response_type", "code")
-            .append_pair("scope", "user:email")
-            .append_pair("state", &self.random.code(32))
-            .finish();
-        let to = format!("https://github.com/login/oauth/authorize?{query}");
+    /// `provider` for the flow `flow_id`: 422
+    /// `browser_location_change_required`, naming the provider's page a
+    /// browser has to open: the test provider's `/authorize` for a
+    /// [`SocialSignIn`](super::SocialSignIn), as a real Kratos's `generic`
+    /// provider writes it (PKCE, the callback without the provider's id);
+    /// GitHub's for the button-only providers of `oidc_providers`.
+    pub(super) fn social_sign_in(&mut self, flow_id: &str, provider: &str) -> Answer {
+        let state = self.random.code(64);
+        let to = match self
+            .config
+            .social_sign_ins
+            .iter()
+            .find(|p| p.id == provider)
+        {
+            Some(social) => {
+                let verifier = self.random.code(43);
+                let challenge = {
+                    use base64::Engine;
+                    let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref())
+                };
+                let query: String = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("client_id", &social.client_id)
+                    .append_pair("code_challenge", &challenge)
+                    .append_pair("code_challenge_method", "S256")
+                    .append_pair(
+                        "redirect_uri",
+                        &format!("{}/self-service/methods/oidc/callback", self.base),
+                    )
+                    .append_pair("response_type", "code")
+                    .append_pair("scope", "openid email profile")
+                    .append_pair("state", &state)
+                    .finish();
+                let to = format!("{}/authorize?{query}", social.issuer.trim_end_matches('/'));
+                self.social_states.insert(
+                    state,
+                    SocialState {
+                        flow_id: flow_id.to_string(),
+                        provider: provider.to_string(),
+                        verifier,
+                    },
+                );
+                to
+            }
+            None => {
+                let query: String = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("client_id", "kratos-client-test")
+                    .append_pair(
+                        "redirect_uri",
+                        &format!(
+                            "{}/self-service/methods/oidc/callback/{provider}",
+                            self.base
+                        ),
+                    )
+                    .append_pair("response_type", "code")
+                    .append_pair("scope", "user:email")
+                    .append_pair("state", &state)
+                    .finish();
+                format!("https://github.com/login/oauth/authorize?{query}")
+            }
+        };
         let mut body = error_body(
             422,
             "Unprocessable Entity",
@@ -248,6 +313,20 @@ impl Store {
         );
         body["redirect_browser_to"] = json!(to);
         json_response(422, body)
+    }
+
+    /// The init code of a new session-token exchange for the native flow
+    /// `flow_id` (`return_session_token_exchange_code`).
+    pub(super) fn new_exchange(&mut self, flow_id: &str) -> String {
+        let exchange = super::social::Exchange {
+            init_code: self.random.code(64),
+            return_to_code: self.random.code(64),
+            flow_id: flow_id.to_string(),
+            session_token: None,
+        };
+        let init_code = exchange.init_code.clone();
+        self.exchanges.push(exchange);
+        init_code
     }
 
     pub(super) fn new(base: String, config: Options) -> Self {
@@ -264,6 +343,8 @@ impl Store {
             random: Random::new(),
             errors: HashMap::new(),
             logout_tokens: HashMap::new(),
+            social_states: HashMap::new(),
+            exchanges: Vec::new(),
         }
     }
 
@@ -308,6 +389,7 @@ impl Store {
                 csrf_token: String::new(),
                 skip_csrf: false,
                 issued_session: None,
+                social_retry: None,
             },
         );
         id
@@ -562,6 +644,7 @@ impl Store {
             metadata_public: Value::Null,
             metadata_admin: Value::Null,
             schema_id: "default".into(),
+            oidc: Vec::new(),
         });
         id
     }
@@ -718,9 +801,32 @@ impl Store {
             expires_at: now + self.config.session_lifespan,
             active: true,
             devices: vec![self.random.uuid()],
+            provider: None,
         };
         self.sessions.push(session);
         token
+    }
+
+    /// The form Kratos shows after a refused social sign-in with
+    /// `provider`: that provider's button, "Continue", and a CSRF token.
+    pub(super) fn social_retry_nodes(&self, flow: &Flow, provider: &str) -> Vec<Value> {
+        let csrf = match flow.csrf_token.is_empty() {
+            true => base64_url(&flow.id),
+            false => flow.csrf_token.clone(),
+        };
+        vec![
+            flow.submit(
+                "oidc",
+                "provider",
+                provider,
+                super::http::text(1040003, "Continue", "info", None),
+            ),
+            flow.hidden_input(
+                "default",
+                "csrf_token",
+                json!({"required": true, "value": csrf}),
+            ),
+        ]
     }
 
     /// A button per social sign-in provider, labelled `{verb} with
@@ -728,18 +834,18 @@ impl Store {
     /// registration forms.
     pub(super) fn provider_buttons(&self, flow: &Flow, id: i64, verb: &str) -> Vec<Value> {
         self.config
-            .oidc_providers
-            .iter()
-            .map(|provider| {
+            .providers()
+            .into_iter()
+            .map(|(provider, label)| {
                 flow.submit(
                     "oidc",
                     "provider",
                     provider,
                     super::http::text(
                         id,
-                        &format!("{verb} with {provider}"),
+                        &format!("{verb} with {label}"),
                         "info",
-                        Some(json!({"provider": provider, "provider_id": provider})),
+                        Some(json!({"provider": label, "provider_id": provider})),
                     ),
                 )
             })
@@ -849,7 +955,13 @@ impl Store {
         let methods: Vec<Value> = session
             .methods
             .iter()
-            .map(|(method, aal, at)| json!({"method": method, "aal": aal, "completed_at": rfc3339(*at)}))
+            .map(|(method, aal, at)| {
+                let mut entry = json!({"method": method, "aal": aal, "completed_at": rfc3339(*at)});
+                if let (&"oidc", Some(provider)) = (method, &session.provider) {
+                    entry["provider"] = json!(provider);
+                }
+                entry
+            })
             .collect();
         let identity = self
             .identity(&session.identity_id)

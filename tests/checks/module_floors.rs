@@ -10,7 +10,7 @@ use std::path::Path;
 /// types `error` reads, the forms `flow` reads, written with `flow`'s
 /// macros), the operations sit on the runtime that sends them.
 const FLOORS: &[&[&str]] = &[
-    &["secret", "secret_fields", "unknown", "random"],
+    &["secret", "secret_fields", "unknown", "random", "escape"],
     &["decode", "encode"],
     &[
         "models",

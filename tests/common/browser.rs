@@ -137,3 +137,87 @@ pub fn csrf_of(flow: &Value) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// Where a browser sent to a social sign-in provider ended up.
+#[derive(Debug)]
+pub struct Trip {
+    /// Each address it was sent to, without its query (which carries
+    /// codes and state).
+    pub hops: Vec<String>,
+    /// The same addresses whole.
+    pub visited: Vec<String>,
+    /// The last address: the first that starts with the one waited for,
+    /// or the page it stopped at.
+    pub end: String,
+    /// The page it stopped at, when it did not reach the address waited for.
+    pub stopped: Option<Page>,
+}
+
+impl Browser {
+    /// Follows redirects from `url` as a browser does, answering the test
+    /// provider's consent page with `decision` (`allow` or `deny`), until
+    /// a redirect leaves for an address starting with `until` (an app's
+    /// `return_to`, which nothing serves here) or a page that is no
+    /// redirect.
+    pub async fn through_provider(&mut self, url: &str, decision: &str, until: &str) -> Trip {
+        let mut hops = Vec::new();
+        let mut visited = Vec::new();
+        let mut at = url.to_string();
+        let mut form: Option<Vec<(String, String)>> = None;
+        for _ in 0..20 {
+            hops.push(at.split('?').next().unwrap_or_default().to_string());
+            visited.push(at.clone());
+            let page = match form.take() {
+                Some(fields) => {
+                    let fields: Vec<(&str, &str)> = fields
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect();
+                    self.post_form(&at, &fields).await
+                }
+                None => self.open(&at).await,
+            };
+            if let Some(location) = &page.location {
+                let to = url::Url::parse(&at)
+                    .and_then(|base| base.join(location))
+                    .map(String::from)
+                    .unwrap_or_else(|_| location.clone());
+                if to.starts_with(until) {
+                    return Trip {
+                        hops,
+                        visited,
+                        end: to,
+                        stopped: None,
+                    };
+                }
+                at = to;
+                continue;
+            }
+            let html = page.body.as_str().unwrap_or_default();
+            if html.contains("id=\"consent\"") {
+                let request = html
+                    .split("name=\"request\" value=\"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .unwrap_or_default()
+                    .to_string();
+                at = url::Url::parse(&at)
+                    .and_then(|base| base.join("/authorize"))
+                    .map(String::from)
+                    .unwrap_or_default();
+                form = Some(vec![
+                    ("request".into(), request),
+                    ("decision".into(), decision.into()),
+                ]);
+                continue;
+            }
+            return Trip {
+                hops,
+                visited,
+                end: at,
+                stopped: Some(page),
+            };
+        }
+        panic!("more than 20 redirects from {url}");
+    }
+}

@@ -25,6 +25,7 @@ mod registration;
 mod servers;
 mod sessions;
 mod settings;
+mod social;
 mod stubs;
 mod sweep;
 

@@ -1,6 +1,7 @@
 //! The test servers of `kratos_client::testing`: MockKratos's admin API,
 //! the mock held to a real Kratos's recorded answers, KratosServer's
-//! configuration and faults, and the account example run on the mock.
+//! configuration and faults, the test OpenID Connect provider, and the
+//! account example run on the mock.
 //!
 //! One test binary by subject: each file below was a binary of its own,
 //! and each binary links the whole crate.
@@ -12,3 +13,4 @@ mod account_example;
 mod kratos_server;
 mod mock_admin;
 mod mock_matches_kratos;
+mod oidc_provider;

@@ -1,0 +1,372 @@
+//! Social sign-in's second half, as Kratos v26.2.0 plays it for a native
+//! flow: the callback a provider sends the browser to
+//! (`/self-service/methods/oidc/callback`), the code traded at the
+//! provider's token endpoint, the ID token verified against its keys, the
+//! identity found by its provider and subject or created from the claims,
+//! the session, and the browser sent on to the flow's `return_to` with the
+//! `code` that [`exchange`] trades, with the init code, for the session
+//! token. A refusal (the user denied, a token that does not verify) is
+//! the flow's message and the browser sent on without a code; a token
+//! endpoint that fails (or a callback replayed, whose code the provider
+//! refuses) is Kratos's error answer; a state Kratos never sent, the error
+//! page.
+//!
+//! The mock reaches the provider over plain HTTP, as it reaches the test
+//! provider on loopback.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use super::call::Call;
+use super::http::{error_body, json_response, text, Answer};
+use super::store::{SocialState, Store};
+use super::SocialSignIn;
+
+const CALLBACK: &str = "/self-service/methods/oidc/callback";
+
+/// A session-token exchange: the codes a native flow was given, and the
+/// session the flow ended in, once it has one.
+#[derive(Debug, Clone)]
+pub(super) struct Exchange {
+    pub(super) init_code: String,
+    pub(super) return_to_code: String,
+    pub(super) flow_id: String,
+    pub(super) session_token: Option<String>,
+}
+
+/// Answers the callback; `None` for any other request.
+pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
+    let path = call.path();
+    if !matches!(call.method(), "GET" | "POST")
+        || !(path == CALLBACK || path.starts_with(&format!("{CALLBACK}/")))
+    {
+        return None;
+    }
+    let state = call.query("state").unwrap_or_default();
+    // Kratos's state is sealed and stays readable: a callback seen before
+    // goes to the provider again with its used code (and fails there); a
+    // state Kratos never sent does not open.
+    let Some(pending) = store.social_states.get(&state).cloned() else {
+        return Some(super::browser::to_error_page(
+            store,
+            error_body(
+                400,
+                "Bad Request",
+                None,
+                "The request was malformed or contained invalid parameters",
+                "Unable to complete OpenID Connect flow because the state parameter is invalid.",
+            ),
+        ));
+    };
+    let Some(provider) = store
+        .config
+        .social_sign_ins
+        .iter()
+        .find(|p| p.id == pending.provider)
+        .cloned()
+    else {
+        return Some(super::http::not_found_because("unknown provider"));
+    };
+    if let Some(error) = call.query("error") {
+        let reason = format!(
+            "Unable to complete OpenID Connect flow because the OpenID Provider returned error \"{error}\": {}",
+            call.query("error_description").unwrap_or_default()
+        );
+        return Some(refuse(store, &pending, &reason));
+    }
+    let code = call.query("code").unwrap_or_default();
+    let claims = match claims(store, &provider, &pending, &code) {
+        Ok(claims) => claims,
+        Err(Failure::Refused(reason)) => return Some(refuse(store, &pending, &reason)),
+        Err(Failure::Answer(answer)) => return Some(*answer),
+    };
+    Some(sign_in(store, &provider, &pending, &claims))
+}
+
+enum Failure {
+    /// The flow's message, the browser sent on.
+    Refused(String),
+    /// Kratos's answer to the browser.
+    Answer(Box<Answer>),
+}
+
+/// The user's claims: the code traded at the provider's token endpoint,
+/// the ID token verified as Kratos's `generic` provider verifies it.
+fn claims(
+    store: &Store,
+    provider: &SocialSignIn,
+    pending: &SocialState,
+    code: &str,
+) -> Result<Map<String, Value>, Failure> {
+    let issuer = provider.issuer.trim_end_matches('/').to_string();
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "authorization_code")
+        .append_pair("code", code)
+        .append_pair("redirect_uri", &format!("{}{CALLBACK}", store.base))
+        .append_pair("code_verifier", &pending.verifier)
+        .finish();
+    let basic = STANDARD.encode(format!(
+        "{}:{}",
+        provider.client_id,
+        provider.client_secret.expose()
+    ));
+    let unavailable = |what: &str| {
+        Failure::Answer(Box::new(json_response(
+            500,
+            error_body(500, "Internal Server Error", None, what, ""),
+        )))
+    };
+    let (status, tokens) = blocking(
+        reqwest::Client::new()
+            .post(format!("{issuer}/token"))
+            .header("authorization", format!("Basic {basic}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(form)
+            .send(),
+    )
+    .ok_or_else(|| unavailable("the provider's token endpoint is unreachable"))?;
+    if !(200..300).contains(&status) {
+        // What Go's oauth2 package says of an OAuth 2.0 error answer, as
+        // Kratos writes it back: 400, with the provider's error as a 500.
+        let message = format!(
+            "oauth2: {} {}",
+            Value::from(tokens["error"].as_str().unwrap_or_default()),
+            Value::from(tokens["error_description"].as_str().unwrap_or_default())
+        );
+        return Err(Failure::Answer(Box::new(json_response(
+            400,
+            json!({"error": {"code": 500, "status": "Internal Server Error", "message": message}}),
+        ))));
+    }
+    let Some(id_token) = tokens["id_token"].as_str() else {
+        return Err(Failure::Refused(
+            "The ID Token is missing from the OpenID Connect provider's response.".into(),
+        ));
+    };
+    let (_, jwks) = blocking(reqwest::Client::new().get(format!("{issuer}/jwks")).send())
+        .ok_or_else(|| unavailable("the provider's keys are unreachable"))?;
+    verify(id_token, &jwks, &issuer, &provider.client_id).map_err(Failure::Refused)
+}
+
+/// The claims of `id_token` if it verifies: ES256 against a key of `jwks`,
+/// from `issuer`, for `client_id`. Otherwise what go-oidc says of it.
+fn verify(
+    id_token: &str,
+    jwks: &Value,
+    issuer: &str,
+    client_id: &str,
+) -> Result<Map<String, Value>, String> {
+    let malformed = || "oidc: malformed jwt".to_string();
+    let (signed, signature) = id_token.rsplit_once('.').ok_or_else(malformed)?;
+    let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| malformed())?;
+    let payload = signed.split('.').nth(1).ok_or_else(malformed)?;
+    let claims: Map<String, Value> = URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(malformed)?;
+    let verified = jwks["keys"].as_array().into_iter().flatten().any(|key| {
+        let mut point = vec![4u8];
+        for part in ["x", "y"] {
+            match key[part].as_str().map(|p| URL_SAFE_NO_PAD.decode(p)) {
+                Some(Ok(bytes)) => point.extend(bytes),
+                _ => return false,
+            }
+        }
+        ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, point)
+            .verify(signed.as_bytes(), &signature)
+            .is_ok()
+    });
+    if !verified {
+        return Err("failed to verify signature: failed to verify id token signature".into());
+    }
+    let got = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if got != issuer {
+        return Err(format!(
+            "oidc: id token issued by a different provider, expected {} got {}",
+            Value::from(issuer),
+            Value::from(got)
+        ));
+    }
+    let audiences: Vec<String> = match claims.get("aud") {
+        Some(Value::String(one)) => vec![one.clone()],
+        Some(Value::Array(many)) => many
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !audiences.iter().any(|a| a == client_id) {
+        return Err(format!(
+            "oidc: expected audience {} got {}",
+            Value::from(client_id),
+            json!(audiences)
+        ));
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    if claims
+        .get("exp")
+        .and_then(Value::as_u64)
+        .is_some_and(|exp| exp < now)
+    {
+        return Err("oidc: token is expired".into());
+    }
+    Ok(claims)
+}
+
+/// Refuses the sign-in: the flow says why (4000001), and the browser goes
+/// on to the flow's `return_to` without a code.
+fn refuse(store: &mut Store, pending: &SocialState, reason: &str) -> Answer {
+    let default = store.default_return();
+    let Some(flow) = store.flows.get_mut(&pending.flow_id) else {
+        return super::http::not_found_because("Unable to locate the resource");
+    };
+    flow.form_messages = vec![text(
+        4000001,
+        reason,
+        "error",
+        Some(json!({"reason": reason})),
+    )];
+    flow.social_retry = Some(pending.provider.clone());
+    let to = flow.return_to.clone().unwrap_or(default);
+    Answer::new(303).insert_header("location", to)
+}
+
+/// Signs the user of `claims` in: the identity linked to the provider's
+/// subject, or a new one with the traits the claims fill; then the browser
+/// sent on with the code to exchange.
+fn sign_in(
+    store: &mut Store,
+    provider: &SocialSignIn,
+    pending: &SocialState,
+    claims: &Map<String, Value>,
+) -> Answer {
+    let subject = claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let known = store
+        .identities
+        .iter()
+        .find(|i| {
+            i.oidc
+                .iter()
+                .any(|(p, s)| *p == provider.id && *s == subject)
+        })
+        .map(|i| i.id.clone());
+    let identity_id = match known {
+        Some(id) => id,
+        None => {
+            let mut traits = Map::new();
+            for (claim, name) in &provider.traits {
+                if store.config.traits.iter().any(|t| t.name == *name) {
+                    if let Some(value) = claims.get(claim) {
+                        traits.insert(name.clone(), value.clone());
+                    }
+                }
+            }
+            let identifier = super::options::identifier_trait(&store.config.traits)
+                .and_then(|t| traits.get(&t.name))
+                .and_then(Value::as_str)
+                .map(|a| a.trim().to_lowercase());
+            if identifier
+                .as_deref()
+                .is_some_and(|a| store.identity_by_address(a).is_some())
+            {
+                // Kratos answers with its account-linking flow here, which
+                // the mock does not play yet.
+                return super::http::not_found_because(
+                    "MockKratos does not play linking a provider to an existing account.",
+                );
+            }
+            let id = store.add_identity(identifier, traits, None);
+            if let Some(identity) = store.identities.iter_mut().find(|i| i.id == id) {
+                identity.oidc.push((provider.id.clone(), subject));
+            }
+            store.send_verification(&id, false);
+            id
+        }
+    };
+    let token = store.start_session(&identity_id, "oidc", "aal1");
+    if let Some(session) = store.sessions.iter_mut().find(|s| s.token == token) {
+        session.provider = Some(provider.id.clone());
+    }
+    let default = store.default_return();
+    let return_to = store
+        .flows
+        .get(&pending.flow_id)
+        .and_then(|f| f.return_to.clone())
+        .unwrap_or(default);
+    let code = store
+        .exchanges
+        .iter_mut()
+        .find(|e| e.flow_id == pending.flow_id)
+        .map(|exchange| {
+            exchange.session_token = Some(token.clone());
+            exchange.return_to_code.clone()
+        });
+    let to = match (code, url::Url::parse(&return_to)) {
+        (Some(code), Ok(mut url)) => {
+            url.query_pairs_mut().append_pair("code", &code);
+            url.to_string()
+        }
+        _ => return_to,
+    };
+    Answer::new(303).insert_header("location", to)
+}
+
+/// `GET /sessions/token-exchange`: the session of a finished social
+/// sign-in, for its two codes, as often as it is asked.
+pub(super) fn exchange(store: &Store, init_code: &str, return_to_code: &str) -> Option<Value> {
+    let token = store
+        .exchanges
+        .iter()
+        .find(|e| e.init_code == init_code && e.return_to_code == return_to_code)?
+        .session_token
+        .clone()?;
+    let session = store.session(&token)?;
+    let mut session = store.session_json(session);
+    // The exchange reads the session without its devices.
+    session["devices"] = json!([]);
+    Some(json!({"session_token": token, "session": session}))
+}
+
+/// The status and JSON body of a request sent from inside the mock, whose
+/// server answers on a thread of its own: sent from another thread with a
+/// runtime of its own, and waited for. `None` when it gets no answer.
+fn blocking(
+    request: impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send,
+) -> Option<(u16, Value)> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                runtime.block_on(async {
+                    let response = request.await.ok()?;
+                    let status = response.status().as_u16();
+                    let bytes = response.bytes().await.ok()?;
+                    Some((
+                        status,
+                        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+                    ))
+                })
+            })
+            .join()
+            .ok()
+            .flatten()
+    })
+}
