@@ -78,6 +78,9 @@ mod secret;
 pub mod session;
 #[cfg(feature = "frontend")]
 mod sign_in_again;
+#[cfg(feature = "frontend")]
+#[cfg_attr(docsrs, doc(cfg(feature = "frontend")))]
+pub mod social;
 #[cfg(feature = "tracing")]
 mod trace;
 mod unknown;

@@ -94,7 +94,7 @@ mod verification;
 
 pub use either::{TestKratos, TestKratosBuilder};
 pub use kratos_server::{KratosServer, KratosServerBuilder, KratosServerError};
-pub use oidc::{OidcFault, OidcProvider, OidcProviderBuilder, OidcUser};
+pub use oidc::{BrowserLegError, OidcFault, OidcProvider, OidcProviderBuilder, OidcUser};
 use options::Options;
 pub use options::{IdentitySchema, RequiredAal, SocialSignIn, TraitKind};
 use store::Store;

@@ -147,6 +147,12 @@ pub enum OidcFault {
     WrongNonce,
 }
 
+/// Why [`OidcProvider::approve`] did not get back to the app: where the
+/// browser stopped (an address's path and status, never its query).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the browser leg of the sign-in did not come back: {0}")]
+pub struct BrowserLegError(String);
+
 /// Configures an [`OidcProvider`]. Made by [`OidcProvider::builder`].
 #[derive(Clone)]
 #[must_use = "call .start().await to run the provider"]
@@ -296,6 +302,87 @@ impl OidcProvider {
     /// completed.
     pub fn sign_ins(&self) -> usize {
         self.state().sign_ins
+    }
+
+    /// Plays the browser of a social sign-in: opens `url` (the address
+    /// Kratos's 422 names, [`ProviderSignIn::browser_url`](crate::social::ProviderSignIn::browser_url)),
+    /// follows redirects with the cookies they set, presses Allow on this
+    /// provider's consent page, and stops at the first redirect to an
+    /// address starting with `return_to`, which it returns. For tests, and
+    /// for tools that sign in against the test provider without a person.
+    pub async fn approve(&self, url: &str, return_to: &str) -> Result<String, BrowserLegError> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| BrowserLegError(format!("no HTTP client: {e}")))?;
+        let mut jar: Vec<(String, String)> = Vec::new();
+        let mut at = Url::parse(url).map_err(|_| BrowserLegError("not an address".into()))?;
+        let mut form: Option<String> = None;
+        for _ in 0..20 {
+            let request = match form.take() {
+                Some(body) => client
+                    .post(at.clone())
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body),
+                None => client.get(at.clone()),
+            };
+            let cookies: Vec<String> = jar.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            let request = match cookies.is_empty() {
+                true => request,
+                false => request.header("cookie", cookies.join("; ")),
+            };
+            let answer = request.send().await.map_err(|e| {
+                BrowserLegError(format!(
+                    "{} did not answer: {e}",
+                    at.origin().ascii_serialization()
+                ))
+            })?;
+            for set in answer.headers().get_all("set-cookie") {
+                let pair = set
+                    .to_str()
+                    .unwrap_or_default()
+                    .split(';')
+                    .next()
+                    .unwrap_or_default();
+                if let Some((name, value)) = pair.split_once('=') {
+                    jar.retain(|(n, _)| n != name.trim());
+                    jar.push((name.trim().to_string(), value.to_string()));
+                }
+            }
+            let status = answer.status().as_u16();
+            if let Some(location) = answer.headers().get("location") {
+                let location = location.to_str().unwrap_or_default();
+                if location.starts_with(return_to) {
+                    return Ok(location.to_string());
+                }
+                at = at
+                    .join(location)
+                    .map_err(|_| BrowserLegError("a redirect to no address".into()))?;
+                continue;
+            }
+            let page = answer.text().await.unwrap_or_default();
+            let request = page
+                .split("name=\"request\" value=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .filter(|_| at.as_str().starts_with(&self.issuer()));
+            let Some(request) = request else {
+                return Err(BrowserLegError(format!(
+                    "stopped at {} with {status}",
+                    at.path()
+                )));
+            };
+            form = Some(
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("request", request)
+                    .append_pair("decision", "allow")
+                    .finish(),
+            );
+            at = at
+                .join("/authorize")
+                .map_err(|_| BrowserLegError("no consent address".into()))?;
+        }
+        Err(BrowserLegError("more than 20 redirects".into()))
     }
 
     /// The provider as a test Kratos offers it, under `id`: pass it to

@@ -27,7 +27,7 @@ const FLOORS: &[&[&str]] = &[
     &["operation"],
     &["paginate"],
     &["operations"],
-    &["sign_in_again", "cookies"],
+    &["sign_in_again", "cookies", "social"],
     &["session"],
     &["browser"],
     &["axum", "testing"],

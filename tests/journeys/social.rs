@@ -7,11 +7,9 @@
 //! denies, the ID token does not verify, the token endpoint fails, a
 //! callback is replayed.
 
-use kratos_client::models::{UpdateLoginFlowBody, UpdateRegistrationFlowBody};
+use kratos_client::social::{ProviderSignIn, ProviderSignInError};
 use kratos_client::testing::{OidcFault, OidcProvider, OidcUser, TestKratos};
-use kratos_client::{
-    Error, ExchangeSessionTokenError, UpdateLoginFlowError, UpdateRegistrationFlowError,
-};
+use kratos_client::{Error, ExchangeSessionTokenError};
 use serde_json::json;
 
 use crate::common::browser::{query_of, Browser, Trip};
@@ -27,12 +25,15 @@ fn with(provider: &OidcProvider) -> kratos_client::testing::TestKratosBuilder {
 }
 
 /// Starts a native registration (or login) flow asking for an exchange
-/// code, submits the provider, and returns the flow id, the init code and
-/// the URL the 422 says to open.
-async fn start(kratos: &TestKratos, seen: &mut Seen, login: bool) -> (String, String, String) {
+/// code and submits the provider, as an app does with the crate's helpers.
+async fn start(
+    kratos: &TestKratos,
+    provider: &OidcProvider,
+    seen: &mut Seen,
+    login: bool,
+) -> ProviderSignIn {
     let api = kratos.frontend();
-    let pick = json!({"method": "oidc", "provider": "test"});
-    if login {
+    let sign_in = if login {
         let flow = api
             .create_native_login_flow()
             .return_session_token_exchange_code(true)
@@ -40,19 +41,7 @@ async fn start(kratos: &TestKratos, seen: &mut Seen, login: bool) -> (String, St
             .send()
             .await
             .unwrap();
-        let body: UpdateLoginFlowBody = serde_json::from_value(pick).unwrap();
-        let err = api
-            .update_login_flow(&flow.id, body)
-            .send()
-            .await
-            .unwrap_err();
-        seen.error("login with the provider", &err);
-        let Error::Api(UpdateLoginFlowError::UnprocessableEntity(body)) = &err else {
-            panic!("expected 422, got {err:?}")
-        };
-        let to = body.redirect_browser_to.clone().expect("a URL to open");
-        let init = flow.session_token_exchange_code.expect("an init code");
-        (flow.id, init, to)
+        api.sign_in_with_provider(&flow, "test").await
     } else {
         let flow = api
             .create_native_registration_flow()
@@ -62,20 +51,24 @@ async fn start(kratos: &TestKratos, seen: &mut Seen, login: bool) -> (String, St
             .await
             .unwrap();
         seen.flow("registration", &flow);
-        let body: UpdateRegistrationFlowBody = serde_json::from_value(pick).unwrap();
-        let err = api
-            .update_registration_flow(&flow.id, body)
-            .send()
-            .await
-            .unwrap_err();
-        seen.error("sign up with the provider", &err);
-        let Error::Api(UpdateRegistrationFlowError::UnprocessableEntity(body)) = &err else {
-            panic!("expected 422, got {err:?}")
-        };
-        let to = body.redirect_browser_to.clone().expect("a URL to open");
-        let init = flow.session_token_exchange_code.expect("an init code");
-        (flow.id, init, to)
-    }
+        api.sign_up_with_provider(&flow, "test").await
+    };
+    let sign_in = sign_in.expect("a browser address");
+    let open = sign_in
+        .browser_url()
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .replace(&provider.issuer(), "{provider}");
+    seen.note(
+        if login {
+            "sign in, open"
+        } else {
+            "sign up, open"
+        },
+        open,
+    );
+    sign_in
 }
 
 /// Writes down where the browser went, the provider's address by name.
@@ -105,47 +98,44 @@ async fn native_sign_up_and_sign_in_through_a_provider_end_in_a_session_token() 
         async |kratos: &TestKratos, seen: &mut Seen| {
             let api = kratos.frontend();
             provider.sign_in_as(OidcUser::new("lin-1").email("lin@example.com").name("Lin"));
-            let (_, init, to) = start(kratos, seen, false).await;
+            let sign_in = start(kratos, &provider, seen, false).await;
             assert!(
-                to.starts_with(&format!("{}/authorize?", provider.issuer())),
-                "{to}"
+                sign_in
+                    .browser_url()
+                    .starts_with(&format!("{}/authorize?", provider.issuer())),
+                "{sign_in:?}"
             );
-            seen.note(
-                "open",
-                to.split('?')
-                    .next()
-                    .unwrap_or_default()
-                    .replace(&provider.issuer(), "{provider}"),
-            );
-
             // Too early: the browser has not come back.
-            let early = api
-                .exchange_session_token(&init, "not-yet")
-                .send()
-                .await
-                .unwrap_err();
-            seen.error("exchange too early", &early);
-            assert!(matches!(
-                early,
-                Error::Api(ExchangeSessionTokenError::NotFound(_))
-            ));
+            let early = sign_in.finish(&api, &format!("{BACK}?code=not-yet")).await;
+            let status = match &early {
+                Err(ProviderSignInError::Kratos(e)) => e.status().map(|s| s.as_u16()),
+                _ => None,
+            };
+            seen.note("finished too early, Kratos answers", format!("{status:?}"));
+            assert!(
+                matches!(early, Err(ProviderSignInError::Kratos(_))),
+                "{early:?}"
+            );
 
-            let trip = Browser::new().through_provider(&to, "allow", BACK).await;
+            let trip = Browser::new()
+                .through_provider(sign_in.browser_url(), "allow", BACK)
+                .await;
             note_trip(seen, "browser", &provider, &trip);
+            assert!(sign_in.is_return(&trip.end));
             let code = query_of(&trip.end, "code").expect("the code to exchange");
-
             let wrong = api
                 .exchange_session_token("not-the-init-code", &code)
                 .send()
                 .await
                 .unwrap_err();
             seen.error("exchange with another init code", &wrong);
-            let done = api
-                .exchange_session_token(&init, &code)
-                .send()
-                .await
-                .unwrap();
-            seen.session("exchanged", &done.session);
+            assert!(matches!(
+                wrong,
+                Error::Api(ExchangeSessionTokenError::NotFound(_))
+            ));
+
+            let done = sign_in.finish(&api, &trip.end).await.unwrap();
+            seen.session("finished", &done.session);
             let token = done.session_token.clone().expect("a session token");
             let whoami = api.to_session().session_token(&token).send().await.unwrap();
             seen.session("whoami", &whoami);
@@ -155,27 +145,20 @@ async fn native_sign_up_and_sign_in_through_a_provider_end_in_a_session_token() 
                 json!({"email": "lin@example.com", "name": "Lin"})
             );
             // Kratos keeps the codes: the same session again.
-            let again = api
-                .exchange_session_token(&init, &code)
-                .send()
-                .await
-                .unwrap();
+            let again = sign_in.finish(&api, &trip.end).await.unwrap();
             seen.note(
-                "exchanged again, same session",
+                "finished again, same session",
                 again.session.id == done.session.id,
             );
             assert_eq!(again.session.id, done.session.id);
 
             // Signing in again finds the same identity.
-            let (_, init, to) = start(kratos, seen, true).await;
-            let trip = Browser::new().through_provider(&to, "allow", BACK).await;
+            let sign_in = start(kratos, &provider, seen, true).await;
+            let trip = Browser::new()
+                .through_provider(sign_in.browser_url(), "allow", BACK)
+                .await;
             note_trip(seen, "browser, signing in", &provider, &trip);
-            let code = query_of(&trip.end, "code").expect("the code to exchange");
-            let signed_in = api
-                .exchange_session_token(&init, &code)
-                .send()
-                .await
-                .unwrap();
+            let signed_in = sign_in.finish(&api, &trip.end).await.unwrap();
             seen.session("signed in", &signed_in.session);
             let same = signed_in.session.identity.as_ref().map(|i| i.id.clone());
             seen.note(
@@ -183,6 +166,15 @@ async fn native_sign_up_and_sign_in_through_a_provider_end_in_a_session_token() 
                 same.as_deref() == Some(identity.id.as_str()),
             );
             assert_eq!(same, Some(identity.id.clone()));
+
+            // A flow not started for the exchange is refused before anything is sent.
+            let plain = api.create_native_login_flow().send().await.unwrap();
+            let refused = api.sign_in_with_provider(&plain, "test").await.unwrap_err();
+            seen.note("a flow without an exchange code", &refused);
+            assert!(matches!(
+                refused,
+                ProviderSignInError::NotForExchange { .. }
+            ));
         },
     )
     .await;
@@ -200,34 +192,43 @@ async fn a_refused_sign_in_comes_back_without_a_code_and_says_why() {
                 ("bad signature", OidcFault::BadSignature),
                 ("another audience", OidcFault::WrongAudience),
             ] {
-                let (flow_id, _, to) = start(kratos, seen, false).await;
+                let sign_in = start(kratos, &provider, seen, false).await;
                 provider.fail_next(fault);
-                let trip = Browser::new().through_provider(&to, "allow", BACK).await;
+                let trip = Browser::new()
+                    .through_provider(sign_in.browser_url(), "allow", BACK)
+                    .await;
                 note_trip(seen, what, &provider, &trip);
                 assert!(query_of(&trip.end, "code").is_none(), "{what}: {trip:?}");
-                // The app reads why from the flow.
-                let flow = api.get_registration_flow(&flow_id).send().await.unwrap();
+                // Finishing reads why from the flow.
+                let refused = sign_in.finish(&api, &trip.end).await.unwrap_err();
+                seen.note("  finished", &refused);
+                let ProviderSignInError::Refused { messages } = &refused else {
+                    panic!("{what}: {refused:?}")
+                };
+                assert_eq!(messages[0].id, 4000001, "{what}");
+                let flow = api
+                    .get_registration_flow(sign_in.flow_id())
+                    .send()
+                    .await
+                    .unwrap();
                 seen.flow("  the flow", &flow);
-                assert!(
-                    flow.ui
-                        .messages
-                        .as_ref()
-                        .is_some_and(|m| m[0].id == 4000001),
-                    "{what}"
-                );
             }
 
             // A provider that fails at its token endpoint: Kratos's error.
-            let (_, _, to) = start(kratos, seen, false).await;
+            let sign_in = start(kratos, &provider, seen, false).await;
             provider.fail_next(OidcFault::TokenEndpointFails);
-            let trip = Browser::new().through_provider(&to, "allow", BACK).await;
+            let trip = Browser::new()
+                .through_provider(sign_in.browser_url(), "allow", BACK)
+                .await;
             note_trip(seen, "token endpoint fails", &provider, &trip);
             let page = trip.stopped.as_ref().expect("stopped at Kratos");
             assert_eq!(page.status, 400);
 
-            // A callback seen before: the error page.
-            let (_, _, to) = start(kratos, seen, false).await;
-            let first = Browser::new().through_provider(&to, "allow", BACK).await;
+            // A callback seen before: the provider refuses its used code.
+            let sign_in = start(kratos, &provider, seen, false).await;
+            let first = Browser::new()
+                .through_provider(sign_in.browser_url(), "allow", BACK)
+                .await;
             assert!(first.stopped.is_none(), "{first:?}");
             let callback = first.visited.last().cloned().unwrap_or_default();
             let replayed = Browser::new().open(&callback).await;
@@ -245,25 +246,14 @@ async fn a_refused_sign_in_comes_back_without_a_code_and_says_why() {
                 ))
                 .await;
             let location = forged.location.clone().unwrap_or_default();
-            seen.note(
-                "a forged state",
-                format!(
-                    "{} {}",
-                    forged.status,
-                    location.split('?').next().unwrap_or_default()
-                ),
-            );
+            let page = location.split('?').next().unwrap_or_default();
+            seen.note("a forged state", format!("{} {page}", forged.status));
             let id = query_of(&location, "id").expect("an error id");
             let error = Browser::new()
                 .fetch_json(&format!("{}/self-service/errors?id={id}", kratos.uri()))
                 .await;
-            seen.note(
-                "  error",
-                format!(
-                    "{} {}",
-                    error.body["error"]["code"], error.body["error"]["reason"]
-                ),
-            );
+            let (code, reason) = (&error.body["error"]["code"], &error.body["error"]["reason"]);
+            seen.note("  error", format!("{code} {reason}"));
         },
     )
     .await;
