@@ -4,6 +4,7 @@
 //!
 //! ```sh
 //! cargo run --example account -- login                 # against a built-in mock Kratos
+//! cargo run --example account -- login --provider test  # social sign-in through a browser
 //! cargo run --example account -- --url https://auth.example.com login --email ada@example.com
 //! KRATOS_PUBLIC_URL=http://127.0.0.1:4433 cargo run --example account -- sessions
 //! cargo run --example account -- --help
@@ -14,6 +15,16 @@
 //! `--token-file` / `$KRATOS_TOKEN_FILE`; it is printed only with
 //! `login --show-token`. Passwords are read with a hidden prompt on a
 //! terminal, or from stdin with `--password-stdin`.
+//!
+//! `login --provider ID` signs in with a social sign-in provider as command
+//! line tools do (RFC 8252): it listens on `127.0.0.1:PORT` (`--port`,
+//! default 8765), asks Kratos for a native login flow with
+//! `return_to=http://127.0.0.1:PORT/callback`, prints the provider's
+//! address (and opens it when run at a terminal), waits for the browser to
+//! come back (`--timeout`, default 300 seconds), and trades the code for
+//! the session token. Against a real Kratos, its
+//! `selfservice.allowed_return_urls` must include
+//! `http://127.0.0.1:8765/callback` (or the port you pass).
 //!
 //! Without `--url` (or `KRATOS_PUBLIC_URL`) it runs against
 //! `kratos_client::testing::MockKratos`, seeded with a demo account, and
@@ -31,10 +42,12 @@ use kratos_client::models::{
     ContinueWith, UpdateLoginFlowWithCodeMethod, UpdateLoginFlowWithPasswordMethod,
     UpdateRecoveryFlowWithCodeMethod, UpdateSettingsFlowWithPasswordMethod,
 };
-use kratos_client::testing::MockKratos;
+use kratos_client::testing::{MockKratos, OidcProvider, OidcUser};
 use kratos_client::{FormMessage, FrontendApi, SignInAgain};
 
 const DEMO_EMAIL: &str = "demo@example.com";
+/// Who the demo's test provider signs in.
+const DEMO_PROVIDER_EMAIL: &str = "provider-demo@example.com";
 /// How many times a refused password is asked for again.
 const MAX_ATTEMPTS: usize = 3;
 const DEMO_PASSWORD: &str = "correct horse battery staple";
@@ -69,10 +82,23 @@ pub(crate) struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sign in with email and password (and a second factor if the server asks).
+    /// Sign in with email and password (and a second factor if the server
+    /// asks), or with a social sign-in provider in a browser (--provider).
     Login {
-        #[arg(long)]
+        #[arg(long, conflicts_with = "provider")]
         email: Option<String>,
+        /// Sign in with this social sign-in provider in a browser instead
+        /// (the built-in mock offers `test`).
+        #[arg(long)]
+        provider: Option<String>,
+        /// The loopback port the browser comes back to (with --provider;
+        /// Kratos must allow http://127.0.0.1:PORT/callback). Default: 8765,
+        /// or any free port against the built-in mock.
+        #[arg(long)]
+        port: Option<u16>,
+        /// How long to wait for the browser, in seconds (with --provider).
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
         /// Print the session token (it is saved to the token file either way).
         #[arg(long)]
         show_token: bool,
@@ -105,6 +131,8 @@ enum Command {
 struct Target {
     api: FrontendApi,
     mock: Option<MockKratos>,
+    /// The demo's social sign-in provider, offered by the mock as `test`.
+    provider: Option<OidcProvider>,
     token_file: PathBuf,
     password_stdin: bool,
 }
@@ -300,25 +328,209 @@ async fn sign_in(target: &Target, email: &str, password: &str) -> Result<String,
     Ok(token)
 }
 
+/// The loopback port a provider sign-in comes back to against a real
+/// Kratos, whose `allowed_return_urls` must name it.
+const DEFAULT_PORT: u16 = 8765;
+
+/// Where the browser comes back to: `http://127.0.0.1:PORT/callback`.
+fn callback_url(listener: &tokio::net::TcpListener) -> Result<String, Failure> {
+    Ok(format!(
+        "http://127.0.0.1:{}/callback",
+        listener.local_addr()?.port()
+    ))
+}
+
+/// Signs in with the social sign-in `provider` through a browser (RFC
+/// 8252): a native login flow whose `return_to` is the loopback
+/// `listener`, the provider's address printed (and opened at a terminal),
+/// the browser waited for, the code traded for the session token. Returns
+/// the token and the identity's email.
+async fn sign_in_with_provider(
+    target: &Target,
+    provider: &str,
+    listener: tokio::net::TcpListener,
+    timeout: std::time::Duration,
+) -> Result<(String, String), Failure> {
+    let api = &target.api;
+    let return_to = callback_url(&listener)?;
+    let flow = api
+        .create_native_login_flow()
+        .return_session_token_exchange_code(true)
+        .return_to(return_to.as_str())
+        .send()
+        .await?;
+    let sign_in = api.sign_in_with_provider(&flow, provider).await?;
+    eprintln!(
+        "Open this address in a browser to sign in with {provider}:\n\n  {}\n",
+        sign_in.browser_url()
+    );
+    match &target.provider {
+        // The demo's provider, with no one at a terminal: the tool presses
+        // Allow on its consent page itself, then comes back as a browser.
+        Some(test) if !std::io::stdin().is_terminal() => {
+            eprintln!(
+                "(no terminal: completing the test provider's consent page for the demo user)"
+            );
+            let back = test.approve(sign_in.browser_url(), &return_to).await?;
+            tokio::spawn(async move {
+                let _ = reqwest_get(&back).await;
+            });
+        }
+        _ if std::io::stdout().is_terminal() => open_in_browser(sign_in.browser_url()),
+        _ => {}
+    }
+    eprintln!(
+        "Waiting up to {} s for the browser to come back to {return_to} ...",
+        timeout.as_secs()
+    );
+    let came_back = tokio::time::timeout(timeout, wait_for_callback(&listener))
+        .await
+        .map_err(|_| {
+            format!(
+                "no browser came back to {return_to} within {} s",
+                timeout.as_secs()
+            )
+        })??;
+    let done = sign_in.finish(api, &came_back).await?;
+    let token = done
+        .session_token
+        .clone()
+        .ok_or("the server answered without a session token")?;
+    let email = done
+        .session
+        .identity
+        .as_ref()
+        .and_then(|i| i.traits.get("email"))
+        .and_then(|e| e.as_str())
+        .unwrap_or("(no email)")
+        .to_string();
+    Ok((token, email))
+}
+
+/// Opens `url` in the system's browser, if it has a way; says so if not.
+fn open_in_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if std::process::Command::new(opener)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .is_err()
+    {
+        eprintln!("(could not start {opener}: open the address yourself)");
+    }
+}
+
+/// Fetches `url` as the browser does when it comes back (the demo's).
+async fn reqwest_get(url: &str) -> Result<(), Failure> {
+    kratos_client::Client::new("http://127.0.0.1")?;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    client.get(url).send().await?;
+    Ok(())
+}
+
+/// Answers requests on `listener` until one comes to `/callback`: the
+/// address the browser came back to, with its query. Each gets a small
+/// page; nothing of the request is printed (its query holds the code).
+async fn wait_for_callback(listener: &tokio::net::TcpListener) -> Result<String, Failure> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let port = listener.local_addr()?.port();
+    loop {
+        let (mut stream, _) = listener.accept().await?;
+        let mut head = Vec::new();
+        let mut buffer = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
+            let n = stream.read(&mut buffer).await?;
+            if n == 0 {
+                break;
+            }
+            head.extend_from_slice(&buffer[..n]);
+        }
+        let text = String::from_utf8_lossy(&head);
+        let target = text
+            .lines()
+            .next()
+            .and_then(|line| line.strip_prefix("GET "))
+            .and_then(|rest| rest.split(' ').next())
+            .unwrap_or("");
+        let found = target == "/callback" || target.starts_with("/callback?");
+        let (status, page) = match found {
+            true => (
+                "200 OK",
+                "Signed in. You can close this tab and go back to the terminal.",
+            ),
+            false => ("404 Not Found", "Not here."),
+        };
+        let body = format!("<!doctype html><title>account</title><p>{page}</p>\n");
+        let answer = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.write_all(answer.as_bytes()).await;
+        if found {
+            return Ok(format!("http://127.0.0.1:{port}{target}"));
+        }
+    }
+}
+
 pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
     let token_file = cli.token_file.unwrap_or_else(default_token_file);
-    let (api, mock) = match &cli.url {
-        Some(url) => (FrontendApi::new(url)?, None),
+    // A social sign-in's browser comes back to a loopback port, bound
+    // before Kratos is asked so that a port in use fails first.
+    let listener = match &cli.command {
+        Command::Login {
+            provider: Some(_),
+            port,
+            ..
+        } => {
+            let port = port.unwrap_or(if cli.url.is_some() { DEFAULT_PORT } else { 0 });
+            Some(
+                tokio::net::TcpListener::bind(("127.0.0.1", port))
+                    .await
+                    .map_err(|e| {
+                        format!("cannot listen on 127.0.0.1:{port} ({e}): pass another --port")
+                    })?,
+            )
+        }
+        _ => None,
+    };
+    let (api, mock, provider) = match &cli.url {
+        Some(url) => (FrontendApi::new(url)?, None, None),
         None => {
-            let mock = MockKratos::builder()
+            let provider = OidcProvider::start().await;
+            // Its own person: the demo account's email is a password account,
+            // which a provider sign-in would have to link first.
+            provider.sign_in_as(
+                OidcUser::new("demo-provider-user")
+                    .email(DEMO_PROVIDER_EMAIL)
+                    .name("Demo Provider User"),
+            );
+            let mut builder = MockKratos::builder()
                 .second_factor(cli.mock_second_factor)
-                .start()
-                .await;
+                .social_sign_in(provider.social_sign_in("test").label("Test provider"));
+            if let Some(listener) = &listener {
+                builder = builder.allowed_return_urls([callback_url(listener)?]);
+            }
+            let mock = builder.start().await;
             mock.add_identity(DEMO_EMAIL, DEMO_PASSWORD, Some("Demo User"));
             eprintln!(
                 "No --url or KRATOS_PUBLIC_URL: using a built-in mock Kratos with the demo account {DEMO_EMAIL}."
             );
-            (mock.frontend(), Some(mock))
+            (mock.frontend(), Some(mock), Some(provider))
         }
     };
     let target = Target {
         api,
         mock,
+        provider,
         token_file,
         password_stdin: cli.password_stdin,
     };
@@ -329,7 +541,25 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         sign_in(&target, DEMO_EMAIL, DEMO_PASSWORD).await?;
     }
     match cli.command {
-        Command::Login { email, show_token } => {
+        Command::Login {
+            provider: Some(provider),
+            timeout,
+            show_token,
+            ..
+        } => {
+            let listener = listener.ok_or("no loopback port to come back to")?;
+            let timeout = std::time::Duration::from_secs(timeout);
+            let (token, email) =
+                sign_in_with_provider(&target, &provider, listener, timeout).await?;
+            target.save(&token)?;
+            println!("Signed in as {email} with {provider}.");
+            if show_token {
+                println!("{token}");
+            }
+        }
+        Command::Login {
+            email, show_token, ..
+        } => {
             let email = target.ask("Email", email, DEMO_EMAIL)?;
             let password = target.password("Password", DEMO_PASSWORD)?;
             let token = sign_in(&target, &email, &password).await?;

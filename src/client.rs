@@ -494,6 +494,18 @@ impl ClientBuilder {
     }
 }
 
+/// A bare reqwest client with the crate's TLS set up (the crypto provider
+/// installed first), redirects not followed: for the test servers' own
+/// requests, such as the mock's to a social sign-in provider and the test
+/// provider's browser.
+#[cfg(feature = "testing")]
+pub(crate) fn bare_client() -> reqwest::Result<reqwest::Client> {
+    install_ring_provider();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+}
+
 /// With the `rustls-ring` feature, reqwest's rustls needs a process-wide
 /// crypto provider: ring's is installed unless the app installed one first
 /// (or the `rustls-aws-lc` feature gives reqwest its own).

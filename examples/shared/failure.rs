@@ -47,8 +47,19 @@ other_failures!(
     &str,
     std::io::Error,
     serde_json::Error,
-    kratos_client::ConfigError
+    reqwest::Error,
+    kratos_client::ConfigError,
+    kratos_client::testing::BrowserLegError
 );
+
+impl From<kratos_client::social::ProviderSignInError> for Failure {
+    fn from(error: kratos_client::social::ProviderSignInError) -> Self {
+        match error {
+            kratos_client::social::ProviderSignInError::Kratos(error) => Failure::Kratos(error),
+            other => Failure::Other(other.into()),
+        }
+    }
+}
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -311,9 +311,7 @@ impl OidcProvider {
     /// address starting with `return_to`, which it returns. For tests, and
     /// for tools that sign in against the test provider without a person.
     pub async fn approve(&self, url: &str, return_to: &str) -> Result<String, BrowserLegError> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
+        let client = crate::client::bare_client()
             .map_err(|e| BrowserLegError(format!("no HTTP client: {e}")))?;
         let mut jar: Vec<(String, String)> = Vec::new();
         let mut at = Url::parse(url).map_err(|_| BrowserLegError("not an address".into()))?;

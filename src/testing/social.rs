@@ -119,8 +119,10 @@ fn claims(
             error_body(500, "Internal Server Error", None, what, ""),
         )))
     };
+    let client =
+        crate::client::bare_client().map_err(|_| unavailable("no HTTP client for the provider"))?;
     let (status, tokens) = blocking(
-        reqwest::Client::new()
+        client
             .post(format!("{issuer}/token"))
             .header("authorization", format!("Basic {basic}"))
             .header("content-type", "application/x-www-form-urlencoded")
@@ -147,7 +149,7 @@ fn claims(
             "The ID Token is missing from the OpenID Connect provider's response.".into(),
         ));
     };
-    let (_, jwks) = blocking(reqwest::Client::new().get(format!("{issuer}/jwks")).send())
+    let (_, jwks) = blocking(client.get(format!("{issuer}/jwks")).send())
         .ok_or_else(|| unavailable("the provider's keys are unreachable"))?;
     verify(id_token, &jwks, &issuer, &provider.client_id).map_err(Failure::Refused)
 }
