@@ -259,3 +259,48 @@ async fn the_client_secret_stays_out_of_debug() {
     assert!(!shown.contains("s3cret-value"), "{shown}");
     assert_eq!(provider.client_secret().expose(), "s3cret-value");
 }
+
+/// What one social sign-in takes on each server, from starting the flow to
+/// the session token (BENCHMARKS.md): `KRATOS_BIN=... cargo test --test
+/// testing oidc_provider::time -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "a measurement, run by hand"]
+async fn time_of_one_sign_in_on_each_server() {
+    let provider = OidcProvider::builder().consent_page(false).start().await;
+    let servers = kratos_client::testing::TestKratos::builder()
+        .social_sign_in(provider.social_sign_in("test"))
+        .allowed_return_urls(["myapp://back"])
+        .start_each()
+        .await
+        .unwrap();
+    for kratos in &servers {
+        let api = kratos.frontend();
+        let mut times = Vec::new();
+        for n in 0..21 {
+            provider.sign_in_as(OidcUser::new(format!("u{n}")).email(format!("u{n}@example.com")));
+            let at = std::time::Instant::now();
+            let flow = api
+                .create_native_login_flow()
+                .return_session_token_exchange_code(true)
+                .return_to("myapp://back")
+                .send()
+                .await
+                .unwrap();
+            let sign_in = api.sign_in_with_provider(&flow, "test").await.unwrap();
+            let back = provider
+                .approve(sign_in.browser_url(), "myapp://back")
+                .await
+                .unwrap();
+            sign_in.finish(&api, &back).await.unwrap();
+            times.push(at.elapsed());
+        }
+        times.sort();
+        println!(
+            "{}: one sign-in through the provider, median of 21: {:?} (fastest {:?}, slowest {:?})",
+            kratos.name(),
+            times[10],
+            times[0],
+            times[20]
+        );
+    }
+}
