@@ -129,6 +129,28 @@ pub enum ProviderSignInError {
         /// The flow's messages (4000001 with the reason, for most).
         messages: Vec<UiText>,
     },
+    /// The provider's email belongs to an account that signs in another
+    /// way. Kratos started the login flow `login_flow_id` for it: sign the
+    /// user in there by a method the account has (a password, a code);
+    /// Kratos then adds the provider to the account, and the session
+    /// carries both methods.
+    #[error("an account with this email exists: sign in to it to add the provider{}", first_message(.messages))]
+    AccountExists {
+        /// The login flow to sign in on.
+        login_flow_id: String,
+        /// Its messages (1010016, with the email and the provider).
+        messages: Vec<UiText>,
+    },
+}
+
+/// What the address a browser came back to carries.
+enum CameBack {
+    /// The code to exchange.
+    Code(Secret),
+    /// The login flow to link the provider on (`flow`).
+    LinkOn(String),
+    /// Neither.
+    Nothing,
 }
 
 fn first_message(messages: &[UiText]) -> String {
@@ -136,6 +158,27 @@ fn first_message(messages: &[UiText]) -> String {
         .first()
         .map(|m| format!(": {}", m.text))
         .unwrap_or_default()
+}
+
+/// What `came_back_to` carries, when it is `return_to`: a code Kratos could
+/// have written, a flow to link on, or neither.
+fn came_back(return_to: &Url, came_back_to: &str) -> Result<CameBack, ProviderSignInError> {
+    if let Some(code) = code_from(return_to, came_back_to)? {
+        return Ok(CameBack::Code(code));
+    }
+    let flow = Url::parse(came_back_to)
+        .ok()
+        .and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "flow")
+                .map(|(_, v)| v.into_owned())
+        })
+        .filter(|id| {
+            !id.is_empty()
+                && id.len() <= 64
+                && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+        });
+    Ok(flow.map_or(CameBack::Nothing, CameBack::LinkOn))
 }
 
 /// The code of `came_back_to`, when it is `return_to` with a code Kratos
@@ -301,13 +344,29 @@ impl ProviderSignIn {
     /// Finishes the sign-in with the address the browser came back to:
     /// trades its `code` for the session token. Without a code (the user
     /// denied, the provider's answer did not verify), reads the flow's
-    /// messages into [`ProviderSignInError::Refused`].
+    /// messages into [`ProviderSignInError::Refused`]; with a login flow to
+    /// link the provider on, into [`ProviderSignInError::AccountExists`].
     pub async fn finish(
         &self,
         api: &FrontendApi,
         came_back_to: &str,
     ) -> Result<SuccessfulNativeLogin, ProviderSignInError> {
-        let Some(code) = code_from(&self.return_to, came_back_to)? else {
+        let code = match came_back(&self.return_to, came_back_to)? {
+            CameBack::Code(code) => Some(code),
+            CameBack::LinkOn(login_flow_id) => {
+                let flow = api
+                    .get_login_flow(&login_flow_id)
+                    .send()
+                    .await
+                    .map_err(AnyError::from)?;
+                return Err(ProviderSignInError::AccountExists {
+                    login_flow_id,
+                    messages: flow.ui.messages.unwrap_or_default(),
+                });
+            }
+            CameBack::Nothing => None,
+        };
+        let Some(code) = code else {
             let messages = match self.kind {
                 Kind::Registration => {
                     api.get_registration_flow(&self.flow_id)
@@ -382,6 +441,22 @@ mod tests {
         assert!(matches!(
             code_from(&loopback, "http://127.0.0.1:8766/callback?code=x"),
             Err(ProviderSignInError::ForeignReturn)
+        ));
+    }
+
+    #[test]
+    fn a_flow_to_link_on_is_read_when_there_is_no_code() {
+        let back = Url::parse("myapp://signed-in").unwrap();
+        let flow = "4156f36b-5190-417b-850b-f67c4a789d9f";
+        let at = format!("myapp://signed-in?flow={flow}&no_org_ui=true");
+        assert!(matches!(came_back(&back, &at), Ok(CameBack::LinkOn(id)) if id == flow));
+        assert!(matches!(
+            came_back(&back, "myapp://signed-in?flow=../../admin"),
+            Ok(CameBack::Nothing)
+        ));
+        assert!(matches!(
+            came_back(&back, &format!("{at}&code=abc")),
+            Ok(CameBack::Code(_))
         ));
     }
 

@@ -229,7 +229,22 @@ fn flow_json(store: &Store, id: &str) -> Value {
         return Value::Null;
     };
     let typed = flow.values.get("identifier").cloned().unwrap_or(json!(""));
-    let oidc = || store.provider_buttons(flow, 1010002, "Sign in");
+    // A flow that links a provider offers the others to confirm with.
+    let oidc = || match &flow.link {
+        Some((linked, _)) => store
+            .provider_buttons(flow, 1010018, "Confirm")
+            .into_iter()
+            .filter(|b| b["attributes"]["value"] != linked.as_str())
+            .map(|mut b| {
+                // Confirming names the provider alone.
+                if let Some(context) = b["meta"]["label"]["context"].as_object_mut() {
+                    context.remove("provider_id");
+                }
+                b
+            })
+            .collect(),
+        None => store.provider_buttons(flow, 1010002, "Sign in"),
+    };
     let password = |label: Value| {
         [
             flow.password_field("current-password"),
@@ -265,9 +280,14 @@ fn flow_json(store: &Store, id: &str) -> Value {
         Step::Password => {
             let mut nodes = oidc();
             nodes.push(flow.csrf());
+            // Linking a provider: the account's address, given.
+            let (kind, typed) = match (&flow.link, &flow.address) {
+                (Some(_), Some(address)) => ("hidden", json!(address)),
+                _ => ("text", typed),
+            };
             nodes.push(flow.input(
                 "default",
-                json!({"name": "identifier", "type": "text", "value": typed, "required": true, "disabled": false, "node_type": "input"}),
+                json!({"name": "identifier", "type": kind, "value": typed, "required": true, "disabled": false, "node_type": "input"}),
                 Some(identifier_label(store)),
                 "identifier",
             ));
@@ -476,6 +496,7 @@ fn password(store: &mut Store, id: &str, call: &Call, form: &Form) -> Answer {
         }
         None => (store.start_session(&identity_id, "password", "aal1"), false),
     };
+    super::social::link_after_sign_in(store, id, &token);
     finish(store, id, "password", token, again)
 }
 

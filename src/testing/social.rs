@@ -61,6 +61,27 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
             ),
         ));
     };
+    // A flow that expired while the user was at the provider: the error
+    // page, as Kratos sends a browser there.
+    let now = std::time::SystemTime::now();
+    let expired = store
+        .flows
+        .get(&pending.flow_id)
+        .map_or(Some(std::time::Duration::ZERO), |f| {
+            now.duration_since(f.expires_at).ok()
+        });
+    if let Some(ago) = expired {
+        return Some(super::browser::to_error_page(
+            store,
+            error_body(
+                410,
+                "Gone",
+                Some("self_service_flow_expired"),
+                "self-service flow expired",
+                &super::store::expired_reason(ago),
+            ),
+        ));
+    }
     let Some(provider) = store
         .config
         .social_sign_ins
@@ -282,15 +303,11 @@ fn sign_in(
                 .and_then(|t| traits.get(&t.name))
                 .and_then(Value::as_str)
                 .map(|a| a.trim().to_lowercase());
-            if identifier
+            if let Some(address) = identifier
                 .as_deref()
-                .is_some_and(|a| store.identity_by_address(a).is_some())
+                .filter(|a| store.identity_by_address(a).is_some())
             {
-                // Kratos answers with its account-linking flow here, which
-                // the mock does not play yet.
-                return super::http::not_found_because(
-                    "MockKratos does not play linking a provider to an existing account.",
-                );
+                return link_first(store, provider, pending, address, subject);
             }
             let id = store.add_identity(identifier, traits, None);
             if let Some(identity) = store.identities.iter_mut().find(|i| i.id == id) {
@@ -326,6 +343,87 @@ fn sign_in(
         _ => return_to,
     };
     Answer::new(303).insert_header("location", to)
+}
+
+/// The provider's email belongs to an account already: Kratos starts a
+/// login flow that asks the user to sign in to it (1010016), after which
+/// the provider is linked, and sends the browser on to `return_to` with
+/// that flow's id instead of a code.
+fn link_first(
+    store: &mut Store,
+    provider: &SocialSignIn,
+    pending: &SocialState,
+    address: &str,
+    subject: String,
+) -> Answer {
+    let default = store.default_return();
+    let return_to = store
+        .flows
+        .get(&pending.flow_id)
+        .and_then(|f| f.return_to.clone());
+    let request_url = format!("{}/self-service/login/api", store.base);
+    let id = store.new_flow(
+        super::store::FlowKind::Login,
+        request_url,
+        return_to.clone(),
+    );
+    let login_url = store.config.ui_url("login");
+    // Kratos names the provider by its label, or by its type.
+    let named = provider.label.clone().unwrap_or_else(|| "generic".into());
+    let message = text(
+        1010016,
+        &format!(
+            "You tried to sign in with \"{address}\", but that email is already used by another account. Sign in to your account with one of the options below to add your account \"{address}\" at \"{named}\" as another way to sign in."
+        ),
+        "info",
+        Some(json!({
+            "available_credential_types": [],
+            "available_providers": [],
+            "duplicateIdentifier": address,
+            "duplicate_identifier": address,
+            "newLoginUrl": login_url,
+            "new_login_url": login_url,
+            "provider": named,
+        })),
+    );
+    let csrf = store.random.code(88);
+    if let Some(flow) = store.flows.get_mut(&id) {
+        flow.link = Some((provider.id.clone(), subject));
+        flow.form_messages = vec![message];
+        flow.active = Some("oidc");
+        flow.address = Some(address.to_string());
+        // Kratos writes a CSRF token into this flow even for an app.
+        flow.csrf_token = csrf;
+    }
+    let to = match url::Url::parse(&return_to.unwrap_or(default)) {
+        Ok(mut url) => {
+            url.query_pairs_mut()
+                .append_pair("flow", &id)
+                .append_pair("no_org_ui", "true");
+            url.to_string()
+        }
+        Err(_) => store.config.ui_url("login"),
+    };
+    Answer::new(303).insert_header("location", to)
+}
+
+/// Links the provider a linking login flow carries to the identity that
+/// signed in on it, and adds the provider's method to the session.
+pub(super) fn link_after_sign_in(store: &mut Store, flow_id: &str, token: &str) {
+    let Some((provider, subject)) = store.flows.get(flow_id).and_then(|f| f.link.clone()) else {
+        return;
+    };
+    let Some(session) = store.sessions.iter_mut().find(|s| s.token == token) else {
+        return;
+    };
+    session
+        .methods
+        .push(("oidc", "aal1", std::time::SystemTime::now()));
+    session.provider = Some(provider.clone());
+    let identity_id = session.identity_id.clone();
+    if let Some(identity) = store.identities.iter_mut().find(|i| i.id == identity_id) {
+        identity.oidc.push((provider, subject));
+    }
 }
 
 /// `GET /sessions/token-exchange`: the session of a finished social

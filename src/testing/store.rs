@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use super::http::{bad_request, error_body, json_response, not_found};
 
 /// Kratos's reason for a flow that expired `ago`.
-fn expired_reason(ago: Duration) -> String {
+pub(super) fn expired_reason(ago: Duration) -> String {
     format!(
         "The self-service flow expired {:.2} minutes ago, initialize a new one.",
         ago.as_secs_f64() / 60.0
@@ -73,6 +73,10 @@ pub(super) struct Flow {
     /// provider, whose button alone ("Continue") Kratos's form then
     /// shows, with a CSRF token even in a native flow.
     pub(super) social_retry: Option<String>,
+    /// A login flow Kratos started because a provider's email belongs to
+    /// an account: the provider and its subject, linked to the account
+    /// once the user signs in to it here.
+    pub(super) link: Option<(String, String)>,
 }
 
 impl Flow {
@@ -390,6 +394,7 @@ impl Store {
                 skip_csrf: false,
                 issued_session: None,
                 social_retry: None,
+                link: None,
             },
         );
         id

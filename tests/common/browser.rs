@@ -146,8 +146,8 @@ pub struct Trip {
     pub hops: Vec<String>,
     /// The same addresses whole.
     pub visited: Vec<String>,
-    /// The last address: the first that starts with the one waited for,
-    /// or the page it stopped at.
+    /// The last address: the first that starts with the one waited for
+    /// (or leaves this machine), or the page it stopped at.
     pub end: String,
     /// The page it stopped at, when it did not reach the address waited for.
     pub stopped: Option<Page>,
@@ -182,7 +182,11 @@ impl Browser {
                     .and_then(|base| base.join(location))
                     .map(String::from)
                     .unwrap_or_else(|_| location.clone());
-                if to.starts_with(until) {
+                // An address off this machine (Kratos's fallback pages) is
+                // where the trip ends, as the app would see it.
+                let local = url::Url::parse(&to)
+                    .is_ok_and(|u| matches!(u.host_str(), Some("127.0.0.1" | "localhost")));
+                if to.starts_with(until) || !local {
                     return Trip {
                         hops,
                         visited,

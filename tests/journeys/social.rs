@@ -258,3 +258,89 @@ async fn a_refused_sign_in_comes_back_without_a_code_and_says_why() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_provider_email_of_an_existing_account_is_linked_after_signing_in_to_it() {
+    let provider = OidcProvider::start().await;
+    on_each(
+        with(&provider),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            let api = kratos.frontend();
+            kratos
+                .add_identity(crate::EMAIL, crate::PASSWORD, None)
+                .await
+                .unwrap();
+            provider.sign_in_as(OidcUser::new("ada-at-provider").email(crate::EMAIL));
+            let sign_in = start(kratos, &provider, seen, true).await;
+            let trip = Browser::new()
+                .through_provider(sign_in.browser_url(), "allow", BACK)
+                .await;
+            note_trip(seen, "browser", &provider, &trip);
+            let refused = sign_in.finish(&api, &trip.end).await.unwrap_err();
+            seen.note("finished", &refused);
+            let ProviderSignInError::AccountExists { login_flow_id, .. } = &refused else {
+                panic!("expected AccountExists, got {refused:?}")
+            };
+            let flow = api.get_login_flow(login_flow_id).send().await.unwrap();
+            seen.flow("the login flow to link on", &flow);
+
+            // Signing in to the account there links the provider.
+            let body = kratos_client::models::UpdateLoginFlowWithPasswordMethod::new(
+                crate::EMAIL,
+                crate::PASSWORD,
+            );
+            let linked = api
+                .update_login_flow(login_flow_id, body)
+                .send()
+                .await
+                .unwrap();
+            seen.session("signed in with the password", &linked.session);
+            let account = linked.session.identity.as_ref().map(|i| i.id.clone());
+
+            // From now on the provider signs in to the same account.
+            let sign_in = start(kratos, &provider, seen, true).await;
+            let trip = Browser::new()
+                .through_provider(sign_in.browser_url(), "allow", BACK)
+                .await;
+            note_trip(seen, "browser, again", &provider, &trip);
+            let done = sign_in.finish(&api, &trip.end).await.unwrap();
+            seen.session("signed in with the provider", &done.session);
+            let same = done.session.identity.as_ref().map(|i| i.id.clone());
+            seen.note("the same account", same == account);
+            assert_eq!(same, account);
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_flow_that_expires_while_the_user_is_at_the_provider_ends_on_the_error_page() {
+    let provider = OidcProvider::start().await;
+    let builder = with(&provider).flow_lifetime(crate::EXPIRING);
+    on_each(builder, async |kratos: &TestKratos, seen: &mut Seen| {
+        let api = kratos.frontend();
+        let sign_in = start(kratos, &provider, seen, false).await;
+        crate::wait_for_expiry().await;
+        let trip = Browser::new()
+            .through_provider(sign_in.browser_url(), "allow", BACK)
+            .await;
+        note_trip(seen, "browser, late", &provider, &trip);
+        assert!(!sign_in.is_return(&trip.end), "{trip:?}");
+        let id = query_of(&trip.end, "id").expect("the error page's id");
+        let error = Browser::new()
+            .fetch_json(&format!("{}/self-service/errors?id={id}", kratos.uri()))
+            .await;
+        let body = &error.body["error"];
+        seen.note(
+            "  error",
+            format!(
+                "{} {} {} {}",
+                body["code"], body["id"], body["message"], body["reason"]
+            ),
+        );
+        let finished = sign_in.finish(&api, &trip.end).await.unwrap_err();
+        seen.note("finished with the error page's address", &finished);
+        assert!(matches!(finished, ProviderSignInError::ForeignReturn));
+    })
+    .await;
+}
