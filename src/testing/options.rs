@@ -283,9 +283,10 @@ impl Options {
 
 impl Options {
     /// Every social sign-in provider the forms offer, in Kratos's order
-    /// (the configuration's): its id and the label its buttons show.
+    /// (by id): its id and the label its buttons show.
     pub(crate) fn providers(&self) -> Vec<(&str, &str)> {
-        self.oidc_providers
+        let mut providers: Vec<(&str, &str)> = self
+            .oidc_providers
             .iter()
             .map(|id| (id.as_str(), id.as_str()))
             .chain(
@@ -293,7 +294,10 @@ impl Options {
                     .iter()
                     .map(|p| (p.id.as_str(), p.label.as_deref().unwrap_or(p.id.as_str()))),
             )
-            .collect()
+            .collect();
+        // Kratos's forms list them by id.
+        providers.sort_by_key(|(id, _)| *id);
+        providers
     }
 
     /// Whether `id` is a social sign-in provider the forms offer.

@@ -88,7 +88,11 @@ fn flow_json(store: &Store, id: &str) -> Value {
         "password",
         text(1070003, "Save", "info", None),
     ));
-    for (provider, label) in store.config.providers() {
+    // Link the providers the identity has not linked; unlink the others,
+    // while it keeps another way to sign in.
+    let linked = |p: &str| identity.is_some_and(|i| i.oidc.iter().any(|(l, _)| l == p));
+    let providers = store.config.providers();
+    for (provider, label) in providers.iter().filter(|(p, _)| !linked(p)) {
         nodes.push(flow.submit(
             "oidc",
             "link",
@@ -101,11 +105,86 @@ fn flow_json(store: &Store, id: &str) -> Value {
             ),
         ));
     }
+    if identity.is_some_and(|i| first_factors(i) > 1) {
+        for (provider, label) in providers.iter().filter(|(p, _)| linked(p)) {
+            nodes.push(flow.submit(
+                "oidc",
+                "unlink",
+                provider,
+                text(
+                    1050003,
+                    &format!("Unlink {label}"),
+                    "info",
+                    Some(json!({ "provider": label })),
+                ),
+            ));
+        }
+    }
     let mut body = store.flow_json(flow, nodes);
     body["identity"] = identity
         .map(|i| store.identity_json(i))
         .unwrap_or(Value::Null);
     body
+}
+
+/// How many ways the identity has to sign in on its own, as Kratos counts
+/// them before it lets one go: its password, and each linked provider.
+fn first_factors(identity: &super::store::Identity) -> usize {
+    usize::from(identity.password.is_some()) + identity.oidc.len()
+}
+
+/// A settings submission of the `oidc` method: unlink a provider (refused
+/// for the last way to sign in), or link one, which sends a browser to the
+/// provider (422) as social sign-in does.
+fn oidc(store: &mut Store, id: &str, identity_id: &str, form: &super::call::Form) -> Answer {
+    let unlink = form.field("unlink");
+    if !unlink.is_empty() {
+        let Some(identity) = store.identity(identity_id) else {
+            return json_response(400, Value::Null);
+        };
+        let last = first_factors(identity) <= 1;
+        let has = identity.oidc.iter().any(|(p, _)| p == unlink);
+        if let Some(flow) = store.flows.get_mut(id) {
+            if last || !has {
+                flow.state = "show_form";
+                let reason = match last {
+                    true => "can not unlink OpenID Connect connection because it is the last remaining first factor credential",
+                    false => "can not unlink non-existing OpenID Connect connection",
+                };
+                flow.form_messages = vec![text(
+                    4000001,
+                    reason,
+                    "error",
+                    Some(json!({"reason": reason})),
+                )];
+                return json_response(400, flow_json(store, id));
+            }
+            flow.state = "success";
+            flow.form_messages = vec![text(
+                1050001,
+                "Your changes have been saved!",
+                "success",
+                None,
+            )];
+        }
+        if let Some(identity) = store.identities.iter_mut().find(|i| i.id == identity_id) {
+            identity.oidc.retain(|(p, _)| p != unlink);
+        }
+        return json_response(200, flow_json(store, id));
+    }
+    let link = form.field("link").to_string();
+    if store.config.has_provider(&link) {
+        return store.social_sign_in(id, &link);
+    }
+    if let Some(flow) = store.flows.get_mut(id) {
+        flow.form_messages = vec![text(
+            4010002,
+            "Could not find a strategy to update your settings. Did you fill out the form correctly?",
+            "error",
+            None,
+        )];
+    }
+    json_response(400, flow_json(store, id))
 }
 
 /// Handles a submission by the session `token` for the flow `id`.
@@ -125,6 +204,9 @@ fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> Answer {
     let schema_id = store
         .identity(&identity_id)
         .map_or_else(|| "default".to_string(), |i| i.schema_id.clone());
+    if method == "oidc" {
+        return oidc(store, id, &identity_id, &form);
+    }
     let mut field_messages = std::collections::HashMap::new();
     let mut form_messages = Vec::new();
     match method.as_str() {

@@ -82,6 +82,24 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
             ),
         ));
     }
+    // Linking in settings needs the session, which Kratos reads from the
+    // browser's cookie: a native app's browser has none.
+    let settings = store
+        .flows
+        .get(&pending.flow_id)
+        .is_some_and(|f| f.kind == super::store::FlowKind::Settings);
+    if settings {
+        return Some(super::browser::to_error_page(
+            store,
+            error_body(
+                401,
+                "Unauthorized",
+                Some("session_inactive"),
+                "request does not have a valid authentication session",
+                "No active session was found in this request.",
+            ),
+        ));
+    }
     let Some(provider) = store
         .config
         .social_sign_ins

@@ -344,3 +344,107 @@ async fn a_flow_that_expires_while_the_user_is_at_the_provider_ends_on_the_error
     })
     .await;
 }
+
+#[tokio::test]
+async fn settings_unlink_a_provider_only_while_another_way_to_sign_in_remains() {
+    let provider = OidcProvider::start().await;
+    let second = OidcProvider::start().await;
+    let builder = with(&provider).social_sign_in(second.social_sign_in("second"));
+    on_each(builder, async |kratos: &TestKratos, seen: &mut Seen| {
+        let api = kratos.frontend();
+        provider.sign_in_as(OidcUser::new("max-1").email("max@example.com"));
+        let sign_in = start(kratos, &provider, seen, false).await;
+        let back = provider.approve(sign_in.browser_url(), BACK).await.unwrap();
+        let token = sign_in
+            .finish(&api, &back)
+            .await
+            .unwrap()
+            .session_token
+            .expect("a session token");
+        let settings = |token: String| {
+            let api = api.clone();
+            async move {
+                api.create_native_settings_flow()
+                    .session_token(token.as_str())
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let unlink: kratos_client::models::UpdateSettingsFlowBody =
+            serde_json::from_value(json!({"method": "oidc", "unlink": "test"})).unwrap();
+
+        // The provider is the only way to sign in: no unlink, and Kratos
+        // refuses it when asked.
+        let flow = settings(token.clone()).await;
+        seen.flow("settings", &flow);
+        let err = api
+            .update_settings_flow(&flow.id, unlink.clone())
+            .session_token(token.as_str())
+            .send()
+            .await
+            .unwrap_err();
+        seen.error("unlink the last way to sign in", &err);
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+
+        // Linking another from a native app sends a browser to the provider,
+        // whose way back to Kratos carries no session: the error page.
+        let flow = settings(token.clone()).await;
+        let link: kratos_client::models::UpdateSettingsFlowBody =
+            serde_json::from_value(json!({"method": "oidc", "link": "second"})).unwrap();
+        let err = api
+            .update_settings_flow(&flow.id, link)
+            .session_token(token.as_str())
+            .send()
+            .await
+            .unwrap_err();
+        seen.error("link another from the app", &err);
+        let kratos_client::Error::Api(kratos_client::UpdateSettingsFlowError::UnprocessableEntity(
+            body,
+        )) = &err
+        else {
+            panic!("expected 422, got {err:?}")
+        };
+        let to = body.redirect_browser_to.clone().unwrap_or_default();
+        let trip = Browser::new().through_provider(&to, "allow", BACK).await;
+        let issuer = second.issuer();
+        let hops: Vec<String> = trip
+            .hops
+            .iter()
+            .map(|h| h.replace(&issuer, "{second}"))
+            .collect();
+        seen.note("browser", hops.join(" > "));
+        let id = query_of(&trip.end, "id").expect("the error page's id");
+        let error = Browser::new()
+            .fetch_json(&format!("{}/self-service/errors?id={id}", kratos.uri()))
+            .await;
+        let e = &error.body["error"];
+        seen.note(
+            "  error",
+            format!("{} {} {}", e["code"], e["id"], e["reason"]),
+        );
+
+        // With a password too, the provider can go.
+        let flow = settings(token.clone()).await;
+        let password = kratos_client::models::UpdateSettingsFlowWithPasswordMethod::new(
+            "a long enough new password",
+        );
+        let saved = api
+            .update_settings_flow(&flow.id, password)
+            .session_token(token.as_str())
+            .send()
+            .await
+            .unwrap();
+        seen.note("password set", saved.state_name().unwrap_or_default());
+        let flow = settings(token.clone()).await;
+        seen.flow("settings with a password", &flow);
+        let done = api
+            .update_settings_flow(&flow.id, unlink)
+            .session_token(token.as_str())
+            .send()
+            .await
+            .unwrap();
+        seen.flow("unlinked", &done);
+    })
+    .await;
+}
