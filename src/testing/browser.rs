@@ -101,13 +101,13 @@ fn csrf_cookie(name: &str, value: &str) -> String {
 }
 
 /// A new CSRF token for the browser, and the cookie that carries it.
-fn fresh_csrf(store: &mut Store) -> (String, String) {
+pub(super) fn fresh_csrf(store: &mut Store) -> (String, String) {
     let value = store.random.code(43);
     let cookie = csrf_cookie(&csrf_cookie_name(&store.base), &value);
     (value, cookie)
 }
 
-fn session_cookie(token: &str) -> String {
+pub(super) fn session_cookie(token: &str) -> String {
     let expires = httpdate::fmt_http_date(SystemTime::now() + SESSION_COOKIE_AGE);
     format!(
         "{SESSION_COOKIE}={token}; Path=/; Expires={expires}; Max-Age={}; HttpOnly; SameSite=Lax",
@@ -121,7 +121,7 @@ fn cleared_session_cookie() -> String {
     )
 }
 
-fn see_other(to: &str) -> Answer {
+pub(super) fn see_other(to: &str) -> Answer {
     Answer::new(303).insert_header("location", to)
 }
 
@@ -142,7 +142,7 @@ fn rewritten(call: &Call, path: &str, body: Option<Vec<u8>>, json: bool) -> Requ
 }
 
 /// The page of the app's UI for `kind`, with `?flow=<id>`.
-fn page(store: &Store, kind: FlowKind, id: &str) -> String {
+pub(super) fn page(store: &Store, kind: FlowKind, id: &str) -> String {
     format!("{}?flow={id}", store.config.ui_url(kind.as_str()))
 }
 
@@ -468,8 +468,16 @@ fn as_browser(
                 None => answer,
             }
         }
+        // Off to a social sign-in provider, with the continuity cookie the
+        // callback reads.
         422 => match body.get("redirect_browser_to").and_then(Value::as_str) {
-            Some(to) => see_other(to),
+            Some(to) => answer
+                .headers
+                .iter()
+                .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+                .fold(see_other(to), |to, (_, cookie)| {
+                    to.append_header("set-cookie", cookie.clone())
+                }),
             None => to_error_page(store, body),
         },
         _ if answer.body.is_some() => to_error_page(store, body),

@@ -1320,10 +1320,13 @@ fn kratos_config(
             "selfservice.flows.registration.enable_legacy_one_step",
             json!(true),
         );
-        put(
-            "selfservice.flows.registration.after.password.hooks",
-            json!([{"hook": "session"}]),
-        );
+        // Signing up signs in, by password or through a provider.
+        for method in ["password", "oidc"] {
+            put(
+                &format!("selfservice.flows.registration.after.{method}.hooks"),
+                json!([{"hook": "session"}]),
+            );
+        }
         for flow in ["recovery", "verification"] {
             put(
                 &format!("selfservice.flows.{flow}"),

@@ -61,6 +61,21 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
             ),
         ));
     };
+    // A browser flow's callback must come from the browser that left.
+    if pending.continuity.is_some()
+        && call.cookie(super::store::CONTINUITY_COOKIE) != pending.continuity.as_deref()
+    {
+        return Some(super::browser::to_error_page(
+            store,
+            error_body(
+                400,
+                "Bad Request",
+                None,
+                "no resumable session found",
+                "The browser does not contain the necessary cookie to resume the session. This is a security violation and was blocked. Please clear your browser's cookies and cache and try again!",
+            ),
+        ));
+    }
     // A flow that expired while the user was at the provider: the error
     // page, as Kratos sends a browser there.
     let now = std::time::SystemTime::now();
@@ -279,6 +294,16 @@ fn refuse(store: &mut Store, pending: &SocialState, reason: &str) -> Answer {
         Some(json!({"reason": reason})),
     )];
     flow.social_retry = Some(pending.provider.clone());
+    if flow.browser {
+        // A browser goes back to the flow's page (Kratos sends
+        // registration forms back with 302).
+        let (kind, status) = match flow.kind {
+            super::store::FlowKind::Registration => (flow.kind, 302),
+            kind => (kind, 303),
+        };
+        let page = super::browser::page(store, kind, &pending.flow_id);
+        return Answer::new(status).insert_header("location", page);
+    }
     let to = flow.return_to.clone().unwrap_or(default);
     Answer::new(303).insert_header("location", to)
 }
@@ -345,6 +370,13 @@ fn sign_in(
         .get(&pending.flow_id)
         .and_then(|f| f.return_to.clone())
         .unwrap_or(default);
+    if store.flows.get(&pending.flow_id).is_some_and(|f| f.browser) {
+        // A browser is signed in by its cookie, with a new CSRF token.
+        let (_, csrf) = super::browser::fresh_csrf(store);
+        return super::browser::see_other(&return_to)
+            .append_header("set-cookie", csrf)
+            .append_header("set-cookie", super::browser::session_cookie(&token));
+    }
     let code = store
         .exchanges
         .iter_mut()

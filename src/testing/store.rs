@@ -236,6 +236,9 @@ pub(super) struct Store {
     pub(super) exchanges: Vec<super::social::Exchange>,
 }
 
+/// The cookie that carries a browser's social sign-in to the callback.
+pub(super) const CONTINUITY_COOKIE: &str = "ory_kratos_continuity";
+
 /// A social sign-in sent to a provider: what the callback needs.
 #[derive(Debug, Clone)]
 pub(super) struct SocialState {
@@ -243,6 +246,9 @@ pub(super) struct SocialState {
     pub(super) provider: String,
     /// The PKCE verifier of the challenge sent.
     pub(super) verifier: String,
+    /// For a browser flow: the continuity cookie's value, which the
+    /// callback must bring back.
+    pub(super) continuity: Option<String>,
 }
 
 impl Store {
@@ -255,6 +261,7 @@ impl Store {
     /// GitHub's for the button-only providers of `oidc_providers`.
     pub(super) fn social_sign_in(&mut self, flow_id: &str, provider: &str) -> Answer {
         let state = self.random.code(64);
+        let mut continuity_cookie = None;
         let to = match self
             .config
             .social_sign_ins
@@ -281,14 +288,22 @@ impl Store {
                     .append_pair("state", &state)
                     .finish();
                 let to = format!("{}/authorize?{query}", social.issuer.trim_end_matches('/'));
+                let browser = self.flows.get(flow_id).is_some_and(|f| f.browser);
+                let continuity = browser.then(|| self.random.code(32));
                 self.social_states.insert(
                     state,
                     SocialState {
                         flow_id: flow_id.to_string(),
                         provider: provider.to_string(),
                         verifier,
+                        continuity: continuity.clone(),
                     },
                 );
+                continuity_cookie = continuity.map(|value| {
+                    format!(
+                        "{CONTINUITY_COOKIE}={value}; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax"
+                    )
+                });
                 to
             }
             None => {
@@ -316,7 +331,11 @@ impl Store {
             &format!("In order to complete this flow please redirect the browser to: {to}"),
         );
         body["redirect_browser_to"] = json!(to);
-        json_response(422, body)
+        let answer = json_response(422, body);
+        match continuity_cookie {
+            Some(cookie) => answer.append_header("set-cookie", cookie),
+            None => answer,
+        }
     }
 
     /// The init code of a new session-token exchange for the native flow

@@ -448,3 +448,121 @@ async fn settings_unlink_a_provider_only_while_another_way_to_sign_in_remains() 
     })
     .await;
 }
+
+/// The app whose pages Kratos sends browsers to; nothing listens there.
+const SITE: &str = "http://127.0.0.1:4455";
+
+/// A browser's answer in one line: status, where to (the provider and
+/// Kratos by name, no query), cookies set.
+fn browser_line(
+    page: &crate::common::browser::Page,
+    provider: &OidcProvider,
+    kratos: &TestKratos,
+) -> String {
+    let to = page
+        .location
+        .as_deref()
+        .map(|l| {
+            let path = l.split('?').next().unwrap_or_default().to_string();
+            let flow = query_of(l, "flow")
+                .map(|_| "?flow={id}")
+                .unwrap_or_default();
+            format!(
+                "{}{flow}",
+                path.replace(&provider.issuer(), "{provider}")
+                    .replace(&kratos.uri(), "{public}")
+            )
+        })
+        .unwrap_or_else(|| "-".into());
+    let mut cookies: Vec<String> = page
+        .set_cookies
+        .iter()
+        .map(|c| match c.starts_with("csrf_token_") {
+            true => "csrf_token_{hash}".to_string(),
+            false => c.clone(),
+        })
+        .collect();
+    cookies.sort();
+    format!("{} to={to} cookies=[{}]", page.status, cookies.join(","))
+}
+
+#[tokio::test]
+async fn a_browser_signs_up_through_a_provider_into_the_session_cookie() {
+    let provider = OidcProvider::start().await;
+    let builder = with(&provider)
+        .ui_urls(SITE)
+        .default_browser_return_url(format!("{SITE}/"))
+        .allowed_return_urls([format!("{SITE}/"), BACK.to_string()]);
+    on_each(builder, async |kratos: &TestKratos, seen: &mut Seen| {
+        let public = kratos.uri();
+        for (what, decision) in [("denied", "deny"), ("allowed", "allow")] {
+            provider.sign_in_as(OidcUser::new("web-1").email("web@example.com"));
+            let mut browser = Browser::new();
+            let start = browser
+                .open(&format!("{public}/self-service/registration/browser"))
+                .await;
+            let id =
+                query_of(start.location.as_deref().unwrap_or_default(), "flow").expect("?flow=");
+            let flow = browser
+                .fetch_json(&format!("{public}/self-service/registration/flows?id={id}"))
+                .await
+                .body;
+            let action = flow["ui"]["action"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let csrf = crate::common::browser::csrf_of(&flow);
+            let posted = browser
+                .post_form(
+                    &action,
+                    &[
+                        ("csrf_token", &csrf),
+                        ("method", "oidc"),
+                        ("provider", "test"),
+                    ],
+                )
+                .await;
+            seen.note(
+                &format!("{what}: posted the provider"),
+                browser_line(&posted, &provider, kratos),
+            );
+            let to = posted.location.clone().unwrap_or_default();
+            let consent = browser.open(&to).await;
+            let request = consent
+                .body
+                .as_str()
+                .unwrap_or_default()
+                .split("name=\"request\" value=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or_default()
+                .to_string();
+            let decided = browser
+                .post_form(
+                    &format!("{}/authorize", provider.issuer()),
+                    &[("request", &request), ("decision", decision)],
+                )
+                .await;
+            let callback = decided.location.clone().unwrap_or_default();
+            let back = browser.open(&callback).await;
+            seen.note("  the callback", browser_line(&back, &provider, kratos));
+            if decision == "deny" {
+                let again = browser
+                    .fetch_json(&format!("{public}/self-service/registration/flows?id={id}"))
+                    .await
+                    .body;
+                seen.flow("  the registration page's flow", &again);
+                continue;
+            }
+            let whoami = browser
+                .fetch_json(&format!("{public}/sessions/whoami"))
+                .await;
+            seen.note(
+                "  whoami by cookie",
+                format!("{} {}", whoami.status, whoami.body["identity"]["traits"]),
+            );
+            assert_eq!(whoami.status, 200, "{:?}", whoami.body);
+        }
+    })
+    .await;
+}
