@@ -18,7 +18,13 @@
 //! `kratos_client::testing::MockKratos` with the site's pages as its UI
 //! URLs and a demo user, and `/outbox` shows the emails Kratos would have
 //! sent (recovery and verification codes included): a mail catcher for
-//! the demo, as Kratos's quickstart ships one.
+//! the demo, as Kratos's quickstart ships one. The mock also offers social
+//! sign-in with `kratos_client::testing::OidcProvider` (id `test`, "Test
+//! provider"), a provider on this machine whose consent page signs a
+//! newcomer up and in with no account anywhere.
+//!
+//! The sign-in and sign-up pages show a button for each provider Kratos
+//! offers; against a real Kratos they are its configured providers.
 //!
 //! Against a real Kratos, its configuration needs the site's pages as
 //! `selfservice.flows.<flow>.ui_url` (and `selfservice.flows.error.ui_url`),
@@ -41,7 +47,7 @@ use clap::Parser;
 use kratos_client::browser::html::{self, escape};
 use kratos_client::browser::{BrowserFlows, FlowKind, FlowPage};
 use kratos_client::session::Refusal;
-use kratos_client::testing::MockKratos;
+use kratos_client::testing::{MockKratos, OidcProvider, OidcUser};
 use kratos_client::FrontendApi;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -63,16 +69,23 @@ pub struct Cli {
     pub listen: SocketAddr,
 }
 
+/// The built-in demo: a mock Kratos and the social sign-in provider it
+/// offers.
+pub struct Demo {
+    pub kratos: MockKratos,
+    pub provider: OidcProvider,
+}
+
 /// What the pages share.
 pub struct Site {
     flows: BrowserFlows,
-    /// The built-in mock, whose outbox `/outbox` shows.
-    mock: Option<MockKratos>,
+    /// The built-in demo, whose outbox `/outbox` shows.
+    demo: Option<Demo>,
 }
 
 /// The site's routes.
-pub fn app(flows: BrowserFlows, mock: Option<MockKratos>) -> Router {
-    let site = Arc::new(Site { flows, mock });
+pub fn app(flows: BrowserFlows, demo: Option<Demo>) -> Router {
+    let site = Arc::new(Site { flows, demo });
     Router::new()
         .route("/", get(home))
         .route("/login", get(|s, q, h| flow_page(s, q, h, FlowKind::Login)))
@@ -94,20 +107,47 @@ pub fn app(flows: BrowserFlows, mock: Option<MockKratos>) -> Router {
         )
         .route("/error", get(error_page))
         .route("/outbox", get(outbox))
+        .route("/style.css", get(stylesheet))
         .with_state(site)
 }
 
 /// A whole page around `body`.
 fn layout(title: &str, body: &str) -> Html<String> {
     Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <style>body{{font-family:sans-serif;max-width:32rem;margin:2rem auto}}\
-         .kratos-node{{margin:.5rem 0}}.kratos-label span{{display:block}}\
-         .kratos-message-error{{color:#b00}}.kratos-message-success{{color:#070}}\
-         nav a{{margin-right:1rem}}</style></head><body>\
-         <nav><a href=\"/\">Home</a></nav><h1>{title}</h1>{body}</body></html>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"/style.css\"></head><body>\
+         <header><nav><a href=\"/\">Home</a></nav></header>\
+         <main><h1>{title}</h1>{body}</main></body></html>",
         title = escape(title)
     ))
+}
+
+/// The site's own stylesheet (no external assets): Kratos's forms as
+/// `kratos_client::browser::html` writes them, by their `kratos-` classes.
+const STYLE: &str = "\
+:root{color-scheme:light dark;--accent:#4a5bdc;--muted:#6b7280;--line:#d1d5db}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",sans-serif;background:Canvas;color:CanvasText}
+header{border-bottom:1px solid var(--line);padding:.75rem 1.5rem}
+header a{color:inherit;font-weight:600;text-decoration:none}
+main{max-width:26rem;margin:2.5rem auto;padding:0 1rem}
+h1{font-size:1.5rem;margin:0 0 1.25rem}
+a{color:var(--accent)}
+form{display:flex;flex-direction:column;gap:.75rem}
+.kratos-node{margin:0}
+.kratos-label span{display:block;font-size:.875rem;color:var(--muted);margin-bottom:.25rem}
+input:not([type=hidden]):not([type=submit]){width:100%;padding:.6rem .75rem;border:1px solid var(--line);border-radius:.5rem;font:inherit;background:Field;color:FieldText}
+button{width:100%;padding:.65rem 1rem;border:0;border-radius:.5rem;font:inherit;font-weight:600;cursor:pointer;background:var(--accent);color:#fff}
+.kratos-node[data-group=oidc] button{background:transparent;color:inherit;border:1px solid var(--line)}
+.kratos-messages{list-style:none;padding:0;margin:0 0 .5rem}
+.kratos-message-error{color:#b91c1c}.kratos-message-success{color:#15803d}.kratos-message-info{color:var(--muted)}
+#who{font-weight:600}
+p a{margin-right:1rem}
+";
+
+async fn stylesheet() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
 }
 
 /// A page that could not ask Kratos.
@@ -131,7 +171,7 @@ fn with_cookies(mut response: Response, cookies: Vec<HeaderValue>) -> Response {
 }
 
 async fn home(State(site): State<Arc<Site>>, headers: HeaderMap) -> Response {
-    let outbox = match site.mock {
+    let outbox = match site.demo {
         Some(_) => "<p><a href=\"/outbox\">Outbox (the demo's mail catcher)</a></p>",
         None => "",
     };
@@ -249,7 +289,7 @@ async fn error_page(State(site): State<Arc<Site>>, RawQuery(query): RawQuery) ->
 }
 
 async fn outbox(State(site): State<Arc<Site>>) -> Response {
-    let Some(mock) = &site.mock else {
+    let Some(Demo { kratos: mock, .. }) = &site.demo else {
         return (
             StatusCode::NOT_FOUND,
             layout("Not here", "<p>Only with the built-in mock.</p>"),
@@ -273,41 +313,52 @@ async fn outbox(State(site): State<Arc<Site>>) -> Response {
     layout("Outbox", &body).into_response()
 }
 
-/// The built-in mock, with the site's pages as its UI URLs and the demo
-/// user.
-pub async fn demo_kratos(site: &str) -> MockKratos {
+/// Who signs in at the demo's provider.
+pub const DEMO_PROVIDER_EMAIL: &str = "provider-demo@example.com";
+
+/// The built-in mock, with the site's pages as its UI URLs, the demo user,
+/// and the test provider offered as `test`.
+pub async fn demo_kratos(site: &str) -> Demo {
+    let provider = OidcProvider::start().await;
+    provider.sign_in_as(
+        OidcUser::new("demo-provider-user")
+            .email(DEMO_PROVIDER_EMAIL)
+            .name("Provider Demo"),
+    );
     let kratos = MockKratos::builder()
         .ui_urls(site)
         .default_browser_return_url(format!("{site}/"))
         .allowed_return_urls([format!("{site}/")])
+        .social_sign_in(provider.social_sign_in("test").label("Test provider"))
         .start()
         .await;
     kratos.add_identity(DEMO_EMAIL, DEMO_PASSWORD, Some("Demo"));
-    kratos
+    Demo { kratos, provider }
 }
 
 async fn run(cli: Cli) -> Result<(), BoxError> {
     let listener = tokio::net::TcpListener::bind(cli.listen).await?;
     let site = format!("http://{}", listener.local_addr()?);
-    let (flows, mock) = match &cli.url {
+    let (flows, demo) = match &cli.url {
         Some(url) => {
             println!("Kratos: {url}");
             (BrowserFlows::new(FrontendApi::new(url.as_str())?), None)
         }
         None => {
-            let kratos = demo_kratos(&site).await;
+            let demo = demo_kratos(&site).await;
             println!(
-                "Kratos: a built-in mock at {}, with {DEMO_EMAIL} / {DEMO_PASSWORD:?}",
-                kratos.uri()
+                "Kratos: a built-in mock at {}, with {DEMO_EMAIL} / {DEMO_PASSWORD:?}, and a test provider at {} (\"Sign in with Test provider\")",
+                demo.kratos.uri(),
+                demo.provider.issuer()
             );
-            (BrowserFlows::new(kratos.frontend()), Some(kratos))
+            (BrowserFlows::new(demo.kratos.frontend()), Some(demo))
         }
     };
     println!("Open {site}/ (the same host as Kratos, so that the browser shares its cookies)");
-    if mock.is_some() {
+    if demo.is_some() {
         println!("Emails Kratos would send: {site}/outbox");
     }
-    axum::serve(listener, app(flows, mock))
+    axum::serve(listener, app(flows, demo))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -170,9 +170,17 @@ fn input(input: &UiNodeInputAttributes, group: &str, label: &str, notes: &str) -
         .as_deref()
         .map(|js| format!(" onclick=\"{}\"", escape(js)))
         .unwrap_or_default();
+    // A social sign-in button, or one that sends a code again, submits
+    // without the form's other fields: the browser must not hold it back
+    // for an empty required field.
+    let novalidate =
+        match kind == "submit" && (matches!(group, "oidc" | "saml") || input.name == "resend") {
+            true => " formnovalidate",
+            false => "",
+        };
     let field = match kind {
         "submit" | "button" => format!(
-            "<button class=\"kratos-button\" type=\"{}\" name=\"{name}\" value=\"{}\"{disabled}{onclick}>{label}</button>",
+            "<button class=\"kratos-button\" type=\"{}\" name=\"{name}\" value=\"{}\"{disabled}{novalidate}{onclick}>{label}</button>",
             escape(kind),
             value.unwrap_or_default()
         ),

@@ -113,11 +113,11 @@ fn submit(store: &mut Store, id: &str, form: &Form) -> Answer {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    if method == "oidc" || method == "saml" {
-        let provider = form.field("provider");
-        if store.config.has_provider(provider) {
-            return store.social_sign_in(id, provider);
-        }
+    // A provider with no method (a provider's button in a browser's
+    // form) or the `oidc` method is social sign-in, as Kratos reads it.
+    let provider = form.field("provider");
+    if matches!(method, "" | "oidc" | "saml") && store.config.has_provider(provider) {
+        return store.social_sign_in(id, provider);
     }
     let password = form.field("password");
     let schema_id = store

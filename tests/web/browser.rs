@@ -157,6 +157,8 @@ fn every_node_type_renders_and_unknown_ones_are_left_out() {
             {"type": "a", "group": "code", "attributes": {"node_type": "a", "id": "continue", "href": "https://app.example.com/?a=1&b=2", "title": {"id": 1070009, "text": "Continue", "type": "info"}}, "messages": [], "meta": {}},
             {"type": "script", "group": "webauthn", "attributes": {"node_type": "script", "id": "webauthn_script", "src": "https://auth.example.com/.well-known/ory/webauthn.js", "type": "text/javascript", "integrity": "sha512-x", "crossorigin": "anonymous", "referrerpolicy": "no-referrer", "nonce": "n", "async": true}, "messages": [], "meta": {}},
             {"type": "input", "group": "profile", "attributes": {"node_type": "input", "name": "traits.newsletter", "type": "checkbox", "value": true, "disabled": false}, "messages": [], "meta": {"label": {"id": 1070002, "text": "Newsletter", "type": "info"}}},
+            {"type": "input", "group": "oidc", "attributes": {"node_type": "input", "name": "provider", "type": "submit", "value": "google", "disabled": false}, "messages": [], "meta": {"label": {"id": 1040002, "text": "Sign up with Google", "type": "info"}}},
+            {"type": "input", "group": "password", "attributes": {"node_type": "input", "name": "method", "type": "submit", "value": "password", "disabled": false}, "messages": [], "meta": {"label": {"id": 1040001, "text": "Sign up", "type": "info"}}},
             {"type": "div", "group": "captcha", "attributes": {"node_type": "div", "id": "captcha", "class": "box", "data": {"sitekey": "k\"1"}}, "messages": [], "meta": {}},
             {"type": "hologram", "group": "future", "attributes": {"node_type": "hologram", "id": "h"}, "messages": [], "meta": {}}
         ]
@@ -177,6 +179,13 @@ fn every_node_type_renders_and_unknown_ones_are_left_out() {
         "{form}"
     );
     assert!(!form.contains("hologram") && !form.contains("id=\"h\""));
+    // A provider's button submits without the form's required fields.
+    assert!(form.contains(
+        "<button class=\"kratos-button\" type=\"submit\" name=\"provider\" value=\"google\" formnovalidate>Sign up with Google</button>"
+    ), "{form}");
+    assert!(form.contains(
+        "<button class=\"kratos-button\" type=\"submit\" name=\"method\" value=\"password\">Sign up</button>"
+    ));
     assert!(form.ends_with("</form>"));
 }
 

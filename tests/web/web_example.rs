@@ -297,8 +297,8 @@ async fn a_user_signs_up_out_and_in_and_recovers_the_account_in_chromium() {
     // The site and its built-in mock, as `cargo run --example web` starts them.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let site = format!("http://{}", listener.local_addr().unwrap());
-    let kratos = web::demo_kratos(&site).await;
-    let app = web::app(BrowserFlows::new(kratos.frontend()), Some(kratos));
+    let demo = web::demo_kratos(&site).await;
+    let app = web::app(BrowserFlows::new(demo.kratos.frontend()), Some(demo));
     tokio::spawn(async move { axum::serve(listener, app).await });
     walk(&driver, &chromium, &site, None).await;
 
@@ -436,6 +436,120 @@ async fn walk(driver: &Path, chromium: &Path, site: &str, real: Option<&KratosSe
     assert_eq!(browser.text("#who").await, "Signed in as ada@example.com");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_signs_up_and_in_through_the_test_provider_in_chromium() {
+    let (Some(driver), Some(chromium)) = (
+        binary("CHROMEDRIVER", "/usr/bin/chromedriver"),
+        binary("CHROMIUM", "/usr/bin/chromium"),
+    ) else {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "SKIPPED: the web example's provider sign-in in a browser: no chromedriver or chromium"
+        );
+        return;
+    };
+
+    // The embedded default: the mock and its test provider.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    let demo = web::demo_kratos(&site).await;
+    let app = web::app(BrowserFlows::new(demo.kratos.frontend()), Some(demo));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    walk_with_provider(&driver, &chromium, &site, web::DEMO_PROVIDER_EMAIL).await;
+
+    // A real Kratos configured for the site with a test provider of its own.
+    if !TestKratos::real_available() {
+        return;
+    }
+    let provider = kratos_client::testing::OidcProvider::start().await;
+    provider
+        .sign_in_as(kratos_client::testing::OidcUser::new("real-user").email("lin@example.com"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    let kratos = KratosServer::builder()
+        .ui_urls(&site)
+        .default_browser_return_url(format!("{site}/"))
+        .allowed_return_urls([format!("{site}/")])
+        .social_sign_in(provider.social_sign_in("test").label("Test provider"))
+        .start()
+        .await
+        .expect("Kratos starts");
+    let app = web::app(BrowserFlows::new(kratos.frontend()), None);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    walk_with_provider(&driver, &chromium, &site, "lin@example.com").await;
+}
+
+/// Signs up through the provider's button and consent page, signs out,
+/// signs in through it again, then denies at the provider and reads
+/// Kratos's message on the sign-up page.
+async fn walk_with_provider(driver: &Path, chromium: &Path, site: &str, email: &str) {
+    let mut browser = Browser::start(driver.to_path_buf(), chromium.to_path_buf()).await;
+    browser
+        .call(
+            reqwest::Method::POST,
+            "/timeouts",
+            Some(json!({"implicit": 5000})),
+        )
+        .await;
+    let provider_button = "button[name='provider'][value='test']";
+    let signed_in = format!("Signed in as {email}");
+    browser.open(&format!("{site}/")).await;
+
+    // Sign up: the button, the provider's consent page, Allow.
+    browser.click("#sign-up").await;
+    browser
+        .url_when(|u| u.contains("/registration?flow="))
+        .await;
+    let label = browser.text(provider_button).await;
+    assert_eq!(label, "Sign up with Test provider");
+    browser.click(provider_button).await;
+    browser
+        .text_when("h1", |t| t == "Sign in with the test provider")
+        .await;
+    browser
+        .click("button[name='decision'][value='allow']")
+        .await;
+    browser.url_when(|u| *u == format!("{site}/")).await;
+    browser.text_when("#who", |t| *t == signed_in).await;
+
+    // Sign out, and in again through the provider.
+    browser.click("#sign-out").await;
+    browser.text_when("#who", |t| t == "Not signed in.").await;
+    browser.click("#sign-in").await;
+    browser.url_when(|u| u.contains("/login?flow=")).await;
+    assert_eq!(
+        browser.text(provider_button).await,
+        "Sign in with Test provider"
+    );
+    browser.click(provider_button).await;
+    browser
+        .text_when("h1", |t| t == "Sign in with the test provider")
+        .await;
+    browser
+        .click("button[name='decision'][value='allow']")
+        .await;
+    browser.text_when("#who", |t| *t == signed_in).await;
+
+    // Deny: back on the sign-up page with Kratos's message.
+    browser.click("#sign-out").await;
+    browser.text_when("#who", |t| t == "Not signed in.").await;
+    browser.click("#sign-up").await;
+    browser
+        .url_when(|u| u.contains("/registration?flow="))
+        .await;
+    browser.click(provider_button).await;
+    browser
+        .text_when("h1", |t| t == "Sign in with the test provider")
+        .await;
+    browser.click("button[name='decision'][value='deny']").await;
+    let message = browser
+        .text_when("[data-id='4000001']", |t| !t.is_empty())
+        .await;
+    assert!(message.contains("access_denied"), "{message}");
+    assert!(browser.url().await.contains("/registration?flow="));
+}
+
 /// Follows redirects as a browser does, keeping cookies; the last page.
 async fn follow(
     browser: &mut crate::common::browser::Browser,
@@ -474,8 +588,8 @@ fn action(page: &str) -> String {
 async fn any_http_client_with_a_cookie_jar_walks_the_site() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let site = format!("http://{}", listener.local_addr().unwrap());
-    let kratos = web::demo_kratos(&site).await;
-    let app = web::app(BrowserFlows::new(kratos.frontend()), Some(kratos));
+    let demo = web::demo_kratos(&site).await;
+    let app = web::app(BrowserFlows::new(demo.kratos.frontend()), Some(demo));
     tokio::spawn(async move { axum::serve(listener, app).await });
     let mut browser = crate::common::browser::Browser::new();
 
