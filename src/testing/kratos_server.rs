@@ -197,9 +197,16 @@ impl KratosServerBuilder {
         }
         let config_path = dir.path.join("kratos.json");
         write(&config_path, &config.to_string())?;
+        // The providers' client secrets are blanked in its log too.
+        let provider_secrets = self
+            .options
+            .social_sign_ins
+            .iter()
+            .map(|p| p.client_secret.expose().to_string())
+            .filter(|s| !s.is_empty());
         let log = Log {
             path: dir.path.join("kratos.log"),
-            secrets: secrets.to_vec(),
+            secrets: secrets.iter().cloned().chain(provider_secrets).collect(),
         };
         // Kratos reads its files in order, each over the ones before.
         let mut config_args: Vec<String> = Vec::new();

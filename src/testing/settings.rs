@@ -204,7 +204,9 @@ fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> Answer {
     let schema_id = store
         .identity(&identity_id)
         .map_or_else(|| "default".to_string(), |i| i.schema_id.clone());
-    if method == "oidc" {
+    // A provider's Link or Unlink button posts no method, as in Kratos.
+    let provider_button = !form.field("link").is_empty() || !form.field("unlink").is_empty();
+    if method == "oidc" || (method.is_empty() && provider_button) {
         return oidc(store, id, &identity_id, &form);
     }
     let mut field_messages = std::collections::HashMap::new();

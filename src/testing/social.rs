@@ -97,24 +97,6 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
             ),
         ));
     }
-    // Linking in settings needs the session, which Kratos reads from the
-    // browser's cookie: a native app's browser has none.
-    let settings = store
-        .flows
-        .get(&pending.flow_id)
-        .is_some_and(|f| f.kind == super::store::FlowKind::Settings);
-    if settings {
-        return Some(super::browser::to_error_page(
-            store,
-            error_body(
-                401,
-                "Unauthorized",
-                Some("session_inactive"),
-                "request does not have a valid authentication session",
-                "No active session was found in this request.",
-            ),
-        ));
-    }
     let Some(provider) = store
         .config
         .social_sign_ins
@@ -131,12 +113,40 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
         );
         return Some(refuse(store, &pending, &reason));
     }
+    // Linking in settings needs the session, which Kratos reads from the
+    // browser's cookie: a native app's browser has none.
+    let linking_for = store
+        .flows
+        .get(&pending.flow_id)
+        .filter(|f| f.kind == super::store::FlowKind::Settings)
+        .map(|f| f.identity_id.clone());
+    if let Some(owner) = &linking_for {
+        let signed_in = call
+            .token()
+            .and_then(|t| store.session(t))
+            .is_some_and(|s| Some(&s.identity_id) == owner.as_ref());
+        if !signed_in {
+            return Some(super::browser::to_error_page(
+                store,
+                error_body(
+                    401,
+                    "Unauthorized",
+                    Some("session_inactive"),
+                    "request does not have a valid authentication session",
+                    "No active session was found in this request.",
+                ),
+            ));
+        }
+    }
     let code = call.query("code").unwrap_or_default();
     let claims = match claims(store, &provider, &pending, &code) {
         Ok(claims) => claims,
         Err(Failure::Refused(reason)) => return Some(refuse(store, &pending, &reason)),
         Err(Failure::Answer(answer)) => return Some(*answer),
     };
+    if let Some(Some(owner)) = linking_for {
+        return Some(link(store, &provider, &pending, &owner, &claims));
+    }
     Some(sign_in(store, &provider, &pending, &claims))
 }
 
@@ -278,6 +288,38 @@ fn verify(
         return Err("oidc: token is expired".into());
     }
     Ok(claims)
+}
+
+/// Links the provider to the signed-in identity `owner` of a settings
+/// flow: the flow saved (1050001), the browser back on its page.
+fn link(
+    store: &mut Store,
+    provider: &SocialSignIn,
+    pending: &SocialState,
+    owner: &str,
+    claims: &Map<String, Value>,
+) -> Answer {
+    let subject = claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if let Some(identity) = store.identities.iter_mut().find(|i| i.id == owner) {
+        identity.oidc.retain(|(p, _)| *p != provider.id);
+        identity.oidc.push((provider.id.clone(), subject));
+    }
+    if let Some(flow) = store.flows.get_mut(&pending.flow_id) {
+        flow.state = "success";
+        flow.active = Some("oidc");
+        flow.form_messages = vec![text(
+            1050001,
+            "Your changes have been saved!",
+            "success",
+            None,
+        )];
+    }
+    let page = super::browser::page(store, super::store::FlowKind::Settings, &pending.flow_id);
+    super::browser::see_other(&page)
 }
 
 /// Refuses the sign-in: the flow says why (4000001), and the browser goes

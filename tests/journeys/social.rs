@@ -566,3 +566,109 @@ async fn a_browser_signs_up_through_a_provider_into_the_session_cookie() {
     })
     .await;
 }
+
+/// Walks a browser's settings form: opens the settings flow, posts
+/// `fields` with its CSRF token; the answer, and the flow's id.
+async fn post_settings(
+    browser: &mut Browser,
+    public: &str,
+    fields: &[(&str, &str)],
+) -> (crate::common::browser::Page, String) {
+    let start = browser
+        .open(&format!("{public}/self-service/settings/browser"))
+        .await;
+    let id = query_of(start.location.as_deref().unwrap_or_default(), "flow").expect("?flow=");
+    let flow = browser
+        .fetch_json(&format!("{public}/self-service/settings/flows?id={id}"))
+        .await
+        .body;
+    let action = flow["ui"]["action"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let csrf = crate::common::browser::csrf_of(&flow);
+    let mut all = vec![("csrf_token", csrf.as_str())];
+    all.extend_from_slice(fields);
+    (browser.post_form(&action, &all).await, id)
+}
+
+#[tokio::test]
+async fn a_browser_links_a_second_provider_in_settings_and_unlinks_it() {
+    let provider = OidcProvider::start().await;
+    let second = OidcProvider::start().await;
+    let builder = with(&provider)
+        .social_sign_in(second.social_sign_in("second"))
+        .ui_urls(SITE)
+        .default_browser_return_url(format!("{SITE}/"))
+        .allowed_return_urls([format!("{SITE}/")]);
+    on_each(builder, async |kratos: &TestKratos, seen: &mut Seen| {
+        let public = kratos.uri();
+        provider.sign_in_as(OidcUser::new("kim-1").email("kim@example.com"));
+        second.sign_in_as(OidcUser::new("kim-at-second").email("kim@example.com"));
+        // Signed up through the first provider, in this browser.
+        let mut browser = Browser::new();
+        let start = browser
+            .open(&format!("{public}/self-service/registration/browser"))
+            .await;
+        let id = query_of(start.location.as_deref().unwrap_or_default(), "flow").expect("?flow=");
+        let flow = browser
+            .fetch_json(&format!("{public}/self-service/registration/flows?id={id}"))
+            .await
+            .body;
+        let action = flow["ui"]["action"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let csrf = crate::common::browser::csrf_of(&flow);
+        let posted = browser
+            .post_form(&action, &[("csrf_token", &csrf), ("provider", "test")])
+            .await;
+        let trip = browser
+            .through_provider(
+                posted.location.as_deref().unwrap_or_default(),
+                "allow",
+                SITE,
+            )
+            .await;
+        seen.note("signed up, back at", trip.end.replace(SITE, "{site}"));
+
+        // Link the second provider from the settings page.
+        let (posted, flow_id) = post_settings(&mut browser, &public, &[("link", "second")]).await;
+        seen.note("link posted", browser_line(&posted, &second, kratos));
+        let trip = browser
+            .through_provider(
+                posted.location.as_deref().unwrap_or_default(),
+                "allow",
+                SITE,
+            )
+            .await;
+        let issuer = second.issuer();
+        let hops: Vec<String> = trip
+            .hops
+            .iter()
+            .map(|h| h.replace(&issuer, "{second}"))
+            .collect();
+        seen.note("  browser", hops.join(" > "));
+        let end = trip.end.replace(SITE, "{site}").replace(&flow_id, "{flow}");
+        seen.note("  back at", end.split("flow=").next().unwrap_or_default());
+        let settings = browser
+            .fetch_json(&format!(
+                "{public}/self-service/settings/flows?id={flow_id}"
+            ))
+            .await
+            .body;
+        seen.flow("  the settings flow", &settings);
+
+        // Unlink it again.
+        let (posted, flow_id) = post_settings(&mut browser, &public, &[("unlink", "second")]).await;
+        seen.note("unlink posted", browser_line(&posted, &second, kratos));
+        let settings = browser
+            .fetch_json(&format!(
+                "{public}/self-service/settings/flows?id={flow_id}"
+            ))
+            .await
+            .body;
+        seen.flow("  the settings flow", &settings);
+    })
+    .await;
+}
