@@ -308,6 +308,17 @@ async fn a_provider_email_of_an_existing_account_is_linked_after_signing_in_to_i
             let same = done.session.identity.as_ref().map(|i| i.id.clone());
             seen.note("the same account", same == account);
             assert_eq!(same, account);
+
+            // And the password still signs in on its own.
+            let flow = api.create_native_login_flow().send().await.unwrap();
+            let body = kratos_client::models::UpdateLoginFlowWithPasswordMethod::new(
+                crate::EMAIL,
+                crate::PASSWORD,
+            );
+            let by_password = api.update_login_flow(&flow.id, body).send().await.unwrap();
+            seen.session("signed in with the password alone", &by_password.session);
+            let same = by_password.session.identity.as_ref().map(|i| i.id.clone());
+            assert_eq!(same, account);
         },
     )
     .await;
