@@ -254,26 +254,19 @@ impl FrontendApi {
         flow: &RegistrationFlow,
         provider: &str,
     ) -> Result<ProviderSignIn, ProviderSignInError> {
-        let (init_code, return_to) = exchange_parts(
+        let parts = exchange_parts(
             flow.session_token_exchange_code.as_ref(),
             flow.return_to.as_ref(),
         )?;
         let body = UpdateRegistrationFlowWithOidcMethod::new(provider);
         let to = match self.update_registration_flow(&flow.id, body).send().await {
-            Ok(_) => return Err(ProviderSignInError::NoBrowserUrl { status: 200 }),
+            Ok(_) => None,
             Err(Error::Api(UpdateRegistrationFlowError::UnprocessableEntity(answer))) => {
-                browser_url(answer.redirect_browser_to.as_deref(), 422)?
+                Some(answer.redirect_browser_to)
             }
             Err(other) => return Err(AnyError::from(other).into()),
         };
-        Ok(ProviderSignIn {
-            kind: Kind::Registration,
-            flow_id: flow.id.clone(),
-            provider: provider.to_string(),
-            browser_url: to,
-            return_to,
-            init_code,
-        })
+        ProviderSignIn::waiting(Kind::Registration, &flow.id, provider, parts, to)
     }
 
     /// Submits the social sign-in provider `provider` for the native login
@@ -286,30 +279,47 @@ impl FrontendApi {
         flow: &LoginFlow,
         provider: &str,
     ) -> Result<ProviderSignIn, ProviderSignInError> {
-        let (init_code, return_to) = exchange_parts(
+        let parts = exchange_parts(
             flow.session_token_exchange_code.as_ref(),
             flow.return_to.as_ref(),
         )?;
         let body = UpdateLoginFlowWithOidcMethod::new(provider);
         let to = match self.update_login_flow(&flow.id, body).send().await {
-            Ok(_) => return Err(ProviderSignInError::NoBrowserUrl { status: 200 }),
+            Ok(_) => None,
             Err(Error::Api(UpdateLoginFlowError::UnprocessableEntity(answer))) => {
-                browser_url(answer.redirect_browser_to.as_deref(), 422)?
+                Some(answer.redirect_browser_to)
             }
             Err(other) => return Err(AnyError::from(other).into()),
         };
-        Ok(ProviderSignIn {
-            kind: Kind::Login,
-            flow_id: flow.id.clone(),
-            provider: provider.to_string(),
-            browser_url: to,
-            return_to,
-            init_code,
-        })
+        ProviderSignIn::waiting(Kind::Login, &flow.id, provider, parts, to)
     }
 }
 
 impl ProviderSignIn {
+    /// The sign-in once Kratos answered the submission: `to` is `None` for
+    /// a success (no browser needed, which a provider never answers), the
+    /// 422's address to open otherwise.
+    fn waiting(
+        kind: Kind,
+        flow_id: &str,
+        provider: &str,
+        (init_code, return_to): (Secret, Url),
+        to: Option<Option<String>>,
+    ) -> Result<ProviderSignIn, ProviderSignInError> {
+        let browser_url = match to {
+            None => return Err(ProviderSignInError::NoBrowserUrl { status: 200 }),
+            Some(to) => browser_url(to.as_deref(), 422)?,
+        };
+        Ok(ProviderSignIn {
+            kind,
+            flow_id: flow_id.to_string(),
+            provider: provider.to_string(),
+            browser_url,
+            return_to,
+            init_code,
+        })
+    }
+
     /// The address to open in a browser: the provider's sign-in page.
     pub fn browser_url(&self) -> &str {
         self.browser_url.as_str()

@@ -159,13 +159,7 @@ fn oidc(store: &mut Store, id: &str, identity_id: &str, form: &super::call::Form
                 )];
                 return json_response(400, flow_json(store, id));
             }
-            flow.state = "success";
-            flow.form_messages = vec![text(
-                1050001,
-                "Your changes have been saved!",
-                "success",
-                None,
-            )];
+            flow.saved();
         }
         if let Some(identity) = store.identities.iter_mut().find(|i| i.id == identity_id) {
             identity.oidc.retain(|(p, _)| p != unlink);
@@ -284,13 +278,7 @@ fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> Answer {
     if let Some(flow) = store.flows.get_mut(id) {
         flow.values = Map::new();
         flow.field_messages.clear();
-        flow.state = "success";
-        flow.form_messages = vec![text(
-            1050001,
-            "Your changes have been saved!",
-            "success",
-            None,
-        )];
+        flow.saved();
     }
     store.send_verification(&identity_id, true);
     json_response(200, flow_json(store, id))

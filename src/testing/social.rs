@@ -290,6 +290,15 @@ fn verify(
     Ok(claims)
 }
 
+/// The provider's id of the user (`sub`).
+fn subject(claims: &Map<String, Value>) -> String {
+    claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Links the provider to the signed-in identity `owner` of a settings
 /// flow: the flow saved (1050001), the browser back on its page.
 fn link(
@@ -299,24 +308,14 @@ fn link(
     owner: &str,
     claims: &Map<String, Value>,
 ) -> Answer {
-    let subject = claims
-        .get("sub")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let subject = subject(claims);
     if let Some(identity) = store.identities.iter_mut().find(|i| i.id == owner) {
         identity.oidc.retain(|(p, _)| *p != provider.id);
         identity.oidc.push((provider.id.clone(), subject));
     }
     if let Some(flow) = store.flows.get_mut(&pending.flow_id) {
-        flow.state = "success";
+        flow.saved();
         flow.active = Some("oidc");
-        flow.form_messages = vec![text(
-            1050001,
-            "Your changes have been saved!",
-            "success",
-            None,
-        )];
     }
     let page = super::browser::page(store, super::store::FlowKind::Settings, &pending.flow_id);
     super::browser::see_other(&page)
@@ -359,11 +358,7 @@ fn sign_in(
     pending: &SocialState,
     claims: &Map<String, Value>,
 ) -> Answer {
-    let subject = claims
-        .get("sub")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let subject = subject(claims);
     let known = store
         .identities
         .iter()

@@ -80,6 +80,17 @@ pub(super) struct Flow {
 }
 
 impl Flow {
+    /// Kratos's saved settings: state `success`, with 1050001.
+    pub(super) fn saved(&mut self) {
+        self.state = "success";
+        self.form_messages = vec![super::http::text(
+            1050001,
+            "Your changes have been saved!",
+            "success",
+            None,
+        )];
+    }
+
     /// A form input node as Kratos writes it, with the messages the flow
     /// holds for the field `name`.
     pub(super) fn input(

@@ -117,6 +117,21 @@ impl Browser {
     }
 }
 
+impl Page {
+    /// The names of the cookies the answer set (`name=` for one cleared),
+    /// Kratos's CSRF cookie as `csrf_token_{hash}` (it is named by a hash
+    /// of Kratos's own address).
+    pub fn cookie_names(&self) -> Vec<String> {
+        self.set_cookies
+            .iter()
+            .map(|c| match c.starts_with("csrf_token_") {
+                true => "csrf_token_{hash}".to_string(),
+                false => c.clone(),
+            })
+            .collect()
+    }
+}
+
 /// The `flow` (or `id`) query parameter of a redirect's target.
 pub fn query_of(location: &str, name: &str) -> Option<String> {
     url::Url::parse(location)

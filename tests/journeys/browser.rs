@@ -23,15 +23,7 @@ fn builder() -> kratos_client::testing::TestKratosBuilder {
 
 /// One line for what a browser got: status, where to, cookies set.
 fn line(page: &Page) -> String {
-    let cookies: Vec<String> = page
-        .set_cookies
-        .iter()
-        .map(|c| match c.starts_with("csrf_token_") {
-            // Kratos names it by a hash of its own address.
-            true => "csrf_token_{hash}".to_string(),
-            false => c.clone(),
-        })
-        .collect();
+    let cookies = page.cookie_names();
     let error = page.body["error"]["id"].as_str().unwrap_or("");
     format!(
         "{} to={} cookies=[{}] error={error}",

@@ -485,14 +485,7 @@ fn browser_line(
             )
         })
         .unwrap_or_else(|| "-".into());
-    let mut cookies: Vec<String> = page
-        .set_cookies
-        .iter()
-        .map(|c| match c.starts_with("csrf_token_") {
-            true => "csrf_token_{hash}".to_string(),
-            false => c.clone(),
-        })
-        .collect();
+    let mut cookies = page.cookie_names();
     cookies.sort();
     format!("{} to={to} cookies=[{}]", page.status, cookies.join(","))
 }
@@ -509,30 +502,13 @@ async fn a_browser_signs_up_through_a_provider_into_the_session_cookie() {
         for (what, decision) in [("denied", "deny"), ("allowed", "allow")] {
             provider.sign_in_as(OidcUser::new("web-1").email("web@example.com"));
             let mut browser = Browser::new();
-            let start = browser
-                .open(&format!("{public}/self-service/registration/browser"))
-                .await;
-            let id =
-                query_of(start.location.as_deref().unwrap_or_default(), "flow").expect("?flow=");
-            let flow = browser
-                .fetch_json(&format!("{public}/self-service/registration/flows?id={id}"))
-                .await
-                .body;
-            let action = flow["ui"]["action"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let csrf = crate::common::browser::csrf_of(&flow);
-            let posted = browser
-                .post_form(
-                    &action,
-                    &[
-                        ("csrf_token", &csrf),
-                        ("method", "oidc"),
-                        ("provider", "test"),
-                    ],
-                )
-                .await;
+            let (posted, id) = post_browser_form(
+                &mut browser,
+                &public,
+                "registration",
+                &[("method", "oidc"), ("provider", "test")],
+            )
+            .await;
             seen.note(
                 &format!("{what}: posted the provider"),
                 browser_line(&posted, &provider, kratos),
@@ -578,19 +554,21 @@ async fn a_browser_signs_up_through_a_provider_into_the_session_cookie() {
     .await;
 }
 
-/// Walks a browser's settings form: opens the settings flow, posts
-/// `fields` with its CSRF token; the answer, and the flow's id.
-async fn post_settings(
+/// Walks a browser's form of the flow `kind`: starts the flow, fetches it
+/// with the browser's cookies, posts `fields` with its CSRF token; the
+/// answer, and the flow's id.
+async fn post_browser_form(
     browser: &mut Browser,
     public: &str,
+    kind: &str,
     fields: &[(&str, &str)],
 ) -> (crate::common::browser::Page, String) {
     let start = browser
-        .open(&format!("{public}/self-service/settings/browser"))
+        .open(&format!("{public}/self-service/{kind}/browser"))
         .await;
     let id = query_of(start.location.as_deref().unwrap_or_default(), "flow").expect("?flow=");
     let flow = browser
-        .fetch_json(&format!("{public}/self-service/settings/flows?id={id}"))
+        .fetch_json(&format!("{public}/self-service/{kind}/flows?id={id}"))
         .await
         .body;
     let action = flow["ui"]["action"]
@@ -618,22 +596,13 @@ async fn a_browser_links_a_second_provider_in_settings_and_unlinks_it() {
         second.sign_in_as(OidcUser::new("kim-at-second").email("kim@example.com"));
         // Signed up through the first provider, in this browser.
         let mut browser = Browser::new();
-        let start = browser
-            .open(&format!("{public}/self-service/registration/browser"))
-            .await;
-        let id = query_of(start.location.as_deref().unwrap_or_default(), "flow").expect("?flow=");
-        let flow = browser
-            .fetch_json(&format!("{public}/self-service/registration/flows?id={id}"))
-            .await
-            .body;
-        let action = flow["ui"]["action"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let csrf = crate::common::browser::csrf_of(&flow);
-        let posted = browser
-            .post_form(&action, &[("csrf_token", &csrf), ("provider", "test")])
-            .await;
+        let (posted, _) = post_browser_form(
+            &mut browser,
+            &public,
+            "registration",
+            &[("provider", "test")],
+        )
+        .await;
         let trip = browser
             .through_provider(
                 posted.location.as_deref().unwrap_or_default(),
@@ -644,7 +613,8 @@ async fn a_browser_links_a_second_provider_in_settings_and_unlinks_it() {
         seen.note("signed up, back at", trip.end.replace(SITE, "{site}"));
 
         // Link the second provider from the settings page.
-        let (posted, flow_id) = post_settings(&mut browser, &public, &[("link", "second")]).await;
+        let (posted, flow_id) =
+            post_browser_form(&mut browser, &public, "settings", &[("link", "second")]).await;
         seen.note("link posted", browser_line(&posted, &second, kratos));
         let trip = browser
             .through_provider(
@@ -671,7 +641,8 @@ async fn a_browser_links_a_second_provider_in_settings_and_unlinks_it() {
         seen.flow("  the settings flow", &settings);
 
         // Unlink it again.
-        let (posted, flow_id) = post_settings(&mut browser, &public, &[("unlink", "second")]).await;
+        let (posted, flow_id) =
+            post_browser_form(&mut browser, &public, "settings", &[("unlink", "second")]).await;
         seen.note("unlink posted", browser_line(&posted, &second, kratos));
         let settings = browser
             .fetch_json(&format!(

@@ -20,7 +20,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use kratos_client::browser::BrowserFlows;
-use kratos_client::testing::{KratosServer, TestKratos};
+use kratos_client::testing::{KratosServer, KratosServerBuilder, TestKratos};
 use serde_json::{json, Value};
 
 /// The key WebDriver names elements under.
@@ -280,43 +280,62 @@ fn decode_base64(text: &str) -> Vec<u8> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_user_signs_up_out_and_in_and_recovers_the_account_in_chromium() {
-    let (Some(driver), Some(chromium)) = (
+/// chromedriver and Chromium, or `None` after saying `SKIPPED` for `test`.
+fn chromium_or_skip(test: &str) -> Option<(PathBuf, PathBuf)> {
+    match (
         binary("CHROMEDRIVER", "/usr/bin/chromedriver"),
         binary("CHROMIUM", "/usr/bin/chromium"),
-    ) else {
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "SKIPPED: the web example in a browser: no chromedriver or chromium (apt install chromium chromium-driver)"
-        );
-        return;
-    };
+    ) {
+        (Some(driver), Some(chromium)) => Some((driver, chromium)),
+        _ => {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "SKIPPED: {test}: no chromedriver or chromium (apt install chromium chromium-driver)"
+            );
+            None
+        }
+    }
+}
 
-    // The site and its built-in mock, as `cargo run --example web` starts them.
+/// The site and its built-in demo, as `cargo run --example web` starts
+/// them: the site's address.
+async fn serve_demo() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let site = format!("http://{}", listener.local_addr().unwrap());
     let demo = web::demo_kratos(&site).await;
     let app = web::app(BrowserFlows::new(demo.kratos.frontend()), Some(demo));
     tokio::spawn(async move { axum::serve(listener, app).await });
-    walk(&driver, &chromium, &site, None).await;
+    site
+}
 
-    // The site in front of a real Kratos configured for it, when there is one.
+/// The site in front of a real Kratos configured for it (`configure`
+/// adds to the pages, return address and cookies it needs).
+async fn serve_real(
+    configure: impl FnOnce(KratosServerBuilder) -> KratosServerBuilder,
+) -> (String, KratosServer) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    let builder = KratosServer::builder()
+        .ui_urls(&site)
+        .default_browser_return_url(format!("{site}/"))
+        .allowed_return_urls([format!("{site}/")]);
+    let kratos = configure(builder).start().await.expect("Kratos starts");
+    let app = web::app(BrowserFlows::new(kratos.frontend()), None);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (site, kratos)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_signs_up_out_and_in_and_recovers_the_account_in_chromium() {
+    let Some((driver, chromium)) = chromium_or_skip("the web example in a browser") else {
+        return;
+    };
+    walk(&driver, &chromium, &serve_demo().await, None).await;
     if !TestKratos::real_available() {
         return;
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let site = format!("http://{}", listener.local_addr().unwrap());
-    let kratos = KratosServer::builder()
-        .ui_urls(&site)
-        .default_browser_return_url(format!("{site}/"))
-        .allowed_return_urls([format!("{site}/")])
-        .start()
-        .await
-        .expect("Kratos starts");
-    let app = web::app(BrowserFlows::new(kratos.frontend()), None);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (site, kratos) = serve_real(|builder| builder).await;
     walk(&driver, &chromium, &site, Some(&kratos)).await;
 }
 
@@ -438,45 +457,20 @@ async fn walk(driver: &Path, chromium: &Path, site: &str, real: Option<&KratosSe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_signs_up_and_in_through_the_test_provider_in_chromium() {
-    let (Some(driver), Some(chromium)) = (
-        binary("CHROMEDRIVER", "/usr/bin/chromedriver"),
-        binary("CHROMIUM", "/usr/bin/chromium"),
-    ) else {
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "SKIPPED: the web example's provider sign-in in a browser: no chromedriver or chromium"
-        );
+    let Some((driver, chromium)) = chromium_or_skip("the web example's provider sign-in") else {
         return;
     };
-
-    // The embedded default: the mock and its test provider.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let site = format!("http://{}", listener.local_addr().unwrap());
-    let demo = web::demo_kratos(&site).await;
-    let app = web::app(BrowserFlows::new(demo.kratos.frontend()), Some(demo));
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let site = serve_demo().await;
     walk_with_provider(&driver, &chromium, &site, web::DEMO_PROVIDER_EMAIL).await;
-
-    // A real Kratos configured for the site with a test provider of its own.
     if !TestKratos::real_available() {
         return;
     }
+    // A real Kratos with a test provider of its own.
     let provider = kratos_client::testing::OidcProvider::start().await;
     provider
         .sign_in_as(kratos_client::testing::OidcUser::new("real-user").email("lin@example.com"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let site = format!("http://{}", listener.local_addr().unwrap());
-    let kratos = KratosServer::builder()
-        .ui_urls(&site)
-        .default_browser_return_url(format!("{site}/"))
-        .allowed_return_urls([format!("{site}/")])
-        .social_sign_in(provider.social_sign_in("test").label("Test provider"))
-        .start()
-        .await
-        .expect("Kratos starts");
-    let app = web::app(BrowserFlows::new(kratos.frontend()), None);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let social = provider.social_sign_in("test").label("Test provider");
+    let (site, _kratos) = serve_real(|builder| builder.social_sign_in(social)).await;
     walk_with_provider(&driver, &chromium, &site, "lin@example.com").await;
 }
 
@@ -586,11 +580,7 @@ fn action(page: &str) -> String {
 
 #[tokio::test]
 async fn any_http_client_with_a_cookie_jar_walks_the_site() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let site = format!("http://{}", listener.local_addr().unwrap());
-    let demo = web::demo_kratos(&site).await;
-    let app = web::app(BrowserFlows::new(demo.kratos.frontend()), Some(demo));
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let site = serve_demo().await;
     let mut browser = crate::common::browser::Browser::new();
 
     // Sign in as the demo user: the site sends the browser through Kratos.
