@@ -198,9 +198,14 @@ async fn login_with_a_provider_times_out_and_refuses_a_port_in_use() {
     let provider = kratos_client::testing::OidcProvider::start().await;
     let taken = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = taken.local_addr().unwrap().port();
+    // A port free now (the tests beside this one take ports of their own).
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
     let kratos = MockKratos::builder()
         .social_sign_in(provider.social_sign_in("test"))
-        .allowed_return_urls([format!("http://127.0.0.1:{}/callback", port + 1)])
+        .allowed_return_urls([format!("http://127.0.0.1:{free}/callback")])
         .start()
         .await;
     let file = temp_path("provider-token");
@@ -218,7 +223,7 @@ async fn login_with_a_provider_times_out_and_refuses_a_port_in_use() {
     assert!(err.to_string().contains("pass another --port"), "{err}");
 
     drop(taken);
-    let next = (port + 1).to_string();
+    let next = free.to_string();
     let err = account::run(cli(&[
         "login",
         "--provider",
