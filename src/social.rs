@@ -45,8 +45,8 @@ use std::fmt;
 use url::Url;
 
 use crate::models::{
-    LoginFlow, RegistrationFlow, SuccessfulNativeLogin, UiText, UpdateLoginFlowWithOidcMethod,
-    UpdateRegistrationFlowWithOidcMethod,
+    FlowError, LoginFlow, RegistrationFlow, SuccessfulNativeLogin, UiText,
+    UpdateLoginFlowWithOidcMethod, UpdateRegistrationFlowWithOidcMethod,
 };
 use crate::{
     AnyError, Error, FrontendApi, Secret, UpdateLoginFlowError, UpdateRegistrationFlowError,
@@ -121,6 +121,14 @@ pub enum ProviderSignInError {
     /// Nothing was sent.
     #[error("the code the browser came back with is malformed")]
     MalformedCode,
+    /// The browser ended on Kratos's error page instead of coming back (the
+    /// flow expired while the user was at the provider, the browser lost
+    /// Kratos's cookie): the error Kratos kept for that page.
+    #[error("the sign-in ended on Kratos's error page{}", error_summary(.error))]
+    ErrorPage {
+        /// The error, as `get_flow_error` reads it.
+        error: Box<FlowError>,
+    },
     /// The browser came back without a code: the user denied, or the
     /// provider's answer did not verify. Kratos's messages say why, as
     /// the flow now holds them.
@@ -153,6 +161,23 @@ enum CameBack {
     Nothing,
 }
 
+fn error_summary(error: &FlowError) -> String {
+    let field = |name: &str| {
+        error
+            .error
+            .as_ref()
+            .and_then(|e| e.get(name))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    match (field("id"), field("reason").or_else(|| field("message"))) {
+        (Some(id), Some(reason)) => format!(" ({id}): {reason}"),
+        (None, Some(reason)) => format!(": {reason}"),
+        (Some(id), None) => format!(" ({id})"),
+        (None, None) => String::new(),
+    }
+}
+
 fn first_message(messages: &[UiText]) -> String {
     messages
         .first()
@@ -179,6 +204,17 @@ fn came_back(return_to: &Url, came_back_to: &str) -> Result<CameBack, ProviderSi
                 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
         });
     Ok(flow.map_or(CameBack::Nothing, CameBack::LinkOn))
+}
+
+/// The `id` of an address that may be Kratos's error page (`?id=` and a
+/// UUID-shaped value), to ask Kratos for the error.
+fn error_page_id(address: &str) -> Option<String> {
+    Url::parse(address)
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == "id")
+        .map(|(_, v)| v.into_owned())
+        .filter(|id| id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
 }
 
 /// The code of `came_back_to`, when it is `return_to` with a code Kratos
@@ -355,13 +391,31 @@ impl ProviderSignIn {
     /// trades its `code` for the session token. Without a code (the user
     /// denied, the provider's answer did not verify), reads the flow's
     /// messages into [`ProviderSignInError::Refused`]; with a login flow to
-    /// link the provider on, into [`ProviderSignInError::AccountExists`].
+    /// link the provider on, into [`ProviderSignInError::AccountExists`];
+    /// with the address of Kratos's error page where the browser ended,
+    /// reads the error into [`ProviderSignInError::ErrorPage`].
     pub async fn finish(
         &self,
         api: &FrontendApi,
         came_back_to: &str,
     ) -> Result<SuccessfulNativeLogin, ProviderSignInError> {
-        let code = match came_back(&self.return_to, came_back_to)? {
+        let back = match came_back(&self.return_to, came_back_to) {
+            // Not the way back: Kratos's error page, when the address names
+            // an error Kratos kept.
+            Err(ProviderSignInError::ForeignReturn) => {
+                return Err(match error_page_id(came_back_to) {
+                    Some(id) => match api.get_flow_error(id).send().await {
+                        Ok(error) => ProviderSignInError::ErrorPage {
+                            error: Box::new(error),
+                        },
+                        Err(_) => ProviderSignInError::ForeignReturn,
+                    },
+                    None => ProviderSignInError::ForeignReturn,
+                });
+            }
+            other => other?,
+        };
+        let code = match back {
             CameBack::Code(code) => Some(code),
             CameBack::LinkOn(login_flow_id) => {
                 let flow = api
@@ -468,6 +522,20 @@ mod tests {
             came_back(&back, &format!("{at}&code=abc")),
             Ok(CameBack::Code(_))
         ));
+    }
+
+    #[test]
+    fn only_an_id_shaped_like_kratos_s_is_read_as_an_error_page() {
+        let id = "549b253f-513e-4f4e-ac97-51601a41417b";
+        assert_eq!(
+            error_page_id(&format!(
+                "https://www.ory.sh/kratos/docs/fallback/error?id={id}"
+            ))
+            .as_deref(),
+            Some(id)
+        );
+        assert_eq!(error_page_id("https://app.example/error?id=../../x"), None);
+        assert_eq!(error_page_id("https://app.example/error"), None);
     }
 
     #[test]

@@ -351,7 +351,7 @@ async fn a_flow_that_expires_while_the_user_is_at_the_provider_ends_on_the_error
         );
         let finished = sign_in.finish(&api, &trip.end).await.unwrap_err();
         seen.note("finished with the error page's address", &finished);
-        assert!(matches!(finished, ProviderSignInError::ForeignReturn));
+        assert!(matches!(finished, ProviderSignInError::ErrorPage { .. }));
     })
     .await;
 }
