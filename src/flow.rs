@@ -196,8 +196,8 @@ macro_rules! impl_flow {
 pub(crate) use impl_flow;
 
 /// The kinds of self-service flow: what a browser walks (module `browser`),
-/// and what the mock plays.
-#[cfg(any(feature = "browser", feature = "testing"))]
+/// what a web hook runs in (module `hooks`), and what the mock plays.
+#[cfg(any(feature = "browser", feature = "testing", feature = "hooks"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FlowKind {
@@ -213,8 +213,17 @@ pub enum FlowKind {
     Verification,
 }
 
-#[cfg(any(feature = "browser", feature = "testing"))]
+#[cfg(any(feature = "browser", feature = "testing", feature = "hooks"))]
 impl FlowKind {
+    /// Every kind.
+    pub const ALL: [FlowKind; 5] = [
+        FlowKind::Login,
+        FlowKind::Registration,
+        FlowKind::Settings,
+        FlowKind::Recovery,
+        FlowKind::Verification,
+    ];
+
     /// The flow's name in Kratos's paths: `login`, `registration`, ...
     pub fn as_str(self) -> &'static str {
         match self {
@@ -225,9 +234,24 @@ impl FlowKind {
             FlowKind::Verification => "verification",
         }
     }
+
+    /// The kind named `name` in Kratos's paths.
+    pub fn named(name: &str) -> Option<FlowKind> {
+        FlowKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// The kind of the flow at `url`, an address Kratos writes for it: its
+    /// form's `action` (`/self-service/<kind>?flow=`) or the `request_url`
+    /// that started it (`/self-service/<kind>/api`).
+    #[cfg(feature = "hooks")]
+    pub fn of_url(url: &str) -> Option<FlowKind> {
+        let path = url.split(['?', '#']).next().unwrap_or_default();
+        let rest = &path[path.find("/self-service/")? + "/self-service/".len()..];
+        FlowKind::named(rest.split('/').next().unwrap_or_default())
+    }
 }
 
-#[cfg(any(feature = "browser", feature = "testing"))]
+#[cfg(any(feature = "browser", feature = "testing", feature = "hooks"))]
 impl std::fmt::Display for FlowKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -238,6 +262,26 @@ impl std::fmt::Display for FlowKind {
 mod tests {
     use super::*;
     use crate::models::RegistrationFlow;
+
+    #[cfg(feature = "hooks")]
+    #[test]
+    fn a_flow_s_kind_is_read_from_the_addresses_kratos_writes_for_it() {
+        for (url, kind) in [
+            (
+                "http://k/self-service/registration?flow=1",
+                Some(FlowKind::Registration),
+            ),
+            ("http://k/self-service/login/api", Some(FlowKind::Login)),
+            (
+                "https://k/prefix/self-service/settings/browser?x=/self-service/login",
+                Some(FlowKind::Settings),
+            ),
+            ("http://k/self-service/methods/oidc/callback", None),
+            ("http://k/registration", None),
+        ] {
+            assert_eq!(FlowKind::of_url(url), kind, "{url}");
+        }
+    }
 
     fn flow() -> RegistrationFlow {
         serde_json::from_str(include_str!("../tests/fixtures/registration_flow.json")).unwrap()

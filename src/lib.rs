@@ -63,6 +63,9 @@ mod error;
 mod escape;
 #[cfg(feature = "frontend")]
 mod flow;
+#[cfg(feature = "hooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hooks")))]
+pub mod hooks;
 #[cfg(feature = "frontend")]
 mod next_step;
 mod operation;

@@ -36,21 +36,9 @@ use super::http::{error_body, json_response, no_session, not_found, Answer};
 use super::store::{rfc3339, FlowKind, Store};
 use super::SESSION_COOKIE;
 
-const KINDS: [FlowKind; 5] = [
-    FlowKind::Login,
-    FlowKind::Registration,
-    FlowKind::Settings,
-    FlowKind::Recovery,
-    FlowKind::Verification,
-];
-
 /// How long Kratos's session cookie lasts by default (`session.lifespan`,
 /// 24 hours).
 const SESSION_COOKIE_AGE: Duration = Duration::from_secs(86_399);
-
-fn kind_named(name: &str) -> Option<FlowKind> {
-    KINDS.into_iter().find(|k| k.as_str() == name)
-}
 
 /// The mock's native routes, which a browser flow is played on: given by
 /// the router, which sits above this module.
@@ -68,9 +56,11 @@ pub(super) fn route(store: &mut Store, call: &Call, native: Native) -> Option<An
     }
     let rest = path.strip_prefix("/self-service/")?;
     match (call.method(), rest.split_once('/')) {
-        ("GET", Some((kind, "browser"))) => Some(start(store, call, kind_named(kind)?, native)),
-        ("GET", Some((kind, "flows"))) => fetch(store, call, kind_named(kind)?),
-        ("POST", None) => submit(store, call, kind_named(rest)?, native),
+        ("GET", Some((kind, "browser"))) => {
+            Some(start(store, call, FlowKind::named(kind)?, native))
+        }
+        ("GET", Some((kind, "flows"))) => fetch(store, call, FlowKind::named(kind)?),
+        ("POST", None) => submit(store, call, FlowKind::named(rest)?, native),
         _ => None,
     }
 }

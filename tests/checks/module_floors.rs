@@ -27,7 +27,7 @@ const FLOORS: &[&[&str]] = &[
     &["operation"],
     &["paginate"],
     &["operations"],
-    &["sign_in_again", "cookies", "social"],
+    &["sign_in_again", "cookies", "social", "hooks"],
     &["session"],
     &["browser"],
     &["axum", "testing"],

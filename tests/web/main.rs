@@ -9,5 +9,6 @@ mod common;
 
 mod axum;
 mod browser;
+mod hooks;
 mod session;
 mod web_example;

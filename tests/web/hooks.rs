@@ -1,0 +1,168 @@
+//! Receiving Kratos's web hooks: the contexts a real Kratos v26.2.0 sent
+//! (captured from its registration hooks, before and after the identity
+//! exists) decoded into the crate's models; the caller checked as Kratos
+//! is configured to authenticate; and an axum router answering with the
+//! shapes Kratos parses.
+
+use axum::routing::post;
+use axum::Router;
+use kratos_client::hooks::axum::KratosHook;
+use kratos_client::hooks::{
+    HookAnswer, HookCaller, HookContext, HookFlow, HookRejection, IdentityChange, Interrupt,
+};
+use kratos_client::HeaderMap;
+use serde_json::{json, Value};
+
+use crate::common::fixture;
+
+#[test]
+fn a_real_kratos_s_registration_contexts_decode() {
+    let before = HookContext::from_slice(fixture("hook_registration_before.json").as_bytes())
+        .expect("the context before registration");
+    let HookFlow::Registration(flow) = &before.flow else {
+        panic!("a registration flow: {:?}", before.flow)
+    };
+    assert_eq!(flow.state_name(), Some("choose_method"));
+    assert!(before.identity.is_none(), "no identity before registration");
+    // A `before` hook runs as the flow starts.
+    assert_eq!(before.request_method, "GET");
+    assert!(before
+        .request_url
+        .ends_with("/self-service/registration/api"));
+
+    let after = HookContext::from_slice(fixture("hook_registration_after.json").as_bytes())
+        .expect("the context after registration");
+    assert_eq!(after.trait_str("email"), Some("hook@example.com"));
+    assert_eq!(after.flow.kind().map(|k| k.as_str()), Some("registration"));
+    assert!(after.request_headers.contains_key("Content-Type"));
+}
+
+#[test]
+fn what_is_not_a_context_is_refused_and_secrets_stay_out_of_debug() {
+    for body in [
+        &b"not json"[..],
+        b"[1]",
+        b"{}",
+        br#"{"flow": {"ui": 1}, "x": 1}"#,
+    ] {
+        let refused = HookContext::from_slice(body);
+        assert!(
+            matches!(refused, Err(HookRejection::NotAContext { .. }) | Ok(_)),
+            "{body:?}"
+        );
+    }
+    assert!(matches!(
+        HookContext::from_slice(b"{}"),
+        Err(HookRejection::NotAContext { .. })
+    ));
+    let mut context: Value =
+        serde_json::from_str(&fixture("hook_registration_after.json")).unwrap();
+    context["request_cookies"] = json!({"ory_kratos_session": "s3cret-cookie"});
+    context["request_headers"]["Authorization"] = json!(["Bearer s3cret-token"]);
+    let context = HookContext::from_slice(context.to_string().as_bytes()).unwrap();
+    let shown = format!("{context:?}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+    assert!(shown.contains("ory_kratos_session") && shown.contains("Authorization"));
+}
+
+#[test]
+fn the_caller_is_checked_as_kratos_is_configured_to_authenticate() {
+    let headers = |pairs: &[(&str, &str)]| {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                kratos_client::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        map
+    };
+    let key = HookCaller::api_key_header("X-Hook-Key", "s3cret");
+    assert!(key.check(&headers(&[("x-hook-key", "s3cret")])).is_ok());
+    for wrong in [
+        &[("x-hook-key", "s3cre")][..],
+        &[("x-hook-key", "s3cret2")],
+        &[],
+    ] {
+        assert_eq!(key.check(&headers(wrong)), Err(HookRejection::NotKratos));
+    }
+    let cookie = HookCaller::api_key_cookie("hook", "s3cret");
+    assert!(cookie
+        .check(&headers(&[("cookie", "a=1; hook=s3cret")]))
+        .is_ok());
+    assert!(cookie.check(&headers(&[("cookie", "hook=nope")])).is_err());
+    let basic = HookCaller::basic_auth("kratos", "pass word");
+    // "kratos:pass word", as Go's http client writes it.
+    assert!(basic
+        .check(&headers(&[(
+            "authorization",
+            "Basic a3JhdG9zOnBhc3Mgd29yZA=="
+        )]))
+        .is_ok());
+    assert!(basic
+        .check(&headers(&[("authorization", "Basic eDp5")]))
+        .is_err());
+    let shown = format!("{key:?} {cookie:?} {basic:?}");
+    assert!(
+        !shown.contains("s3cret") && !shown.contains("pass word"),
+        "{shown}"
+    );
+}
+
+async fn registration(hook: KratosHook) -> HookAnswer {
+    match hook.context.trait_str("email") {
+        Some(email) if email.ends_with("@example.com") => HookAnswer::ChangeIdentity(
+            IdentityChange::new().metadata_admin(json!({"invited": true})),
+        ),
+        _ => HookAnswer::Interrupt(Interrupt::new().field_error(
+            "traits.email",
+            4000001,
+            "Only example.com addresses are invited.",
+        )),
+    }
+}
+
+#[tokio::test]
+async fn an_axum_hook_checks_the_caller_reads_the_context_and_answers_in_kratos_s_shapes() {
+    kratos_client::FrontendApi::new("http://127.0.0.1").unwrap();
+    let app = Router::new()
+        .route("/hook", post(registration))
+        .with_state(HookCaller::api_key_header("X-Hook-Key", "s3cret").body_limit(64 * 1024));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = reqwest::Client::new();
+    let send = |key: &str, body: String| {
+        client
+            .post(&url)
+            .header("x-hook-key", key)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let context = fixture("hook_registration_after.json");
+
+    let answer = send("s3cret", context.clone()).await.unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    let body: Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(
+        body,
+        json!({"identity": {"metadata_admin": {"invited": true}}})
+    );
+
+    let other = context.replace("hook@example.com", "eve@elsewhere.test");
+    let answer = send("s3cret", other).await.unwrap();
+    assert_eq!(answer.status().as_u16(), 400);
+    let body: Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["messages"][0]["instance_ptr"], "#/traits/email");
+    assert_eq!(body["messages"][0]["messages"][0]["id"], 4000001);
+
+    let wrong = send("nope", context.clone()).await.unwrap();
+    assert_eq!(wrong.status().as_u16(), 401);
+    let huge = send("s3cret", "x".repeat(100 * 1024)).await.unwrap();
+    assert_eq!(huge.status().as_u16(), 413);
+    let junk = send("s3cret", "{\"not\": \"kratos\"}".into())
+        .await
+        .unwrap();
+    assert_eq!(junk.status().as_u16(), 400);
+}
