@@ -197,12 +197,19 @@ impl KratosServerBuilder {
         }
         let config_path = dir.path.join("kratos.json");
         write(&config_path, &config.to_string())?;
-        // The providers' client secrets are blanked in its log too.
+        // The providers' client secrets and the hooks' API keys are
+        // blanked in its log too.
         let provider_secrets = self
             .options
             .social_sign_ins
             .iter()
             .map(|p| p.client_secret.expose().to_string())
+            .chain(
+                self.options
+                    .web_hooks
+                    .iter()
+                    .filter_map(|h| h.api_key.as_ref().map(|(_, v)| v.expose().to_string())),
+            )
             .filter(|s| !s.is_empty());
         let log = Log {
             path: dir.path.join("kratos.log"),
@@ -1240,6 +1247,22 @@ fn code_in(body: &str) -> String {
         .to_string()
 }
 
+/// A web hook as Kratos's configuration writes it: the whole context as
+/// the body, the answer parsed.
+fn web_hook_config(hook: &super::WebHook) -> Value {
+    let mut config = json!({
+        "url": hook.url,
+        "method": "POST",
+        // function(ctx) ctx
+        "body": "base64://ZnVuY3Rpb24oY3R4KSBjdHg=",
+        "response": {"parse": true},
+    });
+    if let Some((name, value)) = &hook.api_key {
+        config["auth"] = json!({"type": "api_key", "config": {"name": name, "value": value.expose(), "in": "header"}});
+    }
+    json!({"hook": "web_hook", "config": config})
+}
+
 /// The Jsonnet that turns `provider`'s claims into traits: each mapped
 /// claim the user has fills its trait, where the default schema has it.
 fn claims_mapper(provider: &super::SocialSignIn, traits: &[super::options::Trait]) -> String {
@@ -1327,11 +1350,17 @@ fn kratos_config(
             "selfservice.flows.registration.enable_legacy_one_step",
             json!(true),
         );
-        // Signing up signs in, by password or through a provider.
+        // Signing up signs in, by password or through a provider; the
+        // app's hooks run first, before the identity is saved.
         for method in ["password", "oidc"] {
+            let mut hooks: Vec<Value> = Vec::new();
+            if method == "password" {
+                hooks.extend(options.web_hooks.iter().map(web_hook_config));
+            }
+            hooks.push(json!({"hook": "session"}));
             put(
                 &format!("selfservice.flows.registration.after.{method}.hooks"),
-                json!([{"hook": "session"}]),
+                json!(hooks),
             );
         }
         for flow in ["recovery", "verification"] {

@@ -14,6 +14,9 @@
 //!   verified, the identity found or made from the claims, and the
 //!   session-token exchange; the user denying or a token that does not
 //!   verify as the flow's message;
+//! - the app's web hook after a password registration (`web_hook`),
+//!   called before the identity is saved: its messages stop the
+//!   registration, its `identity` changes the traits;
 //! - login by password (4000006 for a wrong one; `refresh` for a signed-in
 //!   user), identifier-first when enabled, and a second factor by a code
 //!   the `aal2` flow sends as it starts;
@@ -82,6 +85,7 @@ mod kratos_server;
 mod login;
 mod oidc;
 mod options;
+mod outbound;
 mod recovery;
 mod registration;
 mod router;
@@ -91,12 +95,13 @@ mod settings;
 mod social;
 mod store;
 mod verification;
+mod web_hooks;
 
 pub use either::{TestKratos, TestKratosBuilder};
 pub use kratos_server::{KratosServer, KratosServerBuilder, KratosServerError};
 pub use oidc::{BrowserLegError, OidcFault, OidcProvider, OidcProviderBuilder, OidcUser};
 use options::Options;
-pub use options::{IdentitySchema, RequiredAal, SocialSignIn, TraitKind};
+pub use options::{IdentitySchema, RequiredAal, SocialSignIn, TraitKind, WebHook};
 use store::Store;
 /// The wiremock this mock is built on, for [`MockKratos::mount`]: its
 /// `Mock`, `ResponseTemplate` and `matchers`, at the version the mock uses.

@@ -152,6 +152,46 @@ impl SocialSignIn {
     }
 }
 
+/// A web hook of the app's that a test Kratos calls: for now, after a
+/// password registration and before the identity is saved
+/// (`selfservice.flows.registration.after.password.hooks`, with
+/// `response.parse: true`, ahead of the `session` hook), with the body
+/// `function(ctx) ctx`. Its answer can interrupt the registration with
+/// messages or change the identity ([`crate::hooks::HookAnswer`]).
+#[derive(Clone)]
+pub struct WebHook {
+    pub(crate) url: String,
+    /// An API key sent in a header: (name, value).
+    pub(crate) api_key: Option<(String, crate::Secret)>,
+}
+
+impl fmt::Debug for WebHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebHook")
+            .field("url", &self.url)
+            .field("api_key", &self.api_key.as_ref().map(|(name, _)| name))
+            .finish()
+    }
+}
+
+impl WebHook {
+    /// The hook at `url`, called after a password registration, before
+    /// the identity is saved.
+    pub fn after_registration(url: impl Into<String>) -> Self {
+        WebHook {
+            url: url.into(),
+            api_key: None,
+        }
+    }
+
+    /// Sends the API key `value` in the header `name`
+    /// (`auth: {type: api_key, config: {in: header}}`).
+    pub fn api_key_header(mut self, name: &str, value: impl Into<crate::Secret>) -> Self {
+        self.api_key = Some((name.to_string(), value.into()));
+        self
+    }
+}
+
 /// One trait of the identity schema.
 #[derive(Debug, Clone)]
 pub(crate) struct Trait {
@@ -174,6 +214,8 @@ pub(crate) struct Options {
     pub(crate) oidc_providers: Vec<String>,
     /// Providers that sign in to the end, beside `oidc_providers`.
     pub(crate) social_sign_ins: Vec<SocialSignIn>,
+    /// The app's web hooks.
+    pub(crate) web_hooks: Vec<WebHook>,
     pub(crate) identifier_first: bool,
     pub(crate) second_factor: bool,
     pub(crate) privileged_session_max_age: Duration,
@@ -230,6 +272,7 @@ impl Default for Options {
             registration_enabled: true,
             oidc_providers: vec!["github".into()],
             social_sign_ins: Vec::new(),
+            web_hooks: Vec::new(),
             identifier_first: false,
             second_factor: false,
             // Kratos's default (`SelfServiceFlowSettingsPrivilegedSessionMaxAge`).
@@ -504,6 +547,13 @@ macro_rules! kratos_options {
             self.options.mark("social_sign_in");
             self.options.social_sign_ins.retain(|p| p.id != provider.id);
             self.options.social_sign_ins.push(provider);
+            self
+        }
+
+        /// Calls the app's web hook `hook` ([`WebHook`](crate::testing::WebHook)).
+        pub fn web_hook(mut self, hook: crate::testing::WebHook) -> Self {
+            self.options.mark("web_hook");
+            self.options.web_hooks.push(hook);
             self
         }
 

@@ -83,7 +83,8 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
 /// The flow as Kratos writes it, with the form the mock's schema makes:
 /// social sign-in first, then the CSRF field, the first trait, the
 /// password, the other traits, and the button.
-fn flow_json(store: &Store, id: &str) -> Value {
+/// The registration flow `id` as Kratos writes it.
+pub(super) fn flow_json(store: &Store, id: &str) -> Value {
     let Some(flow) = store.flows.get(id) else {
         return Value::Null;
     };
@@ -152,6 +153,12 @@ fn submit(store: &mut Store, id: &str, form: &Form) -> Answer {
                 .any(|i| i.identifier.as_ref() == Some(&id))
         });
         if !taken {
+            // The app's hooks see the identity before it is saved, and may
+            // stop the registration or change the identity.
+            let traits = match super::web_hooks::before_saving(store, id, &schema_id, traits) {
+                Ok(traits) => traits,
+                Err(answer) => return *answer,
+            };
             return json_response(200, register(store, id, &schema_id, traits, password));
         }
         // Kratos finds the address taken only when it stores the identity,

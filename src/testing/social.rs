@@ -22,6 +22,7 @@ use serde_json::{json, Map, Value};
 
 use super::call::Call;
 use super::http::{error_body, json_response, text, Answer};
+use super::outbound::blocking;
 use super::store::{SocialState, Store};
 use super::SocialSignIn;
 
@@ -527,33 +528,4 @@ pub(super) fn exchange(store: &Store, init_code: &str, return_to_code: &str) -> 
     // The exchange reads the session without its devices.
     session["devices"] = json!([]);
     Some(json!({"session_token": token, "session": session}))
-}
-
-/// The status and JSON body of a request sent from inside the mock, whose
-/// server answers on a thread of its own: sent from another thread with a
-/// runtime of its own, and waited for. `None` when it gets no answer.
-fn blocking(
-    request: impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send,
-) -> Option<(u16, Value)> {
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()?;
-                runtime.block_on(async {
-                    let response = request.await.ok()?;
-                    let status = response.status().as_u16();
-                    let bytes = response.bytes().await.ok()?;
-                    Some((
-                        status,
-                        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-                    ))
-                })
-            })
-            .join()
-            .ok()
-            .flatten()
-    })
 }

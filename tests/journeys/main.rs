@@ -18,6 +18,7 @@ mod admin;
 mod backend;
 mod browser;
 mod expiry;
+mod hooks;
 mod login;
 mod off_path;
 mod recovery;
