@@ -59,31 +59,75 @@ struct Capture {
     events: Arc<Mutex<Vec<Seen>>>,
 }
 
-impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
+// The capture of the test running on this thread, if any.
+thread_local! {
+    static CURRENT: std::cell::RefCell<Option<Capture>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The process's one subscriber, which hands what it sees to the capture
+/// of the test on the thread. A global subscriber rather than one set per
+/// test: with `set_default`, a callsite first met on another test's thread
+/// could be cached as wanted by nobody, and a test then saw no span.
+struct ToCurrent;
+
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for ToCurrent {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, _: Context<'_, S>) {
-        let mut seen = Seen {
-            name: attrs.metadata().name().to_string(),
-            ..Seen::default()
-        };
-        attrs.record(&mut seen);
-        self.spans.lock().unwrap().push((id.into_u64(), seen));
+        CURRENT.with(|c| {
+            if let Some(capture) = &*c.borrow() {
+                let mut seen = Seen {
+                    name: attrs.metadata().name().to_string(),
+                    ..Seen::default()
+                };
+                attrs.record(&mut seen);
+                capture.spans.lock().unwrap().push((id.into_u64(), seen));
+            }
+        });
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, _: Context<'_, S>) {
-        let mut spans = self.spans.lock().unwrap();
-        if let Some((_, seen)) = spans.iter_mut().rev().find(|(i, _)| *i == id.into_u64()) {
-            values.record(seen);
-        }
+        CURRENT.with(|c| {
+            if let Some(capture) = &*c.borrow() {
+                let mut spans = capture.spans.lock().unwrap();
+                if let Some((_, seen)) = spans.iter_mut().rev().find(|(i, _)| *i == id.into_u64()) {
+                    values.record(seen);
+                }
+            }
+        });
     }
 
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        let mut seen = Seen {
-            name: event.metadata().name().to_string(),
-            ..Seen::default()
-        };
-        event.record(&mut seen);
-        self.events.lock().unwrap().push(seen);
+        CURRENT.with(|c| {
+            if let Some(capture) = &*c.borrow() {
+                let mut seen = Seen {
+                    name: event.metadata().name().to_string(),
+                    ..Seen::default()
+                };
+                event.record(&mut seen);
+                capture.events.lock().unwrap().push(seen);
+            }
+        });
     }
+}
+
+/// Records what this thread's operations trace until it is dropped.
+struct Capturing(Capture);
+
+impl Drop for Capturing {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.borrow_mut().take());
+    }
+}
+
+/// Starts recording this thread's spans and events.
+fn capture() -> Capturing {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(ToCurrent))
+            .expect("no other global subscriber in this test binary");
+    });
+    let capture = Capture::default();
+    CURRENT.with(|c| *c.borrow_mut() = Some(capture.clone()));
+    Capturing(capture)
 }
 
 impl Capture {
@@ -107,9 +151,8 @@ const API_KEY: &str = "ory_pat_verysecretkey";
 
 #[tokio::test]
 async fn every_operation_has_a_span_with_its_template_and_outcome_and_no_secret() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::registry().with(capture.clone());
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let capturing = capture();
+    let capture = &capturing.0;
 
     let kratos = MockKratos::builder().api_key(API_KEY).start().await;
     let id = kratos.add_identity(EMAIL, PASSWORD, None);
@@ -204,9 +247,8 @@ async fn retries_and_undecodable_answers_are_events() {
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::registry().with(capture.clone());
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let capturing = capture();
+    let capture = &capturing.0;
 
     let server = MockServer::start().await;
     // Twice 503 with Retry-After, then an answer that is not a session.
