@@ -51,7 +51,7 @@ impl HookAnswer {
 /// its own.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Interrupt {
-    /// (JSON pointer of the field, `#` for the form; messages).
+    /// (JSON pointer of the field, `#/` for the form; messages).
     messages: Vec<(String, Vec<Value>)>,
 }
 
@@ -82,9 +82,10 @@ impl Interrupt {
         self
     }
 
-    /// An error for the whole form.
+    /// An error for the whole form, shown above its fields (`instance_ptr`
+    /// `#/`; Kratos would show `#` as a new field named `#`).
     pub fn form_error(mut self, id: i64, text: &str) -> Self {
-        self.push("#".to_string(), id, text, "error", None);
+        self.push("#/".to_string(), id, text, "error", None);
         self
     }
 
@@ -177,7 +178,7 @@ mod tests {
                     {"id": 4000001, "text": "Not a valid invite.", "type": "error"},
                     {"id": 1, "text": "Ask a friend.", "type": "info", "context": {"x": 1}}
                 ]},
-                {"instance_ptr": "#", "messages": [{"id": 4000002, "text": "Try again.", "type": "error"}]}
+                {"instance_ptr": "#/", "messages": [{"id": 4000002, "text": "Try again.", "type": "error"}]}
             ]})
         );
         let change = HookAnswer::ChangeIdentity(

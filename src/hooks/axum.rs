@@ -24,7 +24,7 @@ use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{HookAnswer, HookCaller, HookContext, HookRejection};
+use super::{HookAnswer, HookCaller, HookContext, HookRejection, PasswordMigration};
 
 /// A hook request from Kratos: the caller checked against the app's
 /// [`HookCaller`] (from the router's state) before the body is read, the
@@ -44,14 +44,47 @@ where
     type Rejection = HookRejection;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let caller = HookCaller::from_ref(state);
-        caller.check(request.headers())?;
-        let limit = caller.limit();
-        let body = axum::body::to_bytes(request.into_body(), limit)
-            .await
-            .map_err(|_| HookRejection::TooLarge { limit })?;
+        let body = checked_body(request, &HookCaller::from_ref(state)).await?;
         Ok(KratosHook {
             context: HookContext::from_slice(&body)?,
+        })
+    }
+}
+
+/// The body of `request` once `caller` has checked its headers, read up to
+/// the caller's limit.
+async fn checked_body(
+    request: Request,
+    caller: &HookCaller,
+) -> Result<axum::body::Bytes, HookRejection> {
+    caller.check(request.headers())?;
+    let limit = caller.limit();
+    axum::body::to_bytes(request.into_body(), limit)
+        .await
+        .map_err(|_| HookRejection::TooLarge { limit })
+}
+
+/// A password migration request from Kratos: the caller checked against
+/// the app's [`HookCaller`] (from the router's state) before the body is
+/// read, the body read as the identifier and the password.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct KratosPasswordMigration {
+    /// What Kratos sent; `Debug` hides the password.
+    pub request: PasswordMigration,
+}
+
+impl<S> FromRequest<S> for KratosPasswordMigration
+where
+    HookCaller: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = HookRejection;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = checked_body(request, &HookCaller::from_ref(state)).await?;
+        Ok(KratosPasswordMigration {
+            request: PasswordMigration::from_slice(&body)?,
         })
     }
 }
@@ -77,6 +110,14 @@ impl IntoResponse for HookAnswer {
 impl IntoResponse for HookRejection {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::BAD_REQUEST);
-        (status, self.to_string()).into_response()
+        (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            self.body().to_string(),
+        )
+            .into_response()
     }
 }

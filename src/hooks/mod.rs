@@ -12,13 +12,27 @@
 //! extractor and an `IntoResponse`; in actix-web or poem, call the three
 //! from a handler that has the headers and the body.
 //!
-//! What Kratos does with an answer depends on where the hook sits:
+//! What Kratos v26.2.0 does with an answer depends on where the hook sits
+//! (each row checked on a real Kratos and played alike by MockKratos):
 //!
 //! | The hook | [`HookAnswer::Proceed`] | [`HookAnswer::Interrupt`] | [`HookAnswer::ChangeIdentity`] |
 //! |---|---|---|---|
-//! | `before` a flow | goes on | the flow's 400 with the messages | ignored |
-//! | `after` registration or settings, `response.parse: true`, before the `session` hook | goes on | the flow's 400 with the messages | the identity saved as changed |
-//! | `after`, `response.ignore: true` (called without waiting) | ignored | ignored | ignored |
+//! | `after` registration or settings, `response.parse: true` (before the identity is saved; registration: ahead of the `session` hook) | goes on | the flow's 400 with the messages | the identity saved as changed |
+//! | `after` login, `response.parse: true` | goes on | the flow's 400 with the messages | ignored |
+//! | `after`, without `response.parse` (once the identity is saved) | goes on | Kratos's 502, the identity saved all the same | ignored |
+//! | `before` a flow | goes on | Kratos's 500 (with `parse`) or 502: the flow is not started | ignored |
+//! | any, `response.ignore: true` (called without waiting) | ignored | ignored | ignored |
+//!
+//! Kratos reads at most 5 MiB of an answer, calls a hook at most three
+//! times (again after a timeout, a transport failure, 429 or a 5xx other
+//! than 501), and gives each call 30 seconds. A message's `instance_ptr`
+//! names a field of the form (`#/traits/email`); [`Interrupt::form_error`]
+//! writes `#/`, which Kratos shows above the form (a bare `#` would be a
+//! new field named `#`).
+//!
+//! The password migration hook is not a web hook: Kratos sends it only
+//! the identifier and the password ([`PasswordMigration`]), and reads
+//! [`HookAnswer::PasswordMatch`] or [`HookAnswer::PasswordMismatch`].
 //!
 //! ```
 //! use kratos_client::hooks::{HookAnswer, HookCaller, HookContext, Interrupt};
@@ -51,7 +65,7 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::flow::FlowKind;
+pub use crate::flow::FlowKind;
 use crate::models::{
     Identity, LoginFlow, RecoveryFlow, RegistrationFlow, Session, SettingsFlow, VerificationFlow,
 };
@@ -130,6 +144,14 @@ pub enum HookRejection {
 }
 
 impl HookRejection {
+    /// The JSON body to answer with: `{"error": {"code", "message"}}`.
+    /// JSON, so that Kratos, which parses a 4xx answer when the hook has
+    /// `response.parse`, reports "got no validation errors" rather than a
+    /// decoding error.
+    pub fn body(&self) -> Value {
+        serde_json::json!({"error": {"code": self.status(), "message": self.to_string()}})
+    }
+
     /// The status to answer with.
     pub fn status(&self) -> u16 {
         match self {
@@ -231,6 +253,22 @@ impl HookCaller {
             Some(given) if bool::from(given.ct_eq(expected.as_bytes())) => Ok(()),
             _ => Err(HookRejection::NotKratos),
         }
+    }
+
+    /// Checks the caller, then reads `body` as what Kratos sends the
+    /// password migration hook.
+    pub fn read_password_migration(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<PasswordMigration, HookRejection> {
+        self.check(headers)?;
+        if body.len() > self.body_limit {
+            return Err(HookRejection::TooLarge {
+                limit: self.body_limit,
+            });
+        }
+        PasswordMigration::from_slice(body)
     }
 
     /// Checks the caller, then reads `body` as Kratos's context: the
@@ -418,5 +456,48 @@ impl HookContext {
     /// The identity's trait `name` when it is text.
     pub fn trait_str(&self, name: &str) -> Option<&str> {
         self.identity.as_ref()?.traits.get(name)?.as_str()
+    }
+}
+
+/// What Kratos sends the password migration hook
+/// (`selfservice.methods.password.config.migrate_hook`) at the sign-in of
+/// an identity imported with `use_password_migration_hook`: the
+/// identifier typed and the password to check against the old system.
+/// Answer [`HookAnswer::PasswordMatch`] (Kratos then keeps the password,
+/// hashed, and never calls again for this identity) or
+/// [`HookAnswer::PasswordMismatch`]. `Debug` hides the password.
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PasswordMigration {
+    /// The identifier typed into the login form.
+    pub identifier: String,
+    /// The password typed.
+    pub password: Secret,
+}
+
+impl fmt::Debug for PasswordMigration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordMigration")
+            .field("identifier", &self.identifier)
+            .field("password", &self.password)
+            .finish()
+    }
+}
+
+impl PasswordMigration {
+    /// Reads the body Kratos sends the password migration hook.
+    pub fn from_slice(body: &[u8]) -> Result<PasswordMigration, HookRejection> {
+        #[derive(serde::Deserialize)]
+        struct Sent {
+            identifier: String,
+            password: String,
+        }
+        let sent: Sent = serde_json::from_slice(body).map_err(|e| HookRejection::NotAContext {
+            reason: format!("not a password migration request: {e}"),
+        })?;
+        Ok(PasswordMigration {
+            identifier: sent.identifier,
+            password: Secret::new(sent.password),
+        })
     }
 }

@@ -267,6 +267,12 @@ fn include_password(body: &mut Value, identity: &super::store::Identity) {
     let hash = match &identity.password {
         Some(Password::Hashed(hash)) => hash.clone(),
         Some(Password::Clear(clear)) => bcrypt::hash(clear, 4).unwrap_or_default(),
+        Some(Password::Migrate) => {
+            if let Some(password) = body.pointer_mut("/credentials/password") {
+                password["config"] = json!({ "use_password_migration_hook": true });
+            }
+            return;
+        }
         None => return,
     };
     if let Some(password) = body.pointer_mut("/credentials/password") {
@@ -391,6 +397,15 @@ fn prepare(store: &Store, body: &Value) -> Result<New, Box<Answer>> {
     let password = match (text("password"), text("hashed_password")) {
         (Some(clear), _) if !clear.is_empty() => Some(Password::Clear(clear.to_string())),
         (_, Some(hash)) if !hash.is_empty() => Some(Password::Hashed(hash.to_string())),
+        // Checked by the app's password migration hook at the first
+        // sign-in.
+        _ if config
+            .and_then(|c| c.get("use_password_migration_hook"))
+            .and_then(Value::as_bool)
+            == Some(true) =>
+        {
+            Some(Password::Migrate)
+        }
         // A password credential without a password: Kratos reads the empty
         // hash as an import of an unknown format, before anything else.
         _ if config.is_some() => {

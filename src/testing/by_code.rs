@@ -49,6 +49,9 @@ pub(super) fn route(flow: &CodeFlow, store: &mut Store, call: &Call) -> Option<A
             if let Some(f) = store.flows.get_mut(&id) {
                 f.active = Some("code");
             }
+            if let Err(refused) = super::web_hooks::before_flow(store, call, &id, None) {
+                return Some(*refused);
+            }
             json_response(200, flow_json(flow, store, &id))
         }
         ("GET", "/flows") => match store.flow_named(flow.kind, call, "id") {

@@ -102,6 +102,20 @@ pub(super) fn error_body(
     json!({ "error": error })
 }
 
+/// Kratos's 401 for an identity that is not active, where a session would
+/// be given.
+pub(super) fn identity_disabled(identity_id: &str) -> Answer {
+    let mut body = error_body(
+        401,
+        "Unauthorized",
+        None,
+        "identity is disabled",
+        "This account was disabled.",
+    );
+    body["error"]["details"] = json!({ "identity_id": identity_id });
+    json_response(401, body)
+}
+
 /// Kratos's 404 for a record it does not have: a flow, an identity, a
 /// session.
 pub(super) fn not_found() -> Answer {

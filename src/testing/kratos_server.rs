@@ -208,7 +208,7 @@ impl KratosServerBuilder {
                 self.options
                     .web_hooks
                     .iter()
-                    .filter_map(|h| h.api_key.as_ref().map(|(_, v)| v.expose().to_string())),
+                    .filter_map(|h| h.auth.as_ref().map(|a| a.secret().expose().to_string())),
             )
             .filter(|s| !s.is_empty());
         let log = Log {
@@ -1247,20 +1247,108 @@ fn code_in(body: &str) -> String {
         .to_string()
 }
 
+/// A hook's `auth` as Kratos's configuration writes it.
+fn hook_auth(auth: &super::options::HookAuth) -> Value {
+    match auth {
+        super::options::HookAuth::ApiKey {
+            name,
+            value,
+            cookie,
+        } => json!({"type": "api_key", "config": {
+            "name": name,
+            "value": value.expose(),
+            "in": if *cookie { "cookie" } else { "header" },
+        }}),
+        super::options::HookAuth::Basic { user, password } => {
+            json!({"type": "basic_auth", "config": {
+                "user": user,
+                "password": password.expose(),
+            }})
+        }
+    }
+}
+
 /// A web hook as Kratos's configuration writes it: the whole context as
-/// the body, the answer parsed.
+/// the body.
 fn web_hook_config(hook: &super::WebHook) -> Value {
+    use super::options::HookResponse;
     let mut config = json!({
         "url": hook.url,
         "method": "POST",
         // function(ctx) ctx
         "body": "base64://ZnVuY3Rpb24oY3R4KSBjdHg=",
-        "response": {"parse": true},
     });
-    if let Some((name, value)) = &hook.api_key {
-        config["auth"] = json!({"type": "api_key", "config": {"name": name, "value": value.expose(), "in": "header"}});
+    match hook.response {
+        HookResponse::Wait => {}
+        HookResponse::Parse => config["response"] = json!({"parse": true}),
+        HookResponse::Ignore => config["response"] = json!({"ignore": true}),
+    }
+    if let Some(auth) = &hook.auth {
+        config["auth"] = hook_auth(auth);
     }
     json!({"hook": "web_hook", "config": config})
+}
+
+/// The hooks of `options` by their place in Kratos's configuration (a
+/// registration's `session` hook after the hooks that parse their answer,
+/// before the others), and the password migration hook.
+fn hooks_config(options: &Options, put: &mut impl FnMut(&str, Value)) {
+    use super::options::{HookPoint, HookResponse};
+    use crate::flow::FlowKind;
+    let mut places: Vec<(String, Vec<Value>)> = Vec::new();
+    // The hooks of `place`, to add to.
+    fn at(places: &mut Vec<(String, Vec<Value>)>, place: String) -> &mut Vec<Value> {
+        let index = match places.iter().position(|(p, _)| *p == place) {
+            Some(index) => index,
+            None => {
+                places.push((place, Vec::new()));
+                places.len() - 1
+            }
+        };
+        &mut places[index].1
+    }
+    // Signing up signs in, by password or through a provider.
+    for method in ["password", "oidc"] {
+        let place = format!("selfservice.flows.registration.after.{method}.hooks");
+        at(&mut places, place).push(json!({"hook": "session"}));
+    }
+    let parsed = |hook: &&super::WebHook| hook.response == HookResponse::Parse;
+    let (first, rest): (Vec<_>, Vec<_>) = options.web_hooks.iter().partition(parsed);
+    for hook in first.into_iter().chain(rest) {
+        let place = match &hook.point {
+            HookPoint::Before(kind) => format!("selfservice.flows.{}.before.hooks", kind.as_str()),
+            HookPoint::After(kind, method) => {
+                format!("selfservice.flows.{}.after.{method}.hooks", kind.as_str())
+            }
+            HookPoint::PasswordMigration => {
+                let mut config = json!({"url": hook.url, "method": "POST"});
+                if let Some(auth) = &hook.auth {
+                    config["auth"] = hook_auth(auth);
+                }
+                put(
+                    "selfservice.methods.password.config.migrate_hook",
+                    json!({"enabled": true, "config": config}),
+                );
+                continue;
+            }
+        };
+        let config = web_hook_config(hook);
+        let registration = matches!(&hook.point, HookPoint::After(FlowKind::Registration, _));
+        let hooks = at(&mut places, place);
+        if registration && hook.response == HookResponse::Parse {
+            // Ahead of the session hook.
+            let session = hooks
+                .iter()
+                .position(|h| h["hook"] == "session")
+                .unwrap_or(hooks.len());
+            hooks.insert(session, config);
+        } else {
+            hooks.push(config);
+        }
+    }
+    for (place, hooks) in places {
+        put(&place, json!(hooks));
+    }
 }
 
 /// The Jsonnet that turns `provider`'s claims into traits: each mapped
@@ -1350,19 +1438,6 @@ fn kratos_config(
             "selfservice.flows.registration.enable_legacy_one_step",
             json!(true),
         );
-        // Signing up signs in, by password or through a provider; the
-        // app's hooks run first, before the identity is saved.
-        for method in ["password", "oidc"] {
-            let mut hooks: Vec<Value> = Vec::new();
-            if method == "password" {
-                hooks.extend(options.web_hooks.iter().map(web_hook_config));
-            }
-            hooks.push(json!({"hook": "session"}));
-            put(
-                &format!("selfservice.flows.registration.after.{method}.hooks"),
-                json!(hooks),
-            );
-        }
         for flow in ["recovery", "verification"] {
             put(
                 &format!("selfservice.flows.{flow}"),
@@ -1380,6 +1455,9 @@ fn kratos_config(
     // The options: every one over the mock's defaults, only those the test
     // set over the user's configuration.
     let wanted = |option: &str| !user || options.is_set(option);
+    if wanted("web_hook") {
+        hooks_config(options, &mut put);
+    }
     if wanted("identity_trait") || wanted("identity_schema") {
         let schemas: Vec<Value> = schemas
             .iter()

@@ -23,7 +23,7 @@ use super::http::{
     already_signed_in, bad_request, error_body, json_response, property_missing, text,
 };
 use super::schema::trait_label;
-use super::store::{Flow, FlowKind, Store};
+use super::store::{Flow, FlowKind, Password, Store};
 
 const KIND: FlowKind = FlowKind::Login;
 
@@ -130,6 +130,9 @@ fn start(store: &mut Store, call: &Call) -> Answer {
             )];
         }
     }
+    if let Err(refused) = super::web_hooks::before_flow(store, call, &id, None) {
+        return *refused;
+    }
     let mut body = flow_json(store, &id);
     // Kratos links the code to a session when social sign-in finishes in
     // a browser (`social`).
@@ -224,7 +227,7 @@ fn identifier_label(store: &Store) -> Value {
 }
 
 /// The login flow with the form of its current step, as Kratos writes it.
-fn flow_json(store: &Store, id: &str) -> Value {
+pub(super) fn flow_json(store: &Store, id: &str) -> Value {
     let Some(flow) = store.flows.get(id) else {
         return Value::Null;
     };
@@ -455,13 +458,28 @@ fn password(store: &mut Store, id: &str, call: &Call, form: &Form) -> Answer {
         return json_response(400, flow_json(store, id));
     }
     let identifier = form.field("identifier").trim().to_lowercase();
+    let given = form.field("password");
+    // An imported identity whose password the app's old system knows:
+    // the password migration hook checks it, and Kratos keeps it then.
+    let migrating = store
+        .identity_by_address(&identifier)
+        .filter(|i| matches!(i.password, Some(Password::Migrate)))
+        .map(|i| i.id.clone());
+    if let Some(identity_id) = migrating {
+        let typed = form.field("identifier").to_string();
+        match super::web_hooks::migrate_password(store, &typed, given) {
+            Ok(true) => {
+                if let Some(identity) = store.identities.iter_mut().find(|i| i.id == identity_id) {
+                    identity.password = Some(Password::Clear(given.to_string()));
+                }
+            }
+            Ok(false) => {}
+            Err(error) => return super::web_hooks::failed(store, call, id, error),
+        }
+    }
     let found = store
         .identity_by_address(&identifier)
-        .filter(|i| {
-            i.password
-                .as_ref()
-                .is_some_and(|p| p.matches(form.field("password")))
-        })
+        .filter(|i| i.password.as_ref().is_some_and(|p| p.matches(given)))
         .map(|i| i.id.clone());
     let Some(identity_id) = found else {
         let message = text(4000006, "The provided credentials are invalid, check for spelling mistakes in your password or username, email address, or phone number.", "error", None);
@@ -472,15 +490,7 @@ fn password(store: &mut Store, id: &str, call: &Call, form: &Form) -> Answer {
         .identity(&identity_id)
         .is_some_and(|i| i.state != "active")
     {
-        let mut body = error_body(
-            401,
-            "Unauthorized",
-            None,
-            "identity is disabled",
-            "This account was disabled.",
-        );
-        body["error"]["details"] = json!({ "identity_id": identity_id });
-        return json_response(401, body);
+        return super::http::identity_disabled(&identity_id);
     }
     let refresh = store.flows.get(id).is_some_and(|f| f.refresh);
     let current = call
@@ -496,6 +506,11 @@ fn password(store: &mut Store, id: &str, call: &Call, form: &Form) -> Answer {
         }
         None => (store.start_session(&identity_id, "password", "aal1"), false),
     };
+    // The app's hooks after a password sign-in see the session before it
+    // is given; a refusal takes it back.
+    if let Err(answer) = after_hooks(store, call, id, &identity_id, &token, again) {
+        return *answer;
+    }
     super::social::link_after_sign_in(store, id, &token);
     finish(store, id, "password", token, again)
 }
@@ -637,6 +652,46 @@ fn finish(store: &mut Store, id: &str, method: &'static str, token: String, agai
         }
     }
     json_response(200, json!({"session_token": token, "session": session}))
+}
+
+/// Calls the app's hooks after a password sign-in: nothing, or the answer
+/// that ends the sign-in (the session `token` not given: forgotten, or as
+/// it was before when it was signed in to again).
+fn after_hooks(
+    store: &mut Store,
+    call: &Call,
+    id: &str,
+    identity_id: &str,
+    token: &str,
+    again: bool,
+) -> Result<(), Box<Answer>> {
+    use super::web_hooks::{self, Stage, Stop};
+    let point = super::options::HookPoint::After(KIND, "password".into());
+    if !store.config.web_hooks.iter().any(|h| h.point == point) {
+        return Ok(());
+    }
+    let mut identity = store.identity(identity_id).map(|i| store.identity_json(i));
+    let session = store.session(token).map(|s| store.session_json(s));
+    let stop = match web_hooks::run(store, call, &point, Stage::All, id, &mut identity, session) {
+        Ok(()) => return Ok(()),
+        Err(stop) => stop,
+    };
+    if !again {
+        store.sessions.retain(|s| s.token != token);
+    }
+    Err(Box::new(match stop {
+        Stop::Messages(messages) => {
+            web_hooks::show_messages(store, id, &messages);
+            // Kratos's login error handler shows the form empty, the
+            // method tried as the flow's active one.
+            if let Some(flow) = store.flows.get_mut(id) {
+                flow.values.insert("identifier".into(), json!(""));
+                flow.active = Some("password");
+            }
+            json_response(400, flow_json(store, id))
+        }
+        Stop::Error(error) => web_hooks::failed(store, call, id, error),
+    }))
 }
 
 /// The flow again with `message` on the form, keeping the identifier typed.

@@ -14,9 +14,10 @@
 //!   verified, the identity found or made from the claims, and the
 //!   session-token exchange; the user denying or a token that does not
 //!   verify as the flow's message;
-//! - the app's web hook after a password registration (`web_hook`),
-//!   called before the identity is saved: its messages stop the
-//!   registration, its `identity` changes the traits;
+//! - the app's web hooks (`web_hook`, [`WebHook`]): before a flow, after
+//!   registration, login and settings, and the password migration hook,
+//!   called as Kratos v26.2.0 calls them (retries, limits, interrupts on
+//!   the form, identity changes saved, 502/504 and the other failures);
 //! - login by password (4000006 for a wrong one; `refresh` for a signed-in
 //!   user), identifier-first when enabled, and a second factor by a code
 //!   the `aal2` flow sends as it starts;
@@ -97,6 +98,7 @@ mod store;
 mod verification;
 mod web_hooks;
 
+pub use crate::flow::FlowKind;
 pub use either::{TestKratos, TestKratosBuilder};
 pub use kratos_server::{KratosServer, KratosServerBuilder, KratosServerError};
 pub use oidc::{BrowserLegError, OidcFault, OidcProvider, OidcProviderBuilder, OidcUser};

@@ -152,42 +152,217 @@ impl SocialSignIn {
     }
 }
 
-/// A web hook of the app's that a test Kratos calls: for now, after a
-/// password registration and before the identity is saved
-/// (`selfservice.flows.registration.after.password.hooks`, with
-/// `response.parse: true`, ahead of the `session` hook), with the body
-/// `function(ctx) ctx`. Its answer can interrupt the registration with
-/// messages or change the identity ([`crate::hooks::HookAnswer`]).
+/// A web hook of the app's that both test servers call as Kratos v26.2.0
+/// does: where it sits (`before` a flow, `after` a method of registration,
+/// login or settings, or the password migration hook), how its answer is
+/// read, and how it proves to the app that Kratos is calling. The body is
+/// always the whole context (`function(ctx) ctx`), read on the app's side
+/// by [`crate::hooks::HookContext`].
+///
+/// How Kratos treats the answer ([`crate::hooks::HookAnswer`]):
+/// - `after` registration or settings with [`parse_response`](Self::parse_response):
+///   called before the identity is saved; an interrupt is the flow's 400
+///   with the hook's messages, an identity answer changes what is saved.
+///   Placed ahead of the registration's `session` hook.
+/// - `after` without `parse_response`: called once the identity is saved
+///   (registration: after the `session` hook); a failing hook makes the
+///   answer an error although the identity and its session are saved.
+/// - `after` login with `parse_response`: an interrupt is the flow's 400;
+///   an identity answer changes nothing.
+/// - `before` a flow: called when a flow starts (settings: also at each
+///   submission); any refusal is an error, never a form.
+/// - [`ignore_response`](Self::ignore_response): called without waiting;
+///   nothing it answers or fails changes the flow.
+///
+/// Kratos gives each call 30 seconds and three attempts (again after a
+/// transport failure, a timeout, 429 or a 5xx other than 501, 1 s and 2 s
+/// apart). A 4xx or 501 without `parse_response` is Kratos's 502; a hook
+/// that keeps failing with 5xx is an error with code 500, given as the
+/// flow's 400 to API flows; a hook that never answers is a 504 that Kratos
+/// writes after 93 seconds, past its own 60-second limit for writing an
+/// answer, so a client sees its own timeout or a closed connection
+/// (MockKratos, which has no such limit, answers the 504).
 #[derive(Clone)]
 pub struct WebHook {
     pub(crate) url: String,
-    /// An API key sent in a header: (name, value).
-    pub(crate) api_key: Option<(String, crate::Secret)>,
+    pub(crate) point: HookPoint,
+    pub(crate) response: HookResponse,
+    pub(crate) auth: Option<HookAuth>,
+}
+
+/// Where a hook sits in Kratos's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HookPoint {
+    /// `selfservice.flows.<kind>.before.hooks`.
+    Before(crate::flow::FlowKind),
+    /// `selfservice.flows.<kind>.after.<method>.hooks`.
+    After(crate::flow::FlowKind, String),
+    /// `selfservice.methods.password.config.migrate_hook`.
+    PasswordMigration,
+}
+
+/// `response` of a hook's configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HookResponse {
+    /// Neither `parse` nor `ignore`: waited for, its status read.
+    Wait,
+    /// `response.parse: true`.
+    Parse,
+    /// `response.ignore: true`.
+    Ignore,
+}
+
+/// `auth` of a hook's configuration.
+#[derive(Clone)]
+pub(crate) enum HookAuth {
+    /// `api_key`, in a header (`cookie` false) or a cookie.
+    ApiKey {
+        name: String,
+        value: crate::Secret,
+        cookie: bool,
+    },
+    /// `basic_auth`.
+    Basic {
+        user: String,
+        password: crate::Secret,
+    },
+}
+
+impl HookAuth {
+    /// The secret it sends, for the server's log to blank.
+    pub(crate) fn secret(&self) -> &crate::Secret {
+        match self {
+            HookAuth::ApiKey { value, .. } => value,
+            HookAuth::Basic { password, .. } => password,
+        }
+    }
 }
 
 impl fmt::Debug for WebHook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let auth = self.auth.as_ref().map(|auth| match auth {
+            HookAuth::ApiKey { name, cookie, .. } => {
+                format!(
+                    "api_key {} {name}",
+                    if *cookie { "cookie" } else { "header" }
+                )
+            }
+            HookAuth::Basic { user, .. } => format!("basic_auth {user}"),
+        });
         f.debug_struct("WebHook")
             .field("url", &self.url)
-            .field("api_key", &self.api_key.as_ref().map(|(name, _)| name))
+            .field("point", &self.point)
+            .field("response", &self.response)
+            .field("auth", &auth)
             .finish()
     }
 }
 
 impl WebHook {
-    /// The hook at `url`, called after a password registration, before
-    /// the identity is saved.
-    pub fn after_registration(url: impl Into<String>) -> Self {
+    fn at(point: HookPoint, url: impl Into<String>) -> Self {
         WebHook {
             url: url.into(),
-            api_key: None,
+            point,
+            response: HookResponse::Wait,
+            auth: None,
         }
+    }
+
+    /// The hook at `url`, called when a flow of `kind` starts
+    /// (`selfservice.flows.<kind>.before.hooks`).
+    pub fn before(kind: crate::flow::FlowKind, url: impl Into<String>) -> Self {
+        WebHook::at(HookPoint::Before(kind), url)
+    }
+
+    /// The hook at `url`, called after a registration with a password
+    /// (`selfservice.flows.registration.after.password.hooks`; another
+    /// method with [`method`](Self::method)).
+    pub fn after_registration(url: impl Into<String>) -> Self {
+        WebHook::at(
+            HookPoint::After(crate::flow::FlowKind::Registration, "password".into()),
+            url,
+        )
+    }
+
+    /// The hook at `url`, called after a sign-in with a password, before
+    /// the session is given (`selfservice.flows.login.after.password.hooks`).
+    pub fn after_login(url: impl Into<String>) -> Self {
+        WebHook::at(
+            HookPoint::After(crate::flow::FlowKind::Login, "password".into()),
+            url,
+        )
+    }
+
+    /// The hook at `url`, called after the profile is changed in settings
+    /// (`selfservice.flows.settings.after.profile.hooks`; the password
+    /// with [`method`](Self::method)`("password")`).
+    pub fn after_settings(url: impl Into<String>) -> Self {
+        WebHook::at(
+            HookPoint::After(crate::flow::FlowKind::Settings, "profile".into()),
+            url,
+        )
+    }
+
+    /// The password migration hook at `url`
+    /// (`selfservice.methods.password.config.migrate_hook`): called with
+    /// the identifier and the password at the sign-in of an identity
+    /// imported with `use_password_migration_hook`, until it answers
+    /// `password_match` once. Its answer is always read.
+    pub fn password_migration(url: impl Into<String>) -> Self {
+        WebHook::at(HookPoint::PasswordMigration, url)
+    }
+
+    /// For an `after` hook: the method whose hooks it joins (`password`,
+    /// `profile`, `code`, `oidc`, ...).
+    pub fn method(mut self, method: &str) -> Self {
+        if let HookPoint::After(_, m) = &mut self.point {
+            *m = method.to_string();
+        }
+        self
+    }
+
+    /// `response.parse: true`: the answer may interrupt the flow or change
+    /// the identity (see the type's documentation for where).
+    pub fn parse_response(mut self) -> Self {
+        self.response = HookResponse::Parse;
+        self
+    }
+
+    /// `response.ignore: true`: called without waiting for its answer.
+    pub fn ignore_response(mut self) -> Self {
+        self.response = HookResponse::Ignore;
+        self
     }
 
     /// Sends the API key `value` in the header `name`
     /// (`auth: {type: api_key, config: {in: header}}`).
     pub fn api_key_header(mut self, name: &str, value: impl Into<crate::Secret>) -> Self {
-        self.api_key = Some((name.to_string(), value.into()));
+        self.auth = Some(HookAuth::ApiKey {
+            name: name.to_string(),
+            value: value.into(),
+            cookie: false,
+        });
+        self
+    }
+
+    /// Sends the API key `value` in the cookie `name`
+    /// (`auth: {type: api_key, config: {in: cookie}}`).
+    pub fn api_key_cookie(mut self, name: &str, value: impl Into<crate::Secret>) -> Self {
+        self.auth = Some(HookAuth::ApiKey {
+            name: name.to_string(),
+            value: value.into(),
+            cookie: true,
+        });
+        self
+    }
+
+    /// Sends `user` and `password` with HTTP basic auth
+    /// (`auth: {type: basic_auth}`).
+    pub fn basic_auth(mut self, user: &str, password: impl Into<crate::Secret>) -> Self {
+        self.auth = Some(HookAuth::Basic {
+            user: user.to_string(),
+            password: password.into(),
+        });
         self
     }
 }
@@ -550,7 +725,10 @@ macro_rules! kratos_options {
             self
         }
 
-        /// Calls the app's web hook `hook` ([`WebHook`](crate::testing::WebHook)).
+        /// Calls the app's web hook `hook` ([`WebHook`](crate::testing::WebHook)),
+        /// after the hooks added before it at the same place. Over a user's
+        /// own Kratos configuration, the hooks of each place a test names
+        /// replace the configuration's.
         pub fn web_hook(mut self, hook: crate::testing::WebHook) -> Self {
             self.options.mark("web_hook");
             self.options.web_hooks.push(hook);

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::http::Answer;
 use serde_json::{json, Map, Value};
 
-use super::call::{Call, Form};
+use super::call::Call;
 use super::http::{already_signed_in, error_body, json_response, text};
 use super::schema::{identifier, password_message, trait_messages_filling, trait_nodes};
 use super::store::{FlowKind, Password, Store};
@@ -54,6 +54,9 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
             if let Some(flow) = store.flows.get_mut(&id) {
                 flow.schema_id = schema_id;
             }
+            if let Err(refused) = super::web_hooks::before_flow(store, call, &id, None) {
+                return Some(*refused);
+            }
             let mut body = flow_json(store, &id);
             // Kratos links the code to a session when social sign-in
             // finishes in a browser (`social`).
@@ -74,7 +77,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
             if signed_in {
                 return Some(already_signed_in(SIGNED_IN));
             }
-            submit(store, &id, &call.form())
+            submit(store, &id, call)
         }
         _ => return None,
     })
@@ -107,7 +110,8 @@ pub(super) fn flow_json(store: &Store, id: &str) -> Value {
 }
 
 /// Handles a form submission for the (existing, unexpired) flow `id`.
-fn submit(store: &mut Store, id: &str, form: &Form) -> Answer {
+fn submit(store: &mut Store, id: &str, call: &Call) -> Answer {
+    let form = &call.form();
     let method = form.field("method");
     let traits = form
         .value("traits")
@@ -153,13 +157,7 @@ fn submit(store: &mut Store, id: &str, form: &Form) -> Answer {
                 .any(|i| i.identifier.as_ref() == Some(&id))
         });
         if !taken {
-            // The app's hooks see the identity before it is saved, and may
-            // stop the registration or change the identity.
-            let traits = match super::web_hooks::before_saving(store, id, &schema_id, traits) {
-                Ok(traits) => traits,
-                Err(answer) => return *answer,
-            };
-            return json_response(200, register(store, id, &schema_id, traits, password));
+            return save(store, id, call, &schema_id, traits, password);
         }
         // Kratos finds the address taken only when it stores the identity,
         // and shows the form again without what was typed.
@@ -179,35 +177,136 @@ fn submit(store: &mut Store, id: &str, form: &Form) -> Answer {
     json_response(400, flow_json(store, id))
 }
 
-/// Creates the identity and its session, sends the verification code, and
-/// returns the registration answer.
-fn register(
+/// Saves the registration: the app's hooks that parse their answer see the
+/// identity first (and may stop the registration or change the identity),
+/// then the identity and its session are made, then the other hooks are
+/// told (a failing one turns the answer into an error, the identity kept).
+fn save(
     store: &mut Store,
     flow_id: &str,
+    call: &Call,
     schema_id: &str,
     traits: Map<String, Value>,
     password: &str,
-) -> Value {
-    let identifier = identifier(store, schema_id, &traits);
+) -> Answer {
+    use super::web_hooks::{self, Stage, Stop};
+    let point = super::options::HookPoint::After(KIND, "password".into());
+    let mut draft = Some(draft(store, schema_id, &traits));
+    match web_hooks::run(
+        store,
+        call,
+        &point,
+        Stage::BeforeSaving,
+        flow_id,
+        &mut draft,
+        None,
+    ) {
+        Ok(()) => {}
+        Err(Stop::Messages(messages)) => {
+            web_hooks::show_messages(store, flow_id, &messages);
+            // The form shows what was typed, as after Kratos's own refusals.
+            let mut values = traits.clone();
+            super::schema::trait_messages_filling(store, schema_id, &traits, &mut values);
+            if let Some(flow) = store.flows.get_mut(flow_id) {
+                flow.values = values;
+            }
+            return json_response(400, flow_json(store, flow_id));
+        }
+        Err(Stop::Error(error)) => return web_hooks::failed(store, call, flow_id, error),
+    }
+    let draft = draft.unwrap_or_default();
+    let registered = match register(store, flow_id, &draft, password) {
+        Ok(registered) => registered,
+        // The session hook refuses an identity a hook made inactive; the
+        // identity is saved.
+        Err(identity_id) => return super::http::identity_disabled(&identity_id),
+    };
+    let identity_id = registered["identity"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut saved = store.identity(&identity_id).map(|i| store.identity_json(i));
+    // Hooks that do not parse their answer cannot stop the registration
+    // with messages, only fail it.
+    if let Err(Stop::Error(error)) =
+        web_hooks::run(store, call, &point, Stage::Saved, flow_id, &mut saved, None)
+    {
+        return web_hooks::failed(store, call, flow_id, error);
+    }
+    json_response(200, registered)
+}
+
+/// The identity about to be saved, as Kratos shows it to a hook before it
+/// has an id.
+fn draft(store: &Store, schema_id: &str, traits: &Map<String, Value>) -> Value {
+    let zero = "00000000-0000-0000-0000-000000000000";
+    let never = "0001-01-01T00:00:00Z";
+    let mut draft = json!({
+        "id": zero,
+        "schema_id": schema_id,
+        "schema_url": "",
+        "state": "active",
+        "state_changed_at": super::store::rfc3339(std::time::SystemTime::now()),
+        "traits": traits,
+        "metadata_public": null,
+        "organization_id": null,
+        "created_at": never,
+        "updated_at": never,
+    });
+    if let Some(address) = identifier(store, schema_id, traits) {
+        draft["verifiable_addresses"] = json!([{"id": zero, "value": address, "verified": false, "via": "email", "status": "pending", "created_at": never, "updated_at": never}]);
+        draft["recovery_addresses"] = json!([{"id": zero, "value": address, "via": "email", "created_at": never, "updated_at": never}]);
+    }
+    draft
+}
+
+/// Creates the identity `draft` (as the hooks left it) and its session,
+/// sends the verification code, and returns the registration answer; the
+/// identity's id when it is inactive (no session).
+fn register(
+    store: &mut Store,
+    flow_id: &str,
+    draft: &Value,
+    password: &str,
+) -> Result<Value, String> {
+    let schema_id = draft["schema_id"].as_str().unwrap_or("default").to_string();
+    let traits = draft["traits"].as_object().cloned().unwrap_or_default();
+    let identifier = identifier(store, &schema_id, &traits);
     let identity_id = store.add_identity(
         identifier,
         traits,
         Some(Password::Clear(password.to_string())),
     );
     if let Some(identity) = store.identities.iter_mut().find(|i| i.id == identity_id) {
-        identity.schema_id = schema_id.to_string();
+        identity.schema_id = schema_id;
+        if let Some(state) = draft["state"].as_str() {
+            identity.state = state.to_string();
+        }
+        identity.metadata_public = draft["metadata_public"].clone();
+        if let Some(admin) = draft.get("metadata_admin") {
+            identity.metadata_admin = admin.clone();
+        }
+        if let Some(external_id) = draft.get("external_id") {
+            identity.external_id = external_id.as_str().map(str::to_string);
+        }
     }
     store.send_verification(&identity_id, false);
-    let token = store.start_session(&identity_id, "password", "aal1");
     if let Some(flow) = store.flows.get_mut(flow_id) {
         flow.state = "passed_challenge";
     }
-    let session = store.session(&token).map(|s| store.session_json(s));
+    if store
+        .identity(&identity_id)
+        .is_some_and(|i| i.state != "active")
+    {
+        return Err(identity_id);
+    }
     let identity = store.identity(&identity_id).map(|i| store.identity_json(i));
-    json!({
+    let token = store.start_session(&identity_id, "password", "aal1");
+    let session = store.session(&token).map(|s| store.session_json(s));
+    Ok(json!({
         "session_token": token,
         "session": session,
         "identity": identity,
         "continue_with": [{"action": "set_ory_session_token", "ory_session_token": token}],
-    })
+    }))
 }

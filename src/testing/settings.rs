@@ -36,6 +36,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
     }
     let identity_id = session.identity_id.clone();
     let token = session.token.clone();
+    let session_json = Some(store.session_json(session));
     Some(if start {
         let id = match store.start_flow(KIND, call) {
             Ok(id) => id,
@@ -44,6 +45,9 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
         if let Some(flow) = store.flows.get_mut(&id) {
             flow.identity_id = Some(identity_id);
             flow.state = "show_form";
+        }
+        if let Err(refused) = super::web_hooks::before_flow(store, call, &id, session_json) {
+            return Some(*refused);
         }
         json_response(200, flow_json(store, &id))
     } else {
@@ -64,7 +68,7 @@ pub(super) fn route(store: &mut Store, call: &Call) -> Option<Answer> {
 
 /// The settings flow with its profile and password forms, and a button to
 /// link each social sign-in provider, as Kratos writes it.
-fn flow_json(store: &Store, id: &str) -> Value {
+pub(super) fn flow_json(store: &Store, id: &str) -> Value {
     let Some(flow) = store.flows.get(id) else {
         return Value::Null;
     };
@@ -261,6 +265,61 @@ fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> Answer {
     if privileged && !recently_signed_in(store, token) {
         return refresh_required(store);
     }
+    // The app's hooks that parse their answer see the identity as it will
+    // be saved, and may stop the change or change the identity.
+    use super::web_hooks::{self, Stage, Stop};
+    let point = super::options::HookPoint::After(KIND, method.clone());
+    let session = store.session(token).map(|s| store.session_json(s));
+    let mut draft = store.identity(&identity_id).map(|i| store.identity_json(i));
+    if let (Some(draft), "profile") = (draft.as_mut(), method.as_str()) {
+        draft["traits"] = Value::Object(traits.clone());
+    }
+    let before = draft.clone();
+    match web_hooks::run(
+        store,
+        call,
+        &point,
+        Stage::BeforeSaving,
+        id,
+        &mut draft,
+        session.clone(),
+    ) {
+        Ok(()) => {}
+        Err(Stop::Messages(messages)) => {
+            web_hooks::show_messages(store, id, &messages);
+            if let Some(flow) = store.flows.get_mut(id) {
+                if method == "profile" {
+                    flow.values.insert("traits".into(), Value::Object(traits));
+                }
+                flow.state = "show_form";
+            }
+            return json_response(400, flow_json(store, id));
+        }
+        Err(Stop::Error(error)) => return web_hooks::failed(store, call, id, error),
+    }
+    let traits = match (&draft, method.as_str()) {
+        (Some(draft), "profile") => draft["traits"].as_object().cloned().unwrap_or(traits),
+        _ => traits,
+    };
+    let new_identifier = identifier(store, &schema_id, &traits);
+    if let (Some(draft), Some(identity)) = (
+        draft.as_ref().filter(|d| Some(*d) != before.as_ref()),
+        store.identities.iter_mut().find(|i| i.id == identity_id),
+    ) {
+        if let Some(state) = draft["state"].as_str() {
+            identity.state = state.to_string();
+        }
+        identity.metadata_public = draft["metadata_public"].clone();
+        if let Some(admin) = draft.get("metadata_admin") {
+            identity.metadata_admin = admin.clone();
+        }
+        identity.external_id = draft["external_id"].as_str().map(str::to_string);
+        if method != "profile" {
+            if let Some(changed) = draft["traits"].as_object() {
+                identity.traits = changed.clone();
+            }
+        }
+    }
     if let Some(identity) = store.identities.iter_mut().find(|i| i.id == identity_id) {
         match method.as_str() {
             "password" => {
@@ -281,6 +340,19 @@ fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> Answer {
         flow.saved();
     }
     store.send_verification(&identity_id, true);
+    // Kratos builds the form again as for a new flow, which runs the
+    // `before` hooks again.
+    if let Err(error) = web_hooks::rerun_before(store, call, id, session.clone()) {
+        return web_hooks::failed(store, call, id, error);
+    }
+    // Hooks that do not parse their answer are told once it is saved; a
+    // failing one turns the answer into an error, the change kept.
+    let mut saved = store.identity(&identity_id).map(|i| store.identity_json(i));
+    if let Err(Stop::Error(error)) =
+        web_hooks::run(store, call, &point, Stage::Saved, id, &mut saved, session)
+    {
+        return web_hooks::failed(store, call, id, error);
+    }
     json_response(200, flow_json(store, id))
 }
 

@@ -185,6 +185,9 @@ pub(super) struct Identity {
 pub(super) enum Password {
     Clear(String),
     Hashed(String),
+    /// Imported with `use_password_migration_hook`: the app's password
+    /// migration hook checks it at the first sign-in.
+    Migrate,
 }
 
 impl Password {
@@ -197,7 +200,7 @@ impl Password {
             Password::Hashed(hash) if hash.starts_with("$2") => {
                 bcrypt::verify(given, hash).unwrap_or(false)
             }
-            Password::Hashed(_) => false,
+            Password::Hashed(_) | Password::Migrate => false,
         }
     }
 }
@@ -888,7 +891,28 @@ impl Store {
     }
 
     /// A flow as Kratos writes it, around the form `nodes`.
-    pub(super) fn flow_json(&self, flow: &Flow, nodes: Vec<Value>) -> Value {
+    pub(super) fn flow_json(&self, flow: &Flow, mut nodes: Vec<Value>) -> Value {
+        // Messages for a field the form does not have (a web hook's) are on
+        // a new text field of that name, as Kratos adds it.
+        let mut strays: Vec<&String> = flow
+            .field_messages
+            .keys()
+            .filter(|name| {
+                !nodes
+                    .iter()
+                    .any(|n| n["attributes"]["name"] == name.as_str())
+            })
+            .collect();
+        strays.sort();
+        for name in strays {
+            nodes.push(json!({
+                "type": "input",
+                "group": "default",
+                "attributes": {"name": name, "type": "text", "disabled": false, "node_type": "input"},
+                "messages": flow.field_messages[name],
+                "meta": {},
+            }));
+        }
         let mut ui = json!({
             "action": format!("{}/self-service/{}?flow={}", self.base, flow.kind.as_str(), flow.id),
             "method": "POST",

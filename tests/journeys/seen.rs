@@ -100,7 +100,7 @@ impl Seen {
 
     /// `text` with what differs by nature written by its shape.
     fn normalize(&self, text: &str) -> String {
-        static SHAPES: LazyLock<[(Regex, &str); 7]> = LazyLock::new(|| {
+        static SHAPES: LazyLock<[(Regex, &str); 8]> = LazyLock::new(|| {
             let re = |r: &str| Regex::new(r).expect("a valid pattern");
             [
                 (
@@ -121,6 +121,9 @@ impl Seen {
                 (re(r#"_unix":\d+"#), "_unix\":{unix}"),
                 // How long ago a flow expired.
                 (re(r"\d+\.\d\d minutes ago"), "{n} minutes ago"),
+                // Another server on loopback (the app's hooks), once the
+                // servers' own addresses are replaced.
+                (re(r"http://127\.0\.0\.1:\d+"), "{loopback}"),
             ]
         });
         // The longer address first: one may be a prefix of the other

@@ -6,9 +6,10 @@
 
 use axum::routing::post;
 use axum::Router;
-use kratos_client::hooks::axum::KratosHook;
+use kratos_client::hooks::axum::{KratosHook, KratosPasswordMigration};
 use kratos_client::hooks::{
     HookAnswer, HookCaller, HookContext, HookFlow, HookRejection, IdentityChange, Interrupt,
+    PasswordMigration,
 };
 use kratos_client::HeaderMap;
 use serde_json::{json, Value};
@@ -35,6 +36,26 @@ fn a_real_kratos_s_registration_contexts_decode() {
     assert_eq!(after.trait_str("email"), Some("hook@example.com"));
     assert_eq!(after.flow.kind().map(|k| k.as_str()), Some("registration"));
     assert!(after.request_headers.contains_key("Content-Type"));
+}
+
+#[test]
+fn a_real_kratos_s_login_and_settings_contexts_decode_with_their_session() {
+    for (file, kind) in [
+        ("hook_login_after.json", "login"),
+        ("hook_settings_after.json", "settings"),
+    ] {
+        let context = HookContext::from_slice(fixture(file).as_bytes()).expect(file);
+        assert_eq!(context.flow.kind().map(|k| k.as_str()), Some(kind));
+        let identity = context.identity.as_ref().expect("the identity");
+        let session = context.session.as_ref().expect("the session");
+        // The session is the identity's, which has an id by then.
+        assert_eq!(
+            session.identity.as_ref().map(|i| i.id.as_str()),
+            Some(identity.id.as_str())
+        );
+        assert_eq!(context.request_method, "POST");
+        assert!(context.other.is_empty(), "{:?}", context.other);
+    }
 }
 
 #[test]
@@ -164,5 +185,70 @@ async fn an_axum_hook_checks_the_caller_reads_the_context_and_answers_in_kratos_
     let junk = send("s3cret", "{\"not\": \"kratos\"}".into())
         .await
         .unwrap();
+    assert_eq!(junk.status().as_u16(), 400);
+}
+
+#[test]
+fn a_password_migration_request_is_read_and_its_password_kept_out_of_debug() {
+    let body = br#"{"identifier":"ada@example.com","password":"old s3cret"}"#;
+    let request = PasswordMigration::from_slice(body).unwrap();
+    assert_eq!(request.identifier, "ada@example.com");
+    assert_eq!(request.password.expose(), "old s3cret");
+    let shown = format!("{request:?}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+    for junk in [&b"{}"[..], b"not json", br#"{"identifier": 1}"#] {
+        assert!(matches!(
+            PasswordMigration::from_slice(junk),
+            Err(HookRejection::NotAContext { .. })
+        ));
+    }
+    // The rejection names the problem, never the body it read.
+    let refused = PasswordMigration::from_slice(br#"{"identifier":"a","password":7}"#).unwrap_err();
+    assert!(!refused.to_string().contains("old s3cret"));
+}
+
+async fn migrate(hook: KratosPasswordMigration) -> HookAnswer {
+    match hook.request.password.expose() {
+        "old s3cret" => HookAnswer::PasswordMatch,
+        _ => HookAnswer::PasswordMismatch,
+    }
+}
+
+#[tokio::test]
+async fn an_axum_password_migration_hook_answers_match_or_403_and_rejects_as_json() {
+    let app = Router::new()
+        .route("/migrate", post(migrate))
+        .with_state(HookCaller::basic_auth("kratos", "pass word"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/migrate", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = reqwest::Client::new();
+    let send = |password: &str, body: &str| {
+        client
+            .post(&url)
+            .basic_auth("kratos", Some(password))
+            .body(body.to_string())
+            .send()
+    };
+    let right = r#"{"identifier":"ada@example.com","password":"old s3cret"}"#;
+    let answer = send("pass word", right).await.unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    let body: Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(body, json!({"status": "password_match"}));
+
+    let wrong = r#"{"identifier":"ada@example.com","password":"guess"}"#;
+    assert_eq!(
+        send("pass word", wrong).await.unwrap().status().as_u16(),
+        403
+    );
+
+    // A rejection is JSON: with `response.parse`, Kratos then reports that
+    // the answer had no messages instead of failing to decode it.
+    let refused = send("not it", right).await.unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+    let body: Value = serde_json::from_slice(&refused.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], 401);
+    assert!(body.get("messages").is_none());
+    let junk = send("pass word", "{}").await.unwrap();
     assert_eq!(junk.status().as_u16(), 400);
 }

@@ -10,5 +10,6 @@ mod common;
 mod axum;
 mod browser;
 mod hooks;
+mod hooks_example;
 mod session;
 mod web_example;
