@@ -32,7 +32,9 @@ use std::future::IntoFuture;
 use serde_json::{json, Value};
 
 use kratos_client::hooks::axum::KratosHook;
-use kratos_client::hooks::{HookAnswer, HookCaller, IdentityChange, Interrupt};
+use kratos_client::hooks::{
+    FlowKind, HookAnswer, HookCaller, HookRejection, IdentityChange, Interrupt,
+};
 use kratos_client::models::UpdateRegistrationFlowWithPasswordMethod;
 use kratos_client::testing::{MockKratos, TraitKind, WebHook};
 use kratos_client::{FrontendApi, IdentityApi};
@@ -65,16 +67,21 @@ pub fn app(api_key: &str) -> Router {
         .with_state(HookCaller::api_key_header("X-Hook-Key", api_key))
 }
 
-/// Before the identity is saved: the invite code decides.
-async fn registration(State(_): State<HookCaller>, hook: KratosHook) -> HookAnswer {
+/// Before the identity is saved: the invite code decides. A call from
+/// another flow (the hook configured at the wrong place) is refused.
+async fn registration(
+    State(_): State<HookCaller>,
+    hook: KratosHook,
+) -> Result<HookAnswer, HookRejection> {
     let context = hook.context;
+    context.expect(FlowKind::Registration)?;
     let code = context.trait_str("invite").unwrap_or_default().to_string();
     if !INVITES.contains(&code.as_str()) {
-        return HookAnswer::Interrupt(Interrupt::new().field_error(
+        return Ok(HookAnswer::Interrupt(Interrupt::new().field_error(
             "traits.invite",
             4000001,
             "This invite code is not valid.",
-        ));
+        )));
     }
     // Keep the code where only admins see it, not in the traits.
     let mut traits = context
@@ -84,11 +91,11 @@ async fn registration(State(_): State<HookCaller>, hook: KratosHook) -> HookAnsw
     if let Some(traits) = traits.as_object_mut() {
         traits.remove("invite");
     }
-    HookAnswer::ChangeIdentity(
+    Ok(HookAnswer::ChangeIdentity(
         IdentityChange::new()
             .traits(traits)
             .metadata_admin(json!({ "invite": code })),
-    )
+    ))
 }
 
 /// After the identity is saved: told of it.

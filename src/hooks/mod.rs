@@ -63,6 +63,7 @@ use std::fmt;
 
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 pub use crate::flow::FlowKind;
@@ -141,6 +142,15 @@ pub enum HookRejection {
         /// What is wrong with it.
         reason: String,
     },
+    /// The context is of another flow than the hook is for (400): a hook
+    /// configured at the wrong place.
+    #[error("the hook is for {expected:?} flows, Kratos called it from {found:?}")]
+    UnexpectedFlow {
+        /// The kind the hook is for.
+        expected: FlowKind,
+        /// The kind Kratos sent, if the crate knows it.
+        found: Option<FlowKind>,
+    },
 }
 
 impl HookRejection {
@@ -157,7 +167,7 @@ impl HookRejection {
         match self {
             HookRejection::NotKratos => 401,
             HookRejection::TooLarge { .. } => 413,
-            HookRejection::NotAContext { .. } => 400,
+            HookRejection::NotAContext { .. } | HookRejection::UnexpectedFlow { .. } => 400,
         }
     }
 }
@@ -327,27 +337,33 @@ impl HookFlow {
         })
     }
 
-    /// Reads `flow`, whose kind its form's `action` (or its `request_url`)
-    /// names.
-    fn from_value(flow: Value) -> Result<HookFlow, serde_json::Error> {
-        let at = |key: &str| {
-            flow.pointer(key)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        let kind = at("/ui/action")
+    /// Reads `flow` (its JSON text), whose kind its form's `action` (or its
+    /// `request_url`) names, straight into the model of that kind.
+    fn from_raw(flow: &RawValue) -> Result<HookFlow, serde_json::Error> {
+        /// Where the flow says it runs; every other field skipped.
+        #[derive(serde::Deserialize)]
+        struct Place {
+            ui: Option<Ui>,
+            request_url: Option<String>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Ui {
+            action: Option<String>,
+        }
+        let text = flow.get();
+        let place: Place = serde_json::from_str(text)?;
+        let kind = place
+            .ui
+            .and_then(|ui| ui.action)
             .and_then(|a| FlowKind::of_url(&a))
-            .or_else(|| at("/request_url").and_then(|u| FlowKind::of_url(&u)));
+            .or_else(|| place.request_url.and_then(|u| FlowKind::of_url(&u)));
         Ok(match kind {
-            Some(FlowKind::Registration) => HookFlow::Registration(serde_json::from_value(flow)?),
-            Some(FlowKind::Login) => HookFlow::Login(serde_json::from_value(flow)?),
-            Some(FlowKind::Settings) => HookFlow::Settings(serde_json::from_value(flow)?),
-            Some(FlowKind::Recovery) => HookFlow::Recovery(serde_json::from_value(flow)?),
-            Some(FlowKind::Verification) => HookFlow::Verification(serde_json::from_value(flow)?),
-            None => match flow {
-                Value::Object(object) => HookFlow::Unknown(object),
-                _ => HookFlow::Unknown(Map::new()),
-            },
+            Some(FlowKind::Registration) => HookFlow::Registration(serde_json::from_str(text)?),
+            Some(FlowKind::Login) => HookFlow::Login(serde_json::from_str(text)?),
+            Some(FlowKind::Settings) => HookFlow::Settings(serde_json::from_str(text)?),
+            Some(FlowKind::Recovery) => HookFlow::Recovery(serde_json::from_str(text)?),
+            Some(FlowKind::Verification) => HookFlow::Verification(serde_json::from_str(text)?),
+            None => HookFlow::Unknown(serde_json::from_str(text)?),
         })
     }
 }
@@ -403,37 +419,43 @@ impl HookContext {
     /// Reads the body Kratos sent with the Jsonnet `function(ctx) ctx`.
     pub fn from_slice(body: &[u8]) -> Result<HookContext, HookRejection> {
         let not = |reason: String| HookRejection::NotAContext { reason };
-        let Value::Object(mut object) =
-            serde_json::from_slice(body).map_err(|e| not(e.to_string()))?
-        else {
-            return Err(not("not a JSON object".into()));
-        };
+        // Each member's JSON text, decoded once, straight into its type:
+        // no `Value` in between.
+        let mut object: BTreeMap<String, &RawValue> =
+            serde_json::from_slice(body).map_err(|e| not(e.to_string()))?;
         let flow = object
             .remove("flow")
             .ok_or_else(|| not("no `flow`".into()))?;
-        let flow = HookFlow::from_value(flow).map_err(|e| not(format!("its flow: {e}")))?;
-        let mut take = |key: &str| object.remove(key).filter(|v| !v.is_null());
-        let identity = take("identity")
-            .map(serde_json::from_value)
-            .transpose()
-            .map_err(|e| not(format!("its identity: {e}")))?;
-        let session = take("session")
-            .map(serde_json::from_value)
-            .transpose()
-            .map_err(|e| not(format!("its session: {e}")))?;
-        let request_headers = take("request_headers")
-            .map(serde_json::from_value)
-            .transpose()
-            .map_err(|e| not(format!("its request_headers: {e}")))?
-            .unwrap_or_default();
-        let request_cookies = take("request_cookies")
-            .map(serde_json::from_value)
-            .transpose()
-            .map_err(|e| not(format!("its request_cookies: {e}")))?
-            .unwrap_or_default();
-        let text = |value: Option<Value>| value.and_then(|v| v.as_str().map(str::to_string));
-        let request_method = text(take("request_method")).unwrap_or_default();
-        let request_url = text(take("request_url")).unwrap_or_default();
+        let flow = HookFlow::from_raw(flow).map_err(|e| not(format!("its flow: {e}")))?;
+        let mut take = |key: &str| object.remove(key).filter(|v| v.get() != "null");
+        fn typed<T: DeserializeOwned>(
+            raw: Option<&RawValue>,
+            what: &str,
+        ) -> Result<Option<T>, HookRejection> {
+            raw.map(|raw| serde_json::from_str(raw.get()))
+                .transpose()
+                .map_err(|e| HookRejection::NotAContext {
+                    reason: format!("its {what}: {e}"),
+                })
+        }
+        let identity = typed(take("identity"), "identity")?;
+        let session = typed(take("session"), "session")?;
+        let request_headers =
+            typed(take("request_headers"), "request_headers")?.unwrap_or_default();
+        let request_cookies =
+            typed(take("request_cookies"), "request_cookies")?.unwrap_or_default();
+        // A method or URL that is not text is left out, as before.
+        let text = |raw: Option<&RawValue>| {
+            raw.and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+                .unwrap_or_default()
+        };
+        let request_method = text(take("request_method"));
+        let request_url = text(take("request_url"));
+        let other = object
+            .into_iter()
+            .map(|(key, raw)| Ok((key, serde_json::from_str(raw.get())?)))
+            .collect::<Result<Map<String, Value>, serde_json::Error>>()
+            .map_err(|e| not(e.to_string()))?;
         Ok(HookContext {
             flow,
             identity,
@@ -442,7 +464,7 @@ impl HookContext {
             request_method,
             request_url,
             request_cookies,
-            other: object,
+            other,
         })
     }
 
@@ -451,6 +473,19 @@ impl HookContext {
         serde_json::from_slice(body).map_err(|e| HookRejection::NotAContext {
             reason: e.to_string(),
         })
+    }
+
+    /// Nothing when the context is of a flow of `kind`, else the rejection
+    /// to answer: for a hook that serves one kind of flow, so that a hook
+    /// configured at the wrong place fails loudly.
+    pub fn expect(&self, kind: FlowKind) -> Result<(), HookRejection> {
+        match self.flow.kind() {
+            Some(found) if found == kind => Ok(()),
+            found => Err(HookRejection::UnexpectedFlow {
+                expected: kind,
+                found,
+            }),
+        }
     }
 
     /// The identity's trait `name` when it is text.

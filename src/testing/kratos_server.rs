@@ -208,7 +208,8 @@ impl KratosServerBuilder {
                 self.options
                     .web_hooks
                     .iter()
-                    .filter_map(|h| h.auth.as_ref().map(|a| a.secret().expose().to_string())),
+                    .filter_map(|h| h.auth.as_ref())
+                    .flat_map(super::options::HookAuth::log_secrets),
             )
             .filter(|s| !s.is_empty());
         let log = Log {

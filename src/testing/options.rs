@@ -229,11 +229,17 @@ pub(crate) enum HookAuth {
 }
 
 impl HookAuth {
-    /// The secret it sends, for the server's log to blank.
-    pub(crate) fn secret(&self) -> &crate::Secret {
+    /// What of it may show in the server's log, to blank there: the key,
+    /// or the password and the `Authorization` value that carries it.
+    pub(crate) fn log_secrets(&self) -> Vec<String> {
+        use base64::Engine;
         match self {
-            HookAuth::ApiKey { value, .. } => value,
-            HookAuth::Basic { password, .. } => password,
+            HookAuth::ApiKey { value, .. } => vec![value.expose().to_string()],
+            HookAuth::Basic { user, password } => vec![
+                password.expose().to_string(),
+                base64::engine::general_purpose::STANDARD
+                    .encode(format!("{user}:{}", password.expose())),
+            ],
         }
     }
 }

@@ -185,15 +185,14 @@ fn claims(
         )))
     };
     let client =
-        crate::client::bare_client().map_err(|_| unavailable("no HTTP client for the provider"))?;
+        super::outbound::client().ok_or_else(|| unavailable("no HTTP client for the provider"))?;
     let (status, tokens) = blocking(
         client
             .post(format!("{issuer}/token"))
             .header("authorization", format!("Basic {basic}"))
             .header("content-type", "application/x-www-form-urlencoded")
             .header("accept", "application/json")
-            .body(form)
-            .send(),
+            .body(form),
     )
     .ok_or_else(|| unavailable("the provider's token endpoint is unreachable"))?;
     if !(200..300).contains(&status) {
@@ -214,7 +213,7 @@ fn claims(
             "The ID Token is missing from the OpenID Connect provider's response.".into(),
         ));
     };
-    let (_, jwks) = blocking(client.get(format!("{issuer}/jwks")).send())
+    let (_, jwks) = blocking(client.get(format!("{issuer}/jwks")))
         .ok_or_else(|| unavailable("the provider's keys are unreachable"))?;
     verify(id_token, &jwks, &issuer, &provider.client_id).map_err(Failure::Refused)
 }

@@ -116,36 +116,39 @@ enum Sent {
     },
 }
 
-/// Sends `outgoing` once, from a thread with a runtime of its own (the
-/// mock answers on wiremock's thread, which must not wait on itself).
+/// Sends `outgoing` once, from the mock's own runtime (the mock answers on
+/// wiremock's thread, which must not wait on itself).
 fn send_once(outgoing: &Outgoing, limit: usize) -> Sent {
-    let attempt = async {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(ATTEMPT_TIMEOUT)
-            .build()?;
-        let mut request = client
-            .post(&outgoing.url)
-            .header("content-type", "application/json")
-            .header("ory-webhook-request-id", &outgoing.request_id)
-            .header("ory-webhook-trigger-id", &outgoing.trigger_id)
-            .body(outgoing.body.clone());
-        match &outgoing.auth {
-            Some(HookAuth::ApiKey {
-                name,
-                value,
-                cookie: false,
-            }) => request = request.header(name.as_str(), value.expose()),
-            Some(HookAuth::ApiKey {
-                name,
-                value,
-                cookie: true,
-            }) => request = request.header("cookie", format!("{name}={}", value.expose())),
-            Some(HookAuth::Basic { user, password }) => {
-                request = request.basic_auth(user, Some(password.expose()))
-            }
-            None => {}
+    let Some(client) = super::outbound::client() else {
+        return Sent::Failed {
+            timeout: false,
+            text: "the mock has no HTTP client".into(),
+        };
+    };
+    let mut request = client
+        .post(&outgoing.url)
+        .timeout(ATTEMPT_TIMEOUT)
+        .header("content-type", "application/json")
+        .header("ory-webhook-request-id", &outgoing.request_id)
+        .header("ory-webhook-trigger-id", &outgoing.trigger_id)
+        .body(outgoing.body.clone());
+    match &outgoing.auth {
+        Some(HookAuth::ApiKey {
+            name,
+            value,
+            cookie: false,
+        }) => request = request.header(name.as_str(), value.expose()),
+        Some(HookAuth::ApiKey {
+            name,
+            value,
+            cookie: true,
+        }) => request = request.header("cookie", format!("{name}={}", value.expose())),
+        Some(HookAuth::Basic { user, password }) => {
+            request = request.basic_auth(user, Some(password.expose()))
         }
+        None => {}
+    }
+    let result = super::outbound::wait(async move {
         let mut response = request.send().await?;
         let status = response.status().as_u16();
         let mut body = Vec::new();
@@ -157,20 +160,10 @@ fn send_once(outgoing: &Outgoing, limit: usize) -> Sent {
             }
         }
         Ok::<_, reqwest::Error>((status, body))
-    };
-    let result = std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map(|runtime| runtime.block_on(attempt))
-            })
-            .join()
     });
     match result {
-        Ok(Ok(Ok((status, body)))) => Sent::Answered(status, body),
-        Ok(Ok(Err(error))) => Sent::Failed {
+        Some(Ok((status, body))) => Sent::Answered(status, body),
+        Some(Err(error)) => Sent::Failed {
             timeout: error.is_timeout(),
             text: if error.is_timeout() {
                 format!(
@@ -181,7 +174,7 @@ fn send_once(outgoing: &Outgoing, limit: usize) -> Sent {
                 format!("Post {:?}: {error}", outgoing.url)
             },
         },
-        _ => Sent::Failed {
+        None => Sent::Failed {
             timeout: false,
             text: "the mock could not send the request".into(),
         },
@@ -344,6 +337,7 @@ pub(super) fn run(
             trigger_id: store.random.uuid(),
         };
         if hook.response == HookResponse::Ignore {
+            // Not waited for; its retries sleep on a thread of their own.
             std::thread::spawn(move || {
                 let _ = send(&outgoing, ANSWER_LIMIT);
             });

@@ -14,3 +14,4 @@ mod kratos_server;
 mod mock_admin;
 mod mock_matches_kratos;
 mod oidc_provider;
+mod web_hooks;

@@ -8,8 +8,8 @@ use axum::routing::post;
 use axum::Router;
 use kratos_client::hooks::axum::{KratosHook, KratosPasswordMigration};
 use kratos_client::hooks::{
-    HookAnswer, HookCaller, HookContext, HookFlow, HookRejection, IdentityChange, Interrupt,
-    PasswordMigration,
+    FlowKind, HookAnswer, HookCaller, HookContext, HookFlow, HookRejection, IdentityChange,
+    Interrupt, PasswordMigration,
 };
 use kratos_client::HeaderMap;
 use serde_json::{json, Value};
@@ -36,6 +36,16 @@ fn a_real_kratos_s_registration_contexts_decode() {
     assert_eq!(after.trait_str("email"), Some("hook@example.com"));
     assert_eq!(after.flow.kind().map(|k| k.as_str()), Some("registration"));
     assert!(after.request_headers.contains_key("Content-Type"));
+    assert_eq!(after.expect(FlowKind::Registration), Ok(()));
+    let refused = after.expect(FlowKind::Login).unwrap_err();
+    assert_eq!(
+        refused,
+        HookRejection::UnexpectedFlow {
+            expected: FlowKind::Login,
+            found: Some(FlowKind::Registration)
+        }
+    );
+    assert_eq!(refused.status(), 400);
 }
 
 #[test]
