@@ -151,6 +151,24 @@ impl IdentityChange {
         self.0.insert("external_id".into(), Value::from(id));
         self
     }
+
+    /// `schema_id`: the identity schema the identity follows.
+    pub fn schema_id(mut self, id: &str) -> Self {
+        self.0.insert("schema_id".into(), Value::from(id));
+        self
+    }
+
+    /// `verifiable_addresses`, whole (Kratos ignores an empty list).
+    pub fn verifiable_addresses(mut self, addresses: Value) -> Self {
+        self.0.insert("verifiable_addresses".into(), addresses);
+        self
+    }
+
+    /// `recovery_addresses`, whole (Kratos ignores an empty list).
+    pub fn recovery_addresses(mut self, addresses: Value) -> Self {
+        self.0.insert("recovery_addresses".into(), addresses);
+        self
+    }
 }
 
 #[cfg(test)]
@@ -184,12 +202,19 @@ mod tests {
         let change = HookAnswer::ChangeIdentity(
             IdentityChange::new()
                 .traits(json!({"email": "a@b.c"}))
-                .metadata_admin(json!({"plan": "pro"})),
+                .metadata_admin(json!({"plan": "pro"}))
+                .schema_id("customer")
+                .recovery_addresses(json!([{"value": "a@b.c", "via": "email"}])),
         );
         assert_eq!(change.status(), 200);
         assert_eq!(
             change.body().unwrap(),
-            json!({"identity": {"traits": {"email": "a@b.c"}, "metadata_admin": {"plan": "pro"}}})
+            json!({"identity": {
+                "traits": {"email": "a@b.c"},
+                "metadata_admin": {"plan": "pro"},
+                "schema_id": "customer",
+                "recovery_addresses": [{"value": "a@b.c", "via": "email"}],
+            }})
         );
         assert_eq!(HookAnswer::Proceed.status(), 204);
         assert_eq!(HookAnswer::Proceed.body(), None);
