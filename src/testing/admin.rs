@@ -396,7 +396,7 @@ fn prepare(store: &Store, body: &Value) -> Result<New, Box<Answer>> {
     let text = |name: &str| config.and_then(|c| c.get(name)).and_then(Value::as_str);
     let password = match (text("password"), text("hashed_password")) {
         (Some(clear), _) if !clear.is_empty() => Some(Password::Clear(clear.to_string())),
-        (_, Some(hash)) if !hash.is_empty() => Some(Password::Hashed(hash.to_string())),
+        (_, Some(hash)) if known_hash_format(hash) => Some(Password::Hashed(hash.to_string())),
         // Checked by the app's password migration hook at the first
         // sign-in.
         _ if config
@@ -472,11 +472,52 @@ fn schema_value(traits: &[super::options::Trait]) -> Value {
 const BATCH_LIMIT: usize = 1000;
 const BATCH_CLEARTEXT_LIMIT: usize = 200;
 
-/// `PATCH /admin/identities`: every `create` is read and checked first (one
-/// invalid body refuses the batch, as in Kratos), then each is stored; one
-/// whose identifier is taken gets `action: error` with a 409 in its entry,
-/// one without `create` a `null` entry. Only when every `create` is
-/// refused does the call fail, with 409.
+/// Whether Kratos knows the format of an imported hash
+/// (`hash.IsValidHashFormat`): by its prefix.
+fn known_hash_format(hash: &str) -> bool {
+    let after = |prefix: &str| hash.strip_prefix(prefix);
+    let bcrypt = after("$2").is_some_and(|rest| {
+        let rest = rest.strip_prefix(['a', 'b', 'z', 'y']).unwrap_or(rest);
+        rest.starts_with('$')
+    });
+    let pbkdf2 = after("$pbkdf2-sha").is_some_and(|rest| {
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        (1..=3).contains(&digits) && rest[digits..].starts_with('$')
+    });
+    let hmac = after("$hmac-").is_some_and(|rest| {
+        ["md4", "md5", "sha1", "sha224", "sha256", "sha384", "sha512"]
+            .iter()
+            .any(|h| rest.strip_prefix(h).is_some_and(|r| r.starts_with('$')))
+    });
+    let prefixes = [
+        "$md5-crypt$",
+        "$sha256-crypt$",
+        "$sha512-crypt$",
+        "$argon2id$",
+        "$argon2i$",
+        "$scrypt$",
+        "{SSHA}",
+        "{SSHA256}",
+        "{SSHA512}",
+        "$sha1$",
+        "$sha256$",
+        "$sha512$",
+        "$firescrypt$",
+        "$md5$",
+    ];
+    bcrypt || pbkdf2 || hmac || prefixes.iter().any(|p| hash.starts_with(p))
+}
+
+/// `PATCH /admin/identities`, as Kratos v26.2.0 answers it: at most 1,000
+/// patches; each `create` read first, where an invalid state or an
+/// unknown hash format refuses the whole batch; then at most 200 with a
+/// cleartext password; then each identity checked against its schema and
+/// stored, an invalid one or one whose identifier or external id is
+/// taken (by a stored identity or an earlier one of the batch) getting
+/// `action: error` with its 400 or 409 in its entry; a patch without
+/// `create` a `null` entry. 200 once read, except when a single valid
+/// identity conflicts: 409 for the whole call, as Kratos inserts a lone
+/// identity without its per-item path.
 fn batch_create(store: &mut Store, call: &Call) -> Answer {
     let body = call.form().0;
     // No `identities` is nothing to do, as an empty list.
@@ -488,14 +529,21 @@ fn batch_create(store: &mut Store, call: &Call) -> Answer {
     };
     if patches.len() > BATCH_LIMIT {
         return bad_request(&format!(
-            "The maximum number of identities that can be created or deleted at once is {BATCH_LIMIT}."
+            "The maximum number of identities per request that can be created or deleted at once is {BATCH_LIMIT}."
         ));
+    }
+    // What Kratos checks as it reads the batch refuses all of it.
+    for create in patches.iter().filter_map(|p| p.get("create")) {
+        if let Some(refused) = refused_as_read(create) {
+            return refused;
+        }
     }
     let cleartext = patches
         .iter()
         .filter(|p| {
             p.pointer("/create/credentials/password/config/password")
-                .is_some()
+                .and_then(Value::as_str)
+                .is_some_and(|password| !password.is_empty())
         })
         .count();
     if cleartext > BATCH_CLEARTEXT_LIMIT {
@@ -503,45 +551,78 @@ fn batch_create(store: &mut Store, call: &Call) -> Answer {
             "The maximum number of identities per request that can be created with a plaintext password is {BATCH_CLEARTEXT_LIMIT}."
         ));
     }
-    let mut prepared = Vec::new();
-    for patch in patches {
-        let new = match patch.get("create").map(|body| prepare(store, body)) {
-            Some(Ok(new)) => Some(new),
-            Some(Err(refused)) => return *refused,
-            None => None,
-        };
-        prepared.push((patch.get("patch_id").cloned(), new));
-    }
-    let mut created = 0;
-    let mut refused = 0;
+    // Each identity checked against its schema first.
+    let checked: Vec<Option<Result<New, Value>>> = patches
+        .iter()
+        .map(|patch| {
+            let create = patch.get("create")?;
+            Some(prepare(store, create).map_err(|refused| {
+                refused
+                    .body
+                    .as_ref()
+                    .map(|b| b["error"].clone())
+                    .unwrap_or(Value::Null)
+            }))
+        })
+        .collect();
+    // Kratos inserts a batch's valid identities one by one, each conflict
+    // an entry of its own, only when there are two or more; a single one
+    // that conflicts fails the whole call with 409.
+    let valid = checked.iter().flatten().filter(|c| c.is_ok()).count();
     let mut results = Vec::new();
-    for (patch_id, new) in prepared {
+    for (patch, checked) in patches.iter().zip(checked) {
         // A patch without `create` has no result: Kratos writes `null`.
-        let Some(new) = new else {
+        let Some(checked) = checked else {
             results.push(Value::Null);
             continue;
         };
         let mut result = json!({"action": "create"});
-        if let Some(patch_id) = patch_id {
-            result["patch_id"] = patch_id;
+        if let Some(patch_id) = patch.get("patch_id") {
+            result["patch_id"] = patch_id.clone();
         }
-        match insert(store, new) {
-            Some(id) => {
-                created += 1;
-                result["identity"] = json!(id);
-            }
-            None => {
-                refused += 1;
+        let stored = match checked {
+            Ok(new) => match insert(store, new) {
+                Some(id) => Ok(id),
+                None if valid == 1 => return taken_on_update(),
+                // The database layer's words, as `taken_on_update`.
+                None => Err(
+                    json!({"code": 409, "status": "Conflict", "message": "Unable to insert or update resource because a resource with that value exists already"}),
+                ),
+            },
+            Err(error) => Err(error),
+        };
+        match stored {
+            Ok(id) => result["identity"] = json!(id),
+            Err(error) => {
                 result["action"] = json!("error");
-                result["error"] = conflict_body()["error"].take();
+                result["error"] = error;
             }
         }
         results.push(result);
     }
-    if created == 0 && refused > 0 {
-        return taken_on_update();
-    }
     json_response(200, json!({ "identities": results }))
+}
+
+/// What refuses a whole batch as Kratos reads one of its identities: a
+/// state it does not know, a hash of a format it does not know.
+fn refused_as_read(create: &Value) -> Option<Answer> {
+    if let Some(state) = create.get("state").and_then(Value::as_str) {
+        if !matches!(state, "" | "active" | "inactive") {
+            return Some(bad_request("identity state is not valid"));
+        }
+    }
+    // A password credential is imported from its cleartext, else through
+    // the migration hook, else from its hash, which must be of a format
+    // Kratos knows (an empty one is not).
+    let config = create.pointer("/credentials/password/config")?;
+    let text = |name: &str| config.get(name).and_then(Value::as_str).unwrap_or_default();
+    let migrate = config.get("use_password_migration_hook") == Some(&Value::Bool(true));
+    if text("password").is_empty() && !migrate && !known_hash_format(text("hashed_password")) {
+        return Some(bad_request(
+            "The imported password does not match any known hash format. For more information see https://www.ory.sh/dr/2",
+        ));
+    }
+    None
 }
 
 fn update_identity(store: &mut Store, id: &str, call: &Call) -> Answer {

@@ -5803,9 +5803,9 @@ crate::operation::impl_operation!(
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum BatchPatchIdentitiesError {
-    /// 400: The body is malformed or over a limit (more than 1,000 identities, or more than 200 with a plaintext password), or none of the identities could be created because their data is invalid.
+    /// 400: Nothing was created: the body is malformed or over a limit (more than 1,000 identities, or more than 200 with a plaintext password), or one identity could not be read (a state Kratos does not know, a password hash of a format it does not know). An identity its schema refuses is not this: it is an `error` entry (400) of the 200.
     BadRequest(crate::models::ErrorGeneric),
-    /// 409: None of the identities could be created because they clash with existing identities or with each other, for example a duplicate identifier.
+    /// 409: The batch held a single valid identity, and it clashes with an existing one (its identifier or external id). With two or more valid identities, each clash is an `error` entry (409) of the 200 instead, also between identities of the same batch.
     Conflict(crate::models::ErrorGeneric),
     /// Any other error status: Any other error, in Kratos's error format.
     Default { status: reqwest::StatusCode, body: crate::models::ErrorGeneric },

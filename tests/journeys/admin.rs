@@ -497,6 +497,139 @@ async fn a_batch_answers_null_for_a_patch_without_create() {
     .await;
 }
 
+/// A batch's answer, one line: each entry's action and error (code and
+/// reason), or the whole call's error.
+fn batch_line(
+    answer: &Result<
+        kratos_client::models::BatchPatchIdentitiesResponse,
+        Error<kratos_client::BatchPatchIdentitiesError>,
+    >,
+) -> String {
+    match answer {
+        Ok(answer) => answer
+            .identities
+            .iter()
+            .flatten()
+            .map(|entry| match entry {
+                None => "null".to_string(),
+                Some(r) => match &r.error {
+                    None => format!(
+                        "{} id={}",
+                        r.action.as_ref().map(|a| a.to_string()).unwrap_or_default(),
+                        r.identity.is_some()
+                    ),
+                    Some(e) => format!("error {} {}", e["code"], e["reason"]),
+                },
+            })
+            .collect::<Vec<_>>()
+            .join(" | "),
+        Err(error) => format!(
+            "call refused {} {:?}",
+            error.status().map_or(0, |s| s.as_u16()),
+            error.generic_error().and_then(|e| e.reason.clone())
+        ),
+    }
+}
+
+#[tokio::test]
+async fn a_batch_refuses_per_identity_what_it_checks_per_identity_and_whole_what_it_reads() {
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            let admin = kratos.identity();
+            kratos
+                .add_identity("taken@example.com", PASSWORD, None)
+                .await
+                .unwrap();
+            let entry =
+                |body: kratos_client::models::CreateIdentityBody| IdentityPatch::new().create(body);
+            // An identity without credentials.
+            let person = |email: &str| {
+                let mut body = body(email, None, None);
+                body.credentials = None;
+                entry(body)
+            };
+            let mut other_schema = body("schema@example.com", Some(PASSWORD), None);
+            other_schema.schema_id = "nope".into();
+            let mut bad_state = body("state@example.com", Some(PASSWORD), None);
+            bad_state.state = Some(serde_json::from_value(json!("asleep")).unwrap());
+            let hash = bcrypt::hash("a hashed battery", 4).unwrap();
+            let cases: Vec<(&str, Vec<IdentityPatch>)> = vec![
+                (
+                    "invalid email, new",
+                    vec![person("not-an-email"), person("new1@example.com")],
+                ),
+                (
+                    "unknown schema, new",
+                    vec![entry(other_schema), person("new2@example.com")],
+                ),
+                (
+                    "taken, taken",
+                    vec![person("taken@example.com"), person("TAKEN@example.com")],
+                ),
+                (
+                    "new, the same again, new",
+                    vec![
+                        person("dup@example.com"),
+                        person("dup@example.com"),
+                        person("new3@example.com"),
+                    ],
+                ),
+                ("one, taken", vec![person("taken@example.com")]),
+                (
+                    "invalid email, taken",
+                    vec![person("not-an-email"), person("taken@example.com")],
+                ),
+                (
+                    "unknown hash format",
+                    vec![
+                        entry(body("hash@example.com", None, Some("nohash"))),
+                        person("new4@example.com"),
+                    ],
+                ),
+                (
+                    "bcrypt hash",
+                    vec![entry(body("bcrypt@example.com", None, Some(&hash)))],
+                ),
+                (
+                    "unknown state",
+                    vec![entry(bad_state), person("new5@example.com")],
+                ),
+                (
+                    "1,001",
+                    (0..1001)
+                        .map(|n| person(&format!("many{n}@example.com")))
+                        .collect(),
+                ),
+                (
+                    "201 cleartext passwords",
+                    (0..201)
+                        .map(|n| {
+                            entry(body(&format!("clear{n}@example.com"), Some(PASSWORD), None))
+                        })
+                        .collect(),
+                ),
+            ];
+            for (what, patches) in cases {
+                let answer = admin
+                    .batch_patch_identities(PatchIdentitiesBody::new().identities(patches))
+                    .send()
+                    .await;
+                seen.note(what, batch_line(&answer));
+            }
+            let all = admin.list_identities().page_size(500).send().await.unwrap();
+            let mut emails: Vec<String> = all
+                .items
+                .iter()
+                .filter_map(|i| i.traits["email"].as_str().map(str::to_string))
+                .collect();
+            emails.sort();
+            seen.note("stored", emails.join(" "));
+        },
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn identity_schemas_are_read_through_the_admin_url() {
     on_each(

@@ -137,7 +137,7 @@ async fn a_batch_creates_what_it_can_and_says_which_failed() {
             .is_some());
     }
 
-    // Nothing created: 409 for the whole batch.
+    // A batch of one identity that clashes: 409 for the whole call.
     let batch = PatchIdentitiesBody::new().identities(vec![entry("taken@example.com", ids[0])]);
     let err = admin
         .batch_patch_identities(batch)
@@ -148,30 +148,24 @@ async fn a_batch_creates_what_it_can_and_says_which_failed() {
         matches!(err, Error::Api(BatchPatchIdentitiesError::Conflict(_))),
         "{err:?}"
     );
-    // One invalid body refuses the batch before anything is stored.
+    // An identity its schema refuses is an entry of its own; the others
+    // are stored (as on Kratos v26.2.0, journey
+    // `admin::a_batch_refuses_per_identity_...`).
     let mut invalid = entry("three@example.com", ids[1]);
     if let Some(create) = invalid.create.as_mut() {
         create.traits = serde_json::Map::new();
     }
     let batch =
         PatchIdentitiesBody::new().identities(vec![entry("four@example.com", ids[0]), invalid]);
-    let err = admin
-        .batch_patch_identities(batch)
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Api(BatchPatchIdentitiesError::BadRequest(_))),
-        "{err:?}"
-    );
+    let answer = admin.batch_patch_identities(batch).send().await.unwrap();
+    let results: Vec<_> = answer.identities.unwrap().into_iter().flatten().collect();
+    assert!(results[0].identity.is_some());
+    assert_eq!(results[1].error.as_ref().unwrap()["code"], 400);
     let four = admin
         .list_identities()
         .credentials_identifier("four@example.com")
         .send()
         .await
         .unwrap();
-    assert!(
-        four.items.is_empty(),
-        "nothing of a refused batch is stored"
-    );
+    assert_eq!(four.items.len(), 1);
 }
