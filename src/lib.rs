@@ -53,6 +53,9 @@ pub mod axum;
 #[cfg(feature = "browser")]
 #[cfg_attr(docsrs, doc(cfg(feature = "browser")))]
 pub mod browser;
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
+pub mod bulk;
 mod client;
 #[cfg(feature = "session")]
 mod cookies;

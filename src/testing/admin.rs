@@ -321,11 +321,23 @@ fn list_identities(store: &Store, call: &Call) -> Answer {
         .iter()
         .filter(|i| wanted.is_none() || i.identifier == wanted)
         .collect();
+    // `include_credential=password` shows each one's hash, as a read of
+    // one identity does.
+    let with_password = call
+        .query_all("include_credential")
+        .iter()
+        .any(|c| c == "password");
     paged(
         call,
         identities,
         |i| &i.id,
-        |i| store.admin_identity_json(i),
+        |i| {
+            let mut body = store.admin_identity_json(i);
+            if with_password {
+                include_password(&mut body, i);
+            }
+            body
+        },
     )
 }
 

@@ -663,3 +663,89 @@ async fn identity_schemas_are_read_through_the_admin_url() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn identities_are_imported_in_batches_exported_and_imported_again() {
+    use futures_util::StreamExt;
+    use kratos_client::bulk::{export, Importer};
+    on_each(
+        TestKratos::builder(),
+        async |kratos: &TestKratos, seen: &mut Seen| {
+            kratos
+                .add_identity("taken@example.com", PASSWORD, None)
+                .await
+                .unwrap();
+            let hash = bcrypt::hash("a hashed battery", 4).unwrap();
+            let mut items = vec![
+                body("ada@example.com", None, Some(&hash)),
+                body("grace@example.com", Some("a cleartext battery"), None),
+                body("taken@example.com", None, Some(&hash)),
+                body("not-an-email", None, Some(&hash)),
+                body("ada@example.com", None, Some(&hash)),
+            ];
+            items[1].metadata_public = Some(json!({"plan": "pro"}));
+            let import = |items: Vec<_>| {
+                // One batch at a time: with several in flight, which of two
+                // items with the same address is created is the order the
+                // batches commit in.
+                Importer::new(kratos.identity())
+                    .batch_size(2)
+                    .in_flight(1)
+                    .import(futures_util::stream::iter(items))
+                    .collect::<Vec<_>>()
+            };
+            for item in import(items).await {
+                let outcome = match item.outcome {
+                    kratos_client::bulk::ImportOutcome::Created { .. } => "created".to_string(),
+                    other => format!("{other:?}"),
+                };
+                seen.note(&format!("import {}", item.index), outcome);
+            }
+            let exported: Vec<_> = export(&kratos.identity(), 2, true)
+                .map(|item| item.expect("an identity"))
+                .collect()
+                .await;
+            let mut lines: Vec<String> = exported
+                .iter()
+                .map(|body| {
+                    let hash = body
+                        .credentials
+                        .as_ref()
+                        .and_then(|c| c.password.as_ref())
+                        .and_then(|p| p.config.as_ref())
+                        .and_then(|c| c.hashed_password.as_deref())
+                        .map_or("none", |h| {
+                            if h.starts_with("$2") {
+                                "bcrypt"
+                            } else {
+                                "other"
+                            }
+                        });
+                    format!(
+                        "{} state={:?} metadata_public={} hash={hash}",
+                        body.traits.get("email").cloned().unwrap_or_default(),
+                        body.state.as_ref().map(|s| s.to_string()),
+                        json!(body.metadata_public),
+                    )
+                })
+                .collect();
+            lines.sort();
+            for line in lines {
+                seen.note("exported", line);
+            }
+            for item in import(exported).await {
+                seen.note(
+                    &format!("again {}", item.index),
+                    format!("{:?}", item.outcome),
+                );
+            }
+            for (email, password) in [
+                ("ada@example.com", "a hashed battery"),
+                ("grace@example.com", "a cleartext battery"),
+            ] {
+                assert!(sign_in(&kratos.frontend(), email, password).await.is_some());
+            }
+        },
+    )
+    .await;
+}

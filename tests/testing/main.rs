@@ -10,6 +10,7 @@
 mod common;
 
 mod account_example;
+mod bulk;
 mod kratos_server;
 mod mock_admin;
 mod mock_matches_kratos;
