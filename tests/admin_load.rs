@@ -94,44 +94,112 @@ async fn listing_ten_thousand_identities_holds_the_result_and_a_page() {
     );
 }
 
+/// The failures file's lines: (line number, reason).
+fn failures(path: &std::path::Path) -> Vec<(u64, String)> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| {
+            let record: serde_json::Value = serde_json::from_str(line).unwrap();
+            let failed = &record["_failed"];
+            (
+                failed["line"].as_u64().unwrap(),
+                failed["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn importing_a_thousand_identities_reports_every_failure_by_line() {
     let kratos = MockKratos::start().await;
-    let path = std::env::temp_dir().join(format!("kratos-import-{}.jsonl", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("kratos-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("users.jsonl");
     let mut file = std::fs::File::create(&path).unwrap();
     let mut bad = Vec::new();
-    for n in 1..=1000 {
+    for n in 1..=1000u64 {
         let line = match n % 100 {
             // Not JSON.
             7 => "{not json".to_string(),
-            // A trait the schema requires is missing: 400.
+            // A trait the schema requires is missing: Kratos refuses it.
             42 => r#"{"schema_id": "default", "traits": {}}"#.to_string(),
-            // The identifier of line 1 again: 409.
+            // The identifier of line 1 again: already there, not a failure.
             99 => r#"{"schema_id": "default", "traits": {"email": "user0001@example.com"}}"#
                 .to_string(),
+            // Longer than a line may be.
+            55 if n == 555 => format!(r#"{{"traits": {{"email": "{}"}}}}"#, "x".repeat(2 << 20)),
             _ => format!(
                 r#"{{"schema_id": "default", "traits": {{"email": "user{n:04}@example.com"}}, "credentials": {{"password": {{"config": {{"password": "correct horse battery"}}}}}}}}"#
             ),
         };
-        if matches!(n % 100, 7 | 42 | 99) {
+        if matches!(n % 100, 7 | 42) || n == 555 {
             bad.push(n);
         }
-        writeln!(file, "{line}").unwrap();
+        if n == 1000 {
+            // The file ends mid-line.
+            write!(file, r#"{{"schema_id": "default", "tra"#).unwrap();
+            bad.push(n);
+        } else {
+            writeln!(file, "{line}").unwrap();
+        }
     }
     drop(file);
     let started = Instant::now();
-    let report = admin::import(&kratos.identity(), &path, 16).await.unwrap();
+    let options = admin::ImportOptions {
+        batch: 1000,
+        in_flight: 4,
+        resume: false,
+    };
+    let report = admin::import(&kratos.identity(), &path, &options)
+        .await
+        .unwrap();
     println!(
-        "import: 1000 lines, 16 in flight, in {:.2} s: {} created, {} failed",
+        "import: 1000 lines in {:.2} s: {} created, {} already there, {} failed",
         started.elapsed().as_secs_f64(),
-        report.created,
-        report.failed.len()
+        report.progress.created,
+        report.progress.already_there,
+        report.failed()
     );
-    let _ = std::fs::remove_file(&path);
-    let failed: Vec<usize> = report.failed.iter().map(|(line, _)| *line).collect();
-    assert_eq!(failed, bad, "every failure, by line");
-    assert_eq!(report.created, 1000 - bad.len());
-    assert_eq!(kratos.identity_count(), 1000 - bad.len());
-    let (_, why) = &report.failed[2];
-    assert!(why.contains("409"), "{why}");
+    let failed = failures(&report.failures);
+    let lines: Vec<u64> = failed.iter().map(|(line, _)| *line).collect();
+    assert_eq!(lines, bad, "every failure, by line, in order");
+    assert!(failed[0].1.starts_with("not JSON"), "{:?}", failed[0]);
+    assert!(failed[1].1.contains("(400)"), "{:?}", failed[1]);
+    let already = 1000 / 100;
+    assert_eq!(report.progress.already_there, already);
+    assert_eq!(report.failed(), bad.len() as u64);
+    assert_eq!(kratos.identity_count(), 1000 - bad.len() - already as usize);
+
+    // A run that resumes from the checkpoint skips what the first one did
+    // and keeps its failures file as it was.
+    let again = admin::ImportOptions {
+        resume: true,
+        ..options
+    };
+    let resumed = admin::import(&kratos.identity(), &path, &again)
+        .await
+        .unwrap();
+    assert_eq!(resumed.progress.done, 0, "nothing left to do");
+    assert_eq!(failures(&resumed.failures).len(), bad.len());
+
+    // Gzipped, into an empty server: the same outcomes.
+    let gzipped = dir.join("users.jsonl.gz");
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gzipped).unwrap(),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(&std::fs::read(&path).unwrap()).unwrap();
+    encoder.finish().unwrap();
+    let empty = MockKratos::start().await;
+    let report = admin::import(&empty.identity(), &gzipped, &options)
+        .await
+        .unwrap();
+    let lines: Vec<u64> = failures(&report.failures)
+        .iter()
+        .map(|(line, _)| *line)
+        .collect();
+    assert_eq!(lines, bad);
+    assert_eq!(empty.identity_count(), 1000 - bad.len() - already as usize);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -359,9 +359,12 @@ fn read(store: &Store, body: &Value) -> Result<Given, Box<Answer>> {
             "The request body needs `traits`, an object.",
         )));
     };
+    // Kratos gives an identity without a schema (or with an empty one)
+    // its default schema.
     let schema_id = body
         .get("schema_id")
         .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
         .unwrap_or("default");
     if let Some(refused) = schema_refusal(store, schema_id, &traits) {
         return Err(Box::new(bad_request(&refused)));
