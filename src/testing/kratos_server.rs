@@ -45,6 +45,8 @@ pub struct KratosServerBuilder {
     /// The user's own configuration, and identity schemas in place of its own.
     pub(super) config_file: Option<PathBuf>,
     pub(super) schema_files: Vec<(String, PathBuf)>,
+    /// A PostgreSQL database for this server, in place of SQLite.
+    database_url: Option<crate::Secret>,
 }
 
 impl KratosServerBuilder {
@@ -63,6 +65,41 @@ impl KratosServerBuilder {
     pub fn ports(mut self, public: u16, admin: u16) -> Self {
         self.ports = Some((public, admin));
         self
+    }
+
+    /// Runs the server on the PostgreSQL database at `url`
+    /// (`postgres://user:password@127.0.0.1:5432/name?sslmode=disable`)
+    /// instead of a SQLite file of its own. The database must exist and be
+    /// the server's alone: the server migrates it, and
+    /// [`KratosServer::clear`] cannot empty it (it answers
+    /// [`KratosServerError::CannotClear`]; start a new server on a new
+    /// database instead). The library never starts PostgreSQL: a test or
+    /// a script does (Debian's `postgresql`: `pg_ctlcluster 15 main
+    /// start`, then `createdb`).
+    ///
+    /// Default: SQLite, unless the environment variable
+    /// `KRATOS_TEST_POSTGRES` holds such a URL with `{n}` in it (as
+    /// `.../kratos_test_{n}?sslmode=disable`): each server started in the
+    /// process then takes the next number from 1, and the databases must
+    /// exist (`createdb kratos_test_1`, ...). The password never shows in
+    /// `Debug`, errors or the kept log.
+    pub fn database_url(mut self, url: impl Into<String>) -> Self {
+        self.database_url = Some(crate::Secret::new(url.into()));
+        self
+    }
+
+    /// The PostgreSQL URL this server runs on, if any: the one given, or the
+    /// next of `KRATOS_TEST_POSTGRES`.
+    fn postgres(&self) -> Option<crate::Secret> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+        if let Some(url) = &self.database_url {
+            return Some(url.clone());
+        }
+        let template = std::env::var("KRATOS_TEST_POSTGRES")
+            .ok()
+            .filter(|t| t.contains("{n}"))?;
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Some(crate::Secret::new(template.replace("{n}", &n.to_string())))
     }
 
     /// How long the server may take to migrate its database and answer
@@ -168,10 +205,18 @@ impl KratosServerBuilder {
             schema_paths.push((id.to_string(), path));
         }
         let user = self.user_config()?;
+        let postgres = self.postgres();
+        let dsn = match &postgres {
+            Some(url) => url.expose().to_string(),
+            None => format!(
+                "sqlite://{}?_fk=true&mode=rwc",
+                dir.path.join(DATABASE).display()
+            ),
+        };
         let mut config = kratos_config(
             &self.options,
             user.is_some(),
-            &dir.path,
+            &dsn,
             &schema_paths,
             (public_port, admin_port),
             &secrets,
@@ -212,9 +257,19 @@ impl KratosServerBuilder {
                     .flat_map(super::options::HookAuth::log_secrets),
             )
             .filter(|s| !s.is_empty());
+        // The database's password too.
+        let database_secrets = postgres
+            .as_ref()
+            .and_then(|url| url::Url::parse(url.expose()).ok())
+            .and_then(|url| url.password().map(str::to_string));
         let log = Log {
             path: dir.path.join("kratos.log"),
-            secrets: secrets.iter().cloned().chain(provider_secrets).collect(),
+            secrets: secrets
+                .iter()
+                .cloned()
+                .chain(provider_secrets)
+                .chain(database_secrets)
+                .collect(),
         };
         // Kratos reads its files in order, each over the ones before.
         let mut config_args: Vec<String> = Vec::new();
@@ -273,6 +328,7 @@ impl KratosServerBuilder {
             admin,
             version: version.to_string(),
             serving: Box::new(serving),
+            postgres: postgres.is_some(),
         })
     }
 }
@@ -395,6 +451,8 @@ pub struct KratosServer {
     version: String,
     /// How to start `kratos serve` again (`clear`); boxed, as it is rarely read.
     serving: Box<Serving>,
+    /// Whether it runs on PostgreSQL (`clear` cannot empty that).
+    postgres: bool,
 }
 
 impl fmt::Debug for KratosServer {
@@ -423,6 +481,7 @@ impl KratosServer {
             start_timeout: DEFAULT_START_TIMEOUT,
             config_file: None,
             schema_files: Vec::new(),
+            database_url: None,
         }
     }
 
@@ -494,8 +553,12 @@ impl KratosServer {
     /// server). Clear only while no test is using the server.
     ///
     /// Fails as [`KratosServerBuilder::start`] does when the server does
-    /// not come back.
+    /// not come back, and with [`KratosServerError::CannotClear`] on
+    /// PostgreSQL.
     pub async fn clear(&self) -> Result<(), KratosServerError> {
+        if self.postgres {
+            return Err(KratosServerError::CannotClear);
+        }
         self.process
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -759,6 +822,11 @@ pub enum KratosServerError {
         /// The end of Kratos's log, secrets blanked.
         log: String,
     },
+    /// [`KratosServer::clear`] on a server that runs on PostgreSQL
+    /// ([`KratosServerBuilder::database_url`]): it has no migrated copy of
+    /// its database to put back.
+    #[error("a server on PostgreSQL cannot be cleared: start a new one on a new database")]
+    CannotClear,
     /// MockKratos was asked for something only a real Kratos can play,
     /// such as a configuration file of your own.
     #[error("MockKratos cannot play {option}: run this test on a real Kratos (KRATOS_BIN), or leave the option out")]
@@ -1382,7 +1450,7 @@ fn go_duration(duration: Duration) -> String {
 fn kratos_config(
     options: &Options,
     user: bool,
-    dir: &Path,
+    dsn: &str,
     schemas: &[(String, PathBuf)],
     (public_port, admin_port): (u16, u16),
     [cookie, cipher, default]: &[String; 3],
@@ -1391,13 +1459,7 @@ fn kratos_config(
     let mut config = json!({});
     let mut put = |path: &str, value: Value| put_at(&mut config, path, value);
     // What a test owns, over any configuration.
-    put(
-        "dsn",
-        json!(format!(
-            "sqlite://{}?_fk=true&mode=rwc",
-            dir.join(DATABASE).display()
-        )),
-    );
+    put("dsn", json!(dsn));
     for (api, port, base) in [
         ("public", public_port, public.clone()),
         (
