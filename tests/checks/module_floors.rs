@@ -27,7 +27,7 @@ const FLOORS: &[&[&str]] = &[
     &["operation"],
     &["paginate"],
     &["operations"],
-    &["sign_in_again", "cookies", "social", "hooks"],
+    &["sign_in_again", "cookies", "social", "hooks", "bulk"],
     &["session"],
     &["browser"],
     &["axum", "testing"],
