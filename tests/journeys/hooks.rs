@@ -416,13 +416,14 @@ async fn settings_hooks_run_at_each_step_refuse_a_name_and_mark_the_saved_profil
     .await;
 }
 
-/// Signs up through `hook`, which does not let it through: what Kratos
-/// answered, whether the identity was saved all the same, and the hook's
-/// calls.
-async fn refused_sign_up(hook: WebHook, hooks: &Hooks) {
+/// Signs up through `hook` (of the hook server at `base`), which does not
+/// let it through: what Kratos answered, whether the identity was saved
+/// all the same, and the hook's calls.
+async fn refused_sign_up(base: &str, hook: WebHook, hooks: &Hooks) {
     on_each(
         TestKratos::builder().web_hook(hook),
         async |kratos: &TestKratos, seen: &mut Seen| {
+            seen.shape(base, "{hooks}");
             hooks.take();
             let api = kratos.frontend();
             let flow = api.create_native_registration_flow().send().await.unwrap();
@@ -452,7 +453,7 @@ fn after_registration(base: &str, path: &str, key: &str) -> WebHook {
 async fn a_hook_that_fails_is_tried_three_times_and_the_registration_refused() {
     let (base, hooks) = hook_server().await;
     let hook = after_registration(&base, "/fail", KEY).parse_response();
-    refused_sign_up(hook, &hooks).await;
+    refused_sign_up(&base, hook, &hooks).await;
 }
 
 #[tokio::test]
@@ -460,20 +461,25 @@ async fn a_parsing_hook_with_the_wrong_key_fails_the_registration() {
     let (base, hooks) = hook_server().await;
     // The app refuses the call before reading it: the hook records nothing.
     let hook = after_registration(&base, "/invite", "not-the-key").parse_response();
-    refused_sign_up(hook, &hooks).await;
+    refused_sign_up(&base, hook, &hooks).await;
 }
 
 #[tokio::test]
 async fn a_hook_told_after_saving_with_the_wrong_key_is_kratos_s_502_with_the_identity_saved() {
     let (base, hooks) = hook_server().await;
-    refused_sign_up(after_registration(&base, "/told", "not-the-key"), &hooks).await;
+    refused_sign_up(
+        &base,
+        after_registration(&base, "/told", "not-the-key"),
+        &hooks,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn an_answer_over_five_mib_is_cut_and_fails_the_registration() {
     let (base, hooks) = hook_server().await;
     let hook = after_registration(&base, "/huge", KEY).parse_response();
-    refused_sign_up(hook, &hooks).await;
+    refused_sign_up(&base, hook, &hooks).await;
 }
 
 #[tokio::test]
