@@ -4,7 +4,9 @@
 //! [`Imported`] per input item, in input order; [`export`] streams every
 //! identity, page by page, as the [`CreateIdentityBody`] that imports it
 //! again (its password hash included when asked for). Memory is bounded by
-//! the batches in flight, never by the input's length.
+//! the batches in flight, never by the input's length. Built from the
+//! crate's own OpenAPI document (not with `KRATOS_OPENAPI_SPEC`, whose
+//! upstream documents leave `createIdentity`'s body optional).
 //!
 //! ```no_run
 //! use futures_util::StreamExt;

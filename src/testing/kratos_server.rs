@@ -546,6 +546,39 @@ impl KratosServer {
         }
     }
 
+    /// Stops the server and starts it again on the same ports, database
+    /// and configuration, keeping everything it stored: for a test of what
+    /// an app does while Kratos is away (a request in flight then gets a
+    /// broken connection, the next ones a refused one until it is back).
+    /// Fails as [`KratosServerBuilder::start`] does when it does not come
+    /// back.
+    pub async fn restart(&self) -> Result<(), KratosServerError> {
+        self.process
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .stop();
+        self.serve_again().await
+    }
+
+    /// Starts `kratos serve` again after a stop.
+    async fn serve_again(&self) -> Result<(), KratosServerError> {
+        let folder = &self.dir.path;
+        let deadline = Instant::now() + self.serving.start_timeout;
+        let process = self
+            .serving
+            .serve(&self.log, folder, deadline)
+            .await
+            .map_err(|failure| {
+                failure.into_error(
+                    &self.log,
+                    folder.join("kratos.log"),
+                    self.serving.start_timeout,
+                )
+            })?;
+        *self.process.lock().unwrap_or_else(PoisonError::into_inner) = process;
+        Ok(())
+    }
+
     /// Empties the server between tests: no identities, sessions, flows or
     /// messages, the configuration as it was. Kratos has no call for that,
     /// so the server stops, gets back its database as migrated, and starts
@@ -572,20 +605,7 @@ impl KratosServer {
             let _ = fs::remove_file(folder.join(stale));
         }
         copy(&folder.join(PRISTINE_DATABASE), &folder.join(DATABASE))?;
-        let deadline = Instant::now() + self.serving.start_timeout;
-        let process = self
-            .serving
-            .serve(&self.log, folder, deadline)
-            .await
-            .map_err(|failure| {
-                failure.into_error(
-                    &self.log,
-                    folder.join("kratos.log"),
-                    self.serving.start_timeout,
-                )
-            })?;
-        *self.process.lock().unwrap_or_else(PoisonError::into_inner) = process;
-        Ok(())
+        self.serve_again().await
     }
 
     /// An HTTP client for the admin API, made for each call: a server kept

@@ -310,3 +310,76 @@ async fn an_export_imported_into_another_server_signs_in_with_the_same_passwords
         assert_eq!(meta.metadata_admin, Some(json!({"plan": "pro"})));
     }
 }
+
+/// Imports 3,000 identities while `away` takes the server away for a
+/// moment and back: every one is in Kratos at the end, once.
+async fn import_through_an_outage(
+    admin: IdentityApi,
+    count_on: IdentityApi,
+    away: impl std::future::Future<Output = ()>,
+) -> ImportProgress {
+    let items: Vec<CreateIdentityBody> = (0..3000)
+        .map(|n| person(&format!("o{n}@example.com"), None, None))
+        .collect();
+    let importer = Importer::new(admin).batch_size(100).in_flight(2).retry(
+        RetryPolicy::new(10)
+            .initial_backoff(std::time::Duration::from_millis(100))
+            .max_backoff(std::time::Duration::from_secs(2)),
+    );
+    let (outcomes, ()) = tokio::join!(import(importer, items), away);
+    let mut progress = ImportProgress::new();
+    outcomes.iter().for_each(|o| progress.add(o));
+    assert_eq!(
+        progress.failures(),
+        0,
+        "{:?}",
+        outcomes.iter().find(|o| !o.is_in_kratos())
+    );
+    assert_eq!(progress.created + progress.present, 3000);
+    assert_eq!(count(&count_on).await, 3000, "none lost, none twice");
+    progress
+}
+
+#[tokio::test]
+async fn a_kratos_that_restarts_mid_import_loses_and_doubles_nothing() {
+    let server = match kratos_client::testing::KratosServer::builder()
+        .start()
+        .await
+    {
+        Ok(server) => server,
+        Err(kratos_client::testing::KratosServerError::NoBinary) => {
+            println!("SKIPPED: KRATOS_BIN is not set; the restart needs a real Kratos");
+            return;
+        }
+        Err(error) => panic!("{error}"),
+    };
+    let restart = async {
+        // Once the import is under way.
+        while count(&server.identity()).await < 300 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        server.restart().await.expect("Kratos comes back");
+    };
+    let progress = import_through_an_outage(server.identity(), server.identity(), restart).await;
+    println!(
+        "through a restart: {} created, {} present",
+        progress.created, progress.present
+    );
+}
+
+#[tokio::test]
+async fn a_mock_that_is_unavailable_for_a_while_mid_import_loses_nothing() {
+    let kratos = kratos_client::testing::MockKratos::start().await;
+    let away = async {
+        while kratos.identity_count() < 300 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        // 503 on every call, then back.
+        kratos.set_unavailable(true);
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        kratos.set_unavailable(false);
+    };
+    let progress = import_through_an_outage(kratos.identity(), kratos.identity(), away).await;
+    // 503 means nothing was stored: sent again, created.
+    assert_eq!(progress.present, 0);
+}

@@ -10,6 +10,8 @@
 mod common;
 
 mod account_example;
+// Needs our document: `kratos_client::bulk` is built from it only.
+#[cfg(kratos_bundled_spec)]
 mod bulk;
 mod kratos_server;
 mod mock_admin;
