@@ -66,7 +66,7 @@ pub(super) fn route(store: &mut Store, call: &Call, native: Native) -> Option<An
 }
 
 /// Whether Kratos answers `call` as JSON rather than with redirects.
-fn wants_json(call: &Call) -> bool {
+pub(super) fn wants_json(call: &Call) -> bool {
     call.header("accept")
         .is_some_and(|a| a.contains("application/json"))
         || call.header("content-type") == Some("application/json")

@@ -279,16 +279,7 @@ fn register(
     );
     if let Some(identity) = store.identities.iter_mut().find(|i| i.id == identity_id) {
         identity.schema_id = schema_id;
-        if let Some(state) = draft["state"].as_str() {
-            identity.state = state.to_string();
-        }
-        identity.metadata_public = draft["metadata_public"].clone();
-        if let Some(admin) = draft.get("metadata_admin") {
-            identity.metadata_admin = admin.clone();
-        }
-        if let Some(external_id) = draft.get("external_id") {
-            identity.external_id = external_id.as_str().map(str::to_string);
-        }
+        super::web_hooks::keep_changes(identity, draft);
     }
     store.send_verification(&identity_id, false);
     if let Some(flow) = store.flows.get_mut(flow_id) {

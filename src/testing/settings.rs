@@ -306,14 +306,7 @@ fn update(store: &mut Store, id: &str, token: &str, call: &Call) -> Answer {
         draft.as_ref().filter(|d| Some(*d) != before.as_ref()),
         store.identities.iter_mut().find(|i| i.id == identity_id),
     ) {
-        if let Some(state) = draft["state"].as_str() {
-            identity.state = state.to_string();
-        }
-        identity.metadata_public = draft["metadata_public"].clone();
-        if let Some(admin) = draft.get("metadata_admin") {
-            identity.metadata_admin = admin.clone();
-        }
-        identity.external_id = draft["external_id"].as_str().map(str::to_string);
+        web_hooks::keep_changes(identity, draft);
         if method != "profile" {
             if let Some(changed) = draft["traits"].as_object() {
                 identity.traits = changed.clone();

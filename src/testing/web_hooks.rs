@@ -247,8 +247,7 @@ fn request_context(store: &Store, call: &Call) -> Map<String, Value> {
         .get_all("cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
+        .flat_map(crate::secret::cookie_pairs)
         .map(|(name, value)| (name.to_string(), Value::from(value)))
         .collect();
     let mut context = Map::new();
@@ -293,6 +292,22 @@ fn change(identity: &mut Value, answer: &Value) {
         if replace {
             identity[key.as_str()] = value.clone();
         }
+    }
+}
+
+/// Keeps on `identity` what hooks changed in `draft` (the identity as they
+/// were shown it, changed by their answers) beside its traits: its state,
+/// metadata and external id.
+pub(super) fn keep_changes(identity: &mut super::store::Identity, draft: &Value) {
+    if let Some(state) = draft["state"].as_str() {
+        identity.state = state.to_string();
+    }
+    identity.metadata_public = draft["metadata_public"].clone();
+    if let Some(admin) = draft.get("metadata_admin") {
+        identity.metadata_admin = admin.clone();
+    }
+    if let Some(external_id) = draft.get("external_id") {
+        identity.external_id = external_id.as_str().map(str::to_string);
     }
 }
 
@@ -442,11 +457,7 @@ pub(super) fn failed(store: &mut Store, call: &Call, flow_id: &str, error: Value
         let status = if code == 500 { 400 } else { code };
         return json_response(status, error);
     }
-    let json = call
-        .header("accept")
-        .is_some_and(|a| a.contains("application/json"))
-        || call.header("content-type") == Some("application/json");
-    if json {
+    if super::browser::wants_json(call) {
         return json_response(code, error);
     }
     super::browser::to_error_page(store, error)
