@@ -201,6 +201,20 @@ async fn hook_server() -> (String, Hooks) {
     (base, hooks)
 }
 
+/// Signs `EMAIL` up by password on a new native registration flow: the
+/// answer, or the error the hooks made of it.
+async fn sign_up(
+    api: &kratos_client::FrontendApi,
+) -> Result<
+    kratos_client::models::SuccessfulNativeRegistration,
+    kratos_client::Error<kratos_client::UpdateRegistrationFlowError>,
+> {
+    let flow = api.create_native_registration_flow().send().await.unwrap();
+    api.update_registration_flow(&flow.id, password_body(EMAIL, PASSWORD))
+        .send()
+        .await
+}
+
 /// The app's record of its hooks' calls.
 fn note_calls(seen: &mut Seen, hooks: &Hooks) {
     for call in hooks.take() {
@@ -287,12 +301,7 @@ async fn hooks_after_a_registration_are_told_of_the_saved_identity_waited_for_or
     on_each(builder, async |kratos: &TestKratos, seen: &mut Seen| {
         hooks.take();
         let api = kratos.frontend();
-        let flow = api.create_native_registration_flow().send().await.unwrap();
-        let done = api
-            .update_registration_flow(&flow.id, password_body(EMAIL, PASSWORD))
-            .send()
-            .await
-            .unwrap();
+        let done = sign_up(&api).await.unwrap();
         seen.session("signed up", done.session.as_ref().unwrap());
         // The hook Kratos does not wait for is called all the same.
         hooks.wait_for(3).await;
@@ -426,12 +435,7 @@ async fn refused_sign_up(base: &str, hook: WebHook, hooks: &Hooks) {
             seen.shape(base, "{hooks}");
             hooks.take();
             let api = kratos.frontend();
-            let flow = api.create_native_registration_flow().send().await.unwrap();
-            let refused = api
-                .update_registration_flow(&flow.id, password_body(EMAIL, PASSWORD))
-                .send()
-                .await
-                .unwrap_err();
+            let refused = sign_up(&api).await.unwrap_err();
             seen.error("registration", &refused);
             let identities = kratos.identity().list_identities().send().await.unwrap();
             // A hook after the identity is saved fails the answer, not the
@@ -499,13 +503,8 @@ async fn a_hook_that_answers_too_late_is_called_again() {
                 .build()
                 .unwrap()
                 .frontend();
-            let flow = api.create_native_registration_flow().send().await.unwrap();
             let started = std::time::Instant::now();
-            let done = api
-                .update_registration_flow(&flow.id, password_body(EMAIL, PASSWORD))
-                .send()
-                .await
-                .unwrap();
+            let done = sign_up(&api).await.unwrap();
             seen.session("signed up", done.session.as_ref().unwrap());
             let waited = started.elapsed();
             assert!(waited >= Duration::from_secs(30), "{waited:?}");
