@@ -3,10 +3,13 @@
 //! request with bare reqwest, decoded into the same model.
 //! Run: `cd benches && cargo bench --bench session`.
 //!
-//! 1. the memory a cached session takes (10,000 distinct tokens);
+//! 1. the memory a cached session takes (10,000 distinct tokens), with
+//!    the default 1,000 kept decoded, all of them, and none (each in a
+//!    process of its own: memory one frees would hide the next one's);
 //! 2. one check of a token: by hand, the validator asking every time, the
 //!    validator answering from its cache;
-//! 3. the cache itself: a cached check among 10,000 entries, against a
+//! 3. the cache itself: a cached check among 10,000 entries (one kept
+//!    decoded, and all of them in turn, most decoded again), against a
 //!    lookup alone in `quick_cache` and in a `Mutex<HashMap>` of the same
 //!    keys and values (the floor any cache could reach);
 //! 4. 64 requests in flight through an axum router served over TCP: no
@@ -26,7 +29,7 @@ use axum::routing::get;
 use axum::Router;
 use kratos_client::axum::{Session, SessionLayer};
 use kratos_client::models::Session as SessionModel;
-use kratos_client::session::SessionValidator;
+use kratos_client::session::{SessionValidator, DEFAULT_DECODED};
 use kratos_client::{FrontendApi, HeaderMap, HeaderValue};
 use kratos_client_benches::{compare, keep, Candidate};
 use raw::{response, RawServer};
@@ -100,32 +103,60 @@ fn main() {
     };
 
     // 1. Memory per cached session.
+    let tokens: Vec<HeaderMap> = (0..ENTRIES)
+        .map(|n| token_headers(&format!("ory_st_{n:032}")))
+        .collect();
+    if let Ok(decoded) = std::env::var("SESSION_BENCH_DECODED") {
+        let decoded: usize = decoded.parse().unwrap();
+        let validator = SessionValidator::builder(api.clone())
+            .capacity(ENTRIES)
+            .keep_decoded(decoded)
+            .max_ttl(Duration::from_secs(3600))
+            .build();
+        let before = resident();
+        runtime.block_on(async {
+            for headers in &tokens {
+                validator.check(headers).await.unwrap();
+            }
+        });
+        let after = resident();
+        assert_eq!(validator.cached(), ENTRIES);
+        println!(
+            "  {decoded:>6} of them decoded: {:.1} MiB resident, {:.0} bytes per session",
+            (after.saturating_sub(before)) as f64 / (1024.0 * 1024.0),
+            (after.saturating_sub(before)) as f64 / ENTRIES as f64
+        );
+        return;
+    }
+    println!(
+        "Memory: {ENTRIES} cached sessions ({} byte answer each):",
+        body.len()
+    );
+    for decoded in [DEFAULT_DECODED, ENTRIES, 0] {
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .env("SESSION_BENCH_DECODED", decoded.to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    println!();
     let full = SessionValidator::builder(api.clone())
         .capacity(ENTRIES)
         .max_ttl(Duration::from_secs(3600))
         .build();
-    let tokens: Vec<HeaderMap> = (0..ENTRIES)
-        .map(|n| token_headers(&format!("ory_st_{n:032}")))
-        .collect();
-    let before = resident();
     runtime.block_on(async {
         for headers in &tokens {
             full.check(headers).await.unwrap();
         }
     });
-    let after = resident();
-    assert_eq!(full.cached(), ENTRIES);
-    println!(
-        "Memory: {ENTRIES} cached sessions ({} byte answer each) add {:.1} MiB resident, {:.0} bytes per session\n",
-        body.len(),
-        (after.saturating_sub(before)) as f64 / (1024.0 * 1024.0),
-        (after.saturating_sub(before)) as f64 / ENTRIES as f64
-    );
 
     // 2. One check.
     let cached = SessionValidator::builder(api.clone()).build();
     let uncached = SessionValidator::builder(api.clone())
         .max_ttl(Duration::ZERO)
+        .build();
+    let encoded = SessionValidator::builder(api.clone())
+        .keep_decoded(0)
         .build();
     let token = "ory_st_benchmarkbenchmarkbenchmark0";
     let headers = token_headers(token);
@@ -138,6 +169,9 @@ fn main() {
         }),
         Candidate::new("SessionValidator, kept", || {
             keep(runtime.block_on(cached.check(&headers)).unwrap())
+        }),
+        Candidate::new("SessionValidator, kept as JSON only (keep_decoded(0))", || {
+            keep(runtime.block_on(encoded.check(&headers)).unwrap())
         }),
     ];
     compare(
@@ -162,7 +196,7 @@ fn main() {
         map.lock().unwrap().insert(n, one.clone());
     }
     let probe = &tokens[ENTRIES / 2];
-    let (mut a, mut b) = (0u128, 0u128);
+    let (mut a, mut b, mut c) = (0u128, 0u128, 0usize);
     let mut candidates = vec![
         Candidate::new("Mutex<HashMap<u128, Arc<Session>>> get", || {
             a = (a + 7919) % ENTRIES as u128;
@@ -178,6 +212,13 @@ fn main() {
         Candidate::new("SessionValidator::check, kept (all of it)", || {
             keep(futures_executor_block_on(full.check(probe)).unwrap())
         }),
+        Candidate::new(
+            "SessionValidator::check, kept, each of the 10,000 in turn (1,000 decoded)",
+            || {
+                c = (c + 7919) % ENTRIES;
+                keep(futures_executor_block_on(full.check(&tokens[c])).unwrap())
+            },
+        ),
     ];
     compare(
         &format!("A cached answer among {ENTRIES}, no I/O"),

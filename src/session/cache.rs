@@ -7,6 +7,7 @@
 //! that making room costs one pass over the map every eighth of the
 //! capacity, not one per insert.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -17,7 +18,7 @@ pub(super) struct Cache<V> {
     capacity: usize,
 }
 
-impl<V: Clone> Cache<V> {
+impl<V> Cache<V> {
     pub(super) fn new(capacity: usize) -> Self {
         Cache {
             entries: HashMap::new(),
@@ -26,14 +27,14 @@ impl<V: Clone> Cache<V> {
     }
 
     /// The value under `key`, unless it has expired (then it is dropped).
-    pub(super) fn get(&mut self, key: &Key, now: Instant) -> Option<V> {
-        match self.entries.get(key) {
-            Some((value, until)) if *until > now => Some(value.clone()),
-            Some(_) => {
-                self.entries.remove(key);
+    pub(super) fn get(&mut self, key: &Key, now: Instant) -> Option<&mut V> {
+        match self.entries.entry(*key) {
+            Entry::Occupied(entry) if entry.get().1 > now => Some(&mut entry.into_mut().0),
+            Entry::Occupied(entry) => {
+                entry.remove();
                 None
             }
-            None => None,
+            Entry::Vacant(_) => None,
         }
     }
 
@@ -54,6 +55,11 @@ impl<V: Clone> Cache<V> {
 
     pub(super) fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// Every value kept, expired or not.
+    pub(super) fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.entries.values_mut().map(|(value, _)| value)
     }
 
     fn make_room(&mut self, now: Instant) {
@@ -83,7 +89,7 @@ mod tests {
         let now = Instant::now();
         let mut cache = Cache::new(16);
         cache.insert(key(0), "a", now + Duration::from_secs(1), now);
-        assert_eq!(cache.get(&key(0), now), Some("a"));
+        assert_eq!(cache.get(&key(0), now).copied(), Some("a"));
         assert_eq!(cache.get(&key(0), now + Duration::from_secs(2)), None);
         assert_eq!(cache.len(), 0, "an expired entry is dropped when read");
 

@@ -38,15 +38,19 @@ use crate::{Error, ErrorId, FrontendApi, OperationError, ToSessionError};
 
 mod cache;
 mod credentials;
+mod kept;
 
-use cache::Cache;
 use credentials::{Credential, Key, Keyer, Sources};
+use kept::{Found, Kept};
 
 /// How long a session is kept at most, by default: a revoked session may
 /// count as signed in for this long.
 pub const DEFAULT_MAX_TTL: Duration = Duration::from_secs(60);
 /// How many sessions are kept at most, by default.
 pub const DEFAULT_CAPACITY: usize = 10_000;
+/// How many of the cached sessions are kept decoded, by default: the most
+/// recently checked.
+pub const DEFAULT_DECODED: usize = 1_000;
 /// How long a lookup may take, by default, before Kratos counts as
 /// unavailable.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -65,6 +69,14 @@ pub struct Authenticated {
 }
 
 impl Authenticated {
+    /// A session from the cache: no cookie to relay.
+    fn cached(session: Arc<Session>) -> Self {
+        Authenticated {
+            session,
+            set_cookie: Vec::new(),
+        }
+    }
+
     /// The session as a JWT, when the validator asks for one
     /// ([`SessionValidatorBuilder::tokenize_as`]).
     pub fn tokenized(&self) -> Option<&str> {
@@ -120,8 +132,17 @@ pub enum Refusal {
 
 /// What one lookup came to, shared by the checks that waited for it.
 type Outcome = Result<Authenticated, Refusal>;
-/// A lookup in flight: its outcome, and how long it may be kept.
-type Lookup = Shared<BoxFuture<'static, (Outcome, Option<Duration>)>>;
+/// A lookup in flight.
+type Lookup = Shared<BoxFuture<'static, Answer>>;
+
+/// What a lookup brings back: its outcome, how long it may be kept, and
+/// the session as JSON to keep it by (written once, by the lookup).
+#[derive(Clone)]
+struct Answer {
+    outcome: Outcome,
+    keep_for: Option<Duration>,
+    json: Option<Arc<str>>,
+}
 
 /// Configures a [`SessionValidator`]. Made by [`SessionValidator::builder`].
 #[derive(Debug, Clone)]
@@ -132,6 +153,7 @@ pub struct SessionValidatorBuilder {
     max_ttl: Duration,
     refusal_ttl: Option<Duration>,
     capacity: usize,
+    decoded: usize,
     timeout: Duration,
     tokenize_as: Option<String>,
 }
@@ -181,10 +203,25 @@ impl SessionValidatorBuilder {
     }
 
     /// The most sessions kept. Default: [`DEFAULT_CAPACITY`]. A cached
-    /// session takes about 3 KiB for a typical 1.3 KB answer (BENCHMARKS.md,
-    /// "Memory of a cached session"), so the default bounds the cache near 30 MiB.
+    /// session takes about 1.4 KiB for a typical 1.3 KB answer, and 3 KiB
+    /// more while it is among those kept decoded ([`Self::keep_decoded`];
+    /// BENCHMARKS.md, "Memory of a cached session"): with the defaults,
+    /// 10,000 sessions take about 17 MiB.
     pub fn capacity(mut self, entries: usize) -> Self {
         self.capacity = entries;
+        self
+    }
+
+    /// How many of the cached sessions are also kept decoded: those
+    /// checked most recently. A check of one of them is a lookup in a map
+    /// (about 0.2 µs); a check of another cached session decodes the JSON
+    /// kept for it (a few µs for a 1.3 KB answer, and no request). Either
+    /// way the app gets the same [`Session`]. Default: [`DEFAULT_DECODED`];
+    /// zero keeps none decoded (about 1.4 KiB a session), the
+    /// [`capacity`](Self::capacity) or more keeps every one decoded and no
+    /// JSON (about 3 KiB a session).
+    pub fn keep_decoded(mut self, sessions: usize) -> Self {
+        self.decoded = sessions;
         self
     }
 
@@ -208,7 +245,7 @@ impl SessionValidatorBuilder {
             inner: Arc::new(Inner {
                 keyer: Keyer::new(),
                 state: Mutex::new(State {
-                    cache: Cache::new(self.capacity),
+                    kept: Kept::new(self.capacity, self.decoded),
                     in_flight: HashMap::new(),
                 }),
                 api: self.api,
@@ -217,6 +254,7 @@ impl SessionValidatorBuilder {
                 refusal_ttl: self.refusal_ttl,
                 timeout: self.timeout,
                 tokenize_as: self.tokenize_as,
+                keep_json: Kept::needs_json(self.capacity, self.decoded),
             }),
         }
     }
@@ -239,16 +277,18 @@ struct Inner {
     refusal_ttl: Option<Duration>,
     timeout: Duration,
     tokenize_as: Option<String>,
+    /// Whether a cached session is kept as JSON too.
+    keep_json: bool,
 }
 
 struct State {
-    cache: Cache<Outcome>,
+    kept: Kept,
     in_flight: HashMap<Key, Lookup>,
 }
 
 impl fmt::Debug for SessionValidator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cached = self.state().cache.len();
+        let cached = self.state().kept.len();
         f.debug_struct("SessionValidator")
             .field("kratos", &self.inner.api.client().base_url().as_str())
             .field("cookies", &self.inner.sources.cookies.0)
@@ -267,6 +307,7 @@ impl SessionValidator {
             max_ttl: DEFAULT_MAX_TTL,
             refusal_ttl: None,
             capacity: DEFAULT_CAPACITY,
+            decoded: DEFAULT_DECODED,
             timeout: DEFAULT_TIMEOUT,
             tokenize_as: None,
         }
@@ -293,26 +334,34 @@ impl SessionValidator {
         let key = self.inner.keyer.key(&credential);
         let lookup = {
             let mut state = self.state();
-            if let Some(outcome) = state.cache.get(&key, Instant::now()) {
-                return outcome.map(|mut signed_in| {
-                    // A cookie refresh belongs to the answer that brought it.
-                    signed_in.set_cookie.clear();
-                    signed_in
-                });
-            }
-            match state.in_flight.get(&key) {
-                Some(lookup) => lookup.clone(),
-                None => {
-                    let inner = self.inner.clone();
-                    let lookup = async move { inner.look_up(credential).await }
-                        .boxed()
-                        .shared();
-                    state.in_flight.insert(key, lookup.clone());
-                    lookup
+            match state.kept.get(&key, Instant::now()) {
+                // A cookie refresh belongs to the answer that brought it:
+                // none from the cache.
+                Some(Found::Session(session)) => return Ok(Authenticated::cached(session)),
+                Some(Found::Refused(refusal)) => return Err(refusal),
+                Some(Found::Encoded(json)) => {
+                    drop(state);
+                    match crate::decode::from_slice::<Session>(json.as_bytes()) {
+                        Ok(session) => {
+                            let session = Arc::new(session);
+                            self.state()
+                                .kept
+                                .decoded(key, session.clone(), Instant::now());
+                            return Ok(Authenticated::cached(session));
+                        }
+                        // What the model wrote decodes; were it ever not
+                        // to, Kratos is asked again.
+                        Err(_) => {
+                            let mut state = self.state();
+                            state.kept.remove(&key);
+                            self.join_lookup(&mut state, key, credential)
+                        }
+                    }
                 }
+                None => self.join_lookup(&mut state, key, credential),
             }
         };
-        let (outcome, ttl) = lookup.clone().await;
+        let answer = lookup.clone().await;
         let mut state = self.state();
         // Whoever sees the answer first files it: keeps it for its time and
         // lets the next check start a new lookup.
@@ -322,12 +371,38 @@ impl SessionValidator {
             .is_some_and(|current| current.ptr_eq(&lookup))
         {
             state.in_flight.remove(&key);
-            if let Some(ttl) = ttl {
+            if let Some(ttl) = answer.keep_for {
                 let now = Instant::now();
-                state.cache.insert(key, outcome.clone(), now + ttl, now);
+                match (&answer.outcome, &answer.json) {
+                    (Ok(signed_in), json) if json.is_some() || !self.inner.keep_json => state
+                        .kept
+                        .keep_session(key, &signed_in.session, json.clone(), now + ttl, now),
+                    (Err(refusal), _) => {
+                        state
+                            .kept
+                            .keep_refusal(key, refusal.clone(), now + ttl, now)
+                    }
+                    // The session could not be written: not kept.
+                    (Ok(_), _) => {}
+                }
             }
         }
-        outcome
+        answer.outcome
+    }
+
+    /// The lookup in flight for `key`, started now if there is none.
+    fn join_lookup(&self, state: &mut State, key: Key, credential: Credential) -> Lookup {
+        match state.in_flight.get(&key) {
+            Some(lookup) => lookup.clone(),
+            None => {
+                let inner = self.inner.clone();
+                let lookup = async move { inner.look_up(credential).await }
+                    .boxed()
+                    .shared();
+                state.in_flight.insert(key, lookup.clone());
+                lookup
+            }
+        }
     }
 
     /// Forgets what is cached for the credential of `headers`, such as
@@ -336,7 +411,7 @@ impl SessionValidator {
         if let Some(credential) = self.inner.sources.credential(headers) {
             let key = self.inner.keyer.key(&credential);
             let mut state = self.state();
-            state.cache.remove(&key);
+            state.kept.remove(&key);
             state.in_flight.remove(&key);
         }
     }
@@ -353,14 +428,32 @@ impl SessionValidator {
 
     /// How many answers are cached now.
     pub fn cached(&self) -> usize {
-        self.state().cache.len()
+        self.state().kept.len()
     }
 }
 
 impl Inner {
-    /// Asks Kratos's whoami about `credential`; the outcome, and how long
-    /// it may be kept (`None`: not at all).
-    async fn look_up(self: Arc<Self>, credential: Credential) -> (Outcome, Option<Duration>) {
+    /// Asks Kratos's whoami about `credential`: the outcome, how long it
+    /// may be kept (`None`: not at all), and the session as JSON to keep.
+    async fn look_up(self: Arc<Self>, credential: Credential) -> Answer {
+        let (outcome, keep_for) = self.ask(credential).await;
+        let json = match (&outcome, keep_for) {
+            (Ok(signed_in), Some(_)) if self.keep_json => {
+                serde_json::to_string(&*signed_in.session)
+                    .ok()
+                    .map(Arc::from)
+            }
+            _ => None,
+        };
+        Answer {
+            outcome,
+            keep_for,
+            json,
+        }
+    }
+
+    /// Whoami's answer for `credential`, and how long it may be kept.
+    async fn ask(&self, credential: Credential) -> (Outcome, Option<Duration>) {
         let mut request = self.api.to_session();
         request = match &credential {
             Credential::Token(token) => request.session_token(token.clone()),

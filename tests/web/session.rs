@@ -156,6 +156,63 @@ async fn answers_are_kept_for_the_least_of_the_header_and_the_maximum() {
 }
 
 #[tokio::test]
+async fn a_cached_session_no_longer_kept_decoded_is_the_same_session_without_asking_kratos() {
+    let kratos = MockKratos::start().await;
+    let emails = ["ada@example.com", "bob@example.com", "cy@example.com"];
+    let mut requests = Vec::new();
+    for email in emails {
+        kratos.add_identity(email, PASSWORD, None);
+        let api = kratos.frontend();
+        let flow = api.create_native_login_flow().send().await.unwrap();
+        let token = api
+            .update_login_flow(
+                &flow.id,
+                UpdateLoginFlowWithPasswordMethod::new(email, PASSWORD),
+            )
+            .send()
+            .await
+            .unwrap()
+            .session_token
+            .unwrap();
+        requests.push(with("x-session-token", &token));
+    }
+    // One session kept decoded: checking the three in turn decodes the
+    // other two from what the cache kept of them.
+    let validator = SessionValidator::builder(kratos.frontend())
+        .keep_decoded(1)
+        .build();
+    let mut first = Vec::new();
+    for request in &requests {
+        first.push(validator.check(request).await.unwrap().session);
+    }
+    assert_eq!(kratos.whoami_calls(), 3);
+    for _ in 0..3 {
+        for (request, from_kratos) in requests.iter().zip(&first) {
+            let cached = validator.check(request).await.unwrap();
+            assert_eq!(
+                *cached.session, **from_kratos,
+                "the same session, every field"
+            );
+            assert!(cached.set_cookie.is_empty());
+        }
+    }
+    assert_eq!(kratos.whoami_calls(), 3, "all from the cache");
+    let traits = |s: &Arc<kratos_client::models::Session>| {
+        s.identity.as_ref().unwrap().traits["email"].clone()
+    };
+    assert_eq!(traits(&first[1]), emails[1]);
+    // None kept decoded: the same.
+    let validator = SessionValidator::builder(kratos.frontend())
+        .keep_decoded(0)
+        .build();
+    let from_kratos = validator.check(&requests[0]).await.unwrap().session;
+    let again = validator.check(&requests[0]).await.unwrap().session;
+    assert_eq!(*again, *from_kratos);
+    assert!(!Arc::ptr_eq(&again, &from_kratos), "decoded again");
+    assert_eq!(kratos.whoami_calls(), 4);
+}
+
+#[tokio::test]
 async fn a_revoked_session_counts_until_its_entry_expires_or_is_invalidated() {
     let kratos = MockKratos::start().await;
     let token = signed_in(&kratos).await;
