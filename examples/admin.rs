@@ -19,7 +19,8 @@
 //! each in the shape of `CreateIdentityBody` (traits, `schema_id`,
 //! credentials with a cleartext password, an imported hash or
 //! `use_password_migration_hook`), through Kratos's batch endpoint
-//! (`--batch`, 1,000 by default; `--in-flight` batches at once, 4). Memory
+//! (`--batch`, 1,000 by default; `--in-flight` batches at once, 4; each sent
+//! up to `--attempts` times, 6, while Kratos is unreachable). Memory
 //! stays the same whatever the file's length. Each line that is not
 //! imported (not JSON, not an identity, over 1 MiB, refused by Kratos) is
 //! written with its line number and reason to `FILE.failed.jsonl`, as the
@@ -53,7 +54,7 @@ use futures_util::StreamExt;
 use kratos_client::bulk::{export, ImportOutcome, ImportProgress, Importer};
 use kratos_client::models::{CreateIdentityBody, Identity};
 use kratos_client::testing::MockKratos;
-use kratos_client::{AnyError, Client, IdentityApi, StatusCode};
+use kratos_client::{AnyError, Client, IdentityApi, RetryPolicy, StatusCode};
 use serde_json::{json, Value};
 
 #[path = "shared/failure.rs"]
@@ -63,6 +64,7 @@ pub(crate) use failure::Failure;
 /// An import's batches: identities per request, requests at once.
 const BATCH: usize = 1000;
 const IN_FLIGHT: usize = 4;
+const ATTEMPTS: u32 = 6;
 /// The longest line an import reads.
 const LINE_LIMIT: usize = 1 << 20;
 
@@ -125,6 +127,10 @@ enum Identities {
         /// Requests at once.
         #[arg(long, default_value_t = IN_FLIGHT)]
         in_flight: usize,
+        /// Times a batch is sent while Kratos cannot be reached (or answers
+        /// 5xx, 429) before its lines go to the failures file.
+        #[arg(long, default_value_t = ATTEMPTS)]
+        attempts: u32,
         /// Carry on from FILE.checkpoint, written by an earlier run.
         #[arg(long)]
         resume: bool,
@@ -240,11 +246,13 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             file,
             batch,
             in_flight,
+            attempts,
             resume,
         }) => {
             let options = ImportOptions {
                 batch,
                 in_flight,
+                attempts,
                 resume,
             };
             let report = import(admin, &file, &options).await?;
@@ -316,6 +324,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
 pub(crate) struct ImportOptions {
     pub(crate) batch: usize,
     pub(crate) in_flight: usize,
+    pub(crate) attempts: u32,
     pub(crate) resume: bool,
 }
 
@@ -561,6 +570,7 @@ pub(crate) async fn import(
     let outcomes = Importer::new(admin.clone())
         .batch_size(options.batch)
         .in_flight(options.in_flight)
+        .retry(RetryPolicy::new(options.attempts))
         .import(input);
     futures_util::pin_mut!(outcomes);
     while let Some(item) = outcomes.next().await {

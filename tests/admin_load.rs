@@ -149,6 +149,7 @@ async fn importing_a_thousand_identities_reports_every_failure_by_line() {
     let options = admin::ImportOptions {
         batch: 1000,
         in_flight: 4,
+        attempts: 6,
         resume: false,
     };
     let report = admin::import(&kratos.identity(), &path, &options)

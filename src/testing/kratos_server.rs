@@ -553,10 +553,19 @@ impl KratosServer {
     /// Fails as [`KratosServerBuilder::start`] does when it does not come
     /// back.
     pub async fn restart(&self) -> Result<(), KratosServerError> {
+        self.restart_after(Duration::ZERO).await
+    }
+
+    /// Stops the server, waits `away`, and starts it again as
+    /// [`restart`](Self::restart) does: an outage of a known length, for
+    /// a test of what gives up while Kratos is away and what carries on
+    /// once it is back.
+    pub async fn restart_after(&self, away: Duration) -> Result<(), KratosServerError> {
         self.process
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .stop();
+        tokio::time::sleep(away).await;
         self.serve_again().await
     }
 
