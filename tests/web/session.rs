@@ -14,10 +14,14 @@ const EMAIL: &str = "ada@example.com";
 const PASSWORD: &str = "correct horse battery";
 
 async fn sign_in(api: &FrontendApi) -> String {
+    sign_in_as(api, EMAIL).await
+}
+
+async fn sign_in_as(api: &FrontendApi, email: &str) -> String {
     let flow = api.create_native_login_flow().send().await.unwrap();
     api.update_login_flow(
         &flow.id,
-        UpdateLoginFlowWithPasswordMethod::new(EMAIL, PASSWORD),
+        UpdateLoginFlowWithPasswordMethod::new(email, PASSWORD),
     )
     .send()
     .await
@@ -162,18 +166,7 @@ async fn a_cached_session_no_longer_kept_decoded_is_the_same_session_without_ask
     let mut requests = Vec::new();
     for email in emails {
         kratos.add_identity(email, PASSWORD, None);
-        let api = kratos.frontend();
-        let flow = api.create_native_login_flow().send().await.unwrap();
-        let token = api
-            .update_login_flow(
-                &flow.id,
-                UpdateLoginFlowWithPasswordMethod::new(email, PASSWORD),
-            )
-            .send()
-            .await
-            .unwrap()
-            .session_token
-            .unwrap();
+        let token = sign_in_as(&kratos.frontend(), email).await;
         requests.push(with("x-session-token", &token));
     }
     // One session kept decoded: checking the three in turn decodes the
