@@ -124,7 +124,7 @@ enum Identities {
         /// Identities per request (at most 1,000).
         #[arg(long, default_value_t = BATCH)]
         batch: usize,
-        /// Requests at once.
+        /// Requests at once: each keeps about one of Kratos's cores busy.
         #[arg(long, default_value_t = IN_FLIGHT)]
         in_flight: usize,
         /// Times a batch is sent while Kratos cannot be reached (or answers

@@ -178,7 +178,10 @@ impl Importer {
         self
     }
 
-    /// Requests in flight at once, at least 1.
+    /// Requests in flight at once, at least 1. Default 4. Kratos checks
+    /// a batch's identities one after another, so each batch in flight
+    /// keeps about one of its cores busy: against a Kratos with more cores
+    /// (or several replicas), as many batches as it has cores.
     pub fn in_flight(mut self, requests: usize) -> Self {
         self.in_flight = requests.max(1);
         self
