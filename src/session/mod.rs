@@ -6,9 +6,13 @@
 //! enabled), asks Kratos's whoami once for it (concurrent checks of the
 //! same credential share one lookup), keeps the answer for a short while
 //! in a bounded cache, and answers with the session or a typed
-//! [`Refusal`]. Kratos being unreachable, slow, overloaded or answering
-//! nonsense is [`Refusal::Unavailable`]: never a session, and never the
-//! same as "signed out", so that an app can answer 503 and not 401.
+//! [`Refusal`]. The cache keeps each session as JSON (about the size of
+//! Kratos's answer) and the ones checked last decoded as well
+//! ([`SessionValidatorBuilder::keep_decoded`]), so that many sessions fit
+//! in little memory and a busy user's check stays a map lookup. Kratos
+//! being unreachable, slow, overloaded or answering nonsense is
+//! [`Refusal::Unavailable`]: never a session, and never the same as
+//! "signed out", so that an app can answer 503 and not 401.
 //!
 //! ```no_run
 //! # async fn run(headers: kratos_client::HeaderMap) -> Result<(), Box<dyn std::error::Error>> {
