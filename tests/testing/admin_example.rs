@@ -5,7 +5,7 @@
 //! number and reason, the run carries on and exits with an error, and
 //! importing its failures file completes the import: counted on the
 //! server, every identity there once. On a real Kratos (stopped for two
-//! seconds) and on MockKratos (answering 503 for one).
+//! seconds) and on MockKratos (answering 503 for two).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -87,7 +87,7 @@ async fn import(url: &str, file: &Path) -> Result<(), String> {
         "--in-flight",
         "2",
         "--attempts",
-        "2",
+        "4",
     ]);
     admin::run(cli).await.map_err(|failure| failure.to_string())
 }
@@ -161,6 +161,12 @@ async fn import_through_an_outage(
     // Kratos stored a batch whose answer was lost).
     assert!(stored.len() + outage.len() >= GOOD);
     assert!(stored.len() < GOOD);
+    // Sending each batch four times takes a second or two: the batches
+    // after those lost to the outage went in once the server was back.
+    assert!(
+        stored.contains_key(&format!("m{GOOD}@example.com")),
+        "the run carried on after the outage"
+    );
     println!(
         "{name}: first run: {} on the server, {} lines failed in the outage ({:?}), {} bad lines",
         stored.len(),
@@ -224,7 +230,7 @@ async fn an_import_through_a_mock_that_answers_503_for_a_while_reports_each_line
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         kratos.set_unavailable(true);
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
         kratos.set_unavailable(false);
     };
     import_through_an_outage("mock", &kratos.uri(), kratos.identity(), away).await;
