@@ -107,19 +107,48 @@ impl Kept {
             until,
             now,
         );
-        self.decoded(key, session.clone(), now);
+        self.keep_decoded(key, session.clone(), None, now);
     }
 
-    /// Keeps the session under `key` decoded too, when its entry is still
-    /// there: after a check found it as JSON and decoded it, or when
-    /// Kratos's answer was just kept.
-    pub(super) fn decoded(&mut self, key: Key, session: Arc<Session>, now: Instant) {
+    /// Keeps `session`, decoded from `json` after a check found that under
+    /// `key`, decoded too: if the entry still holds that JSON (it may have
+    /// been invalidated, or replaced by a newer answer, meanwhile).
+    pub(super) fn decoded(
+        &mut self,
+        key: Key,
+        session: Arc<Session>,
+        json: &Arc<str>,
+        now: Instant,
+    ) {
+        self.keep_decoded(key, session, Some(json), now);
+    }
+
+    fn keep_decoded(
+        &mut self,
+        key: Key,
+        session: Arc<Session>,
+        from: Option<&Arc<str>>,
+        now: Instant,
+    ) {
         if self.limit == 0 {
             return;
         }
         self.clock += 1;
         let clock = self.clock;
-        if let Some(Entry::Session { decoded, used, .. }) = self.cache.get(&key, now) {
+        if let Some(Entry::Session {
+            decoded,
+            used,
+            json,
+        }) = self.cache.get(&key, now)
+        {
+            let same = match (from, json) {
+                (Some(from), Some(json)) => Arc::ptr_eq(from, json),
+                (None, _) => true,
+                (Some(_), None) => false,
+            };
+            if !same {
+                return;
+            }
             if decoded.is_none() {
                 self.decoded += 1;
             }
@@ -275,8 +304,22 @@ mod tests {
         let Some(Found::Encoded(json)) = kept.get(&key(1), now) else {
             panic!("the second session, unused since, is kept as JSON only");
         };
-        kept.decoded(key(1), Arc::new(decode(&json)), now);
+        kept.decoded(key(1), Arc::new(decode(&json)), &json, now);
         assert!(matches!(kept.get(&key(1), now), Some(Found::Session(_))));
+        // A session decoded from JSON the entry no longer holds (a newer
+        // answer replaced it meanwhile) is not kept.
+        let Some(Found::Encoded(old)) = kept.get(&key(2), now) else {
+            panic!("kept as JSON only");
+        };
+        let newer: Arc<str> = String::from(&*json).into();
+        kept.keep_session(key(2), &session, Some(newer), until, now);
+        let mut stale = decode(&old);
+        stale.id = "stale".into();
+        kept.decoded(key(2), Arc::new(stale), &old, now);
+        match kept.get(&key(2), now) {
+            Some(Found::Session(kept)) => assert_ne!(kept.id, "stale"),
+            _ => panic!("the newer answer, decoded"),
+        }
 
         // Expiry and refusals as before.
         let later = until + Duration::from_secs(1);

@@ -350,7 +350,7 @@ impl SessionValidator {
                             let session = Arc::new(session);
                             self.state()
                                 .kept
-                                .decoded(key, session.clone(), Instant::now());
+                                .decoded(key, session.clone(), &json, Instant::now());
                             return Ok(Authenticated::cached(session));
                         }
                         // What the model wrote decodes; were it ever not
