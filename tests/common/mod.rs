@@ -35,6 +35,25 @@ pub fn shared_kratos(test: &str) -> Option<PathBuf> {
     }
 }
 
+/// A real Kratos (from `KRATOS_BIN`) for a test that needs one; without a
+/// binary, says that `test` is skipped and why, and gives none.
+pub async fn real_kratos(test: &str) -> Option<kratos_client::testing::KratosServer> {
+    match kratos_client::testing::KratosServer::builder()
+        .start()
+        .await
+    {
+        Ok(server) => Some(server),
+        Err(kratos_client::testing::KratosServerError::NoBinary) => {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "SKIPPED {test}: KRATOS_BIN is not set, and it needs a real Kratos"
+            );
+            None
+        }
+        Err(error) => panic!("{error}"),
+    }
+}
+
 /// A mock server answering `GET path` with `status`, `content_type` and `body`.
 pub async fn server_answering(
     route: &str,

@@ -196,16 +196,9 @@ async fn import_through_an_outage(
 #[tokio::test]
 async fn an_import_through_a_kratos_that_goes_away_reports_each_line_and_is_completed_by_its_failures_file(
 ) {
-    let server = match kratos_client::testing::KratosServer::builder()
-        .start()
-        .await
-    {
-        Ok(server) => server,
-        Err(kratos_client::testing::KratosServerError::NoBinary) => {
-            println!("SKIPPED: KRATOS_BIN is not set; the outage needs a real Kratos");
-            return;
-        }
-        Err(error) => panic!("{error}"),
+    let Some(server) = crate::common::real_kratos("the admin tool through a stopped Kratos").await
+    else {
+        return;
     };
     let admin = server.identity();
     let away = async {

@@ -342,16 +342,9 @@ async fn import_through_an_outage(
 
 #[tokio::test]
 async fn a_kratos_that_restarts_mid_import_loses_and_doubles_nothing() {
-    let server = match kratos_client::testing::KratosServer::builder()
-        .start()
-        .await
-    {
-        Ok(server) => server,
-        Err(kratos_client::testing::KratosServerError::NoBinary) => {
-            println!("SKIPPED: KRATOS_BIN is not set; the restart needs a real Kratos");
-            return;
-        }
-        Err(error) => panic!("{error}"),
+    let Some(server) = crate::common::real_kratos("the importer through a Kratos restart").await
+    else {
+        return;
     };
     let restart = async {
         // Once the import is under way.
