@@ -5,7 +5,8 @@
 //!
 //! 1. the memory a cached session takes (10,000 distinct tokens), with
 //!    the default 1,000 kept decoded, all of them, and none (each in a
-//!    process of its own: memory one frees would hide the next one's);
+//!    process of its own: memory one frees would hide the next one's;
+//!    `SESSION_BENCH_ENTRIES=100000` for more sessions);
 //! 2. one check of a token: by hand, the validator asking every time, the
 //!    validator answering from its cache;
 //! 3. the cache itself: a cached check among 10,000 entries (one kept
@@ -106,10 +107,18 @@ fn main() {
     let tokens: Vec<HeaderMap> = (0..ENTRIES)
         .map(|n| token_headers(&format!("ory_st_{n:032}")))
         .collect();
+    // SESSION_BENCH_ENTRIES=100000 measures the memory with more sessions.
+    let many: usize = std::env::var("SESSION_BENCH_ENTRIES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(ENTRIES);
     if let Ok(decoded) = std::env::var("SESSION_BENCH_DECODED") {
         let decoded: usize = decoded.parse().unwrap();
+        let tokens: Vec<HeaderMap> = (0..many)
+            .map(|n| token_headers(&format!("ory_st_{n:032}")))
+            .collect();
         let validator = SessionValidator::builder(api.clone())
-            .capacity(ENTRIES)
+            .capacity(many)
             .keep_decoded(decoded)
             .max_ttl(Duration::from_secs(3600))
             .build();
@@ -120,19 +129,19 @@ fn main() {
             }
         });
         let after = resident();
-        assert_eq!(validator.cached(), ENTRIES);
+        assert_eq!(validator.cached(), many);
         println!(
             "  {decoded:>6} of them decoded: {:.1} MiB resident, {:.0} bytes per session",
             (after.saturating_sub(before)) as f64 / (1024.0 * 1024.0),
-            (after.saturating_sub(before)) as f64 / ENTRIES as f64
+            (after.saturating_sub(before)) as f64 / many as f64
         );
         return;
     }
     println!(
-        "Memory: {ENTRIES} cached sessions ({} byte answer each):",
+        "Memory: {many} cached sessions ({} byte answer each):",
         body.len()
     );
-    for decoded in [DEFAULT_DECODED, ENTRIES, 0] {
+    for decoded in [DEFAULT_DECODED, many, 0] {
         let status = std::process::Command::new(std::env::current_exe().unwrap())
             .env("SESSION_BENCH_DECODED", decoded.to_string())
             .status()
