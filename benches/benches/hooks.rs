@@ -19,7 +19,10 @@ fn fixture(name: &str) -> Vec<u8> {
 
 fn main() {
     for (what, file) in [
-        ("registration, before the identity is saved", "hook_registration_after.json"),
+        (
+            "registration, before the identity is saved",
+            "hook_registration_after.json",
+        ),
         ("login, with the session", "hook_login_after.json"),
     ] {
         let body = fixture(file);

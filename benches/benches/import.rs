@@ -23,12 +23,16 @@ use serde_json::json;
 const HASH: &str = "$2b$04$ApDdyioQAvw49CWCfw94huhF4J1X8JkMcGuVwYz9YwuVe3RGugLRK";
 
 fn person(email: String) -> CreateIdentityBody {
-    let traits = json!({ "email": email }).as_object().cloned().unwrap_or_default();
+    let traits = json!({ "email": email })
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     let mut body = CreateIdentityBody::new("default", traits);
     let mut config = IdentityWithCredentialsPasswordConfig::default();
     config.hashed_password = Some(HASH.into());
     body.credentials = Some(
-        IdentityWithCredentials::new().password(IdentityWithCredentialsPassword::new().config(config)),
+        IdentityWithCredentials::new()
+            .password(IdentityWithCredentialsPassword::new().config(config)),
     );
     body
 }
@@ -40,7 +44,12 @@ fn cpu(pid: &str) -> f64 {
     // stime the 13th (fields 14 and 15 of the whole line).
     let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     (ticks(11) + ticks(12)) / 100.0
 }
 
@@ -81,7 +90,10 @@ async fn main() {
     };
     let pid = std::env::var("KRATOS_PID").unwrap_or_else(|_| "self".into());
     let n = |name: &str, default: usize| {
-        std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
     };
     let (import_n, baseline_n) = (n("IMPORT_N", 100_000), n("BASELINE_N", 20_000));
     let admin = kratos_client::Client::builder(url.as_str())
@@ -95,7 +107,13 @@ async fn main() {
         let failed = futures_util::stream::iter(0..baseline_n)
             .map(|i| {
                 let admin = admin.clone();
-                async move { admin.create_identity(person(format!("one{i}@bench.example"))).send().await.is_err() }
+                async move {
+                    admin
+                        .create_identity(person(format!("one{i}@bench.example")))
+                        .send()
+                        .await
+                        .is_err()
+                }
             })
             .buffer_unordered(16)
             .filter(|failed| std::future::ready(*failed))
@@ -107,21 +125,35 @@ async fn main() {
     let baseline_rate = report("createIdentity, 16 in flight", baseline_n, &baseline);
 
     let importer = measure(&pid, async {
-        let input = futures_util::stream::iter((0..import_n).map(|i| person(format!("batch{i}@bench.example"))));
+        let input = futures_util::stream::iter(
+            (0..import_n).map(|i| person(format!("batch{i}@bench.example"))),
+        );
         let not_created = Importer::new(admin.clone())
             .import(input)
-            .filter(|item| std::future::ready(!matches!(item.outcome, ImportOutcome::Created { .. })))
+            .filter(|item| {
+                std::future::ready(!matches!(item.outcome, ImportOutcome::Created { .. }))
+            })
             .count()
             .await;
         assert_eq!(not_created, 0, "the importer failed some");
     })
     .await;
-    let importer_rate = report("bulk::Importer, batches of 1,000, 4 in flight", import_n, &importer);
-    println!("  importer against createIdentity: x{:.1}", importer_rate / baseline_rate);
+    let importer_rate = report(
+        "bulk::Importer, batches of 1,000, 4 in flight",
+        import_n,
+        &importer,
+    );
+    println!(
+        "  importer against createIdentity: x{:.1}",
+        importer_rate / baseline_rate
+    );
 
     let total = baseline_n + import_n;
     let exported = measure(&pid, async {
-        let count = export(&admin, 500, true).filter(|i| std::future::ready(i.is_ok())).count().await;
+        let count = export(&admin, 500, true)
+            .filter(|i| std::future::ready(i.is_ok()))
+            .count()
+            .await;
         assert_eq!(count, total);
     })
     .await;

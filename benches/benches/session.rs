@@ -179,9 +179,10 @@ fn main() {
         Candidate::new("SessionValidator, kept", || {
             keep(runtime.block_on(cached.check(&headers)).unwrap())
         }),
-        Candidate::new("SessionValidator, kept as JSON only (keep_decoded(0))", || {
-            keep(runtime.block_on(encoded.check(&headers)).unwrap())
-        }),
+        Candidate::new(
+            "SessionValidator, kept as JSON only (keep_decoded(0))",
+            || keep(runtime.block_on(encoded.check(&headers)).unwrap()),
+        ),
     ];
     compare(
         &format!(
