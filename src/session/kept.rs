@@ -24,6 +24,9 @@ pub(super) struct Kept {
     cache: Cache<Entry>,
     /// How many sessions may be kept decoded.
     limit: usize,
+    /// Whether a session needs its JSON kept: unless every one the cache
+    /// can hold stays decoded.
+    needs_json: bool,
     /// How many are decoded now, at most (entries dropped from the cache
     /// are counted until the next sweep).
     decoded: usize,
@@ -51,16 +54,11 @@ pub(super) enum Found {
 }
 
 impl Kept {
-    /// Whether the sessions kept need their JSON: unless every one the
-    /// cache can hold stays decoded.
-    pub(super) fn needs_json(capacity: usize, limit: usize) -> bool {
-        limit < capacity
-    }
-
     pub(super) fn new(capacity: usize, limit: usize) -> Self {
         Kept {
             cache: Cache::new(capacity),
             limit,
+            needs_json: limit < capacity,
             decoded: 0,
             clock: 0,
         }
@@ -86,8 +84,13 @@ impl Kept {
         })
     }
 
-    /// Keeps `session` until `until`, decoded, and as `json` (given when
-    /// [`Kept::needs_json`]).
+    /// Whether [`Kept::keep_session`] needs the session's JSON.
+    pub(super) fn needs_json(&self) -> bool {
+        self.needs_json
+    }
+
+    /// Keeps `session` until `until`, decoded, and as `json`; not at all
+    /// when its JSON is needed and missing (it could not be written).
     pub(super) fn keep_session(
         &mut self,
         key: Key,
@@ -96,6 +99,9 @@ impl Kept {
         until: Instant,
         now: Instant,
     ) {
+        if self.needs_json && json.is_none() {
+            return;
+        }
         self.clock += 1;
         self.cache.insert(
             key,
@@ -320,6 +326,18 @@ mod tests {
             Some(Found::Session(kept)) => assert_ne!(kept.id, "stale"),
             _ => panic!("the newer answer, decoded"),
         }
+
+        // A session whose JSON is needed and missing is not kept; with
+        // every session kept decoded, no JSON is needed.
+        kept.keep_session(key(50), &session, None, until, now);
+        assert!(kept.get(&key(50), now).is_none());
+        let mut all_decoded = Kept::new(4, 4);
+        assert!(!all_decoded.needs_json());
+        all_decoded.keep_session(key(50), &session, None, until, now);
+        assert!(matches!(
+            all_decoded.get(&key(50), now),
+            Some(Found::Session(_))
+        ));
 
         // Expiry and refusals as before.
         let later = until + Duration::from_secs(1);

@@ -245,11 +245,13 @@ impl SessionValidatorBuilder {
 
     /// The validator.
     pub fn build(self) -> SessionValidator {
+        let kept = Kept::new(self.capacity, self.decoded);
         SessionValidator {
             inner: Arc::new(Inner {
                 keyer: Keyer::new(),
+                keep_json: kept.needs_json(),
                 state: Mutex::new(State {
-                    kept: Kept::new(self.capacity, self.decoded),
+                    kept,
                     in_flight: HashMap::new(),
                 }),
                 api: self.api,
@@ -258,7 +260,6 @@ impl SessionValidatorBuilder {
                 refusal_ttl: self.refusal_ttl,
                 timeout: self.timeout,
                 tokenize_as: self.tokenize_as,
-                keep_json: Kept::needs_json(self.capacity, self.decoded),
             }),
         }
     }
@@ -281,7 +282,7 @@ struct Inner {
     refusal_ttl: Option<Duration>,
     timeout: Duration,
     tokenize_as: Option<String>,
-    /// Whether a cached session is kept as JSON too.
+    /// Whether a lookup writes the session as JSON for the cache.
     keep_json: bool,
 }
 
@@ -377,17 +378,17 @@ impl SessionValidator {
             state.in_flight.remove(&key);
             if let Some(ttl) = answer.keep_for {
                 let now = Instant::now();
-                match (&answer.outcome, &answer.json) {
-                    (Ok(signed_in), json) if json.is_some() || !self.inner.keep_json => state
+                match &answer.outcome {
+                    Ok(signed_in) => state.kept.keep_session(
+                        key,
+                        &signed_in.session,
+                        answer.json.clone(),
+                        now + ttl,
+                        now,
+                    ),
+                    Err(refusal) => state
                         .kept
-                        .keep_session(key, &signed_in.session, json.clone(), now + ttl, now),
-                    (Err(refusal), _) => {
-                        state
-                            .kept
-                            .keep_refusal(key, refusal.clone(), now + ttl, now)
-                    }
-                    // The session could not be written: not kept.
-                    (Ok(_), _) => {}
+                        .keep_refusal(key, refusal.clone(), now + ttl, now),
                 }
             }
         }
