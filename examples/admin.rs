@@ -267,12 +267,13 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
                 p.per_second()
             );
             if report.failed() > 0 {
-                return Err(format!(
-                    "{} lines were not imported: see {}",
-                    report.failed(),
-                    report.failures.display()
-                )
-                .into());
+                let lines = match report.failed() {
+                    1 => "1 line was".to_string(),
+                    n => format!("{n} lines were"),
+                };
+                return Err(
+                    format!("{lines} not imported: see {}", report.failures.display()).into(),
+                );
             }
         }
         Command::Identities(Identities::Export {
