@@ -8,33 +8,23 @@
 //! `KRATOS_ADMIN_URL=http://127.0.0.1:4434 KRATOS_PID=... IMPORT_N=100000
 //! BASELINE_N=20000 cargo bench --bench import`
 
+#[path = "../../tests/common/accounts.rs"]
+#[allow(dead_code)]
+mod accounts;
+
 use std::time::Instant;
 
 use futures_util::StreamExt;
 use kratos_client::bulk::{export, ImportOutcome, Importer};
-use kratos_client::models::{
-    CreateIdentityBody, IdentityWithCredentials, IdentityWithCredentialsPassword,
-    IdentityWithCredentialsPasswordConfig,
-};
-use serde_json::json;
+use kratos_client::models::CreateIdentityBody;
 
 /// bcrypt (cost 4) of "correct horse battery staple": Kratos stores an
 /// imported hash as it is.
 const HASH: &str = "$2b$04$ApDdyioQAvw49CWCfw94huhF4J1X8JkMcGuVwYz9YwuVe3RGugLRK";
 
+/// An identity with `email` and the imported [`HASH`].
 fn person(email: String) -> CreateIdentityBody {
-    let traits = json!({ "email": email })
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    let mut body = CreateIdentityBody::new("default", traits);
-    let mut config = IdentityWithCredentialsPasswordConfig::default();
-    config.hashed_password = Some(HASH.into());
-    body.credentials = Some(
-        IdentityWithCredentials::new()
-            .password(IdentityWithCredentialsPassword::new().config(config)),
-    );
-    body
+    accounts::identity_body(&email, None, Some(HASH))
 }
 
 /// CPU seconds (user + system) of process `pid`.
